@@ -1,0 +1,92 @@
+package fireline
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// AlarmSource is where an alarm came from.
+type AlarmSource string
+
+// The alarm sources of unified receipt.
+const (
+	SourceCall     AlarmSource = "call"     // 119 call taken by an operator
+	SourceIoT      AlarmSource = "iot"      // building fire-alarm panel
+	SourceLampPost AlarmSource = "lamppost" // smart lamp-post emergency button
+	SourcePublic   AlarmSource = "public"   // public report by app or SMS
+	SourceCAP      AlarmSource = "cap"      // CAP 1.2 warning
+)
+
+// Valid reports whether s is a known alarm source.
+func (s AlarmSource) Valid() bool {
+	switch s {
+	case SourceCall, SourceIoT, SourceLampPost, SourcePublic, SourceCAP:
+		return true
+	}
+	return false
+}
+
+// Field limits for alarms, in bytes of UTF-8.
+const (
+	MaxSourceIDLen    = 128
+	MaxAddressLen     = 512
+	MaxDescriptionLen = 4096
+	MaxCallerLen      = 256
+)
+
+// Alarm is one report of an emergency from one source. Many alarms may merge into one incident.
+type Alarm struct {
+	ID     int64       `json:"id"`
+	Source AlarmSource `json:"source"`
+	// SourceID is the source's own id for the alarm; (Source, SourceID) is unique.
+	SourceID    string       `json:"source_id"`
+	Type        IncidentType `json:"type"`
+	Point       Point        `json:"location"`
+	Address     string       `json:"address"`
+	Description string       `json:"description"`
+	Caller      string       `json:"caller,omitempty"`
+	// ReportedAt is when the source says the alarm was raised.
+	ReportedAt time.Time `json:"reported_at"`
+	// ReceivedAt is when Fireline stored the alarm: the start of call processing.
+	ReceivedAt time.Time `json:"received_at"`
+	// Cell is the resolution-9 H3 cell of Point, as a hex string.
+	Cell       string `json:"cell"`
+	IncidentID int64  `json:"incident_id"`
+}
+
+// Validate checks everything about an alarm that needs no lookup, naming the first bad field.
+// now bounds ReportedAt: an alarm from more than five minutes in the future is a clock fault.
+func (a *Alarm) Validate(now time.Time) error {
+	switch {
+	case !a.Source.Valid():
+		return Errorf(EINVALID, "source: %q is not one of call, iot, lamppost, public, cap", a.Source)
+	case strings.TrimSpace(a.SourceID) == "":
+		return Errorf(EINVALID, "source_id: required")
+	case len(a.SourceID) > MaxSourceIDLen:
+		return Errorf(EINVALID, "source_id: longer than %d bytes", MaxSourceIDLen)
+	case !a.Type.Valid():
+		return Errorf(EINVALID, "type: %q is not a known incident type", a.Type)
+	case len(a.Address) > MaxAddressLen:
+		return Errorf(EINVALID, "address: longer than %d bytes", MaxAddressLen)
+	case len(a.Description) > MaxDescriptionLen:
+		return Errorf(EINVALID, "description: longer than %d bytes", MaxDescriptionLen)
+	case len(a.Caller) > MaxCallerLen:
+		return Errorf(EINVALID, "caller: longer than %d bytes", MaxCallerLen)
+	case a.ReportedAt.IsZero():
+		return Errorf(EINVALID, "reported_at: required (RFC 3339 time)")
+	case a.ReportedAt.After(now.Add(5 * time.Minute)):
+		return Errorf(EINVALID, "reported_at: %s is in the future", a.ReportedAt.Format(time.RFC3339))
+	}
+	for _, f := range [...]struct{ name, s string }{
+		{"source_id", a.SourceID}, {"address", a.Address}, {"description", a.Description}, {"caller", a.Caller},
+	} {
+		if !utf8.ValidString(f.s) || strings.ContainsRune(f.s, 0) {
+			return Errorf(EINVALID, "%s: not valid UTF-8 text", f.name)
+		}
+	}
+	if err := a.Point.Validate(); err != nil {
+		return err
+	}
+	return nil
+}

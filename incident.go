@@ -1,0 +1,168 @@
+package fireline
+
+import (
+	"slices"
+	"strconv"
+	"time"
+)
+
+// IncidentType is what is happening: it picks the response plan.
+type IncidentType string
+
+// The incident types of the sample city's run cards.
+const (
+	TypeStructureFire    IncidentType = "structure_fire"
+	TypeHighRiseFire     IncidentType = "high_rise_fire"
+	TypeIndustrialFire   IncidentType = "industrial_fire"
+	TypeVehicleFire      IncidentType = "vehicle_fire"
+	TypeWildlandFire     IncidentType = "wildland_fire"
+	TypeHazmat           IncidentType = "hazmat"
+	TypeTrafficAccident  IncidentType = "traffic_accident"
+	TypeWaterRescue      IncidentType = "water_rescue"
+	TypeBuildingCollapse IncidentType = "building_collapse"
+	TypeHelpRequested    IncidentType = "help_requested"
+)
+
+// IncidentTypes lists every known incident type in a stable order.
+var IncidentTypes = []IncidentType{
+	TypeStructureFire, TypeHighRiseFire, TypeIndustrialFire, TypeVehicleFire, TypeWildlandFire,
+	TypeHazmat, TypeTrafficAccident, TypeWaterRescue, TypeBuildingCollapse, TypeHelpRequested,
+}
+
+// Valid reports whether t is a known incident type.
+func (t IncidentType) Valid() bool { return slices.Contains(IncidentTypes, t) }
+
+// Fire reports whether t is a fire (as opposed to a rescue or assistance call): fires share
+// duplicates with each other because callers often mistake what is burning.
+func (t IncidentType) Fire() bool {
+	switch t {
+	case TypeStructureFire, TypeHighRiseFire, TypeIndustrialFire, TypeVehicleFire, TypeWildlandFire:
+		return true
+	}
+	return false
+}
+
+// Compatible reports whether alarms of types t and u may describe the same incident.
+func (t IncidentType) Compatible(u IncidentType) bool {
+	return t == u || (t.Fire() && u.Fire()) || t == TypeHelpRequested || u == TypeHelpRequested
+}
+
+// IncidentStatus is where an incident is in its life.
+type IncidentStatus string
+
+// The incident statuses, in order of a normal life.
+const (
+	IncidentReceived    IncidentStatus = "received"
+	IncidentDispatching IncidentStatus = "dispatching"
+	IncidentActive      IncidentStatus = "active"
+	IncidentClosed      IncidentStatus = "closed"
+	IncidentReviewed    IncidentStatus = "reviewed"
+)
+
+// Open reports whether an incident in status s still needs the command centre.
+func (s IncidentStatus) Open() bool {
+	return s == IncidentReceived || s == IncidentDispatching || s == IncidentActive
+}
+
+// MinLevel and MaxLevel bound the alarm level (一级 to 五级 in Chinese fire-service usage).
+const (
+	MinLevel = 1
+	MaxLevel = 5
+)
+
+// Incident is one emergency from its first alarm to its after-action review.
+type Incident struct {
+	ID      int64          `json:"id"`
+	Type    IncidentType   `json:"type"`
+	Level   int            `json:"level"`
+	Status  IncidentStatus `json:"status"`
+	Point   Point          `json:"location"`
+	Address string         `json:"address"`
+	// Cell is the resolution-9 H3 cell of Point, as a hex string.
+	Cell string `json:"cell"`
+	// CreatedAt is when the first alarm was received by Fireline.
+	CreatedAt time.Time  `json:"created_at"`
+	ClosedAt  *time.Time `json:"closed_at,omitempty"`
+	// AlarmCount is how many alarms were merged into the incident, the first included.
+	AlarmCount     int              `json:"alarm_count"`
+	Recommendation []Recommendation `json:"recommendation"`
+	Assignments    []Assignment     `json:"assigned_units"`
+	Review         *Review          `json:"review,omitempty"`
+}
+
+// WorkflowID is the Temporal workflow ID of the incident with the given id.
+func WorkflowID(incidentID int64) string { return "incident:" + strconv.FormatInt(incidentID, 10) }
+
+// Recommendation is one suggested unit for an incident, best first in its list.
+type Recommendation struct {
+	UnitID string   `json:"unit_id"`
+	Type   UnitType `json:"type"`
+	// ETASeconds is the estimated travel time from the unit's position to the incident.
+	ETASeconds float64 `json:"eta_s"`
+	// DistanceMeters is the great-circle distance to the incident.
+	DistanceMeters float64 `json:"distance_m"`
+	StationID      string  `json:"station_id"`
+	// Model names the travel-time model that produced ETASeconds.
+	Model string `json:"model"`
+}
+
+// Assignment is a unit sent to an incident and the times of its steps (nil until reached).
+type Assignment struct {
+	UnitID       string     `json:"unit_id"`
+	Type         UnitType   `json:"type"`
+	Status       UnitStatus `json:"status"`
+	DispatchedAt time.Time  `json:"dispatched_at"`
+	AckAt        *time.Time `json:"acknowledged_at,omitempty"`
+	EnRouteAt    *time.Time `json:"en_route_at,omitempty"`
+	OnSceneAt    *time.Time `json:"on_scene_at,omitempty"`
+	ClearedAt    *time.Time `json:"cleared_at,omitempty"`
+}
+
+// Review holds the response-time intervals of a closed incident (NFPA 1710/1225 usage).
+type Review struct {
+	// CallProcessingSeconds is first alarm received → first unit dispatched.
+	CallProcessingSeconds *float64     `json:"call_processing_s"`
+	Units                 []UnitReview `json:"units"`
+	// Escalations counts supervision timers that lapsed during the incident.
+	Escalations int       `json:"escalations"`
+	ReviewedAt  time.Time `json:"reviewed_at"`
+}
+
+// UnitReview is one unit's intervals; nil where the unit never reached that step.
+type UnitReview struct {
+	UnitID string `json:"unit_id"`
+	// TurnoutSeconds is dispatched → en route.
+	TurnoutSeconds *float64 `json:"turnout_s"`
+	// TravelSeconds is en route → on scene.
+	TravelSeconds *float64 `json:"travel_s"`
+}
+
+// Event kinds written to an incident's timeline.
+const (
+	EventAlarmReceived  = "alarm_received"
+	EventAlarmMerged    = "alarm_merged"
+	EventRecommended    = "recommended"
+	EventDispatched     = "dispatched"
+	EventUnitStatus     = "unit_status"
+	EventEscalation     = "escalation"
+	EventClosed         = "closed"
+	EventReviewed       = "reviewed"
+	EventStatusChanged  = "status_changed"
+	EventDispatchFailed = "dispatch_failed"
+)
+
+// TimelineEvent is one append-only entry of an incident's timeline.
+type TimelineEvent struct {
+	ID         int64 `json:"id"`
+	IncidentID int64 `json:"incident_id"`
+	// Key makes appends idempotent: a retried activity writes the same key and nothing new.
+	Key    string    `json:"key"`
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`
+	UnitID string    `json:"unit_id,omitempty"`
+	Actor  string    `json:"actor,omitempty"`
+	// Detail is a short human sentence for the timeline view.
+	Detail string `json:"detail"`
+	// Data carries the event's structured facts (JSON object), if any.
+	Data map[string]any `json:"data,omitempty"`
+}
