@@ -1,0 +1,209 @@
+// Package activities holds every side effect of Fireline's workflows: persisting projections and
+// timeline events, recommending and reserving units, closing media rooms. Each activity is a
+// method on Activities, which receives its collaborators through interfaces so workflows stay
+// deterministic and tests can use real stores.
+//
+// Activities are idempotent: a retried activity writes the same timeline key, reserves the same
+// units for the same incident and changes nothing twice.
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/resources"
+)
+
+// Store is the durable state the activities write. postgres.DB implements it.
+type Store interface {
+	AppendEvent(ctx context.Context, e fireline.TimelineEvent) error
+	SetIncidentStatus(ctx context.Context, id int64, s fireline.IncidentStatus) error
+	SaveRecommendation(ctx context.Context, id int64, recs []fireline.Recommendation) error
+	ReserveUnits(ctx context.Context, incidentID int64, unitIDs []string, at time.Time) ([]fireline.Unit, error)
+	SetUnitStatus(ctx context.Context, unitID string, incidentID int64, s fireline.UnitStatus, at time.Time) (fireline.Unit, error)
+	ReleaseUnits(ctx context.Context, incidentID int64, at time.Time) ([]string, error)
+	SaveReview(ctx context.Context, id int64, r fireline.Review) error
+}
+
+// Recommender finds the units to send. resources.Recommender implements it.
+type Recommender interface {
+	Recommend(ctx context.Context, req resources.Request) (resources.Result, error)
+}
+
+// Rooms closes an incident's media room when the incident closes. media.Server implements it.
+type Rooms interface {
+	CloseRoom(room string)
+}
+
+// Activities are the side effects of the incident workflow.
+type Activities struct {
+	store       Store
+	recommender Recommender
+	rooms       Rooms
+	log         *slog.Logger
+}
+
+// New returns the activities over the given collaborators. rooms may be nil when this worker
+// runs without a media server.
+func New(store Store, rec Recommender, rooms Rooms, log *slog.Logger) *Activities {
+	return &Activities{store: store, recommender: rec, rooms: rooms, log: log.With("component", "activities")}
+}
+
+// RoomName is the media room of an incident.
+func RoomName(incidentID int64) string { return fmt.Sprintf("incident:%d", incidentID) }
+
+// RecommendInput asks for the units an incident needs.
+type RecommendInput struct {
+	IncidentID int64
+	Point      fireline.Point
+	Type       fireline.IncidentType
+	Level      int
+	// Exclude lists units already on the incident.
+	Exclude []string
+}
+
+// RecommendResult is the recommendation, stored on the incident before it is returned.
+type RecommendResult struct {
+	Units      []fireline.Recommendation
+	Alternates []fireline.Recommendation
+	Short      []fireline.PlanSlot
+}
+
+// Recommend fills the response plan with the fastest available units and stores the result on
+// the incident, so the console shows it without asking the workflow.
+func (a *Activities) Recommend(ctx context.Context, in RecommendInput) (RecommendResult, error) {
+	res, err := a.recommender.Recommend(ctx, resources.Request{Point: in.Point, Type: in.Type, Level: in.Level, Exclude: in.Exclude})
+	if err != nil {
+		return RecommendResult{}, classify("recommend", err)
+	}
+	if err := a.store.SaveRecommendation(ctx, in.IncidentID, res.Units); err != nil {
+		return RecommendResult{}, classify("save recommendation", err)
+	}
+	return RecommendResult{Units: res.Units, Alternates: res.Alternates, Short: res.Short}, nil
+}
+
+// AppendEvent writes one timeline event; a repeat of the same key writes nothing.
+func (a *Activities) AppendEvent(ctx context.Context, e fireline.TimelineEvent) error {
+	return classify("append event", a.store.AppendEvent(ctx, e))
+}
+
+// StatusInput moves an incident to a new status and records why on the timeline.
+type StatusInput struct {
+	IncidentID int64
+	Status     fireline.IncidentStatus
+	Event      fireline.TimelineEvent
+}
+
+// SetIncidentStatus stores the incident's status and its timeline event.
+func (a *Activities) SetIncidentStatus(ctx context.Context, in StatusInput) error {
+	if err := a.store.SetIncidentStatus(ctx, in.IncidentID, in.Status); err != nil {
+		return classify("set incident status", err)
+	}
+	return classify("append event", a.store.AppendEvent(ctx, in.Event))
+}
+
+// ReserveInput commits units to an incident.
+type ReserveInput struct {
+	IncidentID int64
+	UnitIDs    []string
+	// At is the dispatch time, decided by the workflow so a retry records the same time.
+	At    time.Time
+	Event fireline.TimelineEvent
+}
+
+// ReserveResult lists the units now committed.
+type ReserveResult struct {
+	Units []fireline.Unit
+}
+
+// ReserveUnits commits the units to the incident in one PostgreSQL transaction. A unit taken by
+// another incident fails the whole reservation with a non-retryable conflict.
+func (a *Activities) ReserveUnits(ctx context.Context, in ReserveInput) (ReserveResult, error) {
+	units, err := a.store.ReserveUnits(ctx, in.IncidentID, in.UnitIDs, in.At)
+	if err != nil {
+		return ReserveResult{}, classify("reserve units", err)
+	}
+	if err := a.store.AppendEvent(ctx, in.Event); err != nil {
+		return ReserveResult{}, classify("append event", err)
+	}
+	a.log.Info("units dispatched", "incident", in.IncidentID, "units", in.UnitIDs)
+	return ReserveResult{Units: units}, nil
+}
+
+// UnitStatusInput records a crew's status change on an incident.
+type UnitStatusInput struct {
+	IncidentID int64
+	UnitID     string
+	Status     fireline.UnitStatus
+	At         time.Time
+	Event      fireline.TimelineEvent
+}
+
+// SetUnitStatus stores the unit's new status (releasing it when available) and its event.
+func (a *Activities) SetUnitStatus(ctx context.Context, in UnitStatusInput) error {
+	if _, err := a.store.SetUnitStatus(ctx, in.UnitID, in.IncidentID, in.Status, in.At); err != nil {
+		return classify("set unit status", err)
+	}
+	return classify("append event", a.store.AppendEvent(ctx, in.Event))
+}
+
+// CloseInput closes an incident.
+type CloseInput struct {
+	IncidentID int64
+	At         time.Time
+	Event      fireline.TimelineEvent
+}
+
+// CloseIncident releases every unit still committed, closes the media room and marks the
+// incident closed.
+func (a *Activities) CloseIncident(ctx context.Context, in CloseInput) ([]string, error) {
+	released, err := a.store.ReleaseUnits(ctx, in.IncidentID, in.At)
+	if err != nil {
+		return nil, classify("release units", err)
+	}
+	if err := a.store.SetIncidentStatus(ctx, in.IncidentID, fireline.IncidentClosed); err != nil {
+		return nil, classify("close incident", err)
+	}
+	if err := a.store.AppendEvent(ctx, in.Event); err != nil {
+		return nil, classify("append event", err)
+	}
+	if a.rooms != nil {
+		a.rooms.CloseRoom(RoomName(in.IncidentID))
+	}
+	return released, nil
+}
+
+// ReviewInput is the after-action review computed by the workflow from its own record.
+type ReviewInput struct {
+	IncidentID int64
+	Review     fireline.Review
+	Event      fireline.TimelineEvent
+}
+
+// WriteReview stores the review's intervals on the incident and marks it reviewed.
+func (a *Activities) WriteReview(ctx context.Context, in ReviewInput) error {
+	if err := a.store.SaveReview(ctx, in.IncidentID, in.Review); err != nil {
+		return classify("save review", err)
+	}
+	return classify("append event", a.store.AppendEvent(ctx, in.Event))
+}
+
+// classify wraps err for Temporal: a user-facing business rejection (*fireline.Error other than
+// unavailable or internal) becomes a non-retryable application error whose type is the error
+// code, so the workflow and the API can tell a conflict from an outage; anything else retries.
+func classify(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var fe *fireline.Error
+	if errors.As(err, &fe) && fe.Code != fireline.EUNAVAILABLE && fe.Code != fireline.EINTERNAL {
+		return temporal.NewNonRetryableApplicationError(fe.Message, fe.Code, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

@@ -1,0 +1,9 @@
+package resources
+
+// NewIndexRingsOnly returns an index that never takes the small-index scan shortcut, so tests
+// check the ring search itself on small sets of units.
+func NewIndexRingsOnly() *Index {
+	x := NewIndex()
+	x.scanBelow = 0
+	return x
+}

@@ -1,0 +1,436 @@
+package resources_test
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/geo"
+	"github.com/fireline/fireline/resources"
+)
+
+// The sample city's box: Liaocheng and its counties.
+const (
+	minLat, maxLat = 36.2, 37.0
+	minLng, maxLng = 115.4, 116.6
+)
+
+var centre = fireline.Point{Lat: 36.4560, Lng: 115.9850}
+
+func randomPoint(rng *rand.Rand) fireline.Point {
+	return fireline.Point{Lat: minLat + (maxLat-minLat)*rng.Float64(), Lng: minLng + (maxLng-minLng)*rng.Float64()}
+}
+
+func unit(id string, t fireline.UnitType, p fireline.Point) fireline.Unit {
+	return fireline.Unit{ID: id, Name: id, Type: t, Status: fireline.UnitAvailable, StationID: "s-" + id, Point: p}
+}
+
+// randomUnits returns n available units of random types in the city box; a fifth of them sit
+// exactly on a cell centre or a cell vertex, where rounding would show.
+func randomUnits(t testing.TB, rng *rand.Rand, n int) []fireline.Unit {
+	t.Helper()
+	units := make([]fireline.Unit, n)
+	for i := range units {
+		p := randomPoint(rng)
+		switch rng.IntN(10) {
+		case 0:
+			p = cellCentre(t, p)
+		case 1:
+			p = cellVertex(t, p, rng.IntN(6))
+		}
+		units[i] = unit(fmt.Sprintf("u%06d", i), fireline.UnitTypes[rng.IntN(len(fireline.UnitTypes))], p)
+	}
+	return units
+}
+
+func cellCentre(t testing.TB, p fireline.Point) fireline.Point {
+	t.Helper()
+	c, err := geo.CellOf(p, geo.Resolution)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctr, err := c.Center()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctr
+}
+
+func cellVertex(t testing.TB, p fireline.Point, i int) fireline.Point {
+	t.Helper()
+	c, err := geo.CellOf(p, geo.Resolution)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Boundary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b[i%len(b)]
+}
+
+// bruteForce is the reference answer: every accepted available unit, sorted by distance then id.
+func bruteForce(units []fireline.Unit, p fireline.Point, k int, accept func(fireline.Unit) bool) []resources.Candidate {
+	var all []resources.Candidate
+	for _, u := range units {
+		if u.Status == fireline.UnitAvailable && u.IncidentID == 0 && (accept == nil || accept(u)) {
+			all = append(all, resources.Candidate{Unit: u, DistanceMeters: geo.DistanceMeters(p, u.Point)})
+		}
+	}
+	slices.SortFunc(all, func(a, b resources.Candidate) int {
+		if c := cmp.Compare(a.DistanceMeters, b.DistanceMeters); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Unit.ID, b.Unit.ID)
+	})
+	return all[:min(k, len(all))]
+}
+
+func sameCandidates(t *testing.T, label string, got, want []resources.Candidate) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d candidates, want %d\ngot  %v\nwant %v", label, len(got), len(want), ids(got), ids(want))
+	}
+	for i := range got {
+		if got[i].Unit.ID != want[i].Unit.ID || got[i].DistanceMeters != want[i].DistanceMeters {
+			t.Fatalf("%s: #%d is %s at %.3f m, want %s at %.3f m", label, i, got[i].Unit.ID, got[i].DistanceMeters, want[i].Unit.ID, want[i].DistanceMeters)
+		}
+	}
+}
+
+func ids(cs []resources.Candidate) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Unit.ID
+	}
+	return out
+}
+
+// newIndex returns an index of units that always searches rings, never the scan shortcut.
+func newIndex(t testing.TB, units []fireline.Unit) *resources.Index {
+	t.Helper()
+	x := resources.NewIndexRingsOnly()
+	if err := x.Replace(units); err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+// TestNearestMatchesBruteForce is the property the index lives by: for any units, point, k and
+// filter, Nearest answers exactly what a scan of every unit answers.
+func TestNearestMatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	type set struct {
+		name  string
+		units []fireline.Unit
+		index *resources.Index
+	}
+	var sets []set
+	for _, n := range []int{1, 2, 10, 100, 1000, 5000} {
+		units := randomUnits(t, rng, n)
+		sets = append(sets, set{fmt.Sprintf("city %d", n), units, newIndex(t, units)})
+	}
+	// Downtown: 4,000 units in 10 km × 10 km, dense enough to search resolution-9 rings.
+	downtown := randomUnits(t, rng, 4000)
+	for i := range downtown {
+		downtown[i].Point.Lat = centre.Lat + (downtown[i].Point.Lat-minLat)/(maxLat-minLat)*0.09 - 0.045
+		downtown[i].Point.Lng = centre.Lng + (downtown[i].Point.Lng-minLng)/(maxLng-minLng)*0.11 - 0.055
+	}
+	sets = append(sets, set{"downtown", downtown, newIndex(t, downtown)})
+	// The production index takes its scan shortcut below about a thousand units.
+	small := randomUnits(t, rng, 300)
+	prod := resources.NewIndex()
+	if err := prod.Replace(small); err != nil {
+		t.Fatal(err)
+	}
+	sets = append(sets, set{"scan shortcut", small, prod})
+	for _, s := range sets {
+		units, x, n := s.units, s.index, len(s.units)
+		if x.Len() != n {
+			t.Fatalf("Len() = %d, want %d", x.Len(), n)
+		}
+		for q := range 150 {
+			p := randomPoint(rng)
+			if s.name == "downtown" {
+				p = downtown[rng.IntN(n)].Point
+				p.Lat += 0.01 * (rng.Float64() - 0.5)
+			}
+			switch q % 5 {
+			case 0:
+				p = units[rng.IntN(n)].Point // a unit exactly at the scene
+			case 1:
+				p = cellVertex(t, p, q) // the scene on a cell vertex
+			}
+			k := []int{1, 2, 3, 5, 8, 20, 200}[rng.IntN(7)]
+			var accept func(fireline.Unit) bool
+			if q%2 == 0 {
+				want := fireline.UnitTypes[rng.IntN(len(fireline.UnitTypes))]
+				accept = func(u fireline.Unit) bool { return u.Type == want }
+			}
+			got, err := x.Nearest(p, k, accept)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameCandidates(t, fmt.Sprintf("%s q=%d p=%v k=%d", s.name, q, p, k), got, bruteForce(units, p, k, accept))
+		}
+	}
+}
+
+func TestNearestCases(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	city := randomUnits(t, rng, 400)
+	// A few units per cell vertex and centre: equal distances, so the id decides.
+	var stacked []fireline.Unit
+	for i := range 6 {
+		v := cellVertex(t, centre, i)
+		stacked = append(stacked, unit(fmt.Sprintf("v%d-b", i), fireline.UnitEngine, v), unit(fmt.Sprintf("v%d-a", i), fireline.UnitEngine, v))
+	}
+	stacked = append(stacked, unit("c-2", fireline.UnitLadder, cellCentre(t, centre)), unit("c-1", fireline.UnitLadder, cellCentre(t, centre)))
+	// A circle of units 5 km out and nothing inside it: the search crosses empty rings.
+	var ring []fireline.Unit
+	for i := range 12 {
+		a := float64(i) * math.Pi / 6
+		ring = append(ring, unit(fmt.Sprintf("r%02d", i), fireline.UnitEngine, fireline.Point{
+			Lat: centre.Lat + 0.045*math.Sin(a), Lng: centre.Lng + 0.056*math.Cos(a),
+		}))
+	}
+	beijing := fireline.Point{Lat: 39.9042, Lng: 116.4074}
+	tests := []struct {
+		name   string
+		units  []fireline.Unit
+		p      fireline.Point
+		k      int
+		accept func(fireline.Unit) bool
+	}{
+		{"empty index", nil, centre, 3, nil},
+		{"fewer units than k", city[:3], centre, 10, nil},
+		{"ties broken by id", stacked, centre, 14, nil},
+		{"ties at a vertex", stacked, cellVertex(t, centre, 2), 5, nil},
+		{"k cuts a tie", stacked, cellCentre(t, centre), 3, nil},
+		{"empty inner rings", ring, centre, 4, nil},
+		{"sparse: the only unit 60+ km away", []fireline.Unit{unit("far", fireline.UnitTanker, fireline.Point{Lat: 36.95, Lng: 116.58})}, fireline.Point{Lat: 36.21, Lng: 115.41}, 1, nil},
+		{"sparse: 2 of 3 wanted, 80 km apart", []fireline.Unit{
+			unit("a", fireline.UnitHazmat, fireline.Point{Lat: 36.95, Lng: 116.58}),
+			unit("b", fireline.UnitHazmat, fireline.Point{Lat: 36.25, Lng: 115.45}),
+		}, centre, 3, nil},
+		{"only match 400 km away among city units", append(slices.Clone(city), unit("bj", fireline.UnitCommand, beijing)), centre, 1,
+			func(u fireline.Unit) bool { return u.ID == "bj" }},
+		{"filter rejects everything", city, centre, 2, func(fireline.Unit) bool { return false }},
+		{"rare type", city, fireline.Point{Lat: 36.99, Lng: 116.59}, 7, func(u fireline.Unit) bool { return u.Type == fireline.UnitHazmat }},
+		{"scene in the corner", city, fireline.Point{Lat: 36.2, Lng: 115.4}, 5, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x := newIndex(t, tt.units)
+			got, err := x.Nearest(tt.p, tt.k, tt.accept)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameCandidates(t, tt.name, got, bruteForce(tt.units, tt.p, tt.k, tt.accept))
+		})
+	}
+}
+
+func TestNearestInvalid(t *testing.T) {
+	x := newIndex(t, []fireline.Unit{unit("e1", fireline.UnitEngine, centre)})
+	tests := []struct {
+		name string
+		p    fireline.Point
+		k    int
+	}{
+		{"no fix", fireline.Point{}, 1},
+		{"bad lat", fireline.Point{Lat: 95, Lng: 116}, 1},
+		{"k zero", centre, 0},
+		{"k negative", centre, -3},
+		{"k huge", centre, resources.MaxNearest + 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := x.Nearest(tt.p, tt.k, nil); fireline.ErrorCode(err) != fireline.EINVALID {
+				t.Errorf("error %v, want an invalid error", err)
+			}
+		})
+	}
+}
+
+func TestUpsertRemoveReplace(t *testing.T) {
+	near := fireline.Point{Lat: 36.4570, Lng: 115.9860}
+	far := fireline.Point{Lat: 36.9, Lng: 116.5}
+	x := newIndex(t, []fireline.Unit{
+		unit("e1", fireline.UnitEngine, near),
+		unit("e2", fireline.UnitEngine, fireline.Point{Lat: 36.47, Lng: 116.0}),
+		{ID: "e3", Type: fireline.UnitEngine, Status: fireline.UnitOnScene, IncidentID: 7, Point: near},
+	})
+	nearestIDs := func() []string {
+		t.Helper()
+		got, err := x.Nearest(centre, 5, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(got)
+	}
+	step := func(name string, change func() error, wantLen int, want ...string) {
+		t.Helper()
+		if err := change(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := nearestIDs(); !slices.Equal(got, want) || x.Len() != wantLen {
+			t.Fatalf("%s: nearest %v (len %d), want %v (len %d)", name, got, x.Len(), want, wantLen)
+		}
+	}
+	step("replace keeps only available units", func() error { return nil }, 2, "e1", "e2")
+
+	e1 := unit("e1", fireline.UnitEngine, far)
+	step("move e1 far away", func() error { return x.Upsert(e1) }, 2, "e2", "e1")
+
+	e1.Status = fireline.UnitDispatched
+	step("dispatch e1", func() error { return x.Upsert(e1) }, 1, "e2")
+
+	e1.Status, e1.Point = fireline.UnitAvailable, near
+	e1.IncidentID = 9
+	step("available but still tied to an incident", func() error { return x.Upsert(e1) }, 1, "e2")
+
+	e1.IncidentID = 0
+	step("cleared back to available near", func() error { return x.Upsert(e1) }, 2, "e1", "e2")
+
+	step("the same update twice", func() error { return x.Upsert(e1) }, 2, "e1", "e2")
+
+	step("new unit", func() error { return x.Upsert(unit("e4", fireline.UnitEngine, centre)) }, 3, "e4", "e1", "e2")
+
+	step("remove", func() error { x.Remove("e2"); x.Remove("nobody"); return nil }, 2, "e4", "e1")
+
+	bad := unit("e4", fireline.UnitEngine, fireline.Point{})
+	if err := x.Upsert(bad); fireline.ErrorCode(err) != fireline.EINVALID {
+		t.Fatalf("upsert without a position: %v, want an invalid error", err)
+	}
+	step("a unit that lost its position is not recommended", func() error { return nil }, 1, "e1")
+
+	if err := x.Upsert(fireline.Unit{Status: fireline.UnitAvailable, Point: centre}); fireline.ErrorCode(err) != fireline.EINVALID {
+		t.Fatalf("upsert without an id: %v, want an invalid error", err)
+	}
+
+	for name, list := range map[string][]fireline.Unit{
+		"duplicate id": {unit("a", fireline.UnitEngine, centre), unit("a", fireline.UnitLadder, near)},
+		"bad position": {unit("a", fireline.UnitEngine, centre), unit("b", fireline.UnitLadder, fireline.Point{Lat: 200})},
+		"no id":        {unit("", fireline.UnitEngine, centre)},
+	} {
+		if err := x.Replace(list); fireline.ErrorCode(err) != fireline.EINVALID {
+			t.Errorf("replace with %s: %v, want an invalid error", name, err)
+		}
+		step("a failed replace changes nothing: "+name, func() error { return nil }, 1, "e1")
+	}
+
+	step("replace", func() error { return x.Replace([]fireline.Unit{unit("l1", fireline.UnitLadder, far)}) }, 1, "l1")
+	step("replace with nothing", func() error { return x.Replace(nil) }, 0)
+}
+
+// TestUpsertKeepsIndexExact moves, dispatches and frees units at random and checks the index
+// against a scan of the units' current state after every batch.
+func TestUpsertKeepsIndexExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	units := randomUnits(t, rng, 800)
+	// Below a thousand units the production index scans: check its bookkeeping too.
+	scanning := resources.NewIndex()
+	if err := scanning.Replace(units); err != nil {
+		t.Fatal(err)
+	}
+	indexes := []*resources.Index{newIndex(t, units), scanning}
+	statuses := []fireline.UnitStatus{fireline.UnitAvailable, fireline.UnitAvailable, fireline.UnitDispatched, fireline.UnitOutOfService}
+	for round := range 40 {
+		for range 50 {
+			i := rng.IntN(len(units))
+			u := &units[i]
+			switch rng.IntN(3) {
+			case 0:
+				u.Point = randomPoint(rng)
+			case 1:
+				u.Status = statuses[rng.IntN(len(statuses))]
+			case 2: // a small move, usually within the same cell
+				u.Point.Lat += 0.0005 * (rng.Float64() - 0.5)
+			}
+			for _, x := range indexes {
+				if err := x.Upsert(*u); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if rng.IntN(10) == 0 {
+				u.Status = fireline.UnitOutOfService // as the index sees it after Remove
+				for _, x := range indexes {
+					x.Remove(u.ID)
+				}
+			}
+		}
+		for q := range 20 {
+			p, k := randomPoint(rng), 1+rng.IntN(6)
+			want := bruteForce(units, p, k, nil)
+			for i, x := range indexes {
+				got, err := x.Nearest(p, k, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sameCandidates(t, fmt.Sprintf("index %d round %d query %d", i, round, q), got, want)
+			}
+		}
+	}
+}
+
+// TestConcurrentReadersWriters runs searches while the change feed moves units; run with -race.
+func TestConcurrentReadersWriters(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	units := randomUnits(t, rng, 2000)
+	x := newIndex(t, units)
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 99))
+			for i := range 400 {
+				u := units[r.IntN(len(units))]
+				u.Point = randomPoint(r)
+				if i%3 == 0 {
+					u.Status = fireline.UnitDispatched
+				}
+				if err := x.Upsert(u); err != nil {
+					t.Error(err)
+					return
+				}
+				if i%100 == 99 {
+					if err := x.Replace(units); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+				if i%50 == 0 {
+					x.Remove(u.ID)
+				}
+			}
+		})
+	}
+	for rd := range 4 {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(rd), 7))
+			for range 300 {
+				p := randomPoint(r)
+				got, err := x.Nearest(p, 5, func(u fireline.Unit) bool { return u.Type != fireline.UnitTanker })
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for i, c := range got {
+					if c.Unit.Type == fireline.UnitTanker || c.Unit.Status != fireline.UnitAvailable {
+						t.Errorf("unacceptable candidate %+v", c.Unit)
+					}
+					if i > 0 && c.DistanceMeters < got[i-1].DistanceMeters {
+						t.Errorf("candidates out of order: %v", ids(got))
+					}
+				}
+				_ = x.Len()
+			}
+		})
+	}
+	wg.Wait()
+}

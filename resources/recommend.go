@@ -1,0 +1,168 @@
+package resources
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/geo"
+)
+
+// alternatesPerSlot is how many next-best units of each slot's type the operator is offered to
+// swap in.
+const alternatesPerSlot = 2
+
+// Plans looks up run cards. PostgreSQL implements it; a missing plan is an ENOTFOUND error.
+type Plans interface {
+	ResponsePlan(ctx context.Context, t fireline.IncidentType, level int) (fireline.ResponsePlan, error)
+}
+
+// Request asks for the units to send to an incident.
+type Request struct {
+	// Point is the incident's position (WGS-84).
+	Point fireline.Point
+	Type  fireline.IncidentType
+	// Level is the alarm level, fireline.MinLevel..fireline.MaxLevel.
+	Level int
+	// Exclude lists unit ids never to recommend (already assigned, refused by the operator).
+	Exclude []string
+}
+
+// Result is a recommendation.
+type Result struct {
+	// Units fill the plan, fastest first.
+	Units []fireline.Recommendation
+	// Alternates are, slot by slot in plan order, up to two next-fastest units of the slot's
+	// type, fastest first within a slot.
+	Alternates []fireline.Recommendation
+	// Short lists, in plan order, slots that could not be filled and how many units are missing.
+	Short []fireline.PlanSlot
+}
+
+// Recommender fills response plans with the fastest available units.
+type Recommender struct {
+	index *Index
+	plans Plans
+	model geo.TravelModel
+}
+
+// Option configures a Recommender.
+type Option func(*Recommender)
+
+// WithTravelModel replaces geo.DefaultTravelModel.
+func WithTravelModel(m geo.TravelModel) Option {
+	return func(r *Recommender) { r.model = m }
+}
+
+// NewRecommender returns a Recommender over the live index and the run cards.
+func NewRecommender(index *Index, plans Plans, opts ...Option) *Recommender {
+	r := &Recommender{index: index, plans: plans, model: geo.DefaultTravelModel()}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+// Validate checks a request for the caller's mistakes.
+func (req Request) Validate() error {
+	if err := req.Point.Validate(); err != nil {
+		return err
+	}
+	if !req.Type.Valid() {
+		return fireline.Errorf(fireline.EINVALID, "type: %q is not a known incident type", req.Type)
+	}
+	if req.Level < fireline.MinLevel || req.Level > fireline.MaxLevel {
+		return fireline.Errorf(fireline.EINVALID, "level: %d is outside %d..%d", req.Level, fireline.MinLevel, fireline.MaxLevel)
+	}
+	return nil
+}
+
+// Recommend fills the response plan for the request's type and level. Each slot gets the units
+// of its type with the best ETA, excluded units skipped; no unit appears twice. Slots of the
+// same type are merged first, so the second slot never gets worse units than the first's
+// alternates. Within one type the distance model ranks exactly as distance does; across types
+// Units is ordered by ETA, ties by unit id.
+func (r *Recommender) Recommend(ctx context.Context, req Request) (Result, error) {
+	if err := req.Validate(); err != nil {
+		return Result{}, err
+	}
+	if err := r.model.Validate(); err != nil {
+		// Our configuration, not the caller's mistake: %v keeps its EINVALID code from reaching
+		// the operator as if the request were wrong.
+		return Result{}, fmt.Errorf("resources: travel model: %v", err)
+	}
+	plan, err := r.plans.ResponsePlan(ctx, req.Type, req.Level)
+	if err != nil {
+		return Result{}, fmt.Errorf("resources: response plan %s level %d: %w", req.Type, req.Level, err)
+	}
+	slots, err := mergeSlots(plan)
+	if err != nil {
+		return Result{}, err
+	}
+	exclude := make(map[string]bool, len(req.Exclude))
+	for _, id := range req.Exclude {
+		exclude[id] = true
+	}
+	res := Result{Units: []fireline.Recommendation{}, Alternates: []fireline.Recommendation{}, Short: []fireline.PlanSlot{}}
+	for _, s := range slots {
+		want := min(s.Count+alternatesPerSlot, MaxNearest)
+		cands, err := r.index.Nearest(req.Point, want, func(u fireline.Unit) bool {
+			return u.Type == s.Type && !exclude[u.ID]
+		})
+		if err != nil {
+			return Result{}, fmt.Errorf("resources: nearest %s: %w", s.Type, err)
+		}
+		recs := make([]fireline.Recommendation, len(cands))
+		for i, c := range cands {
+			recs[i] = r.recommendation(req.Point, c.Unit)
+		}
+		// Nearest ranks by distance; rank by ETA so a model that is not monotonic in distance
+		// (roads, traffic) needs no change here.
+		slices.SortStableFunc(recs, compareETA)
+		n := min(s.Count, len(recs))
+		res.Units = append(res.Units, recs[:n]...)
+		res.Alternates = append(res.Alternates, recs[n:]...)
+		if n < s.Count {
+			res.Short = append(res.Short, fireline.PlanSlot{Type: s.Type, Count: s.Count - n})
+		}
+	}
+	slices.SortStableFunc(res.Units, compareETA)
+	return res, nil
+}
+
+func (r *Recommender) recommendation(scene fireline.Point, u fireline.Unit) fireline.Recommendation {
+	eta, dist := r.model.ETA(u.Point, scene, u.Type)
+	return fireline.Recommendation{
+		UnitID: u.ID, Type: u.Type, ETASeconds: eta, DistanceMeters: dist, StationID: u.StationID, Model: r.model.Name(),
+	}
+}
+
+func compareETA(a, b fireline.Recommendation) int {
+	if c := cmp.Compare(a.ETASeconds, b.ETASeconds); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.UnitID, b.UnitID)
+}
+
+// mergeSlots sums the plan's slots by unit type, in order of first appearance, and drops empty
+// ones. A slot of an unknown type or a negative count is a broken run card: our data, not the
+// caller's mistake.
+func mergeSlots(plan fireline.ResponsePlan) ([]fireline.PlanSlot, error) {
+	var out []fireline.PlanSlot
+	for _, s := range plan.Slots {
+		if !s.Type.Valid() || s.Count < 0 {
+			return nil, fmt.Errorf("resources: response plan %s level %d: bad slot %+v", plan.IncidentType, plan.Level, s)
+		}
+		if s.Count == 0 {
+			continue
+		}
+		if i := slices.IndexFunc(out, func(o fireline.PlanSlot) bool { return o.Type == s.Type }); i >= 0 {
+			out[i].Count += s.Count
+		} else {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,217 @@
+package resources_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/geo"
+	"github.com/fireline/fireline/resources"
+)
+
+// plans is an in-memory run-card store.
+type plans map[string][]fireline.PlanSlot
+
+func (p plans) ResponsePlan(_ context.Context, t fireline.IncidentType, level int) (fireline.ResponsePlan, error) {
+	slots, ok := p[fmt.Sprintf("%s/%d", t, level)]
+	if !ok {
+		return fireline.ResponsePlan{}, fireline.Errorf(fireline.ENOTFOUND, "no response plan for %s level %d", t, level)
+	}
+	return fireline.ResponsePlan{IncidentType: t, Level: level, Slots: slots}, nil
+}
+
+// east returns the point m metres east of the scene.
+func east(m float64) fireline.Point {
+	return fireline.Point{Lat: centre.Lat, Lng: centre.Lng + m/(111195.08*math.Cos(centre.Lat*math.Pi/180))}
+}
+
+func recommendUnits() []fireline.Unit {
+	return []fireline.Unit{
+		{ID: "e0", Type: fireline.UnitEngine, Status: fireline.UnitDispatched, IncidentID: 3, Point: east(100)},
+		unit("e1", fireline.UnitEngine, east(500)),
+		unit("e2", fireline.UnitEngine, east(1000)),
+		unit("e3", fireline.UnitEngine, east(1500)),
+		unit("e4", fireline.UnitEngine, east(2000)),
+		unit("e5", fireline.UnitEngine, east(3000)),
+		unit("l1", fireline.UnitLadder, east(800)),
+		unit("l2", fireline.UnitLadder, east(4000)),
+		unit("r1", fireline.UnitRescue, east(1200)),
+		// Farther than r1 but faster: the command car arrives first.
+		unit("c1", fireline.UnitCommand, east(1300)),
+	}
+}
+
+func recIDs(recs []fireline.Recommendation) []string {
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		out[i] = r.UnitID
+	}
+	return out
+}
+
+func TestRecommend(t *testing.T) {
+	p := plans{
+		"structure_fire/1":   {{Type: fireline.UnitEngine, Count: 2}, {Type: fireline.UnitLadder, Count: 1}, {Type: fireline.UnitRescue, Count: 1}},
+		"hazmat/1":           {{Type: fireline.UnitEngine, Count: 1}, {Type: fireline.UnitTanker, Count: 2}, {Type: fireline.UnitLadder, Count: 3}},
+		"traffic_accident/1": {{Type: fireline.UnitRescue, Count: 1}, {Type: fireline.UnitCommand, Count: 1}},
+		"high_rise_fire/2":   {{Type: fireline.UnitEngine, Count: 1}, {Type: fireline.UnitLadder, Count: 1}, {Type: fireline.UnitEngine, Count: 1}, {Type: fireline.UnitHazmat, Count: 0}},
+		"vehicle_fire/1":     {},
+	}
+	tests := []struct {
+		name       string
+		req        resources.Request
+		units      []string // fastest first
+		alternates []string // slot by slot
+		short      []fireline.PlanSlot
+	}{
+		{
+			name:       "mixed plan",
+			req:        resources.Request{Point: centre, Type: fireline.TypeStructureFire, Level: 1},
+			units:      []string{"e1", "l1", "e2", "r1"}, // by ETA: 61 s, 114 s, 123 s, 141 s
+			alternates: []string{"e3", "e4", "l2"},
+			short:      []fireline.PlanSlot{},
+		},
+		{
+			name:       "exclude",
+			req:        resources.Request{Point: centre, Type: fireline.TypeStructureFire, Level: 1, Exclude: []string{"e1", "l1", "nobody"}},
+			units:      []string{"e2", "r1", "e3", "l2"}, // 123 s, 141 s, 184 s, 568 s
+			alternates: []string{"e4", "e5"},
+			short:      []fireline.PlanSlot{},
+		},
+		{
+			name:       "short: a missing type and too few of another",
+			req:        resources.Request{Point: centre, Type: fireline.TypeHazmat, Level: 1},
+			units:      []string{"e1", "l1", "l2"},
+			alternates: []string{"e2", "e3"},
+			short:      []fireline.PlanSlot{{Type: fireline.UnitTanker, Count: 2}, {Type: fireline.UnitLadder, Count: 1}},
+		},
+		{
+			name:       "a faster type farther away arrives first",
+			req:        resources.Request{Point: centre, Type: fireline.TypeTrafficAccident, Level: 1},
+			units:      []string{"c1", "r1"},
+			alternates: []string{},
+			short:      []fireline.PlanSlot{},
+		},
+		{
+			name:       "slots of one type merged, empty slots ignored",
+			req:        resources.Request{Point: centre, Type: fireline.TypeHighRiseFire, Level: 2},
+			units:      []string{"e1", "l1", "e2"},
+			alternates: []string{"e3", "e4", "l2"},
+			short:      []fireline.PlanSlot{},
+		},
+		{
+			name:       "empty plan",
+			req:        resources.Request{Point: centre, Type: fireline.TypeVehicleFire, Level: 1},
+			units:      []string{},
+			alternates: []string{},
+			short:      []fireline.PlanSlot{},
+		},
+	}
+	x := newIndex(t, recommendUnits())
+	model := geo.DefaultTravelModel()
+	r := resources.NewRecommender(x, p)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := r.Recommend(context.Background(), tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := recIDs(res.Units); !slices.Equal(got, tt.units) {
+				t.Errorf("units %v, want %v", got, tt.units)
+			}
+			if got := recIDs(res.Alternates); !slices.Equal(got, tt.alternates) {
+				t.Errorf("alternates %v, want %v", got, tt.alternates)
+			}
+			if !slices.Equal(res.Short, tt.short) {
+				t.Errorf("short %v, want %v", res.Short, tt.short)
+			}
+			all := slices.Concat(recIDs(res.Units), recIDs(res.Alternates))
+			if len(slices.Compact(slices.Sorted(slices.Values(all)))) != len(all) {
+				t.Errorf("a unit appears twice: %v", all)
+			}
+			for i, rec := range res.Units {
+				if i > 0 && rec.ETASeconds < res.Units[i-1].ETASeconds {
+					t.Errorf("units not fastest first: %v", recIDs(res.Units))
+				}
+			}
+			for _, rec := range slices.Concat(res.Units, res.Alternates) {
+				if slices.Contains(tt.req.Exclude, rec.UnitID) {
+					t.Errorf("excluded %s recommended", rec.UnitID)
+				}
+				var u fireline.Unit
+				for _, c := range recommendUnits() {
+					if c.ID == rec.UnitID {
+						u = c
+					}
+				}
+				eta, dist := model.ETA(u.Point, centre, u.Type)
+				want := fireline.Recommendation{UnitID: u.ID, Type: u.Type, ETASeconds: eta, DistanceMeters: dist, StationID: u.StationID, Model: "distance-v1"}
+				if rec != want {
+					t.Errorf("recommendation %+v, want %+v", rec, want)
+				}
+			}
+		})
+	}
+}
+
+func TestRecommendWithTravelModel(t *testing.T) {
+	m := geo.DefaultTravelModel()
+	m.SpeedMPS = map[fireline.UnitType]float64{fireline.UnitRescue: 20}
+	r := resources.NewRecommender(newIndex(t, recommendUnits()),
+		plans{"traffic_accident/1": {{Type: fireline.UnitRescue, Count: 1}, {Type: fireline.UnitCommand, Count: 1}}},
+		resources.WithTravelModel(m))
+	res, err := r.Recommend(context.Background(), resources.Request{Point: centre, Type: fireline.TypeTrafficAccident, Level: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recIDs(res.Units); !slices.Equal(got, []string{"r1", "c1"}) {
+		t.Errorf("units %v, want the now faster rescue first", got)
+	}
+	if want := geo.DistanceMeters(east(1200), centre) * m.RoadFactor / 20; math.Abs(res.Units[0].ETASeconds-want) > 1e-9 {
+		t.Errorf("rescue ETA %v, want %v", res.Units[0].ETASeconds, want)
+	}
+}
+
+func TestRecommendErrors(t *testing.T) {
+	x := newIndex(t, recommendUnits())
+	p := plans{
+		"structure_fire/1": {{Type: fireline.UnitEngine, Count: 1}},
+		"structure_fire/2": {{Type: "fireboat", Count: 1}},
+		"structure_fire/3": {{Type: fireline.UnitEngine, Count: -1}},
+	}
+	broken := geo.DefaultTravelModel()
+	broken.RoadFactor = 0
+	ok := resources.Request{Point: centre, Type: fireline.TypeStructureFire, Level: 1}
+	with := func(edit func(*resources.Request)) resources.Request {
+		r := ok
+		edit(&r)
+		return r
+	}
+	tests := []struct {
+		name string
+		r    *resources.Recommender
+		req  resources.Request
+		code string
+	}{
+		{"valid", resources.NewRecommender(x, p), ok, ""},
+		{"no position", resources.NewRecommender(x, p), with(func(r *resources.Request) { r.Point = fireline.Point{} }), fireline.EINVALID},
+		{"unknown type", resources.NewRecommender(x, p), with(func(r *resources.Request) { r.Type = "alien_landing" }), fireline.EINVALID},
+		{"level 0", resources.NewRecommender(x, p), with(func(r *resources.Request) { r.Level = 0 }), fireline.EINVALID},
+		{"level 6", resources.NewRecommender(x, p), with(func(r *resources.Request) { r.Level = 6 }), fireline.EINVALID},
+		{"no plan", resources.NewRecommender(x, p), with(func(r *resources.Request) { r.Level = 4 }), fireline.ENOTFOUND},
+		{"plan with an unknown unit type", resources.NewRecommender(x, p), with(func(r *resources.Request) { r.Level = 2 }), fireline.EINTERNAL},
+		{"plan with a negative count", resources.NewRecommender(x, p), with(func(r *resources.Request) { r.Level = 3 }), fireline.EINTERNAL},
+		{"broken travel model", resources.NewRecommender(x, p, resources.WithTravelModel(broken)), ok, fireline.EINTERNAL},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.r.Recommend(context.Background(), tt.req)
+			if code := fireline.ErrorCode(err); code != tt.code {
+				t.Errorf("error %v (code %q), want code %q", err, code, tt.code)
+			}
+		})
+	}
+}
