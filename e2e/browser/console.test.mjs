@@ -1,0 +1,252 @@
+// console.test.mjs drives Fireline's console and field pages in Debian's Chromium against a
+// running stack (started by e2e/browser_test.go). An operator sees an alarm appear live,
+// dispatches it; a crew acknowledges, goes en route and starts its (fake) camera over WHIP; the
+// console must decode that video over WHEP.
+//
+// Environment: FIRELINE_URL (http://127.0.0.1:PORT), FIRELINE_PASSWORD, FIRELINE_ARTIFACTS
+// (where screenshots go). Exit status 0 on success, 1 with a message on any failure.
+
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BASE = (process.env.FIRELINE_URL || '').replace(/\/$/, '');
+const PASSWORD = process.env.FIRELINE_PASSWORD || '';
+const ARTIFACTS = process.env.FIRELINE_ARTIFACTS || join(tmpdir(), 'fireline-browser');
+const CHROMIUM = process.env.FIRELINE_CHROMIUM || '/usr/bin/chromium';
+const OVERALL_MS = 150_000;
+
+const started = Date.now();
+const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
+
+class Failure extends Error {}
+const fail = (msg) => { throw new Failure(msg); };
+
+if (!BASE || !PASSWORD) {
+  console.error('FIRELINE_URL and FIRELINE_PASSWORD must be set');
+  process.exit(2);
+}
+mkdirSync(ARTIFACTS, { recursive: true });
+
+/** api calls the HTTP API directly, as an alarm source would. */
+async function api(method, path, { token, body } = {}) {
+  const res = await fetch(BASE + path, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = text; }
+  return { status: res.status, json };
+}
+
+/** step runs fn and turns a Playwright timeout into a failure that says what was awaited. */
+async function step(what, fn) {
+  log(`… ${what}`);
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Failure) throw err;
+    fail(`${what}: ${err.message.split('\n')[0]}`);
+  }
+}
+
+const pages = {};
+const pageErrors = [];
+
+function watch(page, name) {
+  pages[name] = page;
+  page.on('pageerror', (err) => { pageErrors.push(`${name}: ${err.message}`); log(`${name} page error: ${err.message}`); });
+  page.on('console', (m) => { if (m.type() === 'error') log(`${name} console error: ${m.text()}`); });
+  page.on('requestfailed', (r) => {
+    if (!r.url().includes('/api/v1/events')) log(`${name} request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`);
+  });
+}
+
+async function shot(page, file) {
+  const path = join(ARTIFACTS, file);
+  await page.screenshot({ path, fullPage: false });
+  log(`screenshot ${path}`);
+}
+
+/** signIn fills the login form and fails with the page's own message if it refuses. */
+async function signIn(page, username, view) {
+  await page.fill('#login-username', username);
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  const outcome = await page.waitForFunction((v) => {
+    if (document.querySelector(`${v}:not([hidden])`)) return 'ok';
+    return document.querySelector('#login-error')?.textContent.trim() || false;
+  }, view, { timeout: 10_000 });
+  const result = await outcome.jsonValue();
+  if (result !== 'ok') fail(`sign-in as ${username} refused: ${result}`);
+}
+
+async function run(browser) {
+  // ---- the operator's console --------------------------------------------------------------
+  const consoleCtx = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  const a = await consoleCtx.newPage();
+  watch(a, 'console');
+  await step('open the console and sign in as operator', async () => {
+    await a.goto(`${BASE}/`);
+    await signIn(a, 'operator', '#console-view');
+    await a.waitForSelector('#sse-state[data-state="live"]', { timeout: 10_000 });
+  });
+  log('console signed in, event stream live');
+
+  // ---- an alarm arrives ----------------------------------------------------------------------
+  const login = await api('POST', '/api/v1/auth/login', { body: { username: 'operator', password: PASSWORD } });
+  if (login.status !== 200 || !login.json.token) fail(`API login as operator: ${login.status} ${JSON.stringify(login.json)}`);
+  const token = login.json.token;
+  const alarm = await api('POST', '/api/v1/alarms', {
+    token,
+    body: {
+      source: 'call', source_id: `browser-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
+      type: 'structure_fire', lat: 36.456, lng: 115.985, address: 'Guangyue Tower',
+      description: 'smoke from the roof', reported_at: new Date().toISOString(),
+    },
+  });
+  if (alarm.status !== 202 || !alarm.json.incident_id) fail(`POST /api/v1/alarms: ${alarm.status} ${JSON.stringify(alarm.json)}`);
+  const incidentId = alarm.json.incident_id;
+  log(`alarm ${alarm.json.alarm_id} → incident ${incidentId} (merged: ${alarm.json.merged})`);
+
+  const row = `[data-testid="incident-row"][data-incident-id="${incidentId}"]`;
+  await step(`incident ${incidentId} appears live in the list (no reload)`, () => a.waitForSelector(row, { timeout: 15_000 }));
+  await shot(a, 'console-live.png');
+
+  // ---- recommendation and dispatch -----------------------------------------------------------
+  await a.click(row);
+  await step('the recommendation appears', () => a.waitForSelector(
+    `#incident-detail[data-incident-id="${incidentId}"] [data-testid="rec-unit"]`, { timeout: 30_000 }));
+  // Give the workflow's alternates a moment to arrive with the next refresh.
+  await a.waitForTimeout(500);
+
+  const candidates = await a.$$eval('#recommendation input[type=checkbox]', (boxes) => boxes.map((b) => ({
+    id: b.dataset.unitId, type: b.dataset.unitType, kind: b.dataset.testid, checked: b.checked, disabled: b.disabled,
+  })));
+  log(`recommended: ${candidates.filter((c) => c.kind === 'rec-unit').map((c) => `${c.id}(${c.type})`).join(' ')}`);
+  const alternates = candidates.filter((c) => c.kind === 'alt-unit');
+  if (alternates.length) log(`alternates: ${alternates.map((c) => `${c.id}(${c.type})`).join(' ')}`);
+
+  // The mobile command unit carries the camera: send one if the plan did not include one.
+  let camUnit = candidates.find((c) => c.type === 'command' && c.checked)?.id;
+  if (!camUnit) {
+    const alt = candidates.find((c) => c.type === 'command' && !c.disabled);
+    if (alt) {
+      await a.check(`#recommendation input[data-unit-id="${alt.id}"]`);
+      camUnit = alt.id;
+      log(`added command unit ${alt.id} to the dispatch`);
+    }
+  }
+  const chosen = await a.$$eval('#recommendation input[type=checkbox]:checked', (b) => b.map((x) => x.dataset.unitId));
+  if (!chosen.length) fail('no units are selected for dispatch');
+
+  await step('dispatch', async () => {
+    await a.click('#dispatch');
+    await a.waitForFunction((n) => document.querySelectorAll('#assignments [data-testid="assignment"]').length >= n,
+      chosen.length, { timeout: 20_000 });
+  });
+  const assigned = await a.$$eval('#assignments [data-testid="assignment"]', (rows) => rows.map((r) => ({ id: r.dataset.unitId, type: r.dataset.unitType })));
+  log(`assigned: ${assigned.map((u) => `${u.id}(${u.type})`).join(' ')}`);
+  const unit = camUnit && assigned.some((u) => u.id === camUnit) ? camUnit : assigned[0].id;
+  log(`crew of ${unit} will stream video`);
+
+  // ---- the crew's field page -----------------------------------------------------------------
+  const fieldCtx = await browser.newContext({ viewport: { width: 820, height: 1180 }, permissions: ['camera'] });
+  const b = await fieldCtx.newPage();
+  watch(b, 'field');
+  await step(`open the field page and sign in as crew-${unit}`, async () => {
+    await b.goto(`${BASE}/field`);
+    await signIn(b, `crew-${unit}`, '#field-view');
+    await b.waitForSelector(`#unit-incident[data-incident-id="${incidentId}"]`, { timeout: 10_000 });
+    await b.waitForSelector('#sse-state[data-state="live"]', { timeout: 10_000 });
+  });
+
+  const assignment = (status) => `#assignments [data-testid="assignment-status"][data-unit-id="${unit}"][data-status="${status}"]`;
+  for (const status of ['acknowledged', 'en_route']) {
+    await step(`crew sets ${status}; field and console show it live`, async () => {
+      await b.click(`#status-${status}`);
+      await b.waitForSelector(`#unit-status[data-status="${status}"]`, { timeout: 15_000 });
+      await a.waitForSelector(assignment(status), { timeout: 15_000 });
+      await a.waitForSelector(`[data-testid="unit-status"][data-unit-id="${unit}"][data-status="${status}"]`, { timeout: 15_000 });
+    });
+  }
+
+  // ---- video: field publishes, console plays -------------------------------------------------
+  await step('crew starts the camera (WHIP)', async () => {
+    await b.click('#camera-start');
+    await b.waitForSelector('#camera-state[data-state="live"]', { timeout: 20_000 });
+  });
+  await shot(b, 'field.png');
+
+  const video = `video[data-stream="${unit}"]`;
+  await step('the console opens the stream (WHEP)', () => a.waitForSelector(video, { state: 'attached', timeout: 20_000 }));
+  await step('the console video plays', () => a.waitForFunction((sel) => {
+    const v = document.querySelector(sel);
+    return v && v.readyState >= 2 && v.videoWidth > 0;
+  }, video, { timeout: 20_000 }));
+  const frames = await step('the console decodes frames', () => a.evaluate((sel) => new Promise((resolve, reject) => {
+    const v = document.querySelector(sel);
+    const first = v.getVideoPlaybackQuality().totalVideoFrames;
+    let callbacks = 0;
+    const count = () => { callbacks++; v.requestVideoFrameCallback(count); };
+    v.requestVideoFrameCallback(count);
+    const started = performance.now();
+    const check = setInterval(() => {
+      const decoded = v.getVideoPlaybackQuality().totalVideoFrames - first;
+      if (decoded > 10 && callbacks > 10) {
+        clearInterval(check);
+        resolve({ decoded, callbacks, width: v.videoWidth, height: v.videoHeight });
+      } else if (performance.now() - started > 15000) {
+        clearInterval(check);
+        reject(new Error(`only ${decoded} frames decoded, ${callbacks} presented in 15 s`));
+      }
+    }, 200);
+  }), video));
+  log(`video ${frames.width}×${frames.height}: ${frames.decoded} frames decoded, ${frames.callbacks} presented`);
+  await shot(a, 'console-video.png');
+
+  await step('crew stops the camera', async () => {
+    await b.click('#camera-stop');
+    await b.waitForSelector('#camera-state[data-state="idle"]', { timeout: 10_000 });
+  });
+
+  if (pageErrors.length) fail(`uncaught errors in the pages:\n  ${pageErrors.join('\n  ')}`);
+}
+
+async function main() {
+  let browser;
+  const timer = setTimeout(() => {
+    console.error(`FAIL: the browser test took longer than ${OVERALL_MS / 1000} s`);
+    process.exit(1);
+  }, OVERALL_MS);
+  let code = 0;
+  try {
+    log(`Fireline at ${BASE}; screenshots in ${ARTIFACTS}`);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+    });
+    log(`chromium ${browser.version()}`);
+    await run(browser);
+    log('PASS');
+  } catch (err) {
+    code = 1;
+    console.error(`FAIL: ${err instanceof Failure ? err.message : err.stack || err}`);
+    for (const [name, page] of Object.entries(pages)) {
+      await page.screenshot({ path: join(ARTIFACTS, `failure-${name}.png`) }).catch(() => {});
+      const msgs = await page.$$eval('#messages .msg-text', (m) => m.map((x) => x.textContent)).catch(() => []);
+      if (msgs.length) console.error(`${name} page messages:\n  ${msgs.join('\n  ')}`);
+    }
+  } finally {
+    await browser?.close().catch(() => {});
+    clearTimeout(timer);
+  }
+  process.exit(code);
+}
+
+main();

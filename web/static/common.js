@@ -1,0 +1,307 @@
+// What the console and the field page share: the session, API calls that turn RFC 9457
+// problems into errors a person can read, the live event stream, the message area, a small DOM
+// builder and the formatting of times, durations and distances.
+
+/** ApiError is a failed API call; its message is the problem's `detail`, meant for people. */
+export class ApiError extends Error {
+  constructor(status, problem = {}) {
+    super(problem.detail || problem.title || (status ? `HTTP ${status}` : 'request failed'));
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = problem.code || '';
+    this.problem = problem;
+  }
+}
+
+/** problemOf reads a failed response's body as problem JSON, or as text if it is not JSON. */
+async function problemOf(res) {
+  const text = await res.text().catch(() => '');
+  try {
+    const p = JSON.parse(text);
+    if (p && typeof p === 'object') return p;
+  } catch {
+    // not JSON: a proxy's error page, say
+  }
+  return { status: res.status, title: res.statusText, detail: text.trim().slice(0, 300) || `${res.status} ${res.statusText}` };
+}
+
+/** Session is the signed-in user of one page, kept in sessionStorage (per tab, gone on close). */
+export class Session {
+  constructor(key) {
+    this.key = key;
+    this.token = '';
+    this.user = null;
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(key) || 'null');
+      if (saved?.token) Object.assign(this, { token: saved.token, user: saved.user });
+    } catch {
+      sessionStorage.removeItem(key);
+    }
+  }
+
+  get signedIn() { return this.token !== ''; }
+
+  save(token, user) {
+    this.token = token;
+    this.user = user;
+    sessionStorage.setItem(this.key, JSON.stringify({ token, user }));
+  }
+
+  clear() {
+    this.token = '';
+    this.user = null;
+    sessionStorage.removeItem(this.key);
+  }
+}
+
+/** Client calls the API with the session's bearer token. A 401 calls onUnauthorized. */
+export class Client {
+  constructor(session, { onUnauthorized } = {}) {
+    this.session = session;
+    this.onUnauthorized = onUnauthorized;
+  }
+
+  async send(method, path, { body, type, accept = 'application/json' } = {}) {
+    const headers = { Accept: accept };
+    if (this.session.token) headers.Authorization = `Bearer ${this.session.token}`;
+    if (body !== undefined) headers['Content-Type'] = type || 'application/json';
+    let res;
+    try {
+      res = await fetch(path, {
+        method, headers, cache: 'no-store',
+        body: body === undefined ? undefined : (type ? body : JSON.stringify(body)),
+      });
+    } catch (err) {
+      throw new ApiError(0, { detail: `Cannot reach the Fireline server (${err.message}).` });
+    }
+    if (!res.ok) {
+      const err = new ApiError(res.status, await problemOf(res));
+      if (res.status === 401 && this.session.token) this.onUnauthorized?.(err);
+      throw err;
+    }
+    return res;
+  }
+
+  async json(method, path, body) {
+    const res = await this.send(method, path, { body });
+    const text = await res.text();
+    return text ? JSON.parse(text) : null;
+  }
+
+  get(path) { return this.json('GET', path); }
+  post(path, body) { return this.json('POST', path, body); }
+
+  /** login signs in and saves the session; it never calls onUnauthorized. */
+  async login(username, password) {
+    const res = await fetch('/api/v1/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ username, password }),
+    }).catch((err) => { throw new ApiError(0, { detail: `Cannot reach the Fireline server (${err.message}).` }); });
+    if (!res.ok) throw new ApiError(res.status, await problemOf(res));
+    const { token, user } = await res.json();
+    this.session.save(token, user);
+    return user;
+  }
+
+  /**
+   * exchangeSDP posts an SDP offer (WHIP or WHEP) and returns the answer and the session's
+   * Location, resolved against the request URL.
+   */
+  async exchangeSDP(path, offer) {
+    const res = await this.send('POST', path, { body: offer, type: 'application/sdp', accept: 'application/sdp' });
+    if (res.status !== 201) throw new ApiError(res.status, { detail: `Media server answered ${res.status}, expected 201 Created.` });
+    const location = res.headers.get('Location');
+    if (!location) throw new ApiError(res.status, { detail: 'Media server answered without a Location.' });
+    return { answer: await res.text(), location: new URL(location, res.url).pathname };
+  }
+
+  /** end deletes a WHIP/WHEP session; an already-ended session is not an error. */
+  async end(location) {
+    try {
+      const res = await this.send('DELETE', location);
+      await res.arrayBuffer(); // read to the end, so the request is complete when we return
+    } catch (err) {
+      if (err.status !== 404) throw err;
+    }
+  }
+}
+
+/**
+ * LiveEvents keeps a Server-Sent Events stream open: events `incident`, `unit` and
+ * `timeline` carry {kind, id, incident_id}. The browser retries a dropped stream by itself;
+ * when the server refuses it outright (a restart, an expired session) we verify the session
+ * and open a new one with backoff. onOpen runs on every (re)connection, because notices sent
+ * while we were away are lost and everything must be refetched.
+ */
+export class LiveEvents {
+  constructor(session, { onChange, onState, onOpen, verify }) {
+    Object.assign(this, { session, onChange, onState, onOpen, verify });
+    this.source = null;
+    this.retry = null;
+    this.backoff = 1000;
+  }
+
+  start() {
+    this.stop();
+    this.setState('connecting');
+    const es = new EventSource(`/api/v1/events?token=${encodeURIComponent(this.session.token)}`);
+    this.source = es;
+    es.onopen = () => {
+      this.backoff = 1000;
+      this.setState('live');
+      this.onOpen?.();
+    };
+    es.onerror = () => {
+      if (this.source !== es) return;
+      if (es.readyState === EventSource.CLOSED) {
+        this.setState('offline');
+        this.reconnectLater();
+      } else {
+        this.setState('reconnecting');
+      }
+    };
+    for (const kind of ['incident', 'unit', 'timeline']) {
+      es.addEventListener(kind, (e) => {
+        let change;
+        try {
+          change = JSON.parse(e.data);
+        } catch {
+          return;
+        }
+        this.onChange?.(kind, change);
+      });
+    }
+  }
+
+  reconnectLater() {
+    this.source?.close();
+    this.source = null;
+    clearTimeout(this.retry);
+    const wait = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, 30000);
+    this.retry = setTimeout(async () => {
+      this.setState('reconnecting');
+      try {
+        await this.verify?.();
+      } catch (err) {
+        if (err.status === 401) return; // signed out by the client's onUnauthorized
+      }
+      if (this.session.signedIn) this.start();
+    }, wait);
+  }
+
+  stop() {
+    clearTimeout(this.retry);
+    this.source?.close();
+    this.source = null;
+    this.setState('offline');
+  }
+
+  setState(state) {
+    if (this.state === state) return;
+    this.state = state;
+    this.onState?.(state);
+  }
+}
+
+/** showLiveState shows the event stream's state in a status pill. */
+export function showLiveState(pill, state) {
+  const text = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' };
+  pill.dataset.state = state;
+  pill.textContent = text[state] ?? state;
+  pill.title = state === 'live' ? 'Receiving live updates' : 'Live updates interrupted; data may be stale';
+}
+
+/** Messages is the visible message area: errors stay until dismissed, notices fade. */
+export class Messages {
+  constructor(container, { max = 4 } = {}) {
+    this.container = container;
+    this.max = max;
+  }
+
+  error(errOrText) { this.show('error', typeof errOrText === 'string' ? errOrText : errOrText.message, 20000); }
+  info(text) { this.show('info', text, 5000); }
+
+  show(kind, text, ttl) {
+    for (const m of this.container.querySelectorAll('.msg')) {
+      if (m.dataset.text === text) m.remove(); // a repeat moves to the top instead of stacking
+    }
+    const close = el('button', { type: 'button', class: 'msg-close', 'aria-label': 'Dismiss message' }, '×');
+    const msg = el('div', { class: `msg msg-${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-testid': 'message', 'data-kind': kind, 'data-text': text },
+      el('span', { class: 'msg-text' }, text), close);
+    close.addEventListener('click', () => msg.remove());
+    this.container.prepend(msg);
+    while (this.container.children.length > this.max) this.container.lastElementChild.remove();
+    if (ttl) setTimeout(() => msg.remove(), ttl);
+  }
+
+  clear() { this.container.replaceChildren(); }
+}
+
+/**
+ * el builds an element: el('td', {class: 'x', 'data-id': 3}, 'text', child). Attributes with
+ * null, undefined or false values are left out; true sets an empty attribute. Text is always
+ * inserted as text, never parsed as HTML.
+ */
+export function el(tag, attrs = {}, ...children) {
+  const svg = ['svg', 'g', 'circle', 'rect', 'path', 'line', 'text', 'title', 'polygon'].includes(tag);
+  const node = svg ? document.createElementNS('http://www.w3.org/2000/svg', tag) : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : String(c));
+  }
+  return node;
+}
+
+/** $ is document.querySelector that fails loudly when the page lacks the element. */
+export function $(selector, root = document) {
+  const node = root.querySelector(selector);
+  if (!node) throw new Error(`page has no ${selector}`);
+  return node;
+}
+
+/** label turns an API word like en_route or structure_fire into "En route", "Structure fire". */
+export function label(word) {
+  if (!word) return '';
+  const s = String(word).replaceAll('_', ' ');
+  return s[0].toUpperCase() + s.slice(1);
+}
+
+/** clock formats a time as 24-hour local HH:MM:SS. */
+export function clock(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
+  return d.toLocaleTimeString('en-GB', { hour12: false });
+}
+
+/** duration formats seconds as "45 s", "3:07" or "1:02:09". */
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${r}` : `${m}:${r}`;
+}
+
+/** since is the time elapsed from iso to now, as duration() formats it. */
+export function since(iso) {
+  return duration((Date.now() - new Date(iso).getTime()) / 1000);
+}
+
+/** distance formats metres as "850 m" or "3.4 km". */
+export function distance(m) {
+  if (!Number.isFinite(m)) return '—';
+  return m < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(1)} km`;
+}
+
+/** fillElapsed sets the text of every [data-since] element under root to the time since then. */
+export function fillElapsed(root = document) {
+  for (const node of root.querySelectorAll('[data-since]')) node.textContent = since(node.dataset.since);
+}

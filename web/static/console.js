@@ -1,0 +1,681 @@
+// The dispatch console: open incidents live over Server-Sent Events, an incident's
+// recommendation and dispatch, its units, timeline and review, the units board, an offline
+// situation map and the crews' live video over WHEP.
+
+import {
+  Client, LiveEvents, Messages, Session, $, el, label, clock, duration, distance, fillElapsed, showLiveState,
+} from './common.js';
+import { negotiate } from './webrtc.js';
+import { renderMap } from './map.js';
+
+const CONSOLE_ROLES = ['operator', 'supervisor', 'admin', 'risk'];
+const DISPATCH_ROLES = ['operator', 'supervisor', 'admin'];
+const UNIT_STATUSES = ['available', 'dispatched', 'acknowledged', 'en_route', 'on_scene', 'out_of_service'];
+const TYPE_CODES = { engine: 'ENG', ladder: 'LAD', rescue: 'RES', hazmat: 'HAZ', tanker: 'TNK', command: 'CMD' };
+const OPEN = ['received', 'dispatching', 'active'];
+const STREAM_POLL_MS = 3000;
+const FULL_REFRESH_MS = 30000; // a safety net: the event hub drops notices for slow clients
+
+const session = new Session('fireline.console');
+const messages = new Messages($('#messages'));
+const client = new Client(session, { onUnauthorized: () => signOut('Your session has ended: sign in again.') });
+const live = new LiveEvents(session, {
+  onState: (s) => showLiveState($('#sse-state'), s),
+  onOpen: () => invalidate('incidents', 'units', 'detail', 'timeline', 'streams'),
+  onChange,
+  verify: () => client.get('/api/v1/auth/me'),
+});
+
+const state = {
+  incidents: [],
+  units: [],
+  stations: [],
+  incidentsLoaded: false,
+  seen: null, // ids of incidents already shown, to flag new arrivals
+  selectedId: null,
+  detail: null,
+  timeline: [],
+  review: null, // the review, or an Error saying why there is none
+  picks: new Map(), // incident id → Set of unit ids the operator chose; absent: the recommendation
+  players: new Map(), // stream name → Player, for the selected incident
+  timers: [],
+};
+
+// ---- refreshing ------------------------------------------------------------------------------
+
+// Change notices arrive in bursts (a dispatch touches an incident, its units and its timeline);
+// they mark what is stale and one fetch per kind runs shortly after.
+const dirty = new Set();
+let flushTimer = null;
+let flushing = false;
+
+function invalidate(...what) {
+  for (const w of what) dirty.add(w);
+  if (!flushTimer) flushTimer = setTimeout(flush, 150);
+}
+
+async function flush() {
+  flushTimer = null;
+  if (flushing) {
+    flushTimer = setTimeout(flush, 150);
+    return;
+  }
+  const what = [...dirty];
+  dirty.clear();
+  flushing = true;
+  try {
+    await Promise.all(what.map(async (w) => {
+      try {
+        await loaders[w]?.();
+      } catch (err) {
+        if (err.status !== 401) messages.error(`Could not load ${w}: ${err.message}`);
+      }
+    }));
+  } finally {
+    flushing = false;
+  }
+}
+
+function onChange(kind, change) {
+  const sel = state.selectedId;
+  switch (kind) {
+    case 'incident':
+      invalidate('incidents');
+      if (sel !== null && String(change.id) === String(sel)) invalidate('detail', 'timeline');
+      break;
+    case 'unit': {
+      invalidate('units');
+      const mine = state.detail?.assigned_units?.some((a) => a.unit_id === change.id);
+      if (sel !== null && (change.incident_id === sel || mine)) invalidate('detail', 'streams');
+      break;
+    }
+    case 'timeline':
+      if (sel !== null && change.incident_id === sel) invalidate('detail', 'timeline');
+      break;
+  }
+}
+
+const loaders = {
+  async incidents() {
+    const { incidents } = await client.get('/api/v1/incidents?open=true');
+    state.incidents = incidents;
+    state.incidentsLoaded = true;
+    renderIncidents();
+    drawMap();
+  },
+  async units() {
+    const { units } = await client.get('/api/v1/units');
+    state.units = units;
+    renderUnits();
+    drawMap();
+    if (state.detail) renderRecommendation();
+  },
+  async stations() {
+    const { stations } = await client.get('/api/v1/stations');
+    state.stations = stations;
+    drawMap();
+  },
+  async detail() {
+    const id = state.selectedId;
+    if (id === null) return;
+    const detail = await client.get(`/api/v1/incidents/${id}`);
+    if (id !== state.selectedId) return;
+    state.detail = detail;
+    renderDetail();
+    if (!OPEN.includes(detail.status)) invalidate('review');
+  },
+  async timeline() {
+    const id = state.selectedId;
+    if (id === null) return;
+    const { events } = await client.get(`/api/v1/incidents/${id}/timeline`);
+    if (id !== state.selectedId) return;
+    state.timeline = events;
+    renderTimeline();
+  },
+  async review() {
+    const id = state.selectedId;
+    if (id === null) return;
+    let review;
+    try {
+      review = await client.get(`/api/v1/incidents/${id}/review`);
+    } catch (err) {
+      if (err.status !== 404) throw err;
+      review = err;
+    }
+    if (id !== state.selectedId) return;
+    state.review = review;
+    renderReview();
+  },
+  async streams() {
+    const id = state.selectedId;
+    if (id === null) return;
+    let streams;
+    try {
+      ({ streams } = await client.get(`/api/v1/media/incidents/${id}/streams`));
+    } catch (err) {
+      if (err.status !== 503) throw err;
+      showVideoNote(err.message); // this node has no media server: say so in the panel, quietly
+      return;
+    }
+    if (id !== state.selectedId) return;
+    syncPlayers(id, streams);
+  },
+};
+
+// ---- signing in and out ----------------------------------------------------------------------
+
+async function main() {
+  $('#login-form').addEventListener('submit', onLogin);
+  $('#sign-out').addEventListener('click', () => signOut());
+  $('#dispatch').addEventListener('click', onDispatch);
+  $('#close-form').addEventListener('submit', onClose);
+  $('#recommendation').addEventListener('change', onPick);
+  let resizeFrame = 0;
+  new ResizeObserver(() => {
+    cancelAnimationFrame(resizeFrame);
+    resizeFrame = requestAnimationFrame(drawMap);
+  }).observe($('#map'));
+  const tick = () => {
+    $('#clock').textContent = clock(new Date().toISOString());
+    fillElapsed();
+  };
+  tick();
+  setInterval(tick, 1000);
+
+  if (!session.signedIn) {
+    showLogin();
+    return;
+  }
+  try {
+    const me = await client.get('/api/v1/auth/me');
+    session.save(session.token, me);
+  } catch (err) {
+    if (err.status === 401) return; // onUnauthorized showed the login form
+    messages.error(err); // the server is unreachable: keep the session, the stream will retry
+  }
+  enter();
+}
+
+function showLogin(note = '') {
+  $('#console-view').hidden = true;
+  $('#login-view').hidden = false;
+  $('#whoami').hidden = true;
+  $('#sign-out').hidden = true;
+  $('#login-error').textContent = note;
+  $('#login-username').focus();
+}
+
+async function onLogin(e) {
+  e.preventDefault();
+  const submit = $('#login-submit');
+  submit.disabled = true;
+  $('#login-error').textContent = '';
+  try {
+    const user = await client.login($('#login-username').value.trim(), $('#login-password').value);
+    if (!CONSOLE_ROLES.includes(user.role)) {
+      session.clear();
+      throw new Error(user.role === 'field'
+        ? 'This is a crew account: crews sign in on the field page (/field).'
+        : `Role ${user.role} may not use the console.`);
+    }
+    $('#login-password').value = '';
+    enter();
+  } catch (err) {
+    $('#login-error').textContent = err.message;
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+function enter() {
+  const user = session.user || {};
+  $('#login-view').hidden = true;
+  $('#console-view').hidden = false;
+  $('#whoami').textContent = `${user.username} · ${label(user.role)}`;
+  $('#whoami').hidden = false;
+  $('#sign-out').hidden = false;
+  document.body.dataset.role = user.role || '';
+  state.seen = null;
+  state.incidentsLoaded = false;
+  live.start();
+  invalidate('incidents', 'units', 'stations');
+  state.timers.push(
+    setInterval(() => { if (state.selectedId !== null && !document.hidden) invalidate('streams'); }, STREAM_POLL_MS),
+    setInterval(() => { if (!document.hidden) invalidate('incidents', 'units', 'detail'); }, FULL_REFRESH_MS),
+  );
+  const fromHash = /^#incident-(\d+)$/.exec(location.hash);
+  if (fromHash) select(Number(fromHash[1]));
+}
+
+function signOut(note = '') {
+  live.stop();
+  stopPlayers();
+  state.timers.forEach(clearInterval);
+  Object.assign(state, { timers: [], incidents: [], units: [], selectedId: null, detail: null, timeline: [], review: null });
+  state.picks.clear();
+  session.clear();
+  history.replaceState(null, '', location.pathname);
+  showLogin(note);
+}
+
+function canDispatch() {
+  return DISPATCH_ROLES.includes(session.user?.role);
+}
+
+// ---- incidents list --------------------------------------------------------------------------
+
+function renderIncidents() {
+  const list = $('#incident-list');
+  const incidents = [...state.incidents].sort((a, b) => new Date(b.created_at) - new Date(a.created_at));
+  const firstLoad = state.seen === null;
+  const seen = state.seen ?? new Set();
+  list.replaceChildren(...incidents.map((inc) => {
+    const isNew = !firstLoad && !seen.has(inc.id);
+    seen.add(inc.id);
+    const assigned = (inc.assigned_units || []).filter((a) => !a.cleared_at).length;
+    return el('li', {},
+      el('button', {
+        type: 'button', class: `incident-row${isNew ? ' is-new' : ''}`, 'data-testid': 'incident-row',
+        'data-incident-id': inc.id, 'data-status': inc.status, 'aria-pressed': String(inc.id === state.selectedId),
+        onclick: () => select(inc.id),
+      },
+      el('span', { class: 'row-top' },
+        el('span', { class: 'inc-id' }, `#${inc.id}`),
+        el('span', { class: 'inc-type' }, label(inc.type)),
+        el('span', { class: 'level', title: `Alarm level ${inc.level}` }, `L${inc.level}`)),
+      el('span', { class: 'row-addr' }, inc.address || `${inc.location.lat.toFixed(4)}, ${inc.location.lng.toFixed(4)}`),
+      el('span', { class: 'row-bottom' },
+        el('span', { class: `badge inc-${inc.status}` }, label(inc.status)),
+        el('span', { class: 'age', 'data-since': inc.created_at, title: `Received ${clock(inc.created_at)}` }, ''),
+        inc.alarm_count > 1 ? el('span', { class: 'alarms' }, `${inc.alarm_count} alarms`) : null,
+        el('span', { class: 'units' }, assigned ? `${assigned} units` : 'no units'))));
+  }));
+  if (state.incidentsLoaded) state.seen = seen; // before the first load, nothing is "new"
+  $('#incident-count').textContent = String(incidents.length);
+  $('#incidents-empty').hidden = incidents.length > 0;
+  fillElapsed(list);
+}
+
+function select(id) {
+  if (state.selectedId === id) return;
+  stopPlayers();
+  Object.assign(state, { selectedId: id, detail: null, timeline: [], review: null });
+  $('#close-reason').value = '';
+  history.replaceState(null, '', `#incident-${id}`);
+  renderIncidents();
+  renderDetail();
+  drawMap();
+  showVideoNote('Looking for live video…');
+  invalidate('detail', 'timeline', 'streams');
+}
+
+// ---- incident detail -------------------------------------------------------------------------
+
+function renderDetail() {
+  const d = state.detail;
+  const article = $('#incident-detail');
+  if (!d) {
+    article.hidden = true;
+    $('#detail-empty').hidden = false;
+    $('#detail-empty').textContent = state.selectedId === null
+      ? 'Select an incident to see its recommendation, units and timeline.'
+      : `Loading incident #${state.selectedId}…`;
+    return;
+  }
+  $('#detail-empty').hidden = true;
+  article.hidden = false;
+  article.dataset.incidentId = d.id;
+  article.dataset.status = d.status;
+  $('#incident-title').textContent = `#${d.id} ${label(d.type)}`;
+  const badge = $('#incident-status');
+  badge.textContent = label(d.status);
+  badge.className = `badge inc-${d.status}`;
+
+  const open = OPEN.includes(d.status);
+  const facts = [
+    ['Address', d.address || '—'],
+    ['Alarm level', String(d.level)],
+    ['Alarms', String(d.alarm_count)],
+    ['Location', `${d.location.lat.toFixed(5)}, ${d.location.lng.toFixed(5)}`],
+    ['H3 cell', d.cell || '—'],
+    ['Received', el('span', {}, clock(d.created_at), open ? [' (', el('span', { 'data-since': d.created_at }, ''), ' ago)'] : null)],
+    d.closed_at ? ['Closed', clock(d.closed_at)] : null,
+  ].filter(Boolean);
+  $('#incident-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+  fillElapsed($('#incident-facts'));
+
+  $('#dispatch-section').hidden = !open;
+  $('#close-form').hidden = !open || !canDispatch();
+  renderRecommendation();
+  renderAssignments();
+  $('#review-section').hidden = open;
+}
+
+/** assignedNow is the set of units on the incident that have not cleared. */
+function assignedNow(d) {
+  return new Set((d.assigned_units || []).filter((a) => !a.cleared_at).map((a) => a.unit_id));
+}
+
+/** picked is the units the operator means to send: their own choice or the recommendation. */
+function picked(d) {
+  const assigned = assignedNow(d);
+  const choice = state.picks.get(d.id) ?? new Set((d.recommendation || []).map((r) => r.unit_id));
+  return new Set([...choice].filter((u) => !assigned.has(u)));
+}
+
+function renderRecommendation() {
+  const d = state.detail;
+  if (!d) return;
+  const table = $('#recommendation');
+  // Units already on the incident are in the assignments table, not offered again.
+  const assigned = assignedNow(d);
+  const rec = (d.recommendation || []).filter((r) => !assigned.has(r.unit_id));
+  const alt = (d.alternates || []).filter((a) => !assigned.has(a.unit_id) && !rec.some((r) => r.unit_id === a.unit_id));
+  const chosen = picked(d);
+  const units = new Map(state.units.map((u) => [u.id, u]));
+
+  const row = (r, kind) => {
+    const u = units.get(r.unit_id);
+    const busy = u && u.incident_id && u.incident_id !== d.id;
+    const id = `pick-${r.unit_id}`;
+    return el('tr', { 'data-testid': 'rec-row', 'data-unit-id': r.unit_id, 'data-unit-type': r.type, 'data-kind': kind },
+      el('td', {}, el('input', {
+        type: 'checkbox', id, 'data-testid': kind === 'recommended' ? 'rec-unit' : 'alt-unit',
+        'data-unit-id': r.unit_id, 'data-unit-type': r.type,
+        checked: chosen.has(r.unit_id), disabled: !canDispatch(),
+      })),
+      el('td', {}, el('label', { for: id }, el('strong', {}, r.unit_id), u?.name && u.name !== r.unit_id ? el('span', { class: 'sub' }, ` ${u.name}`) : null),
+        busy ? el('span', { class: 'tag tag-warn', title: `Committed to incident #${u.incident_id}` }, `on #${u.incident_id}`) : null),
+      el('td', {}, el('span', { class: `type type-${r.type}` }, label(r.type))),
+      el('td', { class: 'num', title: r.model ? `Travel-time model: ${r.model}` : null }, duration(r.eta_s)),
+      el('td', { class: 'num' }, distance(r.distance_m)),
+      el('td', {}, r.station_id || '—'));
+  };
+
+  const body = [...rec.map((r) => row(r, 'recommended'))];
+  if (alt.length) {
+    body.push(el('tr', { class: 'separator' }, el('th', { colspan: 6, scope: 'rowgroup' }, 'Alternates')));
+    body.push(...alt.map((r) => row(r, 'alternate')));
+  }
+  table.tBodies[0].replaceChildren(...body);
+  table.hidden = body.length === 0;
+  $('#rec-empty').hidden = body.length > 0;
+  $('#rec-h').textContent = assigned.size ? 'Send more units' : 'Recommended units';
+  $('#rec-empty').textContent = assigned.size ? 'Every recommended unit is assigned.'
+    : d.status === 'received' ? 'Waiting for the recommendation…' : 'No units recommended.';
+
+  const short = d.short || [];
+  $('#short-warning').hidden = short.length === 0;
+  $('#short-warning').textContent = short.length
+    ? `Short of the response plan: ${short.map((s) => `${s.count} × ${label(s.type)}`).join(', ')} — no such units available nearby.`
+    : '';
+  updateDispatchButton();
+}
+
+function onPick(e) {
+  if (e.target.type !== 'checkbox' || !state.detail) return;
+  const ids = [...$('#recommendation').querySelectorAll('input[type=checkbox]:checked:not(:disabled)')].map((c) => c.dataset.unitId);
+  state.picks.set(state.detail.id, new Set(ids));
+  updateDispatchButton();
+}
+
+function updateDispatchButton() {
+  const btn = $('#dispatch');
+  if (btn.dataset.busy) return;
+  const n = state.detail ? picked(state.detail).size : 0;
+  btn.disabled = n === 0 || !canDispatch();
+  btn.textContent = n ? `Dispatch ${n} unit${n === 1 ? '' : 's'}` : 'Dispatch';
+  btn.title = canDispatch() ? '' : 'Your role may not dispatch';
+}
+
+async function onDispatch() {
+  const d = state.detail;
+  if (!d) return;
+  const ids = [...picked(d)];
+  if (!ids.length) return;
+  const btn = $('#dispatch');
+  btn.dataset.busy = '1';
+  btn.disabled = true;
+  btn.textContent = 'Dispatching…';
+  try {
+    const updated = await client.post(`/api/v1/incidents/${d.id}/dispatch`, { unit_ids: ids });
+    state.picks.delete(d.id);
+    if (state.selectedId === d.id) {
+      state.detail = updated;
+      renderDetail();
+    }
+    messages.info(`Incident #${d.id}: dispatched ${ids.join(', ')}.`);
+    invalidate('units', 'timeline', 'incidents');
+  } catch (err) {
+    messages.error(err);
+  } finally {
+    delete btn.dataset.busy;
+    updateDispatchButton();
+  }
+}
+
+function renderAssignments() {
+  const d = state.detail;
+  const list = d.assigned_units || [];
+  const units = new Map(state.units.map((u) => [u.id, u]));
+  const table = $('#assignments');
+  table.tBodies[0].replaceChildren(...list.map((a) => {
+    const name = units.get(a.unit_id)?.name;
+    return el('tr', { 'data-testid': 'assignment', 'data-unit-id': a.unit_id, 'data-unit-type': a.type, 'data-status': a.status, class: a.cleared_at ? 'is-cleared' : null },
+      el('td', {}, el('strong', {}, a.unit_id), name && name !== a.unit_id ? el('span', { class: 'sub' }, ` ${name}`) : null),
+      el('td', {}, el('span', { class: `type type-${a.type}` }, label(a.type))),
+      el('td', {}, el('span', { class: `badge status-${a.status}`, 'data-testid': 'assignment-status', 'data-unit-id': a.unit_id, 'data-status': a.status }, label(a.status))),
+      ...[a.dispatched_at, a.acknowledged_at, a.en_route_at, a.on_scene_at, a.cleared_at].map((t) => el('td', { class: 'num' }, clock(t))));
+  }));
+  table.hidden = list.length === 0;
+  $('#assign-empty').hidden = list.length > 0;
+}
+
+async function onClose(e) {
+  e.preventDefault();
+  const d = state.detail;
+  if (!d) return;
+  const btn = $('#close-incident');
+  btn.disabled = true;
+  try {
+    const reason = $('#close-reason').value.trim();
+    const updated = await client.post(`/api/v1/incidents/${d.id}/close`, reason ? { reason } : {});
+    if (state.selectedId === d.id) {
+      state.detail = updated;
+      renderDetail();
+      invalidate('review', 'timeline');
+    }
+    messages.info(`Incident #${d.id} closed.`);
+    invalidate('incidents', 'units');
+  } catch (err) {
+    messages.error(err);
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+function renderTimeline() {
+  const events = [...state.timeline].reverse(); // newest first: what just happened is on top
+  $('#timeline').replaceChildren(...events.map((ev) => el('li', { 'data-testid': 'timeline-event', 'data-kind': ev.kind, class: `ev ev-${ev.kind}` },
+    el('time', { datetime: ev.at }, clock(ev.at)),
+    el('span', { class: 'ev-kind' }, label(ev.kind)),
+    el('span', { class: 'ev-detail' }, ev.detail || ''),
+    ev.unit_id || ev.actor ? el('span', { class: 'ev-meta' }, [ev.unit_id, ev.actor].filter(Boolean).join(' · ')) : null)));
+  if (!events.length) $('#timeline').replaceChildren(el('li', { class: 'empty' }, 'Nothing recorded yet.'));
+}
+
+function renderReview() {
+  const r = state.review;
+  const box = $('#review');
+  if (!r) {
+    box.replaceChildren();
+    return;
+  }
+  if (r instanceof Error) {
+    box.replaceChildren(el('p', { class: 'empty' }, 'The review is being written; it appears here when ready.'));
+    return;
+  }
+  box.replaceChildren(
+    el('dl', { class: 'facts', 'data-testid': 'review' },
+      el('dt', {}, 'Call processing'), el('dd', { 'data-testid': 'review-call-processing' }, duration(r.call_processing_s)),
+      el('dt', {}, 'Escalations'), el('dd', {}, String(r.escalations ?? 0)),
+      r.reviewed_at ? [el('dt', {}, 'Reviewed'), el('dd', {}, clock(r.reviewed_at))] : null),
+    el('table', { class: 'table' },
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Unit'), el('th', { scope: 'col' }, 'Turnout'), el('th', { scope: 'col' }, 'Travel'))),
+      el('tbody', {}, (r.units || []).map((u) => el('tr', { 'data-unit-id': u.unit_id },
+        el('td', {}, u.unit_id), el('td', { class: 'num' }, duration(u.turnout_s)), el('td', { class: 'num' }, duration(u.travel_s)))))));
+}
+
+// ---- units board and map ---------------------------------------------------------------------
+
+function renderUnits() {
+  const groups = new Map(UNIT_STATUSES.map((s) => [s, []]));
+  for (const u of state.units) {
+    if (!groups.has(u.status)) groups.set(u.status, []);
+    groups.get(u.status).push(u);
+  }
+  $('#unit-board').replaceChildren(...[...groups].map(([status, units]) => el('section', { class: `unit-group status-${status}`, 'data-status': status },
+    el('h3', {}, el('span', { class: `dot status-${status}` }), label(status), el('span', { class: 'count' }, String(units.length))),
+    el('ul', {}, units.sort((a, b) => a.id.localeCompare(b.id)).map((u) => el('li', {
+      class: `unit-chip status-${u.status}`, 'data-testid': 'unit-status', 'data-unit-id': u.id, 'data-unit-type': u.type, 'data-status': u.status,
+      title: `${u.name || u.id} — ${label(u.type)}, station ${u.station_id || '—'}, ${label(u.status)}${u.incident_id ? `, incident #${u.incident_id}` : ''}`,
+    },
+    el('span', { class: 'chip-id' }, u.id),
+    el('span', { class: 'chip-type' }, TYPE_CODES[u.type] || u.type),
+    el('span', { class: 'visually-hidden' }, label(u.status)),
+    u.incident_id ? el('button', { type: 'button', class: 'chip-inc', onclick: () => select(u.incident_id), 'aria-label': `Show incident ${u.incident_id}` }, `#${u.incident_id}`) : null))))));
+  const committed = state.units.filter((u) => u.incident_id).length;
+  $('#unit-count').textContent = `${state.units.length} units · ${committed} committed`;
+}
+
+function drawMap() {
+  const incidents = [...state.incidents];
+  if (state.detail && !incidents.some((i) => i.id === state.detail.id)) incidents.push(state.detail);
+  renderMap($('#map'), { units: state.units, incidents, stations: state.stations, selectedId: state.selectedId }, select);
+}
+
+// ---- live video ------------------------------------------------------------------------------
+
+/** Player plays one crew camera of an incident over WHEP. */
+class Player {
+  constructor(incidentId, stream) {
+    this.incidentId = incidentId;
+    this.stream = stream;
+    this.failedAt = 0;
+    this.stopped = false;
+    const name = state.units.find((u) => u.id === stream)?.name;
+    this.video = el('video', {
+      autoplay: true, muted: true, playsinline: true, 'data-stream': stream, 'data-testid': 'stream-video',
+      'aria-label': `Live video from ${name || stream}`,
+    });
+    this.video.muted = true; // the attribute alone does not mute a video made by script
+    this.stateText = el('span', { class: 'player-state' });
+    this.meta = el('span', { class: 'player-meta' });
+    this.node = el('figure', { class: 'player', 'data-stream': stream },
+      this.video,
+      el('figcaption', {}, el('strong', {}, stream), name && name !== stream ? el('span', { class: 'sub' }, ` ${name}`) : null, this.stateText, this.meta));
+    this.setState('connecting', 'Connecting…');
+  }
+
+  setState(s, text) {
+    this.state = s;
+    this.node.dataset.state = s;
+    this.stateText.textContent = text;
+  }
+
+  async start() {
+    const pc = new RTCPeerConnection();
+    this.pc = pc;
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    const tracks = [];
+    pc.ontrack = (e) => {
+      tracks.push(e.track);
+      this.video.srcObject = e.streams[0] ?? new MediaStream(tracks);
+      this.video.play().catch(() => {}); // autoplay of a muted video is allowed; this only nudges it
+    };
+    pc.onconnectionstatechange = () => {
+      if (this.stopped) return;
+      switch (pc.connectionState) {
+        case 'connected': this.setState('live', 'Live'); break;
+        case 'disconnected': this.setState('connecting', 'Signal lost, retrying…'); break;
+        case 'failed': this.fail(new Error('media connection failed')); break;
+      }
+    };
+    try {
+      const path = `/api/v1/media/incidents/${this.incidentId}/streams/${encodeURIComponent(this.stream)}/whep`;
+      this.location = await negotiate(client, path, pc);
+      if (this.stopped) this.end();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  fail(err) {
+    if (this.stopped) return;
+    this.setState('failed', `Failed: ${err.message}`);
+    this.failedAt = Date.now();
+    this.end();
+  }
+
+  end() {
+    this.pc?.close();
+    if (this.location) client.end(this.location).catch(() => {});
+    this.location = null;
+  }
+
+  stop() {
+    this.stopped = true;
+    this.end();
+    this.video.srcObject = null;
+    this.node.remove();
+  }
+
+  update(info) {
+    const tracks = (info.tracks || []).map((t) => t.replace(/^(video|audio)\//, '')).join(', ');
+    this.meta.textContent = [`since ${clock(info.started_at)}`, `${info.viewers} watching`, tracks].filter(Boolean).join(' · ');
+  }
+}
+
+function syncPlayers(incidentId, streams) {
+  const names = new Set(streams.map((s) => s.stream));
+  for (const [name, p] of state.players) {
+    // A failed player is retried after a pause, so a crew's brief network loss heals itself.
+    if (!names.has(name) || (p.state === 'failed' && Date.now() - p.failedAt > 5000)) {
+      p.stop();
+      state.players.delete(name);
+    }
+  }
+  const grid = $('#video-grid');
+  for (const info of streams) {
+    let p = state.players.get(info.stream);
+    if (!p) {
+      p = new Player(incidentId, info.stream);
+      state.players.set(info.stream, p);
+      grid.append(p.node);
+      p.start();
+    }
+    p.update(info);
+  }
+  showVideoNote(streams.length ? '' : 'No crew is streaming video for this incident.');
+}
+
+function showVideoNote(text) {
+  $('#video-empty').textContent = text;
+  $('#video-empty').hidden = !text;
+}
+
+function stopPlayers() {
+  for (const p of state.players.values()) p.stop();
+  state.players.clear();
+  showVideoNote('Select an incident to watch its crews\' cameras.');
+}
+
+// WHEP sessions end with the page, so the media server does not wait for a timeout.
+addEventListener('pagehide', () => {
+  for (const p of state.players.values()) {
+    if (p.location) fetch(p.location, { method: 'DELETE', keepalive: true, headers: { Authorization: `Bearer ${session.token}` } }).catch(() => {});
+  }
+});
+
+main();

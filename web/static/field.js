@@ -1,0 +1,230 @@
+// The field page, for a crew's phone or tablet: the crew's unit and incident, big status
+// buttons, and the scene camera published to the command centre over WHIP.
+
+import { Client, LiveEvents, Messages, Session, $, label, showLiveState } from './common.js';
+import { connected, negotiate } from './webrtc.js';
+
+// On an incident a crew reports these; off one, only available and out of service.
+const ON_INCIDENT = ['acknowledged', 'en_route', 'on_scene', 'available'];
+const OFF_INCIDENT = ['available', 'out_of_service'];
+
+const session = new Session('fireline.field');
+const messages = new Messages($('#messages'));
+const client = new Client(session, { onUnauthorized: () => signOut('Your session has ended: sign in again.') });
+const live = new LiveEvents(session, {
+  onState: (s) => showLiveState($('#sse-state'), s),
+  onOpen: () => refresh(),
+  onChange: (kind, change) => {
+    if (kind === 'unit' && change.id === session.user?.unit_id) refresh();
+  },
+  verify: () => client.get('/api/v1/auth/me'),
+});
+
+let unit = null;
+let camera = null;
+let refreshTimer = null;
+
+// ---- signing in and out ----------------------------------------------------------------------
+
+async function main() {
+  $('#login-form').addEventListener('submit', onLogin);
+  $('#sign-out').addEventListener('click', () => signOut());
+  for (const btn of document.querySelectorAll('.status-buttons button')) {
+    btn.addEventListener('click', () => setStatus(btn.dataset.status, btn));
+  }
+  $('#camera-start').addEventListener('click', startCamera);
+  $('#camera-stop').addEventListener('click', stopCamera);
+  if (session.signedIn && session.user?.unit_id) enter();
+  else showLogin();
+}
+
+function showLogin(note = '') {
+  $('#field-view').hidden = true;
+  $('#login-view').hidden = false;
+  $('#whoami').hidden = true;
+  $('#sign-out').hidden = true;
+  $('#login-error').textContent = note;
+  $('#login-username').focus();
+}
+
+async function onLogin(e) {
+  e.preventDefault();
+  const submit = $('#login-submit');
+  submit.disabled = true;
+  $('#login-error').textContent = '';
+  try {
+    const user = await client.login($('#login-username').value.trim(), $('#login-password').value);
+    if (user.role !== 'field' || !user.unit_id) {
+      session.clear();
+      throw new Error('This page is for crews (crew-<unit id>); dispatchers use the console at /.');
+    }
+    $('#login-password').value = '';
+    enter();
+  } catch (err) {
+    $('#login-error').textContent = err.message;
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+function enter() {
+  $('#login-view').hidden = true;
+  $('#field-view').hidden = false;
+  $('#whoami').textContent = session.user.username;
+  $('#whoami').hidden = false;
+  $('#sign-out').hidden = false;
+  live.start();
+  refresh();
+}
+
+async function signOut(note = '') {
+  live.stop();
+  await stopCamera();
+  unit = null;
+  session.clear();
+  showLogin(note);
+}
+
+// ---- the unit --------------------------------------------------------------------------------
+
+async function refresh() {
+  clearTimeout(refreshTimer);
+  const id = session.user?.unit_id;
+  if (!id) return;
+  try {
+    unit = await client.get(`/api/v1/units/${encodeURIComponent(id)}`);
+    render();
+  } catch (err) {
+    if (err.status !== 401) messages.error(`Could not load unit ${id}: ${err.message}`);
+  }
+}
+
+function render() {
+  $('#unit-name').textContent = unit.name || unit.id;
+  $('#unit-id').textContent = unit.id;
+  $('#unit-type').textContent = label(unit.type);
+  $('#unit-station').textContent = unit.station_id || '—';
+  const status = $('#unit-status');
+  status.textContent = label(unit.status);
+  status.dataset.status = unit.status;
+  status.className = `badge status-${unit.status}`;
+  const inc = $('#unit-incident');
+  inc.dataset.incidentId = unit.incident_id || '';
+  inc.textContent = unit.incident_id ? `Assigned to incident #${unit.incident_id}` : 'No incident assigned.';
+  inc.classList.toggle('is-assigned', Boolean(unit.incident_id));
+
+  const allowed = unit.incident_id ? ON_INCIDENT : OFF_INCIDENT;
+  for (const btn of document.querySelectorAll('.status-buttons button')) {
+    btn.disabled = !allowed.includes(btn.dataset.status) || btn.dataset.busy === '1';
+    btn.setAttribute('aria-pressed', String(btn.dataset.status === unit.status));
+  }
+  renderCamera();
+}
+
+async function setStatus(status, btn) {
+  if (!unit) return;
+  btn.dataset.busy = '1';
+  btn.disabled = true;
+  try {
+    await client.post(`/api/v1/units/${encodeURIComponent(unit.id)}/status`, { status });
+    messages.info(`Status sent: ${label(status)}.`);
+    // The change arrives over the event stream; this is the fallback if that notice is lost.
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(refresh, 2000);
+  } catch (err) {
+    messages.error(err);
+  } finally {
+    delete btn.dataset.busy;
+    if (unit) render();
+  }
+}
+
+// ---- the camera ------------------------------------------------------------------------------
+
+/** Camera publishes the device camera to an incident's media room over WHIP. */
+class Camera {
+  constructor(incidentId) {
+    this.incidentId = incidentId;
+    this.stopped = false;
+  }
+
+  async start() {
+    this.setState('connecting', 'Starting the camera…');
+    this.media = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
+    $('#camera-preview').srcObject = this.media;
+    const pc = new RTCPeerConnection();
+    this.pc = pc;
+    for (const track of this.media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [this.media] });
+    pc.addEventListener('connectionstatechange', () => {
+      if (this.stopped) return;
+      if (pc.connectionState === 'disconnected') this.setState('connecting', 'Connection unstable, retrying…');
+      if (pc.connectionState === 'connected') this.setLive();
+      if (pc.connectionState === 'failed') {
+        messages.error('The video connection to the command centre failed.');
+        stopCamera();
+      }
+    });
+    this.setState('connecting', 'Connecting to the command centre…');
+    this.location = await negotiate(client, `/api/v1/media/incidents/${this.incidentId}/whip`, pc);
+    await connected(pc);
+    this.setLive();
+  }
+
+  setLive() {
+    this.setState('live', `Streaming live to the command centre (incident #${this.incidentId}).`);
+  }
+
+  setState(s, text) {
+    if (this.stopped) return;
+    const p = $('#camera-state');
+    p.dataset.state = s;
+    p.textContent = text;
+  }
+
+  async stop() {
+    this.stopped = true;
+    this.pc?.close();
+    for (const t of this.media?.getTracks() ?? []) t.stop();
+    $('#camera-preview').srcObject = null;
+    if (this.location) await client.end(this.location).catch((err) => messages.error(err));
+    this.location = null;
+  }
+}
+
+async function startCamera() {
+  if (camera || !unit?.incident_id) return;
+  camera = new Camera(unit.incident_id);
+  renderCamera();
+  try {
+    await camera.start();
+  } catch (err) {
+    const text = err.name === 'NotAllowedError' ? 'Camera permission was refused.' : err.message;
+    messages.error(`Camera: ${text}`);
+    await stopCamera();
+  }
+  renderCamera();
+}
+
+async function stopCamera() {
+  const c = camera;
+  camera = null;
+  if (c) await c.stop();
+  const p = $('#camera-state');
+  p.dataset.state = 'idle';
+  p.textContent = 'Camera off.';
+  renderCamera();
+}
+
+function renderCamera() {
+  $('#camera-start').disabled = Boolean(camera) || !unit?.incident_id;
+  $('#camera-stop').disabled = !camera;
+  $('#camera-preview').hidden = !camera;
+  $('#camera-start').title = unit?.incident_id ? '' : 'Video is for a unit on an incident';
+}
+
+// A closing tab ends its WHIP session at once rather than after the server's timeout.
+addEventListener('pagehide', () => {
+  if (camera?.location) fetch(camera.location, { method: 'DELETE', keepalive: true, headers: { Authorization: `Bearer ${session.token}` } }).catch(() => {});
+});
+
+main();

@@ -1,0 +1,23 @@
+// Package web holds the pages people use: the dispatch console (index.html) and the field crew
+// page (field.html). They are plain HTML, JavaScript modules and CSS with no build step, so what
+// is in static/ is exactly what the browser runs, and they load nothing from the internet: a
+// command centre keeps working when its uplink does not.
+package web
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed static
+var static embed.FS
+
+// Assets returns the pages' files with index.html and field.html at the root, for api to serve.
+func Assets() fs.FS {
+	sub, err := fs.Sub(static, "static")
+	if err != nil {
+		// fs.Sub fails only on an invalid path name, and "static" is a constant valid one.
+		panic("web: " + err.Error())
+	}
+	return sub
+}
