@@ -1,0 +1,90 @@
+package postgres_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/postgres"
+)
+
+func TestListen(t *testing.T) {
+	t.Parallel()
+	db, url := cityDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	changes := make(chan postgres.Change, 1000)
+	done := make(chan error, 1)
+	go func() { done <- db.Listen(ctx, func(c postgres.Change) { changes <- c }) }()
+	defer func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Listen returned %v after cancel, want nil", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("Listen did not return after cancel")
+		}
+	}()
+	// Wait until the feed listens: a change made before LISTEN is not delivered.
+	conn := sqlConn(t, url)
+	waitFor(t, func() bool {
+		var n int
+		_ = conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'fireline-listen' AND datname = current_database() AND query LIKE 'LISTEN%'").Scan(&n)
+		return n == 1
+	})
+
+	expect := func(t *testing.T, want postgres.Change) {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case c := <-changes:
+				if c == want {
+					return
+				}
+			case <-timeout:
+				t.Fatalf("no notice %+v", want)
+			}
+		}
+	}
+
+	rc, err := db.ReceiveAlarm(ctx, alarm(cellA), postgres.DedupeRule{Cells: []string{cellA}})
+	must(t, err)
+	inc := rc.IncidentID
+	id := strconv.FormatInt(inc, 10)
+	expect(t, postgres.Change{Kind: "incident", ID: id, IncidentID: inc})
+	events, err := db.Timeline(ctx, inc)
+	must(t, err)
+	expect(t, postgres.Change{Kind: "event", ID: strconv.FormatInt(events[0].ID, 10), IncidentID: inc})
+
+	_, err = db.ReserveUnits(ctx, inc, []string{"E1"}, t0)
+	must(t, err)
+	expect(t, postgres.Change{Kind: "unit", ID: "E1", IncidentID: inc})
+	_, err = db.SetUnitStatus(ctx, "E1", inc, fireline.UnitAvailable, t0.Add(time.Minute))
+	must(t, err)
+	expect(t, postgres.Change{Kind: "unit", ID: "E1", IncidentID: inc}) // the incident it left
+
+	t.Run("reconnects", func(t *testing.T) {
+		if _, err := conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'fireline-listen' AND datname = current_database()"); err != nil {
+			t.Fatal(err)
+		}
+		// After a reconnect every unit is replayed, then the feed carries on.
+		expect(t, postgres.Change{Kind: "unit", ID: "X1"})
+		must(t, db.SetIncidentStatus(ctx, inc, fireline.IncidentActive))
+		expect(t, postgres.Change{Kind: "incident", ID: id, IncidentID: inc})
+	})
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 10s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

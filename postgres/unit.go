@@ -1,0 +1,286 @@
+package postgres
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fireline/fireline"
+)
+
+// UnitFilter narrows Units.
+type UnitFilter struct {
+	// Status keeps units in this status; empty keeps all.
+	Status fireline.UnitStatus
+}
+
+const unitColumns = `id, name, type, status, coalesce(station_id, ''), lat, lng, cell, coalesce(incident_id, 0), updated_at`
+
+func scanUnit(r pgx.CollectableRow) (fireline.Unit, error) {
+	var u fireline.Unit
+	err := r.Scan(&u.ID, &u.Name, &u.Type, &u.Status, &u.StationID, &u.Point.Lat, &u.Point.Lng, &u.Cell,
+		&u.IncidentID, &u.UpdatedAt)
+	return u, err
+}
+
+// Units returns the units that pass f, by id.
+func (db *DB) Units(ctx context.Context, f UnitFilter) ([]fireline.Unit, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+unitColumns+` FROM units WHERE $1 = '' OR status = $1 ORDER BY id`, f.Status)
+	units, err := pgx.CollectRows(rows, scanUnit)
+	return units, translate("units", err)
+}
+
+// Unit returns one unit; ENOTFOUND when there is none with this id.
+func (db *DB) Unit(ctx context.Context, id string) (fireline.Unit, error) {
+	return unit(ctx, db.pool, id, "")
+}
+
+// unit reads a unit through q, with suffix appended to the query (a row lock).
+func unit(ctx context.Context, q querier, id, suffix string) (fireline.Unit, error) {
+	rows, _ := q.Query(ctx, `SELECT `+unitColumns+` FROM units WHERE id = $1 `+suffix, id)
+	u, err := pgx.CollectExactlyOneRow(rows, scanUnit)
+	if noRows(err) {
+		return fireline.Unit{}, errNoUnit(id)
+	}
+	return u, translate("unit", err)
+}
+
+func errNoUnit(id string) error { return notFound("unit %s does not exist", id) }
+
+func errCommitted(id string, incidentID int64) error {
+	return fireline.Errorf(fireline.ECONFLICT, "unit %s is committed to incident %d", id, incidentID)
+}
+
+// ReserveUnits commits units to an open incident, all or none, and returns them in the order
+// asked (repeats dropped). Dispatch is the one place two operators, or a retried activity, can
+// race for the same unit, so:
+//
+//   - the units are locked FOR UPDATE in id order, the order every writer of units uses, so
+//     two reservations wait for each other instead of deadlocking;
+//   - an unknown unit is ENOTFOUND, a unit out of service or committed to another incident
+//     ECONFLICT, and then nothing is reserved;
+//   - a unit already on this incident, or already dispatched to it at this same time (a retry
+//     of a reservation that succeeded), is returned as it is: reserving is idempotent;
+//   - the partial unique index on open assignments backs all this up in the schema.
+//
+// at is the dispatch time the workflow decided; zero means the database's clock.
+func (db *DB) ReserveUnits(ctx context.Context, incidentID int64, unitIDs []string, at time.Time) ([]fireline.Unit, error) {
+	var asked []string
+	for _, id := range unitIDs {
+		if !slices.Contains(asked, id) {
+			asked = append(asked, id)
+		}
+	}
+	if len(asked) == 0 {
+		return nil, fireline.Errorf(fireline.EINVALID, "units: none given")
+	}
+	sorted := slices.Sorted(slices.Values(asked))
+	var out []fireline.Unit
+	err := db.inTx(ctx, "reserve units", func(tx pgx.Tx) error {
+		var status fireline.IncidentStatus
+		err := tx.QueryRow(ctx, "SELECT status FROM incidents WHERE id = $1 FOR SHARE", incidentID).Scan(&status)
+		if noRows(err) {
+			return errNoIncident(incidentID)
+		}
+		if err != nil {
+			return translate("reserve units: incident", err)
+		}
+		if !status.Open() {
+			return fireline.Errorf(fireline.ECONFLICT, "incident %d is %s", incidentID, status)
+		}
+
+		rows, _ := tx.Query(ctx, `SELECT `+unitColumns+` FROM units WHERE id = ANY($1) ORDER BY id FOR UPDATE`, sorted)
+		units, err := pgx.CollectRows(rows, scanUnit)
+		if err != nil {
+			return translate("reserve units: lock", err)
+		}
+		byID := make(map[string]fireline.Unit, len(units))
+		for _, u := range units {
+			byID[u.ID] = u
+		}
+		rows, _ = tx.Query(ctx, `SELECT unit_id FROM incident_units
+			WHERE incident_id = $1 AND unit_id = ANY($2) AND dispatched_at = $3`, incidentID, sorted, nullTime(at))
+		done, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return translate("reserve units: earlier dispatch", err)
+		}
+
+		var reserve []string
+		for _, id := range sorted {
+			u, ok := byID[id]
+			switch {
+			case !ok:
+				return errNoUnit(id)
+			case slices.Contains(done, id), u.IncidentID == incidentID:
+				continue // reserved by an earlier call
+			case u.IncidentID != 0:
+				return errCommitted(id, u.IncidentID)
+			case u.Status == fireline.UnitOutOfService:
+				return fireline.Errorf(fireline.ECONFLICT, "unit %s is out of service", id)
+			}
+			reserve = append(reserve, id)
+		}
+		if len(reserve) > 0 {
+			_, err := tx.Exec(ctx, `
+				INSERT INTO incident_units (incident_id, unit_id, type, status, dispatched_at)
+				SELECT $1, id, type, 'dispatched', coalesce($3, now()) FROM units WHERE id = ANY($2)`,
+				incidentID, reserve, nullTime(at))
+			if pgConstraint(err) == "incident_units_one_open" {
+				return fireline.Errorf(fireline.ECONFLICT, "a unit of %v is committed to another incident", reserve)
+			}
+			if err != nil {
+				return translate("reserve units: assign", err)
+			}
+			rows, _ := tx.Query(ctx, `UPDATE units SET status = 'dispatched', incident_id = $1, updated_at = now()
+				WHERE id = ANY($2) RETURNING `+unitColumns, incidentID, reserve)
+			updated, err := pgx.CollectRows(rows, scanUnit)
+			if err != nil {
+				return translate("reserve units: commit units", err)
+			}
+			for _, u := range updated {
+				byID[u.ID] = u
+			}
+		}
+		for _, id := range asked {
+			out = append(out, byID[id])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SetUnitStatus records a unit's new status at time at (zero: the database's clock).
+//
+// With an incident, the unit must be assigned to it: acknowledged, en_route and on_scene stamp
+// the assignment's time for that step (the first report wins, so a retry or a repeat keeps
+// it); available or out_of_service clears the assignment and frees the unit. A repeat of a
+// clearing that already happened changes nothing.
+//
+// Without an incident (incidentID 0) only available and out_of_service may be set, and only
+// on a unit not committed to an incident.
+func (db *DB) SetUnitStatus(ctx context.Context, unitID string, incidentID int64, s fireline.UnitStatus, at time.Time) (fireline.Unit, error) {
+	if !s.Valid() {
+		return fireline.Unit{}, fireline.Errorf(fireline.EINVALID, "status: %q is not a unit status", s)
+	}
+	free := s == fireline.UnitAvailable || s == fireline.UnitOutOfService
+	var out fireline.Unit
+	err := db.inTx(ctx, "set unit status", func(tx pgx.Tx) error {
+		u, err := unit(ctx, tx, unitID, "FOR UPDATE")
+		if err != nil {
+			return err
+		}
+		if incidentID == 0 {
+			switch {
+			case !free:
+				return fireline.Errorf(fireline.EINVALID, "status %s needs an incident", s)
+			case u.IncidentID != 0:
+				return fireline.Errorf(fireline.ECONFLICT, "unit %s is committed to incident %d; clear it there", unitID, u.IncidentID)
+			case u.Status == s:
+				out = u
+				return nil
+			}
+			out, err = setUnit(ctx, tx, unitID, s, 0)
+			return err
+		}
+
+		var assignment int64
+		err = tx.QueryRow(ctx, `SELECT id FROM incident_units
+			WHERE incident_id = $1 AND unit_id = $2 AND cleared_at IS NULL FOR UPDATE`, incidentID, unitID).Scan(&assignment)
+		if noRows(err) {
+			switch {
+			case u.IncidentID != 0:
+				return errCommitted(unitID, u.IncidentID)
+			case free && wasAssigned(ctx, tx, incidentID, unitID):
+				out = u // cleared already: a repeat
+				return nil
+			}
+			return fireline.Errorf(fireline.ECONFLICT, "unit %s is not assigned to incident %d", unitID, incidentID)
+		}
+		if err != nil {
+			return translate("set unit status: assignment", err)
+		}
+		_, err = tx.Exec(ctx, `
+			UPDATE incident_units SET
+				status      = $2,
+				ack_at      = CASE WHEN $2 = 'acknowledged' THEN coalesce(ack_at, $3, now()) ELSE ack_at END,
+				en_route_at = CASE WHEN $2 = 'en_route' THEN coalesce(en_route_at, $3, now()) ELSE en_route_at END,
+				on_scene_at = CASE WHEN $2 = 'on_scene' THEN coalesce(on_scene_at, $3, now()) ELSE on_scene_at END,
+				cleared_at  = CASE WHEN $2 IN ('available', 'out_of_service') THEN coalesce($3, now()) END
+			WHERE id = $1`, assignment, s, nullTime(at))
+		if err != nil {
+			return translate("set unit status: assignment", err)
+		}
+		if u.Status == s {
+			out = u
+			return nil
+		}
+		keep := incidentID
+		if free {
+			keep = 0
+		}
+		out, err = setUnit(ctx, tx, unitID, s, keep)
+		return err
+	})
+	if err != nil {
+		return fireline.Unit{}, err
+	}
+	return out, nil
+}
+
+// setUnit writes a unit's status and incident (0: none) and returns the unit.
+func setUnit(ctx context.Context, tx pgx.Tx, id string, s fireline.UnitStatus, incidentID int64) (fireline.Unit, error) {
+	rows, _ := tx.Query(ctx, `UPDATE units SET status = $2, incident_id = nullif($3, 0), updated_at = now()
+		WHERE id = $1 RETURNING `+unitColumns, id, s, incidentID)
+	u, err := pgx.CollectExactlyOneRow(rows, scanUnit)
+	return u, translate("set unit", err)
+}
+
+// wasAssigned reports whether the unit has ever been assigned to the incident.
+func wasAssigned(ctx context.Context, tx pgx.Tx, incidentID int64, unitID string) bool {
+	var ok bool
+	err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT FROM incident_units WHERE incident_id = $1 AND unit_id = $2)",
+		incidentID, unitID).Scan(&ok)
+	return err == nil && ok
+}
+
+// ReleaseUnits clears every open assignment of an incident at time at (zero: the database's
+// clock) and makes those units available, returning their ids in order. Units are locked in
+// id order, as ReserveUnits and SetUnitStatus lock them, so a release racing a crew's status
+// report waits rather than deadlocks.
+func (db *DB) ReleaseUnits(ctx context.Context, incidentID int64, at time.Time) ([]string, error) {
+	var released []string
+	err := db.inTx(ctx, "release units", func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT id FROM units WHERE id IN
+			(SELECT unit_id FROM incident_units WHERE incident_id = $1 AND cleared_at IS NULL)
+			ORDER BY id FOR UPDATE`, incidentID)
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return translate("release units: lock", err)
+		}
+		if len(ids) == 0 {
+			released = []string{}
+			return mustExist(ctx, tx, "release units", incidentID)
+		}
+		// Only the locked units: one reserved after the lock was taken stays on the incident,
+		// its assignment and its unit row agreeing.
+		if _, err := tx.Exec(ctx, `UPDATE incident_units SET status = 'available', cleared_at = coalesce($3, now())
+			WHERE incident_id = $1 AND unit_id = ANY($2) AND cleared_at IS NULL`, incidentID, ids, nullTime(at)); err != nil {
+			return translate("release units: clear", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE units SET status = 'available', incident_id = NULL, updated_at = now()
+			WHERE id = ANY($1) AND incident_id = $2`, ids, incidentID); err != nil {
+			return translate("release units: free", err)
+		}
+		released = ids
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return released, nil
+}
