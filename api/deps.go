@@ -1,0 +1,86 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/workflows"
+)
+
+// Store is the durable state the API reads and the intake writes. postgres.DB implements it.
+type Store interface {
+	Ping(ctx context.Context) error
+	Authenticate(ctx context.Context, username, password string) (fireline.User, error)
+	CreateSession(ctx context.Context, u fireline.User, ttl time.Duration) (string, error)
+	SessionUser(ctx context.Context, token string) (fireline.User, error)
+
+	ReceiveAlarm(ctx context.Context, a fireline.Alarm, cells []string, window time.Duration) (Receipt, error)
+	Incident(ctx context.Context, id int64) (fireline.Incident, error)
+	Incidents(ctx context.Context, openOnly bool, limit int) ([]fireline.Incident, error)
+	Timeline(ctx context.Context, incidentID int64) ([]fireline.TimelineEvent, error)
+
+	Units(ctx context.Context, status fireline.UnitStatus) ([]fireline.Unit, error)
+	Unit(ctx context.Context, id string) (fireline.Unit, error)
+	SetUnitStatus(ctx context.Context, unitID string, incidentID int64, s fireline.UnitStatus, at time.Time) (fireline.Unit, error)
+	Stations(ctx context.Context) ([]fireline.Station, error)
+	WaterSources(ctx context.Context) ([]fireline.WaterSource, error)
+	Premises(ctx context.Context) ([]fireline.Premise, error)
+}
+
+// Receipt is the outcome of storing an alarm.
+type Receipt struct {
+	Alarm      fireline.Alarm
+	IncidentID int64
+	// Merged is true when the alarm joined an open incident.
+	Merged bool
+	// Repeat is true when the source had sent this alarm before; nothing changed.
+	Repeat bool
+}
+
+// Incidents drives incident workflows. workflows.Client implements it.
+type Incidents interface {
+	AlarmReceived(ctx context.Context, incidentID int64, first, alarm fireline.Alarm) error
+	Dispatch(ctx context.Context, incidentID int64, req workflows.DispatchRequest) (workflows.DispatchResult, error)
+	Close(ctx context.Context, incidentID int64, req workflows.CloseRequest) (workflows.IncidentState, error)
+	UnitStatus(ctx context.Context, incidentID int64, sig workflows.UnitStatusSignal) error
+	State(ctx context.Context, incidentID int64) (workflows.IncidentState, error)
+	Ready(ctx context.Context) error
+}
+
+// Locator places alarms on the H3 grid. geo implements it through a small adapter in cmd.
+type Locator interface {
+	// Cell is the resolution-9 cell of p as a hex string.
+	Cell(p fireline.Point) (string, error)
+	// Neighbours are the cells within ring k of p's cell, p's own included.
+	Neighbours(p fireline.Point, k int) ([]string, error)
+}
+
+// Media is the WHIP/WHEP media server. media.Server implements it through an adapter in cmd.
+type Media interface {
+	Publish(ctx context.Context, room, stream, offer string) (MediaSession, error)
+	Play(ctx context.Context, room, stream, offer string) (MediaSession, error)
+	End(room, sessionID string) error
+	Streams(room string) []StreamInfo
+}
+
+// MediaSession is one WHIP or WHEP peer connection.
+type MediaSession struct {
+	ID     string
+	Answer string
+}
+
+// StreamInfo describes a live stream in a room.
+type StreamInfo struct {
+	Stream    string    `json:"stream"`
+	Tracks    []string  `json:"tracks"`
+	Viewers   int       `json:"viewers"`
+	StartedAt time.Time `json:"started_at"`
+}
+
+// Change is a notice that something the console shows has changed.
+type Change struct {
+	Kind       string `json:"kind"` // incident, unit, event
+	ID         string `json:"id"`
+	IncidentID int64  `json:"incident_id,omitempty"`
+}

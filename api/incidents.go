@@ -1,0 +1,291 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/workflows"
+)
+
+// alarmRequest is the intake JSON of POST /alarms. Pointers tell a missing field from a zero.
+type alarmRequest struct {
+	Source      fireline.AlarmSource  `json:"source"`
+	SourceID    string                `json:"source_id"`
+	Type        fireline.IncidentType `json:"type"`
+	Lat         *float64              `json:"lat"`
+	Lng         *float64              `json:"lng"`
+	Address     string                `json:"address"`
+	Description string                `json:"description"`
+	ReportedAt  *time.Time            `json:"reported_at"`
+	Caller      string                `json:"caller"`
+}
+
+type alarmResponse struct {
+	AlarmID    int64 `json:"alarm_id"`
+	IncidentID int64 `json:"incident_id"`
+	Merged     bool  `json:"merged"`
+}
+
+// receiveAlarm stores the alarm durably and hands it to its incident's workflow; only then is
+// the source acknowledged. A repeat (same source and source_id) answers the same ids and
+// re-delivers to the workflow, so a source retrying after a failure loses nothing.
+func (s *Server) receiveAlarm(w http.ResponseWriter, r *http.Request) {
+	var req alarmRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	a, err := req.alarm(s.now())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if a.Cell, err = s.locator.Cell(a.Point); err != nil {
+		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "lat/lng: %v", err))
+		return
+	}
+	cells, err := s.locator.Neighbours(a.Point, s.cfg.DedupeRing)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rc, err := s.store.ReceiveAlarm(r.Context(), a, cells, s.cfg.DedupeWindow)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.incidents.AlarmReceived(r.Context(), rc.IncidentID, rc.Alarm, rc.Alarm); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("alarm received", "alarm", rc.Alarm.ID, "incident", rc.IncidentID, "source", a.Source, "merged", rc.Merged, "repeat", rc.Repeat)
+	writeJSON(w, http.StatusAccepted, alarmResponse{AlarmID: rc.Alarm.ID, IncidentID: rc.IncidentID, Merged: rc.Merged})
+}
+
+func (req alarmRequest) alarm(now time.Time) (fireline.Alarm, error) {
+	switch {
+	case req.Lat == nil:
+		return fireline.Alarm{}, fireline.Errorf(fireline.EINVALID, "lat: required")
+	case req.Lng == nil:
+		return fireline.Alarm{}, fireline.Errorf(fireline.EINVALID, "lng: required")
+	case req.ReportedAt == nil:
+		return fireline.Alarm{}, fireline.Errorf(fireline.EINVALID, "reported_at: required (RFC 3339 time)")
+	}
+	a := fireline.Alarm{
+		Source: req.Source, SourceID: req.SourceID, Type: req.Type,
+		Point:   fireline.Point{Lat: *req.Lat, Lng: *req.Lng},
+		Address: req.Address, Description: req.Description, Caller: req.Caller, ReportedAt: *req.ReportedAt,
+	}
+	return a, a.Validate(now)
+}
+
+// incidentView is an incident as the console sees it: the stored projection plus what only the
+// running workflow knows (alternates).
+type incidentView struct {
+	fireline.Incident
+	Alternates []fireline.Recommendation `json:"alternates"`
+	Short      []fireline.PlanSlot       `json:"short"`
+}
+
+func (s *Server) view(ctx context.Context, id int64) (incidentView, error) {
+	inc, err := s.store.Incident(ctx, id)
+	if err != nil {
+		return incidentView{}, err
+	}
+	v := incidentView{Incident: inc, Alternates: []fireline.Recommendation{}, Short: []fireline.PlanSlot{}}
+	if inc.Recommendation == nil {
+		v.Recommendation = []fireline.Recommendation{}
+	}
+	if inc.Assignments == nil {
+		v.Assignments = []fireline.Assignment{}
+	}
+	if inc.Status.Open() {
+		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if st, err := s.incidents.State(qctx, id); err == nil {
+			v.Alternates = append(v.Alternates, st.Alternates...)
+			v.Short = append(v.Short, st.Short...)
+		} else {
+			s.log.Debug("incident state not available", "incident", id, "error", err)
+		}
+	}
+	return v, nil
+}
+
+func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
+	open := r.URL.Query().Get("open") == "true"
+	incs, err := s.store.Incidents(r.Context(), open, 200)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if incs == nil {
+		incs = []fireline.Incident{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"incidents": incs})
+}
+
+func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) {
+	id, err := incidentID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if user := userFrom(r.Context()); user.Role == fireline.RoleField {
+		u, err := s.store.Unit(r.Context(), user.UnitID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if u.IncidentID != id {
+			s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "crew of %s may read only the incident the unit is on", user.UnitID))
+			return
+		}
+	}
+	v, err := s.view(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+type dispatchRequest struct {
+	UnitIDs []string `json:"unit_ids"`
+}
+
+// dispatch checks the units against PostgreSQL for a precise answer, then sends the order to
+// the workflow, whose ReserveUnits transaction is what really decides.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	id, err := incidentID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req dispatchRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(req.UnitIDs) == 0 {
+		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "unit_ids: name at least one unit"))
+		return
+	}
+	if _, err := s.store.Incident(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for _, uid := range req.UnitIDs {
+		u, err := s.store.Unit(r.Context(), uid)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if u.IncidentID != 0 && u.IncidentID != id {
+			s.writeError(w, r, fireline.Errorf(fireline.ECONFLICT, "unit %s is committed to incident %d", uid, u.IncidentID))
+			return
+		}
+		if u.Status == fireline.UnitOutOfService {
+			s.writeError(w, r, fireline.Errorf(fireline.ECONFLICT, "unit %s is out of service", uid))
+			return
+		}
+	}
+	if _, err := s.incidents.Dispatch(r.Context(), id, workflows.DispatchRequest{UnitIDs: req.UnitIDs, Actor: userFrom(r.Context()).Username}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.answerIncident(w, r, id)
+}
+
+type closeRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) closeIncident(w http.ResponseWriter, r *http.Request) {
+	id, err := incidentID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req closeRequest
+	if r.ContentLength != 0 {
+		if err := decodeJSON(w, r, &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if len(req.Reason) > 1024 {
+		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "reason: longer than 1024 bytes"))
+		return
+	}
+	if _, err := s.store.Incident(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.incidents.Close(r.Context(), id, workflows.CloseRequest{Actor: userFrom(r.Context()).Username, Reason: req.Reason}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.answerIncident(w, r, id)
+}
+
+func (s *Server) answerIncident(w http.ResponseWriter, r *http.Request, id int64) {
+	v, err := s.view(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
+	id, err := incidentID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.store.Incident(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	events, err := s.store.Timeline(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if events == nil {
+		events = []fireline.TimelineEvent{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": events})
+}
+
+func (s *Server) review(w http.ResponseWriter, r *http.Request) {
+	id, err := incidentID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	inc, err := s.store.Incident(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if inc.Review == nil {
+		s.writeError(w, r, fireline.Errorf(fireline.ENOTFOUND, "incident %d has no review yet (status %s); it is written when the incident closes", id, inc.Status))
+		return
+	}
+	writeJSON(w, http.StatusOK, inc.Review)
+}
+
+func incidentID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fireline.Errorf(fireline.EINVALID, "incident id %q is not a positive integer", chi.URLParam(r, "id"))
+	}
+	return id, nil
+}

@@ -1,0 +1,126 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/fireline/fireline"
+)
+
+// statusOf maps each error code to one HTTP status: the only such table in the project.
+var statusOf = map[string]int{
+	fireline.EINVALID:      http.StatusBadRequest,
+	fireline.ENOTFOUND:     http.StatusNotFound,
+	fireline.ECONFLICT:     http.StatusConflict,
+	fireline.EUNAUTHORIZED: http.StatusUnauthorized,
+	fireline.EFORBIDDEN:    http.StatusForbidden,
+	fireline.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	fireline.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	fireline.EINTERNAL:     http.StatusInternalServerError,
+	errUnsupportedMedia:    http.StatusUnsupportedMediaType,
+}
+
+// Problem is an RFC 9457 problem details object.
+type Problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail"`
+	Instance string `json:"instance,omitempty"`
+	// Code is the Fireline error code (an extension member).
+	Code string `json:"code"`
+}
+
+// writeError answers err as problem JSON. Our own failures are logged here, once, with their
+// detail; the user sees "internal error".
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := fireline.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if code == fireline.EINTERNAL || code == fireline.EUNAVAILABLE {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="fireline"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(Problem{
+		Type:     "urn:fireline:problem:" + code,
+		Title:    http.StatusText(status),
+		Status:   status,
+		Detail:   fireline.ErrorMessage(err),
+		Instance: r.URL.Path,
+		Code:     code,
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Body limits: JSON requests are small; SDP offers with many candidates stay under 128 KiB.
+const (
+	maxJSONBody = 64 << 10
+	maxSDPBody  = 128 << 10
+)
+
+// decodeJSON reads one JSON object of at most maxJSONBody bytes into v, refusing unknown
+// fields and trailing data, and names what is wrong.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if err := requireType(r, "application/json"); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return fireline.Errorf(fireline.EINVALID, "body: one JSON object expected, found more data after it")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var (
+		maxErr    *http.MaxBytesError
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &maxErr):
+		return fireline.Errorf(fireline.ETOOLARGE, "body: larger than %d bytes", maxErr.Limit)
+	case errors.Is(err, io.EOF):
+		return fireline.Errorf(fireline.EINVALID, "body: empty; a JSON object is required")
+	case errors.As(err, &syntaxErr):
+		return fireline.Errorf(fireline.EINVALID, "body: malformed JSON at byte %d", syntaxErr.Offset)
+	case errors.As(err, &typeErr):
+		return fireline.Errorf(fireline.EINVALID, "%s: expected %s", typeErr.Field, typeErr.Type)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return fireline.Errorf(fireline.EINVALID, "body: %s", strings.TrimPrefix(err.Error(), "json: "))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fireline.Errorf(fireline.EINVALID, "body: truncated JSON")
+	}
+	return fireline.Errorf(fireline.EINVALID, "body: %v", err)
+}
+
+// requireType checks the request's media type.
+func requireType(r *http.Request, want string) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != want {
+		return &fireline.Error{Code: errUnsupportedMedia, Message: "Content-Type must be " + want}
+	}
+	return nil
+}
+
+// errUnsupportedMedia is the API's own code for 415: a transport matter, not a domain one.
+const errUnsupportedMedia = "unsupported_media_type"

@@ -1,0 +1,164 @@
+// Package api is Fireline's HTTP boundary: the JSON API under /api/v1, Server-Sent Events,
+// WHIP/WHEP signalling, authentication, RFC 9457 problem answers, and the console's assets.
+// It is the only importer of chi.
+package api
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/fireline/fireline"
+)
+
+// Config tunes the API.
+type Config struct {
+	// DedupeRing is how many H3 rings around an alarm's cell count as "the same place".
+	DedupeRing int
+	// DedupeWindow is how long an incident keeps absorbing compatible alarms.
+	DedupeWindow time.Duration
+	// SessionTTL is how long a login lasts.
+	SessionTTL time.Duration
+}
+
+// DefaultConfig is the standard configuration.
+func DefaultConfig() Config {
+	return Config{DedupeRing: 1, DedupeWindow: 30 * time.Minute, SessionTTL: 12 * time.Hour}
+}
+
+// Server is the HTTP API. Build it with New and serve it as an http.Handler.
+type Server struct {
+	cfg       Config
+	store     Store
+	incidents Incidents
+	locator   Locator
+	media     Media
+	assets    fs.FS
+	hub       *hub
+	log       *slog.Logger
+	router    chi.Router
+	now       func() time.Time
+}
+
+// Deps are the API's collaborators. Media may be nil (a node without the media role).
+type Deps struct {
+	Store     Store
+	Incidents Incidents
+	Locator   Locator
+	Media     Media
+	// Assets are the console's static files (web.Assets()).
+	Assets fs.FS
+	Logger *slog.Logger
+}
+
+// New builds the API.
+func New(cfg Config, d Deps) *Server {
+	s := &Server{
+		cfg: cfg, store: d.Store, incidents: d.Incidents, locator: d.Locator, media: d.Media, assets: d.Assets,
+		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
+	}
+	s.router = s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Publish tells every live event stream that something changed.
+func (s *Server) Publish(c Change) { s.hub.publish(c) }
+
+func (s *Server) routes() chi.Router {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer)
+
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	r.Get("/readyz", s.ready)
+
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Post("/auth/login", s.login)
+		r.Group(func(r chi.Router) {
+			r.Use(s.authenticate)
+			r.Get("/auth/me", s.me)
+			r.With(s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin)).Post("/alarms", s.receiveAlarm)
+
+			console := s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk)
+			dispatchers := s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin)
+			r.With(console).Get("/incidents", s.listIncidents)
+			// Crews read the one incident their unit is on (getIncident checks which).
+			r.With(s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk, fireline.RoleField)).Get("/incidents/{id}", s.getIncident)
+			r.With(console).Get("/incidents/{id}/timeline", s.timeline)
+			r.With(console).Get("/incidents/{id}/review", s.review)
+			r.With(dispatchers).Post("/incidents/{id}/dispatch", s.dispatch)
+			r.With(dispatchers).Post("/incidents/{id}/close", s.closeIncident)
+
+			r.Get("/units", s.listUnits)
+			r.Get("/units/{id}", s.getUnit)
+			r.Post("/units/{id}/status", s.unitStatus)
+			r.Get("/stations", s.stations)
+			r.Get("/water-sources", s.waterSources)
+			r.With(console).Get("/premises", s.premises)
+			r.Get("/events", s.events)
+
+			r.Route("/media/incidents/{id}", func(r chi.Router) {
+				r.Post("/whip", s.whip)
+				r.Delete("/whip/{session}", s.endSession)
+				r.With(console).Get("/streams", s.streams)
+				r.With(console).Post("/streams/{stream}/whep", s.whep)
+				r.With(console).Delete("/whep/{session}", s.endSession)
+			})
+		})
+		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+			s.writeError(w, r, fireline.Errorf(fireline.ENOTFOUND, "no API endpoint %s %s", r.Method, r.URL.Path))
+		})
+		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/problem+json")
+			writeJSON(w, http.StatusMethodNotAllowed, Problem{Type: "urn:fireline:problem:method_not_allowed",
+				Title: "Method Not Allowed", Status: http.StatusMethodNotAllowed, Detail: r.Method + " is not allowed on " + r.URL.Path, Code: "method_not_allowed"})
+		})
+	})
+
+	if s.assets != nil {
+		files := http.FileServerFS(s.assets)
+		r.Get("/field", func(w http.ResponseWriter, r *http.Request) {
+			http.ServeFileFS(w, r, s.assets, "field.html")
+		})
+		r.Get("/*", files.ServeHTTP)
+	}
+	return r
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{"postgres": "ok", "temporal": "ok"}
+	status := http.StatusOK
+	if err := s.store.Ping(ctx); err != nil {
+		checks["postgres"], status = err.Error(), http.StatusServiceUnavailable
+	}
+	if err := s.incidents.Ready(ctx); err != nil {
+		checks["temporal"], status = err.Error(), http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, checks)
+}
+
+// logRequests logs each request once, after it is answered.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		level := slog.LevelDebug
+		if ww.Status() >= 500 {
+			level = slog.LevelWarn
+		}
+		s.log.Log(r.Context(), level, "http", "method", r.Method, "path", r.URL.Path, "status", ww.Status(),
+			"duration_ms", time.Since(start).Milliseconds(), "request_id", middleware.GetReqID(r.Context()))
+	})
+}
