@@ -21,6 +21,7 @@ const live = new LiveEvents(session, {
 });
 
 let unit = null;
+let incident = null;
 let camera = null;
 let refreshTimer = null;
 
@@ -93,6 +94,11 @@ async function refresh() {
   if (!id) return;
   try {
     unit = await client.get(`/api/v1/units/${encodeURIComponent(id)}`);
+    incident = null;
+    if (unit.incident_id) {
+      // The crew may read the incident its unit is on: where to go and what is burning.
+      incident = await client.get(`/api/v1/incidents/${unit.incident_id}`).catch(() => null);
+    }
     render();
   } catch (err) {
     if (err.status !== 401) messages.error(`Could not load unit ${id}: ${err.message}`);
@@ -111,6 +117,10 @@ function render() {
   const inc = $('#unit-incident');
   inc.dataset.incidentId = unit.incident_id || '';
   inc.textContent = unit.incident_id ? `Assigned to incident #${unit.incident_id}` : 'No incident assigned.';
+  if (incident && incident.id === unit.incident_id) {
+    const where = incident.address || `${incident.location.lat.toFixed(5)}, ${incident.location.lng.toFixed(5)}`;
+    inc.textContent += ` — ${label(incident.type)}, level ${incident.level}, ${where}`;
+  }
   inc.classList.toggle('is-assigned', Boolean(unit.incident_id));
 
   const allowed = unit.incident_id ? ON_INCIDENT : OFF_INCIDENT;

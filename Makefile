@@ -1,0 +1,41 @@
+# Fireline — the two commands a newcomer needs are `make demo` and `make test`.
+GO   ?= go
+BIN  := bin/fireline
+# Unit packages: everything except the end-to-end tests, the binary and the embedded Temporal
+# server (devstack itself; devstack/pgcluster stays): only the binary links the Temporal server,
+# whose cold build takes minutes on two cores. Its own test runs with `make devstack-test`.
+UNIT  = $(shell $(GO) list ./... | grep -v -e '/e2e' -e '/cmd/' -e '/devstack$$')
+ARGS ?=
+
+export CGO_ENABLED := 1
+
+.PHONY: demo test deps build vet unit e2e devstack-test clean
+
+## demo: install what is missing, build, and run the whole embedded system on the sample city
+demo: deps build
+	./$(BIN) dev $(ARGS)
+
+## test: the whole suite — vet, unit tests with the race detector, end-to-end and browser tests
+test: deps vet unit e2e
+
+deps:
+	@scripts/deps.sh
+
+build:
+	$(GO) build -o $(BIN) ./cmd/fireline
+
+vet:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race -count=1 $(UNIT)
+
+e2e: build
+	FIRELINE_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m -v ./e2e/
+
+devstack-test:
+	$(GO) test -tags devstack -count=1 -v ./devstack/
+
+clean:
+	rm -rf bin .fireline

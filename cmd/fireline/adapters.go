@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/api"
+	"github.com/fireline/fireline/geo"
+	"github.com/fireline/fireline/media"
+	"github.com/fireline/fireline/postgres"
+)
+
+// Adapters never import each other (ARCHITECTURE.md), so the few places where the API's
+// interfaces speak differently from an adapter are bridged here, where everything is wired.
+
+// storeAdapter gives the API its Store over postgres.DB.
+type storeAdapter struct{ *postgres.DB }
+
+func (s storeAdapter) ReceiveAlarm(ctx context.Context, a fireline.Alarm, cells []string, window time.Duration) (api.Receipt, error) {
+	rc, err := s.DB.ReceiveAlarm(ctx, a, postgres.DedupeRule{Cells: cells, Window: window})
+	return api.Receipt{Alarm: rc.Alarm, IncidentID: rc.IncidentID, Merged: rc.Merged, Repeat: rc.Repeat}, err
+}
+
+func (s storeAdapter) Incidents(ctx context.Context, openOnly bool, limit int) ([]fireline.Incident, error) {
+	return s.DB.Incidents(ctx, postgres.IncidentFilter{OpenOnly: openOnly, Limit: limit})
+}
+
+func (s storeAdapter) Units(ctx context.Context, status fireline.UnitStatus) ([]fireline.Unit, error) {
+	return s.DB.Units(ctx, postgres.UnitFilter{Status: status})
+}
+
+// locator places points on the H3 grid for the API.
+type locator struct{}
+
+func (locator) Cell(p fireline.Point) (string, error) {
+	c, err := geo.CellOf(p, geo.Resolution)
+	if err != nil {
+		return "", err
+	}
+	return c.String(), nil
+}
+
+func (locator) Neighbours(p fireline.Point, k int) ([]string, error) { return geo.NeighbourCells(p, k) }
+
+// mediaAdapter gives the API its Media over media.Server.
+type mediaAdapter struct{ *media.Server }
+
+func (m mediaAdapter) Publish(ctx context.Context, room, stream, offer string) (api.MediaSession, error) {
+	s, err := m.Server.Publish(ctx, room, stream, offer)
+	return api.MediaSession{ID: s.ID, Answer: s.AnswerSDP}, err
+}
+
+func (m mediaAdapter) Play(ctx context.Context, room, stream, offer string) (api.MediaSession, error) {
+	s, err := m.Server.Play(ctx, room, stream, offer)
+	return api.MediaSession{ID: s.ID, Answer: s.AnswerSDP}, err
+}
+
+func (m mediaAdapter) Streams(room string) []api.StreamInfo {
+	var out []api.StreamInfo
+	for _, s := range m.Server.Streams(room) {
+		out = append(out, api.StreamInfo{Stream: s.Stream, Tracks: s.Tracks, Viewers: s.Viewers, StartedAt: s.StartedAt})
+	}
+	return out
+}

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/activities"
+	"github.com/fireline/fireline/api"
+	"github.com/fireline/fireline/devstack"
+	"github.com/fireline/fireline/devstack/pgcluster"
+	"github.com/fireline/fireline/geo"
+	"github.com/fireline/fireline/media"
+	"github.com/fireline/fireline/postgres"
+	"github.com/fireline/fireline/resources"
+	"github.com/fireline/fireline/samplecity"
+	"github.com/fireline/fireline/web"
+	"github.com/fireline/fireline/workflows"
+)
+
+// Main is the running program: Run starts it, Close stops it in reverse order. Tests start the
+// real program through it.
+type Main struct {
+	Config Config
+	// Dev starts the embedded PostgreSQL and Temporal and loads the sample city.
+	Dev    bool
+	Stdout io.Writer
+
+	// HTTPAddr is the address the API listens on, known after Run.
+	HTTPAddr string
+
+	log     *slog.Logger
+	closers []func() error
+}
+
+// NewMain returns a program with the given configuration.
+func NewMain(cfg Config, log *slog.Logger) *Main {
+	return &Main{Config: cfg, log: log, Stdout: io.Discard}
+}
+
+func (m *Main) onClose(name string, f func() error) {
+	m.closers = append(m.closers, func() error {
+		if err := f(); err != nil {
+			return fmt.Errorf("close %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// Close stops everything Run started, newest first.
+func (m *Main) Close() error {
+	var errs []error
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		errs = append(errs, m.closers[i]())
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
+
+// Run starts the configured roles and returns once they serve.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
+	var temporalUI string
+	if m.Dev {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return fmt.Errorf("data dir: %w", err)
+		}
+		abs, err := filepath.Abs(cfg.DataDir)
+		if err != nil {
+			return fmt.Errorf("data dir: %w", err)
+		}
+		m.log.Info("starting embedded PostgreSQL", "dir", filepath.Join(abs, "postgres"))
+		pg, err := pgcluster.Start(ctx, pgcluster.Config{DataDir: filepath.Join(abs, "postgres"), Durable: true, Logger: m.log})
+		if err != nil {
+			return fmt.Errorf("embedded postgres: %w", err)
+		}
+		m.onClose("postgres cluster", pg.Close)
+		cfg.DatabaseURL = pg.URL("fireline")
+
+		m.log.Info("starting embedded Temporal", "port", cfg.TemporalPort)
+		tmp, err := devstack.StartTemporal(ctx, devstack.TemporalConfig{
+			DataDir: filepath.Join(abs, "temporal"), Port: cfg.TemporalPort, UIPort: cfg.UIPort,
+			Namespace: cfg.Namespace, Logger: m.log,
+		})
+		if err != nil {
+			return fmt.Errorf("embedded temporal: %w", err)
+		}
+		m.onClose("temporal", tmp.Close)
+		cfg.TemporalAddress = tmp.Address()
+		temporalUI = tmp.UIURL()
+	}
+
+	db, err := postgres.Open(ctx, cfg.DatabaseURL, m.log)
+	if err != nil {
+		return err
+	}
+	m.onClose("database pool", func() error { db.Close(); return nil })
+	if m.Dev {
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+		if err := loadSampleCity(ctx, db, cfg.DemoPassword, m.log); err != nil {
+			return err
+		}
+	}
+
+	// Live state: the unit index follows PostgreSQL's change notices, so every process sees
+	// every other's status changes; reservation itself stays a PostgreSQL transaction.
+	index := resources.NewIndex()
+	units, err := db.Units(ctx, postgres.UnitFilter{})
+	if err != nil {
+		return err
+	}
+	if err := index.Replace(units); err != nil {
+		return err
+	}
+	var mediaSrv *media.Server
+	if cfg.has("media") {
+		mediaSrv, err = media.New(media.Config{Logger: m.log})
+		if err != nil {
+			return fmt.Errorf("media: %w", err)
+		}
+		m.onClose("media", mediaSrv.Close)
+	}
+
+	tc, err := client.DialContext(ctx, client.Options{
+		HostPort: cfg.TemporalAddress, Namespace: cfg.Namespace,
+		Logger: tlog.NewStructuredLogger(m.log.With("component", "temporal-sdk")),
+	})
+	if err != nil {
+		return fmt.Errorf("temporal client: %w", err)
+	}
+	m.onClose("temporal client", func() error { tc.Close(); return nil })
+
+	if cfg.has("worker") {
+		var rooms activities.Rooms
+		if mediaSrv != nil {
+			rooms = mediaSrv
+		}
+		w := worker.New(tc, workflows.TaskQueue, worker.Options{})
+		w.RegisterWorkflowWithOptions(workflows.Incident, workflows.IncidentOptions())
+		w.RegisterActivity(activities.New(db, resources.NewRecommender(index, db), rooms, m.log))
+		if err := w.Start(); err != nil {
+			return fmt.Errorf("worker: %w", err)
+		}
+		m.onClose("worker", func() error { w.Stop(); return nil })
+	}
+
+	var apiSrv *api.Server
+	if cfg.has("api") {
+		deps := api.Deps{
+			Store: storeAdapter{db}, Incidents: workflows.NewClient(tc, cfg.Timers), Locator: locator{},
+			Assets: web.Assets(), Logger: m.log,
+		}
+		if mediaSrv != nil {
+			deps.Media = mediaAdapter{mediaSrv}
+		}
+		apiSrv = api.New(api.DefaultConfig(), deps)
+	}
+
+	listenCtx, stopListening := context.WithCancel(context.Background())
+	listenDone := make(chan struct{})
+	go func() {
+		defer close(listenDone)
+		err := db.Listen(listenCtx, func(c postgres.Change) {
+			if c.Kind == "unit" {
+				if u, err := db.Unit(listenCtx, c.ID); err == nil {
+					if err := index.Upsert(u); err != nil {
+						m.log.Warn("unit index update", "unit", c.ID, "error", err)
+					}
+				}
+			}
+			if apiSrv != nil {
+				apiSrv.Publish(api.Change{Kind: c.Kind, ID: c.ID, IncidentID: c.IncidentID})
+			}
+		})
+		if err != nil && listenCtx.Err() == nil {
+			m.log.Error("change feed stopped", "error", err)
+		}
+	}()
+	m.onClose("change feed", func() error { stopListening(); <-listenDone; return nil })
+
+	if apiSrv != nil {
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
+		}
+		m.HTTPAddr = ln.Addr().String()
+		srv := &http.Server{Handler: apiSrv, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				m.log.Error("http server", "error", err)
+			}
+		}()
+		m.onClose("http server", func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return srv.Shutdown(ctx)
+		})
+	}
+	m.banner(cfg, temporalUI)
+	return nil
+}
+
+func (m *Main) banner(cfg Config, temporalUI string) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nFireline is running (roles: %s)\n", strings.Join(cfg.Roles, ", "))
+	if m.HTTPAddr != "" {
+		fmt.Fprintf(&b, "  console      http://%s/\n  field page   http://%s/field\n  API          http://%s/api/v1\n", m.HTTPAddr, m.HTTPAddr, m.HTTPAddr)
+	}
+	if temporalUI != "" {
+		fmt.Fprintf(&b, "  Temporal UI  %s\n", temporalUI)
+	}
+	fmt.Fprintf(&b, "  Temporal     %s (namespace %s)\n", cfg.TemporalAddress, cfg.Namespace)
+	if m.Dev {
+		fmt.Fprintf(&b, "  logins       operator, supervisor, risk, admin, crew-<unit id> (e.g. crew-%s)\n", samplecity.Liaocheng().Units[0].ID)
+		fmt.Fprintf(&b, "  password     %q (FIRELINE_DEMO_PASSWORD)\n", cfg.DemoPassword)
+		fmt.Fprintf(&b, "  data         %s\n", cfg.DataDir)
+	}
+	fmt.Fprint(&b, "Press Ctrl-C to stop.\n")
+	fmt.Fprint(m.Stdout, b.String())
+}
+
+// migrate applies the migrations to an external database.
+func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
+	db, err := postgres.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	log.Info("migrations applied")
+	return nil
+}
+
+// loadSampleCity loads Liaocheng on first start (an empty database) and (re)seeds the demo
+// logins. A restart must not reset units that are out on incidents, so the city is imported once.
+func loadSampleCity(ctx context.Context, db *postgres.DB, password string, log *slog.Logger) error {
+	stations, err := db.Stations(ctx)
+	if err != nil {
+		return err
+	}
+	city := samplecity.Liaocheng()
+	if len(stations) == 0 {
+		for i := range city.Units {
+			c, err := geo.CellOf(city.Units[i].Point, geo.Resolution)
+			if err != nil {
+				return fmt.Errorf("sample unit %s: %w", city.Units[i].ID, err)
+			}
+			city.Units[i].Cell = c.String()
+		}
+		if err := db.ImportCity(ctx, city); err != nil {
+			return fmt.Errorf("import sample city: %w", err)
+		}
+		log.Info("sample city loaded", "city", city.Name, "stations", len(city.Stations), "units", len(city.Units),
+			"water_sources", len(city.WaterSources), "premises", len(city.Premises), "plans", len(city.Plans))
+	}
+	seeds := []postgres.UserSeed{
+		{Username: "operator", Password: password, Role: fireline.RoleOperator},
+		{Username: "supervisor", Password: password, Role: fireline.RoleSupervisor},
+		{Username: "risk", Password: password, Role: fireline.RoleRisk},
+		{Username: "admin", Password: password, Role: fireline.RoleAdmin},
+	}
+	for _, u := range city.Units {
+		seeds = append(seeds, postgres.UserSeed{Username: "crew-" + u.ID, Password: password, Role: fireline.RoleField, UnitID: u.ID})
+	}
+	return db.SeedUsers(ctx, seeds)
+}

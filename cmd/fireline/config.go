@@ -1,0 +1,162 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fireline/fireline/workflows"
+)
+
+// Config is everything the fireline command can be told, with its defaults in one place
+// (DefaultConfig). Precedence: defaults, then environment, then flags.
+type Config struct {
+	// HTTPAddr is where the API, console and WHIP/WHEP listen.
+	HTTPAddr string
+	// DataDir holds the embedded PostgreSQL cluster and Temporal's SQLite file (dev only).
+	DataDir string
+	// TemporalPort and UIPort are the embedded Temporal frontend and Web UI ports (dev only).
+	TemporalPort int
+	UIPort       int
+
+	// TemporalAddress, Namespace and DatabaseURL point serve at external services.
+	TemporalAddress string
+	Namespace       string
+	DatabaseURL     string
+
+	// Roles are the parts this process runs: api, worker, media.
+	Roles []string
+	// DemoPassword is the password of every demo login (dev only).
+	DemoPassword string
+	// Timers are the supervision intervals of new incidents.
+	Timers workflows.Timers
+	// LogLevel is debug, info, warn or error; LogFormat text or json.
+	LogLevel  string
+	LogFormat string
+}
+
+// DefaultConfig holds every default.
+func DefaultConfig() Config {
+	return Config{
+		HTTPAddr:     "127.0.0.1:8080",
+		DataDir:      ".fireline",
+		TemporalPort: 7233,
+		UIPort:       8233,
+		Namespace:    "default",
+		Roles:        []string{"api", "worker", "media"},
+		DemoPassword: "fireline-demo",
+		Timers:       workflows.DefaultTimers(),
+		LogLevel:     "info",
+		LogFormat:    "text",
+	}
+}
+
+var allRoles = []string{"api", "worker", "media"}
+
+// fromEnv applies the environment over cfg. Only cmd reads the environment.
+func (cfg *Config) fromEnv(getenv func(string) string) {
+	set := func(dst *string, key string) {
+		if v := getenv(key); v != "" {
+			*dst = v
+		}
+	}
+	set(&cfg.TemporalAddress, "TEMPORAL_ADDRESS")
+	set(&cfg.Namespace, "TEMPORAL_NAMESPACE")
+	set(&cfg.DatabaseURL, "DATABASE_URL")
+	set(&cfg.DemoPassword, "FIRELINE_DEMO_PASSWORD")
+	set(&cfg.HTTPAddr, "FIRELINE_HTTP")
+	set(&cfg.LogLevel, "FIRELINE_LOG_LEVEL")
+}
+
+// parse reads the flags of a command over cfg.
+func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("fireline "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	roles := strings.Join(cfg.Roles, ",")
+	switch cmd {
+	case "dev":
+		fs.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "address of the API, console and media signalling")
+		fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "folder for the embedded PostgreSQL and Temporal data")
+		fs.IntVar(&cfg.TemporalPort, "temporal-port", cfg.TemporalPort, "embedded Temporal frontend port")
+		fs.IntVar(&cfg.UIPort, "ui-port", cfg.UIPort, "Temporal Web UI port (-1 disables it)")
+	case "serve":
+		fs.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "address of the API, console and media signalling")
+		fs.StringVar(&roles, "roles", roles, "comma-separated roles to run: api, worker, media")
+	}
+	fs.DurationVar(&cfg.Timers.CallProcessing, "call-processing", cfg.Timers.CallProcessing, "alarm → first dispatch before escalation")
+	fs.DurationVar(&cfg.Timers.Acknowledge, "ack-timeout", cfg.Timers.Acknowledge, "dispatch → crew acknowledgement before escalation")
+	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	cfg.Roles = strings.Split(roles, ",")
+	return nil
+}
+
+// validate checks cfg for the given command.
+func (cfg *Config) validate(cmd string) error {
+	var errs []error
+	for _, r := range cfg.Roles {
+		if !slices.Contains(allRoles, r) {
+			errs = append(errs, fmt.Errorf("role %q: want api, worker or media", r))
+		}
+	}
+	if cfg.Timers.CallProcessing < time.Second || cfg.Timers.Acknowledge < time.Second {
+		errs = append(errs, errors.New("timers must be at least 1s"))
+	}
+	if _, err := parseLevel(cfg.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log format %q: want text or json", cfg.LogFormat))
+	}
+	switch cmd {
+	case "serve":
+		if cfg.DatabaseURL == "" {
+			errs = append(errs, errors.New("DATABASE_URL is required"))
+		}
+		if cfg.TemporalAddress == "" && (cfg.has("api") || cfg.has("worker")) {
+			errs = append(errs, errors.New("TEMPORAL_ADDRESS is required"))
+		}
+	case "migrate":
+		if cfg.DatabaseURL == "" {
+			errs = append(errs, errors.New("DATABASE_URL is required"))
+		}
+	case "dev":
+		if cfg.DataDir == "" {
+			errs = append(errs, errors.New("--data must name a folder"))
+		}
+		if cfg.DemoPassword == "" {
+			errs = append(errs, errors.New("FIRELINE_DEMO_PASSWORD must not be empty"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (cfg *Config) has(role string) bool { return slices.Contains(cfg.Roles, role) }
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("log level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	level, _ := parseLevel(cfg.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,80 @@
+// Command fireline runs the Fireline dispatch system.
+//
+//	fireline dev       the whole system in one process on the sample city (embedded Temporal and PostgreSQL)
+//	fireline serve     the chosen roles against external Temporal and PostgreSQL (TEMPORAL_ADDRESS, DATABASE_URL)
+//	fireline migrate   apply the database migrations to DATABASE_URL
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage: fireline <command> [flags]
+
+commands:
+  dev       run everything in one process on the Liaocheng sample city
+  serve     run the chosen roles against external Temporal and PostgreSQL
+  migrate   apply database migrations to DATABASE_URL
+
+Run 'fireline <command> -h' for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// After the first Ctrl-C the default behaviour returns, so a second one ends a stuck shutdown.
+	go func() { <-ctx.Done(); stop() }()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "fireline:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd := args[0]
+	switch cmd {
+	case "dev", "serve", "migrate":
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	cfg := DefaultConfig()
+	cfg.fromEnv(getenv)
+	if err := cfg.parse(cmd, args[1:], stderr); err != nil {
+		return err
+	}
+	if err := cfg.validate(cmd); err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+
+	if cmd == "migrate" {
+		return migrate(ctx, cfg, log)
+	}
+	m := NewMain(cfg, log)
+	m.Dev = cmd == "dev"
+	m.Stdout = stdout
+	if err := m.Run(ctx); err != nil {
+		_ = m.Close()
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	return m.Close()
+}

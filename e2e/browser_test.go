@@ -1,0 +1,54 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestConsoleInBrowser runs the console and field pages in headless Chromium against the real
+// stack: an operator sees an alarm appear live and dispatches it, a crew publishes its (fake)
+// camera over WHIP, and the console decodes the frames over WHEP. The browser side is
+// e2e/browser/console.test.mjs, driven by playwright-core with Debian's Chromium.
+func TestConsoleInBrowser(t *testing.T) {
+	if reason := os.Getenv("FIRELINE_SKIP_BROWSER"); reason != "" {
+		t.Skipf("FIRELINE_SKIP_BROWSER is set: %s", reason)
+	}
+	for _, need := range []string{"node", "chromium"} {
+		if _, err := exec.LookPath(need); err != nil {
+			t.Fatalf("%s is not installed: run `make deps` (or set FIRELINE_SKIP_BROWSER=<reason>)", need)
+		}
+	}
+	script, err := filepath.Abs("browser/console.test.mjs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "playwright-core")); err != nil {
+		t.Fatalf("playwright-core is not installed in e2e/browser: run `make deps`: %v", err)
+	}
+
+	s := newStack(t)
+	s.start()
+
+	artifacts := os.Getenv("FIRELINE_ARTIFACTS")
+	if artifacts == "" {
+		artifacts = t.TempDir()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", script)
+	cmd.Dir = filepath.Dir(script)
+	cmd.Env = append(os.Environ(),
+		"FIRELINE_URL="+s.base,
+		"FIRELINE_PASSWORD="+password,
+		"FIRELINE_ARTIFACTS="+artifacts,
+	)
+	out, err := cmd.CombinedOutput()
+	t.Logf("browser test output:\n%s", out)
+	if err != nil {
+		t.Fatalf("browser test failed: %v (screenshots in %s)\n%s", err, artifacts, s.logTail())
+	}
+}

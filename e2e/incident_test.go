@@ -1,0 +1,383 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/sdk/client"
+
+	"github.com/fireline/fireline"
+)
+
+// scene is a point in Dongchangfu, Liaocheng's central district, near the old town.
+var scene = fireline.Point{Lat: 36.4560, Lng: 115.9850}
+
+// TestIncidentFromAlarmToReview walks one structure fire through the real stack: alarm intake,
+// recommendation of the nearest suitable units, dispatch, a second incident that cannot take a
+// committed unit, field status updates from the crews, a full process restart in the middle of
+// the incident, close, and the after-action review with its intervals.
+func TestIncidentFromAlarmToReview(t *testing.T) {
+	s := newStack(t)
+	s.start()
+
+	op := s.login("operator")
+
+	t.Run("bad alarm is a problem naming the field", func(t *testing.T) {
+		code, raw := s.call("POST", "/api/v1/alarms", op, map[string]any{
+			"source": "call", "source_id": "e2e-bad", "type": "structure_fire", "lat": 95.0, "lng": scene.Lng,
+			"reported_at": time.Now().UTC().Format(time.RFC3339),
+		}, nil)
+		if code != http.StatusBadRequest || !strings.Contains(string(raw), "lat") {
+			t.Fatalf("status %d body %s, want 400 naming lat", code, raw)
+		}
+	})
+
+	alarm := map[string]any{
+		"source": "call", "source_id": "e2e-119-0001", "type": "structure_fire",
+		"lat": scene.Lat, "lng": scene.Lng, "address": "Guangyue Tower, Dongchangfu",
+		"description": "smoke from a third-floor window", "caller": "Wang, 138 0000 0000",
+		"reported_at": time.Now().UTC().Add(-20 * time.Second).Format(time.RFC3339),
+	}
+	var receipt struct {
+		AlarmID    int64 `json:"alarm_id"`
+		IncidentID int64 `json:"incident_id"`
+		Merged     bool  `json:"merged"`
+	}
+	s.must(http.StatusAccepted, "POST", "/api/v1/alarms", op, alarm, &receipt)
+	if receipt.AlarmID == 0 || receipt.IncidentID == 0 || receipt.Merged {
+		t.Fatalf("receipt %+v: want new alarm and incident", receipt)
+	}
+	id := receipt.IncidentID
+	path := fmt.Sprintf("/api/v1/incidents/%d", id)
+
+	t.Run("a repeated alarm returns the same ids", func(t *testing.T) {
+		var again struct {
+			AlarmID    int64 `json:"alarm_id"`
+			IncidentID int64 `json:"incident_id"`
+		}
+		s.must(http.StatusAccepted, "POST", "/api/v1/alarms", op, alarm, &again)
+		if again.AlarmID != receipt.AlarmID || again.IncidentID != id {
+			t.Fatalf("repeat got %+v, want alarm %d incident %d", again, receipt.AlarmID, id)
+		}
+	})
+
+	// The recommendation arrives from the workflow's activity shortly after intake.
+	var inc fireline.Incident
+	eventually(t, 30*time.Second, func() (bool, string) {
+		inc = fireline.Incident{}
+		s.must(http.StatusOK, "GET", path, op, nil, &inc)
+		return len(inc.Recommendation) > 0, "a recommendation on incident " + path
+	})
+	if inc.Status != fireline.IncidentDispatching || inc.Cell == "" || inc.Type != fireline.TypeStructureFire {
+		t.Fatalf("incident %+v: want dispatching structure fire with a cell", inc)
+	}
+
+	t.Run("recommendation is the nearest available units of each type", func(t *testing.T) {
+		var avail struct{ Units []fireline.Unit }
+		s.must(http.StatusOK, "GET", "/api/v1/units?status=available", op, nil, &avail)
+		checkNearest(t, inc.Recommendation, avail.Units)
+	})
+
+	dispatched := make([]string, 0, len(inc.Recommendation))
+	for _, r := range inc.Recommendation {
+		dispatched = append(dispatched, r.UnitID)
+	}
+	s.must(http.StatusOK, "POST", path+"/dispatch", op, map[string]any{"unit_ids": dispatched}, &inc)
+	if got := assigned(inc); !sameSet(got, dispatched) {
+		t.Fatalf("assigned %v, want %v", got, dispatched)
+	}
+	first := dispatched[0]
+
+	t.Run("a committed unit cannot go to a second incident", func(t *testing.T) {
+		var other struct {
+			IncidentID int64 `json:"incident_id"`
+		}
+		s.must(http.StatusAccepted, "POST", "/api/v1/alarms", op, map[string]any{
+			"source": "call", "source_id": "e2e-119-0002", "type": "vehicle_fire",
+			"lat": 36.8570, "lng": 115.7110, "address": "Linqing", "description": "car on fire",
+			"reported_at": time.Now().UTC().Format(time.RFC3339),
+		}, &other)
+		if other.IncidentID == id {
+			t.Fatalf("an alarm 45 km away merged into incident %d", id)
+		}
+		code, raw := s.call("POST", fmt.Sprintf("/api/v1/incidents/%d/dispatch", other.IncidentID), op,
+			map[string]any{"unit_ids": []string{first}}, nil)
+		if code != http.StatusConflict {
+			t.Fatalf("dispatch of committed unit %s: status %d (%s), want 409", first, code, raw)
+		}
+	})
+
+	t.Run("crews move only their own unit; risk officers read only", func(t *testing.T) {
+		crew := s.login("crew-" + dispatched[1])
+		code, raw := s.call("POST", "/api/v1/units/"+first+"/status", crew, map[string]string{"status": "acknowledged"}, nil)
+		if code != http.StatusForbidden {
+			t.Fatalf("crew of %s moving %s: %d %s, want 403", dispatched[1], first, code, raw)
+		}
+		if code, raw := s.call("GET", path, crew, nil, nil); code != http.StatusOK {
+			t.Fatalf("crew of %s reading its own incident: %d %s, want 200", dispatched[1], code, raw)
+		}
+		if code, raw := s.call("GET", "/api/v1/incidents", crew, nil, nil); code != http.StatusForbidden {
+			t.Fatalf("crew listing every incident: %d %s, want 403", code, raw)
+		}
+		risk := s.login("risk")
+		code, raw = s.call("POST", "/api/v1/units/"+first+"/status", risk, map[string]string{"status": "acknowledged"}, nil)
+		if code != http.StatusForbidden {
+			t.Fatalf("risk officer moving a unit: %d %s, want 403", code, raw)
+		}
+		code, _ = s.call("GET", path, risk, nil, nil)
+		if code != http.StatusOK {
+			t.Fatalf("risk officer reading the incident: %d, want 200", code)
+		}
+	})
+
+	move := func(unit string, st fireline.UnitStatus) {
+		t.Helper()
+		crew := s.login("crew-" + unit)
+		s.must(http.StatusAccepted, "POST", "/api/v1/units/"+unit+"/status", crew, map[string]string{"status": string(st)}, nil)
+	}
+	for _, u := range dispatched {
+		move(u, fireline.UnitAcknowledged)
+		move(u, fireline.UnitEnRoute)
+	}
+	waitAssignments(t, s, op, path, func(a fireline.Assignment) bool { return a.EnRouteAt != nil }, "every unit en route")
+
+	// A restart in the middle of the incident: the workflow and its timers live in the embedded
+	// Temporal's SQLite file, units and incidents in the embedded PostgreSQL's data directory.
+	s.stop()
+	s.start()
+	op = s.login("operator")
+	s.must(http.StatusOK, "GET", path, op, nil, &inc)
+	if inc.Status != fireline.IncidentActive && inc.Status != fireline.IncidentDispatching {
+		t.Fatalf("after restart incident status %s, want it still open", inc.Status)
+	}
+
+	time.Sleep(1100 * time.Millisecond) // make travel time visibly non-zero in the review
+	for _, u := range dispatched {
+		move(u, fireline.UnitOnScene)
+	}
+	waitAssignments(t, s, op, path, func(a fireline.Assignment) bool { return a.OnSceneAt != nil }, "every unit on scene after the restart")
+	for _, u := range dispatched {
+		move(u, fireline.UnitAvailable)
+	}
+	waitAssignments(t, s, op, path, func(a fireline.Assignment) bool { return a.ClearedAt != nil }, "every unit cleared")
+
+	s.must(http.StatusOK, "POST", path+"/close", op, map[string]string{"reason": "fire out, overhaul done"}, nil)
+	eventually(t, 30*time.Second, func() (bool, string) {
+		inc = fireline.Incident{}
+		s.must(http.StatusOK, "GET", path, op, nil, &inc)
+		return inc.Status == fireline.IncidentReviewed, "incident reviewed, now " + string(inc.Status)
+	})
+
+	var review fireline.Review
+	s.must(http.StatusOK, "GET", path+"/review", op, nil, &review)
+	if review.CallProcessingSeconds == nil || *review.CallProcessingSeconds <= 0 {
+		t.Errorf("review call_processing_s = %v, want > 0 (alarm reported 20 s before intake)", review.CallProcessingSeconds)
+	}
+	if len(review.Units) != len(dispatched) {
+		t.Fatalf("review has %d units, want %d: %+v", len(review.Units), len(dispatched), review)
+	}
+	for _, u := range review.Units {
+		if u.TurnoutSeconds == nil || u.TravelSeconds == nil || *u.TurnoutSeconds < 0 || *u.TravelSeconds < 1 {
+			t.Errorf("review of %s: turnout %v travel %v, want both set and travel >= 1 s", u.UnitID, u.TurnoutSeconds, u.TravelSeconds)
+		}
+	}
+
+	t.Run("timeline records every step", func(t *testing.T) {
+		var tl struct{ Events []fireline.TimelineEvent }
+		s.must(http.StatusOK, "GET", path+"/timeline", op, nil, &tl)
+		kinds := map[string]int{}
+		for _, e := range tl.Events {
+			kinds[e.Kind]++
+		}
+		for _, k := range []string{fireline.EventAlarmReceived, fireline.EventRecommended, fireline.EventDispatched,
+			fireline.EventUnitStatus, fireline.EventStatusChanged, fireline.EventClosed, fireline.EventReviewed} {
+			if kinds[k] == 0 {
+				t.Errorf("timeline has no %q event; kinds %v", k, kinds)
+			}
+		}
+		if kinds[fireline.EventUnitStatus] < 4*len(dispatched) {
+			t.Errorf("timeline has %d unit status events, want %d", kinds[fireline.EventUnitStatus], 4*len(dispatched))
+		}
+		if !sort.SliceIsSorted(tl.Events, func(i, j int) bool { return tl.Events[i].At.Before(tl.Events[j].At) }) {
+			t.Errorf("timeline not in time order")
+		}
+	})
+
+	t.Run("units are available again", func(t *testing.T) {
+		for _, u := range dispatched {
+			var unit fireline.Unit
+			s.must(http.StatusOK, "GET", "/api/v1/units/"+u, op, nil, &unit)
+			if unit.Status != fireline.UnitAvailable || unit.IncidentID != 0 {
+				t.Errorf("unit %s: %s on incident %d, want available and free", u, unit.Status, unit.IncidentID)
+			}
+		}
+	})
+
+	t.Run("temporal clients see the incident workflow", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		c, err := client.DialContext(ctx, client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", s.tempPort), Namespace: "default"})
+		if err != nil {
+			t.Fatalf("dial temporal: %v", err)
+		}
+		defer c.Close()
+		desc, err := c.DescribeWorkflowExecution(ctx, fireline.WorkflowID(id), "")
+		if err != nil {
+			t.Fatalf("describe %s: %v", fireline.WorkflowID(id), err)
+		}
+		info := desc.GetWorkflowExecutionInfo()
+		if info.GetType().GetName() != "Incident" || info.GetStatus() != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+			t.Fatalf("workflow %s: type %s status %s, want a completed Incident", fireline.WorkflowID(id), info.GetType().GetName(), info.GetStatus())
+		}
+		if dir := os.Getenv("FIRELINE_RECORD_HISTORY"); dir != "" {
+			recordHistory(ctx, t, c, fireline.WorkflowID(id), dir)
+		}
+	})
+
+	t.Run("temporal web ui answers", func(t *testing.T) {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", s.uiPor))
+		if err != nil {
+			t.Fatalf("temporal ui: %v", err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(strings.ToLower(string(body)), "<html") {
+			t.Fatalf("temporal ui: status %d, body starts %.80q", resp.StatusCode, body)
+		}
+	})
+}
+
+// checkNearest verifies that for every unit type in the recommendation, the recommended units are
+// exactly the nearest available ones of that type, by an independent great-circle computation.
+func checkNearest(t *testing.T, recs []fireline.Recommendation, avail []fireline.Unit) {
+	t.Helper()
+	byType := map[fireline.UnitType][]string{}
+	for i, r := range recs {
+		if i > 0 && r.ETASeconds < recs[i-1].ETASeconds {
+			t.Errorf("recommendation not best first: %s (%.0f s) after %s (%.0f s)", r.UnitID, r.ETASeconds, recs[i-1].UnitID, recs[i-1].ETASeconds)
+		}
+		if r.ETASeconds <= 0 || r.DistanceMeters <= 0 || r.Model == "" {
+			t.Errorf("recommendation %+v: want positive eta, distance and a model", r)
+		}
+		byType[r.Type] = append(byType[r.Type], r.UnitID)
+	}
+	if len(byType[fireline.UnitEngine]) == 0 {
+		t.Errorf("a structure fire recommendation without an engine: %+v", recs)
+	}
+	for typ, got := range byType {
+		var cands []fireline.Unit
+		for _, u := range avail {
+			if u.Type == typ {
+				cands = append(cands, u)
+			}
+		}
+		slices.SortFunc(cands, func(a, b fireline.Unit) int {
+			da, db := haversine(scene, a.Point), haversine(scene, b.Point)
+			if da < db {
+				return -1
+			}
+			if da > db {
+				return 1
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+		if len(cands) < len(got) {
+			t.Fatalf("%d %s recommended, only %d available", len(got), typ, len(cands))
+		}
+		// Units sharing a station are equally near: compare distances, not ids.
+		for i, id := range got {
+			want := cands[i]
+			var rec fireline.Unit
+			for _, u := range avail {
+				if u.ID == id {
+					rec = u
+				}
+			}
+			if rec.ID == "" {
+				t.Fatalf("recommended %s is not an available unit", id)
+			}
+			if d1, d2 := haversine(scene, rec.Point), haversine(scene, want.Point); math.Abs(d1-d2) > 1 {
+				t.Errorf("%s #%d: recommended %s at %.0f m, but %s is at %.0f m", typ, i+1, id, d1, want.ID, d2)
+			}
+		}
+	}
+}
+
+func haversine(a, b fireline.Point) float64 {
+	const r = 6371008.8
+	rad := math.Pi / 180
+	dlat, dlng := (b.Lat-a.Lat)*rad, (b.Lng-a.Lng)*rad
+	h := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dlng/2)*math.Sin(dlng/2)
+	return 2 * r * math.Asin(math.Sqrt(h))
+}
+
+func assigned(inc fireline.Incident) []string {
+	ids := make([]string, 0, len(inc.Assignments))
+	for _, a := range inc.Assignments {
+		ids = append(ids, a.UnitID)
+	}
+	return ids
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// waitAssignments waits until every assignment of the incident satisfies cond: unit status
+// signals are processed by the workflow asynchronously.
+func waitAssignments(t *testing.T, s *stack, token, path string, cond func(fireline.Assignment) bool, what string) {
+	t.Helper()
+	eventually(t, 30*time.Second, func() (bool, string) {
+		var inc fireline.Incident
+		s.must(http.StatusOK, "GET", path, token, nil, &inc)
+		if len(inc.Assignments) == 0 {
+			return false, what + ": no assignments"
+		}
+		for _, a := range inc.Assignments {
+			if !cond(a) {
+				return false, fmt.Sprintf("%s: %s is %s", what, a.UnitID, a.Status)
+			}
+		}
+		return true, ""
+	})
+}
+
+// recordHistory writes the workflow's full history as JSON into dir, for the workflows package's
+// replay test: the recorded incident must replay against every later version of the code.
+func recordHistory(ctx context.Context, t *testing.T, c client.Client, workflowID, dir string) {
+	t.Helper()
+	it := c.GetWorkflowHistory(ctx, workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var h historypb.History
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatalf("history of %s: %v", workflowID, err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	raw, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(&h)
+	if err != nil {
+		t.Fatalf("encode history: %v", err)
+	}
+	name := filepath.Join(dir, "incident-"+time.Now().UTC().Format("20060102")+".json")
+	if err := os.WriteFile(name, raw, 0o644); err != nil {
+		t.Fatalf("write history: %v", err)
+	}
+	t.Logf("recorded %d history events of %s in %s", len(h.Events), workflowID, name)
+}

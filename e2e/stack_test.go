@@ -1,0 +1,258 @@
+// Package e2e drives the real `fireline` binary — embedded PostgreSQL, embedded Temporal server,
+// worker, API, media server — over HTTP, the way a command centre uses it. It runs the binary as
+// a separate process so that no test binary links the Temporal server, and so a restart is a real
+// process restart on the same data directory.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// password is the demo password the stack is started with; not the default, so the test proves
+// FIRELINE_DEMO_PASSWORD is honoured.
+const password = "e2e-secret"
+
+// binary is the fireline binary under test: FIRELINE_BIN (set by `make e2e`), else built once
+// into a temporary directory so `go test ./e2e/` also works on its own.
+func binary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		if p := os.Getenv("FIRELINE_BIN"); p != "" {
+			binPath = p
+			return
+		}
+		dir, err := os.MkdirTemp("", "fireline-e2e-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "fireline")
+		cmd := exec.Command("go", "build", "-o", binPath, "../cmd/fireline")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		binErr = cmd.Run()
+	})
+	if binErr != nil {
+		t.Fatalf("build fireline: %v", binErr)
+	}
+	return binPath
+}
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// stack is one `fireline dev` process and the ports it was given.
+type stack struct {
+	t                         *testing.T
+	dir                       string
+	httpPort, tempPort, uiPor int
+	base                      string
+	cmd                       *exec.Cmd
+	logPath                   string
+	exited                    chan error
+	runs                      int
+}
+
+// newStack reserves ports and a data directory; start runs the process.
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	dir := t.TempDir()
+	// The embedded PostgreSQL runs as the postgres user when the tests run as root: it must be
+	// able to reach its data directory through t.TempDir's private parents.
+	for d := dir; d != os.TempDir() && d != "/" && d != "."; d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatalf("chmod %s: %v", d, err)
+		}
+	}
+	s := &stack{t: t, dir: dir, httpPort: freePort(t), tempPort: freePort(t), uiPor: freePort(t)}
+	s.base = fmt.Sprintf("http://127.0.0.1:%d", s.httpPort)
+	return s
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// start runs `fireline dev` and waits until /readyz says PostgreSQL and Temporal answer.
+func (s *stack) start() {
+	t := s.t
+	t.Helper()
+	s.runs++
+	s.logPath = filepath.Join(s.dir, fmt.Sprintf("fireline-%d.log", s.runs))
+	logf, err := os.Create(s.logPath)
+	if err != nil {
+		t.Fatalf("log file: %v", err)
+	}
+	s.cmd = exec.Command(binary(t), "dev",
+		"--http", fmt.Sprintf("127.0.0.1:%d", s.httpPort),
+		"--data", filepath.Join(s.dir, "data"),
+		"--temporal-port", fmt.Sprint(s.tempPort),
+		"--ui-port", fmt.Sprint(s.uiPor),
+	)
+	s.cmd.Env = append(os.Environ(), "FIRELINE_DEMO_PASSWORD="+password)
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	began := time.Now()
+	if err := s.cmd.Start(); err != nil {
+		t.Fatalf("start fireline: %v", err)
+	}
+	s.exited = make(chan error, 1)
+	go func() { s.exited <- s.cmd.Wait(); logf.Close() }()
+	t.Cleanup(s.stop)
+
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		select {
+		case err := <-s.exited:
+			s.exited <- err
+			t.Fatalf("fireline exited during start: %v\n%s", err, s.logTail())
+		default:
+		}
+		resp, err := http.Get(s.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				t.Logf("stack run %d ready in %s (http %d, temporal %d, ui %d)", s.runs,
+					time.Since(began).Round(time.Millisecond), s.httpPort, s.tempPort, s.uiPor)
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("fireline not ready after 3m\n%s", s.logTail())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// stop sends SIGINT, as Ctrl-C would, and expects a clean exit.
+func (s *stack) stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	t := s.t
+	cmd := s.cmd
+	s.cmd = nil
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case err := <-s.exited:
+		if err != nil {
+			t.Errorf("fireline did not exit cleanly on SIGINT: %v\n%s", err, s.logTail())
+		}
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Errorf("fireline still running 60s after SIGINT\n%s", s.logTail())
+	}
+}
+
+func (s *stack) logTail() string {
+	b, err := os.ReadFile(s.logPath)
+	if err != nil {
+		return "(no log: " + err.Error() + ")"
+	}
+	lines := strings.Split(string(b), "\n")
+	if len(lines) > 60 {
+		lines = lines[len(lines)-60:]
+	}
+	return "--- fireline log (tail) ---\n" + strings.Join(lines, "\n")
+}
+
+// call sends a JSON request and decodes a JSON answer into out (when not nil); it returns the
+// status and the raw body.
+func (s *stack) call(method, path, token string, body, out any) (int, []byte) {
+	t := s.t
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatalf("encode %s %s: %v", method, path, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, s.base+path, rd)
+	if err != nil {
+		t.Fatalf("request %s %s: %v", method, path, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read body: %v", method, path, err)
+	}
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode, raw
+}
+
+// must is call that fails the test unless the answer has the wanted status.
+func (s *stack) must(want int, method, path, token string, body, out any) []byte {
+	s.t.Helper()
+	got, raw := s.call(method, path, token, body, out)
+	if got != want {
+		s.t.Fatalf("%s %s: status %d, want %d: %s", method, path, got, want, raw)
+	}
+	return raw
+}
+
+func (s *stack) login(user string) string {
+	s.t.Helper()
+	var res struct {
+		Token string `json:"token"`
+	}
+	s.must(http.StatusOK, "POST", "/api/v1/auth/login", "", map[string]string{"username": user, "password": password}, &res)
+	if res.Token == "" {
+		s.t.Fatalf("login %s: empty token", user)
+	}
+	return res.Token
+}
+
+// eventually polls cond until it holds or the timeout passes; cond says what it is waiting for.
+func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, what := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s still waiting: %s", timeout, what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

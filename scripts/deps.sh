@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# deps.sh installs what Fireline needs on a Debian machine and is missing: a C compiler (the H3
+# library is C, so cgo stays on), PostgreSQL's server binaries (the embedded stack and the tests
+# make throwaway clusters from them), Chromium (the browser tests) and Node with npm (the browser
+# test's driver, playwright-core, which never downloads a browser of its own).
+# It changes nothing when everything is present, so `make demo` and `make test` can run it every time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf 'deps: %s\n' "$*" >&2; }
+
+need=()
+command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+
+if ((${#need[@]})); then
+	log "installing from Debian's packages: ${need[*]}"
+	sudo=()
+	if [[ $(id -u) -ne 0 ]]; then
+		command -v sudo >/dev/null 2>&1 || { log "need root or sudo to install ${need[*]}"; exit 1; }
+		sudo=(sudo)
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	"${sudo[@]}" apt-get update -q
+	"${sudo[@]}" apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+
+# The embedded PostgreSQL refuses to run as root; as root Fireline runs it as this user.
+if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
+	log "creating the postgres system user"
+	useradd --system --home-dir /var/lib/postgresql --shell /bin/false postgres
+fi
+
+command -v go >/dev/null 2>&1 || { log "Go 1.26 is required (https://go.dev/dl/); it is not installed"; exit 1; }
+
+# The browser test's driver, pinned by e2e/browser/package-lock.json.
+if [[ -f e2e/browser/package-lock.json ]]; then
+	if [[ ! -d e2e/browser/node_modules/playwright-core ]] ||
+		[[ e2e/browser/package-lock.json -nt e2e/browser/node_modules/.package-lock.json ]]; then
+		log "installing the browser test's node modules"
+		npm ci --prefix e2e/browser --no-audit --no-fund --loglevel=error
+	fi
+fi
+log "ok: go $(go env GOVERSION), $(ls -d /usr/lib/postgresql/*/bin | tail -1), $(chromium --version 2>/dev/null | head -1), node $(node --version)"
