@@ -104,6 +104,13 @@ type Recommendation struct {
 	StationID      string  `json:"station_id"`
 	// Model names the travel-time model that produced ETASeconds.
 	Model string `json:"model"`
+	// PositionSource says where the ETA starts: the unit's AVL fix, or its home station.
+	PositionSource PositionSource `json:"position_source"`
+	// PositionStale is true when the unit's AVL fix was too old to trust, so the ETA starts
+	// from its home station (or, without one, from the old fix).
+	PositionStale bool `json:"position_stale"`
+	// Reason says in a short sentence why this unit, for the operator.
+	Reason string `json:"reason"`
 }
 
 // Assignment is a unit sent to an incident and the times of its steps (nil until reached).

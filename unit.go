@@ -2,6 +2,7 @@ package fireline
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -27,29 +28,169 @@ func (t UnitType) Valid() bool { return slices.Contains(UnitTypes, t) }
 // UnitStatus is what a unit is doing.
 type UnitStatus string
 
-// The unit statuses.
+// The unit statuses. From dispatched to returning a unit is committed to an incident; a crew
+// reports available when it is back in service, which clears it from the incident.
 const (
 	UnitAvailable    UnitStatus = "available"
 	UnitDispatched   UnitStatus = "dispatched"
 	UnitAcknowledged UnitStatus = "acknowledged"
 	UnitEnRoute      UnitStatus = "en_route"
 	UnitOnScene      UnitStatus = "on_scene"
+	// UnitTransporting is a unit carrying a patient or casualty from the scene.
+	UnitTransporting UnitStatus = "transporting"
+	// UnitReturning is a unit on its way back from the incident, not yet in service.
+	UnitReturning    UnitStatus = "returning"
 	UnitOutOfService UnitStatus = "out_of_service"
 )
 
 // UnitStatuses lists every unit status in a stable order.
-var UnitStatuses = []UnitStatus{UnitAvailable, UnitDispatched, UnitAcknowledged, UnitEnRoute, UnitOnScene, UnitOutOfService}
+var UnitStatuses = []UnitStatus{
+	UnitAvailable, UnitDispatched, UnitAcknowledged, UnitEnRoute, UnitOnScene, UnitTransporting, UnitReturning, UnitOutOfService,
+}
 
 // Valid reports whether s is a known unit status.
 func (s UnitStatus) Valid() bool { return slices.Contains(UnitStatuses, s) }
 
 // Committed reports whether a unit in status s is working an incident.
-func (s UnitStatus) Committed() bool {
-	return s == UnitDispatched || s == UnitAcknowledged || s == UnitEnRoute || s == UnitOnScene
-}
+func (s UnitStatus) Committed() bool { return s.step() >= 0 }
 
 // FieldStatuses are the statuses a crew reports for itself while on an incident, in order.
-var FieldStatuses = []UnitStatus{UnitAcknowledged, UnitEnRoute, UnitOnScene, UnitAvailable}
+var FieldStatuses = []UnitStatus{UnitAcknowledged, UnitEnRoute, UnitOnScene, UnitTransporting, UnitReturning, UnitAvailable}
+
+// step is a committed status's place in the normal order of an incident, -1 for the others.
+func (s UnitStatus) step() int {
+	switch s {
+	case UnitDispatched:
+		return 0
+	case UnitAcknowledged:
+		return 1
+	case UnitEnRoute:
+		return 2
+	case UnitOnScene:
+		return 3
+	case UnitTransporting:
+		return 4
+	case UnitReturning:
+		return 5
+	}
+	return -1
+}
+
+// Before reports whether committed status s comes before committed status t in the normal order
+// of an incident (dispatched, acknowledged, en route, on scene, transporting, returning). It is
+// false when either is not a committed status.
+func (s UnitStatus) Before(t UnitStatus) bool {
+	return s.Committed() && t.Committed() && s.step() < t.step()
+}
+
+// Moves lists, in UnitStatuses order, the statuses a unit in status s may be moved to by its
+// own crew (byDispatcher false) or by a dispatcher (operator, supervisor, admin). The rules:
+//
+//   - a crew moves its unit forward along dispatched → acknowledged → en route → on scene →
+//     transporting → returning, skipping steps it forgot to report, except that transporting
+//     starts only on scene and returning only once the unit has left (en route or later);
+//   - available from any committed status clears the unit from its incident, for anyone;
+//   - off an incident, crew and dispatcher alike move between available and out of service;
+//   - a dispatcher also corrects: any committed status to any other but dispatched;
+//   - nobody sets dispatched (only a dispatch order does), moves an uncommitted unit to a
+//     committed status, or takes a committed unit out of service without clearing it first.
+//
+// Staying in the same status is not a move: see CanMoveTo.
+func (s UnitStatus) Moves(byDispatcher bool) []UnitStatus {
+	var out []UnitStatus
+	for _, t := range UnitStatuses {
+		if t != s && s.move(t, byDispatcher) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// move reports whether s → t (s ≠ t) is allowed; Moves documents the rules.
+func (s UnitStatus) move(t UnitStatus, byDispatcher bool) bool {
+	switch {
+	case !s.Valid() || !t.Valid() || t == UnitDispatched:
+		return false
+	case !s.Committed():
+		// available ↔ out of service; committing a unit is a dispatch order's job.
+		return !t.Committed()
+	case t == UnitAvailable:
+		return true
+	case !t.Committed():
+		return false // out of service: clear the unit from its incident first
+	case byDispatcher:
+		return true
+	case t == UnitTransporting:
+		return s == UnitOnScene
+	case t == UnitReturning:
+		return !s.Before(UnitEnRoute)
+	}
+	return s.Before(t)
+}
+
+// CanMoveTo reports whether a unit in status s may be moved to status t by its own crew
+// (byDispatcher false) or by a dispatcher. The same status is always allowed: a repeated report
+// changes nothing, so a crew's retry after a lost answer is harmless. A refusal is ECONFLICT and
+// names the statuses the unit may move to instead; an unknown status is EINVALID.
+func (s UnitStatus) CanMoveTo(t UnitStatus, byDispatcher bool) error {
+	switch {
+	case !t.Valid():
+		return Errorf(EINVALID, "status: %q is not a unit status", t)
+	case !s.Valid():
+		return Errorf(EINTERNAL, "unit has unknown status %q", s)
+	case s == t || s.move(t, byDispatcher):
+		return nil
+	}
+	who := "its crew"
+	if byDispatcher {
+		who = "a dispatcher"
+	}
+	why := ""
+	switch {
+	case t == UnitDispatched:
+		why = " (only a dispatch order dispatches a unit)"
+	case !s.Committed() && t.Committed():
+		why = " (the unit is not on an incident)"
+	case s.Committed() && t == UnitOutOfService:
+		why = " (clear the unit from its incident first: set available)"
+	}
+	allowed := "nothing"
+	if m := s.Moves(byDispatcher); len(m) > 0 {
+		allowed = joinStatuses(m)
+	}
+	return Errorf(ECONFLICT, "status may not go from %s to %s%s; from %s %s may set %s", s, t, why, s, who, allowed)
+}
+
+func joinStatuses(ss []UnitStatus) string {
+	var b strings.Builder
+	for i, s := range ss {
+		switch {
+		case i == 0:
+		case i == len(ss)-1:
+			b.WriteString(" or ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(string(s))
+	}
+	return b.String()
+}
+
+// PositionSource says where a unit's position comes from.
+type PositionSource string
+
+// The position sources.
+const (
+	// PositionAVL is a fix from the unit's tracker or its crew's field page.
+	PositionAVL PositionSource = "avl"
+	// PositionStation is the unit's home station: it has no fix, or its fix is stale.
+	PositionStation PositionSource = "station"
+)
+
+// DefaultStaleAfter is how old an AVL fix may grow before planning stops trusting it and takes
+// the unit to be at its home station. A unit that stops reporting for half an hour has most
+// likely gone home with its tracker off, not stayed where it was last seen.
+const DefaultStaleAfter = 30 * time.Minute
 
 // Unit is one apparatus and its crew.
 type Unit struct {
@@ -58,12 +199,85 @@ type Unit struct {
 	Type      UnitType   `json:"type"`
 	Status    UnitStatus `json:"status"`
 	StationID string     `json:"station_id"`
-	Point     Point      `json:"location"`
+	// Point is the unit's position (WGS-84): its latest AVL fix, or, when it has none, where it
+	// was placed at import (its home station). Placed says where planning takes it to be.
+	Point Point `json:"location"`
 	// Cell is the resolution-9 H3 cell of Point, as a hex string.
 	Cell string `json:"cell"`
+	// PositionSource says what Point is.
+	PositionSource PositionSource `json:"position_source"`
+	// PositionAt is the time of the latest AVL fix (the tracker's clock), nil when the unit never
+	// reported one. It stays set when Placed falls back to the station, so the fix's age shows.
+	PositionAt *time.Time `json:"position_at,omitempty"`
+	// Home is the home station's position, where a unit with a stale fix is taken to be; nil for
+	// a unit without a station.
+	Home *Point `json:"home_location,omitempty"`
+	// Heading is the direction of travel of the latest fix, degrees clockwise from true north.
+	Heading *float64 `json:"heading,omitempty"`
+	// SpeedMPS is the speed of the latest fix in metres per second.
+	SpeedMPS *float64 `json:"speed_mps,omitempty"`
+	// AccuracyMeters is the latest fix's horizontal accuracy (radius, metres).
+	AccuracyMeters *float64 `json:"accuracy_m,omitempty"`
 	// IncidentID is the incident the unit is committed to, 0 when none.
 	IncidentID int64     `json:"incident_id,omitempty"`
 	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// FixStale reports whether the unit's AVL fix is older than staleAfter at now. A unit without a
+// fix has nothing to go stale.
+func (u Unit) FixStale(now time.Time, staleAfter time.Duration) bool {
+	return u.PositionAt != nil && now.Sub(*u.PositionAt) > staleAfter
+}
+
+// Placed returns u as planning sees it at now: a fix older than staleAfter is replaced by the
+// home station's position (PositionSource "station", Cell empty for the caller that owns the
+// grid to fill in). Without a home station a stale fix is kept: it is still the best guess.
+// stale reports whether the fix was stale, whichever position was kept.
+func (u Unit) Placed(now time.Time, staleAfter time.Duration) (placed Unit, stale bool) {
+	if u.PositionAt == nil {
+		u.PositionSource = PositionStation
+		return u, false
+	}
+	u.PositionSource = PositionAVL
+	if !u.FixStale(now, staleAfter) {
+		return u, false
+	}
+	if u.Home != nil {
+		u.Point, u.Cell, u.PositionSource = *u.Home, "", PositionStation
+	}
+	return u, true
+}
+
+// Fix is one AVL position report of a unit.
+type Fix struct {
+	Point Point
+	// Cell is the resolution-9 H3 cell of Point, as a hex string.
+	Cell string
+	// At is when the fix was taken, by the tracker's clock.
+	At time.Time
+	// Heading (degrees clockwise from true north, 0–360), SpeedMPS (m/s) and AccuracyMeters
+	// (horizontal radius) are nil when the tracker did not say.
+	Heading        *float64
+	SpeedMPS       *float64
+	AccuracyMeters *float64
+}
+
+// UnitEvent is one entry of a unit's own history: a change of status, with the incident it
+// concerned and where the unit was.
+type UnitEvent struct {
+	ID     int64      `json:"id"`
+	UnitID string     `json:"unit_id"`
+	At     time.Time  `json:"at"`
+	Status UnitStatus `json:"status"`
+	// IncidentID is the incident the change concerned (joined or cleared from), 0 when none.
+	IncidentID int64 `json:"incident_id,omitempty"`
+	// Actor is the user who made the change, empty when the system made it on its own.
+	Actor string `json:"actor,omitempty"`
+	// Point is the unit's position at the change and PositionSource what it was (its fix, or
+	// its station when it had none); PositionAt is that fix's time, for judging its age.
+	Point          Point          `json:"location"`
+	PositionSource PositionSource `json:"position_source"`
+	PositionAt     *time.Time     `json:"position_at,omitempty"`
 }
 
 // Station is a fire station (消防站), home of units.

@@ -22,7 +22,13 @@ type Store interface {
 
 	Units(ctx context.Context, status fireline.UnitStatus) ([]fireline.Unit, error)
 	Unit(ctx context.Context, id string) (fireline.Unit, error)
-	SetUnitStatus(ctx context.Context, unitID string, incidentID int64, s fireline.UnitStatus, at time.Time) (fireline.Unit, error)
+	// SetUnitStatusBy changes a unit's status off an incident (incidentID 0) and writes it to
+	// the unit's history with the actor.
+	SetUnitStatusBy(ctx context.Context, unitID string, incidentID int64, s fireline.UnitStatus, at time.Time, actor string) (fireline.Unit, error)
+	// ReportPosition stores an AVL fix unless the unit holds one at least as new (stored false).
+	ReportPosition(ctx context.Context, unitID string, f fireline.Fix) (u fireline.Unit, stored bool, err error)
+	// UnitHistory returns the latest limit entries of a unit's history, newest first.
+	UnitHistory(ctx context.Context, unitID string, limit int) ([]fireline.UnitEvent, error)
 	Stations(ctx context.Context) ([]fireline.Station, error)
 	WaterSources(ctx context.Context) ([]fireline.WaterSource, error)
 	Premises(ctx context.Context) ([]fireline.Premise, error)

@@ -67,19 +67,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// Body limits: JSON requests are small; SDP offers with many candidates stay under 128 KiB.
+// Body limits: JSON requests are small; an AVL fix is tiny and arrives every few seconds per
+// unit, so it gets a tighter cap; SDP offers with many candidates stay under 128 KiB.
 const (
-	maxJSONBody = 64 << 10
-	maxSDPBody  = 128 << 10
+	maxJSONBody     = 64 << 10
+	maxPositionBody = 1 << 10
+	maxSDPBody      = 128 << 10
 )
 
 // decodeJSON reads one JSON object of at most maxJSONBody bytes into v, refusing unknown
 // fields and trailing data, and names what is wrong.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	return decodeJSONMax(w, r, v, maxJSONBody)
+}
+
+// decodeJSONMax is decodeJSON with a body limit of its own.
+func decodeJSONMax(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
 	if err := requireType(r, "application/json"); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)

@@ -24,11 +24,15 @@ type Config struct {
 	DedupeWindow time.Duration
 	// SessionTTL is how long a login lasts.
 	SessionTTL time.Duration
+	// StaleAfter is how old a unit's AVL fix may grow before the unit is shown at its home
+	// station; give the recommender's index the same (resources.WithStaleAfter).
+	StaleAfter time.Duration
 }
 
 // DefaultConfig is the standard configuration.
 func DefaultConfig() Config {
-	return Config{DedupeRing: 1, DedupeWindow: 30 * time.Minute, SessionTTL: 12 * time.Hour}
+	return Config{DedupeRing: 1, DedupeWindow: 30 * time.Minute, SessionTTL: 12 * time.Hour,
+		StaleAfter: fireline.DefaultStaleAfter}
 }
 
 // Server is the HTTP API. Build it with New and serve it as an http.Handler.
@@ -101,6 +105,9 @@ func (s *Server) routes() chi.Router {
 			r.Get("/units", s.listUnits)
 			r.Get("/units/{id}", s.getUnit)
 			r.Post("/units/{id}/status", s.unitStatus)
+			// Crews report their own unit; trackers sign in as dispatchers for now (unitPosition).
+			r.Post("/units/{id}/position", s.unitPosition)
+			r.Get("/units/{id}/history", s.unitHistory)
 			r.Get("/stations", s.stations)
 			r.Get("/water-sources", s.waterSources)
 			r.With(console).Get("/premises", s.premises)

@@ -2,7 +2,7 @@ package api
 
 import (
 	"net/http"
-	"slices"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -24,6 +24,10 @@ func (s *Server) listUnits(w http.ResponseWriter, r *http.Request) {
 	if units == nil {
 		units = []fireline.Unit{}
 	}
+	now := s.now()
+	for i := range units {
+		units[i] = s.placed(units[i], now)
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"units": units})
 }
 
@@ -33,17 +37,34 @@ func (s *Server) getUnit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, u)
+	writeJSON(w, http.StatusOK, s.placed(u, s.now()))
+}
+
+// placed shows a unit where the recommender takes it to be: at its home station once its AVL
+// fix is stale, with position_source saying so and position_at still showing the fix's age.
+func (s *Server) placed(u fireline.Unit, now time.Time) fireline.Unit {
+	p, _ := u.Placed(now, s.cfg.StaleAfter)
+	if p.Cell == "" {
+		// The station's cell; a map without it still has the point, so a failure only logs.
+		c, err := s.locator.Cell(p.Point)
+		if err != nil {
+			s.log.Warn("unit home cell", "unit", u.ID, "error", err)
+		}
+		p.Cell = c
+	}
+	return p
 }
 
 type unitStatusRequest struct {
 	Status fireline.UnitStatus `json:"status"`
 }
 
-// unitStatus takes a crew's or operator's status change. On an incident it goes to the
-// incident's workflow (which keeps the intervals); otherwise only available and out of service
-// may be set, straight in PostgreSQL. Field users move only their own unit; risk officers
-// read only.
+// unitStatus takes a crew's or dispatcher's status change, checked against the unit state
+// machine (fireline.UnitStatus.CanMoveTo): a refused move is a 409 naming from, to and the moves
+// allowed. On an incident the change goes to the incident's workflow (which keeps the
+// intervals and checks the move again in the order reports arrive); otherwise only available
+// and out of service exist, set straight in PostgreSQL. Field users move only their own unit;
+// risk officers read only. A repeat of the current status is accepted and changes nothing.
 func (s *Server) unitStatus(w http.ResponseWriter, r *http.Request) {
 	user := userFrom(r.Context())
 	unitID := chi.URLParam(r, "id")
@@ -69,29 +90,34 @@ func (s *Server) unitStatus(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	now := s.now()
-	if u.IncidentID != 0 {
-		if !slices.Contains(fireline.FieldStatuses, req.Status) {
-			s.writeError(w, r, fireline.Errorf(fireline.ECONFLICT, "unit %s is on incident %d: status must be one of %v", unitID, u.IncidentID, fireline.FieldStatuses))
-			return
+	byDispatcher := user.Role.Dispatches()
+	if err := u.Status.CanMoveTo(req.Status, byDispatcher); err != nil {
+		if fireline.ErrorCode(err) == fireline.ECONFLICT {
+			err = fireline.Errorf(fireline.ECONFLICT, "unit %s: %s", unitID, fireline.ErrorMessage(err))
 		}
-		err := s.incidents.UnitStatus(r.Context(), u.IncidentID, workflows.UnitStatusSignal{UnitID: unitID, Status: req.Status, At: now, Actor: user.Username})
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.now()
+	switch {
+	case u.IncidentID != 0 && req.Status != u.Status:
+		err := s.incidents.UnitStatus(r.Context(), u.IncidentID, workflows.UnitStatusSignal{
+			UnitID: unitID, Status: req.Status, At: now, Actor: user.Username, ByDispatcher: byDispatcher})
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusAccepted, map[string]any{"unit_id": unitID, "status": req.Status, "incident_id": u.IncidentID})
-		return
+	case u.IncidentID == 0:
+		if _, err := s.store.SetUnitStatusBy(r.Context(), unitID, 0, req.Status, now, user.Username); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
-	if req.Status != fireline.UnitAvailable && req.Status != fireline.UnitOutOfService {
-		s.writeError(w, r, fireline.Errorf(fireline.ECONFLICT, "unit %s is not on an incident: status may only be available or out_of_service", unitID))
-		return
+	answer := map[string]any{"unit_id": unitID, "status": req.Status}
+	if u.IncidentID != 0 {
+		answer["incident_id"] = u.IncidentID
 	}
-	if _, err := s.store.SetUnitStatus(r.Context(), unitID, 0, req.Status, now); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"unit_id": unitID, "status": req.Status})
+	writeJSON(w, http.StatusAccepted, answer)
 }
 
 func (s *Server) stations(w http.ResponseWriter, r *http.Request) {

@@ -12,7 +12,8 @@ import (
 // ImportCity loads a city's reference data in one transaction: stations, units, water sources,
 // key premises and response plans. Rows that exist are updated in place, so a corrected city
 // file can be imported again; a unit keeps its status and incident, so a re-import never
-// recalls a unit from a fire. New units start available (out of service if the file says so).
+// recalls a unit from a fire, and a unit that reports AVL keeps its live position. New units
+// start available (out of service if the file says so).
 // Units' Cell must be filled by the caller, which owns the H3 grid.
 func (db *DB) ImportCity(ctx context.Context, c fireline.City) error {
 	if err := validateCity(c); err != nil {
@@ -33,8 +34,12 @@ func (db *DB) ImportCity(ctx context.Context, c fireline.City) error {
 		b.Queue(`INSERT INTO units (id, name, type, status, station_id, lat, lng, cell)
 			VALUES ($1, $2, $3, $4, nullif($5, ''), $6, $7, $8)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, type = excluded.type,
-				station_id = excluded.station_id, lat = excluded.lat, lng = excluded.lng,
-				cell = excluded.cell, updated_at = now()`,
+				station_id = excluded.station_id,
+				-- a unit that reports AVL keeps its live position
+				lat = CASE WHEN units.fix_at IS NULL THEN excluded.lat ELSE units.lat END,
+				lng = CASE WHEN units.fix_at IS NULL THEN excluded.lng ELSE units.lng END,
+				cell = CASE WHEN units.fix_at IS NULL THEN excluded.cell ELSE units.cell END,
+				updated_at = now()`,
 			u.ID, u.Name, u.Type, status, u.StationID, u.Point.Lat, u.Point.Lng, u.Cell)
 	}
 	for _, w := range c.WaterSources {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -16,12 +17,25 @@ type UnitFilter struct {
 	Status fireline.UnitStatus
 }
 
-const unitColumns = `id, name, type, status, coalesce(station_id, ''), lat, lng, cell, coalesce(incident_id, 0), updated_at`
+// unitColumns are the columns scanUnit reads. The home station's position comes from a scalar
+// subquery rather than a join so that the same list serves SELECT ... FOR UPDATE (which may not
+// lock the nullable side of an outer join) and UPDATE ... RETURNING.
+const unitColumns = `id, name, type, status, coalesce(station_id, ''), lat, lng, cell, coalesce(incident_id, 0), updated_at,
+	fix_at, heading, speed, accuracy, (SELECT ARRAY[s.lat, s.lng] FROM stations s WHERE s.id = units.station_id)`
 
 func scanUnit(r pgx.CollectableRow) (fireline.Unit, error) {
 	var u fireline.Unit
+	var home []float64
 	err := r.Scan(&u.ID, &u.Name, &u.Type, &u.Status, &u.StationID, &u.Point.Lat, &u.Point.Lng, &u.Cell,
-		&u.IncidentID, &u.UpdatedAt)
+		&u.IncidentID, &u.UpdatedAt, &u.PositionAt, &u.Heading, &u.SpeedMPS, &u.AccuracyMeters, &home)
+	if len(home) == 2 {
+		u.Home = &fireline.Point{Lat: home[0], Lng: home[1]}
+	}
+	// Without a fix, lat/lng is where the import placed the unit: its station.
+	u.PositionSource = fireline.PositionStation
+	if u.PositionAt != nil {
+		u.PositionSource = fireline.PositionAVL
+	}
 	return u, err
 }
 
@@ -139,6 +153,9 @@ func (db *DB) ReserveUnits(ctx context.Context, incidentID int64, unitIDs []stri
 			if err != nil {
 				return translate("reserve units: commit units", err)
 			}
+			if err := recordUnitEvents(ctx, tx, reserve, incidentID, at, ""); err != nil {
+				return err
+			}
 			for _, u := range updated {
 				byID[u.ID] = u
 			}
@@ -154,16 +171,26 @@ func (db *DB) ReserveUnits(ctx context.Context, incidentID int64, unitIDs []stri
 	return out, nil
 }
 
-// SetUnitStatus records a unit's new status at time at (zero: the database's clock).
+// SetUnitStatus is SetUnitStatusBy without an actor: the system's own changes (the incident
+// workflow's activities).
+func (db *DB) SetUnitStatus(ctx context.Context, unitID string, incidentID int64, s fireline.UnitStatus, at time.Time) (fireline.Unit, error) {
+	return db.SetUnitStatusBy(ctx, unitID, incidentID, s, at, "")
+}
+
+// SetUnitStatusBy records a unit's new status at time at (zero: the database's clock), made by
+// actor (a username; empty for the system), and appends it to the unit's history in the same
+// transaction. A repeat of the unit's current status changes nothing and writes no history.
 //
-// With an incident, the unit must be assigned to it: acknowledged, en_route and on_scene stamp
-// the assignment's time for that step (the first report wins, so a retry or a repeat keeps
-// it); available or out_of_service clears the assignment and frees the unit. A repeat of a
-// clearing that already happened changes nothing.
+// With an incident, the unit must be assigned to it and the move one that somebody may make
+// (fireline.UnitStatus.CanMoveTo for a dispatcher: who exactly is the caller's check).
+// acknowledged, en_route and on_scene stamp the assignment's time for that step (the first
+// report wins, so a retry or a repeat keeps it); a dispatcher's correction back to an earlier
+// step clears the stamps of the steps after it; available clears the assignment and frees the
+// unit. A repeat of a clearing that already happened changes nothing.
 //
 // Without an incident (incidentID 0) only available and out_of_service may be set, and only
 // on a unit not committed to an incident.
-func (db *DB) SetUnitStatus(ctx context.Context, unitID string, incidentID int64, s fireline.UnitStatus, at time.Time) (fireline.Unit, error) {
+func (db *DB) SetUnitStatusBy(ctx context.Context, unitID string, incidentID int64, s fireline.UnitStatus, at time.Time, actor string) (fireline.Unit, error) {
 	if !s.Valid() {
 		return fireline.Unit{}, fireline.Errorf(fireline.EINVALID, "status: %q is not a unit status", s)
 	}
@@ -185,7 +212,10 @@ func (db *DB) SetUnitStatus(ctx context.Context, unitID string, incidentID int64
 				return nil
 			}
 			out, err = setUnit(ctx, tx, unitID, s, 0)
-			return err
+			if err != nil {
+				return err
+			}
+			return recordUnitEvents(ctx, tx, []string{unitID}, 0, at, actor)
 		}
 
 		var assignment int64
@@ -204,14 +234,20 @@ func (db *DB) SetUnitStatus(ctx context.Context, unitID string, incidentID int64
 		if err != nil {
 			return translate("set unit status: assignment", err)
 		}
+		if err := u.Status.CanMoveTo(s, true); err != nil {
+			return fmt.Errorf("unit %s: %w", unitID, err)
+		}
+		// $4 and $5: a correction back before en route or on scene unsays those steps.
 		_, err = tx.Exec(ctx, `
 			UPDATE incident_units SET
 				status      = $2,
 				ack_at      = CASE WHEN $2 = 'acknowledged' THEN coalesce(ack_at, $3, now()) ELSE ack_at END,
-				en_route_at = CASE WHEN $2 = 'en_route' THEN coalesce(en_route_at, $3, now()) ELSE en_route_at END,
-				on_scene_at = CASE WHEN $2 = 'on_scene' THEN coalesce(on_scene_at, $3, now()) ELSE on_scene_at END,
+				en_route_at = CASE WHEN $2 = 'en_route' THEN coalesce(en_route_at, $3, now())
+				                   WHEN $4 THEN NULL ELSE en_route_at END,
+				on_scene_at = CASE WHEN $2 = 'on_scene' THEN coalesce(on_scene_at, $3, now())
+				                   WHEN $5 THEN NULL ELSE on_scene_at END,
 				cleared_at  = CASE WHEN $2 IN ('available', 'out_of_service') THEN coalesce($3, now()) END
-			WHERE id = $1`, assignment, s, nullTime(at))
+			WHERE id = $1`, assignment, s, nullTime(at), s.Before(fireline.UnitEnRoute), s.Before(fireline.UnitOnScene))
 		if err != nil {
 			return translate("set unit status: assignment", err)
 		}
@@ -223,8 +259,10 @@ func (db *DB) SetUnitStatus(ctx context.Context, unitID string, incidentID int64
 		if free {
 			keep = 0
 		}
-		out, err = setUnit(ctx, tx, unitID, s, keep)
-		return err
+		if out, err = setUnit(ctx, tx, unitID, s, keep); err != nil {
+			return err
+		}
+		return recordUnitEvents(ctx, tx, []string{unitID}, incidentID, at, actor)
 	})
 	if err != nil {
 		return fireline.Unit{}, err
@@ -238,6 +276,22 @@ func setUnit(ctx context.Context, tx pgx.Tx, id string, s fireline.UnitStatus, i
 		WHERE id = $1 RETURNING `+unitColumns, id, s, incidentID)
 	u, err := pgx.CollectExactlyOneRow(rows, scanUnit)
 	return u, translate("set unit", err)
+}
+
+// recordUnitEvents appends the current status and position of the given units to their
+// history, as changed at time at (zero: the database's clock) by actor concerning the incident
+// (0: none). It runs in the transaction that changed them, after the change, so a unit's
+// history and its row never disagree.
+func recordUnitEvents(ctx context.Context, tx pgx.Tx, ids []string, incidentID int64, at time.Time, actor string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO unit_events (unit_id, at, status, incident_id, actor, lat, lng, source, fix_at)
+		SELECT id, coalesce($2, now()), status, nullif($3, 0), $4, lat, lng,
+			CASE WHEN fix_at IS NULL THEN 'station' ELSE 'avl' END, fix_at
+		FROM units WHERE id = ANY($1) ORDER BY id`, ids, nullTime(at), incidentID, actor)
+	return translate("record unit history", err)
 }
 
 // wasAssigned reports whether the unit has ever been assigned to the incident.
@@ -272,9 +326,14 @@ func (db *DB) ReleaseUnits(ctx context.Context, incidentID int64, at time.Time) 
 			WHERE incident_id = $1 AND unit_id = ANY($2) AND cleared_at IS NULL`, incidentID, ids, nullTime(at)); err != nil {
 			return translate("release units: clear", err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE units SET status = 'available', incident_id = NULL, updated_at = now()
-			WHERE id = ANY($1) AND incident_id = $2`, ids, incidentID); err != nil {
+		rows, _ = tx.Query(ctx, `UPDATE units SET status = 'available', incident_id = NULL, updated_at = now()
+			WHERE id = ANY($1) AND incident_id = $2 RETURNING id`, ids, incidentID)
+		freed, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
 			return translate("release units: free", err)
+		}
+		if err := recordUnitEvents(ctx, tx, freed, incidentID, at, ""); err != nil {
+			return err
 		}
 		released = ids
 		return nil

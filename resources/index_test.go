@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/geo"
@@ -433,4 +434,145 @@ func TestConcurrentReadersWriters(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// placedBruteForce is the reference answer for units that report AVL: every accepted available
+// unit where fireline.Unit.Placed puts it at now, sorted by distance then id.
+func placedBruteForce(units []fireline.Unit, p fireline.Point, k int, now time.Time, staleAfter time.Duration) []resources.Candidate {
+	placed := make([]fireline.Unit, len(units))
+	for i, u := range units {
+		placed[i], _ = u.Placed(now, staleAfter)
+	}
+	return bruteForce(placed, p, k, nil)
+}
+
+// TestNearestStaleFallbackMatchesBruteForce: units with AVL fixes of every age and home
+// stations; as the clock runs, fixes go stale without any update reaching the index, and the
+// index must answer exactly as a scan of every unit placed at that moment.
+func TestNearestStaleFallbackMatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	start := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	clock := start
+	now := func() time.Time { return clock }
+	const staleAfter = 30 * time.Minute
+	stations := make([]fireline.Point, 40)
+	for i := range stations {
+		stations[i] = randomPoint(rng)
+	}
+	units := randomUnits(t, rng, 3000)
+	for i := range units {
+		home := stations[rng.IntN(len(stations))]
+		units[i].Home = &home
+		if rng.IntN(10) < 7 {
+			at := start.Add(-time.Duration(rng.Int64N(int64(time.Hour))))
+			units[i].PositionAt = &at
+		} else {
+			units[i].Point = home // never reported: placed at its station
+		}
+	}
+	rings := resources.NewIndexRingsOnly(resources.WithClock(now), resources.WithStaleAfter(staleAfter))
+	scanning := resources.NewIndex(resources.WithClock(now), resources.WithStaleAfter(staleAfter))
+	for _, x := range []*resources.Index{rings, scanning} {
+		if err := x.Replace(units); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for step, advance := range []time.Duration{0, 10 * time.Minute, 20 * time.Minute, time.Hour} {
+		clock = clock.Add(advance)
+		if step == 2 { // some units report again, from somewhere new
+			for range 300 {
+				u := &units[rng.IntN(len(units))]
+				u.Point, u.PositionAt = randomPoint(rng), new(clock.Add(-time.Duration(rng.IntN(60))*time.Second))
+				for _, x := range []*resources.Index{rings, scanning} {
+					if err := x.Upsert(*u); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+		byID := make(map[string]fireline.Unit, len(units))
+		for _, u := range units {
+			byID[u.ID] = u
+		}
+		for q := range 100 {
+			p := randomPoint(rng)
+			if q%4 == 0 {
+				p = stations[rng.IntN(len(stations))] // a scene at a station: stale units gather there
+			}
+			k := 1 + rng.IntN(12)
+			want := placedBruteForce(units, p, k, clock, staleAfter)
+			for i, x := range []*resources.Index{rings, scanning} {
+				got, err := x.Nearest(p, k, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				label := fmt.Sprintf("index %d step %d query %d", i, step, q)
+				sameCandidates(t, label, got, want)
+				for j, c := range got {
+					placed, stale := byID[c.Unit.ID].Placed(clock, staleAfter)
+					if c.Unit.Point != placed.Point || c.Unit.PositionSource != placed.PositionSource || c.PositionStale != stale {
+						t.Fatalf("%s: #%d %+v stale=%v, want at %v (%s) stale=%v", label, j, c.Unit, c.PositionStale, placed.Point, placed.PositionSource, stale)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestNearestStaleCases(t *testing.T) {
+	start := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	clock := start
+	x := resources.NewIndexRingsOnly(resources.WithClock(func() time.Time { return clock }))
+	far := fireline.Point{Lat: 36.95, Lng: 116.58}
+	at := start.Add(-time.Minute)
+	// The fix is 80 km away, the station at the scene.
+	u := fireline.Unit{ID: "e1", Type: fireline.UnitEngine, Status: fireline.UnitAvailable, StationID: "S1",
+		Point: far, PositionAt: &at, Home: &centre}
+	if err := x.Upsert(u); err != nil {
+		t.Fatal(err)
+	}
+	check := func(name string, wantPoint fireline.Point, wantSource fireline.PositionSource, wantStale bool, wantAge time.Duration) {
+		t.Helper()
+		got, err := x.Nearest(centre, 1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 {
+			t.Fatalf("%s: %d candidates, want 1", name, len(got))
+		}
+		c := got[0]
+		cell := cellCentre(t, wantPoint) // any point of the cell names it
+		wantCell, err := geo.CellOf(cell, geo.Resolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Unit.Point != wantPoint || c.Unit.PositionSource != wantSource || c.PositionStale != wantStale ||
+			c.PositionAge != wantAge || c.Unit.Cell != wantCell.String() || c.DistanceMeters != geo.DistanceMeters(centre, wantPoint) {
+			t.Fatalf("%s: %+v, want at %v (%s, cell %s) stale=%v age %s", name, c, wantPoint, wantSource, wantCell, wantStale, wantAge)
+		}
+		if x.Len() != 1 {
+			t.Fatalf("%s: Len %d, want 1: a unit counts once, wherever it is placed", name, x.Len())
+		}
+	}
+	check("fresh", far, fireline.PositionAVL, false, time.Minute)
+	clock = start.Add(29 * time.Minute)
+	check("at the limit", far, fireline.PositionAVL, false, 30*time.Minute)
+	clock = start.Add(29*time.Minute + time.Second)
+	check("just stale", centre, fireline.PositionStation, true, 30*time.Minute+time.Second)
+
+	near := east(300)
+	u.Point, u.PositionAt = near, new(clock)
+	if err := x.Upsert(u); err != nil {
+		t.Fatal(err)
+	}
+	check("reported again", near, fireline.PositionAVL, false, 0)
+
+	u.Home = &fireline.Point{Lat: 200}
+	if err := x.Upsert(u); fireline.ErrorCode(err) != fireline.EINVALID {
+		t.Fatalf("upsert with a bad home position: %v, want an invalid error", err)
+	}
+	if x.Len() != 0 {
+		t.Fatalf("a unit with a bad home position stays searchable")
+	}
+	x.Remove("e1")
 }

@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/geo"
@@ -116,11 +119,14 @@ func (r *Recommender) Recommend(ctx context.Context, req Request) (Result, error
 		}
 		recs := make([]fireline.Recommendation, len(cands))
 		for i, c := range cands {
-			recs[i] = r.recommendation(req.Point, c.Unit)
+			recs[i] = r.recommendation(req.Point, c)
 		}
 		// Nearest ranks by distance; rank by ETA so a model that is not monotonic in distance
-		// (roads, traffic) needs no change here.
-		slices.SortStableFunc(recs, compareETA)
+		// (roads, traffic) needs no change here. The reason names the rank, so it comes after.
+		sortByETA(recs, cands)
+		for i := range recs {
+			recs[i].Reason = reason(i+1, recs[i], cands[i])
+		}
 		n := min(s.Count, len(recs))
 		res.Units = append(res.Units, recs[:n]...)
 		res.Alternates = append(res.Alternates, recs[n:]...)
@@ -132,11 +138,103 @@ func (r *Recommender) Recommend(ctx context.Context, req Request) (Result, error
 	return res, nil
 }
 
-func (r *Recommender) recommendation(scene fireline.Point, u fireline.Unit) fireline.Recommendation {
+// recommendation estimates the unit's travel from where the index placed it: its AVL fix, or
+// its home station when the fix is stale.
+func (r *Recommender) recommendation(scene fireline.Point, c Candidate) fireline.Recommendation {
+	u := c.Unit
 	eta, dist := r.model.ETA(u.Point, scene, u.Type)
 	return fireline.Recommendation{
 		UnitID: u.ID, Type: u.Type, ETASeconds: eta, DistanceMeters: dist, StationID: u.StationID, Model: r.model.Name(),
+		PositionSource: u.PositionSource, PositionStale: c.PositionStale,
 	}
+}
+
+// sortByETA sorts recs fastest first, ties by unit id, and keeps cands in step with them.
+func sortByETA(recs []fireline.Recommendation, cands []Candidate) {
+	order := make([]int, len(recs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return compareETA(recs[a], recs[b]) })
+	sortedRecs, sortedCands := make([]fireline.Recommendation, len(recs)), make([]Candidate, len(cands))
+	for i, j := range order {
+		sortedRecs[i], sortedCands[i] = recs[j], cands[j]
+	}
+	copy(recs, sortedRecs)
+	copy(cands, sortedCands)
+}
+
+// reason explains a recommendation to the operator in one line: its rank among the units of its
+// type, distance, ETA, and where the estimate starts, saying so when the AVL fix was too old to
+// trust. For example "nearest engine by ETA, 2.7 km, 5:28, of station DCF-3 (AVL 12 s old)" or
+// "2nd-nearest engine by ETA, 4.1 km, 8:02 from home station DCF-3 (AVL stale 45 min)".
+func reason(rank int, rec fireline.Recommendation, c Candidate) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s by ETA, %s, %s", nearest(rank), rec.Type, distance(rec.DistanceMeters), clock(rec.ETASeconds))
+	station := rec.StationID
+	switch {
+	case c.PositionStale && rec.PositionSource == fireline.PositionStation:
+		fmt.Fprintf(&b, " from home station %s (AVL stale %s)", station, age(c.PositionAge))
+	case c.PositionStale:
+		fmt.Fprintf(&b, " from its last AVL fix (stale %s; no home station)", age(c.PositionAge))
+	case rec.PositionSource == fireline.PositionAVL && station != "":
+		fmt.Fprintf(&b, ", of station %s (AVL %s old)", station, age(c.PositionAge))
+	case rec.PositionSource == fireline.PositionAVL:
+		fmt.Fprintf(&b, " (AVL %s old)", age(c.PositionAge))
+	case station != "":
+		fmt.Fprintf(&b, " from home station %s (no AVL fix)", station)
+	default:
+		b.WriteString(" (no AVL fix)")
+	}
+	return b.String()
+}
+
+// nearest names a rank: nearest, 2nd-nearest, 3rd-nearest...
+func nearest(rank int) string {
+	if rank == 1 {
+		return "nearest"
+	}
+	suffix := "th"
+	switch {
+	case rank%100 >= 11 && rank%100 <= 13:
+	case rank%10 == 1:
+		suffix = "st"
+	case rank%10 == 2:
+		suffix = "nd"
+	case rank%10 == 3:
+		suffix = "rd"
+	}
+	return fmt.Sprintf("%d%s-nearest", rank, suffix)
+}
+
+// distance formats metres as "850 m" or "2.7 km".
+func distance(m float64) string {
+	if m < 1000 {
+		return fmt.Sprintf("%.0f m", m)
+	}
+	return fmt.Sprintf("%.1f km", m/1000)
+}
+
+// clock formats seconds as m:ss, or h:mm:ss from an hour.
+func clock(seconds float64) string {
+	s := int(math.Round(seconds))
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// age formats a fix's age coarsely: "12 s", "45 min", "3 h", "2 d".
+func age(d time.Duration) string {
+	switch {
+	case d < 90*time.Second:
+		return fmt.Sprintf("%d s", max(0, int(d.Round(time.Second)/time.Second)))
+	case d < 90*time.Minute:
+		return fmt.Sprintf("%d min", int(d.Round(time.Minute)/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h", int(d.Round(time.Hour)/time.Hour))
+	}
+	return fmt.Sprintf("%d d", int(d/(24*time.Hour)))
 }
 
 func compareETA(a, b fireline.Recommendation) int {

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/geo"
@@ -148,7 +150,12 @@ func TestRecommend(t *testing.T) {
 					}
 				}
 				eta, dist := model.ETA(u.Point, centre, u.Type)
-				want := fireline.Recommendation{UnitID: u.ID, Type: u.Type, ETASeconds: eta, DistanceMeters: dist, StationID: u.StationID, Model: "distance-v1"}
+				want := fireline.Recommendation{UnitID: u.ID, Type: u.Type, ETASeconds: eta, DistanceMeters: dist, StationID: u.StationID,
+					Model: "distance-v1", PositionSource: fireline.PositionStation}
+				if !strings.Contains(rec.Reason, string(u.Type)+" by ETA") || !strings.HasSuffix(rec.Reason, "(no AVL fix)") {
+					t.Errorf("reason %q, want the rank by ETA and no AVL fix", rec.Reason)
+				}
+				rec.Reason = ""
 				if rec != want {
 					t.Errorf("recommendation %+v, want %+v", rec, want)
 				}
@@ -215,3 +222,69 @@ func TestRecommendErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestRecommendStaleAVL: a unit whose fix has gone stale is recommended from its home station,
+// and the recommendation says so; once it reports again it is back at its fix.
+func TestRecommendStaleAVL(t *testing.T) {
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	clock := now
+	ago := func(d time.Duration) *time.Time { t := now.Add(-d); return &t }
+	home := east(6000)
+	units := []fireline.Unit{
+		// Fresh fix 1 km out, station far away.
+		{ID: "e1", Type: fireline.UnitEngine, Status: fireline.UnitAvailable, StationID: "DCF-3", Point: east(1000), PositionAt: ago(12 * time.Second), Home: &home},
+		// Stale fix 500 m out: from its station, 6 km out.
+		{ID: "e2", Type: fireline.UnitEngine, Status: fireline.UnitAvailable, StationID: "DCF-1", Point: east(500), PositionAt: ago(45 * time.Minute), Home: &home},
+		// Never reported: at its station, 2 km out.
+		{ID: "e3", Type: fireline.UnitEngine, Status: fireline.UnitAvailable, StationID: "DCF-2", Point: east(2000), Home: ptr(east(2000))},
+		// Stale and homeless: the old fix is all there is.
+		{ID: "e4", Type: fireline.UnitEngine, Status: fireline.UnitAvailable, Point: east(3000), PositionAt: ago(3 * time.Hour)},
+	}
+	x := resources.NewIndex(resources.WithClock(func() time.Time { return clock }))
+	if err := x.Replace(units); err != nil {
+		t.Fatal(err)
+	}
+	r := resources.NewRecommender(x, plans{"structure_fire/1": {{Type: fireline.UnitEngine, Count: 4}}})
+	res, err := r.Recommend(context.Background(), resources.Request{Point: centre, Type: fireline.TypeStructureFire, Level: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		id     string
+		source fireline.PositionSource
+		stale  bool
+		reason string
+	}{
+		{"e1", fireline.PositionAVL, false, "nearest engine by ETA, 1.0 km, 2:03, of station DCF-3 (AVL 12 s old)"},
+		{"e3", fireline.PositionStation, false, "2nd-nearest engine by ETA, 2.0 km, 4:05 from home station DCF-2 (no AVL fix)"},
+		{"e4", fireline.PositionAVL, true, "3rd-nearest engine by ETA, 3.0 km, 6:08 from its last AVL fix (stale 3 h; no home station)"},
+		{"e2", fireline.PositionStation, true, "4th-nearest engine by ETA, 6.0 km, 12:16 from home station DCF-1 (AVL stale 45 min)"},
+	}
+	if len(res.Units) != len(want) {
+		t.Fatalf("units %v, want %d", recIDs(res.Units), len(want))
+	}
+	for i, w := range want {
+		got := res.Units[i]
+		if got.UnitID != w.id || got.PositionSource != w.source || got.PositionStale != w.stale || got.Reason != w.reason {
+			t.Errorf("#%d: %s %s stale=%v %q\nwant %s %s stale=%v %q", i, got.UnitID, got.PositionSource, got.PositionStale, got.Reason,
+				w.id, w.source, w.stale, w.reason)
+		}
+	}
+
+	// e1 goes quiet: 31 minutes later its fix is stale too, with nobody touching the index.
+	clock = now.Add(31 * time.Minute)
+	res, err = r.Recommend(context.Background(), resources.Request{Point: centre, Type: fireline.TypeStructureFire, Level: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recIDs(res.Units); !slices.Equal(got, []string{"e3", "e4", "e1", "e2"}) {
+		t.Errorf("after e1's fix aged out: %v, want e3 e4 e1 e2", got)
+	}
+	for _, rec := range res.Units {
+		if rec.UnitID == "e1" && (!rec.PositionStale || rec.PositionSource != fireline.PositionStation) {
+			t.Errorf("e1 after 31 min: %+v, want from its station", rec)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

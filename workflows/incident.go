@@ -31,6 +31,9 @@ type incident struct {
 	// reserving is true while a dispatch order's reservation is in flight.
 	reserving bool
 	closing   bool
+	// reports counts the status changes applied per timeline key, so that a status reached a
+	// second time (after a dispatcher's correction) gets a timeline entry of its own.
+	reports map[string]int
 }
 
 // Incident is the durable life of one incident: recommend, wait for the operator's dispatch,
@@ -51,6 +54,7 @@ func Incident(ctx workflow.Context, in IncidentInput) (IncidentState, error) {
 			AlarmIDs:   []int64{in.Alarm.ID},
 		},
 		unitRound: map[string]int{},
+		reports:   map[string]int{},
 	}
 	log := workflow.GetLogger(ctx)
 
@@ -258,48 +262,96 @@ func (inc *incident) receiveUnitStatuses(ctx workflow.Context) {
 	}
 }
 
-// fieldRank orders the field statuses; a report may skip forward but never go back.
-func fieldRank(s fireline.UnitStatus) int {
+// legacyFieldRank and legacyFieldStatus are the rules of incidents that applied a status before
+// the unit state machine (transitionsVersion): the four field statuses, forward only.
+func legacyFieldRank(s fireline.UnitStatus) int {
 	return slices.Index([]fireline.UnitStatus{fireline.UnitDispatched, fireline.UnitAcknowledged, fireline.UnitEnRoute, fireline.UnitOnScene, fireline.UnitAvailable}, s)
 }
 
+func legacyFieldStatus(s fireline.UnitStatus) bool {
+	return slices.Contains([]fireline.UnitStatus{fireline.UnitAcknowledged, fireline.UnitEnRoute, fireline.UnitOnScene, fireline.UnitAvailable}, s)
+}
+
+// Workflow versions (workflow.GetVersion) of the unit status handling.
+const (
+	// transitionsChange names the change to the unit state machine: transporting and
+	// returning, and a dispatcher's corrections, checked by fireline.UnitStatus.CanMoveTo. An
+	// incident that applied a status before it keeps the old rules, so its history replays.
+	transitionsChange  = "unit-status-transitions"
+	transitionsVersion = 1
+)
+
 func (inc *incident) applyUnitStatus(ctx workflow.Context, sig UnitStatusSignal) error {
 	a := inc.assignment(sig.UnitID)
-	switch {
-	case a == nil:
+	if a == nil {
 		return fmt.Errorf("unit %s is not on this incident", sig.UnitID)
-	case !slices.Contains(fireline.FieldStatuses, sig.Status):
+	}
+	v := workflow.GetVersion(ctx, transitionsChange, workflow.DefaultVersion, transitionsVersion)
+	switch {
+	case v == workflow.DefaultVersion && !legacyFieldStatus(sig.Status):
 		return fmt.Errorf("%s is not a field status", sig.Status)
-	case fieldRank(sig.Status) <= fieldRank(a.Status):
+	case v == workflow.DefaultVersion && legacyFieldRank(sig.Status) <= legacyFieldRank(a.Status):
 		return fmt.Errorf("unit is already %s", a.Status)
+	case v == workflow.DefaultVersion:
+	case sig.Status == a.Status:
+		return fmt.Errorf("unit is already %s", a.Status)
+	default:
+		// The API checked the move against PostgreSQL; this checks it against the order the
+		// reports arrived in, so a crew's delayed report never moves its unit back.
+		if err := a.Status.CanMoveTo(sig.Status, sig.ByDispatcher); err != nil {
+			return err
+		}
 	}
 	at := sig.At
 	round := inc.unitRound[sig.UnitID]
+	key := fmt.Sprintf("unit:%s:%d:%s", sig.UnitID, round, sig.Status)
+	if n := inc.reports[key]; v != workflow.DefaultVersion && n > 0 {
+		key = fmt.Sprintf("%s:%d", key, n+1) // reached again after a correction
+	}
 	err := workflow.ExecuteActivity(withRetries(ctx), acts.SetUnitStatus, activities.UnitStatusInput{
 		IncidentID: inc.in.IncidentID, UnitID: sig.UnitID, Status: sig.Status, At: at,
-		Event: inc.newEventAt(at, fmt.Sprintf("unit:%s:%d:%s", sig.UnitID, round, sig.Status), fireline.EventUnitStatus,
+		Event: inc.newEventAt(at, key, fireline.EventUnitStatus,
 			sig.Actor, fmt.Sprintf("%s %s", sig.UnitID, sig.Status), map[string]any{"unit": sig.UnitID, "status": sig.Status}, sig.UnitID),
 	}).Get(ctx, nil)
 	if err != nil {
 		return err
 	}
+	inc.reports[fmt.Sprintf("unit:%s:%d:%s", sig.UnitID, round, sig.Status)]++
 	// Re-find: the slice may have grown while the activity ran.
 	a = inc.assignment(sig.UnitID)
 	if a == nil {
 		return nil
 	}
+	if v != workflow.DefaultVersion {
+		// A correction back to an earlier step unsays the steps after it, as the store does.
+		if sig.Status.Before(fireline.UnitOnScene) {
+			a.OnSceneAt = nil
+		}
+		if sig.Status.Before(fireline.UnitEnRoute) {
+			a.EnRouteAt = nil
+		}
+	}
 	a.Status = sig.Status
 	switch sig.Status {
 	case fireline.UnitAcknowledged:
-		a.AckAt = &at
+		a.AckAt = firstTime(a.AckAt, at, v)
 	case fireline.UnitEnRoute:
-		a.EnRouteAt = &at
+		a.EnRouteAt = firstTime(a.EnRouteAt, at, v)
 	case fireline.UnitOnScene:
-		a.OnSceneAt = &at
+		a.OnSceneAt = firstTime(a.OnSceneAt, at, v)
 	case fireline.UnitAvailable:
 		a.ClearedAt = &at
 	}
 	return nil
+}
+
+// firstTime keeps the first report of a step, as the store does (a step is reached twice only
+// through corrections, which the legacy version never saw).
+func firstTime(old *time.Time, at time.Time, v workflow.Version) *time.Time {
+	if old != nil && v != workflow.DefaultVersion {
+		return old
+	}
+	return &at
 }
 
 // superviseCallProcessing escalates when no unit is dispatched within the call-processing

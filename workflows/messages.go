@@ -62,6 +62,9 @@ type UnitStatusSignal struct {
 	// At is when the API received the report: the time that counts for the intervals.
 	At    time.Time
 	Actor string
+	// ByDispatcher is set when an operator, supervisor or admin made the change rather than the
+	// unit's crew: a dispatcher may correct a status backwards (fireline.UnitStatus.CanMoveTo).
+	ByDispatcher bool
 }
 
 // DispatchRequest is an operator's order to send units.
