@@ -375,7 +375,7 @@ func recordHistory(ctx context.Context, t *testing.T, c client.Client, workflowI
 	if err != nil {
 		t.Fatalf("encode history: %v", err)
 	}
-	name := filepath.Join(dir, "incident-"+time.Now().UTC().Format("20060102")+".json")
+	name := filepath.Join(dir, "incident-"+time.Now().UTC().Format("20060102-150405")+".json")
 	if err := os.WriteFile(name, raw, 0o644); err != nil {
 		t.Fatalf("write history: %v", err)
 	}

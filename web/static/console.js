@@ -10,7 +10,7 @@ import { renderMap } from './map.js';
 
 const CONSOLE_ROLES = ['operator', 'supervisor', 'admin', 'risk'];
 const DISPATCH_ROLES = ['operator', 'supervisor', 'admin'];
-const UNIT_STATUSES = ['available', 'dispatched', 'acknowledged', 'en_route', 'on_scene', 'out_of_service'];
+const UNIT_STATUSES = ['available', 'dispatched', 'acknowledged', 'en_route', 'on_scene', 'transporting', 'returning', 'out_of_service'];
 const TYPE_CODES = { engine: 'ENG', ladder: 'LAD', rescue: 'RES', hazmat: 'HAZ', tanker: 'TNK', command: 'CMD' };
 const OPEN = ['received', 'dispatching', 'active'];
 const STREAM_POLL_MS = 3000;

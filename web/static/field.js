@@ -5,7 +5,7 @@ import { Client, LiveEvents, Messages, Session, $, label, showLiveState } from '
 import { connected, negotiate } from './webrtc.js';
 
 // On an incident a crew reports these; off one, only available and out of service.
-const ON_INCIDENT = ['acknowledged', 'en_route', 'on_scene', 'available'];
+const ON_INCIDENT = ['acknowledged', 'en_route', 'on_scene', 'transporting', 'returning', 'available'];
 const OFF_INCIDENT = ['available', 'out_of_service'];
 
 const session = new Session('fireline.field');
