@@ -154,7 +154,11 @@ async function run(browser) {
   log(`crew of ${unit} will stream video`);
 
   // ---- the crew's field page -----------------------------------------------------------------
-  const fieldCtx = await browser.newContext({ viewport: { width: 820, height: 1180 }, permissions: ['camera'] });
+  // The crew's phone has a location a few hundred metres from the scene: the field page reports it.
+  const phoneAt = { latitude: 36.4602, longitude: 115.9901, accuracy: 12 };
+  const fieldCtx = await browser.newContext({
+    viewport: { width: 820, height: 1180 }, permissions: ['camera', 'geolocation'], geolocation: phoneAt,
+  });
   const b = await fieldCtx.newPage();
   watch(b, 'field');
   await step(`open the field page and sign in as crew-${unit}`, async () => {
@@ -162,6 +166,18 @@ async function run(browser) {
     await signIn(b, `crew-${unit}`, '#field-view');
     await b.waitForSelector(`#unit-incident[data-incident-id="${incidentId}"]`, { timeout: 10_000 });
     await b.waitForSelector('#sse-state[data-state="live"]', { timeout: 10_000 });
+  });
+
+  await step("the field page shares the phone's position as the unit's AVL fix", async () => {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const res = await api('GET', `/api/v1/units/${encodeURIComponent(unit)}`, { token });
+      const u = res.json;
+      if (res.status === 200 && u.position_source === 'avl' &&
+        Math.abs(u.location.lat - phoneAt.latitude) < 1e-6 && Math.abs(u.location.lng - phoneAt.longitude) < 1e-6) return;
+      if (Date.now() > deadline) throw new Error(`unit ${unit} never showed the phone's position: ${JSON.stringify(u)}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
   });
 
   const assignment = (status) => `#assignments [data-testid="assignment-status"][data-unit-id="${unit}"][data-status="${status}"]`;

@@ -24,6 +24,8 @@ let unit = null;
 let incident = null;
 let camera = null;
 let refreshTimer = null;
+let positionWatch = null;
+let lastFixSent = 0;
 
 // ---- signing in and out ----------------------------------------------------------------------
 
@@ -76,14 +78,51 @@ function enter() {
   $('#sign-out').hidden = false;
   live.start();
   refresh();
+  startPositionReports();
 }
 
 async function signOut(note = '') {
   live.stop();
+  stopPositionReports();
   await stopCamera();
   unit = null;
   session.clear();
   showLogin(note);
+}
+
+// ---- AVL: the device's position is the unit's --------------------------------------------------
+
+// FIX_INTERVAL_MS throttles reports: the recommendation needs the unit's whereabouts, not its
+// every metre, and a phone on a bad network should spend its bandwidth on video.
+const FIX_INTERVAL_MS = 10_000;
+
+function startPositionReports() {
+  if (!('geolocation' in navigator) || positionWatch !== null) return;
+  positionWatch = navigator.geolocation.watchPosition(reportPosition, (err) => {
+    // No permission or no fix: the command centre falls back to the home station and says so.
+    $('#position-state').textContent = `Position not shared (${err.message || 'unavailable'}): the centre uses your home station.`;
+  }, { enableHighAccuracy: true, maximumAge: 5_000 });
+}
+
+function stopPositionReports() {
+  if (positionWatch !== null) navigator.geolocation.clearWatch(positionWatch);
+  positionWatch = null;
+}
+
+async function reportPosition(pos) {
+  const id = session.user?.unit_id;
+  if (!id || pos.timestamp - lastFixSent < FIX_INTERVAL_MS) return;
+  lastFixSent = pos.timestamp;
+  const c = pos.coords;
+  const fix = { lat: c.latitude, lng: c.longitude, accuracy: c.accuracy, time: new Date(pos.timestamp).toISOString() };
+  if (Number.isFinite(c.heading)) fix.heading = c.heading;
+  if (Number.isFinite(c.speed)) fix.speed = c.speed;
+  try {
+    await client.post(`/api/v1/units/${encodeURIComponent(id)}/position`, fix);
+    $('#position-state').textContent = `Position shared at ${new Date(pos.timestamp).toLocaleTimeString()} (±${Math.round(c.accuracy)} m).`;
+  } catch (err) {
+    $('#position-state').textContent = `Position not accepted: ${err.message}`;
+  }
 }
 
 // ---- the unit --------------------------------------------------------------------------------
