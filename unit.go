@@ -333,3 +333,32 @@ type City struct {
 	Premises     []Premise      `json:"premises"`
 	Plans        []ResponsePlan `json:"response_plans"`
 }
+
+// WaterSourceNear is a water source and how far it is from a point of interest.
+type WaterSourceNear struct {
+	WaterSource
+	// DistanceMeters is the great-circle distance from the point asked about.
+	DistanceMeters float64 `json:"distance_m"`
+}
+
+// PremiseNear is a key premises and how far it is from a point of interest.
+type PremiseNear struct {
+	Premise
+	// DistanceMeters is the great-circle distance from the point asked about.
+	DistanceMeters float64 `json:"distance_m"`
+}
+
+// NearbyLimits bound a search around a point: the radius in metres and how many of each kind
+// to return, nearest first.
+type NearbyLimits struct {
+	WaterRadiusMeters   float64
+	WaterCount          int
+	PremiseRadiusMeters float64
+	PremiseCount        int
+}
+
+// DefaultNearbyLimits are what a first-arriving officer looks at: the eight nearest working
+// water sources within 1 km (a hose lay plus a relay) and every key premises within 500 m.
+func DefaultNearbyLimits() NearbyLimits {
+	return NearbyLimits{WaterRadiusMeters: 1000, WaterCount: 8, PremiseRadiusMeters: 500, PremiseCount: 20}
+}

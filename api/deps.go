@@ -32,6 +32,8 @@ type Store interface {
 	Stations(ctx context.Context) ([]fireline.Station, error)
 	WaterSources(ctx context.Context) ([]fireline.WaterSource, error)
 	Premises(ctx context.Context) ([]fireline.Premise, error)
+	NearbyWater(ctx context.Context, p fireline.Point, radiusMeters float64, k int) ([]fireline.WaterSourceNear, error)
+	NearbyPremises(ctx context.Context, p fireline.Point, radiusMeters float64, k int) ([]fireline.PremiseNear, error)
 }
 
 // Receipt is the outcome of storing an alarm.

@@ -136,16 +136,9 @@ func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if user := userFrom(r.Context()); user.Role == fireline.RoleField {
-		u, err := s.store.Unit(r.Context(), user.UnitID)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if u.IncidentID != id {
-			s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "crew of %s may read only the incident the unit is on", user.UnitID))
-			return
-		}
+	if err := s.crewMayRead(r, id); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	v, err := s.view(r.Context(), id)
 	if err != nil {
@@ -280,6 +273,23 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, inc.Review)
+}
+
+// crewMayRead lets a field user read only the incident its unit is on; every other role that
+// reached the handler may read any incident.
+func (s *Server) crewMayRead(r *http.Request, id int64) error {
+	user := userFrom(r.Context())
+	if user.Role != fireline.RoleField {
+		return nil
+	}
+	u, err := s.store.Unit(r.Context(), user.UnitID)
+	if err != nil {
+		return err
+	}
+	if u.IncidentID != id {
+		return fireline.Errorf(fireline.EFORBIDDEN, "crew of %s may read only the incident the unit is on", user.UnitID)
+	}
+	return nil
 }
 
 func incidentID(r *http.Request) (int64, error) {

@@ -111,6 +111,8 @@ func (s *Server) routes() chi.Router {
 			r.Get("/stations", s.stations)
 			r.Get("/water-sources", s.waterSources)
 			r.With(console).Get("/premises", s.premises)
+			r.With(console).Get("/nearby", s.nearbyPoint)
+			r.With(s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk, fireline.RoleField)).Get("/incidents/{id}/nearby", s.nearbyIncident)
 			r.Get("/events", s.events)
 
 			r.Route("/media/incidents/{id}", func(r chi.Router) {

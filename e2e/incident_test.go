@@ -85,6 +85,37 @@ func TestIncidentFromAlarmToReview(t *testing.T) {
 		t.Fatalf("incident %+v: want dispatching structure fire with a cell", inc)
 	}
 
+	t.Run("water sources and key premises around the scene", func(t *testing.T) {
+		var near struct {
+			WaterSources []struct {
+				ID             string  `json:"id"`
+				Status         string  `json:"status"`
+				FlowLPM        int     `json:"flow_lpm"`
+				DistanceMeters float64 `json:"distance_m"`
+			} `json:"water_sources"`
+			Premises []struct {
+				Name           string   `json:"name"`
+				Hazards        []string `json:"hazards"`
+				DistanceMeters float64  `json:"distance_m"`
+			} `json:"premises"`
+		}
+		s.must(http.StatusOK, "GET", path+"/nearby", op, nil, &near)
+		if len(near.WaterSources) == 0 || len(near.Premises) == 0 {
+			t.Fatalf("nearby %+v: want water sources and premises around Guangyue Tower", near)
+		}
+		for i, w := range near.WaterSources {
+			if w.Status != "working" || w.DistanceMeters > 1000 || (i > 0 && w.DistanceMeters < near.WaterSources[i-1].DistanceMeters) {
+				t.Errorf("water source %d %+v: want working, within 1 km, nearest first", i, w)
+			}
+		}
+		if !strings.Contains(near.Premises[0].Name, "Guangyue") || len(near.Premises[0].Hazards) == 0 {
+			t.Errorf("nearest premises %+v, want Guangyue Tower with its hazards", near.Premises[0])
+		}
+		if code, raw := s.call("GET", "/api/v1/nearby?lat=north&lng=115.9", op, nil, nil); code != http.StatusBadRequest || !strings.Contains(string(raw), "lat") {
+			t.Errorf("nearby with a bad lat: %d %s, want 400 naming lat", code, raw)
+		}
+	})
+
 	t.Run("recommendation is the nearest available units of each type", func(t *testing.T) {
 		var avail struct{ Units []fireline.Unit }
 		s.must(http.StatusOK, "GET", "/api/v1/units?status=available", op, nil, &avail)

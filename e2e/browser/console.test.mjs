@@ -143,6 +143,10 @@ async function run(browser) {
   const chosen = await a.$$eval('#recommendation input[type=checkbox]:checked', (b) => b.map((x) => x.dataset.unitId));
   if (!chosen.length) fail('no units are selected for dispatch');
 
+  await step('the console lists key premises and water near the scene', async () => {
+    await a.waitForSelector('#nearby-premises [data-testid="premise"]', { timeout: 10_000 });
+    await a.waitForSelector('#nearby-water [data-testid="water-source"]', { timeout: 10_000 });
+  });
   await step('dispatch', async () => {
     await a.click('#dispatch');
     await a.waitForFunction((n) => document.querySelectorAll('#assignments [data-testid="assignment"]').length >= n,

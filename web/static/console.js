@@ -35,6 +35,7 @@ const state = {
   selectedId: null,
   detail: null,
   timeline: [],
+  nearby: null, // water sources and key premises around the selected incident
   review: null, // the review, or an Error saying why there is none
   picks: new Map(), // incident id → Set of unit ids the operator chose; absent: the recommendation
   players: new Map(), // stream name → Player, for the selected incident
@@ -123,6 +124,14 @@ const loaders = {
     state.detail = detail;
     renderDetail();
     if (!OPEN.includes(detail.status)) invalidate('review');
+  },
+  async nearby() {
+    const id = state.selectedId;
+    if (id === null) return;
+    const near = await client.get(`/api/v1/incidents/${id}/nearby`);
+    if (id !== state.selectedId) return;
+    state.nearby = near;
+    renderNearby();
   },
   async timeline() {
     const id = state.selectedId;
@@ -299,14 +308,15 @@ function renderIncidents() {
 function select(id) {
   if (state.selectedId === id) return;
   stopPlayers();
-  Object.assign(state, { selectedId: id, detail: null, timeline: [], review: null });
+  Object.assign(state, { selectedId: id, detail: null, timeline: [], nearby: null, review: null });
   $('#close-reason').value = '';
   history.replaceState(null, '', `#incident-${id}`);
   renderIncidents();
   renderDetail();
   drawMap();
   showVideoNote('Looking for live video…');
-  invalidate('detail', 'timeline', 'streams');
+  renderNearby();
+  invalidate('detail', 'timeline', 'streams', 'nearby');
 }
 
 // ---- incident detail -------------------------------------------------------------------------
@@ -378,14 +388,15 @@ function renderRecommendation() {
     const u = units.get(r.unit_id);
     const busy = u && u.incident_id && u.incident_id !== d.id;
     const id = `pick-${r.unit_id}`;
-    return el('tr', { 'data-testid': 'rec-row', 'data-unit-id': r.unit_id, 'data-unit-type': r.type, 'data-kind': kind },
+    return el('tr', { 'data-testid': 'rec-row', 'data-unit-id': r.unit_id, 'data-unit-type': r.type, 'data-kind': kind, title: r.reason || null },
       el('td', {}, el('input', {
         type: 'checkbox', id, 'data-testid': kind === 'recommended' ? 'rec-unit' : 'alt-unit',
         'data-unit-id': r.unit_id, 'data-unit-type': r.type,
         checked: chosen.has(r.unit_id), disabled: !canDispatch(),
       })),
       el('td', {}, el('label', { for: id }, el('strong', {}, r.unit_id), u?.name && u.name !== r.unit_id ? el('span', { class: 'sub' }, ` ${u.name}`) : null),
-        busy ? el('span', { class: 'tag tag-warn', title: `Committed to incident #${u.incident_id}` }, `on #${u.incident_id}`) : null),
+        busy ? el('span', { class: 'tag tag-warn', title: `Committed to incident #${u.incident_id}` }, `on #${u.incident_id}`) : null,
+        r.position_stale ? el('span', { class: 'tag tag-warn', title: r.reason || 'position is stale' }, 'from station') : null),
       el('td', {}, el('span', { class: `type type-${r.type}` }, label(r.type))),
       el('td', { class: 'num', title: r.model ? `Travel-time model: ${r.model}` : null }, duration(r.eta_s)),
       el('td', { class: 'num' }, distance(r.distance_m)),
@@ -491,6 +502,27 @@ async function onClose(e) {
     messages.error(err);
   } finally {
     btn.disabled = false;
+  }
+}
+
+function renderNearby() {
+  const n = state.nearby;
+  const water = n?.water_sources || [];
+  const premises = n?.premises || [];
+  $('#nearby-water').replaceChildren(...water.map((w) => el('li', { 'data-testid': 'water-source', 'data-id': w.id },
+    el('strong', {}, w.id), ` ${label(w.kind)} · ${distance(w.distance_m)}`,
+    w.flow_lpm ? el('span', { class: 'sub' }, ` · ${w.flow_lpm} L/min`) : null)));
+  if (!water.length) {
+    $('#nearby-water').replaceChildren(el('li', { class: 'empty' },
+      n ? `No working water source within ${distance(n.water_radius_m)}: send a tanker.` : 'Loading…'));
+  }
+  $('#nearby-premises').replaceChildren(...premises.map((p) => el('li', { 'data-testid': 'premise', 'data-id': p.id },
+    el('strong', {}, p.name), ` · ${distance(p.distance_m)}`,
+    p.hazards?.length ? el('div', { class: 'hazards' }, ...p.hazards.map((h) => el('span', { class: 'tag tag-warn' }, h))) : null,
+    p.pre_plan ? el('div', { class: 'sub' }, p.pre_plan) : null)));
+  if (!premises.length) {
+    $('#nearby-premises').replaceChildren(el('li', { class: 'empty' },
+      n ? `No key premises within ${distance(n.premise_radius_m)}.` : 'Loading…'));
   }
 }
 
