@@ -107,6 +107,16 @@ func (c Cell) Center() (fireline.Point, error) {
 	return fireline.Point{Lat: ll.Lat, Lng: ll.Lng}, nil
 }
 
+// AreaM2 returns the area of c in square metres (cells of one resolution differ by up to a factor
+// of two across the globe, little within a city).
+func (c Cell) AreaM2() (float64, error) {
+	a, err := h3.CellAreaM2(h3.Cell(c))
+	if err != nil {
+		return 0, fmt.Errorf("geo: area of %s: %w", c, err)
+	}
+	return a, nil
+}
+
 // Boundary returns the vertices of c, counter-clockwise; a pentagon or a cell crossing an
 // icosahedron edge may have more than six.
 func (c Cell) Boundary() ([]fireline.Point, error) {

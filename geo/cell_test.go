@@ -145,6 +145,24 @@ func TestCenterAndBoundary(t *testing.T) {
 	if err != nil || len(b) != 6 {
 		t.Fatalf("Boundary() = %v, %v; want 6 vertices", b, err)
 	}
+	// H3's average resolution-9 hexagon is 0.1053 km² and resolution 7's 5.16 km²; cell areas
+	// vary by up to a factor of two over the globe (Liaocheng's are about three quarters of the
+	// average), and each resolution has a seventh of its parent's area.
+	area := map[int]float64{}
+	for res, avg := range map[int]float64{9: 105_332.5, 7: 5_161_293.4} {
+		c, err := geo.CellOf(liaocheng, res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := c.AreaM2()
+		if err != nil || a < avg/2 || a > 2*avg {
+			t.Errorf("resolution %d: area %v m², %v; want within a factor 2 of %v", res, a, err, avg)
+		}
+		area[res] = a
+	}
+	if r := area[7] / area[9]; r < 45 || r > 53 {
+		t.Errorf("resolution 7 cell is %.1f times a resolution 9 cell, want about 49", r)
+	}
 }
 
 func TestNeighbourCells(t *testing.T) {

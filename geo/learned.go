@@ -38,6 +38,38 @@ type Estimate struct {
 	Model string `json:"model"`
 	// Samples is the number of observed trips at the level that answered; 0 for distance-v1.
 	Samples int `json:"samples"`
+	// Level is the level of history that answered: LevelPair, LevelArea or LevelType; empty
+	// for the distance model.
+	Level string `json:"level,omitempty"`
+}
+
+// The levels of a learned estimate, finest first.
+const (
+	// LevelPair: trips between this pair of pair-resolution cells (neighbourhoods).
+	LevelPair = "pair"
+	// LevelArea: trips between the coarser fallback cells around them (districts).
+	LevelArea = "area"
+	// LevelType: every trip of the unit type.
+	LevelType = "type"
+)
+
+// Basis says in a few words what history stands behind the estimate, for an operator reading
+// why a unit was recommended: "learned from 12 trips between these neighbourhoods", or
+// "distance model" when no history does.
+func (e Estimate) Basis() string {
+	trips := "trips"
+	if e.Samples == 1 {
+		trips = "trip"
+	}
+	switch e.Level {
+	case LevelPair:
+		return fmt.Sprintf("learned from %d %s between these neighbourhoods", e.Samples, trips)
+	case LevelArea:
+		return fmt.Sprintf("learned from %d %s between these districts", e.Samples, trips)
+	case LevelType:
+		return fmt.Sprintf("learned from %d %s of this unit type", e.Samples, trips)
+	}
+	return "distance model"
 }
 
 // Estimator estimates how long a unit of type t takes to drive from from to to. TravelModel and
@@ -281,14 +313,14 @@ func (m *LearnedModel) Estimate(from, to fireline.Point, t fireline.UnitType) Es
 		return est
 	}
 	ratio := ts.shrunk(0, p)
-	est.Model, est.Samples = m.typeName, ts.n
+	est.Model, est.Samples, est.Level = m.typeName, ts.n, LevelType
 	if cellErr == nil {
 		if cs, ok := m.coarse[pairKey{t, coarse[0], coarse[1]}]; ok && cs.n >= m.cfg.minSamples {
 			ratio = cs.shrunk(ratio, p)
-			est.Model, est.Samples = m.coarseName, cs.n
+			est.Model, est.Samples, est.Level = m.coarseName, cs.n, LevelArea
 			if fs, ok := m.fine[pairKey{t, fine[0], fine[1]}]; ok && fs.n >= m.cfg.minSamples {
 				ratio = fs.shrunk(ratio, p)
-				est.Model, est.Samples = m.fineName, fs.n
+				est.Model, est.Samples, est.Level = m.fineName, fs.n, LevelPair
 			}
 		}
 	}

@@ -121,18 +121,22 @@ func TestLearnedFallback(t *testing.T) {
 		ut       fireline.UnitType
 		model    string
 		samples  int
+		basis    string
 	}{
-		{"observed pair", dcf1, dcf4, fireline.UnitEngine, "learned-v1:pair-r7", 12},
-		{"two trips: coarse pair", dcf1, dcf3, fireline.UnitEngine, "learned-v1:pair-r5", 14},
-		{"reverse direction: unobserved fine pair, same coarse cell", dcf4, dcf1, fireline.UnitEngine, "learned-v1:pair-r5", 14},
-		{"other district: type", linqingStation, linqingEast, fireline.UnitEngine, "learned-v1:type", 14},
-		{"unobserved type: distance", dcf1, dcf4, fireline.UnitLadder, "distance-v1", 0},
+		{"observed pair", dcf1, dcf4, fireline.UnitEngine, "learned-v1:pair-r7", 12, "learned from 12 trips between these neighbourhoods"},
+		{"two trips: coarse pair", dcf1, dcf3, fireline.UnitEngine, "learned-v1:pair-r5", 14, "learned from 14 trips between these districts"},
+		{"reverse direction: unobserved fine pair, same coarse cell", dcf4, dcf1, fireline.UnitEngine, "learned-v1:pair-r5", 14, "learned from 14 trips between these districts"},
+		{"other district: type", linqingStation, linqingEast, fireline.UnitEngine, "learned-v1:type", 14, "learned from 14 trips of this unit type"},
+		{"unobserved type: distance", dcf1, dcf4, fireline.UnitLadder, "distance-v1", 0, "distance model"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := m.Estimate(tt.from, tt.to, tt.ut)
 			if got.Model != tt.model || got.Samples != tt.samples {
 				t.Errorf("model %q with %d samples, want %q with %d", got.Model, got.Samples, tt.model, tt.samples)
+			}
+			if got.Basis() != tt.basis {
+				t.Errorf("basis %q, want %q", got.Basis(), tt.basis)
 			}
 			b := base(tt.from, tt.to, tt.ut)
 			if tt.model == "distance-v1" && got.Seconds != b {
