@@ -102,8 +102,12 @@ type Recommendation struct {
 	// DistanceMeters is the great-circle distance to the incident.
 	DistanceMeters float64 `json:"distance_m"`
 	StationID      string  `json:"station_id"`
-	// Model names the travel-time model that produced ETASeconds.
+	// Model names the travel-time model that produced ETASeconds: "distance-v1", or
+	// "learned-v1:" and the level of history that answered.
 	Model string `json:"model"`
+	// ModelSamples is how many observed trips stood behind a learned ETA; 0 for the distance
+	// model.
+	ModelSamples int `json:"model_samples,omitempty"`
 	// PositionSource says where the ETA starts: the unit's AVL fix, or its home station.
 	PositionSource PositionSource `json:"position_source"`
 	// PositionStale is true when the unit's AVL fix was too old to trust, so the ETA starts

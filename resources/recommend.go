@@ -48,15 +48,21 @@ type Result struct {
 type Recommender struct {
 	index *Index
 	plans Plans
-	model geo.TravelModel
+	model geo.Estimator
 }
 
 // Option configures a Recommender.
 type Option func(*Recommender)
 
-// WithTravelModel replaces geo.DefaultTravelModel.
+// WithTravelModel replaces geo.DefaultTravelModel with another distance model.
 func WithTravelModel(m geo.TravelModel) Option {
 	return func(r *Recommender) { r.model = m }
+}
+
+// WithEstimator replaces geo.DefaultTravelModel with any travel-time estimator, such as the
+// learned model (*geo.LearnedModel). It must be safe for concurrent use.
+func WithEstimator(e geo.Estimator) Option {
+	return func(r *Recommender) { r.model = e }
 }
 
 // NewRecommender returns a Recommender over the live index and the run cards.
@@ -91,10 +97,12 @@ func (r *Recommender) Recommend(ctx context.Context, req Request) (Result, error
 	if err := req.Validate(); err != nil {
 		return Result{}, err
 	}
-	if err := r.model.Validate(); err != nil {
-		// Our configuration, not the caller's mistake: %v keeps its EINVALID code from reaching
-		// the operator as if the request were wrong.
-		return Result{}, fmt.Errorf("resources: travel model: %v", err)
+	if v, ok := r.model.(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			// Our configuration, not the caller's mistake: %v keeps its EINVALID code from
+			// reaching the operator as if the request were wrong.
+			return Result{}, fmt.Errorf("resources: travel model: %v", err)
+		}
 	}
 	plan, err := r.plans.ResponsePlan(ctx, req.Type, req.Level)
 	if err != nil {
@@ -110,7 +118,9 @@ func (r *Recommender) Recommend(ctx context.Context, req Request) (Result, error
 	}
 	res := Result{Units: []fireline.Recommendation{}, Alternates: []fireline.Recommendation{}, Short: []fireline.PlanSlot{}}
 	for _, s := range slots {
-		want := min(s.Count+alternatesPerSlot, MaxNearest)
+		// Nearest ranks by distance. A learned model is not monotonic in distance: a unit a
+		// little farther may be faster over known roads, so rank twice the units needed by ETA.
+		want := min(2*(s.Count+alternatesPerSlot), MaxNearest)
 		cands, err := r.index.Nearest(req.Point, want, func(u fireline.Unit) bool {
 			return u.Type == s.Type && !exclude[u.ID]
 		})
@@ -118,14 +128,17 @@ func (r *Recommender) Recommend(ctx context.Context, req Request) (Result, error
 			return Result{}, fmt.Errorf("resources: nearest %s: %w", s.Type, err)
 		}
 		recs := make([]fireline.Recommendation, len(cands))
+		bases := make([]string, len(cands))
 		for i, c := range cands {
-			recs[i] = r.recommendation(req.Point, c)
+			recs[i], bases[i] = r.recommendation(req.Point, c)
 		}
 		// Nearest ranks by distance; rank by ETA so a model that is not monotonic in distance
 		// (roads, traffic) needs no change here. The reason names the rank, so it comes after.
-		sortByETA(recs, cands)
+		sortByETA(recs, cands, bases)
+		shown := min(len(recs), s.Count+alternatesPerSlot)
+		recs, cands, bases = recs[:shown], cands[:shown], bases[:shown]
 		for i := range recs {
-			recs[i].Reason = reason(i+1, recs[i], cands[i])
+			recs[i].Reason = reason(i+1, recs[i], cands[i], bases[i])
 		}
 		n := min(s.Count, len(recs))
 		res.Units = append(res.Units, recs[:n]...)
@@ -139,36 +152,39 @@ func (r *Recommender) Recommend(ctx context.Context, req Request) (Result, error
 }
 
 // recommendation estimates the unit's travel from where the index placed it: its AVL fix, or
-// its home station when the fix is stale.
-func (r *Recommender) recommendation(scene fireline.Point, c Candidate) fireline.Recommendation {
+// its home station when the fix is stale. basis says what history the ETA rests on.
+func (r *Recommender) recommendation(scene fireline.Point, c Candidate) (rec fireline.Recommendation, basis string) {
 	u := c.Unit
-	eta, dist := r.model.ETA(u.Point, scene, u.Type)
+	e := r.model.Estimate(u.Point, scene, u.Type)
 	return fireline.Recommendation{
-		UnitID: u.ID, Type: u.Type, ETASeconds: eta, DistanceMeters: dist, StationID: u.StationID, Model: r.model.Name(),
-		PositionSource: u.PositionSource, PositionStale: c.PositionStale,
-	}
+		UnitID: u.ID, Type: u.Type, ETASeconds: e.Seconds, DistanceMeters: e.Meters, StationID: u.StationID,
+		Model: e.Model, ModelSamples: e.Samples, PositionSource: u.PositionSource, PositionStale: c.PositionStale,
+	}, e.Basis()
 }
 
-// sortByETA sorts recs fastest first, ties by unit id, and keeps cands in step with them.
-func sortByETA(recs []fireline.Recommendation, cands []Candidate) {
+// sortByETA sorts recs fastest first, ties by unit id, and keeps cands and bases in step.
+func sortByETA(recs []fireline.Recommendation, cands []Candidate, bases []string) {
 	order := make([]int, len(recs))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return compareETA(recs[a], recs[b]) })
-	sortedRecs, sortedCands := make([]fireline.Recommendation, len(recs)), make([]Candidate, len(cands))
+	sortedRecs, sortedCands, sortedBases := make([]fireline.Recommendation, len(recs)), make([]Candidate, len(cands)), make([]string, len(bases))
 	for i, j := range order {
-		sortedRecs[i], sortedCands[i] = recs[j], cands[j]
+		sortedRecs[i], sortedCands[i], sortedBases[i] = recs[j], cands[j], bases[j]
 	}
 	copy(recs, sortedRecs)
 	copy(cands, sortedCands)
+	copy(bases, sortedBases)
 }
 
 // reason explains a recommendation to the operator in one line: its rank among the units of its
 // type, distance, ETA, and where the estimate starts, saying so when the AVL fix was too old to
-// trust. For example "nearest engine by ETA, 2.7 km, 5:28, of station DCF-3 (AVL 12 s old)" or
-// "2nd-nearest engine by ETA, 4.1 km, 8:02 from home station DCF-3 (AVL stale 45 min)".
-func reason(rank int, rec fireline.Recommendation, c Candidate) string {
+// trust, and, for a learned ETA, the history behind it. For example "nearest engine by ETA,
+// 2.7 km, 5:28, of station DCF-3 (AVL 12 s old)" or "2nd-nearest engine by ETA, 4.1 km, 8:02
+// from home station DCF-3 (AVL stale 45 min); ETA learned from 12 trips between these
+// neighbourhoods".
+func reason(rank int, rec fireline.Recommendation, c Candidate, basis string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s by ETA, %s, %s", nearest(rank), rec.Type, distance(rec.DistanceMeters), clock(rec.ETASeconds))
 	station := rec.StationID
@@ -185,6 +201,9 @@ func reason(rank int, rec fireline.Recommendation, c Candidate) string {
 		fmt.Fprintf(&b, " from home station %s (no AVL fix)", station)
 	default:
 		b.WriteString(" (no AVL fix)")
+	}
+	if rec.ModelSamples > 0 {
+		fmt.Fprintf(&b, "; ETA %s", basis)
 	}
 	return b.String()
 }

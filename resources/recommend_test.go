@@ -288,3 +288,55 @@ func TestRecommendStaleAVL(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestRecommendWithLearnedModel: history that shows the roads from the nearer engine's area to be
+// slow (a closed bridge, say) puts the farther engine first, and the recommendation names the
+// model, its trips and the history in its reason.
+func TestRecommendWithLearnedModel(t *testing.T) {
+	near, far := east(1500), east(-2500)
+	m, err := geo.NewLearnedModel(geo.DefaultTravelModel())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		for _, tr := range []struct {
+			from   fireline.Point
+			factor float64
+		}{{near, 3}, {far, 1}} {
+			base, _ := geo.DefaultTravelModel().ETA(tr.from, centre, fireline.UnitEngine)
+			if err := m.Observe(geo.Trip{From: tr.from, To: centre, Type: fireline.UnitEngine, Seconds: base * tr.factor}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	units := []fireline.Unit{unit("near", fireline.UnitEngine, near), unit("far", fireline.UnitEngine, far)}
+	p := plans{"structure_fire/1": {{Type: fireline.UnitEngine, Count: 1}}}
+	ctx := context.Background()
+	req := resources.Request{Point: centre, Type: fireline.TypeStructureFire, Level: 1}
+
+	plain, err := resources.NewRecommender(newIndex(t, units), p).Recommend(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recIDs(plain.Units); !slices.Equal(got, []string{"near"}) {
+		t.Fatalf("distance model sends %v, want the nearer engine", got)
+	}
+	res, err := resources.NewRecommender(newIndex(t, units), p, resources.WithEstimator(m)).Recommend(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recIDs(res.Units); !slices.Equal(got, []string{"far"}) {
+		t.Fatalf("learned model sends %v, want the engine whose roads are faster", got)
+	}
+	rec := res.Units[0]
+	want := m.Estimate(far, centre, fireline.UnitEngine)
+	if rec.ETASeconds != want.Seconds || rec.Model != "learned-v1:pair-r7" || rec.ModelSamples != 10 {
+		t.Errorf("recommendation %+v, want ETA %v from learned-v1:pair-r7 with 10 trips", rec, want.Seconds)
+	}
+	if !strings.HasSuffix(rec.Reason, "; ETA learned from 10 trips between these neighbourhoods") {
+		t.Errorf("reason %q does not name the history behind the ETA", rec.Reason)
+	}
+	if alt := res.Alternates; len(alt) != 1 || alt[0].UnitID != "near" || alt[0].ETASeconds <= rec.ETASeconds {
+		t.Errorf("alternates %+v, want the slower nearer engine", alt)
+	}
+}
