@@ -219,8 +219,12 @@ type Unit struct {
 	// AccuracyMeters is the latest fix's horizontal accuracy (radius, metres).
 	AccuracyMeters *float64 `json:"accuracy_m,omitempty"`
 	// IncidentID is the incident the unit is committed to, 0 when none.
-	IncidentID int64     `json:"incident_id,omitempty"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	IncidentID int64 `json:"incident_id,omitempty"`
+	// PostStationID is the station the unit stands by at after a move-up, empty while it is
+	// based at its home station. Home is then the post's position: where the unit is taken to
+	// be when it has no fresh fix.
+	PostStationID string    `json:"post_station_id,omitempty"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // FixStale reports whether the unit's AVL fix is older than staleAfter at now. A unit without a
@@ -278,6 +282,63 @@ type UnitEvent struct {
 	Point          Point          `json:"location"`
 	PositionSource PositionSource `json:"position_source"`
 	PositionAt     *time.Time     `json:"position_at,omitempty"`
+	// Note says why the entry was written when the status alone does not, such as a move-up.
+	Note string `json:"note,omitempty"`
+}
+
+// Trip is one drive observed in a unit's history: from its en-route report to its on-scene
+// report at an incident. The learned travel-time model is trained on trips.
+type Trip struct {
+	// ID is the unit history entry of the on-scene report; it identifies the trip.
+	ID         int64    `json:"id"`
+	UnitID     string   `json:"unit_id"`
+	UnitType   UnitType `json:"unit_type"`
+	IncidentID int64    `json:"incident_id"`
+	// From is where the unit was when it reported en route, To the incident's position (WGS-84).
+	From Point `json:"from"`
+	To   Point `json:"to"`
+	// EnRouteAt and OnSceneAt are the two reports' times.
+	EnRouteAt time.Time `json:"en_route_at"`
+	OnSceneAt time.Time `json:"on_scene_at"`
+}
+
+// Seconds returns the trip's duration.
+func (t Trip) Seconds() float64 { return t.OnSceneAt.Sub(t.EnRouteAt).Seconds() }
+
+// MoveUpDecision is what an operator did with a move-up suggestion.
+type MoveUpDecision string
+
+// The move-up decisions.
+const (
+	MoveUpAccepted MoveUpDecision = "accepted"
+	MoveUpIgnored  MoveUpDecision = "ignored"
+)
+
+// MoveUp (cover assignment, 移防) sends an available unit to stand by at another station while
+// that station's own units are out, so the area around it stays within reach. Coverage
+// suggests move-ups; an operator accepts or ignores each, and the decision is kept with the
+// figures it was made on.
+type MoveUp struct {
+	// ID is the stored decision's number, 0 for a suggestion.
+	ID     int64    `json:"id,omitempty"`
+	UnitID string   `json:"unit_id"`
+	Type   UnitType `json:"unit_type"`
+	// FromStationID is where the unit stands by now: its post, or its home station.
+	FromStationID string `json:"from_station_id"`
+	ToStationID   string `json:"to_station_id"`
+	// TravelSeconds is the estimated drive from the unit's position to the station.
+	TravelSeconds float64 `json:"travel_s"`
+	// GapCells and GapWeight are the coverage gaps (cells beyond the travel-time target, and
+	// their population or risk weight) before and after the move.
+	GapCellsBefore  int     `json:"gap_cells_before"`
+	GapCellsAfter   int     `json:"gap_cells_after"`
+	GapWeightBefore float64 `json:"gap_weight_before"`
+	GapWeightAfter  float64 `json:"gap_weight_after"`
+	// Reason says in a sentence why, for the operator.
+	Reason   string         `json:"reason,omitempty"`
+	Decision MoveUpDecision `json:"decision,omitempty"`
+	Actor    string         `json:"actor,omitempty"`
+	At       *time.Time     `json:"decided_at,omitempty"`
 }
 
 // Station is a fire station (消防站), home of units.
@@ -323,15 +384,26 @@ type ResponsePlan struct {
 	Slots        []PlanSlot   `json:"slots"`
 }
 
+// PopulationArea is a settlement's people, for weighing coverage gaps: they live around its
+// centre in a circular Gaussian whose standard deviation is RadiusMeters. A town is a tight
+// one; the villages of a county a wide one around the county seat.
+type PopulationArea struct {
+	Name         string  `json:"name"`
+	Point        Point   `json:"location"`
+	People       float64 `json:"people"`
+	RadiusMeters float64 `json:"radius_m"`
+}
+
 // City is the reference data of a service area: what the command centre can send and where.
 type City struct {
-	Name         string         `json:"name"`
-	Center       Point          `json:"center"`
-	Stations     []Station      `json:"stations"`
-	Units        []Unit         `json:"units"`
-	WaterSources []WaterSource  `json:"water_sources"`
-	Premises     []Premise      `json:"premises"`
-	Plans        []ResponsePlan `json:"response_plans"`
+	Name         string           `json:"name"`
+	Center       Point            `json:"center"`
+	Stations     []Station        `json:"stations"`
+	Units        []Unit           `json:"units"`
+	WaterSources []WaterSource    `json:"water_sources"`
+	Premises     []Premise        `json:"premises"`
+	Plans        []ResponsePlan   `json:"response_plans"`
+	Population   []PopulationArea `json:"population,omitempty"`
 }
 
 // WaterSourceNear is a water source and how far it is from a point of interest.

@@ -50,12 +50,12 @@ func (db *DB) UnitHistory(ctx context.Context, unitID string, limit int) ([]fire
 		return nil, fireline.Errorf(fireline.EINVALID, "limit: %d is outside 1..%d", limit, MaxHistory)
 	}
 	rows, _ := db.pool.Query(ctx, `
-		SELECT id, unit_id, at, status, coalesce(incident_id, 0), actor, lat, lng, source, fix_at
+		SELECT id, unit_id, at, status, coalesce(incident_id, 0), actor, lat, lng, source, fix_at, note
 		FROM unit_events WHERE unit_id = $1 ORDER BY at DESC, id DESC LIMIT $2`, unitID, limit)
 	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (fireline.UnitEvent, error) {
 		var e fireline.UnitEvent
 		err := r.Scan(&e.ID, &e.UnitID, &e.At, &e.Status, &e.IncidentID, &e.Actor, &e.Point.Lat, &e.Point.Lng,
-			&e.PositionSource, &e.PositionAt)
+			&e.PositionSource, &e.PositionAt, &e.Note)
 		return e, err
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/jackc/pgx/v5"
 
@@ -10,7 +11,7 @@ import (
 )
 
 // ImportCity loads a city's reference data in one transaction: stations, units, water sources,
-// key premises and response plans. Rows that exist are updated in place, so a corrected city
+// key premises, response plans and population areas. Rows that exist are updated in place, so a corrected city
 // file can be imported again; a unit keeps its status and incident, so a re-import never
 // recalls a unit from a fire, and a unit that reports AVL keeps its live position. New units
 // start available (out of service if the file says so).
@@ -58,6 +59,12 @@ func (db *DB) ImportCity(ctx context.Context, c fireline.City) error {
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, address = excluded.address,
 				lat = excluded.lat, lng = excluded.lng, hazards = excluded.hazards, pre_plan = excluded.pre_plan`,
 			p.ID, p.Name, p.Kind, p.Address, p.Point.Lat, p.Point.Lng, p.Hazards, p.PrePlan)
+	}
+	for _, a := range c.Population {
+		b.Queue(`INSERT INTO population_areas (name, lat, lng, people, radius_m) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (name) DO UPDATE SET lat = excluded.lat, lng = excluded.lng, people = excluded.people,
+				radius_m = excluded.radius_m`,
+			a.Name, a.Point.Lat, a.Point.Lng, a.People, a.RadiusMeters)
 	}
 	for _, p := range c.Plans {
 		b.Queue(`INSERT INTO response_plans (incident_type, level, slots) VALUES ($1, $2, $3)
@@ -118,6 +125,19 @@ func validateCity(c fireline.City) error {
 		}
 		if err := p.Point.Validate(); err != nil {
 			return bad("premise", p.ID, "%s", fireline.ErrorMessage(err))
+		}
+	}
+	for _, a := range c.Population {
+		switch {
+		case a.Name == "":
+			return bad("population area", "", "name is required")
+		case !(a.People >= 0) || math.IsInf(a.People, 0):
+			return bad("population area", a.Name, "people must be a number ≥ 0")
+		case !(a.RadiusMeters > 0) || math.IsInf(a.RadiusMeters, 0):
+			return bad("population area", a.Name, "radius must be a positive number of metres")
+		}
+		if err := a.Point.Validate(); err != nil {
+			return bad("population area", a.Name, "%s", fireline.ErrorMessage(err))
 		}
 	}
 	for _, p := range c.Plans {
@@ -186,4 +206,15 @@ func (db *DB) ResponsePlan(ctx context.Context, t fireline.IncidentType, level i
 		return fireline.ResponsePlan{}, translate("response plan", err)
 	}
 	return p, nil
+}
+
+// PopulationAreas returns where people live, by name.
+func (db *DB) PopulationAreas(ctx context.Context) ([]fireline.PopulationArea, error) {
+	rows, _ := db.pool.Query(ctx, "SELECT name, lat, lng, people, radius_m FROM population_areas ORDER BY name")
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (fireline.PopulationArea, error) {
+		var a fireline.PopulationArea
+		err := r.Scan(&a.Name, &a.Point.Lat, &a.Point.Lng, &a.People, &a.RadiusMeters)
+		return a, err
+	})
+	return out, translate("population areas", err)
 }

@@ -63,6 +63,11 @@ func TestImportCity(t *testing.T) {
 	}
 	_, err = db.Unit(ctx, "nope")
 	wantCode(t, err, fireline.ENOTFOUND)
+	pop, err := db.PopulationAreas(ctx)
+	must(t, err)
+	if !slices.Equal(pop, c.Population) {
+		t.Errorf("PopulationAreas = %+v, want %+v", pop, c.Population)
+	}
 
 	t.Run("reimport keeps units at work", func(t *testing.T) {
 		id := openIncident(t, db, cellA)
@@ -94,6 +99,8 @@ func TestImportCity(t *testing.T) {
 			{"plan level", func(c *fireline.City) { c.Plans[0].Level = 6 }},
 			{"plan slot", func(c *fireline.City) { c.Plans[0].Slots[0].Count = 0 }},
 			{"water status", func(c *fireline.City) { c.WaterSources[0].Status = "dry" }},
+			{"population radius", func(c *fireline.City) { c.Population[0].RadiusMeters = 0 }},
+			{"population people", func(c *fireline.City) { c.Population[0].People = -5 }},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

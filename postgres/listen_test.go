@@ -67,6 +67,10 @@ func TestListen(t *testing.T) {
 	must(t, err)
 	expect(t, postgres.Change{Kind: "unit", ID: "E1", IncidentID: inc}) // the incident it left
 
+	m, err := db.IgnoreMoveUp(ctx, fireline.MoveUp{UnitID: "E1", Type: fireline.UnitEngine, ToStationID: "S2"}, t0, "supervisor")
+	must(t, err)
+	expect(t, postgres.Change{Kind: "move_up", ID: strconv.FormatInt(m.ID, 10)})
+
 	t.Run("reconnects", func(t *testing.T) {
 		if _, err := conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'fireline-listen' AND datname = current_database()"); err != nil {
 			t.Fatal(err)

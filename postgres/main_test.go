@@ -162,6 +162,10 @@ func city() fireline.City {
 				Hazards: []string{"chlorine", "LPG"}, PrePlan: "Approach from upwind."},
 			{ID: "P2", Name: "Library", Kind: "public", Point: p(36.443, 115.973)},
 		},
+		Population: []fireline.PopulationArea{
+			{Name: "Eastville", Point: p(36.45, 115.98), People: 120_000, RadiusMeters: 3000},
+			{Name: "Westhamlet", Point: p(36.46, 115.90), People: 8_000, RadiusMeters: 1500},
+		},
 		Plans: []fireline.ResponsePlan{
 			{IncidentType: fireline.TypeStructureFire, Level: 1, Slots: []fireline.PlanSlot{{Type: fireline.UnitEngine, Count: 2}}},
 			{IncidentType: fireline.TypeStructureFire, Level: 3, Slots: []fireline.PlanSlot{

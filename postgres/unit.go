@@ -20,14 +20,18 @@ type UnitFilter struct {
 // unitColumns are the columns scanUnit reads. The home station's position comes from a scalar
 // subquery rather than a join so that the same list serves SELECT ... FOR UPDATE (which may not
 // lock the nullable side of an outer join) and UPDATE ... RETURNING.
+//
+// Home is the post's position while the unit stands by at another station after a move-up.
 const unitColumns = `id, name, type, status, coalesce(station_id, ''), lat, lng, cell, coalesce(incident_id, 0), updated_at,
-	fix_at, heading, speed, accuracy, (SELECT ARRAY[s.lat, s.lng] FROM stations s WHERE s.id = units.station_id)`
+	fix_at, heading, speed, accuracy,
+	(SELECT ARRAY[s.lat, s.lng] FROM stations s WHERE s.id = coalesce(units.post_station_id, units.station_id)),
+	coalesce(post_station_id, '')`
 
 func scanUnit(r pgx.CollectableRow) (fireline.Unit, error) {
 	var u fireline.Unit
 	var home []float64
 	err := r.Scan(&u.ID, &u.Name, &u.Type, &u.Status, &u.StationID, &u.Point.Lat, &u.Point.Lng, &u.Cell,
-		&u.IncidentID, &u.UpdatedAt, &u.PositionAt, &u.Heading, &u.SpeedMPS, &u.AccuracyMeters, &home)
+		&u.IncidentID, &u.UpdatedAt, &u.PositionAt, &u.Heading, &u.SpeedMPS, &u.AccuracyMeters, &home, &u.PostStationID)
 	if len(home) == 2 {
 		u.Home = &fireline.Point{Lat: home[0], Lng: home[1]}
 	}

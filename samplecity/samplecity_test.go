@@ -55,6 +55,7 @@ func TestCounts(t *testing.T) {
 		{"water sources", len(c.WaterSources), 220},
 		{"premises", len(c.Premises), 32},
 		{"plans", len(c.Plans), len(fireline.IncidentTypes) * (fireline.MaxLevel - fireline.MinLevel + 1)},
+		{"population areas", len(c.Population), 16},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -346,5 +347,23 @@ func TestFreshCopy(t *testing.T) {
 	c.Plans[0].Slots[0].Count = 99
 	if got := samplecity.Liaocheng(); !reflect.DeepEqual(got, want) {
 		t.Error("changing one result changed the next")
+	}
+}
+
+func TestPopulation(t *testing.T) {
+	c := samplecity.Liaocheng()
+	total := 0.0
+	var names []string
+	for _, a := range c.Population {
+		checkPoint(t, a.Name, a.Point)
+		if !(a.People > 0) || !(a.RadiusMeters >= 1000) {
+			t.Errorf("%s: %v people within %v m", a.Name, a.People, a.RadiusMeters)
+		}
+		total += a.People
+		names = append(names, a.Name)
+	}
+	checkUnique(t, "population areas", names)
+	if total < 5.5e6 || total > 6.5e6 {
+		t.Errorf("%.0f people in all, want about the prefecture's 5.9 million", total)
 	}
 }
