@@ -209,6 +209,24 @@ func (x *Index) Remove(id string) {
 	x.remove(id)
 }
 
+// Available returns every searchable unit for which accept returns true (nil accepts all), placed
+// as Nearest places it at the index's clock's time, sorted by id; DistanceMeters is 0. accept
+// runs under the index's read lock and must not call the index.
+func (x *Index) Available(accept func(fireline.Unit) bool) []Candidate {
+	now := x.now()
+	x.mu.RLock()
+	all := make([]found, 0, len(x.all))
+	for _, e := range x.all {
+		if accept == nil || accept(e.unit) {
+			all = append(all, found{e: e, home: x.atHome(e, now)})
+		}
+	}
+	out := x.candidates(all, now)
+	x.mu.RUnlock()
+	slices.SortFunc(out, func(a, b Candidate) int { return cmp.Compare(a.Unit.ID, b.Unit.ID) })
+	return out
+}
+
 // Len returns the number of searchable units.
 func (x *Index) Len() int {
 	x.mu.RLock()
