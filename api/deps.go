@@ -34,6 +34,14 @@ type Store interface {
 	Premises(ctx context.Context) ([]fireline.Premise, error)
 	NearbyWater(ctx context.Context, p fireline.Point, radiusMeters float64, k int) ([]fireline.WaterSourceNear, error)
 	NearbyPremises(ctx context.Context, p fireline.Point, radiusMeters float64, k int) ([]fireline.PremiseNear, error)
+
+	// PostUnit records an accepted move-up: the unit stands by at the station (whose H3 cell
+	// is given) from at, or, sent to its home station, is back in quarters.
+	PostUnit(ctx context.Context, m fireline.MoveUp, stationCell string, at time.Time, actor string) (fireline.MoveUp, fireline.Unit, error)
+	// IgnoreMoveUp records that an operator ignored a move-up suggestion.
+	IgnoreMoveUp(ctx context.Context, m fireline.MoveUp, at time.Time, actor string) (fireline.MoveUp, error)
+	// MoveUps returns the move-up decisions since a time, newest first.
+	MoveUps(ctx context.Context, since time.Time, limit int) ([]fireline.MoveUp, error)
 }
 
 // Receipt is the outcome of storing an alarm.
@@ -88,7 +96,7 @@ type StreamInfo struct {
 
 // Change is a notice that something the console shows has changed.
 type Change struct {
-	Kind       string `json:"kind"` // incident, unit, event
+	Kind       string `json:"kind"` // incident, unit, event, move_up
 	ID         string `json:"id"`
 	IncidentID int64  `json:"incident_id,omitempty"`
 }

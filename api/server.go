@@ -42,6 +42,7 @@ type Server struct {
 	incidents Incidents
 	locator   Locator
 	media     Media
+	cover     Cover
 	assets    fs.FS
 	hub       *hub
 	log       *slog.Logger
@@ -49,12 +50,14 @@ type Server struct {
 	now       func() time.Time
 }
 
-// Deps are the API's collaborators. Media may be nil (a node without the media role).
+// Deps are the API's collaborators. Media may be nil (a node without the media role), and so
+// may Cover (a node that keeps no unit index).
 type Deps struct {
 	Store     Store
 	Incidents Incidents
 	Locator   Locator
 	Media     Media
+	Cover     Cover
 	// Assets are the console's static files (web.Assets()).
 	Assets fs.FS
 	Logger *slog.Logger
@@ -63,7 +66,7 @@ type Deps struct {
 // New builds the API.
 func New(cfg Config, d Deps) *Server {
 	s := &Server{
-		cfg: cfg, store: d.Store, incidents: d.Incidents, locator: d.Locator, media: d.Media, assets: d.Assets,
+		cfg: cfg, store: d.Store, incidents: d.Incidents, locator: d.Locator, media: d.Media, cover: d.Cover, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
 	}
 	s.router = s.routes()
@@ -113,6 +116,12 @@ func (s *Server) routes() chi.Router {
 			r.With(console).Get("/premises", s.premises)
 			r.With(console).Get("/nearby", s.nearbyPoint)
 			r.With(s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk, fireline.RoleField)).Get("/incidents/{id}/nearby", s.nearbyIncident)
+			// The coverage map is thousands of cells (more with their outlines): gzip takes it
+			// from about 600 kB to a tenth.
+			r.With(console, middleware.Compress(5, "application/json")).Get("/coverage", s.coverage)
+			r.With(console).Get("/move-ups", s.moveUps)
+			r.With(dispatchers).Post("/move-ups", s.acceptMoveUp)
+			r.With(dispatchers).Post("/move-ups/ignore", s.ignoreMoveUp)
 			r.Get("/events", s.events)
 
 			r.Route("/media/incidents/{id}", func(r chi.Router) {

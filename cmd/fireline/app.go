@@ -127,6 +127,25 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := index.Replace(units); err != nil {
 		return err
 	}
+	// The learned travel-time model starts from the distance model and replays every trip in
+	// the units' histories; from then on it learns each trip as its unit clears (below).
+	model, err := geo.NewLearnedModel(geo.DefaultTravelModel())
+	if err != nil {
+		return err
+	}
+	learner := resources.NewLearner(model)
+	start := time.Now()
+	trips, err := db.Trips(ctx)
+	if err != nil {
+		return err
+	}
+	_, rejected, firstRejection := learner.Learn(trips...)
+	st := model.Stats()
+	m.log.Info("travel-time model trained from unit histories", "trips", len(trips), "learned", st.Learned,
+		"too_short", st.Skipped, "rejected", rejected, "pairs", st.FinePairs, "duration_ms", time.Since(start).Milliseconds())
+	if firstRejection != nil {
+		m.log.Warn("trips rejected by the travel-time model", "count", rejected, "first", firstRejection)
+	}
 	var mediaSrv *media.Server
 	if cfg.has("media") {
 		mediaSrv, err = media.New(media.Config{Logger: m.log})
@@ -152,7 +171,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		w := worker.New(tc, workflows.TaskQueue, worker.Options{})
 		w.RegisterWorkflowWithOptions(workflows.Incident, workflows.IncidentOptions())
-		w.RegisterActivity(activities.New(db, resources.NewRecommender(index, db), rooms, m.log))
+		w.RegisterActivity(activities.New(db, resources.NewRecommender(index, db, resources.WithEstimator(model)), rooms, m.log))
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("worker: %w", err)
 		}
@@ -163,6 +182,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if cfg.has("api") {
 		deps := api.Deps{
 			Store: storeAdapter{db}, Incidents: workflows.NewClient(tc, cfg.Timers), Locator: locator{},
+			Cover:  resources.NewCover(index, db, resources.CoverConfig{Grid: resources.GridConfig{Estimator: model}}),
 			Assets: web.Assets(), Logger: m.log,
 		}
 		if mediaSrv != nil {
@@ -180,6 +200,9 @@ func (m *Main) Run(ctx context.Context) error {
 				if u, err := db.Unit(listenCtx, c.ID); err == nil {
 					if err := index.Upsert(u); err != nil {
 						m.log.Warn("unit index update", "unit", c.ID, "error", err)
+					}
+					if c.IncidentID != 0 && u.IncidentID == 0 {
+						learnTrip(listenCtx, db, learner, u.ID, m.log)
 					}
 				}
 			}
@@ -280,4 +303,22 @@ func loadSampleCity(ctx context.Context, db *postgres.DB, password string, log *
 		seeds = append(seeds, postgres.UserSeed{Username: "crew-" + u.ID, Password: password, Role: fireline.RoleField, UnitID: u.ID})
 	}
 	return db.SeedUsers(ctx, seeds)
+}
+
+// learnTrip teaches the travel-time model the drive of the unit's assignment that just cleared,
+// if it made one (en route, then on scene).
+func learnTrip(ctx context.Context, db *postgres.DB, l *resources.Learner, unitID string, log *slog.Logger) {
+	trip, ok, err := db.LatestTrip(ctx, unitID)
+	if err != nil {
+		log.Warn("travel-time model: read trip", "unit", unitID, "error", err)
+		return
+	}
+	if !ok {
+		return
+	}
+	if fresh, _, err := l.Learn(trip); err != nil {
+		log.Info("travel-time model rejected a trip", "unit", unitID, "incident", trip.IncidentID, "reason", err)
+	} else if fresh > 0 {
+		log.Debug("travel-time model learned a trip", "unit", unitID, "incident", trip.IncidentID, "seconds", trip.Seconds())
+	}
 }
