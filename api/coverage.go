@@ -21,6 +21,21 @@ type Cover interface {
 	EvaluateMoveUp(ctx context.Context, unitID, stationID string) (fireline.MoveUp, error)
 }
 
+// TravelModel reports what the learned travel-time model has learned. resources.Learner
+// implements it.
+type TravelModel interface {
+	Stats() resources.LearnerStats
+}
+
+// travelModel is GET /travel-model: how much history stands behind the ETAs.
+func (s *Server) travelModel(w http.ResponseWriter, r *http.Request) {
+	if s.travel == nil {
+		s.writeError(w, r, fireline.Errorf(fireline.EUNAVAILABLE, "the travel-time model is not kept by this node"))
+		return
+	}
+	writeJSON(w, http.StatusOK, s.travel.Stats())
+}
+
 // recentMoveUps is how far back the move-up board lists decisions, and how many at most.
 const (
 	recentMoveUpsFor   = 2 * time.Hour

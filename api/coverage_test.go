@@ -186,3 +186,24 @@ func TestCoverageIsCompressed(t *testing.T) {
 		t.Errorf("%d, Content-Encoding %q; want gzip", w.Code, w.Header().Get("Content-Encoding"))
 	}
 }
+
+type fakeTravel struct{}
+
+func (fakeTravel) Stats() resources.LearnerStats {
+	return resources.LearnerStats{Model: "learned-v1", Trips: 12, Learned: 10, TooShort: 1, Rejected: 1, FinePairs: 4, CoarsePairs: 2}
+}
+
+func TestTravelModelEndpoint(t *testing.T) {
+	s, _ := newCoverServer(t)
+	if code, _ := call(t, s, "operator", "GET", "/api/v1/travel-model", ""); code != http.StatusServiceUnavailable {
+		t.Errorf("node without a model: %d, want 503", code)
+	}
+	s.travel = fakeTravel{}
+	code, body := call(t, s, "risk", "GET", "/api/v1/travel-model", "")
+	if code != http.StatusOK || body["learned"] != 10.0 || body["rejected"] != 1.0 || body["model"] != "learned-v1" {
+		t.Errorf("travel model: %d %v", code, body)
+	}
+	if code, _ := call(t, s, "field:E-1", "GET", "/api/v1/travel-model", ""); code != http.StatusForbidden {
+		t.Errorf("crew: %d, want 403", code)
+	}
+}

@@ -43,6 +43,7 @@ type Server struct {
 	locator   Locator
 	media     Media
 	cover     Cover
+	travel    TravelModel
 	assets    fs.FS
 	hub       *hub
 	log       *slog.Logger
@@ -51,13 +52,14 @@ type Server struct {
 }
 
 // Deps are the API's collaborators. Media may be nil (a node without the media role), and so
-// may Cover (a node that keeps no unit index).
+// may Cover and Travel (a node that keeps no unit index or travel-time model).
 type Deps struct {
 	Store     Store
 	Incidents Incidents
 	Locator   Locator
 	Media     Media
 	Cover     Cover
+	Travel    TravelModel
 	// Assets are the console's static files (web.Assets()).
 	Assets fs.FS
 	Logger *slog.Logger
@@ -66,7 +68,7 @@ type Deps struct {
 // New builds the API.
 func New(cfg Config, d Deps) *Server {
 	s := &Server{
-		cfg: cfg, store: d.Store, incidents: d.Incidents, locator: d.Locator, media: d.Media, cover: d.Cover, assets: d.Assets,
+		cfg: cfg, store: d.Store, incidents: d.Incidents, locator: d.Locator, media: d.Media, cover: d.Cover, travel: d.Travel, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
 	}
 	s.router = s.routes()
@@ -120,6 +122,7 @@ func (s *Server) routes() chi.Router {
 			// from about 600 kB to a tenth.
 			r.With(console, middleware.Compress(5, "application/json")).Get("/coverage", s.coverage)
 			r.With(console).Get("/move-ups", s.moveUps)
+			r.With(console).Get("/travel-model", s.travelModel)
 			r.With(dispatchers).Post("/move-ups", s.acceptMoveUp)
 			r.With(dispatchers).Post("/move-ups/ignore", s.ignoreMoveUp)
 			r.Get("/events", s.events)

@@ -122,6 +122,13 @@ func TestIncidentFromAlarmToReview(t *testing.T) {
 		checkNearest(t, inc.Recommendation, avail.Units)
 	})
 
+	sup := s.login("supervisor")
+	var before coverage
+	s.must(http.StatusOK, "GET", "/api/v1/coverage", sup, nil, &before)
+	if len(before.Cells) < 100 || before.GapCells == len(before.Cells) || before.CoveredShare <= 0 {
+		t.Fatalf("coverage of the sample city: %d cells, %d gaps, covered share %v", len(before.Cells), before.GapCells, before.CoveredShare)
+	}
+
 	dispatched := make([]string, 0, len(inc.Recommendation))
 	for _, r := range inc.Recommendation {
 		dispatched = append(dispatched, r.UnitID)
@@ -131,6 +138,10 @@ func TestIncidentFromAlarmToReview(t *testing.T) {
 		t.Fatalf("assigned %v, want %v", got, dispatched)
 	}
 	first := dispatched[0]
+
+	t.Run("coverage and move-ups follow units going busy", func(t *testing.T) {
+		checkCoverageAndMoveUps(t, s, sup, before, dispatched)
+	})
 
 	t.Run("a committed unit cannot go to a second incident", func(t *testing.T) {
 		var other struct {
@@ -204,6 +215,23 @@ func TestIncidentFromAlarmToReview(t *testing.T) {
 		move(u, fireline.UnitAvailable)
 	}
 	waitAssignments(t, s, op, path, func(a fireline.Assignment) bool { return a.ClearedAt != nil }, "every unit cleared")
+
+	t.Run("the travel-time model learns each drive as its unit clears", func(t *testing.T) {
+		// The crews reported no AVL, so each drive starts at its station, and the test's seconds
+		// between en route and on scene make them implausibly fast: the model must see every
+		// drive and reject it rather than learn from it.
+		var st struct {
+			Model                               string
+			Trips, Learned, TooShort, Rejected int
+		}
+		eventually(t, 20*time.Second, func() (bool, string) {
+			s.must(http.StatusOK, "GET", "/api/v1/travel-model", op, nil, &st)
+			return st.Trips == len(dispatched), fmt.Sprintf("%d trips seen by the model, want %d: %+v", st.Trips, len(dispatched), st)
+		})
+		if st.Model != "learned-v1" || st.Learned+st.TooShort+st.Rejected != st.Trips || st.Rejected == 0 {
+			t.Errorf("model stats %+v: want every trip counted, the impossible ones rejected", st)
+		}
+	})
 
 	s.must(http.StatusOK, "POST", path+"/close", op, map[string]string{"reason": "fire out, overhaul done"}, nil)
 	eventually(t, 30*time.Second, func() (bool, string) {
@@ -411,4 +439,122 @@ func recordHistory(ctx context.Context, t *testing.T, c client.Client, workflowI
 		t.Fatalf("write history: %v", err)
 	}
 	t.Logf("recorded %d history events of %s in %s", len(h.Events), workflowID, name)
+}
+
+// coverage is the part of GET /api/v1/coverage the tests read.
+type coverage struct {
+	Cells []struct {
+		Cell    string  `json:"cell"`
+		Seconds float64 `json:"seconds"`
+		UnitID  string  `json:"unit_id"`
+		Gap     bool    `json:"gap"`
+	} `json:"cells"`
+	GapCells     int     `json:"gap_cells"`
+	GapWeight    float64 `json:"gap_weight"`
+	CoveredShare float64 `json:"covered_share"`
+}
+
+// checkCoverageAndMoveUps: once units are dispatched, no cell is covered by them any more and the
+// gaps grow; a station left without an engine gets a move-up suggestion, and accepting it
+// delivers the coverage it promised.
+func checkCoverageAndMoveUps(t *testing.T, s *stack, token string, before coverage, dispatched []string) {
+	busy := map[string]bool{}
+	for _, u := range dispatched {
+		busy[u] = true
+	}
+	coveredByBusy := 0
+	for _, c := range before.Cells {
+		if busy[c.UnitID] {
+			coveredByBusy++
+		}
+	}
+	if coveredByBusy == 0 {
+		t.Fatalf("no cell was covered by the dispatched units %v: the test scene should be in their area", dispatched)
+	}
+	var after coverage
+	eventually(t, 20*time.Second, func() (bool, string) {
+		after = coverage{}
+		s.must(http.StatusOK, "GET", "/api/v1/coverage", token, nil, &after)
+		for _, c := range after.Cells {
+			if busy[c.UnitID] {
+				return false, "cell " + c.Cell + " still covered by dispatched unit " + c.UnitID
+			}
+		}
+		return true, ""
+	})
+	if after.GapWeight < before.GapWeight || after.GapCells < before.GapCells {
+		t.Errorf("gaps shrank when units went busy: %d cells (weight %.0f) → %d (%.0f)", before.GapCells, before.GapWeight,
+			after.GapCells, after.GapWeight)
+	}
+	t.Logf("%d cells covered by the dispatched units; gaps %d → %d cells, people %.0f → %.0f", coveredByBusy,
+		before.GapCells, after.GapCells, before.GapWeight, after.GapWeight)
+
+	// Which stations have no available engine left?
+	var units struct{ Units []fireline.Unit }
+	s.must(http.StatusOK, "GET", "/api/v1/units", token, nil, &units)
+	engines, free := map[string]int{}, map[string]int{}
+	for _, u := range units.Units {
+		if u.Type == fireline.UnitEngine {
+			engines[u.StationID]++
+			if u.Status == fireline.UnitAvailable {
+				free[u.StationID]++
+			}
+		}
+	}
+	var emptied []string
+	for st, n := range engines {
+		if n > 0 && free[st] == 0 {
+			emptied = append(emptied, st)
+		}
+	}
+	if len(emptied) == 0 {
+		t.Fatalf("no station lost all its engines to the dispatch of %v", dispatched)
+	}
+	type moveUp struct {
+		UnitID         string  `json:"unit_id"`
+		ToStationID    string  `json:"to_station_id"`
+		GapCellsBefore int     `json:"gap_cells_before"`
+		GapCellsAfter  int     `json:"gap_cells_after"`
+		GapWeightAfter float64 `json:"gap_weight_after"`
+		Reason         string  `json:"reason"`
+		Decision       string  `json:"decision"`
+	}
+	var board struct {
+		Suggestions []moveUp `json:"suggestions"`
+		Recent      []moveUp `json:"recent"`
+	}
+	s.must(http.StatusOK, "GET", "/api/v1/move-ups", token, nil, &board)
+	if len(board.Suggestions) == 0 {
+		t.Fatalf("stations %v have no engine, yet no move-up is suggested", emptied)
+	}
+	m := board.Suggestions[0]
+	if !slices.Contains(emptied, m.ToStationID) || busy[m.UnitID] || m.GapCellsAfter >= m.GapCellsBefore {
+		t.Fatalf("suggestion %+v: want an available engine to one of %v, closing gaps", m, emptied)
+	}
+	t.Logf("move-up: %s", m.Reason)
+
+	var accepted struct {
+		MoveUp moveUp        `json:"move_up"`
+		Unit   fireline.Unit `json:"unit"`
+	}
+	s.must(http.StatusCreated, "POST", "/api/v1/move-ups", token, map[string]string{"unit_id": m.UnitID, "station_id": m.ToStationID}, &accepted)
+	if accepted.MoveUp.Decision != "accepted" || accepted.Unit.PostStationID != m.ToStationID {
+		t.Fatalf("accepted %+v", accepted)
+	}
+	eventually(t, 20*time.Second, func() (bool, string) {
+		var now coverage
+		s.must(http.StatusOK, "GET", "/api/v1/coverage", token, nil, &now)
+		return now.GapCells == m.GapCellsAfter && math.Abs(now.GapWeight-m.GapWeightAfter) < 1e-6*m.GapWeightAfter,
+			fmt.Sprintf("coverage after the move-up: %d gap cells (%.0f people), promised %d (%.0f)", now.GapCells, now.GapWeight,
+				m.GapCellsAfter, m.GapWeightAfter)
+	})
+	s.must(http.StatusOK, "GET", "/api/v1/move-ups", token, nil, &board)
+	if len(board.Recent) == 0 || board.Recent[0].UnitID != m.UnitID || board.Recent[0].Decision != "accepted" {
+		t.Errorf("recent decisions %+v, want the accepted move-up first", board.Recent)
+	}
+	for _, other := range board.Suggestions {
+		if other.UnitID == m.UnitID || other.ToStationID == m.ToStationID {
+			t.Errorf("still suggested after it was carried out: %+v", other)
+		}
+	}
 }

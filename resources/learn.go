@@ -44,3 +44,28 @@ func (l *Learner) Learn(trips ...fireline.Trip) (fresh, rejected int, first erro
 	}
 	return fresh, rejected, first
 }
+
+// LearnerStats is what the learned model has seen, for the API and the start-up log.
+type LearnerStats struct {
+	// Model names the model: geo.ModelLearnedV1.
+	Model string `json:"model"`
+	// Trips counts the trips given to the model; Learned, TooShort and Rejected split them
+	// (geo.LearnedStats).
+	Trips    int `json:"trips"`
+	Learned  int `json:"learned"`
+	TooShort int `json:"too_short"`
+	Rejected int `json:"rejected"`
+	// FinePairs and CoarsePairs count the directed cell pairs (per unit type) with any trip.
+	FinePairs   int `json:"fine_pairs"`
+	CoarsePairs int `json:"coarse_pairs"`
+}
+
+// Stats returns what the model has seen.
+func (l *Learner) Stats() LearnerStats {
+	l.mu.Lock()
+	trips := len(l.seen)
+	l.mu.Unlock()
+	s := l.model.Stats()
+	return LearnerStats{Model: l.model.Name(), Trips: trips, Learned: s.Learned, TooShort: s.Skipped, Rejected: s.Rejected,
+		FinePairs: s.FinePairs, CoarsePairs: s.CoarsePairs}
+}

@@ -53,8 +53,8 @@ func TestLearnerReplaysSimulatedTrips(t *testing.T) {
 	if !(initial > 0.4 && afterFive < initial && final < afterFive && final < 0.05) {
 		t.Errorf("error %.3f → %.3f → %.3f: the estimate did not move toward the observations", initial, afterFive, final)
 	}
-	if s := m.Stats(); s.Learned != 30 || s.Rejected != 1 {
-		t.Errorf("model saw %+v, want 30 learned (each once) and 1 rejected", s)
+	if s := l.Stats(); s.Trips != 31 || s.Learned != 30 || s.Rejected != 1 || s.TooShort != 0 || s.FinePairs != 1 || s.Model != "learned-v1" {
+		t.Errorf("model saw %+v, want 31 trips: 30 learned (each once) and 1 rejected", s)
 	}
 	if e := m.Estimate(from, scene, fireline.UnitEngine); e.Level != geo.LevelPair || e.Samples != 30 {
 		t.Errorf("estimate %+v, want the pair level from 30 trips", e)

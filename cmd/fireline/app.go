@@ -183,6 +183,7 @@ func (m *Main) Run(ctx context.Context) error {
 		deps := api.Deps{
 			Store: storeAdapter{db}, Incidents: workflows.NewClient(tc, cfg.Timers), Locator: locator{},
 			Cover:  resources.NewCover(index, db, resources.CoverConfig{Grid: resources.GridConfig{Estimator: model}}),
+			Travel: learner,
 			Assets: web.Assets(), Logger: m.log,
 		}
 		if mediaSrv != nil {
