@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -25,6 +26,9 @@ type Store interface {
 	AppendEvent(ctx context.Context, e fireline.TimelineEvent) error
 	SetIncidentStatus(ctx context.Context, id int64, s fireline.IncidentStatus) error
 	SaveRecommendation(ctx context.Context, id int64, recs []fireline.Recommendation) error
+	// Unavailable returns those of the given units that are not available for dispatch now:
+	// committed to an incident or out of service.
+	Unavailable(ctx context.Context, unitIDs []string) ([]string, error)
 	ReserveUnits(ctx context.Context, incidentID int64, unitIDs []string, at time.Time) ([]fireline.Unit, error)
 	SetUnitStatus(ctx context.Context, unitID string, incidentID int64, s fireline.UnitStatus, at time.Time) (fireline.Unit, error)
 	ReleaseUnits(ctx context.Context, incidentID int64, at time.Time) ([]string, error)
@@ -75,12 +79,45 @@ type RecommendResult struct {
 	Short      []fireline.PlanSlot
 }
 
+// staleRetries bounds how often Recommend asks again after PostgreSQL showed the index stale: a
+// change feed a few notices behind costs one retry, and a burst of dispatches a few more.
+const staleRetries = 3
+
 // Recommend fills the response plan with the fastest available units and stores the result on
 // the incident, so the console shows it without asking the workflow.
+//
+// The unit index follows PostgreSQL's change feed a few milliseconds behind, so a unit another
+// incident reserved a moment ago may still stand in it. Every recommended and alternate unit is
+// therefore checked against PostgreSQL, and the recommendation made again without the ones that
+// are taken: a unit reserved by one incident is never recommended to another.
 func (a *Activities) Recommend(ctx context.Context, in RecommendInput) (RecommendResult, error) {
-	res, err := a.recommender.Recommend(ctx, resources.Request{Point: in.Point, Type: in.Type, Level: in.Level, Exclude: in.Exclude})
-	if err != nil {
-		return RecommendResult{}, classify("recommend", err)
+	exclude := slices.Clone(in.Exclude)
+	var res resources.Result
+	for try := 0; ; try++ {
+		var err error
+		res, err = a.recommender.Recommend(ctx, resources.Request{Point: in.Point, Type: in.Type, Level: in.Level, Exclude: exclude})
+		if err != nil {
+			return RecommendResult{}, classify("recommend", err)
+		}
+		var ids []string
+		for _, r := range slices.Concat(res.Units, res.Alternates) {
+			ids = append(ids, r.UnitID)
+		}
+		if len(ids) == 0 {
+			break
+		}
+		taken, err := a.store.Unavailable(ctx, ids)
+		if err != nil {
+			return RecommendResult{}, classify("check recommendation", err)
+		}
+		if len(taken) == 0 {
+			break
+		}
+		if try == staleRetries {
+			return RecommendResult{}, classify("recommend", fmt.Errorf("unit index still stale after %d retries: %v taken", staleRetries, taken))
+		}
+		a.log.Info("unit index behind PostgreSQL; recommending again", "incident", in.IncidentID, "taken", taken)
+		exclude = append(exclude, taken...)
 	}
 	if err := a.store.SaveRecommendation(ctx, in.IncidentID, res.Units); err != nil {
 		return RecommendResult{}, classify("save recommendation", err)

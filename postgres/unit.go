@@ -347,3 +347,13 @@ func (db *DB) ReleaseUnits(ctx context.Context, incidentID int64, at time.Time) 
 	}
 	return released, nil
 }
+
+// Unavailable returns, by id, those of the given units that may not be dispatched now: committed
+// to an incident or out of service. Unknown ids are not returned. The recommender's index follows
+// the change feed a moment behind; this is the check that never is.
+func (db *DB) Unavailable(ctx context.Context, unitIDs []string) ([]string, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT id FROM units WHERE id = ANY($1)
+		AND (status <> 'available' OR incident_id IS NOT NULL) ORDER BY id`, unitIDs)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return ids, translate("unavailable units", err)
+}

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -270,4 +271,21 @@ func TestReleaseUnits(t *testing.T) {
 	}
 	_, err = db.ReleaseUnits(ctx, 999999, t0)
 	wantCode(t, err, fireline.ENOTFOUND)
+}
+
+func TestUnavailable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := cityDB(t)
+	inc := openIncident(t, db, cellA)
+	_, err := db.ReserveUnits(ctx, inc, []string{"E2"}, t0)
+	must(t, err)
+	got, err := db.Unavailable(ctx, []string{"X1", "E1", "E2", "L1", "nobody"})
+	must(t, err)
+	if !slices.Equal(got, []string{"E2", "X1"}) {
+		t.Errorf("Unavailable = %v, want the reserved E2 and the out-of-service X1", got)
+	}
+	if got, err := db.Unavailable(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("Unavailable(nil) = %v, %v", got, err)
+	}
 }
