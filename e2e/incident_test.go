@@ -221,7 +221,7 @@ func TestIncidentFromAlarmToReview(t *testing.T) {
 		// between en route and on scene make them implausibly fast: the model must see every
 		// drive and reject it rather than learn from it.
 		var st struct {
-			Model                               string
+			Model                              string
 			Trips, Learned, TooShort, Rejected int
 		}
 		eventually(t, 20*time.Second, func() (bool, string) {
