@@ -30,6 +30,18 @@ func (s storeAdapter) Units(ctx context.Context, status fireline.UnitStatus) ([]
 	return s.DB.Units(ctx, postgres.UnitFilter{Status: status})
 }
 
+func (s storeAdapter) Stations(ctx context.Context) ([]fireline.Station, error) {
+	return s.DB.Stations(ctx, postgres.RefFilter{})
+}
+
+func (s storeAdapter) WaterSources(ctx context.Context) ([]fireline.WaterSource, error) {
+	return s.DB.WaterSources(ctx, postgres.RefFilter{})
+}
+
+func (s storeAdapter) Premises(ctx context.Context) ([]fireline.Premise, error) {
+	return s.DB.Premises(ctx, postgres.RefFilter{})
+}
+
 // locator places points on the H3 grid for the API.
 type locator struct{}
 
