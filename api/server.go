@@ -127,9 +127,9 @@ func (s *Server) routes() chi.Router {
 			s.writeError(w, r, fireline.Errorf(fireline.ENOTFOUND, "no API endpoint %s %s", r.Method, r.URL.Path))
 		})
 		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/problem+json")
-			writeJSON(w, http.StatusMethodNotAllowed, Problem{Type: "urn:fireline:problem:method_not_allowed",
-				Title: "Method Not Allowed", Status: http.StatusMethodNotAllowed, Detail: r.Method + " is not allowed on " + r.URL.Path, Code: "method_not_allowed"})
+			writeProblem(w, Problem{Type: "urn:fireline:problem:method_not_allowed", Title: "Method Not Allowed",
+				Status: http.StatusMethodNotAllowed, Detail: r.Method + " is not allowed on " + r.URL.Path,
+				Instance: r.URL.Path, Code: "method_not_allowed"})
 		})
 	})
 
