@@ -40,6 +40,7 @@ type Server struct {
 	cfg       Config
 	store     Store
 	incidents Incidents
+	admin     Admin
 	locator   Locator
 	media     Media
 	assets    fs.FS
@@ -53,6 +54,7 @@ type Server struct {
 type Deps struct {
 	Store     Store
 	Incidents Incidents
+	Admin     Admin
 	Locator   Locator
 	Media     Media
 	// Assets are the console's static files (web.Assets()).
@@ -63,7 +65,7 @@ type Deps struct {
 // New builds the API.
 func New(cfg Config, d Deps) *Server {
 	s := &Server{
-		cfg: cfg, store: d.Store, incidents: d.Incidents, locator: d.Locator, media: d.Media, assets: d.Assets,
+		cfg: cfg, store: d.Store, incidents: d.Incidents, admin: d.Admin, locator: d.Locator, media: d.Media, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
 	}
 	s.router = s.routes()
@@ -114,6 +116,11 @@ func (s *Server) routes() chi.Router {
 			r.With(console).Get("/nearby", s.nearbyPoint)
 			r.With(s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk, fireline.RoleField)).Get("/incidents/{id}/nearby", s.nearbyIncident)
 			r.Get("/events", s.events)
+
+			r.Route("/admin", func(r chi.Router) {
+				r.Use(s.allow(fireline.RoleAdmin))
+				s.adminRoutes(r)
+			})
 
 			r.Route("/media/incidents/{id}", func(r chi.Router) {
 				r.Post("/whip", s.whip)

@@ -162,7 +162,7 @@ func (m *Main) Run(ctx context.Context) error {
 	var apiSrv *api.Server
 	if cfg.has("api") {
 		deps := api.Deps{
-			Store: storeAdapter{db}, Incidents: workflows.NewClient(tc, cfg.Timers), Locator: locator{},
+			Store: storeAdapter{db}, Incidents: workflows.NewClient(tc, cfg.Timers), Admin: storeAdapter{db}, Locator: locator{},
 			Assets: web.Assets(), Logger: m.log,
 		}
 		if mediaSrv != nil {
