@@ -225,6 +225,9 @@ type Unit struct {
 	// be when it has no fresh fix.
 	PostStationID string    `json:"post_station_id,omitempty"`
 	UpdatedAt     time.Time `json:"updated_at"`
+	// RetiredAt is when an administrator retired the unit, nil while it is in service. A retired
+	// unit stays out of service for good and is kept as evidence for past incidents' reviews.
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
 }
 
 // FixStale reports whether the unit's AVL fix is older than staleAfter at now. A unit without a
@@ -348,6 +351,8 @@ type Station struct {
 	District string `json:"district"`
 	Address  string `json:"address"`
 	Point    Point  `json:"location"`
+	// RetiredAt is when an administrator retired the station, nil while it is in service.
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
 }
 
 // WaterSource is a hydrant or static water point.
@@ -358,6 +363,9 @@ type WaterSource struct {
 	FlowLPM int    `json:"flow_lpm"`
 	Status  string `json:"status"` // working, out_of_service
 	Point   Point  `json:"location"`
+	// RetiredAt is when an administrator retired the source (removed, filled in), nil while it
+	// exists. Status out_of_service is for a source that will work again.
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
 }
 
 // Premise is a key premises (重点单位) with hazards and a pre-plan.
@@ -369,6 +377,8 @@ type Premise struct {
 	Point   Point    `json:"location"`
 	Hazards []string `json:"hazards"`
 	PrePlan string   `json:"pre_plan"`
+	// RetiredAt is when an administrator retired the premises, nil while it is a key premises.
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
 }
 
 // PlanSlot is one line of a run card: this many units of this type.
@@ -382,6 +392,9 @@ type ResponsePlan struct {
 	IncidentType IncidentType `json:"incident_type"`
 	Level        int          `json:"level"`
 	Slots        []PlanSlot   `json:"slots"`
+	// RetiredAt is when an administrator retired the card, nil for the card in force. A level
+	// whose card is retired falls back to the card of the highest level below it.
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
 }
 
 // PopulationArea is a settlement's people, for weighing coverage gaps: they live around its

@@ -171,7 +171,7 @@ func (s *Server) decideMoveUp(w http.ResponseWriter, r *http.Request, d fireline
 		writeJSON(w, http.StatusCreated, map[string]any{"move_up": stored})
 		return
 	}
-	stations, err := s.store.Stations(r.Context())
+	stations, err := s.store.Stations(r.Context(), false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -20,7 +20,9 @@ type Store interface {
 	Incidents(ctx context.Context, openOnly bool, limit int) ([]fireline.Incident, error)
 	Timeline(ctx context.Context, incidentID int64) ([]fireline.TimelineEvent, error)
 
-	Units(ctx context.Context, status fireline.UnitStatus) ([]fireline.Unit, error)
+	// Units lists units in status (empty: any), retired ones only when asked.
+	Units(ctx context.Context, status fireline.UnitStatus, includeRetired bool) ([]fireline.Unit, error)
+	// Unit returns one unit, retired or not (RetiredAt says).
 	Unit(ctx context.Context, id string) (fireline.Unit, error)
 	// SetUnitStatusBy changes a unit's status off an incident (incidentID 0) and writes it to
 	// the unit's history with the actor.
@@ -29,9 +31,11 @@ type Store interface {
 	ReportPosition(ctx context.Context, unitID string, f fireline.Fix) (u fireline.Unit, stored bool, err error)
 	// UnitHistory returns the latest limit entries of a unit's history, newest first.
 	UnitHistory(ctx context.Context, unitID string, limit int) ([]fireline.UnitEvent, error)
-	Stations(ctx context.Context) ([]fireline.Station, error)
-	WaterSources(ctx context.Context) ([]fireline.WaterSource, error)
-	Premises(ctx context.Context) ([]fireline.Premise, error)
+	// Stations, WaterSources and Premises list reference data by id, retired records only when
+	// asked.
+	Stations(ctx context.Context, includeRetired bool) ([]fireline.Station, error)
+	WaterSources(ctx context.Context, includeRetired bool) ([]fireline.WaterSource, error)
+	Premises(ctx context.Context, includeRetired bool) ([]fireline.Premise, error)
 	NearbyWater(ctx context.Context, p fireline.Point, radiusMeters float64, k int) ([]fireline.WaterSourceNear, error)
 	NearbyPremises(ctx context.Context, p fireline.Point, radiusMeters float64, k int) ([]fireline.PremiseNear, error)
 
@@ -42,6 +46,45 @@ type Store interface {
 	IgnoreMoveUp(ctx context.Context, m fireline.MoveUp, at time.Time, actor string) (fireline.MoveUp, error)
 	// MoveUps returns the move-up decisions since a time, newest first.
 	MoveUps(ctx context.Context, since time.Time, limit int) ([]fireline.MoveUp, error)
+}
+
+// Admin changes reference data for administrators. Each change is written to the audit trail in
+// the same transaction, with actor the administrator's username; nothing is deleted, and a
+// retired record is kept unchanged. Reads by id include retired records. postgres.DB
+// implements it.
+type Admin interface {
+	Station(ctx context.Context, id string) (fireline.Station, error)
+	CreateStation(ctx context.Context, s fireline.Station, actor string) (fireline.Station, error)
+	// UpdateStation takes cell, the resolution-9 cell of s.Point, for the units parked there.
+	UpdateStation(ctx context.Context, s fireline.Station, cell, actor string) (fireline.Station, error)
+	RetireStation(ctx context.Context, id, actor string) (fireline.Station, error)
+
+	// CreateUnit and UpdateUnit take the home station's position and cell in u.Point and u.Cell.
+	CreateUnit(ctx context.Context, u fireline.Unit, actor string) (fireline.Unit, error)
+	UpdateUnit(ctx context.Context, u fireline.Unit, actor string) (fireline.Unit, error)
+	RetireUnit(ctx context.Context, id, actor string) (fireline.Unit, error)
+
+	WaterSource(ctx context.Context, id string) (fireline.WaterSource, error)
+	CreateWaterSource(ctx context.Context, w fireline.WaterSource, actor string) (fireline.WaterSource, error)
+	UpdateWaterSource(ctx context.Context, w fireline.WaterSource, actor string) (fireline.WaterSource, error)
+	RetireWaterSource(ctx context.Context, id, actor string) (fireline.WaterSource, error)
+
+	Premise(ctx context.Context, id string) (fireline.Premise, error)
+	CreatePremise(ctx context.Context, p fireline.Premise, actor string) (fireline.Premise, error)
+	UpdatePremise(ctx context.Context, p fireline.Premise, actor string) (fireline.Premise, error)
+	RetirePremise(ctx context.Context, id, actor string) (fireline.Premise, error)
+
+	// ResponsePlans lists run cards by incident type and level, retired ones only when asked.
+	ResponsePlans(ctx context.Context, includeRetired bool) ([]fireline.ResponsePlan, error)
+	// Plan returns the card in force for exactly this key; with includeRetired, a key without
+	// one answers its latest retired card.
+	Plan(ctx context.Context, t fireline.IncidentType, level int, includeRetired bool) (fireline.ResponsePlan, error)
+	CreatePlan(ctx context.Context, p fireline.ResponsePlan, actor string) (fireline.ResponsePlan, error)
+	UpdatePlan(ctx context.Context, p fireline.ResponsePlan, actor string) (fireline.ResponsePlan, error)
+	RetirePlan(ctx context.Context, t fireline.IncidentType, level int, actor string) (fireline.ResponsePlan, error)
+
+	// Audit reads the audit trail, newest first.
+	Audit(ctx context.Context, f fireline.AuditFilter) ([]fireline.AuditEntry, error)
 }
 
 // Receipt is the outcome of storing an alarm.

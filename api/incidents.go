@@ -183,6 +183,10 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, fireline.Errorf(fireline.ECONFLICT, "unit %s is committed to incident %d", uid, u.IncidentID))
 			return
 		}
+		if u.RetiredAt != nil {
+			s.writeError(w, r, fireline.Errorf(fireline.ECONFLICT, "unit %s is retired", uid))
+			return
+		}
 		if u.Status == fireline.UnitOutOfService {
 			s.writeError(w, r, fireline.Errorf(fireline.ECONFLICT, "unit %s is out of service", uid))
 			return

@@ -49,9 +49,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="fireline"`)
 	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(Problem{
+	writeProblem(w, Problem{
 		Type:     "urn:fireline:problem:" + code,
 		Title:    http.StatusText(status),
 		Status:   status,
@@ -59,6 +57,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		Instance: r.URL.Path,
 		Code:     code,
 	})
+}
+
+// writeProblem answers p with its status as application/problem+json.
+func writeProblem(w http.ResponseWriter, p Problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -40,6 +40,7 @@ type Server struct {
 	cfg       Config
 	store     Store
 	incidents Incidents
+	admin     Admin
 	locator   Locator
 	media     Media
 	cover     Cover
@@ -56,6 +57,7 @@ type Server struct {
 type Deps struct {
 	Store     Store
 	Incidents Incidents
+	Admin     Admin
 	Locator   Locator
 	Media     Media
 	Cover     Cover
@@ -68,7 +70,8 @@ type Deps struct {
 // New builds the API.
 func New(cfg Config, d Deps) *Server {
 	s := &Server{
-		cfg: cfg, store: d.Store, incidents: d.Incidents, locator: d.Locator, media: d.Media, cover: d.Cover, travel: d.Travel, assets: d.Assets,
+		cfg: cfg, store: d.Store, incidents: d.Incidents, admin: d.Admin, locator: d.Locator, media: d.Media, cover: d.Cover,
+		travel: d.Travel, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
 	}
 	s.router = s.routes()
@@ -127,6 +130,11 @@ func (s *Server) routes() chi.Router {
 			r.With(dispatchers).Post("/move-ups/ignore", s.ignoreMoveUp)
 			r.Get("/events", s.events)
 
+			r.Route("/admin", func(r chi.Router) {
+				r.Use(s.allow(fireline.RoleAdmin))
+				s.adminRoutes(r)
+			})
+
 			r.Route("/media/incidents/{id}", func(r chi.Router) {
 				r.Post("/whip", s.whip)
 				r.Delete("/whip/{session}", s.endSession)
@@ -139,9 +147,9 @@ func (s *Server) routes() chi.Router {
 			s.writeError(w, r, fireline.Errorf(fireline.ENOTFOUND, "no API endpoint %s %s", r.Method, r.URL.Path))
 		})
 		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/problem+json")
-			writeJSON(w, http.StatusMethodNotAllowed, Problem{Type: "urn:fireline:problem:method_not_allowed",
-				Title: "Method Not Allowed", Status: http.StatusMethodNotAllowed, Detail: r.Method + " is not allowed on " + r.URL.Path, Code: "method_not_allowed"})
+			writeProblem(w, Problem{Type: "urn:fireline:problem:method_not_allowed", Title: "Method Not Allowed",
+				Status: http.StatusMethodNotAllowed, Detail: r.Method + " is not allowed on " + r.URL.Path,
+				Instance: r.URL.Path, Code: "method_not_allowed"})
 		})
 	})
 

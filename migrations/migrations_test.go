@@ -63,3 +63,34 @@ func TestLoad(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadReserved: a reserved version's gap is allowed, its file while still reserved is not.
+func TestLoadReserved(t *testing.T) {
+	file := func(sql string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(sql)} }
+	reserved := map[int]string{2: "branch b"}
+	tests := []struct {
+		name    string
+		fsys    fstest.MapFS
+		want    int // migrations loaded; 0 when an error is expected
+		wantErr string
+	}{
+		{"gap of the reservation", fstest.MapFS{"0001_a.sql": file("a"), "0003_c.sql": file("c")}, 2, ""},
+		{"before the reservation", fstest.MapFS{"0001_a.sql": file("a")}, 1, ""},
+		{"another gap", fstest.MapFS{"0001_a.sql": file("a"), "0004_d.sql": file("d")}, 0, "expected version 3"},
+		{"file arrived", fstest.MapFS{"0001_a.sql": file("a"), "0002_b.sql": file("b"), "0003_c.sql": file("c")}, 0, "delete the reservation"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := migrations.LoadReserved(tt.fsys, reserved)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("LoadReserved: %v, want error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || len(got) != tt.want {
+				t.Fatalf("LoadReserved: %d migrations, %v; want %d", len(got), err, tt.want)
+			}
+		})
+	}
+}

@@ -14,7 +14,8 @@ import (
 // key premises, response plans and population areas. Rows that exist are updated in place, so a corrected city
 // file can be imported again; a unit keeps its status and incident, so a re-import never
 // recalls a unit from a fire, and a unit that reports AVL keeps its live position. New units
-// start available (out of service if the file says so).
+// start available (out of service if the file says so). Retired records are evidence and stay
+// as they were; a run card whose key has only retired cards gets a new card in force.
 // Units' Cell must be filled by the caller, which owns the H3 grid.
 func (db *DB) ImportCity(ctx context.Context, c fireline.City) error {
 	if err := validateCity(c); err != nil {
@@ -24,7 +25,8 @@ func (db *DB) ImportCity(ctx context.Context, c fireline.City) error {
 	for _, s := range c.Stations {
 		b.Queue(`INSERT INTO stations (id, name, district, address, lat, lng) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, district = excluded.district,
-				address = excluded.address, lat = excluded.lat, lng = excluded.lng`,
+				address = excluded.address, lat = excluded.lat, lng = excluded.lng
+			WHERE stations.retired_at IS NULL`,
 			s.ID, s.Name, s.District, s.Address, s.Point.Lat, s.Point.Lng)
 	}
 	for _, u := range c.Units {
@@ -40,7 +42,8 @@ func (db *DB) ImportCity(ctx context.Context, c fireline.City) error {
 				lat = CASE WHEN units.fix_at IS NULL THEN excluded.lat ELSE units.lat END,
 				lng = CASE WHEN units.fix_at IS NULL THEN excluded.lng ELSE units.lng END,
 				cell = CASE WHEN units.fix_at IS NULL THEN excluded.cell ELSE units.cell END,
-				updated_at = now()`,
+				updated_at = now()
+			WHERE units.retired_at IS NULL`,
 			u.ID, u.Name, u.Type, status, u.StationID, u.Point.Lat, u.Point.Lng, u.Cell)
 	}
 	for _, w := range c.WaterSources {
@@ -50,14 +53,16 @@ func (db *DB) ImportCity(ctx context.Context, c fireline.City) error {
 		}
 		b.Queue(`INSERT INTO water_sources (id, kind, flow_lpm, status, lat, lng) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, flow_lpm = excluded.flow_lpm,
-				status = excluded.status, lat = excluded.lat, lng = excluded.lng`,
+				status = excluded.status, lat = excluded.lat, lng = excluded.lng
+			WHERE water_sources.retired_at IS NULL`,
 			w.ID, w.Kind, w.FlowLPM, status, w.Point.Lat, w.Point.Lng)
 	}
 	for _, p := range c.Premises {
 		b.Queue(`INSERT INTO premises (id, name, kind, address, lat, lng, hazards, pre_plan)
 			VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, '{}'::text[]), $8)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, address = excluded.address,
-				lat = excluded.lat, lng = excluded.lng, hazards = excluded.hazards, pre_plan = excluded.pre_plan`,
+				lat = excluded.lat, lng = excluded.lng, hazards = excluded.hazards, pre_plan = excluded.pre_plan
+			WHERE premises.retired_at IS NULL`,
 			p.ID, p.Name, p.Kind, p.Address, p.Point.Lat, p.Point.Lng, p.Hazards, p.PrePlan)
 	}
 	for _, a := range c.Population {
@@ -68,7 +73,7 @@ func (db *DB) ImportCity(ctx context.Context, c fireline.City) error {
 	}
 	for _, p := range c.Plans {
 		b.Queue(`INSERT INTO response_plans (incident_type, level, slots) VALUES ($1, $2, $3)
-			ON CONFLICT (incident_type, level) DO UPDATE SET slots = excluded.slots`,
+			ON CONFLICT (incident_type, level) WHERE retired_at IS NULL DO UPDATE SET slots = excluded.slots`,
 			p.IncidentType, p.Level, p.Slots)
 	}
 	return db.inTx(ctx, "import city", func(tx pgx.Tx) error {
@@ -77,6 +82,20 @@ func (db *DB) ImportCity(ctx context.Context, c fireline.City) error {
 				return fireline.Errorf(fireline.EINVALID, "a unit's station_id names no station")
 			}
 			return translate("import city", err)
+		}
+		// A unit in service needs a home station in service (the admin API's rule too).
+		ids := make([]string, len(c.Units))
+		for i, u := range c.Units {
+			ids[i] = u.ID
+		}
+		var unit, station string
+		err := tx.QueryRow(ctx, `SELECT u.id, s.id FROM units u JOIN stations s ON s.id = u.station_id
+			WHERE u.id = ANY($1) AND u.retired_at IS NULL AND s.retired_at IS NOT NULL ORDER BY u.id LIMIT 1`, ids).Scan(&unit, &station)
+		switch {
+		case err == nil:
+			return fireline.Errorf(fireline.EINVALID, "unit %q: station %s is retired", unit, station)
+		case !noRows(err):
+			return translate("import city: home stations", err)
 		}
 		return nil
 	})
@@ -159,46 +178,81 @@ func validateCity(c fireline.City) error {
 	return nil
 }
 
-// Stations returns every station, by id.
-func (db *DB) Stations(ctx context.Context) ([]fireline.Station, error) {
-	rows, _ := db.pool.Query(ctx, "SELECT id, name, district, address, lat, lng FROM stations ORDER BY id")
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (fireline.Station, error) {
-		var s fireline.Station
-		err := r.Scan(&s.ID, &s.Name, &s.District, &s.Address, &s.Point.Lat, &s.Point.Lng)
-		return s, err
-	})
+// RefFilter narrows reads of reference data (stations, water sources, premises, run cards).
+type RefFilter struct {
+	// IncludeRetired keeps retired records too; they are left out by default.
+	IncludeRetired bool
+}
+
+const stationColumns = "id, name, district, address, lat, lng, retired_at"
+
+func scanStation(r pgx.CollectableRow) (fireline.Station, error) {
+	var s fireline.Station
+	err := r.Scan(&s.ID, &s.Name, &s.District, &s.Address, &s.Point.Lat, &s.Point.Lng, &s.RetiredAt)
+	return s, err
+}
+
+// Stations returns the stations that pass f, by id.
+func (db *DB) Stations(ctx context.Context, f RefFilter) ([]fireline.Station, error) {
+	rows, _ := db.pool.Query(ctx, "SELECT "+stationColumns+" FROM stations WHERE $1 OR retired_at IS NULL ORDER BY id", f.IncludeRetired)
+	out, err := pgx.CollectRows(rows, scanStation)
 	return out, translate("stations", err)
 }
 
-// WaterSources returns every hydrant and static water point, by id.
-func (db *DB) WaterSources(ctx context.Context) ([]fireline.WaterSource, error) {
-	rows, _ := db.pool.Query(ctx, "SELECT id, kind, flow_lpm, status, lat, lng FROM water_sources ORDER BY id")
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (fireline.WaterSource, error) {
-		var w fireline.WaterSource
-		err := r.Scan(&w.ID, &w.Kind, &w.FlowLPM, &w.Status, &w.Point.Lat, &w.Point.Lng)
-		return w, err
-	})
+const waterColumns = "id, kind, flow_lpm, status, lat, lng, retired_at"
+
+func scanWaterSource(r pgx.CollectableRow) (fireline.WaterSource, error) {
+	var w fireline.WaterSource
+	err := r.Scan(&w.ID, &w.Kind, &w.FlowLPM, &w.Status, &w.Point.Lat, &w.Point.Lng, &w.RetiredAt)
+	return w, err
+}
+
+// WaterSources returns the hydrants and static water points that pass f, by id.
+func (db *DB) WaterSources(ctx context.Context, f RefFilter) ([]fireline.WaterSource, error) {
+	rows, _ := db.pool.Query(ctx, "SELECT "+waterColumns+" FROM water_sources WHERE $1 OR retired_at IS NULL ORDER BY id", f.IncludeRetired)
+	out, err := pgx.CollectRows(rows, scanWaterSource)
 	return out, translate("water sources", err)
 }
 
-// Premises returns every key premises, by id.
-func (db *DB) Premises(ctx context.Context) ([]fireline.Premise, error) {
-	rows, _ := db.pool.Query(ctx, "SELECT id, name, kind, address, lat, lng, hazards, pre_plan FROM premises ORDER BY id")
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (fireline.Premise, error) {
-		var p fireline.Premise
-		err := r.Scan(&p.ID, &p.Name, &p.Kind, &p.Address, &p.Point.Lat, &p.Point.Lng, &p.Hazards, &p.PrePlan)
-		return p, err
-	})
+const premiseColumns = "id, name, kind, address, lat, lng, hazards, pre_plan, retired_at"
+
+func scanPremise(r pgx.CollectableRow) (fireline.Premise, error) {
+	var p fireline.Premise
+	err := r.Scan(&p.ID, &p.Name, &p.Kind, &p.Address, &p.Point.Lat, &p.Point.Lng, &p.Hazards, &p.PrePlan, &p.RetiredAt)
+	return p, err
+}
+
+// Premises returns the key premises that pass f, by id.
+func (db *DB) Premises(ctx context.Context, f RefFilter) ([]fireline.Premise, error) {
+	rows, _ := db.pool.Query(ctx, "SELECT "+premiseColumns+" FROM premises WHERE $1 OR retired_at IS NULL ORDER BY id", f.IncludeRetired)
+	out, err := pgx.CollectRows(rows, scanPremise)
 	return out, translate("premises", err)
 }
 
-// ResponsePlan returns the run card for incident type t at level: the card of that level or,
-// when the level has none, of the highest level below it (a level-4 fire with only a level-3
-// card gets at least the level-3 units). ENOTFOUND when no card applies.
+const planColumns = "incident_type, level, slots, retired_at"
+
+func scanPlan(r pgx.CollectableRow) (fireline.ResponsePlan, error) {
+	var p fireline.ResponsePlan
+	err := r.Scan(&p.IncidentType, &p.Level, &p.Slots, &p.RetiredAt)
+	return p, err
+}
+
+// ResponsePlans returns the run cards that pass f by incident type and level, a key's card in
+// force before its retired ones, newest retired first.
+func (db *DB) ResponsePlans(ctx context.Context, f RefFilter) ([]fireline.ResponsePlan, error) {
+	rows, _ := db.pool.Query(ctx, "SELECT "+planColumns+` FROM response_plans WHERE $1 OR retired_at IS NULL
+		ORDER BY incident_type, level, retired_at DESC NULLS FIRST, id DESC`, f.IncludeRetired)
+	out, err := pgx.CollectRows(rows, scanPlan)
+	return out, translate("response plans", err)
+}
+
+// ResponsePlan returns the run card for incident type t at level: the card in force of that
+// level or, when the level has none, of the highest level below it (a level-4 fire with only a
+// level-3 card gets at least the level-3 units). ENOTFOUND when no card applies.
 func (db *DB) ResponsePlan(ctx context.Context, t fireline.IncidentType, level int) (fireline.ResponsePlan, error) {
 	p := fireline.ResponsePlan{IncidentType: t}
 	err := db.pool.QueryRow(ctx, `SELECT level, slots FROM response_plans
-		WHERE incident_type = $1 AND level <= $2 ORDER BY level DESC LIMIT 1`, t, level).Scan(&p.Level, &p.Slots)
+		WHERE incident_type = $1 AND level <= $2 AND retired_at IS NULL ORDER BY level DESC LIMIT 1`, t, level).Scan(&p.Level, &p.Slots)
 	if noRows(err) {
 		return fireline.ResponsePlan{}, notFound("no response plan for %s at level %d", t, level)
 	}

@@ -16,19 +16,19 @@ func TestImportCity(t *testing.T) {
 	db, _ := cityDB(t)
 	c := city()
 
-	stations, err := db.Stations(ctx)
+	stations, err := db.Stations(ctx, postgres.RefFilter{})
 	must(t, err)
 	if !slices.Equal(stations, c.Stations) {
 		t.Errorf("Stations = %+v, want %+v", stations, c.Stations)
 	}
 
-	ws, err := db.WaterSources(ctx)
+	ws, err := db.WaterSources(ctx, postgres.RefFilter{})
 	must(t, err)
 	if len(ws) != 2 || ws[0] != c.WaterSources[0] || ws[1].Status != "working" {
 		t.Errorf("WaterSources = %+v (a missing status means working)", ws)
 	}
 
-	ps, err := db.Premises(ctx)
+	ps, err := db.Premises(ctx, postgres.RefFilter{})
 	must(t, err)
 	if len(ps) != 2 || !slices.Equal(ps[0].Hazards, []string{"chlorine", "LPG"}) || ps[0].PrePlan != c.Premises[0].PrePlan ||
 		ps[1].Hazards == nil {
@@ -76,7 +76,7 @@ func TestImportCity(t *testing.T) {
 		c2 := city()
 		c2.Stations[0].Name = "Station One (rebuilt)"
 		must(t, db.ImportCity(ctx, c2))
-		st, err := db.Stations(ctx)
+		st, err := db.Stations(ctx, postgres.RefFilter{})
 		must(t, err)
 		if st[0].Name != "Station One (rebuilt)" {
 			t.Errorf("station not updated: %+v", st[0])

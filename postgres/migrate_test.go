@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 
@@ -29,6 +30,22 @@ func TestMigrate(t *testing.T) {
 		must(t, db.Migrate(ctx))
 		if n := applied(t, url); n != len(all) {
 			t.Fatalf("schema_migrations has %d rows, want %d", n, len(all))
+		}
+	})
+
+	t.Run("out of order", func(t *testing.T) {
+		// A database that ran a later file before an earlier one arrived (a reserved version,
+		// migrations.Reserved) refuses to run the earlier one behind it.
+		url := newDatabase(t, false)
+		db, err := postgres.Open(ctx, url, quietLog())
+		must(t, err)
+		defer db.Close()
+		must(t, db.Migrate(ctx))
+		_, err = sqlConn(t, url).Exec(ctx, "DELETE FROM schema_migrations WHERE version = 2")
+		must(t, err)
+		err = db.Migrate(ctx)
+		if err == nil || !strings.Contains(err.Error(), "out of order") {
+			t.Fatalf("Migrate = %v, want an out-of-order refusal", err)
 		}
 	})
 

@@ -50,9 +50,14 @@ func (db *DB) PostUnit(ctx context.Context, m fireline.MoveUp, stationCell strin
 			post = "" // back to quarters
 		}
 		var station fireline.Point
-		err = tx.QueryRow(ctx, "SELECT lat, lng FROM stations WHERE id = $1", m.ToStationID).Scan(&station.Lat, &station.Lng)
+		var retired *time.Time
+		err = tx.QueryRow(ctx, "SELECT lat, lng, retired_at FROM stations WHERE id = $1 FOR SHARE", m.ToStationID).
+			Scan(&station.Lat, &station.Lng, &retired)
 		if noRows(err) {
 			return notFound("station %s does not exist", m.ToStationID)
+		}
+		if err == nil && retired != nil {
+			return fireline.Errorf(fireline.ECONFLICT, "station %s was retired on %s", m.ToStationID, retired.Format(time.DateOnly))
 		}
 		if err != nil {
 			return translate("move up: station", err)

@@ -146,3 +146,46 @@ func TestMoveUpDecisions(t *testing.T) {
 	_, err = db.IgnoreMoveUp(ctx, m, t0, "")
 	wantCode(t, err, fireline.EINVALID)
 }
+
+// TestPostsAndStationAdmin: a station that units stand by at moves them with it and cannot be
+// retired from under them; a retired station takes no move-up.
+func TestPostsAndStationAdmin(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := cityDB(t)
+	s2 := city().Stations[1]
+	m := fireline.MoveUp{UnitID: "E2", Type: fireline.UnitEngine, ToStationID: "S2"}
+	_, _, err := db.PostUnit(ctx, m, cellB, t0, "supervisor")
+	must(t, err)
+
+	moved := s2
+	moved.Point = fireline.Point{Lat: 36.47, Lng: 115.91}
+	_, err = db.UpdateStation(ctx, moved, cellA2, "admin")
+	must(t, err)
+	u, err := db.Unit(ctx, "E2")
+	must(t, err)
+	if u.Point != moved.Point || u.Cell != cellA2 || *u.Home != moved.Point {
+		t.Errorf("posted unit after its post moved: %+v, want it at the post's new place", u)
+	}
+	e1, err := db.Unit(ctx, "E1")
+	must(t, err)
+	if e1.Point == moved.Point {
+		t.Errorf("E1 (home S1, no post) moved with S2: %+v", e1)
+	}
+
+	// S2 is home to L1, R1 and X1 and the post of E2: it cannot go while any of them is there.
+	for _, id := range []string{"L1", "R1", "X1"} {
+		_, err := db.RetireUnit(ctx, id, "admin")
+		must(t, err)
+	}
+	_, err = db.RetireStation(ctx, "S2", "admin")
+	wantCode(t, err, fireline.ECONFLICT)
+	back := m
+	back.ToStationID = "S1"
+	_, _, err = db.PostUnit(ctx, back, cellA, t0.Add(time.Hour), "supervisor")
+	must(t, err)
+	_, err = db.RetireStation(ctx, "S2", "admin")
+	must(t, err)
+	_, _, err = db.PostUnit(ctx, m, cellB, t0.Add(2*time.Hour), "supervisor")
+	wantCode(t, err, fireline.ECONFLICT)
+}

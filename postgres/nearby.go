@@ -32,13 +32,14 @@ func box(p fireline.Point, m float64) (minLat, maxLat, minLng, maxLng float64) {
 }
 
 // NearbyWater returns up to k working water sources within radius metres of p, nearest first.
-// Sources out of service are left out: nobody lays a hose to a dry hydrant.
+// Sources out of service are left out: nobody lays a hose to a dry hydrant; nor to one that
+// was retired.
 func (db *DB) NearbyWater(ctx context.Context, p fireline.Point, radius float64, k int) ([]fireline.WaterSourceNear, error) {
 	minLat, maxLat, minLng, maxLng := box(p, radius)
 	rows, _ := db.pool.Query(ctx, `
 		SELECT id, kind, flow_lpm, status, lat, lng, d FROM (
 			SELECT *, `+haversineSQL+` AS d FROM water_sources
-			WHERE status = 'working' AND lat BETWEEN $3 AND $4 AND lng BETWEEN $5 AND $6
+			WHERE status = 'working' AND retired_at IS NULL AND lat BETWEEN $3 AND $4 AND lng BETWEEN $5 AND $6
 		) w WHERE d <= $7 ORDER BY d, id LIMIT $8`,
 		p.Lat, p.Lng, minLat, maxLat, minLng, maxLng, radius, k)
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (fireline.WaterSourceNear, error) {
@@ -53,13 +54,13 @@ func (db *DB) NearbyWater(ctx context.Context, p fireline.Point, radius float64,
 }
 
 // NearbyPremises returns up to k key premises within radius metres of p, nearest first, with
-// their hazards and pre-plans.
+// their hazards and pre-plans. Retired premises are left out.
 func (db *DB) NearbyPremises(ctx context.Context, p fireline.Point, radius float64, k int) ([]fireline.PremiseNear, error) {
 	minLat, maxLat, minLng, maxLng := box(p, radius)
 	rows, _ := db.pool.Query(ctx, `
 		SELECT id, name, kind, address, lat, lng, hazards, pre_plan, d FROM (
 			SELECT *, `+haversineSQL+` AS d FROM premises
-			WHERE lat BETWEEN $3 AND $4 AND lng BETWEEN $5 AND $6
+			WHERE retired_at IS NULL AND lat BETWEEN $3 AND $4 AND lng BETWEEN $5 AND $6
 		) p WHERE d <= $7 ORDER BY d, id LIMIT $8`,
 		p.Lat, p.Lng, minLat, maxLat, minLng, maxLng, radius, k)
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (fireline.PremiseNear, error) {

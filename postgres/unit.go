@@ -15,6 +15,8 @@ import (
 type UnitFilter struct {
 	// Status keeps units in this status; empty keeps all.
 	Status fireline.UnitStatus
+	// IncludeRetired keeps retired units too; they are left out by default.
+	IncludeRetired bool
 }
 
 // unitColumns are the columns scanUnit reads. The home station's position comes from a scalar
@@ -25,13 +27,14 @@ type UnitFilter struct {
 const unitColumns = `id, name, type, status, coalesce(station_id, ''), lat, lng, cell, coalesce(incident_id, 0), updated_at,
 	fix_at, heading, speed, accuracy,
 	(SELECT ARRAY[s.lat, s.lng] FROM stations s WHERE s.id = coalesce(units.post_station_id, units.station_id)),
-	coalesce(post_station_id, '')`
+	coalesce(post_station_id, ''), retired_at`
 
 func scanUnit(r pgx.CollectableRow) (fireline.Unit, error) {
 	var u fireline.Unit
 	var home []float64
 	err := r.Scan(&u.ID, &u.Name, &u.Type, &u.Status, &u.StationID, &u.Point.Lat, &u.Point.Lng, &u.Cell,
-		&u.IncidentID, &u.UpdatedAt, &u.PositionAt, &u.Heading, &u.SpeedMPS, &u.AccuracyMeters, &home, &u.PostStationID)
+		&u.IncidentID, &u.UpdatedAt, &u.PositionAt, &u.Heading, &u.SpeedMPS, &u.AccuracyMeters, &home, &u.PostStationID,
+		&u.RetiredAt)
 	if len(home) == 2 {
 		u.Home = &fireline.Point{Lat: home[0], Lng: home[1]}
 	}
@@ -45,12 +48,15 @@ func scanUnit(r pgx.CollectableRow) (fireline.Unit, error) {
 
 // Units returns the units that pass f, by id.
 func (db *DB) Units(ctx context.Context, f UnitFilter) ([]fireline.Unit, error) {
-	rows, _ := db.pool.Query(ctx, `SELECT `+unitColumns+` FROM units WHERE $1 = '' OR status = $1 ORDER BY id`, f.Status)
+	rows, _ := db.pool.Query(ctx, `SELECT `+unitColumns+` FROM units
+		WHERE ($1 = '' OR status = $1) AND ($2 OR retired_at IS NULL) ORDER BY id`, f.Status, f.IncludeRetired)
 	units, err := pgx.CollectRows(rows, scanUnit)
 	return units, translate("units", err)
 }
 
-// Unit returns one unit; ENOTFOUND when there is none with this id.
+// Unit returns one unit, retired or not (RetiredAt says); ENOTFOUND when there is none with
+// this id. The change feed's readers rely on a retired unit being found: it must leave the
+// unit index as out of service, not linger there as it last was.
 func (db *DB) Unit(ctx context.Context, id string) (fireline.Unit, error) {
 	return unit(ctx, db.pool, id, "")
 }
@@ -71,14 +77,18 @@ func errCommitted(id string, incidentID int64) error {
 	return fireline.Errorf(fireline.ECONFLICT, "unit %s is committed to incident %d", id, incidentID)
 }
 
+func errRetired(id string, at time.Time) error {
+	return fireline.Errorf(fireline.ECONFLICT, "unit %s was retired on %s and stays out of service", id, at.UTC().Format(time.RFC3339))
+}
+
 // ReserveUnits commits units to an open incident, all or none, and returns them in the order
 // asked (repeats dropped). Dispatch is the one place two operators, or a retried activity, can
 // race for the same unit, so:
 //
 //   - the units are locked FOR UPDATE in id order, the order every writer of units uses, so
 //     two reservations wait for each other instead of deadlocking;
-//   - an unknown unit is ENOTFOUND, a unit out of service or committed to another incident
-//     ECONFLICT, and then nothing is reserved;
+//   - an unknown unit is ENOTFOUND, a unit retired, out of service or committed to another
+//     incident ECONFLICT, and then nothing is reserved;
 //   - a unit already on this incident, or already dispatched to it at this same time (a retry
 //     of a reservation that succeeded), is returned as it is: reserving is idempotent;
 //   - the partial unique index on open assignments backs all this up in the schema.
@@ -135,6 +145,8 @@ func (db *DB) ReserveUnits(ctx context.Context, incidentID int64, unitIDs []stri
 				continue // reserved by an earlier call
 			case u.IncidentID != 0:
 				return errCommitted(id, u.IncidentID)
+			case u.RetiredAt != nil:
+				return errRetired(id, *u.RetiredAt)
 			case u.Status == fireline.UnitOutOfService:
 				return fireline.Errorf(fireline.ECONFLICT, "unit %s is out of service", id)
 			}
@@ -193,7 +205,8 @@ func (db *DB) SetUnitStatus(ctx context.Context, unitID string, incidentID int64
 // unit. A repeat of a clearing that already happened changes nothing.
 //
 // Without an incident (incidentID 0) only available and out_of_service may be set, and only
-// on a unit not committed to an incident.
+// on a unit not committed to an incident. A retired unit stays out of service: anything else is
+// ECONFLICT.
 func (db *DB) SetUnitStatusBy(ctx context.Context, unitID string, incidentID int64, s fireline.UnitStatus, at time.Time, actor string) (fireline.Unit, error) {
 	if !s.Valid() {
 		return fireline.Unit{}, fireline.Errorf(fireline.EINVALID, "status: %q is not a unit status", s)
@@ -211,6 +224,8 @@ func (db *DB) SetUnitStatusBy(ctx context.Context, unitID string, incidentID int
 				return fireline.Errorf(fireline.EINVALID, "status %s needs an incident", s)
 			case u.IncidentID != 0:
 				return fireline.Errorf(fireline.ECONFLICT, "unit %s is committed to incident %d; clear it there", unitID, u.IncidentID)
+			case u.RetiredAt != nil && s != fireline.UnitOutOfService:
+				return errRetired(unitID, *u.RetiredAt)
 			case u.Status == s:
 				out = u
 				return nil

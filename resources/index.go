@@ -125,10 +125,11 @@ func (e *entry) point(home bool) fireline.Point {
 	return e.unit.Point
 }
 
-// searchable reports whether u may be recommended: available and not tied to an incident. Both
-// are checked because the status and the incident link may change in separate updates.
+// searchable reports whether u may be recommended: available, not tied to an incident and not
+// retired. All are checked because the status and the incident link may change in separate
+// updates, and a retired unit must never be sent whatever its row says.
 func searchable(u fireline.Unit) bool {
-	return u.Status == fireline.UnitAvailable && u.IncidentID == 0
+	return u.Status == fireline.UnitAvailable && u.IncidentID == 0 && u.RetiredAt == nil
 }
 
 // newEntry places u on the grid: at its position and, when it has an AVL fix that can go stale

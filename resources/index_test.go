@@ -301,6 +301,11 @@ func TestUpsertRemoveReplace(t *testing.T) {
 
 	step("the same update twice", func() error { return x.Upsert(e1) }, 2, "e1", "e2")
 
+	// A retired unit is never recommended, even if a row somewhere still says available.
+	retired := unit("e5", fireline.UnitEngine, centre)
+	retired.RetiredAt = &time.Time{}
+	step("retired", func() error { return x.Upsert(retired) }, 2, "e1", "e2")
+
 	step("new unit", func() error { return x.Upsert(unit("e4", fireline.UnitEngine, centre)) }, 3, "e4", "e1", "e2")
 
 	step("remove", func() error { x.Remove("e2"); x.Remove("nobody"); return nil }, 2, "e4", "e1")

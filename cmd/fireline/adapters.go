@@ -14,7 +14,7 @@ import (
 // Adapters never import each other (ARCHITECTURE.md), so the few places where the API's
 // interfaces speak differently from an adapter are bridged here, where everything is wired.
 
-// storeAdapter gives the API its Store over postgres.DB.
+// storeAdapter gives the API its Store and Admin over postgres.DB.
 type storeAdapter struct{ *postgres.DB }
 
 func (s storeAdapter) ReceiveAlarm(ctx context.Context, a fireline.Alarm, cells []string, window time.Duration) (api.Receipt, error) {
@@ -26,8 +26,24 @@ func (s storeAdapter) Incidents(ctx context.Context, openOnly bool, limit int) (
 	return s.DB.Incidents(ctx, postgres.IncidentFilter{OpenOnly: openOnly, Limit: limit})
 }
 
-func (s storeAdapter) Units(ctx context.Context, status fireline.UnitStatus) ([]fireline.Unit, error) {
-	return s.DB.Units(ctx, postgres.UnitFilter{Status: status})
+func (s storeAdapter) Units(ctx context.Context, status fireline.UnitStatus, includeRetired bool) ([]fireline.Unit, error) {
+	return s.DB.Units(ctx, postgres.UnitFilter{Status: status, IncludeRetired: includeRetired})
+}
+
+func (s storeAdapter) Stations(ctx context.Context, includeRetired bool) ([]fireline.Station, error) {
+	return s.DB.Stations(ctx, postgres.RefFilter{IncludeRetired: includeRetired})
+}
+
+func (s storeAdapter) WaterSources(ctx context.Context, includeRetired bool) ([]fireline.WaterSource, error) {
+	return s.DB.WaterSources(ctx, postgres.RefFilter{IncludeRetired: includeRetired})
+}
+
+func (s storeAdapter) Premises(ctx context.Context, includeRetired bool) ([]fireline.Premise, error) {
+	return s.DB.Premises(ctx, postgres.RefFilter{IncludeRetired: includeRetired})
+}
+
+func (s storeAdapter) ResponsePlans(ctx context.Context, includeRetired bool) ([]fireline.ResponsePlan, error) {
+	return s.DB.ResponsePlans(ctx, postgres.RefFilter{IncludeRetired: includeRetired})
 }
 
 // locator places points on the H3 grid for the API.
@@ -62,4 +78,15 @@ func (m mediaAdapter) Streams(room string) []api.StreamInfo {
 		out = append(out, api.StreamInfo{Stream: s.Stream, Tracks: s.Tracks, Viewers: s.Viewers, StartedAt: s.StartedAt})
 	}
 	return out
+}
+
+// coverSource gives the coverage map the stations and key premises in service.
+type coverSource struct{ *postgres.DB }
+
+func (c coverSource) Stations(ctx context.Context) ([]fireline.Station, error) {
+	return c.DB.Stations(ctx, postgres.RefFilter{})
+}
+
+func (c coverSource) Premises(ctx context.Context) ([]fireline.Premise, error) {
+	return c.DB.Premises(ctx, postgres.RefFilter{})
 }

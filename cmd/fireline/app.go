@@ -181,8 +181,8 @@ func (m *Main) Run(ctx context.Context) error {
 	var apiSrv *api.Server
 	if cfg.has("api") {
 		deps := api.Deps{
-			Store: storeAdapter{db}, Incidents: workflows.NewClient(tc, cfg.Timers), Locator: locator{},
-			Cover:  resources.NewCover(index, db, resources.CoverConfig{Grid: resources.GridConfig{Estimator: model}}),
+			Store: storeAdapter{db}, Incidents: workflows.NewClient(tc, cfg.Timers), Admin: storeAdapter{db}, Locator: locator{},
+			Cover:  resources.NewCover(index, coverSource{db}, resources.CoverConfig{Grid: resources.GridConfig{Estimator: model}}),
 			Travel: learner,
 			Assets: web.Assets(), Logger: m.log,
 		}
@@ -198,13 +198,19 @@ func (m *Main) Run(ctx context.Context) error {
 		defer close(listenDone)
 		err := db.Listen(listenCtx, func(c postgres.Change) {
 			if c.Kind == "unit" {
-				if u, err := db.Unit(listenCtx, c.ID); err == nil {
+				// A new unit enters the index, a retired one (out of service for good) leaves it.
+				switch u, err := db.Unit(listenCtx, c.ID); {
+				case err == nil:
 					if err := index.Upsert(u); err != nil {
 						m.log.Warn("unit index update", "unit", c.ID, "error", err)
 					}
 					if c.IncidentID != 0 && u.IncidentID == 0 {
 						learnTrip(listenCtx, db, learner, u.ID, m.log)
 					}
+				case fireline.ErrorCode(err) == fireline.ENOTFOUND:
+					index.Remove(c.ID)
+				case listenCtx.Err() == nil:
+					m.log.Warn("unit index update", "unit", c.ID, "error", err)
 				}
 			}
 			if apiSrv != nil {
@@ -275,7 +281,8 @@ func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 // loadSampleCity loads Liaocheng on first start (an empty database) and (re)seeds the demo
 // logins. A restart must not reset units that are out on incidents, so the city is imported once.
 func loadSampleCity(ctx context.Context, db *postgres.DB, password string, log *slog.Logger) error {
-	stations, err := db.Stations(ctx)
+	// Retired stations count: a city whose stations were all retired is not an empty database.
+	stations, err := db.Stations(ctx, postgres.RefFilter{IncludeRetired: true})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,690 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/fireline/fireline"
+)
+
+// The admin API: administrators create, update (PUT, the whole record) and retire (DELETE) the
+// reference data dispatch runs on, and read it with ?include_retired=true to see retired records
+// too. Nothing is deleted: a retired record is evidence for past incidents' reviews. Every change
+// is logged and written to the audit trail (GET /admin/audit) with the administrator's name.
+
+func (s *Server) adminRoutes(r chi.Router) {
+	r.Get("/stations", s.adminStations)
+	r.Post("/stations", s.createStation)
+	r.Get("/stations/{id}", s.adminStation)
+	r.Put("/stations/{id}", s.updateStation)
+	r.Delete("/stations/{id}", s.retireStation)
+
+	r.Get("/units", s.adminUnits)
+	r.Post("/units", s.createUnit)
+	r.Get("/units/{id}", s.adminUnit)
+	r.Put("/units/{id}", s.updateUnit)
+	r.Delete("/units/{id}", s.retireUnit)
+
+	r.Get("/water-sources", s.adminWaterSources)
+	r.Post("/water-sources", s.createWaterSource)
+	r.Get("/water-sources/{id}", s.adminWaterSource)
+	r.Put("/water-sources/{id}", s.updateWaterSource)
+	r.Delete("/water-sources/{id}", s.retireWaterSource)
+
+	r.Get("/premises", s.adminPremises)
+	r.Post("/premises", s.createPremise)
+	r.Get("/premises/{id}", s.adminPremise)
+	r.Put("/premises/{id}", s.updatePremise)
+	r.Delete("/premises/{id}", s.retirePremise)
+
+	r.Get("/response-plans", s.adminPlans)
+	r.Post("/response-plans", s.createPlan)
+	r.Get("/response-plans/{type}/{level}", s.adminPlan)
+	r.Put("/response-plans/{type}/{level}", s.updatePlan)
+	r.Delete("/response-plans/{type}/{level}", s.retirePlan)
+
+	r.Get("/audit", s.audit)
+}
+
+// adminPath is where the admin API serves a record: the Location of a created one.
+func adminPath(collection string, id ...string) string {
+	p := "/api/v1/admin/" + collection
+	for _, part := range id {
+		p += "/" + url.PathEscape(part)
+	}
+	return p
+}
+
+// changed logs an administrator's change and answers it: 201 with the record's Location for a
+// create, 200 otherwise, the record as stored either way.
+func (s *Server) changed(w http.ResponseWriter, r *http.Request, action, entity, id, location string, v any) {
+	s.log.Info("admin change", "actor", userFrom(r.Context()).Username, "action", action, "entity", entity, "id", id,
+		"request_id", middleware.GetReqID(r.Context()))
+	status := http.StatusOK
+	if action == fireline.AuditCreate {
+		w.Header().Set("Location", location)
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, v)
+}
+
+// includeRetired reads ?include_retired=; retired records are left out by default.
+func includeRetired(r *http.Request) (bool, error) {
+	v := r.URL.Query().Get("include_retired")
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fireline.Errorf(fireline.EINVALID, "include_retired: %q is not true or false", v)
+	}
+	return b, nil
+}
+
+// recordID is the id a create or an update is about: a create names it in the body; an update
+// names it in the path, and a body that names one too must agree.
+func recordID(r *http.Request, body string) (string, error) {
+	path := chi.URLParam(r, "id")
+	if path == "" || body == "" {
+		return path + body, nil
+	}
+	if body != path {
+		return "", fireline.Errorf(fireline.EINVALID, "id: the body says %q but the path says %q", body, path)
+	}
+	return path, nil
+}
+
+// locationRequest is a position in a request. Pointers tell a missing coordinate from a zero,
+// which would otherwise pass as a real place on the equator or the prime meridian.
+type locationRequest struct {
+	Lat *float64 `json:"lat"`
+	Lng *float64 `json:"lng"`
+}
+
+func (l *locationRequest) point() (fireline.Point, error) {
+	switch {
+	case l == nil:
+		return fireline.Point{}, fireline.Errorf(fireline.EINVALID, `location: required, as {"lat": …, "lng": …} in WGS-84 degrees`)
+	case l.Lat == nil:
+		return fireline.Point{}, fireline.Errorf(fireline.EINVALID, "location.lat: required")
+	case l.Lng == nil:
+		return fireline.Point{}, fireline.Errorf(fireline.EINVALID, "location.lng: required")
+	}
+	return fireline.Point{Lat: *l.Lat, Lng: *l.Lng}, nil
+}
+
+// Stations.
+
+type stationRequest struct {
+	ID       string           `json:"id"`
+	Name     string           `json:"name"`
+	District string           `json:"district"`
+	Address  string           `json:"address"`
+	Location *locationRequest `json:"location"`
+}
+
+func (req stationRequest) station(r *http.Request) (fireline.Station, error) {
+	id, err := recordID(r, req.ID)
+	if err != nil {
+		return fireline.Station{}, err
+	}
+	p, err := req.Location.point()
+	if err != nil {
+		return fireline.Station{}, err
+	}
+	st := fireline.Station{ID: id, Name: req.Name, District: req.District, Address: req.Address, Point: p}
+	return st, st.Validate()
+}
+
+func (s *Server) adminStations(w http.ResponseWriter, r *http.Request) {
+	all, err := includeRetired(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.store.Stations(r.Context(), all)
+	answerList(s, w, r, "stations", v, err)
+}
+
+func (s *Server) adminStation(w http.ResponseWriter, r *http.Request) {
+	v, err := s.admin.Station(r.Context(), chi.URLParam(r, "id"))
+	answerRecord(s, w, r, v, err)
+}
+
+func (s *Server) createStation(w http.ResponseWriter, r *http.Request) {
+	var req stationRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, err := req.station(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := s.admin.CreateStation(r.Context(), st, userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changed(w, r, fireline.AuditCreate, fireline.EntityStation, out.ID, adminPath("stations", out.ID), out)
+}
+
+// updateStation replaces a station. When it moves, the units parked there move with it: the
+// store needs the new position's cell for them.
+func (s *Server) updateStation(w http.ResponseWriter, r *http.Request) {
+	var req stationRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, err := req.station(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cell, err := s.locator.Cell(st.Point)
+	if err != nil {
+		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "location: %v", err))
+		return
+	}
+	out, err := s.admin.UpdateStation(r.Context(), st, cell, userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changed(w, r, fireline.AuditUpdate, fireline.EntityStation, out.ID, "", out)
+}
+
+func (s *Server) retireStation(w http.ResponseWriter, r *http.Request) {
+	out, err := s.admin.RetireStation(r.Context(), chi.URLParam(r, "id"), userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changed(w, r, fireline.AuditRetire, fireline.EntityStation, out.ID, "", out)
+}
+
+// Units.
+
+// unitRequest is a unit as an administrator enters it. It has no position: a unit without an
+// AVL fix is where its home station is, and its fixes come from its tracker or crew.
+type unitRequest struct {
+	ID        string            `json:"id"`
+	Name      string            `json:"name"`
+	Type      fireline.UnitType `json:"type"`
+	StationID string            `json:"station_id"`
+	// Status is for a create only: available (the default) or out_of_service.
+	Status fireline.UnitStatus `json:"status"`
+}
+
+func (req unitRequest) unit(r *http.Request) (fireline.Unit, error) {
+	id, err := recordID(r, req.ID)
+	if err != nil {
+		return fireline.Unit{}, err
+	}
+	u := fireline.Unit{ID: id, Name: req.Name, Type: req.Type, StationID: req.StationID, Status: req.Status}
+	if err := u.ValidateRecord(); err != nil {
+		return fireline.Unit{}, err
+	}
+	update := chi.URLParam(r, "id") != ""
+	switch {
+	case update && req.Status != "":
+		return fireline.Unit{}, fireline.Errorf(fireline.EINVALID, "status: change a unit's status with POST /api/v1/units/%s/status, not here", id)
+	case update:
+	case u.Status == "":
+		u.Status = fireline.UnitAvailable
+	case u.Status != fireline.UnitAvailable && u.Status != fireline.UnitOutOfService:
+		return fireline.Unit{}, fireline.Errorf(fireline.EINVALID, "status: a new unit starts available or out_of_service, not %q", u.Status)
+	}
+	return u, nil
+}
+
+// parkAtHome places u at its home station, which must exist and be in service, with the
+// station's cell: where a unit without an AVL fix is.
+func (s *Server) parkAtHome(ctx context.Context, u *fireline.Unit) error {
+	st, err := s.admin.Station(ctx, u.StationID)
+	switch {
+	case fireline.ErrorCode(err) == fireline.ENOTFOUND:
+		return fireline.Errorf(fireline.EINVALID, "station_id: station %s does not exist", u.StationID)
+	case err != nil:
+		return err
+	case st.RetiredAt != nil:
+		return fireline.Errorf(fireline.EINVALID, "station_id: station %s was retired on %s; home the unit at a station in service",
+			u.StationID, st.RetiredAt.UTC().Format(time.RFC3339))
+	}
+	cell, err := s.locator.Cell(st.Point)
+	if err != nil {
+		// A stored station always has a valid position: this is our fault, not the caller's.
+		return fmt.Errorf("api: cell of station %s: %w", st.ID, err)
+	}
+	u.Point, u.Cell = st.Point, cell
+	return nil
+}
+
+func (s *Server) adminUnits(w http.ResponseWriter, r *http.Request) {
+	status := fireline.UnitStatus(r.URL.Query().Get("status"))
+	if status != "" && !status.Valid() {
+		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "status: %q is not a unit status", status))
+		return
+	}
+	all, err := includeRetired(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.store.Units(r.Context(), status, all)
+	answerList(s, w, r, "units", v, err)
+}
+
+func (s *Server) adminUnit(w http.ResponseWriter, r *http.Request) {
+	v, err := s.store.Unit(r.Context(), chi.URLParam(r, "id"))
+	answerRecord(s, w, r, v, err)
+}
+
+func (s *Server) createUnit(w http.ResponseWriter, r *http.Request) {
+	var req unitRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := req.unit(r)
+	if err == nil {
+		err = s.parkAtHome(r.Context(), &u)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := s.admin.CreateUnit(r.Context(), u, userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changed(w, r, fireline.AuditCreate, fireline.EntityUnit, out.ID, adminPath("units", out.ID), out)
+}
+
+func (s *Server) updateUnit(w http.ResponseWriter, r *http.Request) {
+	var req unitRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := req.unit(r)
+	if err == nil {
+		err = s.parkAtHome(r.Context(), &u)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := s.admin.UpdateUnit(r.Context(), u, userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changed(w, r, fireline.AuditUpdate, fireline.EntityUnit, out.ID, "", out)
+}
+
+func (s *Server) retireUnit(w http.ResponseWriter, r *http.Request) {
+	out, err := s.admin.RetireUnit(r.Context(), chi.URLParam(r, "id"), userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changed(w, r, fireline.AuditRetire, fireline.EntityUnit, out.ID, "", out)
+}
+
+// Water sources.
+
+type waterSourceRequest struct {
+	ID   string `json:"id"`
+	Kind string `json:"kind"`
+	// FlowLPM is the rated flow in litres per minute: required for a hydrant, 0 or absent for a
+	// static source.
+	FlowLPM int `json:"flow_lpm"`
+	// Status is working (the default) or out_of_service.
+	Status   string           `json:"status"`
+	Location *locationRequest `json:"location"`
+}
+
+func (req waterSourceRequest) waterSource(r *http.Request) (fireline.WaterSource, error) {
+	id, err := recordID(r, req.ID)
+	if err != nil {
+		return fireline.WaterSource{}, err
+	}
+	p, err := req.Location.point()
+	if err != nil {
+		return fireline.WaterSource{}, err
+	}
+	ws := fireline.WaterSource{ID: id, Kind: req.Kind, FlowLPM: req.FlowLPM, Status: req.Status, Point: p}
+	if ws.Status == "" {
+		ws.Status = fireline.WaterWorking
+	}
+	return ws, ws.Validate()
+}
+
+func (s *Server) adminWaterSources(w http.ResponseWriter, r *http.Request) {
+	all, err := includeRetired(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.store.WaterSources(r.Context(), all)
+	answerList(s, w, r, "water_sources", v, err)
+}
+
+func (s *Server) adminWaterSource(w http.ResponseWriter, r *http.Request) {
+	v, err := s.admin.WaterSource(r.Context(), chi.URLParam(r, "id"))
+	answerRecord(s, w, r, v, err)
+}
+
+func (s *Server) createWaterSource(w http.ResponseWriter, r *http.Request) {
+	var req waterSourceRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ws, err := req.waterSource(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := s.admin.CreateWaterSource(r.Context(), ws, userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changed(w, r, fireline.AuditCreate, fireline.EntityWaterSource, out.ID, adminPath("water-sources", out.ID), out)
+}
+
+func (s *Server) updateWaterSource(w http.ResponseWriter, r *http.Request) {
+	var req waterSourceRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ws, err := req.waterSource(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := s.admin.UpdateWaterSource(r.Context(), ws, userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changed(w, r, fireline.AuditUpdate, fireline.EntityWaterSource, out.ID, "", out)
+}
+
+func (s *Server) retireWaterSource(w http.ResponseWriter, r *http.Request) {
+	out, err := s.admin.RetireWaterSource(r.Context(), chi.URLParam(r, "id"), userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changed(w, r, fireline.AuditRetire, fireline.EntityWaterSource, out.ID, "", out)
+}
+
+// Key premises.
+
+type premiseRequest struct {
+	ID       string           `json:"id"`
+	Name     string           `json:"name"`
+	Kind     string           `json:"kind"`
+	Address  string           `json:"address"`
+	Location *locationRequest `json:"location"`
+	Hazards  []string         `json:"hazards"`
+	PrePlan  string           `json:"pre_plan"`
+}
+
+func (req premiseRequest) premise(r *http.Request) (fireline.Premise, error) {
+	id, err := recordID(r, req.ID)
+	if err != nil {
+		return fireline.Premise{}, err
+	}
+	p, err := req.Location.point()
+	if err != nil {
+		return fireline.Premise{}, err
+	}
+	pr := fireline.Premise{ID: id, Name: req.Name, Kind: req.Kind, Address: req.Address, Point: p, Hazards: req.Hazards, PrePlan: req.PrePlan}
+	if pr.Hazards == nil {
+		pr.Hazards = []string{}
+	}
+	return pr, pr.Validate()
+}
+
+func (s *Server) adminPremises(w http.ResponseWriter, r *http.Request) {
+	all, err := includeRetired(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.store.Premises(r.Context(), all)
+	answerList(s, w, r, "premises", v, err)
+}
+
+func (s *Server) adminPremise(w http.ResponseWriter, r *http.Request) {
+	v, err := s.admin.Premise(r.Context(), chi.URLParam(r, "id"))
+	answerRecord(s, w, r, v, err)
+}
+
+func (s *Server) createPremise(w http.ResponseWriter, r *http.Request) {
+	var req premiseRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := req.premise(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := s.admin.CreatePremise(r.Context(), p, userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changed(w, r, fireline.AuditCreate, fireline.EntityPremise, out.ID, adminPath("premises", out.ID), out)
+}
+
+func (s *Server) updatePremise(w http.ResponseWriter, r *http.Request) {
+	var req premiseRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := req.premise(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := s.admin.UpdatePremise(r.Context(), p, userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changed(w, r, fireline.AuditUpdate, fireline.EntityPremise, out.ID, "", out)
+}
+
+func (s *Server) retirePremise(w http.ResponseWriter, r *http.Request) {
+	out, err := s.admin.RetirePremise(r.Context(), chi.URLParam(r, "id"), userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changed(w, r, fireline.AuditRetire, fireline.EntityPremise, out.ID, "", out)
+}
+
+// Response plans (run cards), keyed by incident type and level.
+
+type planRequest struct {
+	IncidentType fireline.IncidentType `json:"incident_type"`
+	Level        *int                  `json:"level"`
+	Slots        []fireline.PlanSlot   `json:"slots"`
+}
+
+// planKey reads the key of a run card from the path: /response-plans/{type}/{level}.
+func planKey(r *http.Request) (fireline.IncidentType, int, error) {
+	t := fireline.IncidentType(chi.URLParam(r, "type"))
+	if !t.Valid() {
+		return "", 0, fireline.Errorf(fireline.EINVALID, "incident_type: %q is not an incident type", t)
+	}
+	v := chi.URLParam(r, "level")
+	level, err := strconv.Atoi(v)
+	if err != nil || level < fireline.MinLevel || level > fireline.MaxLevel {
+		return "", 0, fireline.Errorf(fireline.EINVALID, "level: %q is not a level %d..%d", v, fireline.MinLevel, fireline.MaxLevel)
+	}
+	return t, level, nil
+}
+
+func (req planRequest) plan(r *http.Request) (fireline.ResponsePlan, error) {
+	p := fireline.ResponsePlan{IncidentType: req.IncidentType, Slots: req.Slots}
+	if chi.URLParam(r, "type") != "" {
+		// An update: the path names the card, and a body that names it too must agree.
+		t, level, err := planKey(r)
+		switch {
+		case err != nil:
+			return fireline.ResponsePlan{}, err
+		case req.IncidentType != "" && req.IncidentType != t:
+			return fireline.ResponsePlan{}, fireline.Errorf(fireline.EINVALID, "incident_type: the body says %q but the path says %q", req.IncidentType, t)
+		case req.Level != nil && *req.Level != level:
+			return fireline.ResponsePlan{}, fireline.Errorf(fireline.EINVALID, "level: the body says %d but the path says %d", *req.Level, level)
+		}
+		p.IncidentType, p.Level = t, level
+	} else {
+		if req.Level == nil {
+			return fireline.ResponsePlan{}, fireline.Errorf(fireline.EINVALID, "level: required (%d..%d)", fireline.MinLevel, fireline.MaxLevel)
+		}
+		p.Level = *req.Level
+	}
+	return p, p.Validate()
+}
+
+func (s *Server) adminPlans(w http.ResponseWriter, r *http.Request) {
+	all, err := includeRetired(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.admin.ResponsePlans(r.Context(), all)
+	answerList(s, w, r, "response_plans", v, err)
+}
+
+func (s *Server) adminPlan(w http.ResponseWriter, r *http.Request) {
+	t, level, err := planKey(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	all, err := includeRetired(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.admin.Plan(r.Context(), t, level, all)
+	answerRecord(s, w, r, v, err)
+}
+
+func (s *Server) createPlan(w http.ResponseWriter, r *http.Request) {
+	var req planRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := req.plan(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := s.admin.CreatePlan(r.Context(), p, userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changed(w, r, fireline.AuditCreate, fireline.EntityResponsePlan, out.Key(),
+		adminPath("response-plans", string(out.IncidentType), strconv.Itoa(out.Level)), out)
+}
+
+func (s *Server) updatePlan(w http.ResponseWriter, r *http.Request) {
+	var req planRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := req.plan(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := s.admin.UpdatePlan(r.Context(), p, userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changed(w, r, fireline.AuditUpdate, fireline.EntityResponsePlan, out.Key(), "", out)
+}
+
+func (s *Server) retirePlan(w http.ResponseWriter, r *http.Request) {
+	t, level, err := planKey(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := s.admin.RetirePlan(r.Context(), t, level, userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changed(w, r, fireline.AuditRetire, fireline.EntityResponsePlan, out.Key(), "", out)
+}
+
+// The audit trail.
+
+// defaultAuditLimit is how many entries GET /admin/audit answers without a ?limit=.
+const defaultAuditLimit = 100
+
+// audit answers GET /admin/audit[?entity=][&entity_id=][&before=][&limit=]: the newest entries
+// first; before (an entry id) pages back through older ones.
+func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := fireline.AuditFilter{Entity: q.Get("entity"), EntityID: q.Get("entity_id"), Limit: defaultAuditLimit}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "limit: %q is not a whole number", v))
+			return
+		}
+		f.Limit = n
+	}
+	if v := q.Get("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "before: %q is not an audit entry id", v))
+			return
+		}
+		f.BeforeID = n
+	}
+	if err := f.Validate(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.admin.Audit(r.Context(), f)
+	answerList(s, w, r, "entries", v, err)
+}
+
+// answerRecord answers a record read by id.
+func answerRecord(s *Server, w http.ResponseWriter, r *http.Request, v any, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
