@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"time"
@@ -114,19 +113,11 @@ type moveUpRequest struct {
 	StationID string `json:"station_id"`
 }
 
-// idPattern is what a unit or station id looks like: short, no spaces or control characters.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
-
 func (req moveUpRequest) validate() error {
-	for _, f := range []struct{ name, v string }{{"unit_id", req.UnitID}, {"station_id", req.StationID}} {
-		switch {
-		case f.v == "":
-			return fireline.Errorf(fireline.EINVALID, "%s: required", f.name)
-		case !idPattern.MatchString(f.v):
-			return fireline.Errorf(fireline.EINVALID, "%s: %q is not an id (letters, digits and . _ : -, at most 64)", f.name, f.v)
-		}
+	if err := fireline.ValidateID("unit_id", req.UnitID); err != nil {
+		return err
 	}
-	return nil
+	return fireline.ValidateID("station_id", req.StationID)
 }
 
 // acceptMoveUp is POST /move-ups: an operator sends the unit to stand by at the station. The
