@@ -398,7 +398,7 @@ function renderRecommendation() {
         busy ? el('span', { class: 'tag tag-warn', title: `Committed to incident #${u.incident_id}` }, `on #${u.incident_id}`) : null,
         r.position_stale ? el('span', { class: 'tag tag-warn', title: r.reason || 'position is stale' }, 'from station') : null),
       el('td', {}, el('span', { class: `type type-${r.type}` }, label(r.type))),
-      el('td', { class: 'num', title: r.model ? `Travel-time model: ${r.model}` : null }, duration(r.eta_s)),
+      el('td', { class: 'num', title: r.model ? `Travel-time model: ${r.model}` : null }, duration(r.eta_s), learnedTag(r)),
       el('td', { class: 'num' }, distance(r.distance_m)),
       el('td', {}, r.station_id || '—'));
   };
@@ -421,6 +421,17 @@ function renderRecommendation() {
     ? `Short of the response plan: ${short.map((s) => `${s.count} × ${label(s.type)}`).join(', ')} — no such units available nearby.`
     : '';
   updateDispatchButton();
+}
+
+/**
+ * learnedTag marks an ETA the learned model gave, with the trips behind it; the distance model's
+ * ETAs carry no tag. The reason, as its title, says which trips.
+ */
+function learnedTag(r) {
+  if (!r.model?.startsWith('learned')) return null;
+  const n = r.model_samples || 0;
+  return el('span', { class: 'tag tag-learned', 'data-testid': 'eta-learned', 'data-model': r.model, title: r.reason || r.model },
+    n ? `learned · ${n} trip${n === 1 ? '' : 's'}` : 'learned');
 }
 
 function onPick(e) {
