@@ -10,8 +10,9 @@ import (
 )
 
 // TestConsoleInBrowser runs the console and field pages in headless Chromium against the real
-// stack: an operator sees an alarm appear live and dispatches it, a crew publishes its (fake)
-// camera over WHIP, and the console decodes the frames over WHEP. The browser side is
+// stack: a supervisor sees the coverage map and accepts a move-up suggested live when a station's
+// only engine goes out of service; an operator sees an alarm appear live and dispatches it, a
+// crew publishes its (fake) camera over WHIP, and the console decodes the frames over WHEP. The browser side is
 // e2e/browser/console.test.mjs, driven by playwright-core with Debian's Chromium.
 func TestConsoleInBrowser(t *testing.T) {
 	if reason := os.Getenv("FIRELINE_SKIP_BROWSER"); reason != "" {

@@ -1,7 +1,8 @@
 // console.test.mjs drives Fireline's console and field pages in Debian's Chromium against a
-// running stack (started by e2e/browser_test.go). An operator sees an alarm appear live,
-// dispatches it; a crew acknowledges, goes en route and starts its (fake) camera over WHIP; the
-// console must decode that video over WHEP.
+// running stack (started by e2e/browser_test.go). A supervisor sees the coverage map, and when a
+// station's only engine goes out of service, a move-up suggestion to it appears live and is
+// accepted. An operator sees an alarm appear live, dispatches it; a crew acknowledges, goes en
+// route and starts its (fake) camera over WHIP; the console must decode that video over WHEP.
 //
 // Environment: FIRELINE_URL (http://127.0.0.1:PORT), FIRELINE_PASSWORD, FIRELINE_ARTIFACTS
 // (where screenshots go). Exit status 0 on success, 1 with a message on any failure.
@@ -84,7 +85,98 @@ async function signIn(page, username, view) {
   if (result !== 'ok') fail(`sign-in as ${username} refused: ${result}`);
 }
 
+/** login signs in to the API and returns the bearer token. */
+async function login(username) {
+  const res = await api('POST', '/api/v1/auth/login', { body: { username, password: PASSWORD } });
+  if (res.status !== 200 || !res.json.token) fail(`API login as ${username}: ${res.status} ${JSON.stringify(res.json)}`);
+  return res.json.token;
+}
+
+/** setStatus sets a unit's status as a dispatcher would from the console. */
+async function setStatus(token, unitId, status) {
+  const res = await api('POST', `/api/v1/units/${encodeURIComponent(unitId)}/status`, { token, body: { status } });
+  if (res.status >= 300) fail(`set ${unitId} ${status}: ${res.status} ${JSON.stringify(res.json)}`);
+}
+
+/**
+ * coverage: a supervisor's console draws the coverage layer; a station's only engine goes out of
+ * service, a move-up to that station is suggested live, the supervisor accepts it and the gap
+ * closes. Everything is put back at the end (the moved engine returns to quarters, the other is
+ * available again), so the operator's steps after it see the sample city as loaded. It runs in
+ * its own browser context, closed at the end, so the video steps do not share the CPU with it.
+ */
+async function coverage(browser) {
+  // DCF-3 has one engine in the sample city; DCF-1, 2.6 km away, has two and can spare one.
+  const station = 'DCF-3', engine = 'E-DCF-3';
+  const ctx = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  const s = await ctx.newPage();
+  watch(s, 'supervisor');
+  await step('open the console and sign in as supervisor', async () => {
+    await s.goto(`${BASE}/`);
+    await signIn(s, 'supervisor', '#console-view');
+    await s.waitForSelector('#sse-state[data-state="live"]', { timeout: 10_000 });
+  });
+  await step('the coverage layer is on for a supervisor and drawn, with its summary', async () => {
+    await s.waitForSelector('#coverage-toggle[aria-pressed="true"]', { timeout: 5_000 });
+    await s.waitForFunction(() => document.querySelectorAll('#map [data-testid="coverage-layer"] path:not(.none)').length > 1000,
+      null, { timeout: 20_000 });
+    await s.waitForSelector('#cover-summary:not([hidden]) [data-testid="coverage-gap-cells"][data-value]', { timeout: 10_000 });
+    await s.waitForSelector('#coverage-legend:not([hidden]) .swatch', { timeout: 5_000 });
+  });
+  const gapCells = () => s.$eval('[data-testid="coverage-gap-cells"]', (e) => Number(e.dataset.value));
+  const gapBefore = await gapCells();
+  const drawn = await s.$$eval('#map [data-testid="coverage-layer"] path:not(.none)', (p) => p.length);
+  const share = await s.textContent('[data-testid="coverage-share"]');
+  log(`coverage: ${drawn} cells drawn, ${share} of people within target, ${gapBefore} gap cells`);
+  if (await s.$('[data-testid="move-up"]')) fail('a move-up is suggested before any engine is out: every station has one');
+  await shot(s, 'console-coverage.png');
+
+  const token = await login('supervisor');
+  const risk = await api('POST', '/api/v1/move-ups', { token: await login('risk'), body: { unit_id: engine, station_id: 'DCF-1' } });
+  if (risk.status !== 403) fail(`the risk role moved a unit up: ${risk.status} ${JSON.stringify(risk.json)}`);
+
+  await setStatus(token, engine, 'out_of_service');
+  log(`${engine} out of service: ${station} has no engine`);
+  const suggestion = `[data-testid="move-up"][data-station-id="${station}"]`;
+  await step(`a move-up to ${station} is suggested live (no reload)`, async () => {
+    await s.waitForSelector(suggestion, { timeout: 15_000 });
+    await s.waitForFunction((n) => Number(document.querySelector('[data-testid="coverage-gap-cells"]').dataset.value) > n,
+      gapBefore, { timeout: 10_000 });
+  });
+  const mover = await s.$eval(suggestion, (e) => e.dataset.unitId);
+  const gapOut = await gapCells();
+  log(`suggested: ${mover} to ${station} (${await s.$eval(suggestion, (e) => e.querySelector('.move-up-reason')?.textContent)}); ${gapOut} gap cells`);
+
+  const chip = `[data-testid="unit-status"][data-unit-id="${mover}"]`;
+  await step(`accept the move-up: ${mover} covers ${station}`, async () => {
+    await s.click(`${suggestion} [data-testid="move-up-accept"]`);
+    await s.waitForFunction(([sel, want]) => document.querySelector(sel)?.textContent === want,
+      [`${chip} [data-testid="unit-post"]`, `covering ${station}`], { timeout: 10_000 });
+    await s.waitForFunction((sel) => !document.querySelector(sel), suggestion, { timeout: 10_000 });
+    await s.waitForSelector(`[data-testid="move-up-decision"][data-decision="accepted"][data-unit-id="${mover}"][data-station-id="${station}"]`, { timeout: 10_000 });
+    await s.waitForSelector(`#map .map-unit.is-posted[data-unit-id="${mover}"]`, { timeout: 10_000 });
+    await s.waitForFunction((n) => Number(document.querySelector('[data-testid="coverage-gap-cells"]').dataset.value) < n,
+      gapOut, { timeout: 15_000 });
+  });
+  log(`${mover} covers ${station}: ${await gapCells()} gap cells (${gapOut} with ${station} empty)`);
+  await shot(s, 'console-move-up.png');
+
+  // Put the city back as it was for the operator's steps.
+  await step(`${mover} returns to quarters from the unit board`, async () => {
+    await s.click(`[data-testid="return-to-quarters"][data-unit-id="${mover}"]`);
+    await s.waitForFunction((sel) => !document.querySelector(sel), `${chip} [data-testid="unit-post"]`, { timeout: 10_000 });
+  });
+  await setStatus(token, engine, 'available');
+  await step('coverage is back to where it was', () => s.waitForFunction((n) =>
+    Number(document.querySelector('[data-testid="coverage-gap-cells"]').dataset.value) === n && !document.querySelector('[data-testid="move-up"]'),
+  gapBefore, { timeout: 15_000 }));
+  await ctx.close();
+  delete pages.supervisor;
+}
+
 async function run(browser) {
+  await coverage(browser);
+
   // ---- the operator's console --------------------------------------------------------------
   const consoleCtx = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
   const a = await consoleCtx.newPage();
@@ -97,9 +189,7 @@ async function run(browser) {
   log('console signed in, event stream live');
 
   // ---- an alarm arrives ----------------------------------------------------------------------
-  const login = await api('POST', '/api/v1/auth/login', { body: { username: 'operator', password: PASSWORD } });
-  if (login.status !== 200 || !login.json.token) fail(`API login as operator: ${login.status} ${JSON.stringify(login.json)}`);
-  const token = login.json.token;
+  const token = await login('operator');
   const alarm = await api('POST', '/api/v1/alarms', {
     token,
     body: {

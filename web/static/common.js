@@ -128,8 +128,8 @@ export class Client {
 }
 
 /**
- * LiveEvents keeps a Server-Sent Events stream open: events `incident`, `unit` and
- * `timeline` carry {kind, id, incident_id}. The browser retries a dropped stream by itself;
+ * LiveEvents keeps a Server-Sent Events stream open: events `incident`, `unit`, `timeline` and
+ * `move_up` (a move-up decision was stored) carry {kind, id, incident_id}. The browser retries a dropped stream by itself;
  * when the server refuses it outright (a restart, an expired session) we verify the session
  * and open a new one with backoff. onOpen runs on every (re)connection, because notices sent
  * while we were away are lost and everything must be refetched.
@@ -161,7 +161,7 @@ export class LiveEvents {
         this.setState('reconnecting');
       }
     };
-    for (const kind of ['incident', 'unit', 'timeline']) {
+    for (const kind of ['incident', 'unit', 'timeline', 'move_up']) {
       es.addEventListener(kind, (e) => {
         let change;
         try {

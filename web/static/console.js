@@ -1,12 +1,12 @@
 // The dispatch console: open incidents live over Server-Sent Events, an incident's
 // recommendation and dispatch, its units, timeline and review, the units board, an offline
-// situation map and the crews' live video over WHEP.
+// situation map with engine coverage, move-ups, and the crews' live video over WHEP.
 
 import {
   Client, LiveEvents, Messages, Session, $, el, label, clock, duration, distance, fillElapsed, showLiveState,
 } from './common.js';
 import { negotiate } from './webrtc.js';
-import { renderMap } from './map.js';
+import { COVERAGE_BANDS, SituationMap } from './map.js';
 
 const CONSOLE_ROLES = ['operator', 'supervisor', 'admin', 'risk'];
 const DISPATCH_ROLES = ['operator', 'supervisor', 'admin'];
@@ -15,13 +15,17 @@ const TYPE_CODES = { engine: 'ENG', ladder: 'LAD', rescue: 'RES', hazmat: 'HAZ',
 const OPEN = ['received', 'dispatching', 'active'];
 const STREAM_POLL_MS = 3000;
 const FULL_REFRESH_MS = 30000; // a safety net: the event hub drops notices for slow clients
+// Coverage is thousands of cells timed on the server: a burst of unit changes (a dispatch, AVL
+// pings) is folded into one fetch this long after the first of them.
+const COVERAGE_SETTLE_MS = 1500;
+const COVERAGE_LAYER_KEY = 'fireline.console.coverage-layer';
 
 const session = new Session('fireline.console');
 const messages = new Messages($('#messages'));
 const client = new Client(session, { onUnauthorized: () => signOut('Your session has ended: sign in again.') });
 const live = new LiveEvents(session, {
   onState: (s) => showLiveState($('#sse-state'), s),
-  onOpen: () => invalidate('incidents', 'units', 'detail', 'timeline', 'streams'),
+  onOpen: () => invalidate('incidents', 'units', 'detail', 'timeline', 'streams', 'coverage', 'moveups'),
   onChange,
   verify: () => client.get('/api/v1/auth/me'),
 });
@@ -40,7 +44,16 @@ const state = {
   picks: new Map(), // incident id → Set of unit ids the operator chose; absent: the recommendation
   players: new Map(), // stream name → Player, for the selected incident
   timers: [],
+  coverage: null, // the coverage summary and cells, without their outlines (the map keeps those)
+  coverageNote: '', // why there is no coverage, when the server does not serve it
+  coverageBasis: null, // what coverage depends on in the units list, to notice it changed
+  coverageShown: false, // the map's coverage layer
+  shapesStale: false, // the grid has cells the map has no outline for
+  moveUps: null, // {suggestions, recent}
+  deciding: new Set(), // "unit>station" of move-ups being sent
 };
+
+const situation = new SituationMap($('#map'), { onSelect: (id) => select(id) });
 
 // ---- refreshing ------------------------------------------------------------------------------
 
@@ -93,7 +106,33 @@ function onChange(kind, change) {
     case 'timeline':
       if (sel !== null && change.incident_id === sel) invalidate('detail', 'timeline');
       break;
+    case 'move_up':
+      coverageStale();
+      break;
   }
+}
+
+let coverageTimer = null;
+
+/** coverageStale schedules one refetch of coverage and move-ups for a burst of changes. */
+function coverageStale() {
+  if (coverageTimer) return;
+  coverageTimer = setTimeout(() => {
+    coverageTimer = null;
+    invalidate('coverage', 'moveups');
+  }, COVERAGE_SETTLE_MS);
+}
+
+/**
+ * coverageBasis sums up what coverage depends on in the units list: which units of the measured
+ * type are available, where and at which station. Most unit changes (an en-route unit's AVL
+ * ping, a ladder's status) leave it alone and cost no coverage fetch.
+ */
+function coverageBasis(units) {
+  const type = state.coverage?.unit_type;
+  return units.filter((u) => u.status === 'available' && !u.incident_id && (!type || u.type === type))
+    .map((u) => `${u.id}@${u.post_station_id || u.station_id}:${u.location?.lat?.toFixed(3)},${u.location?.lng?.toFixed(3)}`)
+    .sort().join('|');
 }
 
 const loaders = {
@@ -110,11 +149,56 @@ const loaders = {
     renderUnits();
     drawMap();
     if (state.detail) renderRecommendation();
+    const basis = coverageBasis(units);
+    if (state.coverageBasis !== null && basis !== state.coverageBasis) coverageStale();
+    state.coverageBasis = basis;
+  },
+  async coverage() {
+    // The outlines come once; they change only with the stations.
+    const shapes = state.coverageShown && (!situation.hasShapes || state.shapesStale);
+    let cov;
+    try {
+      cov = await client.get(`/api/v1/coverage${shapes ? '?shapes=true' : ''}`);
+    } catch (err) {
+      if (err.status !== 503) throw err;
+      state.coverage = null;
+      state.coverageNote = err.message; // this node does not serve coverage: say so, quietly
+      renderCoverage();
+      return;
+    }
+    if (cov.shapes) {
+      situation.setShapes(cov.shapes);
+      state.shapesStale = false;
+      delete cov.shapes;
+    }
+    state.coverage = cov;
+    state.coverageNote = '';
+    const missing = situation.setCoverage(cov);
+    if (missing && situation.hasShapes && !shapes) {
+      state.shapesStale = true; // a station was added or moved
+      invalidate('coverage');
+    }
+    renderCoverage();
+  },
+  async moveups() {
+    let answer;
+    try {
+      answer = await client.get('/api/v1/move-ups');
+    } catch (err) {
+      if (err.status !== 503) throw err;
+      state.moveUps = { suggestions: [], recent: [], note: err.message }; // not served by this node
+      renderMoveUps();
+      return;
+    }
+    state.moveUps = { suggestions: answer.suggestions || [], recent: answer.recent || [] };
+    renderMoveUps();
   },
   async stations() {
     const { stations } = await client.get('/api/v1/stations');
     state.stations = stations;
     drawMap();
+    renderUnits(); // their titles name the stations
+    renderMoveUps();
   },
   async detail() {
     const id = state.selectedId;
@@ -179,6 +263,7 @@ async function main() {
   $('#dispatch').addEventListener('click', onDispatch);
   $('#close-form').addEventListener('submit', onClose);
   $('#recommendation').addEventListener('change', onPick);
+  $('#coverage-toggle').addEventListener('click', () => showCoverage(!state.coverageShown, true));
   let resizeFrame = 0;
   new ResizeObserver(() => {
     cancelAnimationFrame(resizeFrame);
@@ -246,11 +331,14 @@ function enter() {
   document.body.dataset.role = user.role || '';
   state.seen = null;
   state.incidentsLoaded = false;
+  showCoverage(coverageLayerWanted(user.role), false);
+  renderCoverage();
+  renderMoveUps();
   live.start();
-  invalidate('incidents', 'units', 'stations');
+  invalidate('incidents', 'units', 'stations', 'coverage', 'moveups');
   state.timers.push(
     setInterval(() => { if (state.selectedId !== null && !document.hidden) invalidate('streams'); }, STREAM_POLL_MS),
-    setInterval(() => { if (!document.hidden) invalidate('incidents', 'units', 'detail'); }, FULL_REFRESH_MS),
+    setInterval(() => { if (!document.hidden) invalidate('incidents', 'units', 'detail', 'coverage', 'moveups'); }, FULL_REFRESH_MS),
   );
   const fromHash = /^#incident-(\d+)$/.exec(location.hash);
   if (fromHash) select(Number(fromHash[1]));
@@ -260,7 +348,12 @@ function signOut(note = '') {
   live.stop();
   stopPlayers();
   state.timers.forEach(clearInterval);
-  Object.assign(state, { timers: [], incidents: [], units: [], selectedId: null, detail: null, timeline: [], review: null });
+  Object.assign(state, {
+    timers: [], incidents: [], units: [], selectedId: null, detail: null, timeline: [], review: null,
+    coverage: null, coverageNote: '', coverageBasis: null, moveUps: null,
+  });
+  clearTimeout(coverageTimer);
+  coverageTimer = null;
   state.picks.clear();
   session.clear();
   history.replaceState(null, '', location.pathname);
@@ -398,7 +491,7 @@ function renderRecommendation() {
         busy ? el('span', { class: 'tag tag-warn', title: `Committed to incident #${u.incident_id}` }, `on #${u.incident_id}`) : null,
         r.position_stale ? el('span', { class: 'tag tag-warn', title: r.reason || 'position is stale' }, 'from station') : null),
       el('td', {}, el('span', { class: `type type-${r.type}` }, label(r.type))),
-      el('td', { class: 'num', title: r.model ? `Travel-time model: ${r.model}` : null }, duration(r.eta_s)),
+      el('td', { class: 'num', title: r.model ? `Travel-time model: ${r.model}` : null }, duration(r.eta_s), learnedTag(r)),
       el('td', { class: 'num' }, distance(r.distance_m)),
       el('td', {}, r.station_id || '—'));
   };
@@ -421,6 +514,17 @@ function renderRecommendation() {
     ? `Short of the response plan: ${short.map((s) => `${s.count} × ${label(s.type)}`).join(', ')} — no such units available nearby.`
     : '';
   updateDispatchButton();
+}
+
+/**
+ * learnedTag marks an ETA the learned model gave, with the trips behind it; the distance model's
+ * ETAs carry no tag. The reason, as its title, says which trips.
+ */
+function learnedTag(r) {
+  if (!r.model?.startsWith('learned')) return null;
+  const n = r.model_samples || 0;
+  return el('span', { class: 'tag tag-learned', 'data-testid': 'eta-learned', 'data-model': r.model, title: r.reason || r.model },
+    n ? `learned · ${n} trip${n === 1 ? '' : 's'}` : 'learned');
 }
 
 function onPick(e) {
@@ -568,22 +672,224 @@ function renderUnits() {
   }
   $('#unit-board').replaceChildren(...[...groups].map(([status, units]) => el('section', { class: `unit-group status-${status}`, 'data-status': status },
     el('h3', {}, el('span', { class: `dot status-${status}` }), label(status), el('span', { class: 'count' }, String(units.length))),
-    el('ul', {}, units.sort((a, b) => a.id.localeCompare(b.id)).map((u) => el('li', {
-      class: `unit-chip status-${u.status}`, 'data-testid': 'unit-status', 'data-unit-id': u.id, 'data-unit-type': u.type, 'data-status': u.status,
-      title: `${u.name || u.id} — ${label(u.type)}, station ${u.station_id || '—'}, ${label(u.status)}${u.incident_id ? `, incident #${u.incident_id}` : ''}`,
-    },
-    el('span', { class: 'chip-id' }, u.id),
-    el('span', { class: 'chip-type' }, TYPE_CODES[u.type] || u.type),
-    el('span', { class: 'visually-hidden' }, label(u.status)),
-    u.incident_id ? el('button', { type: 'button', class: 'chip-inc', onclick: () => select(u.incident_id), 'aria-label': `Show incident ${u.incident_id}` }, `#${u.incident_id}`) : null))))));
+    el('ul', {}, units.sort((a, b) => a.id.localeCompare(b.id)).map(unitChip)))));
   const committed = state.units.filter((u) => u.incident_id).length;
-  $('#unit-count').textContent = `${state.units.length} units · ${committed} committed`;
+  const posted = state.units.filter((u) => u.post_station_id).length;
+  $('#unit-count').textContent = `${state.units.length} units · ${committed} committed${posted ? ` · ${posted} covering` : ''}`;
+}
+
+function unitChip(u) {
+  const post = u.post_station_id;
+  const returning = state.deciding.has(moveKey(u.id, u.station_id));
+  return el('li', {
+    class: `unit-chip status-${u.status}${post ? ' is-posted' : ''}`, 'data-testid': 'unit-status', 'data-unit-id': u.id,
+    'data-unit-type': u.type, 'data-status': u.status, 'data-post-station-id': post || null,
+    title: `${u.name || u.id} — ${label(u.type)}, station ${u.station_id || '—'}, ${label(u.status)}${u.incident_id ? `, incident #${u.incident_id}` : ''}${post ? `, covering ${stationName(post)}` : ''}`,
+  },
+  el('span', { class: 'chip-id' }, u.id),
+  el('span', { class: 'chip-type' }, TYPE_CODES[u.type] || u.type),
+  el('span', { class: 'visually-hidden' }, label(u.status)),
+  post ? el('span', { class: 'chip-post', 'data-testid': 'unit-post', title: `Stands by at ${stationName(post)}; home station ${u.station_id}` }, `covering ${post}`) : null,
+  // Only an available unit moves; a committed one keeps its post until it is back.
+  post && canDispatch() && u.status === 'available' && !u.incident_id ? el('button', {
+    type: 'button', class: 'chip-action', 'data-testid': 'return-to-quarters', 'data-unit-id': u.id, disabled: returning,
+    'aria-label': `Return ${u.id} to quarters at ${u.station_id}`, title: `Ends the post: ${u.id} goes back to ${stationName(u.station_id)}`,
+    onclick: () => returnToQuarters(u),
+  }, returning ? 'Returning…' : 'Return to quarters') : null,
+  u.incident_id ? el('button', { type: 'button', class: 'chip-inc', onclick: () => select(u.incident_id), 'aria-label': `Show incident ${u.incident_id}` }, `#${u.incident_id}`) : null);
 }
 
 function drawMap() {
   const incidents = [...state.incidents];
   if (state.detail && !incidents.some((i) => i.id === state.detail.id)) incidents.push(state.detail);
-  renderMap($('#map'), { units: state.units, incidents, stations: state.stations, selectedId: state.selectedId }, select);
+  situation.draw({ units: state.units, incidents, stations: state.stations, selectedId: state.selectedId });
+}
+
+/** putUnit takes a unit the API answered with into the list, ahead of its change notice. */
+function putUnit(u) {
+  const i = state.units.findIndex((x) => x.id === u.id);
+  if (i < 0) return;
+  state.units[i] = u;
+  renderUnits();
+  drawMap();
+}
+
+// ---- coverage and move-ups -------------------------------------------------------------------
+
+const number = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
+
+function moveKey(unitId, stationId) {
+  return `${unitId}>${stationId}`;
+}
+
+/** stationName is "DCF-3 — Dongchangfu Station 3 (…)", or the id alone before stations load. */
+function stationName(id) {
+  const s = state.stations.find((x) => x.id === id);
+  return s ? `${id} — ${s.name}` : id;
+}
+
+/** coverageLayerWanted is the map layer's remembered state, else on for supervisors. */
+function coverageLayerWanted(role) {
+  try {
+    const saved = localStorage.getItem(COVERAGE_LAYER_KEY);
+    if (saved === 'on' || saved === 'off') return saved === 'on';
+  } catch {
+    // storage disabled: fall back on the role's default
+  }
+  return role === 'supervisor';
+}
+
+function showCoverage(on, remember) {
+  state.coverageShown = on;
+  const toggle = $('#coverage-toggle');
+  toggle.setAttribute('aria-pressed', String(on));
+  $('#coverage-legend').hidden = !on;
+  situation.setCoverageShown(on);
+  if (remember) {
+    try {
+      localStorage.setItem(COVERAGE_LAYER_KEY, on ? 'on' : 'off');
+    } catch {
+      // storage disabled: the choice lasts this page only
+    }
+  }
+  if (on && !situation.hasShapes && session.signedIn) invalidate('coverage');
+}
+
+function renderCoverage() {
+  const c = state.coverage;
+  const summary = $('#cover-summary');
+  $('#cover-note').hidden = Boolean(c);
+  $('#cover-note').textContent = state.coverageNote || 'Loading coverage…';
+  summary.hidden = !c;
+  if (!c) return;
+  const target = duration(c.target_seconds);
+  const type = c.unit_type || 'engine';
+  $('#cover-share-label').textContent = `People within ${target} of ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+  const share = $('#cover-share');
+  share.textContent = `${(c.covered_share * 100).toFixed(1)} %`;
+  share.dataset.value = c.covered_share;
+  share.title = `${number.format(c.weight - c.gap_weight)} of ${number.format(c.weight)} people are within ${target} of an available ${type}`;
+  const cells = $('#cover-gap-cells');
+  cells.replaceChildren(number.format(c.gap_cells), el('span', { class: 'sub' }, ` of ${number.format(c.cells.length)}`));
+  cells.dataset.value = c.gap_cells;
+  cells.title = `H3 cells (about 5 km² each) farther than ${target} from an available ${type}`;
+  const people = $('#cover-gap-people');
+  people.textContent = number.format(c.gap_weight);
+  people.dataset.value = c.gap_weight;
+  people.title = 'Residents by the population model; each key premises counts as a thousand';
+
+  // The legend's times follow the target.
+  $('#coverage-legend-title').textContent = `${label(type)} travel time, target ${target}; stronger shade, more people`;
+  let lower = 0;
+  $('#coverage-bands').replaceChildren(...COVERAGE_BANDS.map((b) => {
+    const text = Number.isFinite(b.upTo) ? `≤${duration(b.upTo * c.target_seconds)}` : `>${duration(lower * c.target_seconds)}`;
+    lower = b.upTo;
+    return el('li', { class: b.gap ? 'is-gap' : null }, el('span', { class: `swatch ${b.band}`, 'aria-hidden': 'true' }), b.gap ? el('span', { class: 'visually-hidden' }, 'gap ') : null, text);
+  }));
+}
+
+function renderMoveUps() {
+  const m = state.moveUps;
+  const list = $('#move-ups');
+  const suggestions = m?.suggestions || [];
+  list.replaceChildren(...suggestions.map(moveUpItem));
+  if (!m) {
+    list.replaceChildren(el('li', { class: 'empty' }, state.coverageNote || 'Loading move-ups…'));
+  } else if (!suggestions.length) {
+    list.replaceChildren(el('li', { class: 'empty', 'data-testid': 'move-ups-empty' }, m.note || 'No move-up would close a gap now.'));
+  } else if (!canDispatch()) {
+    list.append(el('li', { class: 'empty' }, 'Read only: a dispatcher accepts or ignores move-ups.'));
+  }
+
+  const units = new Map(state.units.map((u) => [u.id, u]));
+  const recent = m?.recent || [];
+  $('#move-up-recent').replaceChildren(...recent.map((d) => {
+    const home = units.get(d.unit_id)?.station_id === d.to_station_id;
+    const what = d.decision === 'accepted' && home ? `${d.unit_id} back to quarters` : `${d.unit_id} → ${d.to_station_id}`;
+    return el('li', {
+      'data-testid': 'move-up-decision', 'data-decision': d.decision, 'data-unit-id': d.unit_id, 'data-station-id': d.to_station_id,
+      title: d.reason || null,
+    },
+    el('time', { datetime: d.decided_at }, clock(d.decided_at)),
+    el('span', { class: 'decision-what' }, el('span', { class: `decision decision-${d.decision}` }, label(d.decision)), ` ${what}`),
+    el('span', { class: 'sub' }, d.actor || ''));
+  }));
+  if (!recent.length) $('#move-up-recent').replaceChildren(el('li', { class: 'empty' }, m ? 'None.' : ''));
+}
+
+/** signed formats a change: "−3", "+1,200", "±0". */
+function signed(n) {
+  const r = Math.round(n);
+  return r === 0 ? '±0' : `${r < 0 ? '−' : '+'}${number.format(Math.abs(r))}`;
+}
+
+function moveUpItem(m) {
+  const key = moveKey(m.unit_id, m.to_station_id);
+  const busy = state.deciding.has(key);
+  const what = `${m.unit_id} to stand by at ${m.to_station_id}`;
+  return el('li', { class: 'move-up', 'data-testid': 'move-up', 'data-unit-id': m.unit_id, 'data-station-id': m.to_station_id, 'aria-busy': busy ? 'true' : null },
+    el('div', { class: 'move-up-head' },
+      el('span', { class: 'move-up-what', title: `${m.unit_id} to ${stationName(m.to_station_id)}` },
+        el('strong', {}, m.unit_id), el('span', { 'aria-hidden': 'true' }, ' → '), el('span', { class: 'visually-hidden' }, ' to '),
+        el('strong', {}, m.to_station_id)),
+      canDispatch() ? el('span', { class: 'move-up-actions' },
+        el('button', {
+          type: 'button', class: 'btn btn-primary btn-small', 'data-testid': 'move-up-accept', disabled: busy,
+          'aria-label': `Accept move-up: ${what}`, onclick: () => decideMoveUp(m, true),
+        }, busy ? 'Sending…' : 'Accept'),
+        el('button', {
+          type: 'button', class: 'btn btn-small', 'data-testid': 'move-up-ignore', disabled: busy,
+          'aria-label': `Ignore move-up: ${what}`, title: 'Not suggested again for 30 minutes', onclick: () => decideMoveUp(m, false),
+        }, 'Ignore')) : null),
+    el('div', {
+      class: 'move-up-effect',
+      title: `Gap cells ${number.format(m.gap_cells_before)} → ${number.format(m.gap_cells_after)}; people in gaps ${number.format(m.gap_weight_before)} → ${number.format(m.gap_weight_after)}`,
+    },
+    `from ${m.from_station_id || 'the road'}, ${duration(m.travel_s)} · `,
+    el('span', { class: 'num' }, `${signed(m.gap_cells_after - m.gap_cells_before)} gap cells`), ' · ',
+    el('span', { class: 'num' }, `${signed(m.gap_weight_after - m.gap_weight_before)} people`)),
+    m.reason ? el('p', { class: 'move-up-reason', title: m.reason }, m.reason) : null);
+}
+
+async function decideMoveUp(m, accept) {
+  const key = moveKey(m.unit_id, m.to_station_id);
+  if (state.deciding.has(key)) return;
+  state.deciding.add(key);
+  renderMoveUps();
+  try {
+    const answer = await client.post(accept ? '/api/v1/move-ups' : '/api/v1/move-ups/ignore', { unit_id: m.unit_id, station_id: m.to_station_id });
+    if (state.moveUps) {
+      state.moveUps.suggestions = state.moveUps.suggestions.filter((s) => moveKey(s.unit_id, s.to_station_id) !== key);
+      if (answer?.move_up) state.moveUps.recent = [answer.move_up, ...state.moveUps.recent.filter((r) => r.id !== answer.move_up.id)];
+    }
+    if (answer?.unit) putUnit(answer.unit);
+    messages.info(accept ? `${m.unit_id} moves up to stand by at ${m.to_station_id}.`
+      : `Move-up of ${m.unit_id} to ${m.to_station_id} ignored; not suggested again for 30 minutes.`);
+    invalidate('coverage', 'moveups', 'units');
+  } catch (err) {
+    messages.error(err);
+  } finally {
+    state.deciding.delete(key);
+    renderMoveUps();
+  }
+}
+
+async function returnToQuarters(u) {
+  const key = moveKey(u.id, u.station_id);
+  if (state.deciding.has(key)) return;
+  state.deciding.add(key);
+  renderUnits();
+  try {
+    const answer = await client.post('/api/v1/move-ups', { unit_id: u.id, station_id: u.station_id });
+    if (answer?.unit) putUnit(answer.unit);
+    messages.info(`${u.id} returns to quarters at ${u.station_id}.`);
+    invalidate('coverage', 'moveups', 'units');
+  } catch (err) {
+    messages.error(err);
+  } finally {
+    state.deciding.delete(key);
+    renderUnits();
+  }
 }
 
 // ---- live video ------------------------------------------------------------------------------
