@@ -149,6 +149,10 @@ func (s *Server) decideMoveUp(w http.ResponseWriter, r *http.Request, d fireline
 	user := userFrom(r.Context())
 	m, err := s.cover.EvaluateMoveUp(r.Context(), req.UnitID, req.StationID)
 	if err != nil {
+		if d == fireline.MoveUpIgnored && fireline.ErrorCode(err) == fireline.ECONFLICT {
+			// A suggestion overtaken by events: the unit went out on a call meanwhile.
+			err = fireline.Errorf(fireline.ECONFLICT, "unit %s is no longer available, so the move-up is no longer suggested: nothing to ignore", req.UnitID)
+		}
 		s.writeError(w, r, err)
 		return
 	}

@@ -128,6 +128,7 @@ func TestMoveUpEndpoints(t *testing.T) {
 		{"not JSON", "operator", "/api/v1/move-ups", `unit=E-2`, 400, "malformed JSON"},
 		{"oversized", "operator", "/api/v1/move-ups", `{"unit_id":"` + strings.Repeat("E", 1<<20) + `"}`, 413, "larger than"},
 		{"busy unit", "operator", "/api/v1/move-ups", `{"unit_id":"E-1","station_id":"S-2"}`, 409, "only an available unit"},
+		{"ignoring a suggestion overtaken by events", "operator", "/api/v1/move-ups/ignore", `{"unit_id":"E-1","station_id":"S-2"}`, 409, "nothing to ignore"},
 		{"unknown station", "operator", "/api/v1/move-ups/ignore", `{"unit_id":"E-2","station_id":"S-9"}`, 404, "S-9"},
 	}
 	for _, tt := range tests {
