@@ -102,6 +102,11 @@ func (a Vector) ChordSquared(b Vector) float64 {
 	return dx*dx + dy*dy + dz*dz
 }
 
+// Chord returns the straight-line distance between a and b on the unit sphere. Being a
+// distance in space, it obeys the triangle inequality, which lets a search bound the chord to
+// every point of a group by the chord to one of them.
+func (a Vector) Chord(b Vector) float64 { return math.Sqrt(a.ChordSquared(b)) }
+
 // ChordBound returns a squared chord that every pair of points no more than meters apart by
 // DistanceMeters stays within: a point whose ChordSquared exceeds it is provably farther. The
 // bound is widened by far more than the rounding of either formula (a relative 1e-9 plus 10 µm),

@@ -5,6 +5,7 @@ package resources
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -55,6 +56,9 @@ type entry struct {
 	homeCells [3]geo.Cell
 	// atFix and atHome are the entry's slots; atHome is set only when it can fall back.
 	atFix, atHome slot
+	// where[i][0] and where[i][1] are the positions of atFix and atHome in their buckets at
+	// level i, so that removing a unit costs the same in a crowded bucket as in an empty one.
+	where [3][2]int
 }
 
 // slot is one place an entry sits in a cell list: at its fix (home false) or at its home
@@ -72,6 +76,28 @@ type slot struct {
 	// fixAt is the time of the unit's AVL fix when it can fall back (fallback), else zero.
 	fixAt          time.Time
 	home, fallback bool
+}
+
+// bucket holds the slots of one cell, and what lets a search skip the cell without reading
+// them: every slot's point lies within reach of ref, so by the triangle inequality no slot is
+// nearer a query than the chord to ref less reach.
+type bucket struct {
+	slots []slot
+	// ref is the point of the bucket's first slot. reach is the chord from ref to the farthest
+	// slot the bucket has held, widened by reachMargin for rounding; it never shrinks while the
+	// bucket lives (a bound for the slots that left is a bound for those that stay), and all
+	// its slots lie in one cell, so it stays below the cell's width.
+	ref   geo.Vector
+	reach float64
+}
+
+// reachMargin widens a bucket's reach for rounding: about 6 µm on the Earth, many orders of
+// magnitude above the error of a chord.
+const reachMargin = 1e-12
+
+func (b *bucket) add(s slot) {
+	b.reach = max(b.reach, b.ref.Chord(s.v)+reachMargin)
+	b.slots = append(b.slots, s)
 }
 
 // counted reports whether a search at now counts the unit at this slot: the same decision as
@@ -96,7 +122,7 @@ type Index struct {
 	mu    sync.RWMutex
 	units map[string]*entry
 	// cells[i] maps a cell of searchLevels()[i].res to the units inside it.
-	cells [3]map[geo.Cell][]slot
+	cells [3]map[geo.Cell]*bucket
 }
 
 // IndexOption configures an Index.
@@ -117,7 +143,7 @@ func WithStaleAfter(d time.Duration) IndexOption {
 func NewIndex(opts ...IndexOption) *Index {
 	x := &Index{scanBelow: 1024, now: time.Now, staleAfter: fireline.DefaultStaleAfter, units: map[string]*entry{}}
 	for i := range x.cells {
-		x.cells[i] = map[geo.Cell][]slot{}
+		x.cells[i] = map[geo.Cell]*bucket{}
 	}
 	for _, o := range opts {
 		o(x)
@@ -238,12 +264,30 @@ func (x *Index) Len() int {
 func (x *Index) add(e *entry) {
 	x.units[e.unit.ID] = e
 	for i, c := range e.cells {
-		x.cells[i][c] = append(x.cells[i][c], e.atFix)
+		x.place(i, c, e.atFix)
 		if e.fallback {
-			h := e.homeCells[i]
-			x.cells[i][h] = append(x.cells[i][h], e.atHome)
+			x.place(i, e.homeCells[i], e.atHome)
 		}
 	}
+}
+
+// place adds s to the bucket of cell c at level i, making the bucket if the cell had none; the
+// caller holds the write lock.
+func (x *Index) place(i int, c geo.Cell, s slot) {
+	b := x.cells[i][c]
+	if b == nil {
+		b = &bucket{ref: s.v}
+		x.cells[i][c] = b
+	}
+	b.add(s)
+	s.e.where[i][slotSide(s.home)] = len(b.slots) - 1
+}
+
+func slotSide(home bool) int {
+	if home {
+		return 1
+	}
+	return 0
 }
 
 // remove drops the unit with the given id; the caller holds the write lock. Empty cells are
@@ -265,16 +309,19 @@ func (x *Index) remove(id string) {
 // unslot removes e's slot, at home or not, from the list of cell c at level i; the caller
 // holds the write lock.
 func (x *Index) unslot(i int, c geo.Cell, e *entry, home bool) {
-	list := x.cells[i][c]
-	if j := slices.IndexFunc(list, func(s slot) bool { return s.e == e && s.home == home }); j >= 0 {
-		list[j] = list[len(list)-1]
-		list[len(list)-1] = slot{}
-		list = list[:len(list)-1]
+	b := x.cells[i][c]
+	if b == nil {
+		return
 	}
-	if len(list) == 0 {
+	list := b.slots
+	j := e.where[i][slotSide(home)]
+	last := list[len(list)-1]
+	list[j] = last
+	last.e.where[i][slotSide(last.home)] = j
+	list[len(list)-1] = slot{}
+	b.slots = list[:len(list)-1]
+	if len(b.slots) == 0 {
 		delete(x.cells[i], c)
-	} else {
-		x.cells[i][c] = list
 	}
 }
 
@@ -324,18 +371,48 @@ func (x *Index) Nearest(p fireline.Point, k int, accept func(fireline.Unit) bool
 	return x.candidates(q.best, now), nil
 }
 
-// denseUnitsPerK is how many units within one resolution-7 ring of the scene (about 36 km²),
-// per unit asked for, make it worth starting at resolution 9. A ring search pays for every
-// cell it walks (a ring from h3, a map look-up) and for every unit it reads, the latter a few
-// nanoseconds (a chord against the k-th found). Below this density a resolution-9 search walks
-// many empty cells and often gives up, while resolution 7 answers from a handful of coarse
-// cells; the figure is the best of those tried on the benchmark layouts (BENCHMARKS.md).
-const denseUnitsPerK = 300
+// denseUnitsPerK and sparseUnitsPerK are how many units per unit asked for, within one ring
+// of cells around the scene, make a level worth starting at. A ring search pays for every cell
+// it walks (a ring from h3, a map look-up: about 100 ns) and a few nanoseconds for every unit
+// it reads (a chord against the k-th found). So resolution 9 pays off only where its first
+// rings hold plenty of units (denseUnitsPerK around the scene at resolution 7, about 36 km²);
+// where even resolution 7 holds fewer than sparseUnitsPerK, a resolution-7 search walks a
+// dozen rings of mostly empty country, and resolution 5 answers from a few cells, provided
+// they hold no more than denseUnitsPerK units to read. The figures are the best of those
+// tried on the benchmark layouts (BENCHMARKS.md).
+const (
+	denseUnitsPerK  = 300
+	sparseUnitsPerK = 3
+)
 
-// startLevel picks the finest search level worth trying at p. It only affects speed: every
-// level answers exactly.
+// startLevel picks the finest search level worth trying at p: resolution 9 where units are
+// dense around it, resolution 5 where they are sparse both around it and in the 1,750 km²
+// beyond (no town whose units a coarse search would have to read), else resolution 7. It only
+// affects speed: every level answers exactly.
 func (x *Index) startLevel(p fireline.Point, k int) (int, error) {
-	c, err := geo.CellOf(p, searchLevels()[1].res)
+	n7, err := x.unitsAround(p, 1)
+	if err != nil {
+		return 0, err
+	}
+	if n7 >= denseUnitsPerK*k {
+		return 0, nil
+	}
+	if n7 >= sparseUnitsPerK*k {
+		return 1, nil
+	}
+	n5, err := x.unitsAround(p, 2)
+	if err != nil {
+		return 0, err
+	}
+	if n5 < denseUnitsPerK*k {
+		return 2, nil
+	}
+	return 1, nil
+}
+
+// unitsAround counts the slots in the cell of p and its neighbours at level i.
+func (x *Index) unitsAround(p fireline.Point, i int) (int, error) {
+	c, err := geo.CellOf(p, searchLevels()[i].res)
 	if err != nil {
 		return 0, err
 	}
@@ -345,12 +422,11 @@ func (x *Index) startLevel(p fireline.Point, k int) (int, error) {
 	}
 	n := 0
 	for _, d := range disk {
-		n += len(x.cells[1][d])
+		if b := x.cells[i][d]; b != nil {
+			n += len(b.slots)
+		}
 	}
-	if n >= denseUnitsPerK*k {
-		return 0, nil
-	}
-	return 1, nil
+	return n, nil
 }
 
 // search is one Nearest query and the best units it has found so far.
@@ -361,13 +437,13 @@ type search struct {
 	accept func(fireline.Unit) bool
 	best   []found
 	// bound is geo.ChordBound of the k-th best distance once k units are found: a unit whose
-	// chord to p exceeds it cannot be among the k nearest.
-	bound float64
+	// squared chord to p exceeds it cannot be among the k nearest. chord is its square root.
+	bound, chord float64
 }
 
 // reset forgets what the search found, to start again at another level.
 func (q *search) reset() {
-	q.best, q.bound = q.best[:0], 0
+	q.best, q.bound, q.chord = q.best[:0], 0, 0
 }
 
 // consider keeps the unit at s if accept takes it and it is among the k nearest so far. The
@@ -382,7 +458,18 @@ func (q *search) consider(s *slot) {
 	q.best = keep(q.best, found{s.e, s.home, geo.DistanceMeters(q.p, s.e.point(s.home))}, q.k)
 	if len(q.best) == q.k {
 		q.bound = geo.ChordBound(q.best[q.k-1].d)
+		q.chord = math.Sqrt(q.bound)
 	}
+}
+
+// beyond reports whether every unit of b is provably farther than the k-th found, so the
+// search may skip b's slots, the same units consider would rule out one by one.
+func (q *search) beyond(b *bucket) bool {
+	if len(q.best) < q.k {
+		return false
+	}
+	limit := q.chord + b.reach
+	return q.v.ChordSquared(b.ref) > limit*limit
 }
 
 // found is a unit under consideration, whether it was placed at home, and its distance.
@@ -422,9 +509,11 @@ func (x *Index) searchRings(q *search, now time.Time, li int, l level) (bool, er
 		return false, err
 	}
 	cells := x.cells[li]
-	examined := 0
+	// examined counts the units read; once it reaches every unit the search is done, unless it
+	// skipped buckets, whose units it did not count.
+	examined, skipped := 0, false
 	for ring := 0; ; ring++ {
-		if examined == len(x.units) {
+		if examined == len(x.units) && !skipped {
 			return true, nil
 		}
 		if len(q.best) == q.k && geo.LowerBoundMeters(l.res, ring) > q.best[q.k-1].d {
@@ -438,13 +527,20 @@ func (x *Index) searchRings(q *search, now time.Time, li int, l level) (bool, er
 			return false, fmt.Errorf("resources: search ring %d: %w", ring, err)
 		}
 		for _, c := range ringCells {
-			list := cells[c]
-			for j := range list {
-				if !list[j].counted(now, x.staleAfter) {
+			b := cells[c]
+			if b == nil {
+				continue
+			}
+			if q.beyond(b) {
+				skipped = true
+				continue
+			}
+			for j := range b.slots {
+				if !b.slots[j].counted(now, x.staleAfter) {
 					continue // the unit is counted at its other place
 				}
 				examined++
-				q.consider(&list[j])
+				q.consider(&b.slots[j])
 			}
 		}
 	}
@@ -454,10 +550,13 @@ func (x *Index) searchRings(q *search, now time.Time, li int, l level) (bool, er
 // It reads the coarsest level's cell lists, which hold every unit in few, contiguous lists.
 func (x *Index) scan(q *search, now time.Time) {
 	q.reset()
-	for _, list := range x.cells[len(x.cells)-1] {
-		for j := range list {
-			if list[j].counted(now, x.staleAfter) {
-				q.consider(&list[j])
+	for _, b := range x.cells[len(x.cells)-1] {
+		if q.beyond(b) {
+			continue
+		}
+		for j := range b.slots {
+			if b.slots[j].counted(now, x.staleAfter) {
+				q.consider(&b.slots[j])
 			}
 		}
 	}

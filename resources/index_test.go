@@ -335,12 +335,31 @@ func TestUpsertRemoveReplace(t *testing.T) {
 func TestUpsertKeepsIndexExact(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	units := randomUnits(t, rng, 800)
-	// Below a thousand units the production index scans: check its bookkeeping too.
-	scanning := resources.NewIndex()
-	if err := scanning.Replace(units); err != nil {
-		t.Fatal(err)
+	// Half the units have a fresh AVL fix and a home station, so they sit in two cells of each
+	// level: crowded ones (five stations), sometimes the same one as their fix.
+	at := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	stations := make([]fireline.Point, 5)
+	for i := range stations {
+		stations[i] = randomPoint(rng)
 	}
-	indexes := []*resources.Index{newIndex(t, units), scanning}
+	for i := range units {
+		if i%2 == 0 {
+			home := stations[rng.IntN(len(stations))]
+			if i%10 == 0 {
+				home = units[i].Point
+			}
+			units[i].Home, units[i].PositionAt = &home, &at
+		}
+	}
+	clock := resources.WithClock(func() time.Time { return at })
+	// Below a thousand units the production index scans: check its bookkeeping too.
+	rings, scanning := resources.NewIndexRingsOnly(clock), resources.NewIndex(clock)
+	indexes := []*resources.Index{rings, scanning}
+	for _, x := range indexes {
+		if err := x.Replace(units); err != nil {
+			t.Fatal(err)
+		}
+	}
 	statuses := []fireline.UnitStatus{fireline.UnitAvailable, fireline.UnitAvailable, fireline.UnitDispatched, fireline.UnitOutOfService}
 	for round := range 40 {
 		for range 50 {
