@@ -112,7 +112,8 @@ func (s *slot) counted(now time.Time, staleAfter time.Duration) bool {
 // recommendations search.
 type Index struct {
 	// scanBelow is the unit count up to which a scan of every unit beats walking rings: about
-	// 10 ns a unit, so at most ~10 µs. Tests lower it to exercise the rings on small sets.
+	// 10 ns a unit, so at most ~5 µs. At 1,000 units the rings are already faster
+	// (BENCHMARKS.md). Tests lower it to exercise the rings on small sets.
 	scanBelow int
 	// now is the clock that ages AVL fixes; staleAfter is how old a fix may grow before the
 	// unit is taken to be at its home station.
@@ -141,7 +142,7 @@ func WithStaleAfter(d time.Duration) IndexOption {
 
 // NewIndex returns an empty index.
 func NewIndex(opts ...IndexOption) *Index {
-	x := &Index{scanBelow: 1024, now: time.Now, staleAfter: fireline.DefaultStaleAfter, units: map[string]*entry{}}
+	x := &Index{scanBelow: 512, now: time.Now, staleAfter: fireline.DefaultStaleAfter, units: map[string]*entry{}}
 	for i := range x.cells {
 		x.cells[i] = map[geo.Cell]*bucket{}
 	}

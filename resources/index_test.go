@@ -143,7 +143,7 @@ func TestNearestMatchesBruteForce(t *testing.T) {
 		downtown[i].Point.Lng = centre.Lng + (downtown[i].Point.Lng-minLng)/(maxLng-minLng)*0.11 - 0.055
 	}
 	sets = append(sets, set{"downtown", downtown, newIndex(t, downtown)})
-	// The production index takes its scan shortcut below about a thousand units.
+	// The production index takes its scan shortcut below 512 units.
 	small := randomUnits(t, rng, 300)
 	prod := resources.NewIndex()
 	if err := prod.Replace(small); err != nil {
@@ -352,8 +352,8 @@ func TestUpsertKeepsIndexExact(t *testing.T) {
 		}
 	}
 	clock := resources.WithClock(func() time.Time { return at })
-	// Below a thousand units the production index scans: check its bookkeeping too.
-	rings, scanning := resources.NewIndexRingsOnly(clock), resources.NewIndex(clock)
+	// Small indexes answer by a scan: check its bookkeeping too.
+	rings, scanning := resources.NewIndexRingsOnly(clock), resources.NewIndexScanOnly(clock)
 	indexes := []*resources.Index{rings, scanning}
 	for _, x := range indexes {
 		if err := x.Replace(units); err != nil {
@@ -490,7 +490,7 @@ func TestNearestStaleFallbackMatchesBruteForce(t *testing.T) {
 		}
 	}
 	rings := resources.NewIndexRingsOnly(resources.WithClock(now), resources.WithStaleAfter(staleAfter))
-	scanning := resources.NewIndex(resources.WithClock(now), resources.WithStaleAfter(staleAfter))
+	scanning := resources.NewIndexScanOnly(resources.WithClock(now), resources.WithStaleAfter(staleAfter))
 	for _, x := range []*resources.Index{rings, scanning} {
 		if err := x.Replace(units); err != nil {
 			t.Fatal(err)

@@ -249,7 +249,7 @@ func render(r results, m machine, raw []byte) string {
 				base := fmt.Sprintf("/%s/n=%d/k=%d/", layout, n, k)
 				for _, row := range []struct{ method, name string }{
 					{"index", "BenchmarkNearest" + base + "index"},
-					{"index, rings only", "BenchmarkNearest" + base + "rings"},
+					{"index, made to scan", "BenchmarkNearest" + base + "indexscan"},
 					{"scan", "BenchmarkNearest" + base + "scan"},
 					{"PostGIS KNN", "BenchmarkNearestPostGIS" + base + "postgis"},
 				} {
