@@ -6,7 +6,7 @@
 #
 # Environment: COUNT (runs of each benchmark, default 5), BENCHTIME (how long each run lasts,
 # default 1s), BENCH (the -bench pattern, default all), OUT (default BENCHMARKS.md).
-# About eight minutes on two cores.
+# About six minutes on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
