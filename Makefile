@@ -39,3 +39,9 @@ devstack-test:
 
 clean:
 	rm -rf bin .fireline
+
+## bench: issue 4's benchmarks — in-memory index vs brute force vs PostGIS KNN in one run,
+## recommendation latency, AVL update cost — and rewrite BENCHMARKS.md. Not part of `make test`.
+.PHONY: bench
+bench:
+	@scripts/bench.sh

@@ -143,3 +143,34 @@ func TestLowerBoundMetersShape(t *testing.T) {
 		}
 	}
 }
+
+// TestChordBound checks that ChordBound rules out no point at or within the distance it was
+// given, from centimetres to the antipodes, and that the chord ranks points as DistanceMeters
+// does.
+func TestChordBound(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	random := func() fireline.Point {
+		return fireline.Point{Lat: math.Asin(2*rng.Float64()-1) * 180 / math.Pi, Lng: rng.Float64()*360 - 180}
+	}
+	for range 20_000 {
+		a := random()
+		// Near pairs matter most: a search prunes at the k-th distance found, often metres.
+		scale := math.Pow(10, -7+7*rng.Float64()) // degrees, 1 cm to 10°
+		b := fireline.Point{Lat: min(max(a.Lat+scale*(2*rng.Float64()-1), -90), 90), Lng: a.Lng + scale*(2*rng.Float64()-1)}
+		if rng.IntN(10) == 0 {
+			b = random()
+		}
+		d := geo.DistanceMeters(a, b)
+		c := geo.VectorOf(a).ChordSquared(geo.VectorOf(b))
+		if c > geo.ChordBound(d) {
+			t.Fatalf("%v to %v: chord² %g exceeds ChordBound(%g m) = %g", a, b, c, d, geo.ChordBound(d))
+		}
+		// A point clearly farther is ruled out: the bound is not loose.
+		if d > 1 && c <= geo.ChordBound(d*0.999) {
+			t.Fatalf("%v to %v at %g m: chord² %g within ChordBound of 0.999 of it", a, b, d, c)
+		}
+	}
+	if got, want := geo.ChordBound(math.Pi*geo.EarthRadiusMeters), 4.0; got < want {
+		t.Errorf("ChordBound(half the globe) = %g, want at least %g", got, want)
+	}
+}

@@ -304,14 +304,19 @@ func (m *LearnedModel) Replay(trips []Trip) (rejected int, first error) {
 func (m *LearnedModel) Estimate(from, to fireline.Point, t fireline.UnitType) Estimate {
 	base, meters := m.base.ETA(from, to, t)
 	est := Estimate{Seconds: base, Meters: meters, Model: ModelDistanceV1}
-	fine, coarse, cellErr := m.cells(from, to)
 	p := m.cfg.priorWeight
 	m.mu.RLock()
-	defer m.mu.RUnlock()
 	ts, ok := m.types[t]
-	if !ok || ts.n < m.cfg.minSamples {
-		return est
+	enough := ok && ts.n >= m.cfg.minSamples
+	m.mu.RUnlock()
+	if !enough {
+		return est // no history of the type: no need to place the points on the grid
 	}
+	// Placing the points is most of an estimate's cost; it runs outside the lock. A type's
+	// history only grows, so it still has enough trips once the lock is taken again.
+	fine, coarse, cellErr := m.cells(from, to)
+	m.mu.RLock()
+	defer m.mu.RUnlock()
 	ratio := ts.shrunk(0, p)
 	est.Model, est.Samples, est.Level = m.typeName, ts.n, LevelType
 	if cellErr == nil {

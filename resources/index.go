@@ -5,6 +5,7 @@ package resources
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -53,16 +54,56 @@ type entry struct {
 	// unit is searched at homeCells, the cells of *unit.Home, instead of cells.
 	fallback  bool
 	homeCells [3]geo.Cell
-	pos       int // in Index.all
+	// atFix and atHome are the entry's slots; atHome is set only when it can fall back.
+	atFix, atHome slot
+	// where[i][0] and where[i][1] are the positions of atFix and atHome in their buckets at
+	// level i, so that removing a unit costs the same in a crowded bucket as in an empty one.
+	where [3][2]int
 }
 
 // slot is one place an entry sits in a cell list: at its fix (home false) or at its home
 // station (home true). A unit that can fall back sits in both lists, and a search counts it only
 // at the one its fix's age picks at the query's time: a fix goes stale while nobody reports, so
 // staleness is decided when a search runs, never when a unit is stored.
+//
+// A slot copies what a search needs to rule its unit out, so that searches read cell lists
+// front to back and follow the pointer to the entry (a cache miss, and a copy of the whole unit
+// for accept) only for units that may be among the k nearest.
 type slot struct {
-	*entry
-	home bool
+	e *entry
+	// v is the point the unit is searched at here, its position or its home station's.
+	v geo.Vector
+	// fixAt is the time of the unit's AVL fix when it can fall back (fallback), else zero.
+	fixAt          time.Time
+	home, fallback bool
+}
+
+// bucket holds the slots of one cell, and what lets a search skip the cell without reading
+// them: every slot's point lies within reach of ref, so by the triangle inequality no slot is
+// nearer a query than the chord to ref less reach.
+type bucket struct {
+	slots []slot
+	// ref is the point of the bucket's first slot. reach is the chord from ref to the farthest
+	// slot the bucket has held, widened by reachMargin for rounding; it never shrinks while the
+	// bucket lives (a bound for the slots that left is a bound for those that stay), and all
+	// its slots lie in one cell, so it stays below the cell's width.
+	ref   geo.Vector
+	reach float64
+}
+
+// reachMargin widens a bucket's reach for rounding: about 6 µm on the Earth, many orders of
+// magnitude above the error of a chord.
+const reachMargin = 1e-12
+
+func (b *bucket) add(s slot) {
+	b.reach = max(b.reach, b.ref.Chord(s.v)+reachMargin)
+	b.slots = append(b.slots, s)
+}
+
+// counted reports whether a search at now counts the unit at this slot: the same decision as
+// Index.atHome, without reading the entry.
+func (s *slot) counted(now time.Time, staleAfter time.Duration) bool {
+	return s.home == (s.fallback && now.Sub(s.fixAt) > staleAfter)
 }
 
 // Index holds the units available for dispatch, keyed by H3 cell, and answers nearest-unit
@@ -71,7 +112,8 @@ type slot struct {
 // recommendations search.
 type Index struct {
 	// scanBelow is the unit count up to which a scan of every unit beats walking rings: about
-	// 15 ns a unit, so at most ~15 µs. Tests lower it to exercise the rings on small sets.
+	// 10 ns a unit, so at most ~5 µs. At 1,000 units the rings are already faster
+	// (BENCHMARKS.md). Tests lower it to exercise the rings on small sets.
 	scanBelow int
 	// now is the clock that ages AVL fixes; staleAfter is how old a fix may grow before the
 	// unit is taken to be at its home station.
@@ -80,10 +122,8 @@ type Index struct {
 
 	mu    sync.RWMutex
 	units map[string]*entry
-	// all holds the entries of units again, as a slice because scans over a map are slow.
-	all []*entry
 	// cells[i] maps a cell of searchLevels()[i].res to the units inside it.
-	cells [3]map[geo.Cell][]slot
+	cells [3]map[geo.Cell]*bucket
 }
 
 // IndexOption configures an Index.
@@ -102,9 +142,9 @@ func WithStaleAfter(d time.Duration) IndexOption {
 
 // NewIndex returns an empty index.
 func NewIndex(opts ...IndexOption) *Index {
-	x := &Index{scanBelow: 1024, now: time.Now, staleAfter: fireline.DefaultStaleAfter, units: map[string]*entry{}}
+	x := &Index{scanBelow: 512, now: time.Now, staleAfter: fireline.DefaultStaleAfter, units: map[string]*entry{}}
 	for i := range x.cells {
-		x.cells[i] = map[geo.Cell][]slot{}
+		x.cells[i] = map[geo.Cell]*bucket{}
 	}
 	for _, o := range opts {
 		o(x)
@@ -157,6 +197,11 @@ func newEntry(u fireline.Unit) (*entry, error) {
 	}
 	// Cell is documented as the resolution-9 cell of Point; keep the two consistent.
 	e.unit.Cell = e.cells[0].String()
+	e.atFix = slot{e: e, v: geo.VectorOf(u.Point)}
+	if e.fallback {
+		e.atFix.fixAt, e.atFix.fallback = *u.PositionAt, true
+		e.atHome = slot{e: e, v: geo.VectorOf(*u.Home), fixAt: *u.PositionAt, home: true, fallback: true}
+	}
 	return e, nil
 }
 
@@ -181,7 +226,7 @@ func (x *Index) Replace(units []fireline.Unit) error {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.units, x.all, x.cells = fresh.units, fresh.all, fresh.cells
+	x.units, x.cells = fresh.units, fresh.cells
 	return nil
 }
 
@@ -216,8 +261,8 @@ func (x *Index) Remove(id string) {
 func (x *Index) Available(accept func(fireline.Unit) bool) []Candidate {
 	now := x.now()
 	x.mu.RLock()
-	all := make([]found, 0, len(x.all))
-	for _, e := range x.all {
+	all := make([]found, 0, len(x.units))
+	for _, e := range x.units {
 		if accept == nil || accept(e.unit) {
 			all = append(all, found{e: e, home: x.atHome(e, now)})
 		}
@@ -238,15 +283,31 @@ func (x *Index) Len() int {
 // add places e; the caller holds the write lock and has removed any entry with the same id.
 func (x *Index) add(e *entry) {
 	x.units[e.unit.ID] = e
-	e.pos = len(x.all)
-	x.all = append(x.all, e)
 	for i, c := range e.cells {
-		x.cells[i][c] = append(x.cells[i][c], slot{e, false})
+		x.place(i, c, e.atFix)
 		if e.fallback {
-			h := e.homeCells[i]
-			x.cells[i][h] = append(x.cells[i][h], slot{e, true})
+			x.place(i, e.homeCells[i], e.atHome)
 		}
 	}
+}
+
+// place adds s to the bucket of cell c at level i, making the bucket if the cell had none; the
+// caller holds the write lock.
+func (x *Index) place(i int, c geo.Cell, s slot) {
+	b := x.cells[i][c]
+	if b == nil {
+		b = &bucket{ref: s.v}
+		x.cells[i][c] = b
+	}
+	b.add(s)
+	s.e.where[i][slotSide(s.home)] = len(b.slots) - 1
+}
+
+func slotSide(home bool) int {
+	if home {
+		return 1
+	}
+	return 0
 }
 
 // remove drops the unit with the given id; the caller holds the write lock. Empty cells are
@@ -257,30 +318,30 @@ func (x *Index) remove(id string) {
 		return
 	}
 	delete(x.units, id)
-	last := x.all[len(x.all)-1]
-	x.all[e.pos], last.pos = last, e.pos
-	x.all[len(x.all)-1] = nil
-	x.all = x.all[:len(x.all)-1]
 	for i, c := range e.cells {
-		x.unslot(i, c, slot{e, false})
+		x.unslot(i, c, e, false)
 		if e.fallback {
-			x.unslot(i, e.homeCells[i], slot{e, true})
+			x.unslot(i, e.homeCells[i], e, true)
 		}
 	}
 }
 
-// unslot removes s from the list of cell c at level i; the caller holds the write lock.
-func (x *Index) unslot(i int, c geo.Cell, s slot) {
-	list := x.cells[i][c]
-	if j := slices.Index(list, s); j >= 0 {
-		list[j] = list[len(list)-1]
-		list[len(list)-1] = slot{}
-		list = list[:len(list)-1]
+// unslot removes e's slot, at home or not, from the list of cell c at level i; the caller
+// holds the write lock.
+func (x *Index) unslot(i int, c geo.Cell, e *entry, home bool) {
+	b := x.cells[i][c]
+	if b == nil {
+		return
 	}
-	if len(list) == 0 {
+	list := b.slots
+	j := e.where[i][slotSide(home)]
+	last := list[len(list)-1]
+	list[j] = last
+	last.e.where[i][slotSide(last.home)] = j
+	list[len(list)-1] = slot{}
+	b.slots = list[:len(list)-1]
+	if len(b.slots) == 0 {
 		delete(x.cells[i], c)
-	} else {
-		x.cells[i][c] = list
 	}
 }
 
@@ -300,15 +361,17 @@ func (x *Index) Nearest(p fireline.Point, k int, accept func(fireline.Unit) bool
 		accept = func(fireline.Unit) bool { return true }
 	}
 	now := x.now()
+	q := &search{p: p, v: geo.VectorOf(p), k: k, accept: accept, best: make([]found, 0, k)}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if len(x.units) == 0 {
 		return []Candidate{}, nil
 	}
 	if len(x.units) <= x.scanBelow {
-		return x.candidates(x.scan(p, k, accept, now), now), nil
+		x.scan(q, now)
+		return x.candidates(q.best, now), nil
 	}
-	start, err := x.startLevel(p)
+	start, err := x.startLevel(p, k)
 	if err != nil {
 		return nil, err
 	}
@@ -316,26 +379,60 @@ func (x *Index) Nearest(p fireline.Point, k int, accept func(fireline.Unit) bool
 		if i < start {
 			continue
 		}
-		best, done, err := x.searchRings(p, k, accept, now, i, l)
+		done, err := x.searchRings(q, now, i, l)
 		if err != nil {
 			return nil, err
 		}
 		if done {
-			return x.candidates(best, now), nil
+			return x.candidates(q.best, now), nil
 		}
 	}
-	return x.candidates(x.scan(p, k, accept, now), now), nil
+	x.scan(q, now)
+	return x.candidates(q.best, now), nil
 }
 
-// denseUnits is how many units within one resolution-7 ring of the scene (about 36 km²) make
-// it worth starting at resolution 9. Below it a resolution-9 search mostly walks empty cells
-// and gives up, while resolution 7 answers from a handful of coarse cells.
-const denseUnits = 150
+// denseUnitsPerK and sparseUnitsPerK are how many units per unit asked for, within one ring
+// of cells around the scene, make a level worth starting at. A ring search pays for every cell
+// it walks (a ring from h3, a map look-up: about 100 ns) and a few nanoseconds for every unit
+// it reads (a chord against the k-th found). So resolution 9 pays off only where its first
+// rings hold plenty of units (denseUnitsPerK around the scene at resolution 7, about 36 km²);
+// where even resolution 7 holds fewer than sparseUnitsPerK, a resolution-7 search walks a
+// dozen rings of mostly empty country, and resolution 5 answers from a few cells, provided
+// they hold no more than denseUnitsPerK units to read. The figures are the best of those
+// tried on the benchmark layouts (BENCHMARKS.md).
+const (
+	denseUnitsPerK  = 300
+	sparseUnitsPerK = 3
+)
 
-// startLevel picks the finest search level worth trying at p. It only affects speed: every
-// level answers exactly.
-func (x *Index) startLevel(p fireline.Point) (int, error) {
-	c, err := geo.CellOf(p, searchLevels()[1].res)
+// startLevel picks the finest search level worth trying at p: resolution 9 where units are
+// dense around it, resolution 5 where they are sparse both around it and in the 1,750 km²
+// beyond (no town whose units a coarse search would have to read), else resolution 7. It only
+// affects speed: every level answers exactly.
+func (x *Index) startLevel(p fireline.Point, k int) (int, error) {
+	n7, err := x.unitsAround(p, 1)
+	if err != nil {
+		return 0, err
+	}
+	if n7 >= denseUnitsPerK*k {
+		return 0, nil
+	}
+	if n7 >= sparseUnitsPerK*k {
+		return 1, nil
+	}
+	n5, err := x.unitsAround(p, 2)
+	if err != nil {
+		return 0, err
+	}
+	if n5 < denseUnitsPerK*k {
+		return 2, nil
+	}
+	return 1, nil
+}
+
+// unitsAround counts the slots in the cell of p and its neighbours at level i.
+func (x *Index) unitsAround(p fireline.Point, i int) (int, error) {
+	c, err := geo.CellOf(p, searchLevels()[i].res)
 	if err != nil {
 		return 0, err
 	}
@@ -345,12 +442,54 @@ func (x *Index) startLevel(p fireline.Point) (int, error) {
 	}
 	n := 0
 	for _, d := range disk {
-		n += len(x.cells[1][d])
+		if b := x.cells[i][d]; b != nil {
+			n += len(b.slots)
+		}
 	}
-	if n >= denseUnits {
-		return 0, nil
+	return n, nil
+}
+
+// search is one Nearest query and the best units it has found so far.
+type search struct {
+	p      fireline.Point
+	v      geo.Vector // p's
+	k      int
+	accept func(fireline.Unit) bool
+	best   []found
+	// bound is geo.ChordBound of the k-th best distance once k units are found: a unit whose
+	// squared chord to p exceeds it cannot be among the k nearest. chord is its square root.
+	bound, chord float64
+}
+
+// reset forgets what the search found, to start again at another level.
+func (q *search) reset() {
+	q.best, q.bound, q.chord = q.best[:0], 0, 0
+}
+
+// consider keeps the unit at s if accept takes it and it is among the k nearest so far. The
+// chord test first rules out, for a few multiplications, every unit farther than the k-th.
+func (q *search) consider(s *slot) {
+	if len(q.best) == q.k && q.v.ChordSquared(s.v) > q.bound {
+		return
 	}
-	return 1, nil
+	if !q.accept(s.e.unit) {
+		return
+	}
+	q.best = keep(q.best, found{s.e, s.home, geo.DistanceMeters(q.p, s.e.point(s.home))}, q.k)
+	if len(q.best) == q.k {
+		q.bound = geo.ChordBound(q.best[q.k-1].d)
+		q.chord = math.Sqrt(q.bound)
+	}
+}
+
+// beyond reports whether every unit of b is provably farther than the k-th found, so the
+// search may skip b's slots, the same units consider would rule out one by one.
+func (q *search) beyond(b *bucket) bool {
+	if len(q.best) < q.k {
+		return false
+	}
+	limit := q.chord + b.reach
+	return q.v.ChordSquared(b.ref) > limit*limit
 }
 
 // found is a unit under consideration, whether it was placed at home, and its distance.
@@ -379,56 +518,68 @@ func keep(best []found, f found, k int) []found {
 	return slices.Insert(best, i, f)
 }
 
-// searchRings walks rings of level l's cells outward from p's cell. It is done, with the exact
-// answer, once it holds k units and every unexamined cell is provably farther than the k-th
-// (geo.LowerBoundMeters), or once it has examined every unit. Otherwise it gives up after
-// l.maxRings rings and the caller retries at a coarser level.
-func (x *Index) searchRings(p fireline.Point, k int, accept func(fireline.Unit) bool, now time.Time, li int, l level) ([]found, bool, error) {
-	origin, err := geo.CellOf(p, l.res)
+// searchRings walks rings of level l's cells outward from the query's point, finding into q.
+// It is done, with the exact answer in q.best, once it holds k units and every unexamined cell
+// is provably farther than the k-th (geo.LowerBoundMeters), or once it has examined every unit.
+// Otherwise it gives up after l.maxRings rings and the caller retries at a coarser level.
+func (x *Index) searchRings(q *search, now time.Time, li int, l level) (bool, error) {
+	q.reset()
+	origin, err := geo.CellOf(q.p, l.res)
 	if err != nil {
-		return nil, false, err
+		return false, err
 	}
 	cells := x.cells[li]
-	best := make([]found, 0, k)
-	examined := 0
+	// examined counts the units read; once it reaches every unit the search is done, unless it
+	// skipped buckets, whose units it did not count.
+	examined, skipped := 0, false
 	for ring := 0; ; ring++ {
-		if examined == len(x.units) {
-			return best, true, nil
+		if examined == len(x.units) && !skipped {
+			return true, nil
 		}
-		if len(best) == k && geo.LowerBoundMeters(l.res, ring) > best[k-1].d {
-			return best, true, nil
+		if len(q.best) == q.k && geo.LowerBoundMeters(l.res, ring) > q.best[q.k-1].d {
+			return true, nil
 		}
 		if ring > l.maxRings {
-			return nil, false, nil
+			return false, nil
 		}
 		ringCells, err := geo.Ring(origin, ring)
 		if err != nil {
-			return nil, false, fmt.Errorf("resources: search ring %d: %w", ring, err)
+			return false, fmt.Errorf("resources: search ring %d: %w", ring, err)
 		}
 		for _, c := range ringCells {
-			for _, s := range cells[c] {
-				if s.home != x.atHome(s.entry, now) {
+			b := cells[c]
+			if b == nil {
+				continue
+			}
+			if q.beyond(b) {
+				skipped = true
+				continue
+			}
+			for j := range b.slots {
+				if !b.slots[j].counted(now, x.staleAfter) {
 					continue // the unit is counted at its other place
 				}
 				examined++
-				if accept(s.unit) {
-					best = keep(best, found{s.entry, s.home, geo.DistanceMeters(p, s.point(s.home))}, k)
-				}
+				q.consider(&b.slots[j])
 			}
 		}
 	}
 }
 
 // scan is the brute-force answer, for small indexes and searches no ring level could settle.
-func (x *Index) scan(p fireline.Point, k int, accept func(fireline.Unit) bool, now time.Time) []found {
-	best := make([]found, 0, k)
-	for _, e := range x.all {
-		if accept(e.unit) {
-			home := x.atHome(e, now)
-			best = keep(best, found{e, home, geo.DistanceMeters(p, e.point(home))}, k)
+// It reads the coarsest level's cell lists, which hold every unit in few, contiguous lists.
+func (x *Index) scan(q *search, now time.Time) {
+	q.reset()
+	for _, b := range x.cells[len(x.cells)-1] {
+		if q.beyond(b) {
+			continue
+		}
+		for j := range b.slots {
+			if b.slots[j].counted(now, x.staleAfter) {
+				q.consider(&b.slots[j])
+			}
 		}
 	}
-	return best
 }
 
 // candidates turns the search's finds into answers, each unit placed as it was searched.

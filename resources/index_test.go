@@ -143,7 +143,7 @@ func TestNearestMatchesBruteForce(t *testing.T) {
 		downtown[i].Point.Lng = centre.Lng + (downtown[i].Point.Lng-minLng)/(maxLng-minLng)*0.11 - 0.055
 	}
 	sets = append(sets, set{"downtown", downtown, newIndex(t, downtown)})
-	// The production index takes its scan shortcut below about a thousand units.
+	// The production index takes its scan shortcut below 512 units.
 	small := randomUnits(t, rng, 300)
 	prod := resources.NewIndex()
 	if err := prod.Replace(small); err != nil {
@@ -340,12 +340,31 @@ func TestUpsertRemoveReplace(t *testing.T) {
 func TestUpsertKeepsIndexExact(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	units := randomUnits(t, rng, 800)
-	// Below a thousand units the production index scans: check its bookkeeping too.
-	scanning := resources.NewIndex()
-	if err := scanning.Replace(units); err != nil {
-		t.Fatal(err)
+	// Half the units have a fresh AVL fix and a home station, so they sit in two cells of each
+	// level: crowded ones (five stations), sometimes the same one as their fix.
+	at := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	stations := make([]fireline.Point, 5)
+	for i := range stations {
+		stations[i] = randomPoint(rng)
 	}
-	indexes := []*resources.Index{newIndex(t, units), scanning}
+	for i := range units {
+		if i%2 == 0 {
+			home := stations[rng.IntN(len(stations))]
+			if i%10 == 0 {
+				home = units[i].Point
+			}
+			units[i].Home, units[i].PositionAt = &home, &at
+		}
+	}
+	clock := resources.WithClock(func() time.Time { return at })
+	// Small indexes answer by a scan: check its bookkeeping too.
+	rings, scanning := resources.NewIndexRingsOnly(clock), resources.NewIndexScanOnly(clock)
+	indexes := []*resources.Index{rings, scanning}
+	for _, x := range indexes {
+		if err := x.Replace(units); err != nil {
+			t.Fatal(err)
+		}
+	}
 	statuses := []fireline.UnitStatus{fireline.UnitAvailable, fireline.UnitAvailable, fireline.UnitDispatched, fireline.UnitOutOfService}
 	for round := range 40 {
 		for range 50 {
@@ -476,7 +495,7 @@ func TestNearestStaleFallbackMatchesBruteForce(t *testing.T) {
 		}
 	}
 	rings := resources.NewIndexRingsOnly(resources.WithClock(now), resources.WithStaleAfter(staleAfter))
-	scanning := resources.NewIndex(resources.WithClock(now), resources.WithStaleAfter(staleAfter))
+	scanning := resources.NewIndexScanOnly(resources.WithClock(now), resources.WithStaleAfter(staleAfter))
 	for _, x := range []*resources.Index{rings, scanning} {
 		if err := x.Replace(units); err != nil {
 			t.Fatal(err)

@@ -367,3 +367,39 @@ func TestPopulation(t *testing.T) {
 		t.Errorf("%.0f people in all, want about the prefecture's 5.9 million", total)
 	}
 }
+
+func TestFleetAndScenes(t *testing.T) {
+	for _, layout := range []samplecity.Layout{samplecity.Uniform, samplecity.Centred} {
+		t.Run(string(layout), func(t *testing.T) {
+			units := samplecity.Fleet(layout, 2000)
+			if len(units) != 2000 {
+				t.Fatalf("%d units, want 2000", len(units))
+			}
+			var ids []string
+			near := 0 // within about 10 km of the centre
+			for _, u := range units {
+				ids = append(ids, u.ID)
+				checkPoint(t, u.ID, u.Point)
+				if !u.Type.Valid() || u.Status != fireline.UnitAvailable || u.PositionAt != nil {
+					t.Errorf("%s: %+v, want an available unit of a known type without a fix", u.ID, u)
+				}
+				if math.Abs(u.Point.Lat-36.457) < 0.09 && math.Abs(u.Point.Lng-115.9855) < 0.11 {
+					near++
+				}
+			}
+			checkUnique(t, "fleet", ids)
+			// The box around the centre is 1.5% of the prefecture's: the uniform layout puts
+			// about that share there, the centred one most of its units.
+			if layout == samplecity.Uniform && near > 100 || layout == samplecity.Centred && near < 1200 {
+				t.Errorf("%d of 2000 units near the centre", near)
+			}
+			for _, p := range samplecity.Scenes(layout, 500) {
+				checkPoint(t, "scene", p)
+			}
+			if !reflect.DeepEqual(units, samplecity.Fleet(layout, 2000)) ||
+				!reflect.DeepEqual(samplecity.Scenes(layout, 50), samplecity.Scenes(layout, 50)) {
+				t.Error("not the same on every call")
+			}
+		})
+	}
+}

@@ -1,0 +1,421 @@
+// Command benchreport turns the output of issue 4's benchmarks (go test -bench over resources/
+// and postgres/, as scripts/bench.sh runs them) into the generated section of BENCHMARKS.md:
+// the figures, the ratios of the index to PostGIS KNN and to a brute-force scan from the same
+// run, the machine, and the command that reproduces them. It uses the standard library only.
+//
+// Usage:
+//
+//	benchreport -in bench.txt -out BENCHMARKS.md -cmd 'go test ...' [-load-before '...'] [-load-after '...']
+//
+// Only the text between the markers <!-- bench:begin --> and <!-- bench:end --> is replaced;
+// a file without them gets them appended.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	beginMarker = "<!-- bench:begin -->"
+	endMarker   = "<!-- bench:end -->"
+	// targetP99 is ARCHITECTURE.md's number: a nearest-unit query over 10,000 units, p99.
+	targetP99 = 100_000 // ns
+)
+
+func main() {
+	in := flag.String("in", "", "go test -bench output (required)")
+	out := flag.String("out", "BENCHMARKS.md", "markdown file whose generated section is rewritten")
+	cmd := flag.String("cmd", "", "the command that produced -in, quoted in the report")
+	loadBefore := flag.String("load-before", "", "/proc/loadavg before the run")
+	loadAfter := flag.String("load-after", "", "/proc/loadavg after the run")
+	elapsed := flag.String("elapsed", "", "how long the run took")
+	flag.Parse()
+	if err := run(*in, *out, *cmd, *loadBefore, *loadAfter, *elapsed); err != nil {
+		fmt.Fprintln(os.Stderr, "benchreport:", err)
+		os.Exit(1)
+	}
+}
+
+func run(in, out, cmd, loadBefore, loadAfter, elapsed string) error {
+	if in == "" {
+		return errors.New("-in is required")
+	}
+	raw, err := os.ReadFile(in)
+	if err != nil {
+		return err
+	}
+	res, err := parse(raw)
+	if err != nil {
+		return err
+	}
+	if len(res.runs) == 0 {
+		return fmt.Errorf("%s: no benchmark results", in)
+	}
+	section := render(res, machine{
+		cmd: cmd, loadBefore: loadBefore, loadAfter: loadAfter, elapsed: elapsed,
+		date: time.Now().UTC().Format("2006-01-02 15:04 MST"),
+	}, raw)
+	return splice(out, section)
+}
+
+// results is what one bench run printed: every benchmark's figures, once per -count.
+type results struct {
+	runs    map[string][]map[string]float64 // benchmark name (no -GOMAXPROCS) → one map per run: unit → value
+	cpu     string
+	server  string // "PostgreSQL x, PostGIS y", from the PostGIS benchmark's log
+	skipped []string
+	failed  bool
+}
+
+var (
+	procsSuffix = regexp.MustCompile(`-\d+$`)
+	serverLine  = regexp.MustCompile(`server: (PostgreSQL .*)$`)
+)
+
+func parse(raw []byte) (results, error) {
+	res := results{runs: map[string][]map[string]float64{}}
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "cpu: "):
+			res.cpu = strings.TrimPrefix(line, "cpu: ")
+		case serverLine.MatchString(trimmed) && res.server == "":
+			res.server = serverLine.FindStringSubmatch(trimmed)[1]
+		case strings.HasPrefix(trimmed, "--- SKIP: "):
+			res.skipped = append(res.skipped, strings.TrimPrefix(trimmed, "--- SKIP: "))
+		case strings.HasPrefix(trimmed, "--- FAIL") || trimmed == "FAIL" || strings.HasPrefix(trimmed, "FAIL\t"):
+			res.failed = true
+		case strings.HasPrefix(line, "Benchmark"):
+			f := strings.Fields(line)
+			// name, iterations, then value-unit pairs; a line without them only announces a
+			// benchmark (-v).
+			if len(f) < 4 || len(f)%2 != 0 {
+				continue
+			}
+			if _, err := strconv.Atoi(f[1]); err != nil {
+				continue
+			}
+			m := map[string]float64{}
+			for i := 2; i+1 < len(f); i += 2 {
+				v, err := strconv.ParseFloat(f[i], 64)
+				if err != nil {
+					return res, fmt.Errorf("%q: %w", line, err)
+				}
+				m[f[i+1]] = v
+			}
+			name := procsSuffix.ReplaceAllString(f[0], "")
+			res.runs[name] = append(res.runs[name], m)
+		}
+	}
+	return res, sc.Err()
+}
+
+// figure is one metric of one benchmark over the runs: the median, and the spread of the runs
+// around it.
+type figure struct {
+	median, lo, hi float64
+	n              int
+}
+
+func (r results) get(name, unit string) (figure, bool) {
+	var vs []float64
+	for _, m := range r.runs[name] {
+		if v, ok := m[unit]; ok {
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) == 0 {
+		return figure{}, false
+	}
+	slices.Sort(vs)
+	med := vs[len(vs)/2]
+	if len(vs)%2 == 0 {
+		med = (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
+	}
+	return figure{median: med, lo: vs[0], hi: vs[len(vs)-1], n: len(vs)}, true
+}
+
+type machine struct {
+	cmd, loadBefore, loadAfter, elapsed, date string
+}
+
+func render(r results, m machine, raw []byte) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("%s\n<!-- Generated by scripts/bench.sh (scripts/benchreport); edit outside the markers. -->\n\n", beginMarker)
+	w("## Results\n\n")
+	w("Run %s on this machine:\n\n", m.date)
+	w("| | |\n|---|---|\n")
+	w("| CPU | %s (%d logical CPUs, `nproc`) |\n", cpuModel(r.cpu), runtime.NumCPU())
+	if mem := memTotal(); mem != "" {
+		w("| memory | %s |\n", mem)
+	}
+	w("| Go | %s %s/%s |\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	server := r.server
+	if server == "" {
+		server = "not measured (PostGIS benchmarks skipped)"
+	}
+	w("| database | %s, same machine, over TCP on 127.0.0.1 |\n", server)
+	if m.loadBefore != "" || m.loadAfter != "" {
+		w("| load average (1, 5, 15 min) | before %s; after %s |\n", loadavg(m.loadBefore), loadavg(m.loadAfter))
+	}
+	if m.elapsed != "" {
+		w("| run time | %s |\n", m.elapsed)
+	}
+	runs := 0
+	for _, rs := range r.runs {
+		runs = max(runs, len(rs))
+	}
+	w("| runs per benchmark | %d (figures are medians over the runs; ± is the largest distance of a run's mean from the median) |\n\n", runs)
+	w("Reproduce with `make bench`, which runs:\n\n```sh\n%s\n```\n\n", m.cmd)
+	if r.failed {
+		w("**A benchmark failed in this run: see the raw output below.**\n\n")
+	}
+	for _, s := range r.skipped {
+		w("**Skipped:** %s\n\n", s)
+	}
+
+	w("### Acceptance: nearest-unit query over 10,000 units, p99 < 100 µs in memory\n\n")
+	w("| layout | k | index p99 | its worst run | PostGIS KNN p99 | PostGIS / index | scan p99 | scan / index | verdict |\n")
+	w("|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	for _, layout := range []string{"uniform", "centre"} {
+		for _, k := range []int{3, 10} {
+			base := fmt.Sprintf("/%s/n=10000/k=%d/", layout, k)
+			idx := "BenchmarkNearest" + base + "index"
+			pg := "BenchmarkNearestPostGIS" + base + "postgis"
+			scan := "BenchmarkNearest" + base + "scan"
+			f, ok := r.get(idx, "p99-ns")
+			if !ok {
+				continue
+			}
+			verdict := "met"
+			if f.median >= targetP99 {
+				verdict = "**not met**"
+			}
+			p99 := func(name string) string {
+				if g, ok := r.get(name, "p99-ns"); ok {
+					return dur(g.median)
+				}
+				return "–"
+			}
+			w("| %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", layout, k, dur(f.median), dur(f.hi),
+				p99(pg), ratio(r, pg, idx, "p99-ns"), p99(scan), ratio(r, scan, idx, "p99-ns"), verdict)
+		}
+	}
+	w("\nEach p99 is the median of the runs' p99s; the verdict holds that median to the target. The target is for the typical query, k = 3; k = 10 is shown for scale.\n\n")
+
+	w("### Nearest k engines: ratios in this run\n\n")
+	w("How many times the in-memory index's time each other way takes, same units, same query points.\n\n")
+	w("| layout | units | k | PostGIS / index (mean) | PostGIS / index (p50) | PostGIS / index (p99) | scan / index (mean) | scan / index (p50) | scan / index (p99) |\n")
+	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, layout := range []string{"uniform", "centre"} {
+		for _, n := range []int{1000, 10000, 100000} {
+			for _, k := range []int{3, 10} {
+				base := fmt.Sprintf("/%s/n=%d/k=%d/", layout, n, k)
+				idx := "BenchmarkNearest" + base + "index"
+				pg := "BenchmarkNearestPostGIS" + base + "postgis"
+				scan := "BenchmarkNearest" + base + "scan"
+				if _, ok := r.runs[idx]; !ok {
+					continue
+				}
+				w("| %s | %s | %d | %s | %s | %s | %s | %s | %s |\n", layout, thousands(n), k,
+					ratio(r, pg, idx, "ns/op"), ratio(r, pg, idx, "p50-ns"), ratio(r, pg, idx, "p99-ns"),
+					ratio(r, scan, idx, "ns/op"), ratio(r, scan, idx, "p50-ns"), ratio(r, scan, idx, "p99-ns"))
+			}
+		}
+	}
+
+	w("\n### Nearest k engines: time per query\n\n")
+	w("| layout | units | k | method | mean (ns/op) | ± | p50 | p99 | B/op | allocs/op |\n")
+	w("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, layout := range []string{"uniform", "centre"} {
+		for _, n := range []int{1000, 10000, 100000} {
+			for _, k := range []int{3, 10} {
+				base := fmt.Sprintf("/%s/n=%d/k=%d/", layout, n, k)
+				for _, row := range []struct{ method, name string }{
+					{"index", "BenchmarkNearest" + base + "index"},
+					{"index, made to scan", "BenchmarkNearest" + base + "indexscan"},
+					{"scan", "BenchmarkNearest" + base + "scan"},
+					{"PostGIS KNN", "BenchmarkNearestPostGIS" + base + "postgis"},
+				} {
+					if _, ok := r.runs[row.name]; !ok {
+						continue
+					}
+					w("| %s | %s | %d | %s | %s |\n", layout, thousands(n), k, row.method, cells(r, row.name))
+				}
+			}
+		}
+	}
+	if _, ok := r.runs["BenchmarkPostgresRoundTrip"]; ok {
+		w("\nThe floor under every PostGIS figure, a round trip that reads no table (`SELECT $1::int`, same pool):\n\n")
+		w("| query | mean (ns/op) | ± | p50 | p99 | B/op | allocs/op |\n|---|---:|---:|---:|---:|---:|---:|\n")
+		w("| round trip | %s |\n", cells(r, "BenchmarkPostgresRoundTrip"))
+	}
+
+	w("\n### Full recommendation, 10,000 units, sample-city run cards\n\n")
+	w("The travel-time model is the distance model, or the learned model after 20,000 drives (each ETA then places both\n")
+	w("points on the H3 grid and looks up the history of their cells), as in production.\n\n")
+	w("| layout | incident | travel-time model | mean (ns/op) | ± | p50 | p99 | B/op | allocs/op |\n|---|---|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, layout := range []string{"uniform", "centre"} {
+		for _, level := range []int{1, 3} {
+			for _, model := range []string{"distance", "learned"} {
+				name := fmt.Sprintf("BenchmarkRecommend/%s/n=10000/structure_fire/level=%d/model=%s", layout, level, model)
+				if _, ok := r.runs[name]; ok {
+					w("| %s | structure fire, level %d | %s | %s |\n", layout, level, model, cells(r, name))
+				}
+			}
+		}
+	}
+
+	w("\n### Index update per AVL ping (Upsert of a unit moved 200–400 m), 10,000 units\n\n")
+	w("| layout | mean (ns/op) | ± | p50 | p99 | B/op | allocs/op |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, layout := range []string{"uniform", "centre"} {
+		name := fmt.Sprintf("BenchmarkUpsert/%s/n=10000", layout)
+		if _, ok := r.runs[name]; ok {
+			w("| %s | %s |\n", layout, cells(r, name))
+		}
+	}
+
+	w("\n<details><summary>Raw output of this run</summary>\n\n```\n%s\n```\n\n</details>\n%s\n", strings.TrimRight(string(raw), "\n"), endMarker)
+	return b.String()
+}
+
+// cells formats a benchmark's mean, spread, p50, p99, B/op and allocs/op as table cells.
+func cells(r results, name string) string {
+	get := func(unit string, format func(float64) string) string {
+		f, ok := r.get(name, unit)
+		if !ok {
+			return "–"
+		}
+		return format(f.median)
+	}
+	spread := "–"
+	if f, ok := r.get(name, "ns/op"); ok && f.n > 1 && f.median > 0 {
+		spread = fmt.Sprintf("%.0f%%", 100*max(f.hi-f.median, f.median-f.lo)/f.median)
+	}
+	count := func(v float64) string { return thousands(int(math.Round(v))) }
+	return strings.Join([]string{
+		get("ns/op", dur), spread, get("p50-ns", dur), get("p99-ns", dur), get("B/op", count), get("allocs/op", count),
+	}, " | ")
+}
+
+func ratio(r results, num, den, unit string) string {
+	a, ok1 := r.get(num, unit)
+	b, ok2 := r.get(den, unit)
+	if !ok1 || !ok2 || b.median == 0 {
+		return "–"
+	}
+	return "×" + sig3(a.median/b.median)
+}
+
+// dur formats nanoseconds with three significant digits in a fitting unit.
+func dur(ns float64) string {
+	switch {
+	case ns < 1e3:
+		return sig3(ns) + " ns"
+	case ns < 1e6:
+		return sig3(ns/1e3) + " µs"
+	case ns < 1e9:
+		return sig3(ns/1e6) + " ms"
+	}
+	return sig3(ns/1e9) + " s"
+}
+
+func sig3(v float64) string {
+	switch {
+	case v >= 100:
+		return thousands(int(math.Round(v)))
+	case v >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// cpuModel prefers /proc/cpuinfo's model name to go test's cpu line; they are usually equal.
+func cpuModel(fromBench string) string {
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.Lines(string(b)) {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	if fromBench != "" {
+		return fromBench
+	}
+	return "unknown"
+}
+
+func memTotal() string {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return ""
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			f := strings.Fields(v)
+			if len(f) == 0 {
+				return ""
+			}
+			if kb, err := strconv.ParseFloat(f[0], 64); err == nil {
+				return fmt.Sprintf("%.1f GiB", kb/(1<<20))
+			}
+		}
+	}
+	return ""
+}
+
+// loadavg keeps the three averages of a /proc/loadavg line.
+func loadavg(s string) string {
+	f := strings.Fields(s)
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], ", ")
+}
+
+// splice replaces the generated section of path, or appends one.
+func splice(path, section string) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	doc := string(old)
+	i := strings.Index(doc, beginMarker)
+	j := strings.Index(doc, endMarker)
+	switch {
+	case i >= 0 && j > i:
+		// The section ends with a newline and the old one was followed by its own.
+		doc = doc[:i] + strings.TrimSuffix(section, "\n") + doc[j+len(endMarker):]
+	case i >= 0 || j >= 0:
+		return fmt.Errorf("%s: only one of the markers %s and %s", path, beginMarker, endMarker)
+	case doc == "":
+		doc = "# Benchmarks\n\n" + section + "\n"
+	default:
+		doc = strings.TrimRight(doc, "\n") + "\n\n" + section + "\n"
+	}
+	return os.WriteFile(path, []byte(doc), 0o644)
+}
