@@ -27,6 +27,37 @@ func (s AlarmSource) Valid() bool {
 	return false
 }
 
+// AlarmKind is what a fire-alarm panel reports. Other sources report alarms only (empty kind).
+type AlarmKind string
+
+// The panel event kinds of building fire-protection networks.
+const (
+	// KindFireAlarm is a detector or call point in alarm: it opens or joins an incident.
+	KindFireAlarm AlarmKind = "fire_alarm"
+	// KindFault is a broken detector, loop or power supply: recorded, opens no incident.
+	KindFault AlarmKind = "fault"
+	// KindSupervisory is an abnormal state of the protection system itself (a closed sprinkler
+	// valve, low pressure): recorded, opens no incident.
+	KindSupervisory AlarmKind = "supervisory"
+	// KindReset is the panel reset after an alarm: recorded; before any unit is dispatched it
+	// cancels the incident the device's alarm opened.
+	KindReset AlarmKind = "reset"
+)
+
+// Valid reports whether k is a panel event kind (the empty kind is not).
+func (k AlarmKind) Valid() bool {
+	switch k {
+	case KindFireAlarm, KindFault, KindSupervisory, KindReset:
+		return true
+	}
+	return false
+}
+
+// OpensIncident reports whether an alarm of kind k opens or joins an incident: every alarm of
+// the other sources (empty kind) and a panel's fire alarm do; faults, supervisory events and
+// resets are only recorded.
+func (k AlarmKind) OpensIncident() bool { return k == "" || k == KindFireAlarm }
+
 // Field limits for alarms, in bytes of UTF-8.
 const (
 	MaxSourceIDLen    = 128
@@ -53,6 +84,17 @@ type Alarm struct {
 	// Cell is the resolution-9 H3 cell of Point, as a hex string.
 	Cell       string `json:"cell"`
 	IncidentID int64  `json:"incident_id"`
+
+	// Kind is a fire-alarm panel's event kind; empty for every other source.
+	Kind AlarmKind `json:"kind,omitempty"`
+	// PremiseID is the key premises the alarm comes from (an IoT panel's building), empty when
+	// none: the incident then carries the premise's hazards and pre-plan.
+	PremiseID string `json:"premise_id,omitempty"`
+	// DeviceID is the panel or pole that raised the alarm, for IoT and lamp-post sources.
+	DeviceID string `json:"device_id,omitempty"`
+	// Unverified marks a public report nobody has confirmed yet: the console shows it as such
+	// until an operator confirms it.
+	Unverified bool `json:"unverified,omitempty"`
 }
 
 // Validate checks everything about an alarm that needs no lookup, naming the first bad field.

@@ -377,6 +377,11 @@ type Premise struct {
 	Point   Point    `json:"location"`
 	Hazards []string `json:"hazards"`
 	PrePlan string   `json:"pre_plan"`
+	// PlanType and PlanLevel are the pre-plan's assessment of a fire alarm from the premises'
+	// own panel: with both set, such an incident is assessed at once without waiting for an
+	// operator. Empty and 0 when the pre-plan says nothing of it.
+	PlanType  IncidentType `json:"plan_type,omitempty"`
+	PlanLevel int          `json:"plan_level,omitempty"`
 	// RetiredAt is when an administrator retired the premises, nil while it is a key premises.
 	RetiredAt *time.Time `json:"retired_at,omitempty"`
 }
