@@ -100,6 +100,9 @@ type Receipt struct {
 // Incidents drives incident workflows. workflows.Client implements it.
 type Incidents interface {
 	AlarmReceived(ctx context.Context, incidentID int64, first, alarm fireline.Alarm) error
+	// AlarmRecorded signals an alarm that did not join the incident (a panel's reset) to its
+	// running workflow, which decides what it means.
+	AlarmRecorded(ctx context.Context, incidentID int64, alarm fireline.Alarm) error
 	Dispatch(ctx context.Context, incidentID int64, req workflows.DispatchRequest) (workflows.DispatchResult, error)
 	Close(ctx context.Context, incidentID int64, req workflows.CloseRequest) (workflows.IncidentState, error)
 	UnitStatus(ctx context.Context, incidentID int64, sig workflows.UnitStatusSignal) error

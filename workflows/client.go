@@ -45,6 +45,14 @@ func (c *Client) AlarmReceived(ctx context.Context, incidentID int64, first, ala
 	return translate("start incident", err)
 }
 
+// AlarmRecorded tells an incident's running workflow of an alarm that did not join it, such as
+// a panel's reset after the alarm that opened it: before any dispatch the workflow cancels the
+// incident, after one it only records the reset. It never starts a workflow; an incident whose
+// workflow has finished is an ECONFLICT.
+func (c *Client) AlarmRecorded(ctx context.Context, incidentID int64, alarm fireline.Alarm) error {
+	return translate("signal alarm", c.c.SignalWorkflow(ctx, fireline.WorkflowID(incidentID), "", SignalAlarm, AlarmSignal{Alarm: alarm}))
+}
+
 // Dispatch sends the operator's dispatch order and waits for the reservation's outcome.
 func (c *Client) Dispatch(ctx context.Context, incidentID int64, req DispatchRequest) (DispatchResult, error) {
 	var res DispatchResult
