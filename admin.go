@@ -161,6 +161,13 @@ func (p Premise) Validate() error {
 			return err
 		}
 	}
+	switch {
+	case p.PlanType == "" && p.PlanLevel == 0:
+	case !p.PlanType.Valid():
+		return Errorf(EINVALID, "plan_type: %q is not an incident type (%s)", p.PlanType, joinNames(IncidentTypes))
+	case p.PlanLevel < MinLevel || p.PlanLevel > MaxLevel:
+		return Errorf(EINVALID, "plan_level: %d is outside %d..%d (a pre-plan assessment needs both type and level)", p.PlanLevel, MinLevel, MaxLevel)
+	}
 	return validateLocation(p.Point)
 }
 

@@ -50,18 +50,42 @@ func (t IncidentType) Compatible(u IncidentType) bool {
 // IncidentStatus is where an incident is in its life.
 type IncidentStatus string
 
-// The incident statuses, in order of a normal life.
+// The incident statuses, in order of a normal life: received → assessing → dispatching →
+// active (units en route and on scene) → controlled → closed → reviewed. An incident may be
+// cancelled at any open stage (then reviewed too), or merged into another (and end there).
 const (
 	IncidentReceived    IncidentStatus = "received"
+	IncidentAssessing   IncidentStatus = "assessing"
 	IncidentDispatching IncidentStatus = "dispatching"
 	IncidentActive      IncidentStatus = "active"
-	IncidentClosed      IncidentStatus = "closed"
-	IncidentReviewed    IncidentStatus = "reviewed"
+	// IncidentControlled is a fire under control or a rescue done: units still work the scene.
+	IncidentControlled IncidentStatus = "controlled"
+	IncidentClosed     IncidentStatus = "closed"
+	// IncidentCancelled is an incident called off before its end: a false alarm, a panel reset,
+	// a caller's mistake. It is reviewed like a closed one.
+	IncidentCancelled IncidentStatus = "cancelled"
+	// IncidentMerged is an incident found to be another's duplicate: its alarms and units moved
+	// to the other, and it ends there, without a review of its own.
+	IncidentMerged   IncidentStatus = "merged"
+	IncidentReviewed IncidentStatus = "reviewed"
 )
+
+// IncidentStatuses lists every incident status in order of a normal life.
+var IncidentStatuses = []IncidentStatus{
+	IncidentReceived, IncidentAssessing, IncidentDispatching, IncidentActive, IncidentControlled,
+	IncidentClosed, IncidentCancelled, IncidentMerged, IncidentReviewed,
+}
+
+// Valid reports whether s is a known incident status.
+func (s IncidentStatus) Valid() bool { return slices.Contains(IncidentStatuses, s) }
 
 // Open reports whether an incident in status s still needs the command centre.
 func (s IncidentStatus) Open() bool {
-	return s == IncidentReceived || s == IncidentDispatching || s == IncidentActive
+	switch s {
+	case IncidentReceived, IncidentAssessing, IncidentDispatching, IncidentActive, IncidentControlled:
+		return true
+	}
+	return false
 }
 
 // MinLevel and MaxLevel bound the alarm level (一级 to 五级 in Chinese fire-service usage).
@@ -83,6 +107,13 @@ type Incident struct {
 	// CreatedAt is when the first alarm was received by Fireline.
 	CreatedAt time.Time  `json:"created_at"`
 	ClosedAt  *time.Time `json:"closed_at,omitempty"`
+	// Priority is the assessed urgency, 0 until assessed.
+	Priority Priority `json:"priority,omitempty"`
+	// Outcome is how the incident ended (closed, cancelled or merged), empty while open; it
+	// stays when the status moves on to reviewed.
+	Outcome IncidentStatus `json:"outcome,omitempty"`
+	// MergedInto is the incident this one was merged into, 0 when none.
+	MergedInto int64 `json:"merged_into,omitempty"`
 	// AlarmCount is how many alarms were merged into the incident, the first included.
 	AlarmCount     int              `json:"alarm_count"`
 	Recommendation []Recommendation `json:"recommendation"`
@@ -160,6 +191,23 @@ const (
 	EventReviewed       = "reviewed"
 	EventStatusChanged  = "status_changed"
 	EventDispatchFailed = "dispatch_failed"
+	// EventAssessed records the type, level and priority an operator (or a pre-plan) set.
+	EventAssessed = "assessed"
+	// EventReinforced records units sent because the level went up.
+	EventReinforced = "reinforced"
+	// EventReplacement records a unit recommended in place of one that did not acknowledge.
+	EventReplacement = "replacement_recommended"
+	// EventAgencyTask records a joint-agency task requested, updated, done or overdue.
+	EventAgencyTask = "agency_task"
+	// EventPAR records a personnel accountability report due or confirmed.
+	EventPAR       = "par"
+	EventCancelled = "cancelled"
+	// EventIncidentMerged records, on both incidents, one merged into the other.
+	EventIncidentMerged = "incident_merged"
+	// EventAlarmSplit records, on both incidents, an alarm split out into its own incident.
+	EventAlarmSplit = "alarm_split"
+	// EventPanelEvent records a panel's reset, fault or supervisory event about the incident.
+	EventPanelEvent = "panel_event"
 )
 
 // TimelineEvent is one append-only entry of an incident's timeline.

@@ -443,6 +443,10 @@ type premiseRequest struct {
 	Location *locationRequest `json:"location"`
 	Hazards  []string         `json:"hazards"`
 	PrePlan  string           `json:"pre_plan"`
+	// PlanType and PlanLevel are the pre-plan's assessment of a fire alarm from the premises'
+	// own panel; both or neither.
+	PlanType  fireline.IncidentType `json:"plan_type"`
+	PlanLevel int                   `json:"plan_level"`
 }
 
 func (req premiseRequest) premise(r *http.Request) (fireline.Premise, error) {
@@ -454,7 +458,8 @@ func (req premiseRequest) premise(r *http.Request) (fireline.Premise, error) {
 	if err != nil {
 		return fireline.Premise{}, err
 	}
-	pr := fireline.Premise{ID: id, Name: req.Name, Kind: req.Kind, Address: req.Address, Point: p, Hazards: req.Hazards, PrePlan: req.PrePlan}
+	pr := fireline.Premise{ID: id, Name: req.Name, Kind: req.Kind, Address: req.Address, Point: p, Hazards: req.Hazards, PrePlan: req.PrePlan,
+		PlanType: req.PlanType, PlanLevel: req.PlanLevel}
 	if pr.Hazards == nil {
 		pr.Hazards = []string{}
 	}

@@ -494,10 +494,10 @@ func (db *DB) CreatePremise(ctx context.Context, p fireline.Premise, actor strin
 	}
 	var out fireline.Premise
 	err := db.inTx(ctx, "create premises", func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, `INSERT INTO premises (id, name, kind, address, lat, lng, hazards, pre_plan)
-			VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, '{}'::text[]), $8)
+		rows, _ := tx.Query(ctx, `INSERT INTO premises (id, name, kind, address, lat, lng, hazards, pre_plan, plan_type, plan_level)
+			VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, '{}'::text[]), $8, $9, $10)
 			ON CONFLICT (id) DO NOTHING RETURNING `+premiseColumns,
-			p.ID, p.Name, p.Kind, p.Address, p.Point.Lat, p.Point.Lng, p.Hazards, p.PrePlan)
+			p.ID, p.Name, p.Kind, p.Address, p.Point.Lat, p.Point.Lng, p.Hazards, p.PrePlan, p.PlanType, p.PlanLevel)
 		created, err := pgx.CollectRows(rows, scanPremise)
 		switch {
 		case err != nil:
@@ -533,8 +533,9 @@ func (db *DB) UpdatePremise(ctx context.Context, p fireline.Premise, actor strin
 			return nil
 		}
 		rows, _ := tx.Query(ctx, `UPDATE premises SET name = $2, kind = $3, address = $4, lat = $5, lng = $6,
-				hazards = coalesce($7, '{}'::text[]), pre_plan = $8
-			WHERE id = $1 RETURNING `+premiseColumns, p.ID, p.Name, p.Kind, p.Address, p.Point.Lat, p.Point.Lng, p.Hazards, p.PrePlan)
+				hazards = coalesce($7, '{}'::text[]), pre_plan = $8, plan_type = $9, plan_level = $10
+			WHERE id = $1 RETURNING `+premiseColumns, p.ID, p.Name, p.Kind, p.Address, p.Point.Lat, p.Point.Lng, p.Hazards, p.PrePlan,
+			p.PlanType, p.PlanLevel)
 		if out, err = pgx.CollectExactlyOneRow(rows, scanPremise); err != nil {
 			return translate("update premises", err)
 		}
@@ -548,7 +549,7 @@ func (db *DB) UpdatePremise(ctx context.Context, p fireline.Premise, actor strin
 
 func samePremise(a, b fireline.Premise) bool {
 	return a.Name == b.Name && a.Kind == b.Kind && a.Address == b.Address && a.Point == b.Point &&
-		a.PrePlan == b.PrePlan && slices.Equal(a.Hazards, b.Hazards)
+		a.PrePlan == b.PrePlan && slices.Equal(a.Hazards, b.Hazards) && a.PlanType == b.PlanType && a.PlanLevel == b.PlanLevel
 }
 
 // RetirePremise retires key premises (demolished, no longer a key premises): they leave the

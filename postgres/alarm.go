@@ -136,10 +136,10 @@ func joinIncident(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule DedupeR
 	}
 	rows, _ := tx.Query(ctx, `
 		SELECT id, type FROM incidents
-		WHERE status IN ('received', 'dispatching', 'active') AND cell = ANY($1)
+		WHERE status = ANY($5) AND cell = ANY($1)
 		  AND created_at BETWEEN $2::timestamptz - make_interval(secs => $3) AND $2::timestamptz + make_interval(secs => $3)
 		ORDER BY cell = $4 DESC, created_at DESC, id DESC`,
-		rule.Cells, a.ReceivedAt, rule.Window.Seconds(), a.Cell)
+		rule.Cells, a.ReceivedAt, rule.Window.Seconds(), a.Cell, openStatuses())
 	candidates, err := pgx.CollectRows(rows, pgx.RowToStructByPos[candidate])
 	if err != nil {
 		return 0, translate("find incident", err)
@@ -152,7 +152,7 @@ func joinIncident(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule DedupeR
 		// The incident may have closed since the search (closing takes no cell lock); the
 		// update re-checks the status on the row it locks.
 		tag, err := tx.Exec(ctx, `UPDATE incidents SET alarm_count = alarm_count + 1, updated_at = now()
-			WHERE id = $1 AND status IN ('received', 'dispatching', 'active')`, c.ID)
+			WHERE id = $1 AND status = ANY($2)`, c.ID, openStatuses())
 		if err != nil {
 			return 0, translate("join incident", err)
 		}

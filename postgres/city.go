@@ -58,12 +58,13 @@ func (db *DB) ImportCity(ctx context.Context, c fireline.City) error {
 			w.ID, w.Kind, w.FlowLPM, status, w.Point.Lat, w.Point.Lng)
 	}
 	for _, p := range c.Premises {
-		b.Queue(`INSERT INTO premises (id, name, kind, address, lat, lng, hazards, pre_plan)
-			VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, '{}'::text[]), $8)
+		b.Queue(`INSERT INTO premises (id, name, kind, address, lat, lng, hazards, pre_plan, plan_type, plan_level)
+			VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, '{}'::text[]), $8, $9, $10)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, address = excluded.address,
-				lat = excluded.lat, lng = excluded.lng, hazards = excluded.hazards, pre_plan = excluded.pre_plan
+				lat = excluded.lat, lng = excluded.lng, hazards = excluded.hazards, pre_plan = excluded.pre_plan,
+				plan_type = excluded.plan_type, plan_level = excluded.plan_level
 			WHERE premises.retired_at IS NULL`,
-			p.ID, p.Name, p.Kind, p.Address, p.Point.Lat, p.Point.Lng, p.Hazards, p.PrePlan)
+			p.ID, p.Name, p.Kind, p.Address, p.Point.Lat, p.Point.Lng, p.Hazards, p.PrePlan, p.PlanType, p.PlanLevel)
 	}
 	for _, a := range c.Population {
 		b.Queue(`INSERT INTO population_areas (name, lat, lng, people, radius_m) VALUES ($1, $2, $3, $4, $5)
@@ -214,11 +215,12 @@ func (db *DB) WaterSources(ctx context.Context, f RefFilter) ([]fireline.WaterSo
 	return out, translate("water sources", err)
 }
 
-const premiseColumns = "id, name, kind, address, lat, lng, hazards, pre_plan, retired_at"
+const premiseColumns = "id, name, kind, address, lat, lng, hazards, pre_plan, retired_at, plan_type, plan_level"
 
 func scanPremise(r pgx.CollectableRow) (fireline.Premise, error) {
 	var p fireline.Premise
-	err := r.Scan(&p.ID, &p.Name, &p.Kind, &p.Address, &p.Point.Lat, &p.Point.Lng, &p.Hazards, &p.PrePlan, &p.RetiredAt)
+	err := r.Scan(&p.ID, &p.Name, &p.Kind, &p.Address, &p.Point.Lat, &p.Point.Lng, &p.Hazards, &p.PrePlan, &p.RetiredAt,
+		&p.PlanType, &p.PlanLevel)
 	return p, err
 }
 

@@ -11,21 +11,31 @@ import (
 
 // IncidentFilter narrows Incidents.
 type IncidentFilter struct {
-	// OpenOnly keeps incidents that still need the command centre (received, dispatching,
-	// active).
+	// OpenOnly keeps incidents that still need the command centre (fireline.IncidentStatus.Open).
 	OpenOnly bool
 	// Limit caps the list; zero or less means 100, and more than 1000 means 1000.
 	Limit int
 }
 
 const incidentColumns = `id, type, level, status, lat, lng, cell, address, created_at, closed_at,
-	alarm_count, recommendation, review`
+	alarm_count, recommendation, review, coalesce(priority, 0), coalesce(outcome, ''), coalesce(merged_into, 0)`
 
 func scanIncident(r pgx.CollectableRow) (fireline.Incident, error) {
 	var i fireline.Incident
 	err := r.Scan(&i.ID, &i.Type, &i.Level, &i.Status, &i.Point.Lat, &i.Point.Lng, &i.Cell, &i.Address,
-		&i.CreatedAt, &i.ClosedAt, &i.AlarmCount, &i.Recommendation, &i.Review)
+		&i.CreatedAt, &i.ClosedAt, &i.AlarmCount, &i.Recommendation, &i.Review, &i.Priority, &i.Outcome, &i.MergedInto)
 	return i, err
+}
+
+// openStatuses are the statuses fireline.IncidentStatus.Open accepts, for SQL.
+var openStatuses = func() []string {
+	var out []string
+	for _, s := range fireline.IncidentStatuses {
+		if s.Open() {
+			out = append(out, string(s))
+		}
+	}
+	return out
 }
 
 // Incidents returns incidents newest first, each with its assignments.
@@ -38,8 +48,8 @@ func (db *DB) Incidents(ctx context.Context, f IncidentFilter) ([]fireline.Incid
 		limit = 1000
 	}
 	rows, _ := db.pool.Query(ctx, `SELECT `+incidentColumns+` FROM incidents
-		WHERE NOT $1 OR status IN ('received', 'dispatching', 'active')
-		ORDER BY created_at DESC, id DESC LIMIT $2`, f.OpenOnly, limit)
+		WHERE NOT $1 OR status = ANY($3)
+		ORDER BY created_at DESC, id DESC LIMIT $2`, f.OpenOnly, limit, openStatuses())
 	incs, err := pgx.CollectRows(rows, scanIncident)
 	if err != nil {
 		return nil, translate("incidents", err)
@@ -117,20 +127,35 @@ func (db *DB) assignments(ctx context.Context, ids []int64) (map[int64][]firelin
 	return out, nil
 }
 
-// SetIncidentStatus moves an incident to status s. Closing stamps closed_at (once; a repeat
-// keeps the first time); reopening clears it. Setting the status it already has changes
-// nothing, and notifies nobody.
+// SetIncidentStatus moves an incident to status s. Ending it (closed, cancelled, reviewed)
+// stamps closed_at and the outcome once (a repeat keeps the first); reopening clears them.
+// Setting the status it already has changes nothing, and notifies nobody. Merging has its own
+// way in (MergeIncidents).
 func (db *DB) SetIncidentStatus(ctx context.Context, id int64, s fireline.IncidentStatus) error {
-	switch s {
-	case fireline.IncidentReceived, fireline.IncidentDispatching, fireline.IncidentActive,
-		fireline.IncidentClosed, fireline.IncidentReviewed:
-	default:
-		return fireline.Errorf(fireline.EINVALID, "status: %q is not an incident status", s)
+	if !s.Valid() || s == fireline.IncidentMerged {
+		return fireline.Errorf(fireline.EINVALID, "status: %q is not an incident status to set", s)
 	}
 	return db.updateIncident(ctx, "set incident status", id, `
 		UPDATE incidents SET status = $2, updated_at = now(),
-			closed_at = CASE WHEN $2 IN ('closed', 'reviewed') THEN coalesce(closed_at, now()) END
-		WHERE id = $1 AND status <> $2`, id, s)
+			closed_at = CASE WHEN $3 THEN NULL ELSE coalesce(closed_at, now()) END,
+			outcome   = CASE WHEN $3 THEN NULL WHEN $2 = 'reviewed' THEN coalesce(outcome, 'closed')
+			                 ELSE coalesce(outcome, $2) END
+		WHERE id = $1 AND status <> $2`, id, s, s.Open())
+}
+
+// AssessIncident stores an incident's assessed type, alarm level and priority.
+func (db *DB) AssessIncident(ctx context.Context, id int64, t fireline.IncidentType, level int, p fireline.Priority) error {
+	switch {
+	case !t.Valid():
+		return fireline.Errorf(fireline.EINVALID, "type: %q is not a known incident type", t)
+	case level < fireline.MinLevel || level > fireline.MaxLevel:
+		return fireline.Errorf(fireline.EINVALID, "level: %d is outside %d..%d", level, fireline.MinLevel, fireline.MaxLevel)
+	case !p.Valid():
+		return fireline.Errorf(fireline.EINVALID, "priority: %d is outside %d..%d", p, fireline.PriorityImmediate, fireline.PriorityRoutine)
+	}
+	return db.updateIncident(ctx, "assess incident", id, `
+		UPDATE incidents SET type = $2, level = $3, priority = $4, updated_at = now()
+		WHERE id = $1 AND (type, level, priority) IS DISTINCT FROM ($2, $3, $4)`, id, t, level, p)
 }
 
 // SaveRecommendation stores the units recommended for an incident, best first, replacing the
@@ -146,7 +171,8 @@ func (db *DB) SaveRecommendation(ctx context.Context, id int64, recs []fireline.
 // SaveReview stores an incident's after-action review and marks it reviewed.
 func (db *DB) SaveReview(ctx context.Context, id int64, r fireline.Review) error {
 	return db.updateIncident(ctx, "save review", id, `
-		UPDATE incidents SET review = $2, status = 'reviewed', closed_at = coalesce(closed_at, now()), updated_at = now()
+		UPDATE incidents SET review = $2, status = 'reviewed', closed_at = coalesce(closed_at, now()),
+			outcome = coalesce(outcome, 'closed'), updated_at = now()
 		WHERE id = $1`, id, r)
 }
 

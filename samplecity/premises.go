@@ -21,8 +21,9 @@ const (
 // every other name is generic and invented, and no hazard or pre-plan is official.
 func premises() []fireline.Premise {
 	p := func(id, name, kind, address string, lat, lng float64, hazards []string, plan string) fireline.Premise {
+		t, level := preAssessment(kind)
 		return fireline.Premise{ID: id, Name: name, Kind: kind, Address: address,
-			Point: fireline.Point{Lat: lat, Lng: lng}, Hazards: hazards, PrePlan: plan}
+			Point: fireline.Point{Lat: lat, Lng: lng}, Hazards: hazards, PrePlan: plan, PlanType: t, PlanLevel: level}
 	}
 	return []fireline.Premise{
 		// Dongchangfu: the old city inside Dongchang Lake and the city around it.
@@ -158,4 +159,24 @@ func premises() []fireline.Premise {
 			[]string{"28-storey towers", "e-bike charging"},
 			"Fire lift and dry risers; ladder on the street side."),
 	}
+}
+
+// preAssessment is the pre-plan's assessment of a fire alarm from a premises' own panel, by
+// kind: the type and alarm level the command centre sends for at once, before anyone calls.
+func preAssessment(kind string) (fireline.IncidentType, int) {
+	switch kind {
+	case kindHighRise, kindHotel:
+		return fireline.TypeHighRiseFire, 2
+	case kindChemical:
+		return fireline.TypeIndustrialFire, 3
+	case kindFactory, kindWarehouse:
+		return fireline.TypeIndustrialFire, 2
+	case kindPetrol:
+		return fireline.TypeHazmat, 2
+	case kindMall, kindMarket, kindHospital, kindAncient:
+		return fireline.TypeStructureFire, 2
+	case kindSchool:
+		return fireline.TypeStructureFire, 1
+	}
+	return "", 0
 }
