@@ -168,6 +168,14 @@ type Review struct {
 	// Escalations counts supervision timers that lapsed during the incident.
 	Escalations int       `json:"escalations"`
 	ReviewedAt  time.Time `json:"reviewed_at"`
+	// Outcome is how the incident ended (closed or cancelled) and Reason the operator's words.
+	Outcome IncidentStatus `json:"outcome,omitempty"`
+	Reason  string         `json:"reason,omitempty"`
+	// AssessmentSeconds is first alarm received → assessed; nil when never assessed.
+	AssessmentSeconds *float64 `json:"assessment_s,omitempty"`
+	// FirstArrivalSeconds is first alarm received → first unit on scene (the response time the
+	// public sees); nil when no unit arrived.
+	FirstArrivalSeconds *float64 `json:"first_arrival_s,omitempty"`
 }
 
 // UnitReview is one unit's intervals; nil where the unit never reached that step.

@@ -33,6 +33,16 @@ type Store interface {
 	SetUnitStatus(ctx context.Context, unitID string, incidentID int64, s fireline.UnitStatus, at time.Time) (fireline.Unit, error)
 	ReleaseUnits(ctx context.Context, incidentID int64, at time.Time) ([]string, error)
 	SaveReview(ctx context.Context, id int64, r fireline.Review) error
+
+	AssessIncident(ctx context.Context, id int64, t fireline.IncidentType, level int, p fireline.Priority) error
+	Premise(ctx context.Context, id string) (fireline.Premise, error)
+	Alarm(ctx context.Context, id int64) (fireline.Alarm, error)
+	RaiseEscalation(ctx context.Context, e fireline.Escalation, ev fireline.TimelineEvent) (fireline.Escalation, error)
+	MarkAgencyTaskEscalated(ctx context.Context, incidentID int64, a fireline.Agency, at time.Time) error
+	RequestAgencyTasks(ctx context.Context, tasks []fireline.AgencyTask, events []fireline.TimelineEvent) error
+	UpdateAgencyTask(ctx context.Context, incidentID int64, a fireline.Agency, s fireline.AgencyTaskStatus, note, actor string, at time.Time, ev fireline.TimelineEvent) (fireline.AgencyTask, error)
+	MergeIncidents(ctx context.Context, from, into int64, at time.Time, actor string) (alarmIDs []int64, units []string, err error)
+	SplitAlarm(ctx context.Context, from, alarmID int64, at time.Time, actor string) (int64, error)
 }
 
 // Recommender finds the units to send. resources.Recommender implements it.
@@ -70,6 +80,12 @@ type RecommendInput struct {
 	Level      int
 	// Exclude lists units already on the incident.
 	Exclude []string
+	// Have lists the units of each type already on the incident: only the difference to the
+	// plan is recommended (reinforcement).
+	Have []fireline.PlanSlot
+	// Probe asks without storing the answer as the incident's recommendation: a replacement
+	// for a silent unit, which the operator sees beside the recommendation.
+	Probe bool
 }
 
 // RecommendResult is the recommendation, stored on the incident before it is returned.
@@ -95,7 +111,7 @@ func (a *Activities) Recommend(ctx context.Context, in RecommendInput) (Recommen
 	var res resources.Result
 	for try := 0; ; try++ {
 		var err error
-		res, err = a.recommender.Recommend(ctx, resources.Request{Point: in.Point, Type: in.Type, Level: in.Level, Exclude: exclude})
+		res, err = a.recommender.Recommend(ctx, resources.Request{Point: in.Point, Type: in.Type, Level: in.Level, Exclude: exclude, Have: in.Have})
 		if err != nil {
 			return RecommendResult{}, classify("recommend", err)
 		}
@@ -118,6 +134,9 @@ func (a *Activities) Recommend(ctx context.Context, in RecommendInput) (Recommen
 		}
 		a.log.Info("unit index behind PostgreSQL; recommending again", "incident", in.IncidentID, "taken", taken)
 		exclude = append(exclude, taken...)
+	}
+	if in.Probe {
+		return RecommendResult{Units: res.Units, Alternates: res.Alternates, Short: res.Short}, nil
 	}
 	if err := a.store.SaveRecommendation(ctx, in.IncidentID, res.Units); err != nil {
 		return RecommendResult{}, classify("save recommendation", err)
@@ -190,21 +209,27 @@ func (a *Activities) SetUnitStatus(ctx context.Context, in UnitStatusInput) erro
 	return classify("append event", a.store.AppendEvent(ctx, in.Event))
 }
 
-// CloseInput closes an incident.
+// CloseInput closes or cancels an incident.
 type CloseInput struct {
 	IncidentID int64
 	At         time.Time
 	Event      fireline.TimelineEvent
+	// Status is how the incident ends: closed (the zero value means closed) or cancelled.
+	Status fireline.IncidentStatus
 }
 
 // CloseIncident releases every unit still committed, closes the media room and marks the
-// incident closed.
+// incident closed or cancelled.
 func (a *Activities) CloseIncident(ctx context.Context, in CloseInput) ([]string, error) {
 	released, err := a.store.ReleaseUnits(ctx, in.IncidentID, in.At)
 	if err != nil {
 		return nil, classify("release units", err)
 	}
-	if err := a.store.SetIncidentStatus(ctx, in.IncidentID, fireline.IncidentClosed); err != nil {
+	status := in.Status
+	if status == "" {
+		status = fireline.IncidentClosed
+	}
+	if err := a.store.SetIncidentStatus(ctx, in.IncidentID, status); err != nil {
 		return nil, classify("close incident", err)
 	}
 	if err := a.store.AppendEvent(ctx, in.Event); err != nil {

@@ -46,6 +46,12 @@ type Store interface {
 	IgnoreMoveUp(ctx context.Context, m fireline.MoveUp, at time.Time, actor string) (fireline.MoveUp, error)
 	// MoveUps returns the move-up decisions since a time, newest first.
 	MoveUps(ctx context.Context, since time.Time, limit int) ([]fireline.MoveUp, error)
+
+	// Escalations returns the supervisors' queue (openOnly: not yet taken), newest first;
+	// incidentID 0 means every incident's.
+	Escalations(ctx context.Context, openOnly bool, incidentID int64) ([]fireline.Escalation, error)
+	AckEscalation(ctx context.Context, id int64, actor string, at time.Time) (fireline.Escalation, error)
+	AgencyTasks(ctx context.Context, incidentID int64) ([]fireline.AgencyTask, error)
 }
 
 // Admin changes reference data for administrators. Each change is written to the audit trail in
@@ -106,6 +112,13 @@ type Incidents interface {
 	Dispatch(ctx context.Context, incidentID int64, req workflows.DispatchRequest) (workflows.DispatchResult, error)
 	Close(ctx context.Context, incidentID int64, req workflows.CloseRequest) (workflows.IncidentState, error)
 	UnitStatus(ctx context.Context, incidentID int64, sig workflows.UnitStatusSignal) error
+	Assess(ctx context.Context, incidentID int64, req workflows.AssessRequest) (workflows.IncidentState, error)
+	Controlled(ctx context.Context, incidentID int64, req workflows.StageRequest) (workflows.IncidentState, error)
+	Cancel(ctx context.Context, incidentID int64, req workflows.CancelRequest) (workflows.IncidentState, error)
+	MergeInto(ctx context.Context, incidentID int64, req workflows.MergeRequest) (workflows.IncidentState, error)
+	SplitAlarm(ctx context.Context, incidentID int64, req workflows.SplitRequest) (workflows.SplitResult, error)
+	AgencyTask(ctx context.Context, incidentID int64, req workflows.AgencyTaskRequest) (fireline.AgencyTask, error)
+	ConfirmPAR(ctx context.Context, incidentID int64, req workflows.StageRequest) (workflows.IncidentState, error)
 	State(ctx context.Context, incidentID int64) (workflows.IncidentState, error)
 	Ready(ctx context.Context) error
 }

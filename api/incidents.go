@@ -84,12 +84,20 @@ func (req alarmRequest) alarm(now time.Time) (fireline.Alarm, error) {
 	return a, a.Validate(now)
 }
 
-// incidentView is an incident as the console sees it: the stored projection plus what only the
-// running workflow knows (alternates).
+// incidentView is an incident as the console sees it: the stored projection, its joint-agency
+// tasks and escalations, plus what only the running workflow knows (alternates, replacements,
+// the assessment, a PAR due).
 type incidentView struct {
 	fireline.Incident
 	Alternates []fireline.Recommendation `json:"alternates"`
 	Short      []fireline.PlanSlot       `json:"short"`
+	// Replacements are units recommended in place of units that did not acknowledge.
+	Replacements []fireline.Recommendation `json:"replacements"`
+	AssessedAt   *time.Time                `json:"assessed_at,omitempty"`
+	AssessedBy   string                    `json:"assessed_by,omitempty"`
+	PARDueAt     *time.Time                `json:"par_due_at,omitempty"`
+	AgencyTasks  []fireline.AgencyTask     `json:"agency_tasks"`
+	Escalations  []fireline.Escalation     `json:"escalations"`
 }
 
 func (s *Server) view(ctx context.Context, id int64) (incidentView, error) {
@@ -97,7 +105,14 @@ func (s *Server) view(ctx context.Context, id int64) (incidentView, error) {
 	if err != nil {
 		return incidentView{}, err
 	}
-	v := incidentView{Incident: inc, Alternates: []fireline.Recommendation{}, Short: []fireline.PlanSlot{}}
+	v := incidentView{Incident: inc, Alternates: []fireline.Recommendation{}, Short: []fireline.PlanSlot{},
+		Replacements: []fireline.Recommendation{}}
+	if v.AgencyTasks, err = s.store.AgencyTasks(ctx, id); err != nil {
+		return incidentView{}, err
+	}
+	if v.Escalations, err = s.store.Escalations(ctx, false, id); err != nil {
+		return incidentView{}, err
+	}
 	if inc.Recommendation == nil {
 		v.Recommendation = []fireline.Recommendation{}
 	}
@@ -110,6 +125,8 @@ func (s *Server) view(ctx context.Context, id int64) (incidentView, error) {
 		if st, err := s.incidents.State(qctx, id); err == nil {
 			v.Alternates = append(v.Alternates, st.Alternates...)
 			v.Short = append(v.Short, st.Short...)
+			v.Replacements = append(v.Replacements, st.Replacements...)
+			v.AssessedAt, v.AssessedBy, v.PARDueAt = st.AssessedAt, st.AssessedBy, st.PARDueAt
 		} else {
 			s.log.Debug("incident state not available", "incident", id, "error", err)
 		}

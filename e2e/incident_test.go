@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/fireline/fireline"
@@ -81,9 +82,28 @@ func TestIncidentFromAlarmToReview(t *testing.T) {
 		s.must(http.StatusOK, "GET", path, op, nil, &inc)
 		return len(inc.Recommendation) > 0, "a recommendation on incident " + path
 	})
-	if inc.Status != fireline.IncidentDispatching || inc.Cell == "" || inc.Type != fireline.TypeStructureFire {
-		t.Fatalf("incident %+v: want dispatching structure fire with a cell", inc)
+	if inc.Status != fireline.IncidentAssessing || inc.Cell == "" || inc.Type != fireline.TypeStructureFire {
+		t.Fatalf("incident %+v: want a structure fire being assessed, with a cell", inc)
 	}
+
+	t.Run("the operator assesses the incident", func(t *testing.T) {
+		if code, raw := s.call("POST", path+"/assess", op, map[string]any{"type": "structure_fire", "level": 7, "priority": 2}, nil); code != http.StatusBadRequest || !strings.Contains(string(raw), "level") {
+			t.Fatalf("assess at level 7: %d %s, want 400 naming level", code, raw)
+		}
+		var v struct {
+			fireline.Incident
+			AssessedBy  string                `json:"assessed_by"`
+			AgencyTasks []fireline.AgencyTask `json:"agency_tasks"`
+		}
+		s.must(http.StatusOK, "POST", path+"/assess", op, map[string]any{"type": "structure_fire", "level": 1, "priority": 2}, &v)
+		if v.Status != fireline.IncidentDispatching || v.Priority != 2 || v.AssessedBy != "operator" || len(v.Recommendation) == 0 {
+			t.Fatalf("after assessment %+v, want dispatching at priority 2 with a recommendation", v)
+		}
+		if len(v.AgencyTasks) != 1 || v.AgencyTasks[0].Agency != fireline.AgencyPolice || v.AgencyTasks[0].Status != fireline.TaskRequested {
+			t.Errorf("agency tasks %+v, want the police asked for traffic control", v.AgencyTasks)
+		}
+		inc = v.Incident
+	})
 
 	t.Run("water sources and key premises around the scene", func(t *testing.T) {
 		var near struct {
@@ -301,6 +321,20 @@ func TestIncidentFromAlarmToReview(t *testing.T) {
 		if info.GetType().GetName() != "Incident" || info.GetStatus() != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED {
 			t.Fatalf("workflow %s: type %s status %s, want a completed Incident", fireline.WorkflowID(id), info.GetType().GetName(), info.GetStatus())
 		}
+		// The Temporal UI filters incidents by their search attributes.
+		query := fmt.Sprintf("FirelineType = 'structure_fire' AND FirelineStatus = 'reviewed' AND FirelineLevel = 1 AND FirelineCell = '%s'", inc.Cell)
+		eventually(t, 20*time.Second, func() (bool, string) {
+			list, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: "default", Query: query})
+			if err != nil {
+				return false, "list workflows: " + err.Error()
+			}
+			for _, e := range list.GetExecutions() {
+				if e.GetExecution().GetWorkflowId() == fireline.WorkflowID(id) {
+					return true, ""
+				}
+			}
+			return false, fmt.Sprintf("%s not found by %q", fireline.WorkflowID(id), query)
+		})
 		if dir := os.Getenv("FIRELINE_RECORD_HISTORY"); dir != "" {
 			recordHistory(ctx, t, c, fireline.WorkflowID(id), dir)
 		}

@@ -202,26 +202,20 @@ func (db *DB) AgencyTasks(ctx context.Context, incidentID int64) ([]fireline.Age
 	return out, translate("agency tasks", err)
 }
 
-// Merged is what MergeIncidents moved from one incident to the other.
-type Merged struct {
-	AlarmIDs []int64 `json:"alarms"`
-	// Units are the units whose open assignments moved, by id.
-	Units []string `json:"units"`
-}
-
-// MergeIncidents merges incident from into incident into, at time at, by actor: from's alarms
-// and its units' open assignments move to into, its open joint-agency tasks are cancelled
+// MergeIncidents merges incident from into incident into, at time at, by actor, and returns
+// the alarms and the units (by id) that moved: from's alarms and its units' open assignments
+// move to into, its open joint-agency tasks are cancelled
 // (into asks for its own), and from ends as merged. Both timelines record it. Both incidents
 // must be open and different (ECONFLICT, EINVALID). Merging again what was already merged into
 // the same incident (a retried activity) returns what moved then.
 //
 // The two incidents are locked in id order, as everything that locks two incidents does.
-func (db *DB) MergeIncidents(ctx context.Context, from, into int64, at time.Time, actor string) (Merged, error) {
+func (db *DB) MergeIncidents(ctx context.Context, from, into int64, at time.Time, actor string) (alarmIDs []int64, units []string, err error) {
 	if from == into {
-		return Merged{}, fireline.Errorf(fireline.EINVALID, "an incident cannot be merged into itself")
+		return nil, nil, fireline.Errorf(fireline.EINVALID, "an incident cannot be merged into itself")
 	}
-	var out Merged
-	err := db.inTx(ctx, "merge incidents", func(tx pgx.Tx) error {
+	var out merged
+	err = db.inTx(ctx, "merge incidents", func(tx pgx.Tx) error {
 		type row struct {
 			ID         int64
 			Status     fireline.IncidentStatus
@@ -295,18 +289,27 @@ func (db *DB) MergeIncidents(ctx context.Context, from, into int64, at time.Time
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, nil, err
+	}
 	if out.AlarmIDs == nil {
 		out.AlarmIDs = []int64{}
 	}
 	if out.Units == nil {
 		out.Units = []string{}
 	}
-	return out, err
+	return out.AlarmIDs, out.Units, nil
+}
+
+// merged is what a merge moved, as its timeline entry records it.
+type merged struct {
+	AlarmIDs []int64  `json:"alarms"`
+	Units    []string `json:"units"`
 }
 
 // mergedBefore reads back what an earlier merge of from into into moved, from its timeline
 // entry.
-func mergedBefore(ctx context.Context, tx pgx.Tx, from, into int64, out *Merged) error {
+func mergedBefore(ctx context.Context, tx pgx.Tx, from, into int64, out *merged) error {
 	var raw []byte
 	err := tx.QueryRow(ctx, `SELECT data FROM incident_events WHERE incident_id = $1 AND key = $2`,
 		from, "merged-into:"+strconv.FormatInt(into, 10)).Scan(&raw)

@@ -163,10 +163,10 @@ func TestMergeIncidents(t *testing.T) {
 	must(t, err)
 	must(t, db.RequestAgencyTasks(ctx, []fireline.AgencyTask{{IncidentID: from, Agency: fireline.AgencyPolice, Task: "cordon", RequestedAt: t0, DueAt: t0.Add(time.Hour)}}, nil))
 
-	m, err := db.MergeIncidents(ctx, from, into, t0.Add(2*time.Minute), "operator")
+	alarms, units, err := db.MergeIncidents(ctx, from, into, t0.Add(2*time.Minute), "operator")
 	must(t, err)
-	if len(m.AlarmIDs) != 2 || !slices.Equal(m.Units, []string{"E2"}) {
-		t.Fatalf("merged %+v, want both alarms and the one open unit", m)
+	if len(alarms) != 2 || !slices.Equal(units, []string{"E2"}) {
+		t.Fatalf("merged %v and %v, want both alarms and the one open unit", alarms, units)
 	}
 	a, err := db.Incident(ctx, into)
 	must(t, err)
@@ -184,7 +184,7 @@ func TestMergeIncidents(t *testing.T) {
 	if u.IncidentID != into {
 		t.Errorf("E2 on incident %d, want %d", u.IncidentID, into)
 	}
-	for _, id := range m.AlarmIDs {
+	for _, id := range alarms {
 		al, err := db.Alarm(ctx, id)
 		must(t, err)
 		if al.IncidentID != into {
@@ -196,17 +196,17 @@ func TestMergeIncidents(t *testing.T) {
 	if tasks[0].Status != fireline.TaskCancelled {
 		t.Errorf("merged incident's task %+v, want cancelled", tasks[0])
 	}
-	again, err := db.MergeIncidents(ctx, from, into, t0.Add(3*time.Minute), "operator")
+	againAlarms, againUnits, err := db.MergeIncidents(ctx, from, into, t0.Add(3*time.Minute), "operator")
 	must(t, err)
-	if !slices.Equal(again.AlarmIDs, m.AlarmIDs) || !slices.Equal(again.Units, m.Units) {
-		t.Errorf("repeat %+v, want the first merge's %+v", again, m)
+	if !slices.Equal(againAlarms, alarms) || !slices.Equal(againUnits, units) {
+		t.Errorf("repeat %v %v, want the first merge's %v %v", againAlarms, againUnits, alarms, units)
 	}
-	_, err = db.MergeIncidents(ctx, into, into, t0, "operator")
+	_, _, err = db.MergeIncidents(ctx, into, into, t0, "operator")
 	wantCode(t, err, fireline.EINVALID)
 	third := openIncident(t, db, cellA2)
-	_, err = db.MergeIncidents(ctx, third, from, t0, "operator") // from is merged: not open
+	_, _, err = db.MergeIncidents(ctx, third, from, t0, "operator") // from is merged: not open
 	wantCode(t, err, fireline.ECONFLICT)
-	_, err = db.MergeIncidents(ctx, third, 999999, t0, "operator")
+	_, _, err = db.MergeIncidents(ctx, third, 999999, t0, "operator")
 	wantCode(t, err, fireline.ENOTFOUND)
 }
 

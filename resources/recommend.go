@@ -31,6 +31,9 @@ type Request struct {
 	Level int
 	// Exclude lists unit ids never to recommend (already assigned, refused by the operator).
 	Exclude []string
+	// Have lists the units of each type already on the incident: the plan is filled less them,
+	// so an upgraded incident is recommended only the difference (reinforcement).
+	Have []fireline.PlanSlot
 }
 
 // Result is a recommendation.
@@ -88,8 +91,9 @@ func (req Request) Validate() error {
 	return nil
 }
 
-// Recommend fills the response plan for the request's type and level. Each slot gets the units
-// of its type with the best ETA, excluded units skipped; no unit appears twice. Slots of the
+// Recommend fills the response plan for the request's type and level, less the units the
+// incident already has (Request.Have). Each slot gets the units of its type with the best ETA,
+// excluded units skipped; no unit appears twice. Slots of the
 // same type are merged first, so the second slot never gets worse units than the first's
 // alternates. Within one type the distance model ranks exactly as distance does; across types
 // Units is ordered by ETA, ties by unit id.
@@ -116,6 +120,12 @@ func (r *Recommender) Recommend(ctx context.Context, req Request) (Result, error
 	for _, id := range req.Exclude {
 		exclude[id] = true
 	}
+	for _, h := range req.Have {
+		if i := slices.IndexFunc(slots, func(s fireline.PlanSlot) bool { return s.Type == h.Type }); i >= 0 {
+			slots[i].Count -= h.Count
+		}
+	}
+	slots = slices.DeleteFunc(slots, func(s fireline.PlanSlot) bool { return s.Count <= 0 })
 	res := Result{Units: []fireline.Recommendation{}, Alternates: []fireline.Recommendation{}, Short: []fireline.PlanSlot{}}
 	for _, s := range slots {
 		// Nearest ranks by distance. A learned model is not monotonic in distance: a unit a

@@ -340,3 +340,23 @@ func TestRecommendWithLearnedModel(t *testing.T) {
 		t.Errorf("alternates %+v, want the slower nearer engine", alt)
 	}
 }
+
+// TestRecommendDifference: an incident that already has units of the plan is recommended only
+// what it still lacks, as a level upgrade needs.
+func TestRecommendDifference(t *testing.T) {
+	p := plans{"structure_fire/3": {{Type: fireline.UnitEngine, Count: 3}, {Type: fireline.UnitLadder, Count: 1}, {Type: fireline.UnitRescue, Count: 1}}}
+	r := resources.NewRecommender(newIndex(t, recommendUnits()), p)
+	res, err := r.Recommend(context.Background(), resources.Request{
+		Point: centre, Type: fireline.TypeStructureFire, Level: 3, Exclude: []string{"e1", "e2"},
+		Have: []fireline.PlanSlot{{Type: fireline.UnitEngine, Count: 2}, {Type: fireline.UnitLadder, Count: 1}, {Type: fireline.UnitHazmat, Count: 1}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recIDs(res.Units); !slices.Equal(got, []string{"r1", "e3"}) { // by ETA
+		t.Errorf("units %v, want the one more engine and the rescue the incident lacks", got)
+	}
+	if len(res.Short) != 0 {
+		t.Errorf("short %v", res.Short)
+	}
+}

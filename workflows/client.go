@@ -7,6 +7,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -18,12 +19,50 @@ import (
 // operators' orders and crews' reports. It translates Temporal's errors into *fireline.Error.
 type Client struct {
 	c      client.Client
-	timers Timers
+	policy TimerPolicy
+	// search is set once the namespace is known to have the incident search attributes.
+	search bool
 }
 
-// NewClient wraps a connected Temporal client. timers apply to incidents it starts.
-func NewClient(c client.Client, timers Timers) *Client {
-	return &Client{c: c, timers: timers}
+// NewClient wraps a connected Temporal client. policy gives the supervision timers of the
+// incidents it starts.
+func NewClient(c client.Client, policy TimerPolicy) *Client {
+	return &Client{c: c, policy: policy}
+}
+
+// EnsureSearchAttributes registers the incident search attributes (SearchType, SearchLevel,
+// SearchStatus, SearchCell) in the namespace, or finds them there; from then on the incidents
+// this client starts keep them current. A namespace the client may not change (a managed
+// cluster) answers an error: incidents then run without them.
+func (c *Client) EnsureSearchAttributes(ctx context.Context, namespace string) error {
+	want := map[string]enumspb.IndexedValueType{
+		SearchType: enumspb.INDEXED_VALUE_TYPE_KEYWORD, SearchLevel: enumspb.INDEXED_VALUE_TYPE_INT,
+		SearchStatus: enumspb.INDEXED_VALUE_TYPE_KEYWORD, SearchCell: enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	}
+	ops := c.c.OperatorService()
+	have, err := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return translate("list search attributes", err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	for name, t := range want {
+		got, ok := have.GetCustomAttributes()[name]
+		switch {
+		case !ok:
+			missing[name] = t
+		case got != t:
+			return fmt.Errorf("search attribute %s is %s in namespace %s, want %s", name, got, namespace, t)
+		}
+	}
+	if len(missing) > 0 {
+		_, err := ops.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: namespace, SearchAttributes: missing})
+		var exists *serviceerror.AlreadyExists
+		if err != nil && !errors.As(err, &exists) {
+			return translate("add search attributes", err)
+		}
+	}
+	c.search = true
+	return nil
 }
 
 // AlarmReceived starts the incident's workflow with the alarm, or signals the alarm to the
@@ -37,7 +76,8 @@ func (c *Client) AlarmReceived(ctx context.Context, incidentID int64, first, ala
 			TaskQueue:             TaskQueue,
 			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		},
-		IncidentWorkflow, IncidentInput{IncidentID: incidentID, Alarm: first, Timers: c.timers})
+		IncidentWorkflow, IncidentInput{IncidentID: incidentID, Alarm: first, Timers: c.policy.Default, Policy: &c.policy,
+			SearchAttributes: c.search})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil
@@ -64,6 +104,55 @@ func (c *Client) Dispatch(ctx context.Context, incidentID int64, req DispatchReq
 func (c *Client) Close(ctx context.Context, incidentID int64, req CloseRequest) (IncidentState, error) {
 	var st IncidentState
 	err := c.update(ctx, incidentID, UpdateClose, req, &st)
+	return st, err
+}
+
+// Assess sends an operator's assessment and waits for it, and for any reinforcement it sends.
+func (c *Client) Assess(ctx context.Context, incidentID int64, req AssessRequest) (IncidentState, error) {
+	var st IncidentState
+	err := c.update(ctx, incidentID, UpdateAssess, req, &st)
+	return st, err
+}
+
+// Controlled reports the incident under control.
+func (c *Client) Controlled(ctx context.Context, incidentID int64, req StageRequest) (IncidentState, error) {
+	var st IncidentState
+	err := c.update(ctx, incidentID, UpdateControlled, req, &st)
+	return st, err
+}
+
+// Cancel calls the incident off and waits until its units are released.
+func (c *Client) Cancel(ctx context.Context, incidentID int64, req CancelRequest) (IncidentState, error) {
+	var st IncidentState
+	err := c.update(ctx, incidentID, UpdateCancel, req, &st)
+	return st, err
+}
+
+// MergeInto merges the incident into req.Into and waits until its alarms and units moved.
+func (c *Client) MergeInto(ctx context.Context, incidentID int64, req MergeRequest) (IncidentState, error) {
+	var st IncidentState
+	err := c.update(ctx, incidentID, UpdateMergeInto, req, &st)
+	return st, err
+}
+
+// SplitAlarm moves an alarm out into an incident of its own and names it.
+func (c *Client) SplitAlarm(ctx context.Context, incidentID int64, req SplitRequest) (SplitResult, error) {
+	var res SplitResult
+	err := c.update(ctx, incidentID, UpdateSplitAlarm, req, &res)
+	return res, err
+}
+
+// AgencyTask reports a joint-agency task's progress.
+func (c *Client) AgencyTask(ctx context.Context, incidentID int64, req AgencyTaskRequest) (fireline.AgencyTask, error) {
+	var t fireline.AgencyTask
+	err := c.update(ctx, incidentID, UpdateAgencyTask, req, &t)
+	return t, err
+}
+
+// ConfirmPAR reports every crew on scene accounted for.
+func (c *Client) ConfirmPAR(ctx context.Context, incidentID int64, req StageRequest) (IncidentState, error) {
+	var st IncidentState
+	err := c.update(ctx, incidentID, UpdateConfirmPAR, req, &st)
 	return st, err
 }
 

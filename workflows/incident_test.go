@@ -35,6 +35,17 @@ type harness struct {
 	events   []fireline.TimelineEvent
 	reserved [][]string
 	taken    map[string]bool // units another incident holds: ReserveUnits refuses them
+	// recommends counts Recommend calls and keeps their inputs.
+	recommends []activities.RecommendInput
+	// assessed keeps the assessments stored, escalations the escalations raised.
+	assessed    []activities.AssessInput
+	escalations []fireline.Escalation
+	agency      []fireline.AgencyTask
+	premises    map[string]fireline.Premise
+	// merged and split are what the merge and split activities answer.
+	merged activities.MergeResult
+	split  activities.SplitResult
+	closes []activities.CloseInput
 }
 
 func newHarness(t *testing.T) *harness {
@@ -42,18 +53,81 @@ func newHarness(t *testing.T) *harness {
 	var suite testsuite.WorkflowTestSuite
 	// The test environment logs every timer and retry at debug level; warnings are enough here.
 	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
-	h := &harness{env: suite.NewTestWorkflowEnvironment(), taken: map[string]bool{}}
+	h := &harness{env: suite.NewTestWorkflowEnvironment(), taken: map[string]bool{}, premises: map[string]fireline.Premise{}}
 	h.env.SetStartTime(t0)
 	h.env.RegisterWorkflowWithOptions(workflows.Incident, workflows.IncidentOptions())
 	h.env.RegisterActivity(acts)
 
-	h.env.OnActivity(acts.Recommend, mock.Anything, mock.Anything).Return(activities.RecommendResult{
-		Units: []fireline.Recommendation{
-			{UnitID: "E-1", Type: fireline.UnitEngine, ETASeconds: 120},
-			{UnitID: "L-1", Type: fireline.UnitLadder, ETASeconds: 200},
-		},
-		Alternates: []fireline.Recommendation{{UnitID: "E-2", Type: fireline.UnitEngine, ETASeconds: 300}},
-	}, nil)
+	// The recommender's fleet: E-1, E-2, E-3 engines, L-1 and L-2 ladders, R-1 a rescue; it
+	// fills the run card less what the incident has (Have), skipping Exclude, as resources does.
+	h.env.OnActivity(acts.Recommend, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.RecommendInput) (activities.RecommendResult, error) {
+			h.mu.Lock()
+			h.recommends = append(h.recommends, in)
+			h.mu.Unlock()
+			return recommend(in), nil
+		})
+	h.env.OnActivity(acts.AssessIncident, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.AssessInput) error {
+			h.mu.Lock()
+			h.assessed = append(h.assessed, in)
+			h.mu.Unlock()
+			h.record(in.Event)
+			return nil
+		})
+	h.env.OnActivity(acts.Premise, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, id string) (fireline.Premise, error) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			p, ok := h.premises[id]
+			if !ok {
+				return p, temporal.NewNonRetryableApplicationError("premises "+id+" does not exist", fireline.ENOTFOUND, nil)
+			}
+			return p, nil
+		})
+	h.env.OnActivity(acts.Escalate, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.EscalateInput) error {
+			h.mu.Lock()
+			h.escalations = append(h.escalations, in.Escalation)
+			h.mu.Unlock()
+			h.record(in.Event)
+			return nil
+		})
+	h.env.OnActivity(acts.RequestAgencyTasks, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.AgencyTasksInput) error {
+			h.mu.Lock()
+			h.agency = append(h.agency, in.Tasks...)
+			h.mu.Unlock()
+			for _, e := range in.Events {
+				h.record(e)
+			}
+			return nil
+		})
+	h.env.OnActivity(acts.UpdateAgencyTask, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.AgencyTaskInput) (fireline.AgencyTask, error) {
+			h.record(in.Event)
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			for _, t := range h.agency {
+				if t.Agency == in.Agency {
+					t.Status, t.Note, t.Actor, t.UpdatedAt = in.Status, in.Note, in.Actor, in.At
+					return t, nil
+				}
+			}
+			return fireline.AgencyTask{}, temporal.NewNonRetryableApplicationError("no task", fireline.ENOTFOUND, nil)
+		})
+	h.env.OnActivity(acts.MergeIncidents, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.MergeInput) (activities.MergeResult, error) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			return h.merged, nil
+		})
+	h.env.OnActivity(acts.SplitAlarm, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.SplitInput) (activities.SplitResult, error) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			return h.split, nil
+		})
 	h.env.OnActivity(acts.AppendEvent, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, e fireline.TimelineEvent) error { h.record(e); return nil })
 	h.env.OnActivity(acts.SetIncidentStatus, mock.Anything, mock.Anything).Return(
@@ -70,7 +144,11 @@ func newHarness(t *testing.T) *harness {
 					return activities.ReserveResult{}, temporal.NewNonRetryableApplicationError(
 						"unit "+id+" is committed to incident 99", fireline.ECONFLICT, nil)
 				}
-				res.Units = append(res.Units, fireline.Unit{ID: id, Type: fireline.UnitEngine})
+				ut := fireline.UnitEngine
+				if i := slices.IndexFunc(fleet, func(r fireline.Recommendation) bool { return r.UnitID == id }); i >= 0 {
+					ut = fleet[i].Type
+				}
+				res.Units = append(res.Units, fireline.Unit{ID: id, Type: ut})
 			}
 			h.reserved = append(h.reserved, in.UnitIDs)
 			h.events = append(h.events, in.Event)
@@ -78,6 +156,9 @@ func newHarness(t *testing.T) *harness {
 		})
 	h.env.OnActivity(acts.CloseIncident, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.CloseInput) ([]string, error) {
+			h.mu.Lock()
+			h.closes = append(h.closes, in)
+			h.mu.Unlock()
 			h.record(in.Event)
 			return nil, nil
 		})
@@ -160,7 +241,7 @@ func TestIncidentLifecycleWritesReview(t *testing.T) {
 	h.status(15*time.Second, "E-1", fireline.UnitAcknowledged)
 	h.status(50*time.Second, "E-1", fireline.UnitEnRoute)
 	h.status(70*time.Second, "L-1", fireline.UnitEnRoute)
-	h.status(290*time.Second, "E-1", fireline.UnitOnScene)
+	h.status(285*time.Second, "E-1", fireline.UnitOnScene)
 	h.status(300*time.Second, "E-1", fireline.UnitEnRoute) // backwards: ignored
 	h.update(20*time.Minute, workflows.UpdateClose, workflows.CloseRequest{Actor: "operator", Reason: "fire out"}, &closed)
 
@@ -179,7 +260,7 @@ func TestIncidentLifecycleWritesReview(t *testing.T) {
 	if r.CallProcessingSeconds == nil || *r.CallProcessingSeconds != 5 {
 		t.Errorf("call processing %v, want 5 s", r.CallProcessingSeconds)
 	}
-	want := map[string][2]*float64{"E-1": {ptr(45), ptr(240)}, "L-1": {ptr(65), nil}}
+	want := map[string][2]*float64{"E-1": {ptr(45), ptr(235)}, "L-1": {ptr(65), nil}}
 	if len(r.Units) != 2 {
 		t.Fatalf("review units %+v, want E-1 and L-1", r.Units)
 	}
@@ -189,14 +270,24 @@ func TestIncidentLifecycleWritesReview(t *testing.T) {
 			t.Errorf("%s turnout %v travel %v, want %v %v", u.UnitID, deref(u.TurnoutSeconds), deref(u.TravelSeconds), deref(w[0]), deref(w[1]))
 		}
 	}
-	if r.Escalations != 1 { // L-1 never acknowledged
-		t.Errorf("escalations %d, want 1 (L-1 ack)", r.Escalations)
+	if !sameSeconds(r.AssessmentSeconds, ptr(5)) || !sameSeconds(r.FirstArrivalSeconds, ptr(285)) || r.Outcome != fireline.IncidentClosed || r.Reason != "fire out" {
+		t.Errorf("review %+v: want assessed at the dispatch (5 s), first arrival at 285 s, closed: fire out", r)
+	}
+	// L-1 never acknowledged nor arrived, and nobody reported the police's traffic control.
+	if r.Escalations != 3 {
+		t.Errorf("escalations %d, want 3 (L-1's ack, the full first alarm, the police task)", r.Escalations)
 	}
 	keys := h.eventKeys()
-	for _, k := range []string{"status:dispatching", "recommended:1", "dispatch:1", "status:active",
-		"unit:E-1:1:acknowledged", "unit:E-1:1:en_route", "unit:E-1:1:on_scene", "escalation:ack:L-1:1", "closed", "reviewed"} {
+	for _, k := range []string{"status:assessing", "recommended:1", "assessed:1", "agency:police", "dispatch:1", "status:active",
+		"unit:E-1:1:acknowledged", "unit:E-1:1:en_route", "unit:E-1:1:on_scene", "escalation:ack:L-1:1", "replacement:L-1:1",
+		"escalation:full_alarm", "escalation:agency:police", "closed", "reviewed"} {
 		if !slices.Contains(keys, k) {
 			t.Errorf("timeline lacks %q; has %v", k, keys)
+		}
+	}
+	for _, k := range []string{"escalation:first_arrival", "escalation:turnout:L-1:1", "escalation:turnout:E-1:1", "escalation:assessment"} {
+		if slices.Contains(keys, k) {
+			t.Errorf("timeline has %q though nothing lapsed", k)
 		}
 	}
 	if n := count(keys, "unit:E-1:1:en_route"); n != 1 {
@@ -274,11 +365,11 @@ func TestCallProcessingTimerLapses(t *testing.T) {
 	st := h.run(t)
 
 	keys := h.eventKeys()
-	if count(keys, "escalation:call_processing") != 1 {
-		t.Fatalf("want one call-processing escalation, timeline %v", keys)
+	if count(keys, "escalation:call_processing") != 1 || count(keys, "escalation:assessment") != 1 {
+		t.Fatalf("want one call-processing and one assessment escalation, timeline %v", keys)
 	}
-	if st.Review == nil || st.Review.Escalations != 1 || st.Review.CallProcessingSeconds != nil {
-		t.Fatalf("review %+v: want 1 escalation and no call-processing interval (nothing dispatched)", st.Review)
+	if st.Review == nil || st.Review.Escalations != 2 || st.Review.CallProcessingSeconds != nil {
+		t.Fatalf("review %+v: want 2 escalations and no call-processing interval (nothing dispatched)", st.Review)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -329,8 +420,8 @@ func TestMergedAlarmsAndQuery(t *testing.T) {
 	if !slices.Equal(st.AlarmIDs, []int64{70, 71}) {
 		t.Errorf("alarm ids %v, want [70 71]", st.AlarmIDs)
 	}
-	if st.Status != fireline.IncidentDispatching || len(st.Recommendation) != 2 {
-		t.Errorf("queried state %s with %d recommended, want dispatching with 2", st.Status, len(st.Recommendation))
+	if st.Status != fireline.IncidentAssessing || len(st.Recommendation) != 2 {
+		t.Errorf("queried state %s with %d recommended, want assessing with 2", st.Status, len(st.Recommendation))
 	}
 }
 
@@ -369,4 +460,61 @@ func sameSeconds(a, b *float64) bool {
 		return a == nil && b == nil
 	}
 	return *a == *b
+}
+
+// fleet is the units the harness's recommender knows, fastest first within each type.
+var fleet = []fireline.Recommendation{
+	{UnitID: "E-1", Type: fireline.UnitEngine, ETASeconds: 120},
+	{UnitID: "L-1", Type: fireline.UnitLadder, ETASeconds: 200},
+	{UnitID: "E-2", Type: fireline.UnitEngine, ETASeconds: 300},
+	{UnitID: "R-1", Type: fireline.UnitRescue, ETASeconds: 320},
+	{UnitID: "E-3", Type: fireline.UnitEngine, ETASeconds: 400},
+	{UnitID: "L-2", Type: fireline.UnitLadder, ETASeconds: 500},
+}
+
+// runCards are the harness's response plans: level 1 is one engine and one ladder, level 2
+// adds an engine and a rescue, level 3 another engine and ladder.
+func runCard(level int) []fireline.PlanSlot {
+	switch {
+	case level >= 3:
+		return []fireline.PlanSlot{{Type: fireline.UnitEngine, Count: 3}, {Type: fireline.UnitLadder, Count: 2}, {Type: fireline.UnitRescue, Count: 1}}
+	case level == 2:
+		return []fireline.PlanSlot{{Type: fireline.UnitEngine, Count: 2}, {Type: fireline.UnitLadder, Count: 1}, {Type: fireline.UnitRescue, Count: 1}}
+	}
+	return []fireline.PlanSlot{{Type: fireline.UnitEngine, Count: 1}, {Type: fireline.UnitLadder, Count: 1}}
+}
+
+// recommend fills the run card of in's level less in.Have from the fleet, skipping
+// in.Exclude; each slot's next unit of the type is an alternate.
+func recommend(in activities.RecommendInput) activities.RecommendResult {
+	res := activities.RecommendResult{Units: []fireline.Recommendation{}, Alternates: []fireline.Recommendation{}}
+	for _, s := range runCard(in.Level) {
+		need := s.Count
+		for _, h := range in.Have {
+			if h.Type == s.Type {
+				need -= h.Count
+			}
+		}
+		if need <= 0 {
+			continue
+		}
+		alternate := false
+		for _, u := range fleet {
+			if u.Type != s.Type || slices.Contains(in.Exclude, u.UnitID) {
+				continue
+			}
+			switch {
+			case need > 0:
+				res.Units = append(res.Units, u)
+				need--
+			case !alternate:
+				res.Alternates = append(res.Alternates, u)
+				alternate = true
+			}
+		}
+		if need > 0 {
+			res.Short = append(res.Short, fireline.PlanSlot{Type: s.Type, Count: need})
+		}
+	}
+	return res
 }

@@ -90,3 +90,7 @@ func (c coverSource) Stations(ctx context.Context) ([]fireline.Station, error) {
 func (c coverSource) Premises(ctx context.Context) ([]fireline.Premise, error) {
 	return c.DB.Premises(ctx, postgres.RefFilter{})
 }
+
+func (s storeAdapter) Escalations(ctx context.Context, openOnly bool, incidentID int64) ([]fireline.Escalation, error) {
+	return s.DB.Escalations(ctx, postgres.EscalationFilter{OpenOnly: openOnly, IncidentID: incidentID})
+}

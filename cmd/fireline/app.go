@@ -180,8 +180,16 @@ func (m *Main) Run(ctx context.Context) error {
 
 	var apiSrv *api.Server
 	if cfg.has("api") {
+		policy := workflows.DefaultTimerPolicy()
+		policy.Default = cfg.Timers
+		incidents := workflows.NewClient(tc, policy)
+		// The Temporal UI filters incidents by type, level, status and cell once the namespace
+		// has these search attributes; without them incidents run all the same.
+		if err := incidents.EnsureSearchAttributes(ctx, cfg.Namespace); err != nil {
+			m.log.Warn("incident search attributes unavailable; the Temporal UI cannot filter incidents by them", "error", err)
+		}
 		deps := api.Deps{
-			Store: storeAdapter{db}, Incidents: workflows.NewClient(tc, cfg.Timers), Admin: storeAdapter{db}, Locator: locator{},
+			Store: storeAdapter{db}, Incidents: incidents, Admin: storeAdapter{db}, Locator: locator{},
 			Cover:  resources.NewCover(index, coverSource{db}, resources.CoverConfig{Grid: resources.GridConfig{Estimator: model}}),
 			Travel: learner,
 			Assets: web.Assets(), Logger: m.log,

@@ -90,6 +90,12 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 	}
 	fs.DurationVar(&cfg.Timers.CallProcessing, "call-processing", cfg.Timers.CallProcessing, "alarm → first dispatch before escalation")
 	fs.DurationVar(&cfg.Timers.Acknowledge, "ack-timeout", cfg.Timers.Acknowledge, "dispatch → crew acknowledgement before escalation")
+	fs.DurationVar(&cfg.Timers.Assessment, "assessment", cfg.Timers.Assessment, "alarm → incident assessed before escalation")
+	fs.DurationVar(&cfg.Timers.Turnout, "turnout", cfg.Timers.Turnout, "dispatch → en route before escalation, for fires (EMS incidents: 60s)")
+	fs.DurationVar(&cfg.Timers.FirstArrival, "first-arrival", cfg.Timers.FirstArrival, "first unit en route → first on scene before escalation")
+	fs.DurationVar(&cfg.Timers.FullAlarm, "full-alarm", cfg.Timers.FullAlarm, "first unit en route → the whole first alarm on scene before escalation")
+	fs.DurationVar(&cfg.Timers.PARInterval, "par-interval", cfg.Timers.PARInterval, "how often a PAR is due while crews work the scene")
+	fs.DurationVar(&cfg.Timers.PARGrace, "par-grace", cfg.Timers.PARGrace, "PAR due → confirmed before escalation")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
 	if err := fs.Parse(args); err != nil {
@@ -110,8 +116,12 @@ func (cfg *Config) validate(cmd string) error {
 			errs = append(errs, fmt.Errorf("role %q: want api, worker or media", r))
 		}
 	}
-	if cfg.Timers.CallProcessing < time.Second || cfg.Timers.Acknowledge < time.Second {
-		errs = append(errs, errors.New("timers must be at least 1s"))
+	for _, d := range []time.Duration{cfg.Timers.Assessment, cfg.Timers.CallProcessing, cfg.Timers.Acknowledge, cfg.Timers.Turnout,
+		cfg.Timers.FirstArrival, cfg.Timers.FullAlarm, cfg.Timers.PARInterval, cfg.Timers.PARGrace} {
+		if d < time.Second {
+			errs = append(errs, fmt.Errorf("timer %s: timers must be at least 1s", d))
+			break
+		}
 	}
 	if _, err := parseLevel(cfg.LogLevel); err != nil {
 		errs = append(errs, err)

@@ -1,0 +1,69 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/activities"
+)
+
+// acts is the nil receiver whose method values name the activities; the worker registers a real
+// *activities.Activities under the same method names.
+var acts *activities.Activities
+
+// MaxDispatchUnits bounds one dispatch order; a bigger one is a typing accident.
+const MaxDispatchUnits = 30
+
+func seconds(from time.Time, to *time.Time) *float64 {
+	s := to.Sub(from).Seconds()
+	if s < 0 {
+		s = 0
+	}
+	return &s
+}
+
+func unitIDs(recs []fireline.Recommendation) []string {
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.UnitID
+	}
+	return ids
+}
+
+func recommendedDetail(rec activities.RecommendResult) string {
+	d := fmt.Sprintf("recommended %v", unitIDs(rec.Units))
+	if len(rec.Short) > 0 {
+		d += fmt.Sprintf("; short of %v", rec.Short)
+	}
+	return d
+}
+
+// withRetries is for steps nothing waits on: infrastructure failures retry until they heal.
+func withRetries(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 15 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: 500 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second,
+		},
+	})
+}
+
+// withFewRetries is for steps an operator is waiting on: a few quick tries, then an answer.
+func withFewRetries(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 2 * time.Second, MaximumAttempts: 5,
+		},
+	})
+}
+
+// reject is an operator-facing refusal: an application error whose type is the fireline error
+// code, so the API answers the same status it would for its own checks.
+func reject(code, format string, args ...any) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), code, nil)
+}
