@@ -52,6 +52,8 @@ type Store interface {
 	Escalations(ctx context.Context, openOnly bool, incidentID int64) ([]fireline.Escalation, error)
 	AckEscalation(ctx context.Context, id int64, actor string, at time.Time) (fireline.Escalation, error)
 	AgencyTasks(ctx context.Context, incidentID int64) ([]fireline.AgencyTask, error)
+	// IncidentAlarms returns an incident's alarms in the order received.
+	IncidentAlarms(ctx context.Context, incidentID int64) ([]fireline.Alarm, error)
 }
 
 // Admin changes reference data for administrators. Each change is written to the audit trail in

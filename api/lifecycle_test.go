@@ -34,6 +34,10 @@ func (f *lifecycleStore) AgencyTasks(context.Context, int64) ([]fireline.AgencyT
 	return []fireline.AgencyTask{{IncidentID: 7, Agency: fireline.AgencyPolice, Task: "cordon", Status: fireline.TaskRequested}}, nil
 }
 
+func (f *lifecycleStore) IncidentAlarms(_ context.Context, id int64) ([]fireline.Alarm, error) {
+	return []fireline.Alarm{{ID: 70, IncidentID: id, Source: fireline.SourceCall}, {ID: 71, IncidentID: id, Source: fireline.SourceLampPost}}, nil
+}
+
 func (f *lifecycleStore) Escalations(_ context.Context, openOnly bool, incident int64) ([]fireline.Escalation, error) {
 	var out []fireline.Escalation
 	for _, e := range f.escalations {
@@ -161,6 +165,17 @@ func TestLifecycleOrders(t *testing.T) {
 	}
 	if a, ok := o.sent[0].(workflows.AssessRequest); !ok || a.Type != fireline.TypeHighRiseFire || a.Level != 3 || a.Priority != 1 || a.Actor != "operator" {
 		t.Errorf("first order %+v", o.sent[0])
+	}
+}
+
+func TestIncidentAlarms(t *testing.T) {
+	s, _, _ := newLifecycleServer(t)
+	code, body := call(t, s, "risk", "GET", "/api/v1/incidents/7/alarms", "")
+	if code != http.StatusOK || len(body["alarms"].([]any)) != 2 {
+		t.Errorf("alarms: %d %v", code, body)
+	}
+	if code, _ := call(t, s, "operator", "GET", "/api/v1/incidents/99/alarms", ""); code != http.StatusNotFound {
+		t.Errorf("unknown incident: %d, want 404", code)
 	}
 }
 

@@ -116,6 +116,7 @@ func (s *Server) routes() chi.Router {
 			r.With(dispatchers).Post("/incidents/{id}/split", s.splitAlarm)
 			r.With(dispatchers).Post("/incidents/{id}/par", s.confirmPAR)
 			r.With(console).Get("/incidents/{id}/agency-tasks", s.agencyTasks)
+			r.With(console).Get("/incidents/{id}/alarms", s.incidentAlarms)
 			r.With(dispatchers).Post("/incidents/{id}/agency-tasks/{agency}", s.updateAgencyTask)
 			r.With(console).Get("/escalations", s.escalations)
 			r.With(s.allow(fireline.RoleSupervisor, fireline.RoleAdmin)).Post("/escalations/{eid}/ack", s.ackEscalation)

@@ -413,3 +413,20 @@ func (db *DB) Alarm(ctx context.Context, id int64) (fireline.Alarm, error) {
 	}
 	return a, translate("alarm", err)
 }
+
+// IncidentAlarms returns the alarms of an incident in the order they were received.
+func (db *DB) IncidentAlarms(ctx context.Context, incidentID int64) ([]fireline.Alarm, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT id, source, source_id, type, lat, lng, cell, address, description, caller,
+			reported_at, received_at, coalesce(incident_id, 0)
+		FROM alarms WHERE incident_id = $1 ORDER BY received_at, id`, incidentID)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (fireline.Alarm, error) {
+		var a fireline.Alarm
+		err := r.Scan(&a.ID, &a.Source, &a.SourceID, &a.Type, &a.Point.Lat, &a.Point.Lng, &a.Cell, &a.Address, &a.Description,
+			&a.Caller, &a.ReportedAt, &a.ReceivedAt, &a.IncidentID)
+		return a, err
+	})
+	if out == nil && err == nil {
+		out = []fireline.Alarm{}
+	}
+	return out, translate("incident alarms", err)
+}

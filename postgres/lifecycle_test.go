@@ -241,6 +241,13 @@ func TestSplitAlarm(t *testing.T) {
 	if al.IncidentID != id {
 		t.Errorf("alarm on %d, want %d", al.IncidentID, id)
 	}
+	left, err := db.IncidentAlarms(ctx, from)
+	must(t, err)
+	moved, err := db.IncidentAlarms(ctx, id)
+	must(t, err)
+	if len(left) != 1 || len(moved) != 1 || moved[0].ID != rc.Alarm.ID || left[0].ID == rc.Alarm.ID {
+		t.Errorf("alarms left %+v, moved %+v", left, moved)
+	}
 	tl, err := db.Timeline(ctx, id)
 	must(t, err)
 	if len(tl) != 1 || tl[0].Kind != fireline.EventAlarmSplit {
