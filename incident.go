@@ -160,6 +160,8 @@ const (
 	EventReviewed       = "reviewed"
 	EventStatusChanged  = "status_changed"
 	EventDispatchFailed = "dispatch_failed"
+	// EventAlarmConfirmed is an operator confirming an unverified public report.
+	EventAlarmConfirmed = "alarm_confirmed"
 )
 
 // TimelineEvent is one append-only entry of an incident's timeline.
