@@ -35,7 +35,9 @@ func TestAlarmValidate(t *testing.T) {
 		{"latitude out of range", func(a *fireline.Alarm) { a.Point.Lat = 91 }, "lat"},
 		{"longitude NaN", func(a *fireline.Alarm) { a.Point.Lng = math.NaN() }, "not a number"},
 		{"null island", func(a *fireline.Alarm) { a.Point = fireline.Point{} }, "0,0"},
-		{"panel fire alarm", func(a *fireline.Alarm) { a.Source, a.Kind, a.DeviceID, a.PremiseID = fireline.SourceIoT, fireline.KindFireAlarm, "FAP-1", "P-1" }, ""},
+		{"panel fire alarm", func(a *fireline.Alarm) {
+			a.Source, a.Kind, a.DeviceID, a.PremiseID = fireline.SourceIoT, fireline.KindFireAlarm, "FAP-1", "P-1"
+		}, ""},
 		{"unknown kind", func(a *fireline.Alarm) { a.Source, a.Kind = fireline.SourceIoT, "smoke" }, "kind:"},
 		{"kind from a caller", func(a *fireline.Alarm) { a.Kind = fireline.KindReset }, "kind:"},
 		{"unverified public report", func(a *fireline.Alarm) { a.Source, a.Unverified = fireline.SourcePublic, true }, ""},
