@@ -12,9 +12,9 @@ import (
 // Area is a fixed set of cells of one resolution, such as a service area, that answers which of
 // its cells a polygon or circle covers. It is immutable and safe for concurrent use.
 //
-// A shape covers a cell when the cell's centre lies inside it (h3's polygon fill), and also
-// covers the cells its own vertices (a circle: its centre) lie in, so that a shape smaller than
-// a cell still marks the cell it is in. A shape is first clipped to the area's bounding box, so
+// A shape covers a cell when the cell's centre lies inside it (h3's polygon fill); a shape that
+// holds no cell centre at all, being smaller than a cell or a sliver between centres, covers the
+// cells its vertices (a circle: its centre) lie in instead, so it still marks where it is. A shape is first clipped to the area's bounding box, so
 // a continent-wide warning costs no more than one the size of the area, and h3 is never asked to
 // fill a polygon larger than the area.
 type Area struct {
@@ -112,9 +112,11 @@ func (a *Area) Polygon(outer []fireline.Point, holes [][]fireline.Point) ([]Cell
 			}
 		}
 	}
-	for _, p := range outer {
-		if c, err := CellOf(p, a.res); err == nil && a.Contains(c) {
-			found[c] = struct{}{}
+	if len(found) == 0 {
+		for _, p := range outer {
+			if c, err := CellOf(p, a.res); err == nil && a.Contains(c) {
+				found[c] = struct{}{}
+			}
 		}
 	}
 	out := make([]Cell, 0, len(found))
@@ -135,8 +137,8 @@ const CircleVertices = 32
 const MaxCircleMeters = 2_000_000
 
 // Circle returns, sorted, the cells of the area that a circle of radius metres around center
-// covers: a polygon of CircleVertices points on the circle, plus the centre's cell, so a
-// circle smaller than a cell (a radius of 0 is a point) marks the cell it is in.
+// covers: those whose centre lies in a polygon of CircleVertices points on the circle or, for a
+// circle that holds no cell centre (a radius of 0 is a point), the centre's cell.
 func (a *Area) Circle(center fireline.Point, radiusMeters float64) ([]Cell, error) {
 	if err := validVertex(center); err != nil {
 		return nil, err
@@ -155,11 +157,13 @@ func (a *Area) Circle(center fireline.Point, radiusMeters float64) ([]Cell, erro
 			return nil, err
 		}
 	}
-	if c, err := CellOf(center, a.res); err == nil && a.Contains(c) && !slices.Contains(out, c) {
-		out = append(out, c)
-		slices.Sort(out)
+	if len(out) > 0 {
+		return out, nil
 	}
-	return out, nil
+	if c, err := CellOf(center, a.res); err == nil && a.Contains(c) {
+		return []Cell{c}, nil
+	}
+	return nil, nil
 }
 
 // Destination returns the point reached from p going distance metres on the sphere along the
@@ -194,16 +198,24 @@ func validRing(ring []fireline.Point) error {
 			return err
 		}
 	}
-	distinct := 0
-	for i, p := range ring {
-		if !slices.Contains(ring[:i], p) {
-			distinct++
-		}
-	}
-	if distinct < 3 {
-		return fireline.Errorf(fireline.EINVALID, "a polygon needs at least 3 distinct points, not %d", distinct)
+	if n := DistinctPoints(ring, 3); n < 3 {
+		return fireline.Errorf(fireline.EINVALID, "a polygon needs at least 3 distinct points, not %d", n)
 	}
 	return nil
+}
+
+// DistinctPoints counts the distinct points of ring, stopping at enough: a ring of thousands of
+// points costs one pass.
+func DistinctPoints(ring []fireline.Point, enough int) int {
+	var seen []fireline.Point
+	for _, p := range ring {
+		if !slices.Contains(seen, p) {
+			if seen = append(seen, p); len(seen) >= enough {
+				break
+			}
+		}
+	}
+	return len(seen)
 }
 
 // unwrap returns ring with longitudes made continuous: a ring spanning more than 180° of
