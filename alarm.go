@@ -96,6 +96,9 @@ type Alarm struct {
 	// Unverified marks a public report nobody has confirmed yet: the console shows it as such
 	// until an operator confirms it.
 	Unverified bool `json:"unverified,omitempty"`
+	// ConfirmedBy and ConfirmedAt say which operator confirmed a public report, and when.
+	ConfirmedBy string     `json:"confirmed_by,omitempty"`
+	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
 	// Details are the source's facts that have no column of their own (floor, zone, people
 	// trapped, hazards, the caller's number, a photo reference).
 	Details AlarmDetails `json:"details,omitzero"`
