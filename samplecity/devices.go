@@ -56,8 +56,8 @@ func poles(ss []station) []fireline.Pole {
 			used[key] = true
 			n++
 			out = append(out, fireline.Pole{
-				ID:      fmt.Sprintf("LP-%s-%03d", s.id, n),
-				Point:   p,
+				ID:    fmt.Sprintf("LP-%s-%03d", s.id, n),
+				Point: p,
 				Address: fmt.Sprintf("%.0f m %s and %.0f m %s of %s (%s)", math.Abs(east), side(east, "east", "west"),
 					math.Abs(north), side(north, "north", "south"), s.en, s.address),
 			})
