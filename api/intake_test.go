@@ -138,7 +138,9 @@ func (gridLocator) Cell(p fireline.Point) (string, error) {
 	return c.String(), err
 }
 
-func (gridLocator) Neighbours(p fireline.Point, k int) ([]string, error) { return geo.NeighbourCells(p, k) }
+func (gridLocator) Neighbours(p fireline.Point, k int) ([]string, error) {
+	return geo.NeighbourCells(p, k)
+}
 
 // registry is the panel and pole registry of the API tests.
 type registry struct{}
