@@ -9,14 +9,19 @@ ARGS ?=
 
 export CGO_ENABLED := 1
 
-.PHONY: demo test deps build vet unit e2e devstack-test clean
+# FUZZTIME is how long fuzz-smoke runs each intake adapter's fuzz target.
+FUZZTIME ?= 60s
+FUZZ_TARGETS = FuzzCall FuzzIoT FuzzLampPost FuzzPublic FuzzCAP
+
+.PHONY: demo test deps build vet unit fuzz-smoke e2e devstack-test clean
 
 ## demo: install what is missing, build, and run the whole embedded system on the sample city
 demo: deps build
 	./$(BIN) dev $(ARGS)
 
-## test: the whole suite — vet, unit tests with the race detector, end-to-end and browser tests
-test: deps vet unit e2e
+## test: the whole suite — vet, unit tests with the race detector, the intake fuzz smoke,
+## end-to-end and browser tests
+test: deps vet unit fuzz-smoke e2e
 
 deps:
 	@scripts/deps.sh
@@ -30,6 +35,14 @@ vet:
 
 unit:
 	$(GO) test -race -count=1 $(UNIT)
+
+## fuzz-smoke: each intake adapter's fuzz target for FUZZTIME, one after another (go test runs
+## one fuzz target at a time); a crasher lands in intake/testdata/fuzz/ to be kept as a seed.
+fuzz-smoke:
+	@for f in $(FUZZ_TARGETS); do \
+		echo "fuzz $$f for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./intake/ || exit 1; \
+	done
 
 e2e: build
 	FIRELINE_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m -v ./e2e/

@@ -1,6 +1,7 @@
 package fireline
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -95,6 +96,67 @@ type Alarm struct {
 	// Unverified marks a public report nobody has confirmed yet: the console shows it as such
 	// until an operator confirms it.
 	Unverified bool `json:"unverified,omitempty"`
+	// ConfirmedBy and ConfirmedAt say which operator confirmed a public report, and when.
+	ConfirmedBy string     `json:"confirmed_by,omitempty"`
+	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
+	// Details are the source's facts that have no column of their own (floor, zone, people
+	// trapped, hazards, the caller's number, a photo reference).
+	Details AlarmDetails `json:"details,omitzero"`
+}
+
+// Limits of an alarm's details, in bytes of UTF-8 where they are text.
+const (
+	MaxDetailLen     = 256
+	MaxAlarmHazards  = 32
+	MaxPeopleTrapped = 10000
+)
+
+// AlarmDetails are the facts a source reports beside the alarm's common fields. Every field is
+// optional; the zero value says nothing.
+type AlarmDetails struct {
+	// CallerNumber is the phone number of a caller or of the public reporter (SMS).
+	CallerNumber string `json:"caller_number,omitempty"`
+	// PeopleTrapped is how many people the caller says are trapped; nil when not asked or not
+	// known, which is not the same as none.
+	PeopleTrapped *int `json:"people_trapped,omitempty"`
+	// Hazards are what the caller reports (gas cylinders, chemicals) or, for a panel's alarm,
+	// the key premises' registered hazards, so the operator sees them with the alarm.
+	Hazards []string `json:"hazards,omitempty"`
+	// Building, Floor and Zone place a panel's detector inside its premises.
+	Building string `json:"building,omitempty"`
+	Floor    string `json:"floor,omitempty"`
+	Zone     string `json:"zone,omitempty"`
+	// PremiseName is the key premises' name, for display beside PremiseID.
+	PremiseName string `json:"premise_name,omitempty"`
+	// PhotoRef is a public report's photo reference as the app or gateway gives it (an opaque
+	// id or URL Fireline does not fetch).
+	PhotoRef string `json:"photo_ref,omitempty"`
+	// Channel is how a public report arrived: app or sms.
+	Channel string `json:"channel,omitempty"`
+}
+
+// Validate checks the details' lengths and text, naming the first bad field.
+func (d AlarmDetails) Validate() error {
+	for _, f := range [...]struct{ name, s string }{
+		{"caller_number", d.CallerNumber}, {"building", d.Building}, {"floor", d.Floor}, {"zone", d.Zone},
+		{"premise_name", d.PremiseName}, {"photo_ref", d.PhotoRef}, {"channel", d.Channel},
+	} {
+		if err := validateText(f.name, f.s, MaxDetailLen, false); err != nil {
+			return err
+		}
+	}
+	if d.PeopleTrapped != nil && (*d.PeopleTrapped < 0 || *d.PeopleTrapped > MaxPeopleTrapped) {
+		return Errorf(EINVALID, "people_trapped: %d is outside 0..%d", *d.PeopleTrapped, MaxPeopleTrapped)
+	}
+	if len(d.Hazards) > MaxAlarmHazards {
+		return Errorf(EINVALID, "hazards: %d listed, at most %d", len(d.Hazards), MaxAlarmHazards)
+	}
+	for i, h := range d.Hazards {
+		if err := validateText(fmt.Sprintf("hazards[%d]", i), h, MaxHazardLen, true); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Validate checks everything about an alarm that needs no lookup, naming the first bad field.
@@ -130,5 +192,23 @@ func (a *Alarm) Validate(now time.Time) error {
 	if err := a.Point.Validate(); err != nil {
 		return err
 	}
-	return nil
+	switch {
+	case a.Kind != "" && !a.Kind.Valid():
+		return Errorf(EINVALID, "kind: %q is not one of fire_alarm, fault, supervisory, reset", a.Kind)
+	case a.Kind != "" && a.Source != SourceIoT:
+		return Errorf(EINVALID, "kind: only a fire-alarm panel (source iot) reports a kind, not %s", a.Source)
+	case a.Unverified && a.Source != SourcePublic:
+		return Errorf(EINVALID, "unverified: only a public report is unverified, not a %s alarm", a.Source)
+	}
+	if a.PremiseID != "" {
+		if err := ValidateID("premise_id", a.PremiseID); err != nil {
+			return err
+		}
+	}
+	if a.DeviceID != "" {
+		if err := ValidateID("device_id", a.DeviceID); err != nil {
+			return err
+		}
+	}
+	return a.Details.Validate()
 }

@@ -1,6 +1,7 @@
 package fireline_test
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -34,6 +35,17 @@ func TestAlarmValidate(t *testing.T) {
 		{"latitude out of range", func(a *fireline.Alarm) { a.Point.Lat = 91 }, "lat"},
 		{"longitude NaN", func(a *fireline.Alarm) { a.Point.Lng = math.NaN() }, "not a number"},
 		{"null island", func(a *fireline.Alarm) { a.Point = fireline.Point{} }, "0,0"},
+		{"panel fire alarm", func(a *fireline.Alarm) {
+			a.Source, a.Kind, a.DeviceID, a.PremiseID = fireline.SourceIoT, fireline.KindFireAlarm, "FAP-1", "P-1"
+		}, ""},
+		{"unknown kind", func(a *fireline.Alarm) { a.Source, a.Kind = fireline.SourceIoT, "smoke" }, "kind:"},
+		{"kind from a caller", func(a *fireline.Alarm) { a.Kind = fireline.KindReset }, "kind:"},
+		{"unverified public report", func(a *fireline.Alarm) { a.Source, a.Unverified = fireline.SourcePublic, true }, ""},
+		{"unverified call", func(a *fireline.Alarm) { a.Unverified = true }, "unverified:"},
+		{"hostile device id", func(a *fireline.Alarm) { a.DeviceID = "x' OR 1=1" }, "device_id:"},
+		{"negative people trapped", func(a *fireline.Alarm) { n := -1; a.Details.PeopleTrapped = &n }, "people_trapped:"},
+		{"blank hazard", func(a *fireline.Alarm) { a.Details.Hazards = []string{"LPG", " "} }, "hazards[1]:"},
+		{"nul in floor", func(a *fireline.Alarm) { a.Details.Floor = "3\x00" }, "floor:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,6 +65,56 @@ func TestAlarmValidate(t *testing.T) {
 				t.Fatalf("Validate: message %q does not name %q", fireline.ErrorMessage(err), tt.field)
 			}
 		})
+	}
+}
+
+func TestWarningInfoReadiness(t *testing.T) {
+	info := func(sev fireline.CAPSeverity, urg fireline.CAPUrgency, cert fireline.CAPCertainty) fireline.WarningInfo {
+		return fireline.WarningInfo{Severity: sev, Urgency: urg, Certainty: cert}
+	}
+	tests := []struct {
+		name   string
+		info   fireline.WarningInfo
+		status fireline.CAPStatus
+		msg    fireline.CAPMsgType
+		want   fireline.Readiness
+	}{
+		{"extreme", info("Extreme", "Immediate", "Observed"), "Actual", "Alert", fireline.ReadinessHighest},
+		{"severe update", info("Severe", "Expected", "Likely"), "Actual", "Update", fireline.ReadinessHigh},
+		{"moderate", info("Moderate", "Future", "Possible"), "Actual", "Alert", fireline.ReadinessRaised},
+		{"unknown severity", info("Unknown", "Unknown", "Unknown"), "Actual", "Alert", fireline.ReadinessRaised},
+		{"a test", info("Extreme", "Immediate", "Observed"), "Test", "Alert", fireline.ReadinessNone},
+		{"an exercise", info("Extreme", "Immediate", "Observed"), "Exercise", "Alert", fireline.ReadinessNone},
+		{"a cancel", info("Extreme", "Immediate", "Observed"), "Actual", "Cancel", fireline.ReadinessNone},
+		{"past", info("Extreme", "Past", "Observed"), "Actual", "Alert", fireline.ReadinessNone},
+		{"unlikely", info("Extreme", "Immediate", "Unlikely"), "Actual", "Alert", fireline.ReadinessNone},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.info.Readiness(tt.status, tt.msg); got != tt.want {
+				t.Fatalf("Readiness = %d, want %d", got, tt.want)
+			}
+		})
+	}
+	sent := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	if got := (fireline.WarningInfo{}).InfoExpires(sent); !got.Equal(sent.Add(fireline.DefaultWarningLife)) {
+		t.Errorf("expiry without expires: %s", got)
+	}
+}
+
+func TestDeviceAndPoleValidate(t *testing.T) {
+	p := fireline.Point{Lat: 36.45, Lng: 115.98}
+	if err := (fireline.Device{ID: "FAP-1", PremiseID: "P-1", Building: "Tower", Point: p}).Validate(); err != nil {
+		t.Errorf("good device: %v", err)
+	}
+	if err := (fireline.Device{ID: "FAP-1", Point: p}).Validate(); !strings.Contains(fmt.Sprint(err), "building") {
+		t.Errorf("device without building: %v", err)
+	}
+	if err := (fireline.Pole{ID: "LP-1", Point: p}).Validate(); err != nil {
+		t.Errorf("good pole: %v", err)
+	}
+	if err := (fireline.Pole{ID: "LP 1", Point: p}).Validate(); !strings.Contains(fmt.Sprint(err), "id") {
+		t.Errorf("pole with a space: %v", err)
 	}
 }
 

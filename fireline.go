@@ -45,12 +45,17 @@ const (
 	RoleField      Role = "field"
 	RoleRisk       Role = "risk"
 	RoleAdmin      Role = "admin"
+	// RoleGateway is a machine, not a person: the gateway of a panel network, of the lamp-post
+	// buttons, of the public app and SMS, or a CAP feed. It may post alarms and warnings of its
+	// sources and read nothing. A role of its own, rather than an operator's login, keeps a
+	// leaked gateway password from dispatching units or reading incidents.
+	RoleGateway Role = "gateway"
 )
 
 // Valid reports whether r is one of the known roles.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleOperator, RoleSupervisor, RoleField, RoleRisk, RoleAdmin:
+	case RoleOperator, RoleSupervisor, RoleField, RoleRisk, RoleAdmin, RoleGateway:
 		return true
 	}
 	return false

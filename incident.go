@@ -216,6 +216,8 @@ const (
 	EventAlarmSplit = "alarm_split"
 	// EventPanelEvent records a panel's reset, fault or supervisory event about the incident.
 	EventPanelEvent = "panel_event"
+	// EventAlarmConfirmed is an operator confirming an unverified public report.
+	EventAlarmConfirmed = "alarm_confirmed"
 )
 
 // TimelineEvent is one append-only entry of an incident's timeline.

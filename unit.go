@@ -422,6 +422,10 @@ type City struct {
 	Premises     []Premise        `json:"premises"`
 	Plans        []ResponsePlan   `json:"response_plans"`
 	Population   []PopulationArea `json:"population,omitempty"`
+	// Devices are the fire-alarm panels connected to the command centre, Poles the lamp posts
+	// with an emergency button.
+	Devices []Device `json:"devices,omitempty"`
+	Poles   []Pole   `json:"poles,omitempty"`
 }
 
 // WaterSourceNear is a water source and how far it is from a point of interest.

@@ -16,6 +16,18 @@ type Store interface {
 	SessionUser(ctx context.Context, token string) (fireline.User, error)
 
 	ReceiveAlarm(ctx context.Context, a fireline.Alarm, cells []string, window time.Duration) (Receipt, error)
+	// ConfirmAlarm records an operator's confirmation of an unverified public report and writes
+	// it to the report's incident's timeline; a second confirmation changes nothing.
+	ConfirmAlarm(ctx context.Context, id int64, actor string, at time.Time) (fireline.Alarm, error)
+	// IncidentAlarms lists the alarms that opened or joined an incident, in the order received.
+	IncidentAlarms(ctx context.Context, incidentID int64) ([]fireline.Alarm, error)
+	// ReceiveWarning stores a CAP warning with its cells and XML, idempotently on its sender and
+	// identifier; an Update or Cancel supersedes the warnings it references.
+	ReceiveWarning(ctx context.Context, w fireline.Warning, raw []byte) (WarningReceipt, error)
+	// Warnings lists warnings newest first, only those in force at activeAt unless it is zero.
+	Warnings(ctx context.Context, activeAt time.Time, limit int) ([]fireline.Warning, error)
+	// Readiness lists the cells whose readiness warnings in force at at raise.
+	Readiness(ctx context.Context, at time.Time) ([]fireline.WarningCell, error)
 	Incident(ctx context.Context, id int64) (fireline.Incident, error)
 	Incidents(ctx context.Context, openOnly bool, limit int) ([]fireline.Incident, error)
 	Timeline(ctx context.Context, incidentID int64) ([]fireline.TimelineEvent, error)
@@ -52,8 +64,6 @@ type Store interface {
 	Escalations(ctx context.Context, openOnly bool, incidentID int64) ([]fireline.Escalation, error)
 	AckEscalation(ctx context.Context, id int64, actor string, at time.Time) (fireline.Escalation, error)
 	AgencyTasks(ctx context.Context, incidentID int64) ([]fireline.AgencyTask, error)
-	// IncidentAlarms returns an incident's alarms in the order received.
-	IncidentAlarms(ctx context.Context, incidentID int64) ([]fireline.Alarm, error)
 }
 
 // Admin changes reference data for administrators. Each change is written to the audit trail in
@@ -103,6 +113,31 @@ type Receipt struct {
 	Merged bool
 	// Repeat is true when the source had sent this alarm before; nothing changed.
 	Repeat bool
+	// RecordedOnly is true for an alarm whose kind opens no incident (a panel's fault,
+	// supervisory event or reset).
+	RecordedOnly bool
+	// RelatedIncidentID is, for a panel's reset, the open incident its device's fire alarm
+	// opened, 0 when none.
+	RelatedIncidentID int64
+}
+
+// WarningReceipt is the outcome of storing a CAP warning.
+type WarningReceipt struct {
+	Warning fireline.Warning
+	// Repeat is true when the feed had sent this alert before; Warning is the stored one.
+	Repeat bool
+	// Superseded are the earlier warnings this Update or Cancel superseded.
+	Superseded []int64
+}
+
+// Intake reads each alarm source's payload into a validated alarm or warning. intake.Intake
+// implements it.
+type Intake interface {
+	Call(ctx context.Context, body []byte) (fireline.Alarm, error)
+	IoT(ctx context.Context, body []byte) (fireline.Alarm, error)
+	LampPost(ctx context.Context, body []byte) (fireline.Alarm, error)
+	Public(ctx context.Context, body []byte) (fireline.Alarm, error)
+	CAP(ctx context.Context, body []byte) (fireline.Warning, error)
 }
 
 // Incidents drives incident workflows. workflows.Client implements it.

@@ -25,15 +25,8 @@ type alarmRequest struct {
 	Caller      string                `json:"caller"`
 }
 
-type alarmResponse struct {
-	AlarmID    int64 `json:"alarm_id"`
-	IncidentID int64 `json:"incident_id"`
-	Merged     bool  `json:"merged"`
-}
-
-// receiveAlarm stores the alarm durably and hands it to its incident's workflow; only then is
-// the source acknowledged. A repeat (same source and source_id) answers the same ids and
-// re-delivers to the workflow, so a source retrying after a failure loses nothing.
+// receiveAlarm is the generic intake (POST /alarms): any source's alarm in the common fields.
+// The sources' own endpoints (intakeAlarm) read their native payloads instead.
 func (s *Server) receiveAlarm(w http.ResponseWriter, r *http.Request) {
 	var req alarmRequest
 	if err := decodeJSON(w, r, &req); err != nil {
@@ -45,26 +38,7 @@ func (s *Server) receiveAlarm(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if a.Cell, err = s.locator.Cell(a.Point); err != nil {
-		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "lat/lng: %v", err))
-		return
-	}
-	cells, err := s.locator.Neighbours(a.Point, s.cfg.DedupeRing)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	rc, err := s.store.ReceiveAlarm(r.Context(), a, cells, s.cfg.DedupeWindow)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.incidents.AlarmReceived(r.Context(), rc.IncidentID, rc.Alarm, rc.Alarm); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.log.Info("alarm received", "alarm", rc.Alarm.ID, "incident", rc.IncidentID, "source", a.Source, "merged", rc.Merged, "repeat", rc.Repeat)
-	writeJSON(w, http.StatusAccepted, alarmResponse{AlarmID: rc.Alarm.ID, IncidentID: rc.IncidentID, Merged: rc.Merged})
+	s.accept(w, r, a)
 }
 
 func (req alarmRequest) alarm(now time.Time) (fireline.Alarm, error) {

@@ -180,20 +180,6 @@ func (s *Server) updateAgencyTask(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, t)
 }
 
-func (s *Server) incidentAlarms(w http.ResponseWriter, r *http.Request) {
-	id, err := incidentID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if _, err := s.store.Incident(r.Context(), id); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	alarms, err := s.store.IncidentAlarms(r.Context(), id)
-	answerList(s, w, r, "alarms", alarms, err)
-}
-
 func (s *Server) agencyTasks(w http.ResponseWriter, r *http.Request) {
 	id, err := incidentID(r)
 	if err != nil {

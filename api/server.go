@@ -40,6 +40,7 @@ type Server struct {
 	cfg       Config
 	store     Store
 	incidents Incidents
+	intake    Intake
 	admin     Admin
 	locator   Locator
 	media     Media
@@ -57,11 +58,13 @@ type Server struct {
 type Deps struct {
 	Store     Store
 	Incidents Incidents
-	Admin     Admin
-	Locator   Locator
-	Media     Media
-	Cover     Cover
-	Travel    TravelModel
+	// Intake reads the payloads of the alarm sources' own endpoints.
+	Intake  Intake
+	Admin   Admin
+	Locator Locator
+	Media   Media
+	Cover   Cover
+	Travel  TravelModel
 	// Assets are the console's static files (web.Assets()).
 	Assets fs.FS
 	Logger *slog.Logger
@@ -70,7 +73,7 @@ type Deps struct {
 // New builds the API.
 func New(cfg Config, d Deps) *Server {
 	s := &Server{
-		cfg: cfg, store: d.Store, incidents: d.Incidents, admin: d.Admin, locator: d.Locator, media: d.Media, cover: d.Cover,
+		cfg: cfg, store: d.Store, incidents: d.Incidents, intake: d.Intake, admin: d.Admin, locator: d.Locator, media: d.Media, cover: d.Cover,
 		travel: d.Travel, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
 	}
@@ -95,63 +98,28 @@ func (s *Server) routes() chi.Router {
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Post("/auth/login", s.login)
+		r.Get("/openapi.json", s.openAPI)
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate)
 			r.Get("/auth/me", s.me)
-			r.With(s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin)).Post("/alarms", s.receiveAlarm)
 
 			console := s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk)
 			dispatchers := s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin)
-			r.With(console).Get("/incidents", s.listIncidents)
-			// Crews read the one incident their unit is on (getIncident checks which).
-			r.With(s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk, fireline.RoleField)).Get("/incidents/{id}", s.getIncident)
-			r.With(console).Get("/incidents/{id}/timeline", s.timeline)
-			r.With(console).Get("/incidents/{id}/review", s.review)
-			r.With(dispatchers).Post("/incidents/{id}/dispatch", s.dispatch)
-			r.With(dispatchers).Post("/incidents/{id}/close", s.closeIncident)
-			r.With(dispatchers).Post("/incidents/{id}/assess", s.assessIncident)
-			r.With(dispatchers).Post("/incidents/{id}/controlled", s.controlIncident)
-			r.With(dispatchers).Post("/incidents/{id}/cancel", s.cancelIncident)
-			r.With(dispatchers).Post("/incidents/{id}/merge", s.mergeIncident)
-			r.With(dispatchers).Post("/incidents/{id}/split", s.splitAlarm)
-			r.With(dispatchers).Post("/incidents/{id}/par", s.confirmPAR)
-			r.With(console).Get("/incidents/{id}/agency-tasks", s.agencyTasks)
-			r.With(console).Get("/incidents/{id}/alarms", s.incidentAlarms)
-			r.With(dispatchers).Post("/incidents/{id}/agency-tasks/{agency}", s.updateAgencyTask)
-			r.With(console).Get("/escalations", s.escalations)
-			r.With(s.allow(fireline.RoleSupervisor, fireline.RoleAdmin)).Post("/escalations/{eid}/ack", s.ackEscalation)
+			// Device sources post through their gateways, which sign in with the gateway role;
+			// dispatchers may post the same by hand (a report phoned in from a panel company).
+			gateways := s.allow(fireline.RoleGateway, fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin)
+			r.With(dispatchers).Post("/alarms", s.receiveAlarm)
+			r.With(dispatchers).Post("/alarms/call", s.intakeAlarm(func(in Intake) adapter { return in.Call }))
+			r.With(gateways).Post("/alarms/iot", s.intakeAlarm(func(in Intake) adapter { return in.IoT }))
+			r.With(gateways).Post("/alarms/lamppost", s.intakeAlarm(func(in Intake) adapter { return in.LampPost }))
+			r.With(gateways).Post("/alarms/public", s.intakeAlarm(func(in Intake) adapter { return in.Public }))
+			r.With(dispatchers).Post("/alarms/{id}/confirm", s.confirmAlarm)
+			r.With(gateways).Post("/warnings", s.receiveWarning)
 
-			r.Get("/units", s.listUnits)
-			r.Get("/units/{id}", s.getUnit)
-			r.Post("/units/{id}/status", s.unitStatus)
-			// Crews report their own unit; trackers sign in as dispatchers for now (unitPosition).
-			r.Post("/units/{id}/position", s.unitPosition)
-			r.Get("/units/{id}/history", s.unitHistory)
-			r.Get("/stations", s.stations)
-			r.Get("/water-sources", s.waterSources)
-			r.With(console).Get("/premises", s.premises)
-			r.With(console).Get("/nearby", s.nearbyPoint)
-			r.With(s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk, fireline.RoleField)).Get("/incidents/{id}/nearby", s.nearbyIncident)
-			// The coverage map is thousands of cells (more with their outlines): gzip takes it
-			// from about 600 kB to a tenth.
-			r.With(console, middleware.Compress(5, "application/json")).Get("/coverage", s.coverage)
-			r.With(console).Get("/move-ups", s.moveUps)
-			r.With(console).Get("/travel-model", s.travelModel)
-			r.With(dispatchers).Post("/move-ups", s.acceptMoveUp)
-			r.With(dispatchers).Post("/move-ups/ignore", s.ignoreMoveUp)
-			r.Get("/events", s.events)
-
-			r.Route("/admin", func(r chi.Router) {
-				r.Use(s.allow(fireline.RoleAdmin))
-				s.adminRoutes(r)
-			})
-
-			r.Route("/media/incidents/{id}", func(r chi.Router) {
-				r.Post("/whip", s.whip)
-				r.Delete("/whip/{session}", s.endSession)
-				r.With(console).Get("/streams", s.streams)
-				r.With(console).Post("/streams/{stream}/whep", s.whep)
-				r.With(console).Delete("/whep/{session}", s.endSession)
+			// A gateway reads nothing: every other route is for people.
+			r.Group(func(r chi.Router) {
+				r.Use(s.deny(fireline.RoleGateway))
+				s.peopleRoutes(r, console, dispatchers)
 			})
 		})
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -172,6 +140,63 @@ func (s *Server) routes() chi.Router {
 		r.Get("/*", files.ServeHTTP)
 	}
 	return r
+}
+
+// peopleRoutes are the routes of the console, the field page and administration.
+func (s *Server) peopleRoutes(r chi.Router, console, dispatchers func(http.Handler) http.Handler) {
+	r.With(console).Get("/warnings", s.warnings)
+	r.With(console).Get("/readiness", s.readiness)
+	r.With(console).Get("/incidents/{id}/alarms", s.incidentAlarms)
+	r.With(console).Get("/incidents", s.listIncidents)
+	// Crews read the one incident their unit is on (getIncident checks which).
+	r.With(s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk, fireline.RoleField)).Get("/incidents/{id}", s.getIncident)
+	r.With(console).Get("/incidents/{id}/timeline", s.timeline)
+	r.With(console).Get("/incidents/{id}/review", s.review)
+	r.With(dispatchers).Post("/incidents/{id}/dispatch", s.dispatch)
+	r.With(dispatchers).Post("/incidents/{id}/close", s.closeIncident)
+	r.With(dispatchers).Post("/incidents/{id}/assess", s.assessIncident)
+	r.With(dispatchers).Post("/incidents/{id}/controlled", s.controlIncident)
+	r.With(dispatchers).Post("/incidents/{id}/cancel", s.cancelIncident)
+	r.With(dispatchers).Post("/incidents/{id}/merge", s.mergeIncident)
+	r.With(dispatchers).Post("/incidents/{id}/split", s.splitAlarm)
+	r.With(dispatchers).Post("/incidents/{id}/par", s.confirmPAR)
+	r.With(console).Get("/incidents/{id}/agency-tasks", s.agencyTasks)
+	r.With(dispatchers).Post("/incidents/{id}/agency-tasks/{agency}", s.updateAgencyTask)
+	r.With(console).Get("/escalations", s.escalations)
+	r.With(s.allow(fireline.RoleSupervisor, fireline.RoleAdmin)).Post("/escalations/{eid}/ack", s.ackEscalation)
+
+	r.Get("/units", s.listUnits)
+	r.Get("/units/{id}", s.getUnit)
+	r.Post("/units/{id}/status", s.unitStatus)
+	// Crews report their own unit; trackers sign in as dispatchers for now (unitPosition).
+	r.Post("/units/{id}/position", s.unitPosition)
+	r.Get("/units/{id}/history", s.unitHistory)
+	r.Get("/stations", s.stations)
+	r.Get("/water-sources", s.waterSources)
+	r.With(console).Get("/premises", s.premises)
+	r.With(console).Get("/nearby", s.nearbyPoint)
+	r.With(s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk, fireline.RoleField)).Get("/incidents/{id}/nearby", s.nearbyIncident)
+	// The coverage map is thousands of cells (more with their outlines): gzip takes it
+	// from about 600 kB to a tenth.
+	r.With(console, middleware.Compress(5, "application/json")).Get("/coverage", s.coverage)
+	r.With(console).Get("/move-ups", s.moveUps)
+	r.With(console).Get("/travel-model", s.travelModel)
+	r.With(dispatchers).Post("/move-ups", s.acceptMoveUp)
+	r.With(dispatchers).Post("/move-ups/ignore", s.ignoreMoveUp)
+	r.Get("/events", s.events)
+
+	r.Route("/admin", func(r chi.Router) {
+		r.Use(s.allow(fireline.RoleAdmin))
+		s.adminRoutes(r)
+	})
+
+	r.Route("/media/incidents/{id}", func(r chi.Router) {
+		r.Post("/whip", s.whip)
+		r.Delete("/whip/{session}", s.endSession)
+		r.With(console).Get("/streams", s.streams)
+		r.With(console).Post("/streams/{stream}/whep", s.whep)
+		r.With(console).Delete("/whep/{session}", s.endSession)
+	})
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

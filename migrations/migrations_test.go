@@ -20,6 +20,12 @@ func TestAll(t *testing.T) {
 		if strings.TrimSpace(m.SQL) == "" {
 			t.Errorf("%s is empty", m.Name)
 		}
+		if _, ok := migrations.Reserved()[m.Version]; ok {
+			t.Errorf("%s: version %d is reserved", m.Name, m.Version)
+		}
+	}
+	if last := all[len(all)-1]; last.Name != "0007_intake.sql" {
+		t.Errorf("last migration %s, want 0007_intake.sql after the reserved 6", last.Name)
 	}
 }
 

@@ -32,6 +32,12 @@ type Receipt struct {
 	Merged bool
 	// Repeat is true when the source had sent this alarm before; nothing was written.
 	Repeat bool
+	// RecordedOnly is true for an alarm whose kind opens no incident (a panel's fault,
+	// supervisory event or reset): it is stored with no incident.
+	RecordedOnly bool
+	// RelatedIncidentID is, for a panel's reset, the open incident its device's latest fire
+	// alarm opened or joined (0 when none): the caller tells that incident's workflow.
+	RelatedIncidentID int64
 }
 
 // ReceiveAlarm stores an alarm and attaches it to an incident, in one transaction:
@@ -47,6 +53,10 @@ type Receipt struct {
 // transaction first takes advisory locks on every cell it may search or create in, in one
 // global order (so they cannot deadlock), which makes the second wait until the first has
 // committed its incident and then find it.
+//
+// An alarm whose kind opens no incident (a panel's fault, supervisory event or reset) is stored
+// with no incident and takes no cell lock; a reset's receipt names the open incident of its
+// device's latest fire alarm, if any.
 //
 // ReceivedAt is the database's clock when the alarm has none.
 func (db *DB) ReceiveAlarm(ctx context.Context, a fireline.Alarm, rule DedupeRule) (Receipt, error) {
@@ -70,21 +80,36 @@ func receiveAlarm(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule DedupeR
 	// first delivery's transaction while holding no cell lock, so the two kinds of wait never
 	// form a cycle.
 	err := tx.QueryRow(ctx, `
-		INSERT INTO alarms (source, source_id, type, lat, lng, cell, address, description, caller, reported_at, received_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11, now()))
+		INSERT INTO alarms (source, source_id, type, lat, lng, cell, address, description, caller, reported_at, received_at,
+			kind, premise_id, device_id, unverified, details)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11, now()), $12, nullif($13, ''), $14, $15, $16)
 		ON CONFLICT (source, source_id) DO NOTHING
 		RETURNING id, received_at`,
 		a.Source, a.SourceID, a.Type, a.Point.Lat, a.Point.Lng, a.Cell, a.Address, a.Description, a.Caller,
-		a.ReportedAt, nullTime(a.ReceivedAt)).Scan(&a.ID, &a.ReceivedAt)
+		a.ReportedAt, nullTime(a.ReceivedAt), a.Kind, a.PremiseID, a.DeviceID, a.Unverified, a.Details).Scan(&a.ID, &a.ReceivedAt)
 	if noRows(err) {
-		stored, err := storedAlarm(ctx, tx, a.Source, a.SourceID)
+		stored, err := storedAlarm(ctx, tx, "source = $1 AND source_id = $2", a.Source, a.SourceID)
 		if err != nil {
 			return Receipt{}, err
 		}
-		return Receipt{Alarm: stored, IncidentID: stored.IncidentID, Repeat: true}, nil
+		rc := Receipt{Alarm: stored, IncidentID: stored.IncidentID, Repeat: true, RecordedOnly: !stored.Kind.OpensIncident()}
+		if stored.Kind == fireline.KindReset {
+			rc.RelatedIncidentID, err = deviceIncident(ctx, tx, stored.DeviceID)
+		}
+		return rc, err
+	}
+	if pgConstraint(err) == "alarms_premise_id_fkey" {
+		return Receipt{}, fireline.Errorf(fireline.EINVALID, "premise_id: %s is not a key premises", a.PremiseID)
 	}
 	if err != nil {
 		return Receipt{}, translate("store alarm", err)
+	}
+	if !a.Kind.OpensIncident() {
+		rc := Receipt{Alarm: a, RecordedOnly: true}
+		if a.Kind == fireline.KindReset {
+			rc.RelatedIncidentID, err = deviceIncident(ctx, tx, a.DeviceID)
+		}
+		return rc, err
 	}
 
 	if _, err := tx.Exec(ctx, "SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k",
@@ -178,16 +203,92 @@ func cellLockKeys(own string, cells []string) []int64 {
 	return slices.Compact(keys)
 }
 
-func storedAlarm(ctx context.Context, tx pgx.Tx, source fireline.AlarmSource, sourceID string) (fireline.Alarm, error) {
-	rows, _ := tx.Query(ctx, `
-		SELECT id, source, source_id, type, lat, lng, cell, address, description, caller, reported_at, received_at,
-		       coalesce(incident_id, 0)
-		FROM alarms WHERE source = $1 AND source_id = $2`, source, sourceID)
-	a, err := pgx.CollectExactlyOneRow(rows, func(r pgx.CollectableRow) (fireline.Alarm, error) {
-		var a fireline.Alarm
-		err := r.Scan(&a.ID, &a.Source, &a.SourceID, &a.Type, &a.Point.Lat, &a.Point.Lng, &a.Cell, &a.Address,
-			&a.Description, &a.Caller, &a.ReportedAt, &a.ReceivedAt, &a.IncidentID)
-		return a, err
-	})
+// deviceIncident returns the open incident that the latest fire alarm of a device opened or
+// joined, 0 when there is none.
+func deviceIncident(ctx context.Context, q querier, deviceID string) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, `
+		SELECT a.incident_id FROM alarms a JOIN incidents i ON i.id = a.incident_id
+		WHERE a.device_id = $1 AND a.kind = 'fire_alarm' AND i.status = ANY($2)
+		ORDER BY a.received_at DESC, a.id DESC LIMIT 1`, deviceID, openStatuses()).Scan(&id)
+	if noRows(err) {
+		return 0, nil
+	}
+	return id, translate("find the device's incident", err)
+}
+
+const alarmColumns = `id, source, source_id, type, lat, lng, cell, address, description, caller, reported_at, received_at,
+	coalesce(incident_id, 0), kind, coalesce(premise_id, ''), device_id, unverified, confirmed_by, confirmed_at, details`
+
+func scanAlarm(r pgx.CollectableRow) (fireline.Alarm, error) {
+	var a fireline.Alarm
+	err := r.Scan(&a.ID, &a.Source, &a.SourceID, &a.Type, &a.Point.Lat, &a.Point.Lng, &a.Cell, &a.Address,
+		&a.Description, &a.Caller, &a.ReportedAt, &a.ReceivedAt, &a.IncidentID, &a.Kind, &a.PremiseID, &a.DeviceID,
+		&a.Unverified, &a.ConfirmedBy, &a.ConfirmedAt, &a.Details)
+	return a, err
+}
+
+// storedAlarm reads the one alarm the condition (on the alarms table) picks.
+func storedAlarm(ctx context.Context, q querier, where string, args ...any) (fireline.Alarm, error) {
+	rows, _ := q.Query(ctx, "SELECT "+alarmColumns+" FROM alarms WHERE "+where, args...)
+	a, err := pgx.CollectExactlyOneRow(rows, scanAlarm)
 	return a, translate("read alarm", err)
+}
+
+// Alarm returns one alarm by id.
+func (db *DB) Alarm(ctx context.Context, id int64) (fireline.Alarm, error) {
+	a, err := storedAlarm(ctx, db.pool, "id = $1", id)
+	if noRows(err) {
+		return fireline.Alarm{}, notFound("alarm %d does not exist", id)
+	}
+	return a, err
+}
+
+// IncidentAlarms returns the alarms that opened or joined an incident, in the order received.
+func (db *DB) IncidentAlarms(ctx context.Context, incidentID int64) ([]fireline.Alarm, error) {
+	rows, _ := db.pool.Query(ctx, "SELECT "+alarmColumns+" FROM alarms WHERE incident_id = $1 ORDER BY received_at, id", incidentID)
+	out, err := pgx.CollectRows(rows, scanAlarm)
+	return out, translate("read the incident's alarms", err)
+}
+
+// ConfirmAlarm records that an operator (actor) confirmed an unverified public report at at,
+// and writes it to the timeline of the report's incident, in one transaction. Confirming a
+// report already confirmed changes nothing and returns it; confirming any other alarm is
+// ECONFLICT.
+func (db *DB) ConfirmAlarm(ctx context.Context, id int64, actor string, at time.Time) (fireline.Alarm, error) {
+	if actor == "" {
+		return fireline.Alarm{}, fireline.Errorf(fireline.EINVALID, "actor: required")
+	}
+	var out fireline.Alarm
+	err := db.inTx(ctx, "confirm alarm", func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `UPDATE alarms SET unverified = false, confirmed_by = $2, confirmed_at = $3
+			WHERE id = $1 AND unverified RETURNING `+alarmColumns, id, actor, at)
+		a, err := pgx.CollectExactlyOneRow(rows, scanAlarm)
+		if noRows(err) {
+			a, err := storedAlarm(ctx, tx, "id = $1", id)
+			switch {
+			case noRows(err):
+				return notFound("alarm %d does not exist", id)
+			case err != nil:
+				return err
+			case a.ConfirmedBy != "":
+				out = a
+				return nil
+			}
+			return fireline.Errorf(fireline.ECONFLICT, "alarm %d is a %s alarm, not an unverified public report: there is nothing to confirm", id, a.Source)
+		}
+		if err != nil {
+			return translate("confirm alarm", err)
+		}
+		out = a
+		if a.IncidentID == 0 {
+			return nil
+		}
+		return appendEvent(ctx, tx, fireline.TimelineEvent{
+			IncidentID: a.IncidentID, Key: "confirm:" + strconv.FormatInt(a.ID, 10), At: at, Kind: fireline.EventAlarmConfirmed,
+			Actor: actor, Detail: fmt.Sprintf("public report %s confirmed by %s", a.SourceID, actor),
+			Data: map[string]any{"alarm_id": a.ID, "source_id": a.SourceID},
+		})
+	})
+	return out, err
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // ImportCity loads a city's reference data in one transaction: stations, units, water sources,
-// key premises, response plans and population areas. Rows that exist are updated in place, so a corrected city
+// key premises, response plans, population areas, fire-alarm panels and lamp posts. Rows that exist are updated in place, so a corrected city
 // file can be imported again; a unit keeps its status and incident, so a re-import never
 // recalls a unit from a fire, and a unit that reports AVL keeps its live position. New units
 // start available (out of service if the file says so). Retired records are evidence and stay
@@ -72,6 +72,17 @@ func (db *DB) ImportCity(ctx context.Context, c fireline.City) error {
 				radius_m = excluded.radius_m`,
 			a.Name, a.Point.Lat, a.Point.Lng, a.People, a.RadiusMeters)
 	}
+	for _, d := range c.Devices {
+		b.Queue(`INSERT INTO devices (id, premise_id, building, floor, zone, lat, lng) VALUES ($1, nullif($2, ''), $3, $4, $5, $6, $7)
+			ON CONFLICT (id) DO UPDATE SET premise_id = excluded.premise_id, building = excluded.building,
+				floor = excluded.floor, zone = excluded.zone, lat = excluded.lat, lng = excluded.lng`,
+			d.ID, d.PremiseID, d.Building, d.Floor, d.Zone, d.Point.Lat, d.Point.Lng)
+	}
+	for _, p := range c.Poles {
+		b.Queue(`INSERT INTO poles (id, lat, lng, address) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (id) DO UPDATE SET lat = excluded.lat, lng = excluded.lng, address = excluded.address`,
+			p.ID, p.Point.Lat, p.Point.Lng, p.Address)
+	}
 	for _, p := range c.Plans {
 		b.Queue(`INSERT INTO response_plans (incident_type, level, slots) VALUES ($1, $2, $3)
 			ON CONFLICT (incident_type, level) WHERE retired_at IS NULL DO UPDATE SET slots = excluded.slots`,
@@ -79,6 +90,9 @@ func (db *DB) ImportCity(ctx context.Context, c fireline.City) error {
 	}
 	return db.inTx(ctx, "import city", func(tx pgx.Tx) error {
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			if pgConstraint(err) == "devices_premise_id_fkey" {
+				return fireline.Errorf(fireline.EINVALID, "a device's premise_id names no key premises")
+			}
 			if pgCode(err) == codeForeignKeyViolation {
 				return fireline.Errorf(fireline.EINVALID, "a unit's station_id names no station")
 			}
@@ -158,6 +172,16 @@ func validateCity(c fireline.City) error {
 		}
 		if err := a.Point.Validate(); err != nil {
 			return bad("population area", a.Name, "%s", fireline.ErrorMessage(err))
+		}
+	}
+	for _, d := range c.Devices {
+		if err := d.Validate(); err != nil {
+			return bad("device", d.ID, "%s", fireline.ErrorMessage(err))
+		}
+	}
+	for _, p := range c.Poles {
+		if err := p.Validate(); err != nil {
+			return bad("pole", p.ID, "%s", fireline.ErrorMessage(err))
 		}
 	}
 	for _, p := range c.Plans {

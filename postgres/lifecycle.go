@@ -400,33 +400,3 @@ func (db *DB) SplitAlarm(ctx context.Context, from, alarmID int64, at time.Time,
 	})
 	return id, err
 }
-
-// Alarm returns one stored alarm; ENOTFOUND when there is none.
-func (db *DB) Alarm(ctx context.Context, id int64) (fireline.Alarm, error) {
-	var a fireline.Alarm
-	err := db.pool.QueryRow(ctx, `SELECT id, source, source_id, type, lat, lng, cell, address, description, caller,
-			reported_at, received_at, coalesce(incident_id, 0) FROM alarms WHERE id = $1`, id).
-		Scan(&a.ID, &a.Source, &a.SourceID, &a.Type, &a.Point.Lat, &a.Point.Lng, &a.Cell, &a.Address, &a.Description,
-			&a.Caller, &a.ReportedAt, &a.ReceivedAt, &a.IncidentID)
-	if noRows(err) {
-		return fireline.Alarm{}, notFound("alarm %d does not exist", id)
-	}
-	return a, translate("alarm", err)
-}
-
-// IncidentAlarms returns the alarms of an incident in the order they were received.
-func (db *DB) IncidentAlarms(ctx context.Context, incidentID int64) ([]fireline.Alarm, error) {
-	rows, _ := db.pool.Query(ctx, `SELECT id, source, source_id, type, lat, lng, cell, address, description, caller,
-			reported_at, received_at, coalesce(incident_id, 0)
-		FROM alarms WHERE incident_id = $1 ORDER BY received_at, id`, incidentID)
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (fireline.Alarm, error) {
-		var a fireline.Alarm
-		err := r.Scan(&a.ID, &a.Source, &a.SourceID, &a.Type, &a.Point.Lat, &a.Point.Lng, &a.Cell, &a.Address, &a.Description,
-			&a.Caller, &a.ReportedAt, &a.ReceivedAt, &a.IncidentID)
-		return a, err
-	})
-	if out == nil && err == nil {
-		out = []fireline.Alarm{}
-	}
-	return out, translate("incident alarms", err)
-}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/geo"
 )
 
 // CoverSource is the reference data a Cover draws its grid from, and the move-up decisions
@@ -91,6 +92,15 @@ func (c *Cover) Grid(ctx context.Context) (*Grid, error) {
 	}
 	c.grid, c.drawn = g, now
 	return g, nil
+}
+
+// ServiceArea returns the current grid's service area, for mapping warnings onto its cells.
+func (c *Cover) ServiceArea(ctx context.Context) (*geo.Area, error) {
+	g, err := c.Grid(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return g.Area()
 }
 
 // Coverage returns the coverage map of the live index.

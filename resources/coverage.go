@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/geo"
@@ -66,6 +67,10 @@ type Grid struct {
 	stations []fireline.Station // sorted by id
 	cells    []gridCell         // sorted by cell
 	weight   float64            // total
+
+	areaOnce sync.Once
+	area     *geo.Area
+	areaErr  error
 }
 
 // gridCell is one cell of the service area.
@@ -185,6 +190,19 @@ func serviceArea(stations []fireline.Station, radius float64) ([]geo.Cell, error
 
 // Len returns the number of cells in the service area.
 func (g *Grid) Len() int { return len(g.cells) }
+
+// Area returns the service area's cells as a geo.Area, which answers the cells a CAP warning's
+// polygons and circles cover. It is built on first use and kept with the grid.
+func (g *Grid) Area() (*geo.Area, error) {
+	g.areaOnce.Do(func() {
+		cells := make([]geo.Cell, len(g.cells))
+		for i, c := range g.cells {
+			cells[i] = c.cell
+		}
+		g.area, g.areaErr = geo.NewArea(cells)
+	})
+	return g.area, g.areaErr
+}
 
 // CoverageCell is one resolution-7 cell of the coverage map.
 type CoverageCell struct {

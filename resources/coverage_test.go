@@ -354,3 +354,26 @@ func wantErrCode(t *testing.T, err error, code string) {
 		t.Errorf("error %v (code %q), want code %q", err, got, code)
 	}
 }
+
+// TestGridArea: the warnings' area is exactly the coverage grid's cells.
+func TestGridArea(t *testing.T) {
+	g := newGrid(t, resources.GridConfig{})
+	a, err := g.Area()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := g.Area()
+	if a != again || a.Len() != g.Len() || a.Resolution() != resources.CoverageResolution {
+		t.Fatalf("area of %d cells at resolution %d, grid of %d", a.Len(), a.Resolution(), g.Len())
+	}
+	cov, err := g.Coverage(resources.NewIndex())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cov.Cells {
+		cell, err := geo.ParseCell(c.Cell)
+		if err != nil || !a.Contains(cell) {
+			t.Fatalf("coverage cell %s not in the area (%v)", c.Cell, err)
+		}
+	}
+}

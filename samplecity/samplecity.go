@@ -1,6 +1,6 @@
 // Package samplecity holds the reference data of the demo city, Liaocheng (聊城市) in Shandong:
-// fire stations, units, water sources, key premises (重点单位), response plans and where people
-// live.
+// fire stations, units, water sources, key premises (重点单位), response plans, where people
+// live, the key premises' fire-alarm panels and the lamp posts with an emergency button.
 //
 // It is PLAUSIBLE SAMPLE DATA, not official locations or resources. The stations sit in the
 // real districts and counties near their seats, at invented points; the units, plans and
@@ -39,6 +39,8 @@ func Liaocheng() fireline.City {
 	}
 	city.WaterSources = waterSources(ss)
 	city.Premises = premises()
+	city.Devices = devices(city.Premises)
+	city.Poles = poles(ss)
 	city.Plans = plans()
 	city.Population = population()
 	return city

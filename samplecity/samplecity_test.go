@@ -56,6 +56,8 @@ func TestCounts(t *testing.T) {
 		{"premises", len(c.Premises), 32},
 		{"plans", len(c.Plans), len(fireline.IncidentTypes) * (fireline.MaxLevel - fireline.MinLevel + 1)},
 		{"population areas", len(c.Population), 16},
+		{"fire-alarm panels", len(c.Devices), len(c.Premises) + 1},
+		{"lamp posts", len(c.Poles), 300},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,6 +65,44 @@ func TestCounts(t *testing.T) {
 				t.Errorf("%d, want at least %d", tt.got, tt.min)
 			}
 		})
+	}
+}
+
+// TestDevicesAndPoles: every key premises has a panel at it, every id is unique and valid, and
+// the lamp posts stand near their stations.
+func TestDevicesAndPoles(t *testing.T) {
+	c := samplecity.Liaocheng()
+	premises := map[string]fireline.Premise{}
+	for _, p := range c.Premises {
+		premises[p.ID] = p
+	}
+	panelled := map[string]bool{}
+	ids := map[string]bool{}
+	for _, d := range c.Devices {
+		if err := d.Validate(); err != nil {
+			t.Errorf("device %s: %v", d.ID, err)
+		}
+		p, ok := premises[d.PremiseID]
+		if !ok || ids[d.ID] || haversine(p.Point, d.Point) > 100 {
+			t.Errorf("device %+v: premises %v, repeated %v", d, ok, ids[d.ID])
+		}
+		ids[d.ID], panelled[d.PremiseID] = true, true
+	}
+	if len(panelled) != len(c.Premises) {
+		t.Errorf("%d of %d key premises have a panel", len(panelled), len(c.Premises))
+	}
+	for _, p := range c.Poles {
+		if err := p.Validate(); err != nil || ids[p.ID] || p.Address == "" {
+			t.Errorf("pole %+v: %v", p, err)
+		}
+		ids[p.ID] = true
+		near := false
+		for _, s := range c.Stations {
+			near = near || haversine(s.Point, p.Point) <= 2500
+		}
+		if !near {
+			t.Errorf("pole %s is more than 2.5 km from every station", p.ID)
+		}
 	}
 }
 

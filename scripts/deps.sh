@@ -3,7 +3,8 @@
 # library is C, so cgo stays on), PostgreSQL's server binaries (the embedded stack and the tests
 # make throwaway clusters from them), Chromium (the browser tests), a CJK font (the sample city's
 # names), jq (the README's examples) and Node with npm (the browser test's driver,
-# playwright-core, which never downloads a browser of its own).
+# playwright-core, which never downloads a browser of its own) and xmllint (the CAP fixtures'
+# schema check).
 # It changes nothing when everything is present, so `make demo` and `make test` can run it every time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v jq >/dev/null 2>&1 || need+=(jq) # the README's curl examples
+command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils) # checks the CAP test alerts against the OASIS schema
 # Station and premise names are Chinese; without a CJK font a headless browser draws boxes.
 fc-list 2>/dev/null | grep -qi -e 'wenquanyi' -e 'noto.*cjk' || need+=(fonts-wqy-microhei)
 

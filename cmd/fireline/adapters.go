@@ -19,7 +19,17 @@ type storeAdapter struct{ *postgres.DB }
 
 func (s storeAdapter) ReceiveAlarm(ctx context.Context, a fireline.Alarm, cells []string, window time.Duration) (api.Receipt, error) {
 	rc, err := s.DB.ReceiveAlarm(ctx, a, postgres.DedupeRule{Cells: cells, Window: window})
-	return api.Receipt{Alarm: rc.Alarm, IncidentID: rc.IncidentID, Merged: rc.Merged, Repeat: rc.Repeat}, err
+	return api.Receipt{Alarm: rc.Alarm, IncidentID: rc.IncidentID, Merged: rc.Merged, Repeat: rc.Repeat,
+		RecordedOnly: rc.RecordedOnly, RelatedIncidentID: rc.RelatedIncidentID}, err
+}
+
+func (s storeAdapter) ReceiveWarning(ctx context.Context, w fireline.Warning, raw []byte) (api.WarningReceipt, error) {
+	rc, err := s.DB.ReceiveWarning(ctx, w, raw)
+	return api.WarningReceipt{Warning: rc.Warning, Repeat: rc.Repeat, Superseded: rc.Superseded}, err
+}
+
+func (s storeAdapter) Warnings(ctx context.Context, activeAt time.Time, limit int) ([]fireline.Warning, error) {
+	return s.DB.Warnings(ctx, postgres.WarningFilter{ActiveAt: activeAt, Limit: limit})
 }
 
 func (s storeAdapter) Incidents(ctx context.Context, openOnly bool, limit int) ([]fireline.Incident, error) {

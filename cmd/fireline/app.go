@@ -23,6 +23,7 @@ import (
 	"github.com/fireline/fireline/devstack"
 	"github.com/fireline/fireline/devstack/pgcluster"
 	"github.com/fireline/fireline/geo"
+	"github.com/fireline/fireline/intake"
 	"github.com/fireline/fireline/media"
 	"github.com/fireline/fireline/postgres"
 	"github.com/fireline/fireline/resources"
@@ -188,10 +189,13 @@ func (m *Main) Run(ctx context.Context) error {
 		if err := incidents.EnsureSearchAttributes(ctx, cfg.Namespace); err != nil {
 			m.log.Warn("incident search attributes unavailable; the Temporal UI cannot filter incidents by them", "error", err)
 		}
+		cover := resources.NewCover(index, coverSource{db}, resources.CoverConfig{Grid: resources.GridConfig{Estimator: model}})
 		deps := api.Deps{
 			Store: storeAdapter{db}, Incidents: incidents, Admin: storeAdapter{db}, Locator: locator{},
-			Cover:  resources.NewCover(index, coverSource{db}, resources.CoverConfig{Grid: resources.GridConfig{Estimator: model}}),
-			Travel: learner,
+			// The panel and pole registries are PostgreSQL's; a CAP warning maps onto the
+			// coverage grid's service area.
+			Intake: intake.New(db, cover, nil),
+			Cover:  cover, Travel: learner,
 			Assets: web.Assets(), Logger: m.log,
 		}
 		if mediaSrv != nil {
@@ -264,7 +268,7 @@ func (m *Main) banner(cfg Config, temporalUI string) {
 	}
 	fmt.Fprintf(&b, "  Temporal     %s (namespace %s)\n", cfg.TemporalAddress, cfg.Namespace)
 	if m.Dev {
-		fmt.Fprintf(&b, "  logins       operator, supervisor, risk, admin, crew-<unit id> (e.g. crew-%s)\n", samplecity.Liaocheng().Units[0].ID)
+		fmt.Fprintf(&b, "  logins       operator, supervisor, risk, admin, gateway, crew-<unit id> (e.g. crew-%s)\n", samplecity.Liaocheng().Units[0].ID)
 		fmt.Fprintf(&b, "  password     %q (FIRELINE_DEMO_PASSWORD)\n", cfg.DemoPassword)
 		fmt.Fprintf(&b, "  data         %s\n", cfg.DataDir)
 	}
@@ -314,6 +318,8 @@ func loadSampleCity(ctx context.Context, db *postgres.DB, password string, log *
 		{Username: "supervisor", Password: password, Role: fireline.RoleSupervisor},
 		{Username: "risk", Password: password, Role: fireline.RoleRisk},
 		{Username: "admin", Password: password, Role: fireline.RoleAdmin},
+		// One login for the sample city's gateways: panel network, lamp posts, app and SMS, CAP.
+		{Username: "gateway", Password: password, Role: fireline.RoleGateway},
 	}
 	for _, u := range city.Units {
 		seeds = append(seeds, postgres.UserSeed{Username: "crew-" + u.ID, Password: password, Role: fireline.RoleField, UnitID: u.ID})

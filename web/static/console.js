@@ -95,7 +95,7 @@ function onChange(kind, change) {
   switch (kind) {
     case 'incident':
       invalidate('incidents');
-      if (sel !== null && String(change.id) === String(sel)) invalidate('detail', 'timeline');
+      if (sel !== null && String(change.id) === String(sel)) invalidate('detail', 'timeline', 'alarms');
       break;
     case 'unit': {
       invalidate('units');
@@ -104,10 +104,13 @@ function onChange(kind, change) {
       break;
     }
     case 'timeline':
-      if (sel !== null && change.incident_id === sel) invalidate('detail', 'timeline');
+      if (sel !== null && change.incident_id === sel) invalidate('detail', 'timeline', 'alarms');
       break;
     case 'move_up':
       coverageStale();
+      break;
+    case 'warning':
+      invalidate('warnings');
       break;
   }
 }
@@ -136,6 +139,21 @@ function coverageBasis(units) {
 }
 
 const loaders = {
+  async warnings() {
+    const [{ cells }, { warnings }] = await Promise.all([
+      client.get('/api/v1/readiness?shapes=true'), client.get('/api/v1/warnings?active=true')]);
+    state.warnings = warnings;
+    situation.setWarnings(cells);
+    renderWarnings();
+  },
+  async alarms() {
+    const id = state.selectedId;
+    if (id === null) return;
+    const { alarms } = await client.get(`/api/v1/incidents/${id}/alarms`);
+    if (state.selectedId !== id) return;
+    state.alarms = alarms;
+    renderAlarms();
+  },
   async incidents() {
     const { incidents } = await client.get('/api/v1/incidents?open=true');
     state.incidents = incidents;
@@ -335,7 +353,7 @@ function enter() {
   renderCoverage();
   renderMoveUps();
   live.start();
-  invalidate('incidents', 'units', 'stations', 'coverage', 'moveups');
+  invalidate('incidents', 'units', 'stations', 'coverage', 'moveups', 'warnings');
   state.timers.push(
     setInterval(() => { if (state.selectedId !== null && !document.hidden) invalidate('streams'); }, STREAM_POLL_MS),
     setInterval(() => { if (!document.hidden) invalidate('incidents', 'units', 'detail', 'coverage', 'moveups'); }, FULL_REFRESH_MS),
@@ -401,7 +419,7 @@ function renderIncidents() {
 function select(id) {
   if (state.selectedId === id) return;
   stopPlayers();
-  Object.assign(state, { selectedId: id, detail: null, timeline: [], nearby: null, review: null });
+  Object.assign(state, { selectedId: id, detail: null, timeline: [], nearby: null, review: null, alarms: [] });
   $('#close-reason').value = '';
   history.replaceState(null, '', `#incident-${id}`);
   renderIncidents();
@@ -409,7 +427,8 @@ function select(id) {
   drawMap();
   showVideoNote('Looking for live video…');
   renderNearby();
-  invalidate('detail', 'timeline', 'streams', 'nearby');
+  renderAlarms();
+  invalidate('detail', 'timeline', 'streams', 'nearby', 'alarms');
 }
 
 // ---- incident detail -------------------------------------------------------------------------
@@ -628,6 +647,61 @@ function renderNearby() {
     $('#nearby-premises').replaceChildren(el('li', { class: 'empty' },
       n ? `No key premises within ${distance(n.premise_radius_m)}.` : 'Loading…'));
   }
+}
+
+const SOURCE_NAMES = { call: 'Call', iot: 'Fire-alarm panel', lamppost: 'Lamp-post button', public: 'Public report', cap: 'CAP' };
+
+/**
+ * renderAlarms lists what every source reported of the selected incident: a public report
+ * nobody has confirmed is marked unverified, with a Confirm button for dispatchers; a panel's
+ * alarm shows its floor, zone and the key premises' hazards.
+ */
+function renderAlarms() {
+  const alarms = state.alarms || [];
+  $('#alarms').replaceChildren(...alarms.map((a) => {
+    const d = a.details || {};
+    const where = [d.building, d.floor && `floor ${d.floor}`, d.zone && `zone ${d.zone}`].filter(Boolean).join(', ');
+    const who = [a.caller, d.caller_number].filter(Boolean).join(', ');
+    return el('li', { class: `alarm${a.unverified ? ' is-unverified' : ''}`, 'data-alarm-id': a.id, 'data-testid': 'alarm' },
+      el('div', { class: 'alarm-head' },
+        el('time', { datetime: a.received_at }, clock(a.received_at)),
+        el('strong', {}, SOURCE_NAMES[a.source] || a.source),
+        a.kind ? el('span', { class: `badge kind-${a.kind}` }, label(a.kind)) : null,
+        a.unverified ? el('span', { class: 'badge unverified', 'data-testid': 'alarm-unverified' }, 'Unverified') : null,
+        a.confirmed_by ? el('span', { class: 'badge confirmed' }, `Confirmed by ${a.confirmed_by}`) : null,
+        a.unverified && canDispatch()
+          ? el('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'alarm-confirm', onclick: () => confirmAlarm(a) }, 'Confirm')
+          : null),
+      a.description ? el('p', { class: 'alarm-text' }, a.description) : null,
+      where || d.premise_name ? el('p', { class: 'alarm-meta' }, [d.premise_name, where].filter(Boolean).join(' · ')) : null,
+      d.hazards?.length ? el('p', { class: 'alarm-hazards', 'data-testid': 'alarm-hazards' }, `Hazards: ${d.hazards.join('; ')}`) : null,
+      d.people_trapped != null ? el('p', { class: 'alarm-meta' }, `People trapped: ${d.people_trapped}`) : null,
+      who ? el('p', { class: 'alarm-meta' }, who) : null,
+      d.photo_ref ? el('p', { class: 'alarm-meta' }, `Photo: ${d.photo_ref}`) : null);
+  }));
+  if (!alarms.length) $('#alarms').replaceChildren(el('li', { class: 'empty' }, state.selectedId === null ? '' : 'Loading alarms…'));
+}
+
+async function confirmAlarm(a) {
+  try {
+    await client.post(`/api/v1/alarms/${a.id}/confirm`);
+    messages.info(`Public report ${a.source_id} confirmed.`);
+  } catch (err) {
+    messages.error(`Could not confirm: ${err.message}`);
+  }
+  invalidate('alarms', 'timeline');
+}
+
+/** renderWarnings lists the CAP warnings in force, most severe first, with their expiry. */
+function renderWarnings() {
+  const ws = [...(state.warnings || [])].sort((a, b) => b.readiness - a.readiness);
+  $('#warnings').replaceChildren(...ws.map((w) => {
+    const info = w.infos?.find((i) => i.language?.startsWith('en')) || w.infos?.[0] || {};
+    return el('li', { class: `warning warn-r${w.readiness}`, 'data-warning-id': w.id, 'data-testid': 'warning' },
+      el('strong', {}, info.headline || info.event || w.identifier),
+      el('span', { class: 'warning-meta' }, ` ${info.severity || ''} · ${info.urgency || ''} · ${info.certainty || ''} · ${w.cells.length} cells · until ${clock(w.expires)}`));
+  }));
+  if (!ws.length) $('#warnings').replaceChildren(el('li', { class: 'empty' }, 'No warning in force.'));
 }
 
 function renderTimeline() {

@@ -115,6 +115,7 @@ export class SituationMap {
       bg: el('rect', { x: 0, y: 0, class: 'map-bg' }),
       grid: el('g', { class: 'map-grid', 'aria-hidden': 'true' }),
       coverage: el('g', { class: 'map-coverage', 'aria-hidden': 'true', 'data-testid': 'coverage-layer' }),
+      warnings: el('g', { class: 'map-warnings', 'data-testid': 'warnings-layer' }),
       lines: el('g', { class: 'map-lines', 'aria-hidden': 'true' }),
       stations: el('g', { class: 'map-stations' }),
       units: el('g', { class: 'map-units' }),
@@ -126,6 +127,7 @@ export class SituationMap {
     this.cells = new Map(); // cell hex → { path, cls, data }
     this.origin = null; // the point the cells' paths are drawn from
     this.coverage = null;
+    this.warned = []; // cells whose readiness warnings raise: {cell, readiness, expires, boundary}
     this.showCoverage = false;
     this.layers.coverage.setAttribute('hidden', '');
     // A title for thousands of cells is made only for the one under the pointer.
@@ -137,6 +139,15 @@ export class SituationMap {
     this.showCoverage = on;
     this.layers.coverage.toggleAttribute('hidden', !on);
     this.svg.dataset.coverage = on ? 'on' : 'off';
+  }
+
+  /**
+   * setWarnings outlines the cells whose readiness CAP warnings raise ({cell, readiness,
+   * expires, boundary}), a few dozen to a few thousand: they are redrawn with the markers.
+   */
+  setWarnings(cells) {
+    this.warned = cells || [];
+    this.draw();
   }
 
   /** hasShapes reports whether the cells' outlines are loaded. */
@@ -244,7 +255,7 @@ export class SituationMap {
     const incidentPoints = incidents.map((i) => i.location).filter(valid);
     // Fitted to the units (the service area); open incidents are included so none falls off.
     const fit = unitPoints.length ? [...unitPoints, ...incidentPoints] : [...stations.map((s) => s.location).filter(valid), ...incidentPoints];
-    for (const k of ['grid', 'lines', 'stations', 'units', 'incidents', 'overlay']) L[k].replaceChildren();
+    for (const k of ['grid', 'warnings', 'lines', 'stations', 'units', 'incidents', 'overlay']) L[k].replaceChildren();
     if (!fit.length) {
       L.coverage.setAttribute('visibility', 'hidden');
       L.overlay.append(el('text', { x: W / 2, y: H / 2, class: 'map-empty', 'text-anchor': 'middle' }, 'No positions to show yet'));
@@ -257,6 +268,13 @@ export class SituationMap {
       const m = proj.matrix(this.origin).map((v) => Math.round(v * 1000) / 1000);
       const transform = `matrix(${m.join(' ')})`;
       if (L.coverage.getAttribute('transform') !== transform) L.coverage.setAttribute('transform', transform);
+    }
+
+    for (const w of this.warned) {
+      if (!w.boundary?.length) continue;
+      const points = w.boundary.map((p) => proj.project(p).map((v) => Math.round(v * 10) / 10).join(',')).join(' ');
+      L.warnings.append(el('polygon', { points, class: `warn-r${w.readiness}`, 'data-cell': w.cell },
+        el('title', {}, `Readiness ${w.readiness} until ${new Date(w.expires).toLocaleString()}`)));
     }
 
     for (const u of units) {

@@ -1,0 +1,292 @@
+package api
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/geo"
+	"github.com/fireline/fireline/intake"
+)
+
+// adapter is one alarm source's intake: the payload in, a validated alarm out.
+type adapter func(ctx context.Context, body []byte) (fireline.Alarm, error)
+
+// intakeAlarm serves one alarm source's endpoint: the body (JSON, at most
+// intake.MaxJSONBytes) goes through the source's adapter, then the alarm is stored and handed
+// on like any other (accept).
+func (s *Server) intakeAlarm(pick func(Intake) adapter) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.intake == nil {
+			s.writeError(w, r, fireline.Errorf(fireline.EUNAVAILABLE, "alarm intake is not served by this node"))
+			return
+		}
+		body, err := readBody(w, r, "application/json", intake.MaxJSONBytes)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		a, err := pick(s.intake)(r.Context(), body)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.accept(w, r, a)
+	}
+}
+
+// alarmResponse is the answer to every alarm source: the stored alarm's id, the incident it
+// opened or joined (0 when it opens none), whether it merged, and whether it was only recorded
+// (a panel's fault, supervisory event or reset). A reset names the open incident its device's
+// fire alarm opened, whose workflow was told.
+type alarmResponse struct {
+	AlarmID           int64 `json:"alarm_id"`
+	IncidentID        int64 `json:"incident_id"`
+	Merged            bool  `json:"merged"`
+	RecordedOnly      bool  `json:"recorded_only"`
+	RelatedIncidentID int64 `json:"related_incident_id,omitempty"`
+	Repeat            bool  `json:"repeat,omitempty"`
+}
+
+// accept places the alarm on the grid, stores it durably and hands it to its incident's
+// workflow; only then is the source acknowledged. A repeat (same source and source id) answers
+// the same ids and re-delivers to the workflow, so a source retrying after a failure loses
+// nothing. An alarm that opens no incident is only stored; a panel's reset is also signalled to
+// the open incident its device's fire alarm opened, whose workflow decides what it means.
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, a fireline.Alarm) {
+	var err error
+	if a.Cell, err = s.locator.Cell(a.Point); err != nil {
+		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "lat/lng: %v", err))
+		return
+	}
+	cells, err := s.locator.Neighbours(a.Point, s.cfg.DedupeRing)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rc, err := s.store.ReceiveAlarm(r.Context(), a, cells, s.cfg.DedupeWindow)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	switch {
+	case rc.RecordedOnly && rc.RelatedIncidentID != 0:
+		err = s.incidents.AlarmRecorded(r.Context(), rc.RelatedIncidentID, rc.Alarm)
+		if fireline.ErrorCode(err) == fireline.ECONFLICT {
+			// The incident's workflow has finished meanwhile: the reset is stored, nothing to tell.
+			s.log.Info("reset for a finished incident", "alarm", rc.Alarm.ID, "incident", rc.RelatedIncidentID)
+			err = nil
+		}
+	case !rc.RecordedOnly:
+		err = s.incidents.AlarmReceived(r.Context(), rc.IncidentID, rc.Alarm, rc.Alarm)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("alarm received", "alarm", rc.Alarm.ID, "incident", rc.IncidentID, "source", a.Source, "kind", a.Kind,
+		"merged", rc.Merged, "repeat", rc.Repeat, "recorded_only", rc.RecordedOnly, "related_incident", rc.RelatedIncidentID)
+	writeJSON(w, http.StatusAccepted, alarmResponse{AlarmID: rc.Alarm.ID, IncidentID: rc.IncidentID, Merged: rc.Merged,
+		RecordedOnly: rc.RecordedOnly, RelatedIncidentID: rc.RelatedIncidentID, Repeat: rc.Repeat})
+}
+
+// readBody reads a request body of the given media type (415 otherwise) and at most limit bytes
+// (413 beyond). A charset other than UTF-8 is refused as a media type the API does not take.
+func readBody(w http.ResponseWriter, r *http.Request, mediaType string, limit int64) ([]byte, error) {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != mediaType {
+		return nil, &fireline.Error{Code: errUnsupportedMedia, Message: "Content-Type must be " + mediaType}
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return nil, &fireline.Error{Code: errUnsupportedMedia, Message: "Content-Type charset must be utf-8, not " + cs}
+	}
+	if r.ContentLength > limit {
+		return nil, fireline.Errorf(fireline.ETOOLARGE, "body: larger than %d bytes", limit)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var maxErr *http.MaxBytesError
+	switch {
+	case errors.As(err, &maxErr):
+		return nil, fireline.Errorf(fireline.ETOOLARGE, "body: larger than %d bytes", maxErr.Limit)
+	case err != nil:
+		return nil, fireline.Errorf(fireline.EINVALID, "body: could not be read: %v", err)
+	}
+	return body, nil
+}
+
+// deny refuses the given roles.
+func (s *Server) deny(roles ...fireline.Role) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if u := userFrom(r.Context()); slices.Contains(roles, u.Role) {
+				s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "role %s may not %s %s", u.Role, r.Method, r.URL.Path))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// confirmAlarm is POST /alarms/{id}/confirm: an operator confirms an unverified public report.
+// Confirming it again answers the first confirmation.
+func (s *Server) confirmAlarm(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "alarm id %q is not a positive integer", chi.URLParam(r, "id")))
+		return
+	}
+	a, err := s.store.ConfirmAlarm(r.Context(), id, userFrom(r.Context()).Username, s.now())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("public report confirmed", "alarm", a.ID, "incident", a.IncidentID, "actor", a.ConfirmedBy)
+	writeJSON(w, http.StatusOK, a)
+}
+
+// incidentAlarms is GET /incidents/{id}/alarms: what every source reported of the incident.
+func (s *Server) incidentAlarms(w http.ResponseWriter, r *http.Request) {
+	id, err := incidentID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.store.Incident(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	alarms, err := s.store.IncidentAlarms(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if alarms == nil {
+		alarms = []fireline.Alarm{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"alarms": alarms})
+}
+
+// warningResponse is the answer to a CAP feed: the stored warning, how many service-area cells
+// it covers, whether it covers any, and when it runs out.
+type warningResponse struct {
+	WarningID     int64              `json:"warning_id"`
+	Cells         int                `json:"cells"`
+	InServiceArea bool               `json:"in_service_area"`
+	Expires       time.Time          `json:"expires"`
+	Readiness     fireline.Readiness `json:"readiness"`
+	Repeat        bool               `json:"repeat,omitempty"`
+	Superseded    []int64            `json:"superseded,omitempty"`
+}
+
+// receiveWarning is POST /warnings: a CAP 1.2 alert (application/cap+xml, at most
+// intake.MaxCAPBytes) is read, mapped onto the service area and stored. It opens no incident.
+func (s *Server) receiveWarning(w http.ResponseWriter, r *http.Request) {
+	if s.intake == nil {
+		s.writeError(w, r, fireline.Errorf(fireline.EUNAVAILABLE, "warning intake is not served by this node"))
+		return
+	}
+	body, err := readBody(w, r, "application/cap+xml", intake.MaxCAPBytes)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	wa, err := s.intake.CAP(r.Context(), body)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rc, err := s.store.ReceiveWarning(r.Context(), wa, body)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st := rc.Warning
+	s.log.Info("warning received", "warning", st.ID, "sender", st.Sender, "identifier", st.Identifier, "msg_type", st.MsgType,
+		"cells", len(st.Cells), "in_service_area", st.InServiceArea, "repeat", rc.Repeat, "superseded", rc.Superseded)
+	writeJSON(w, http.StatusAccepted, warningResponse{WarningID: st.ID, Cells: len(st.Cells), InServiceArea: st.InServiceArea,
+		Expires: st.Expires, Readiness: st.Readiness, Repeat: rc.Repeat, Superseded: rc.Superseded})
+}
+
+// maxWarningsListed bounds GET /warnings.
+const maxWarningsListed = 200
+
+// warnings is GET /warnings: the newest warnings, or with active=true those in force now.
+func (s *Server) warnings(w http.ResponseWriter, r *http.Request) {
+	active, err := boolParam(r, "active")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var at time.Time
+	if active {
+		at = s.now()
+	}
+	ws, err := s.store.Warnings(r.Context(), at, maxWarningsListed)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if ws == nil {
+		ws = []fireline.Warning{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"warnings": ws})
+}
+
+// readinessCell is one cell whose readiness warnings raise, with its outline when asked for.
+type readinessCell struct {
+	fireline.WarningCell
+	Boundary []fireline.Point `json:"boundary,omitempty"`
+}
+
+// readiness is GET /readiness: the cells whose readiness the warnings in force raise, for the
+// console's map and for risk scoring; shapes=true adds each cell's outline.
+func (s *Server) readiness(w http.ResponseWriter, r *http.Request) {
+	shapes, err := boolParam(r, "shapes")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cells, err := s.store.Readiness(r.Context(), s.now())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]readinessCell, len(cells))
+	for i, c := range cells {
+		out[i].WarningCell = c
+		if !shapes {
+			continue
+		}
+		cell, err := geo.ParseCell(c.Cell)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if out[i].Boundary, err = cell.Boundary(); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"cells": out})
+}
+
+// openAPIDoc describes the intake endpoints: OpenAPI 3.1, written by hand (api/openapi.json).
+//
+//go:embed openapi.json
+var openAPIDoc []byte
+
+// openAPI is GET /openapi.json, served without sign-in so gateway vendors can read it.
+func (s *Server) openAPI(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(openAPIDoc)
+}
