@@ -12,7 +12,9 @@ import (
 // TestConsoleInBrowser runs the console and field pages in headless Chromium against the real
 // stack: a supervisor sees the coverage map and accepts a move-up suggested live when a station's
 // only engine goes out of service; an operator sees an alarm appear live and dispatches it, a
-// crew publishes its (fake) camera over WHIP, and the console decodes the frames over WHEP. The browser side is
+// crew publishes its (fake) camera over WHIP, and the console decodes the frames over WHEP; an
+// operator assesses an incident and works its agency tasks, and a supervisor takes the
+// escalation of its lapsed timer from the queue. The browser side is
 // e2e/browser/console.test.mjs, driven by playwright-core with Debian's Chromium.
 func TestConsoleInBrowser(t *testing.T) {
 	if reason := os.Getenv("FIRELINE_SKIP_BROWSER"); reason != "" {
@@ -32,13 +34,17 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 
 	s := newStack(t)
+	// Short supervision timers, so an escalation reaches the supervisors' queue within seconds
+	// of an alarm nobody dispatches. The other timers keep their defaults: the video steps'
+	// crew takes its time to acknowledge and turn out.
+	s.flags = []string{"--assessment", "5s", "--call-processing", "8s"}
 	s.start()
 
 	artifacts := os.Getenv("FIRELINE_ARTIFACTS")
 	if artifacts == "" {
 		artifacts = t.TempDir()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", script)
 	cmd.Dir = filepath.Dir(script)

@@ -67,6 +67,8 @@ type stack struct {
 	logPath                   string
 	exited                    chan error
 	runs                      int
+	// flags are added to `fireline dev`'s own, e.g. shorter supervision timers.
+	flags []string
 }
 
 // newStack reserves ports and a data directory; start runs the process.
@@ -105,12 +107,13 @@ func (s *stack) start() {
 	if err != nil {
 		t.Fatalf("log file: %v", err)
 	}
-	s.cmd = exec.Command(binary(t), "dev",
+	args := append([]string{"dev",
 		"--http", fmt.Sprintf("127.0.0.1:%d", s.httpPort),
 		"--data", filepath.Join(s.dir, "data"),
 		"--temporal-port", fmt.Sprint(s.tempPort),
 		"--ui-port", fmt.Sprint(s.uiPor),
-	)
+	}, s.flags...)
+	s.cmd = exec.Command(binary(t), args...)
 	s.cmd.Env = append(os.Environ(), "FIRELINE_DEMO_PASSWORD="+password)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	began := time.Now()

@@ -3,6 +3,9 @@
 // station's only engine goes out of service, a move-up suggestion to it appears live and is
 // accepted. An operator sees an alarm appear live, dispatches it; a crew acknowledges, goes en
 // route and starts its (fake) camera over WHIP; the console must decode that video over WHEP.
+// Then an operator assesses a new incident in the console, sees its agency tasks and marks one
+// done; the incident's supervision timer lapses (the stack runs with short timers) and a
+// supervisor takes the escalation from the supervisors' queue; the operator cancels the incident.
 //
 // Environment: FIRELINE_URL (http://127.0.0.1:PORT), FIRELINE_PASSWORD, FIRELINE_ARTIFACTS
 // (where screenshots go). Exit status 0 on success, 1 with a message on any failure.
@@ -16,7 +19,7 @@ const BASE = (process.env.FIRELINE_URL || '').replace(/\/$/, '');
 const PASSWORD = process.env.FIRELINE_PASSWORD || '';
 const ARTIFACTS = process.env.FIRELINE_ARTIFACTS || join(tmpdir(), 'fireline-browser');
 const CHROMIUM = process.env.FIRELINE_CHROMIUM || '/usr/bin/chromium';
-const OVERALL_MS = 150_000;
+const OVERALL_MS = 210_000;
 
 const started = Date.now();
 const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
@@ -174,6 +177,113 @@ async function coverage(browser) {
   delete pages.supervisor;
 }
 
+/**
+ * lifecycle: an operator assesses a new incident in the console (level 2, priority 1): it turns
+ * dispatching and the agencies a level-2 fire needs are asked; the operator marks the police
+ * task done. Nobody dispatches, so the call-processing timer lapses (seconds, on this stack) and
+ * the escalation reaches the supervisors' queue live: the operator sees it without a Take
+ * button, a supervisor takes it. The operator then cancels the incident, which moved no unit.
+ * other is the open incident of the video steps: the merge choice must offer it.
+ */
+async function lifecycle(browser, other) {
+  const ctx = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  const op = await ctx.newPage();
+  const sup = await ctx.newPage(); // sessions are per tab: one context holds both users
+  watch(op, 'operator');
+  watch(sup, 'supervisor');
+  await step('operator and supervisor sign in to the console', async () => {
+    for (const [page, who] of [[op, 'operator'], [sup, 'supervisor']]) {
+      await page.goto(`${BASE}/`);
+      await signIn(page, who, '#console-view');
+      await page.waitForSelector('#sse-state[data-state="live"]', { timeout: 10_000 });
+    }
+  });
+
+  // A kilometre and more from the video steps' incident, so intake does not merge the two.
+  const alarm = await api('POST', '/api/v1/alarms', {
+    token: await login('operator'),
+    body: {
+      source: 'call', source_id: `browser-lifecycle-${Date.now()}`, type: 'structure_fire', lat: 36.4405, lng: 115.9640,
+      address: 'Dongchang Road 88', description: 'flames in a ground-floor shop', reported_at: new Date().toISOString(),
+    },
+  });
+  if (alarm.status !== 202 || alarm.json.merged) fail(`POST /api/v1/alarms: ${alarm.status} ${JSON.stringify(alarm.json)}`);
+  const id = alarm.json.incident_id;
+  log(`alarm ${alarm.json.alarm_id} → incident ${id}`);
+
+  const detail = `#incident-detail[data-incident-id="${id}"]`;
+  await step(`the operator opens incident ${id}, being assessed`, async () => {
+    await op.click(`[data-testid="incident-row"][data-incident-id="${id}"]`, { timeout: 15_000 });
+    await op.waitForSelector(`${detail} [data-testid="incident-status"][data-status="assessing"]`, { timeout: 15_000 });
+    await op.waitForSelector(`${detail} [data-testid="assess-form"]`, { timeout: 5_000 });
+    await op.waitForSelector(`#merge-into option[value="${other}"]`, { state: 'attached', timeout: 5_000 });
+    await op.waitForSelector('#alarms [data-testid="alarm-split"]:disabled', { timeout: 10_000 });
+  });
+  await step('assess: structure fire, level 2, priority 1', async () => {
+    await op.selectOption('[data-testid="assess-type"]', 'structure_fire');
+    await op.selectOption('[data-testid="assess-level"]', '2');
+    await op.selectOption('[data-testid="assess-priority"]', '1');
+    const effect = await op.textContent('[data-testid="assess-effect"]');
+    if (!/Before dispatch/.test(effect)) fail(`the assessment's effect reads "${effect}", want the before-dispatch rule`);
+    await op.click('[data-testid="assess-submit"]');
+    await op.waitForSelector(`${detail} [data-testid="incident-status"][data-status="dispatching"]`, { timeout: 15_000 });
+    await op.waitForSelector(`${detail} [data-testid="incident-priority"]:has-text("P1")`, { timeout: 5_000 });
+    await op.waitForSelector(`${detail} [data-testid="assessed"][data-by="operator"]`, { timeout: 5_000 });
+  });
+  await step('the agencies a level-2 fire needs are asked', async () => {
+    await op.waitForSelector('[data-testid="agency-task"][data-agency="police"][data-status="requested"]', { timeout: 10_000 });
+    await op.waitForFunction(() => document.querySelectorAll('[data-testid="agency-task"]').length >= 2, null, { timeout: 10_000 });
+  });
+  const tasks = await op.$$eval('[data-testid="agency-task"]', (rows) => rows.map((r) => r.dataset.agency));
+  log(`agency tasks: ${tasks.join(', ')}`);
+  await op.$eval('#tasks-section', (e) => e.scrollIntoView({ block: 'center' }));
+  await shot(op, 'console-assessed.png');
+
+  await step('the operator marks the police task done', async () => {
+    await op.click('[data-testid="task-done"][data-agency="police"]');
+    await op.waitForSelector('[data-testid="agency-task"][data-agency="police"][data-status="done"]', { timeout: 10_000 });
+  });
+
+  const item = `[data-testid="queue-item"][data-incident-id="${id}"]`;
+  await step('the lapsed timer reaches the supervisors\' queue live', async () => {
+    await sup.waitForSelector(item, { timeout: 30_000 });
+    await op.waitForSelector(item, { timeout: 10_000 });
+    await sup.waitForFunction(() => Number(document.querySelector('[data-testid="queue-count"]').dataset.count) > 0, null, { timeout: 5_000 });
+  });
+  if (await op.$(`${item} [data-testid="queue-take"]`)) fail('an operator is offered to take an escalation');
+  const escalation = await sup.$eval(item, (e) => ({ id: e.dataset.escalationId, timer: e.dataset.timer, detail: e.querySelector('.esc-detail')?.textContent }));
+  log(`escalation ${escalation.id}: ${escalation.timer} — ${escalation.detail}`);
+  await step('the supervisor opens the incident from the queue', async () => {
+    await sup.click(`${item} [data-testid="queue-incident"]`);
+    await sup.waitForSelector(`${detail} [data-testid="incident-escalation"][data-escalation-id="${escalation.id}"][data-open="true"]`, { timeout: 10_000 });
+  });
+  await shot(sup, 'console-queue.png');
+
+  await step('the supervisor takes the escalation', async () => {
+    await sup.click(`[data-testid="queue-item"][data-escalation-id="${escalation.id}"] [data-testid="queue-take"]`);
+    await sup.waitForFunction((eid) => !document.querySelector(`[data-testid="queue-item"][data-escalation-id="${eid}"]`), escalation.id, { timeout: 10_000 });
+    await sup.waitForSelector(`${detail} [data-testid="incident-escalation"][data-escalation-id="${escalation.id}"][data-open="false"]`, { state: 'attached', timeout: 10_000 });
+    await op.waitForFunction((eid) => !document.querySelector(`[data-testid="queue-item"][data-escalation-id="${eid}"]`), escalation.id, { timeout: 10_000 });
+  });
+
+  await step('the operator cancels the incident, with a reason', async () => {
+    await op.click('[data-testid="order-cancel"]');
+    await op.click('[data-testid="cancel-submit"]');
+    await op.waitForSelector('#cancel-error:has-text("Say why")', { timeout: 5_000 });
+    await op.fill('[data-testid="cancel-reason"]', 'caller saw a barbecue, no fire');
+    await op.click('[data-testid="cancel-submit"]');
+    await op.waitForFunction((sel) => ['cancelled', 'reviewed'].includes(document.querySelector(sel)?.dataset.status),
+      `${detail} [data-testid="incident-status"]`, { timeout: 15_000 });
+  });
+  // A narrower console: the panels stack into two columns.
+  await sup.setViewportSize({ width: 1280, height: 900 });
+  await sup.waitForTimeout(300);
+  await shot(sup, 'console-1280.png');
+  await ctx.close();
+  delete pages.operator;
+  delete pages.supervisor;
+}
+
 async function run(browser) {
   await coverage(browser);
 
@@ -322,6 +432,13 @@ async function run(browser) {
     await b.click('#camera-stop');
     await b.waitForSelector('#camera-state[data-state="idle"]', { timeout: 10_000 });
   });
+  // The video is done: its pages leave the CPU to the lifecycle's.
+  await fieldCtx.close();
+  await consoleCtx.close();
+  delete pages.field;
+  delete pages.console;
+
+  await lifecycle(browser, incidentId);
 
   if (pageErrors.length) fail(`uncaught errors in the pages:\n  ${pageErrors.join('\n  ')}`);
 }

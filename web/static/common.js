@@ -128,8 +128,9 @@ export class Client {
 }
 
 /**
- * LiveEvents keeps a Server-Sent Events stream open: events `incident`, `unit`, `timeline` and
- * `move_up` (a move-up decision was stored) carry {kind, id, incident_id}. The browser retries a dropped stream by itself;
+ * LiveEvents keeps a Server-Sent Events stream open: events `incident`, `unit`, `timeline`,
+ * `move_up` (a move-up decision was stored), `escalation` (raised or taken) and `agency_task`
+ * (requested or updated) carry {kind, id, incident_id}. The browser retries a dropped stream by itself;
  * when the server refuses it outright (a restart, an expired session) we verify the session
  * and open a new one with backoff. onOpen runs on every (re)connection, because notices sent
  * while we were away are lost and everything must be refetched.
@@ -161,7 +162,7 @@ export class LiveEvents {
         this.setState('reconnecting');
       }
     };
-    for (const kind of ['incident', 'unit', 'timeline', 'move_up']) {
+    for (const kind of ['incident', 'unit', 'timeline', 'move_up', 'escalation', 'agency_task']) {
       es.addEventListener(kind, (e) => {
         let change;
         try {
@@ -304,4 +305,19 @@ export function distance(m) {
 /** fillElapsed sets the text of every [data-since] element under root to the time since then. */
 export function fillElapsed(root = document) {
   for (const node of root.querySelectorAll('[data-since]')) node.textContent = since(node.dataset.since);
+}
+
+/**
+ * fillCountdowns sets the text of every [data-due] element under root to the time left until
+ * then ("in 4:10") or, past it, how long it is overdue ("overdue 0:35"), and marks the overdue
+ * ones with the class is-overdue.
+ */
+export function fillCountdowns(root = document) {
+  const now = Date.now();
+  for (const node of root.querySelectorAll('[data-due]')) {
+    const left = (new Date(node.dataset.due).getTime() - now) / 1000;
+    const overdue = left < 0;
+    node.textContent = overdue ? `overdue ${duration(-left)}` : `in ${duration(left)}`;
+    node.classList.toggle('is-overdue', overdue);
+  }
 }

@@ -1,18 +1,25 @@
 // The dispatch console: open incidents live over Server-Sent Events, an incident's
-// recommendation and dispatch, its units, timeline and review, the units board, an offline
-// situation map with engine coverage, move-ups, and the crews' live video over WHEP.
+// assessment, recommendation and dispatch, its orders (under control, cancel, merge, close),
+// joint-agency tasks, escalations, alarms, units, timeline and review, the supervisors' queue,
+// the units board, an offline situation map with engine coverage, move-ups, and the crews' live
+// video over WHEP.
 
 import {
-  Client, LiveEvents, Messages, Session, $, el, label, clock, duration, distance, fillElapsed, showLiveState,
+  Client, LiveEvents, Messages, Session, $, el, label, clock, duration, distance, fillElapsed, fillCountdowns, showLiveState,
 } from './common.js';
 import { negotiate } from './webrtc.js';
 import { COVERAGE_BANDS, SituationMap } from './map.js';
+import {
+  INCIDENT_TYPES, OPEN_STATUSES, MIN_LEVEL, MAX_LEVEL, PRIORITIES, priorityText, timerLabel, agencyLabel, dispatched,
+  assessEffect, replacedUnits, metresBetween, taskRow, escalationItem, alarmItem,
+} from './lifecycle.js';
 
 const CONSOLE_ROLES = ['operator', 'supervisor', 'admin', 'risk'];
 const DISPATCH_ROLES = ['operator', 'supervisor', 'admin'];
+const SUPERVISOR_ROLES = ['supervisor', 'admin'];
 const UNIT_STATUSES = ['available', 'dispatched', 'acknowledged', 'en_route', 'on_scene', 'transporting', 'returning', 'out_of_service'];
 const TYPE_CODES = { engine: 'ENG', ladder: 'LAD', rescue: 'RES', hazmat: 'HAZ', tanker: 'TNK', command: 'CMD' };
-const OPEN = ['received', 'dispatching', 'active'];
+const OPEN = OPEN_STATUSES;
 const STREAM_POLL_MS = 3000;
 const FULL_REFRESH_MS = 30000; // a safety net: the event hub drops notices for slow clients
 // Coverage is thousands of cells timed on the server: a burst of unit changes (a dispatch, AVL
@@ -25,7 +32,7 @@ const messages = new Messages($('#messages'));
 const client = new Client(session, { onUnauthorized: () => signOut('Your session has ended: sign in again.') });
 const live = new LiveEvents(session, {
   onState: (s) => showLiveState($('#sse-state'), s),
-  onOpen: () => invalidate('incidents', 'units', 'detail', 'timeline', 'streams', 'coverage', 'moveups'),
+  onOpen: () => invalidate('incidents', 'units', 'detail', 'timeline', 'alarms', 'queue', 'streams', 'coverage', 'moveups'),
   onChange,
   verify: () => client.get('/api/v1/auth/me'),
 });
@@ -51,6 +58,12 @@ const state = {
   shapesStale: false, // the grid has cells the map has no outline for
   moveUps: null, // {suggestions, recent}
   deciding: new Set(), // "unit>station" of move-ups being sent
+  alarms: null, // {incidentId, list}: the selected incident's alarms
+  queue: null, // open escalations across incidents, the supervisors' queue
+  queueSeen: null, // ids of escalations already shown, to announce new ones
+  busy: new Set(), // orders on their way, by key (act): their buttons wait
+  assessDirty: null, // id of the incident whose assessment form the user has changed
+  orderForm: null, // the order form open under the orders: 'merge', 'cancel' or 'close'
 };
 
 const situation = new SituationMap($('#map'), { onSelect: (id) => select(id) });
@@ -95,6 +108,7 @@ function onChange(kind, change) {
   switch (kind) {
     case 'incident':
       invalidate('incidents');
+      // An alarm joining or split out changes the incident (its alarm count), so alarms follow.
       if (sel !== null && String(change.id) === String(sel)) invalidate('detail', 'timeline', 'alarms');
       break;
     case 'unit': {
@@ -108,6 +122,13 @@ function onChange(kind, change) {
       break;
     case 'move_up':
       coverageStale();
+      break;
+    case 'escalation':
+      invalidate('queue');
+      if (sel !== null && change.incident_id === sel) invalidate('detail', 'timeline');
+      break;
+    case 'agency_task':
+      if (sel !== null && change.incident_id === sel) invalidate('detail', 'timeline');
       break;
     case 'warning':
       invalidate('warnings');
@@ -146,20 +167,15 @@ const loaders = {
     situation.setWarnings(cells);
     renderWarnings();
   },
-  async alarms() {
-    const id = state.selectedId;
-    if (id === null) return;
-    const { alarms } = await client.get(`/api/v1/incidents/${id}/alarms`);
-    if (state.selectedId !== id) return;
-    state.alarms = alarms;
-    renderAlarms();
-  },
   async incidents() {
     const { incidents } = await client.get('/api/v1/incidents?open=true');
     state.incidents = incidents;
     state.incidentsLoaded = true;
     renderIncidents();
     drawMap();
+    // The merge choice and the queue's incident names follow the list.
+    if (state.detail) renderOrders(state.detail, OPEN.includes(state.detail.status));
+    renderQueue();
   },
   async units() {
     const { units } = await client.get('/api/v1/units');
@@ -225,7 +241,20 @@ const loaders = {
     if (id !== state.selectedId) return;
     state.detail = detail;
     renderDetail();
-    if (!OPEN.includes(detail.status)) invalidate('review');
+    if (!OPEN.includes(detail.status) && detail.status !== 'merged') invalidate('review');
+  },
+  async alarms() {
+    const id = state.selectedId;
+    if (id === null) return;
+    const { alarms } = await client.get(`/api/v1/incidents/${id}/alarms`);
+    if (id !== state.selectedId) return;
+    state.alarms = { incidentId: id, list: alarms };
+    renderAlarms();
+  },
+  async queue() {
+    const { escalations } = await client.get('/api/v1/escalations');
+    state.queue = escalations;
+    renderQueue();
   },
   async nearby() {
     const id = state.selectedId;
@@ -280,6 +309,20 @@ async function main() {
   $('#sign-out').addEventListener('click', () => signOut());
   $('#dispatch').addEventListener('click', onDispatch);
   $('#close-form').addEventListener('submit', onClose);
+  $('#cancel-form').addEventListener('submit', onCancel);
+  $('#merge-form').addEventListener('submit', onMerge);
+  $('#merge-into').addEventListener('change', renderMergeButton);
+  $('#cancel-reason').addEventListener('input', () => {
+    $('#cancel-error').textContent = '';
+    $('#cancel-reason').removeAttribute('aria-invalid');
+  });
+  $('#order-controlled').addEventListener('click', onControlled);
+  for (const which of ['merge', 'cancel', 'close']) {
+    $(`#order-${which}`).addEventListener('click', () => showOrderForm(state.orderForm === which ? null : which, true));
+  }
+  for (const back of document.querySelectorAll('[data-order-back]')) back.addEventListener('click', () => showOrderForm(null, true));
+  $('#par-confirm').addEventListener('click', onConfirmPAR);
+  setupAssessForm();
   $('#recommendation').addEventListener('change', onPick);
   $('#coverage-toggle').addEventListener('click', () => showCoverage(!state.coverageShown, true));
   let resizeFrame = 0;
@@ -290,6 +333,7 @@ async function main() {
   const tick = () => {
     $('#clock').textContent = clock(new Date().toISOString());
     fillElapsed();
+    fillCountdowns();
   };
   tick();
   setInterval(tick, 1000);
@@ -350,13 +394,15 @@ function enter() {
   state.seen = null;
   state.incidentsLoaded = false;
   showCoverage(coverageLayerWanted(user.role), false);
+  state.queueSeen = null;
   renderCoverage();
   renderMoveUps();
+  renderQueue();
   live.start();
-  invalidate('incidents', 'units', 'stations', 'coverage', 'moveups', 'warnings');
+  invalidate('incidents', 'units', 'stations', 'coverage', 'moveups', 'warnings', 'queue');
   state.timers.push(
     setInterval(() => { if (state.selectedId !== null && !document.hidden) invalidate('streams'); }, STREAM_POLL_MS),
-    setInterval(() => { if (!document.hidden) invalidate('incidents', 'units', 'detail', 'coverage', 'moveups'); }, FULL_REFRESH_MS),
+    setInterval(() => { if (!document.hidden) invalidate('incidents', 'units', 'detail', 'coverage', 'moveups', 'queue'); }, FULL_REFRESH_MS),
   );
   const fromHash = /^#incident-(\d+)$/.exec(location.hash);
   if (fromHash) select(Number(fromHash[1]));
@@ -369,9 +415,12 @@ function signOut(note = '') {
   Object.assign(state, {
     timers: [], incidents: [], units: [], selectedId: null, detail: null, timeline: [], review: null,
     coverage: null, coverageNote: '', coverageBasis: null, moveUps: null,
+    alarms: null, queue: null, queueSeen: null, assessDirty: null, orderForm: null,
   });
+  state.busy.clear();
   clearTimeout(coverageTimer);
   coverageTimer = null;
+  escalationSignature = '';
   state.picks.clear();
   session.clear();
   history.replaceState(null, '', location.pathname);
@@ -382,6 +431,51 @@ function canDispatch() {
   return DISPATCH_ROLES.includes(session.user?.role);
 }
 
+/** canSupervise says whether the user may take escalations from the supervisors' queue. */
+function canSupervise() {
+  return SUPERVISOR_ROLES.includes(session.user?.role);
+}
+
+/**
+ * act runs one order once: while it is on its way its key is busy (its buttons say so and
+ * wait), and a failure is shown in the messages. It reports whether the order went through.
+ */
+async function act(key, fn) {
+  if (state.busy.has(key)) return false;
+  state.busy.add(key);
+  rerenderActions();
+  try {
+    await fn();
+    return true;
+  } catch (err) {
+    if (err.status !== 401) messages.error(err);
+    return false;
+  } finally {
+    state.busy.delete(key);
+    rerenderActions();
+  }
+}
+
+function rerenderActions() {
+  if (state.detail) renderDetail();
+  renderQueue();
+}
+
+/** busy says whether an order of the selected incident is on its way; with no kind, any. */
+function busy(kind) {
+  const prefix = `${state.selectedId}:`;
+  if (kind) return state.busy.has(prefix + kind);
+  return [...state.busy].some((k) => k.startsWith(prefix) && !k.includes(':task:') && !k.includes(':split:'));
+}
+
+/** applyView shows an incident view an order answered with, ahead of its change notice. */
+function applyView(v) {
+  if (v && state.selectedId === v.id) {
+    state.detail = v;
+    renderDetail();
+  }
+}
+
 // ---- incidents list --------------------------------------------------------------------------
 
 function renderIncidents() {
@@ -389,10 +483,12 @@ function renderIncidents() {
   const incidents = [...state.incidents].sort((a, b) => new Date(b.created_at) - new Date(a.created_at));
   const firstLoad = state.seen === null;
   const seen = state.seen ?? new Set();
+  const escalated = openEscalations();
   list.replaceChildren(...incidents.map((inc) => {
     const isNew = !firstLoad && !seen.has(inc.id);
     seen.add(inc.id);
     const assigned = (inc.assigned_units || []).filter((a) => !a.cleared_at).length;
+    const esc = escalated.get(inc.id) || 0;
     return el('li', {},
       el('button', {
         type: 'button', class: `incident-row${isNew ? ' is-new' : ''}`, 'data-testid': 'incident-row',
@@ -402,6 +498,9 @@ function renderIncidents() {
       el('span', { class: 'row-top' },
         el('span', { class: 'inc-id' }, `#${inc.id}`),
         el('span', { class: 'inc-type' }, label(inc.type)),
+        esc ? el('span', { class: 'esc-flag', 'data-testid': 'incident-escalated', title: `${esc} open escalation${esc === 1 ? '' : 's'} in the supervisors' queue` },
+          String(esc), el('span', { class: 'visually-hidden' }, ` open escalation${esc === 1 ? '' : 's'}`)) : null,
+        inc.priority ? el('span', { class: `prio p${inc.priority}`, title: `Priority ${priorityText(inc.priority)}` }, `P${inc.priority}`) : null,
         el('span', { class: 'level', title: `Alarm level ${inc.level}` }, `L${inc.level}`)),
       el('span', { class: 'row-addr' }, inc.address || `${inc.location.lat.toFixed(4)}, ${inc.location.lng.toFixed(4)}`),
       el('span', { class: 'row-bottom' },
@@ -416,19 +515,33 @@ function renderIncidents() {
   fillElapsed(list);
 }
 
+/** openEscalations counts the supervisors' queue by incident. */
+function openEscalations() {
+  const n = new Map();
+  for (const e of state.queue || []) {
+    if (!e.acknowledged_at) n.set(e.incident_id, (n.get(e.incident_id) || 0) + 1);
+  }
+  return n;
+}
+
 function select(id) {
   if (state.selectedId === id) return;
   stopPlayers();
-  Object.assign(state, { selectedId: id, detail: null, timeline: [], nearby: null, review: null, alarms: [] });
+  Object.assign(state, { selectedId: id, detail: null, timeline: [], nearby: null, review: null, alarms: null, assessDirty: null });
   $('#close-reason').value = '';
+  $('#cancel-reason').value = '';
+  $('#cancel-error').textContent = '';
+  showOrderForm(null, false);
   history.replaceState(null, '', `#incident-${id}`);
   renderIncidents();
   renderDetail();
+  renderQueue();
   drawMap();
   showVideoNote('Looking for live video…');
   renderNearby();
   renderAlarms();
-  invalidate('detail', 'timeline', 'streams', 'nearby', 'alarms');
+  renderReview();
+  invalidate('detail', 'timeline', 'alarms', 'streams', 'nearby');
 }
 
 // ---- incident detail -------------------------------------------------------------------------
@@ -452,25 +565,423 @@ function renderDetail() {
   const badge = $('#incident-status');
   badge.textContent = label(d.status);
   badge.className = `badge inc-${d.status}`;
+  badge.dataset.status = d.status;
+  const prio = $('#incident-priority');
+  prio.hidden = !d.priority;
+  prio.textContent = priorityText(d.priority);
+  prio.className = `prio p${d.priority}`;
+  prio.title = d.priority ? `Priority ${d.priority} of 4 (1 most urgent): ${PRIORITIES.find((p) => p.value === d.priority)?.hint}` : '';
 
   const open = OPEN.includes(d.status);
   const facts = [
     ['Address', d.address || '—'],
     ['Alarm level', String(d.level)],
+    ['Priority', d.priority ? priorityText(d.priority) : el('span', { class: 'sub' }, 'not assessed')],
+    ['Assessed', assessedFact(d, open)],
     ['Alarms', String(d.alarm_count)],
     ['Location', `${d.location.lat.toFixed(5)}, ${d.location.lng.toFixed(5)}`],
     ['H3 cell', d.cell || '—'],
     ['Received', el('span', {}, clock(d.created_at), open ? [' (', el('span', { 'data-since': d.created_at }, ''), ' ago)'] : null)],
-    d.closed_at ? ['Closed', clock(d.closed_at)] : null,
+    d.closed_at ? [d.outcome === 'cancelled' ? 'Cancelled' : d.outcome === 'merged' ? 'Merged' : 'Closed', clock(d.closed_at)] : null,
+    d.outcome && d.outcome !== d.status ? ['Outcome', label(d.outcome)] : null,
+    d.merged_into ? ['Merged into', el('button', {
+      type: 'button', class: 'link-button', 'data-testid': 'merged-into', onclick: () => select(d.merged_into),
+    }, `#${d.merged_into}`)] : null,
   ].filter(Boolean);
   $('#incident-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
   fillElapsed($('#incident-facts'));
 
+  renderPAR(d, open);
+  renderIncidentEscalations(d);
+  renderOrders(d, open);
+  renderAssess(d, open);
   $('#dispatch-section').hidden = !open;
-  $('#close-form').hidden = !open || !canDispatch();
   renderRecommendation();
   renderAssignments();
-  $('#review-section').hidden = open;
+  renderTasks(d);
+  renderAlarms();
+  $('#review-section').hidden = open || d.status === 'merged';
+}
+
+/**
+ * assessedFact says who assessed the incident and when, or that nobody has yet. The running
+ * workflow says; once it has ended, the timeline's first assessment does.
+ */
+function assessedFact(d, open) {
+  let at = d.assessed_at, who = d.assessed_by;
+  if (!at) {
+    const ev = state.timeline.find((e) => e.kind === 'assessed');
+    if (ev) [at, who] = [ev.at, ev.actor];
+  }
+  if (!at) {
+    return open ? el('span', { class: d.status === 'assessing' ? 'warn-text' : 'sub', 'data-testid': 'assessed' }, 'not yet') : '—';
+  }
+  const by = { 'pre-plan': 'from the pre-plan', dispatch: 'on first dispatch', '': '' }[who ?? ''] ?? `by ${who}`;
+  return el('span', { 'data-testid': 'assessed', 'data-by': who || null }, `${by ? `${by} ` : ''}at ${clock(at)}`);
+}
+
+// ---- PAR, orders, assessment -------------------------------------------------------------------
+
+function renderPAR(d, open) {
+  const banner = $('#par-banner');
+  const due = open ? d.par_due_at || '' : '';
+  banner.hidden = !due;
+  // The banner is an alert: its text is rewritten only when another PAR falls due.
+  if (due && banner.dataset.parDue !== due) {
+    $('#par-text').replaceChildren(`since ${clock(due)} (`, el('span', { 'data-since': due }, ''),
+      ' ago): the incident commander reports every crew on scene accounted for.');
+    fillElapsed($('#par-text'));
+  }
+  banner.dataset.parDue = due;
+  const btn = $('#par-confirm');
+  btn.hidden = !canDispatch();
+  btn.disabled = busy('par');
+  btn.textContent = busy('par') ? 'Confirming…' : 'Confirm PAR';
+}
+
+async function onConfirmPAR() {
+  const d = state.detail;
+  if (!d) return;
+  await act(`${d.id}:par`, async () => {
+    applyView(await client.post(`/api/v1/incidents/${d.id}/par`));
+    messages.info(`Incident #${d.id}: PAR confirmed, every crew accounted for.`);
+    invalidate('timeline');
+  });
+}
+
+/** renderIncidentEscalations lists the incident's open escalations; the taken ones fold away. */
+function renderIncidentEscalations(d) {
+  const list = [...(d.escalations || [])].sort((a, b) => new Date(b.raised_at) - new Date(a.raised_at));
+  const open = list.filter((e) => !e.acknowledged_at);
+  const taken = list.filter((e) => e.acknowledged_at);
+  const item = (e) => escalationItem(e, { canTake: canSupervise(), busy: state.busy.has(`esc:${e.id}`), onTake });
+  $('#inc-esc-section').hidden = list.length === 0;
+  $('#inc-esc-h').textContent = open.length ? `Escalations · ${open.length} open` : 'Escalations';
+  $('#inc-escalations').replaceChildren(...open.map(item));
+  $('#inc-escalations').hidden = !open.length;
+  $('#inc-esc-taken-box').hidden = !taken.length;
+  $('#inc-esc-taken-sum').textContent = `${taken.length} taken by a supervisor`;
+  $('#inc-esc-taken').replaceChildren(...taken.map(item));
+}
+
+/** mergeTargets are the other open incidents, nearest first: a duplicate is usually close by. */
+function mergeTargets(d) {
+  return state.incidents.filter((i) => i.id !== d.id && OPEN.includes(i.status))
+    .map((i) => ({ inc: i, m: metresBetween(d.location, i.location) }))
+    .sort((a, b) => a.m - b.m);
+}
+
+function renderOrders(d, open) {
+  const can = open && canDispatch();
+  $('#orders').hidden = !can;
+  if (!can) {
+    showOrderForm(null, false);
+    return;
+  }
+  const anyBusy = busy();
+  const controlled = $('#order-controlled');
+  controlled.hidden = d.status !== 'active';
+  controlled.disabled = anyBusy;
+  controlled.textContent = busy('controlled') ? 'Reporting…' : 'Under control';
+
+  const targets = mergeTargets(d);
+  const select = $('#merge-into');
+  const options = targets.map(({ inc, m }) => [inc.id, `#${inc.id} ${label(inc.type)} — ${inc.address || 'no address'} · ${distance(m)} · ${label(inc.status)}`]);
+  // Refilled only when the choice changes: refilling closes a list the operator has open.
+  const signature = `${d.id}|${options.map((o) => o.join(':')).join('|')}`;
+  if (select.dataset.signature !== signature) {
+    const was = select.value;
+    select.replaceChildren(el('option', { value: '' }, targets.length ? 'Choose the incident…' : 'No other open incident'),
+      ...options.map(([id, text]) => el('option', { value: id }, text)));
+    if (options.some(([id]) => String(id) === was)) select.value = was;
+    select.dataset.signature = signature;
+  }
+  const merge = $('#order-merge');
+  merge.disabled = anyBusy || (!targets.length && state.orderForm !== 'merge');
+  merge.title = targets.length ? 'This incident is a duplicate of another open incident' : 'No other open incident to merge into';
+  $('#order-cancel').disabled = anyBusy;
+  $('#order-close').disabled = anyBusy;
+  renderMergeButton();
+  const cancel = $('#cancel-submit');
+  cancel.disabled = anyBusy;
+  cancel.textContent = busy('cancel') ? 'Cancelling…' : 'Cancel incident';
+  const close = $('#close-incident');
+  close.disabled = anyBusy;
+  close.textContent = busy('close') ? 'Closing…' : 'Close incident';
+  showOrderForm(state.orderForm, false);
+}
+
+function renderMergeButton() {
+  const into = $('#merge-into').value;
+  const btn = $('#merge-submit');
+  btn.disabled = !into || busy();
+  btn.textContent = busy('merge') ? 'Merging…' : into && state.detail ? `Merge #${state.detail.id} into #${into}` : 'Merge';
+}
+
+/** showOrderForm opens one of the order forms (or none) under the orders. */
+function showOrderForm(which, focus) {
+  state.orderForm = which;
+  for (const name of ['merge', 'cancel', 'close']) {
+    const form = $(`#${name}-form`);
+    const wasHidden = form.hidden;
+    form.hidden = which !== name;
+    $(`#order-${name}`).setAttribute('aria-expanded', String(which === name));
+    if (focus && which === name && wasHidden) form.querySelector('input, select')?.focus();
+  }
+  if (focus && !which) $('#orders button:not([hidden]):not(:disabled)')?.focus();
+}
+
+async function onControlled() {
+  const d = state.detail;
+  if (!d) return;
+  await act(`${d.id}:controlled`, async () => {
+    applyView(await client.post(`/api/v1/incidents/${d.id}/controlled`));
+    messages.info(`Incident #${d.id} is under control.`);
+    invalidate('incidents', 'timeline');
+  });
+}
+
+async function onCancel(e) {
+  e.preventDefault();
+  const d = state.detail;
+  if (!d) return;
+  const input = $('#cancel-reason');
+  const reason = input.value.trim();
+  if (!reason) {
+    $('#cancel-error').textContent = 'Say why the incident is cancelled.';
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+    return;
+  }
+  await act(`${d.id}:cancel`, async () => {
+    const v = await client.post(`/api/v1/incidents/${d.id}/cancel`, { reason });
+    input.value = '';
+    state.orderForm = null;
+    applyView(v);
+    messages.info(`Incident #${d.id} cancelled: ${reason}`);
+    invalidate('incidents', 'units', 'timeline');
+  });
+}
+
+async function onMerge(e) {
+  e.preventDefault();
+  const d = state.detail;
+  const into = Number($('#merge-into').value);
+  if (!d || !into) return;
+  await act(`${d.id}:merge`, async () => {
+    const v = await client.post(`/api/v1/incidents/${d.id}/merge`, { into });
+    state.orderForm = null;
+    messages.info(`Incident #${d.id} merged into #${into}: its alarms and units are there now.`);
+    invalidate('incidents', 'units');
+    // The operator goes on with the incident that remains.
+    select(into);
+    applyView(v);
+  });
+}
+
+function setupAssessForm() {
+  $('#assess-type').replaceChildren(...INCIDENT_TYPES.map((t) => el('option', { value: t }, label(t))));
+  const levels = [];
+  for (let l = MIN_LEVEL; l <= MAX_LEVEL; l++) levels.push(el('option', { value: l }, `Level ${l}`));
+  $('#assess-level').replaceChildren(...levels);
+  $('#assess-priority').replaceChildren(el('option', { value: '' }, 'Choose…'),
+    ...PRIORITIES.map((p) => el('option', { value: p.value, title: p.hint }, `${p.value} — ${p.name}`)));
+  const form = $('#assess-form');
+  form.addEventListener('change', () => {
+    if (state.detail) state.assessDirty = state.detail.id;
+    renderAssessEffect();
+  });
+  form.addEventListener('submit', onAssess);
+}
+
+function assessValues() {
+  return {
+    type: $('#assess-type').value,
+    level: Number($('#assess-level').value),
+    priority: Number($('#assess-priority').value),
+  };
+}
+
+function renderAssess(d, open) {
+  const section = $('#assess-section');
+  section.hidden = !open || !canDispatch();
+  if (section.hidden) return;
+  // The form follows the incident until the operator starts changing it.
+  if (state.assessDirty !== d.id) {
+    $('#assess-type').value = d.type;
+    $('#assess-level').value = String(d.level);
+    $('#assess-priority').value = d.priority ? String(d.priority) : '';
+  }
+  const first = !d.assessed_at && !dispatched(d);
+  section.classList.toggle('needs-attention', d.status === 'assessing' || d.status === 'received');
+  $('#assess-h').textContent = first ? 'Assess' : 'Reassess or upgrade';
+  renderAssessEffect();
+}
+
+function renderAssessEffect() {
+  const d = state.detail;
+  if (!d) return;
+  const v = assessValues();
+  const effect = assessEffect(d, v);
+  $('#assess-effect').textContent = effect.text;
+  $('#assess-effect').classList.toggle('is-upgrade', effect.upgrade);
+  const btn = $('#assess-submit');
+  btn.disabled = busy();
+  btn.className = `btn ${effect.upgrade ? 'btn-danger' : 'btn-primary'}`;
+  btn.textContent = busy('assess') ? 'Sending…' : effect.upgrade ? 'Upgrade and send' : d.assessed_at ? 'Reassess' : 'Assess';
+}
+
+async function onAssess(e) {
+  e.preventDefault();
+  const d = state.detail;
+  if (!d) return;
+  const v = assessValues();
+  if (!v.priority) {
+    messages.error('Choose a priority: 1 is the most urgent.');
+    $('#assess-priority').focus();
+    return;
+  }
+  const { upgrade } = assessEffect(d, v);
+  await act(`${d.id}:assess`, async () => {
+    const updated = await client.post(`/api/v1/incidents/${d.id}/assess`, v);
+    state.assessDirty = null;
+    state.picks.delete(d.id); // a new run card: the operator's earlier picks no longer apply
+    applyView(updated);
+    messages.info(`Incident #${d.id} assessed: ${label(v.type)}, level ${v.level}, ${priorityText(v.priority)}${upgrade ? '; the difference is dispatched' : ''}.`);
+    invalidate('incidents', 'units', 'timeline');
+  });
+}
+
+// ---- agency tasks and alarms -------------------------------------------------------------------
+
+function renderTasks(d) {
+  const tasks = d.agency_tasks || [];
+  const table = $('#agency-tasks');
+  table.tBodies[0].replaceChildren(...tasks.map((t) => taskRow(t, {
+    canAct: canDispatch() && OPEN.includes(d.status), busy: busy(`task:${t.agency}`), onAct: onTask, ended: !OPEN.includes(d.status),
+  })));
+  table.hidden = tasks.length === 0;
+  $('#tasks-empty').hidden = tasks.length > 0;
+  $('#tasks-empty').textContent = d.assessed_at || !OPEN.includes(d.status)
+    ? 'No agency asked.' : 'Agencies are asked when the incident is assessed.';
+  const open = tasks.filter((t) => t.status !== 'done' && t.status !== 'cancelled').length;
+  $('#tasks-h').textContent = tasks.length && OPEN.includes(d.status) ? `Other agencies · ${open} open` : 'Other agencies';
+  fillCountdowns(table);
+}
+
+async function onTask(t, status) {
+  const d = state.detail;
+  if (!d) return;
+  await act(`${d.id}:task:${t.agency}`, async () => {
+    const updated = await client.post(`/api/v1/incidents/${d.id}/agency-tasks/${encodeURIComponent(t.agency)}`, { status });
+    const tasks = state.detail?.id === d.id ? state.detail.agency_tasks || [] : [];
+    const i = tasks.findIndex((x) => x.agency === t.agency);
+    if (i >= 0) tasks[i] = { ...tasks[i], ...updated };
+    messages.info(`Incident #${d.id}: ${agencyLabel(t.agency)} task ${status === 'cancelled' ? 'called off' : `marked ${status}`}.`);
+    invalidate('detail', 'timeline');
+  });
+}
+
+function renderAlarms() {
+  const d = state.detail;
+  const list = $('#alarms');
+  const a = state.alarms;
+  if (!d || !a || a.incidentId !== d.id) {
+    list.replaceChildren(el('li', { class: 'empty' }, 'Loading…'));
+    $('#alarms-h').textContent = 'Alarms';
+    return;
+  }
+  const canSplit = canDispatch() && OPEN.includes(d.status);
+  const only = a.list.length < 2;
+  list.replaceChildren(...a.list.map((x) => alarmItem(x, {
+    canSplit, only, busy: busy(`split:${x.id}`), onSplit, canConfirm: canDispatch(), onConfirm: confirmAlarm,
+  })));
+  if (!a.list.length) list.replaceChildren(el('li', { class: 'empty' }, 'No alarms: they moved to another incident.'));
+  $('#alarms-h').textContent = `Alarms · ${a.list.length}`;
+}
+
+async function confirmAlarm(a) {
+  try {
+    await client.post(`/api/v1/alarms/${a.id}/confirm`);
+    messages.info(`Public report ${a.source_id} confirmed.`);
+  } catch (err) {
+    messages.error(`Could not confirm: ${err.message}`);
+  }
+  invalidate('alarms', 'timeline');
+}
+
+async function onSplit(a) {
+  const d = state.detail;
+  if (!d) return;
+  await act(`${d.id}:split:${a.id}`, async () => {
+    const created = await client.post(`/api/v1/incidents/${d.id}/split`, { alarm_id: a.id });
+    messages.info(`Alarm ${a.id} split out of #${d.id}: it is incident #${created.id} now.`);
+    invalidate('incidents', 'detail', 'alarms', 'timeline');
+  });
+}
+
+// ---- the supervisors' queue --------------------------------------------------------------------
+
+function renderQueue() {
+  const q = state.queue;
+  const open = (q || []).filter((e) => !e.acknowledged_at).sort((a, b) => new Date(b.raised_at) - new Date(a.raised_at));
+  const count = $('#queue-count');
+  count.textContent = String(open.length);
+  count.dataset.count = open.length;
+  count.setAttribute('aria-label', `${open.length} open escalation${open.length === 1 ? '' : 's'}`);
+  count.classList.toggle('is-hot', open.length > 0);
+
+  const byId = new Map(state.incidents.map((i) => [i.id, i]));
+  const list = $('#queue');
+  list.replaceChildren(...open.map((e) => {
+    const li = escalationItem(e, {
+      queue: true, canTake: canSupervise(), busy: state.busy.has(`esc:${e.id}`), onTake,
+      incident: byId.get(e.incident_id) || null, onSelect: select,
+    });
+    if (e.incident_id === state.selectedId) li.classList.add('is-selected');
+    return li;
+  }));
+  fillElapsed(list);
+  const note = $('#queue-note');
+  note.textContent = !q ? 'Loading escalations…' : !open.length ? 'No open escalations: every timer is in time or taken.'
+    : canSupervise() ? '' : 'Read only: a supervisor takes escalations.';
+  note.hidden = !note.textContent;
+
+  // Announce escalations that arrived since the last look, once.
+  if (q) {
+    const fresh = state.queueSeen ? open.filter((e) => !state.queueSeen.has(e.id)) : [];
+    if (fresh.length) {
+      const e = fresh[0];
+      $('#queue-live').textContent = fresh.length === 1
+        ? `New escalation on incident ${e.incident_id}: ${timerLabel(e.timer)}. ${e.detail}`
+        : `${fresh.length} new escalations in the supervisors' queue.`;
+    }
+    state.queueSeen = new Set([...(state.queueSeen || []), ...open.map((e) => e.id)]);
+    renderIncidentsIfEscalationsChanged(open);
+  }
+}
+
+let escalationSignature = '';
+
+/** renderIncidentsIfEscalationsChanged redraws the incident rows when their escalation flags change. */
+function renderIncidentsIfEscalationsChanged(open) {
+  const sig = open.map((e) => e.id).sort((a, b) => a - b).join(',');
+  if (sig === escalationSignature) return;
+  escalationSignature = sig;
+  renderIncidents();
+}
+
+async function onTake(e) {
+  const ok = await act(`esc:${e.id}`, async () => {
+    const taken = await client.post(`/api/v1/escalations/${e.id}/ack`);
+    state.queue = (state.queue || []).map((x) => (x.id === e.id ? { ...x, ...taken } : x));
+    const mine = state.detail?.escalations?.findIndex((x) => x.id === e.id) ?? -1;
+    if (mine >= 0) state.detail.escalations[mine] = { ...state.detail.escalations[mine], ...taken };
+    messages.info(`You took the escalation on incident #${e.incident_id}: ${timerLabel(e.timer)}.`);
+  });
+  // Taken or not (a 409: another supervisor was quicker), the queue is refetched.
+  invalidate('queue');
+  if (!ok && e.incident_id === state.selectedId) invalidate('detail');
 }
 
 /** assignedNow is the set of units on the incident that have not cleared. */
@@ -478,37 +989,67 @@ function assignedNow(d) {
   return new Set((d.assigned_units || []).filter((a) => !a.cleared_at).map((a) => a.unit_id));
 }
 
-/** picked is the units the operator means to send: their own choice or the recommendation. */
-function picked(d) {
+/**
+ * offers are the units the table offers, none of them on the incident already: the
+ * recommendation, replacements for units that did not acknowledge, and alternates.
+ */
+function offers(d) {
+  // Units already on the incident are in the assignments table, not offered again.
   const assigned = assignedNow(d);
-  const choice = state.picks.get(d.id) ?? new Set((d.recommendation || []).map((r) => r.unit_id));
-  return new Set([...choice].filter((u) => !assigned.has(u)));
+  const rec = (d.recommendation || []).filter((r) => !assigned.has(r.unit_id));
+  // The workflow may offer one unit in place of several silent ones: it is one row.
+  const repl = (d.replacements || []).filter((r, i, all) => !assigned.has(r.unit_id) && !rec.some((x) => x.unit_id === r.unit_id)
+    && all.findIndex((x) => x.unit_id === r.unit_id) === i);
+  const alt = (d.alternates || []).filter((a) => !assigned.has(a.unit_id) && ![...rec, ...repl].some((x) => x.unit_id === a.unit_id));
+  return { rec, repl, alt };
+}
+
+/**
+ * picked is the units the operator means to send: their own choice or the recommendation, of
+ * what the table offers now (a new run card or a dispatch takes earlier picks off it).
+ */
+function picked(d) {
+  const { rec, repl, alt } = offers(d);
+  const offered = new Set([...rec, ...repl, ...alt].map((r) => r.unit_id));
+  const choice = state.picks.get(d.id) ?? new Set(rec.map((r) => r.unit_id));
+  return new Set([...choice].filter((u) => offered.has(u)));
 }
 
 function renderRecommendation() {
   const d = state.detail;
   if (!d) return;
   const table = $('#recommendation');
-  // Units already on the incident are in the assignments table, not offered again.
   const assigned = assignedNow(d);
-  const rec = (d.recommendation || []).filter((r) => !assigned.has(r.unit_id));
-  const alt = (d.alternates || []).filter((a) => !assigned.has(a.unit_id) && !rec.some((r) => r.unit_id === a.unit_id));
+  const { rec, repl, alt } = offers(d);
   const chosen = picked(d);
   const units = new Map(state.units.map((u) => [u.id, u]));
+  const replaces = replacedUnits(d, state.timeline);
+  const assignment = new Map((d.assigned_units || []).filter((a) => !a.cleared_at).map((a) => [a.unit_id, a]));
+  const testids = { recommended: 'rec-unit', replacement: 'repl-unit', alternate: 'alt-unit' };
 
   const row = (r, kind) => {
     const u = units.get(r.unit_id);
     const busy = u && u.incident_id && u.incident_id !== d.id;
     const id = `pick-${r.unit_id}`;
-    return el('tr', { 'data-testid': 'rec-row', 'data-unit-id': r.unit_id, 'data-unit-type': r.type, 'data-kind': kind, title: r.reason || null },
-      el('td', {}, el('input', {
-        type: 'checkbox', id, 'data-testid': kind === 'recommended' ? 'rec-unit' : 'alt-unit',
-        'data-unit-id': r.unit_id, 'data-unit-type': r.type,
-        checked: chosen.has(r.unit_id), disabled: !canDispatch(),
-      })),
-      el('td', {}, el('label', { for: id }, el('strong', {}, r.unit_id), u?.name && u.name !== r.unit_id ? el('span', { class: 'sub' }, ` ${u.name}`) : null),
-        busy ? el('span', { class: 'tag tag-warn', title: `Committed to incident #${u.incident_id}` }, `on #${u.incident_id}`) : null,
-        r.position_stale ? el('span', { class: 'tag tag-warn', title: r.reason || 'position is stale' }, 'from station') : null),
+    const silent = kind === 'replacement' ? (replaces.get(r.unit_id) || []).join(', ') : '';
+    // The silent units may have answered since: then the replacement is no longer needed.
+    const answered = silent && (replaces.get(r.unit_id) || []).every((u) => assignment.get(u)?.status !== 'dispatched');
+    return el('tr', {
+      'data-testid': 'rec-row', 'data-unit-id': r.unit_id, 'data-unit-type': r.type, 'data-kind': kind, 'data-replaces': silent || null,
+      class: kind === 'replacement' ? 'is-replacement' : null, title: r.reason || null,
+    },
+    el('td', {}, el('input', {
+      type: 'checkbox', id, 'data-testid': testids[kind],
+      'data-unit-id': r.unit_id, 'data-unit-type': r.type,
+      checked: chosen.has(r.unit_id), disabled: !canDispatch(),
+    })),
+    el('td', {}, el('label', { for: id }, el('strong', {}, r.unit_id), u?.name && u.name !== r.unit_id ? el('span', { class: 'sub' }, ` ${u.name}`) : null),
+      kind === 'replacement' ? el('span', {
+        class: 'tag tag-repl', 'data-testid': 'replaces',
+        title: silent ? `Recommended because ${silent} did not acknowledge in time${answered ? '; answered since' : ''}` : 'Recommended in place of a unit that did not acknowledge',
+      }, silent ? `replaces ${silent}${answered ? ' (answered since)' : ''}` : 'replacement') : null,
+      busy ? el('span', { class: 'tag tag-warn', title: `Committed to incident #${u.incident_id}` }, `on #${u.incident_id}`) : null,
+      r.position_stale ? el('span', { class: 'tag tag-warn', title: r.reason || 'position is stale' }, 'from station') : null),
       el('td', {}, el('span', { class: `type type-${r.type}` }, label(r.type))),
       el('td', { class: 'num', title: r.model ? `Travel-time model: ${r.model}` : null }, duration(r.eta_s), learnedTag(r)),
       el('td', { class: 'num' }, distance(r.distance_m)),
@@ -516,6 +1057,10 @@ function renderRecommendation() {
   };
 
   const body = [...rec.map((r) => row(r, 'recommended'))];
+  if (repl.length) {
+    body.push(el('tr', { class: 'separator' }, el('th', { colspan: 6, scope: 'rowgroup' }, 'Replacements for units that did not acknowledge')));
+    body.push(...repl.map((r) => row(r, 'replacement')));
+  }
   if (alt.length) {
     body.push(el('tr', { class: 'separator' }, el('th', { colspan: 6, scope: 'rowgroup' }, 'Alternates')));
     body.push(...alt.map((r) => row(r, 'alternate')));
@@ -525,7 +1070,7 @@ function renderRecommendation() {
   $('#rec-empty').hidden = body.length > 0;
   $('#rec-h').textContent = assigned.size ? 'Send more units' : 'Recommended units';
   $('#rec-empty').textContent = assigned.size ? 'Every recommended unit is assigned.'
-    : d.status === 'received' ? 'Waiting for the recommendation…' : 'No units recommended.';
+    : ['received', 'assessing'].includes(d.status) ? 'Waiting for the recommendation…' : 'No units recommended.';
 
   const short = d.short || [];
   $('#short-warning').hidden = short.length === 0;
@@ -596,7 +1141,7 @@ function renderAssignments() {
   table.tBodies[0].replaceChildren(...list.map((a) => {
     const name = units.get(a.unit_id)?.name;
     return el('tr', { 'data-testid': 'assignment', 'data-unit-id': a.unit_id, 'data-unit-type': a.type, 'data-status': a.status, class: a.cleared_at ? 'is-cleared' : null },
-      el('td', {}, el('strong', {}, a.unit_id), name && name !== a.unit_id ? el('span', { class: 'sub' }, ` ${name}`) : null),
+      el('td', {}, el('strong', {}, a.unit_id), name && name !== a.unit_id ? el('span', { class: 'sub unit-name', title: name }, name) : null),
       el('td', {}, el('span', { class: `type type-${a.type}` }, label(a.type))),
       el('td', {}, el('span', { class: `badge status-${a.status}`, 'data-testid': 'assignment-status', 'data-unit-id': a.unit_id, 'data-status': a.status }, label(a.status))),
       ...[a.dispatched_at, a.acknowledged_at, a.en_route_at, a.on_scene_at, a.cleared_at].map((t) => el('td', { class: 'num' }, clock(t))));
@@ -609,23 +1154,15 @@ async function onClose(e) {
   e.preventDefault();
   const d = state.detail;
   if (!d) return;
-  const btn = $('#close-incident');
-  btn.disabled = true;
-  try {
-    const reason = $('#close-reason').value.trim();
+  const reason = $('#close-reason').value.trim();
+  await act(`${d.id}:close`, async () => {
     const updated = await client.post(`/api/v1/incidents/${d.id}/close`, reason ? { reason } : {});
-    if (state.selectedId === d.id) {
-      state.detail = updated;
-      renderDetail();
-      invalidate('review', 'timeline');
-    }
+    $('#close-reason').value = '';
+    state.orderForm = null;
+    applyView(updated);
     messages.info(`Incident #${d.id} closed.`);
-    invalidate('incidents', 'units');
-  } catch (err) {
-    messages.error(err);
-  } finally {
-    btn.disabled = false;
-  }
+    invalidate('incidents', 'units', 'review', 'timeline');
+  });
 }
 
 function renderNearby() {
@@ -649,49 +1186,6 @@ function renderNearby() {
   }
 }
 
-const SOURCE_NAMES = { call: 'Call', iot: 'Fire-alarm panel', lamppost: 'Lamp-post button', public: 'Public report', cap: 'CAP' };
-
-/**
- * renderAlarms lists what every source reported of the selected incident: a public report
- * nobody has confirmed is marked unverified, with a Confirm button for dispatchers; a panel's
- * alarm shows its floor, zone and the key premises' hazards.
- */
-function renderAlarms() {
-  const alarms = state.alarms || [];
-  $('#alarms').replaceChildren(...alarms.map((a) => {
-    const d = a.details || {};
-    const where = [d.building, d.floor && `floor ${d.floor}`, d.zone && `zone ${d.zone}`].filter(Boolean).join(', ');
-    const who = [a.caller, d.caller_number].filter(Boolean).join(', ');
-    return el('li', { class: `alarm${a.unverified ? ' is-unverified' : ''}`, 'data-alarm-id': a.id, 'data-testid': 'alarm' },
-      el('div', { class: 'alarm-head' },
-        el('time', { datetime: a.received_at }, clock(a.received_at)),
-        el('strong', {}, SOURCE_NAMES[a.source] || a.source),
-        a.kind ? el('span', { class: `badge kind-${a.kind}` }, label(a.kind)) : null,
-        a.unverified ? el('span', { class: 'badge unverified', 'data-testid': 'alarm-unverified' }, 'Unverified') : null,
-        a.confirmed_by ? el('span', { class: 'badge confirmed' }, `Confirmed by ${a.confirmed_by}`) : null,
-        a.unverified && canDispatch()
-          ? el('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'alarm-confirm', onclick: () => confirmAlarm(a) }, 'Confirm')
-          : null),
-      a.description ? el('p', { class: 'alarm-text' }, a.description) : null,
-      where || d.premise_name ? el('p', { class: 'alarm-meta' }, [d.premise_name, where].filter(Boolean).join(' · ')) : null,
-      d.hazards?.length ? el('p', { class: 'alarm-hazards', 'data-testid': 'alarm-hazards' }, `Hazards: ${d.hazards.join('; ')}`) : null,
-      d.people_trapped != null ? el('p', { class: 'alarm-meta' }, `People trapped: ${d.people_trapped}`) : null,
-      who ? el('p', { class: 'alarm-meta' }, who) : null,
-      d.photo_ref ? el('p', { class: 'alarm-meta' }, `Photo: ${d.photo_ref}`) : null);
-  }));
-  if (!alarms.length) $('#alarms').replaceChildren(el('li', { class: 'empty' }, state.selectedId === null ? '' : 'Loading alarms…'));
-}
-
-async function confirmAlarm(a) {
-  try {
-    await client.post(`/api/v1/alarms/${a.id}/confirm`);
-    messages.info(`Public report ${a.source_id} confirmed.`);
-  } catch (err) {
-    messages.error(`Could not confirm: ${err.message}`);
-  }
-  invalidate('alarms', 'timeline');
-}
-
 /** renderWarnings lists the CAP warnings in force, most severe first, with their expiry. */
 function renderWarnings() {
   const ws = [...(state.warnings || [])].sort((a, b) => b.readiness - a.readiness);
@@ -712,28 +1206,37 @@ function renderTimeline() {
     el('span', { class: 'ev-detail' }, ev.detail || ''),
     ev.unit_id || ev.actor ? el('span', { class: 'ev-meta' }, [ev.unit_id, ev.actor].filter(Boolean).join(' · ')) : null)));
   if (!events.length) $('#timeline').replaceChildren(el('li', { class: 'empty' }, 'Nothing recorded yet.'));
+  // A replacement's row names the unit it replaces from the timeline; an ended incident's
+  // assessment is read from it.
+  if (state.detail?.replacements?.length) renderRecommendation();
+  if (state.detail && !state.detail.assessed_at) renderDetail();
 }
 
 function renderReview() {
   const r = state.review;
   const box = $('#review');
   if (!r) {
-    box.replaceChildren();
+    box.replaceChildren(el('p', { class: 'empty' }, 'Loading the review…'));
     return;
   }
   if (r instanceof Error) {
     box.replaceChildren(el('p', { class: 'empty' }, 'The review is being written; it appears here when ready.'));
     return;
   }
-  box.replaceChildren(
+  box.replaceChildren(...[
     el('dl', { class: 'facts', 'data-testid': 'review' },
+      r.outcome ? [el('dt', {}, 'Outcome'), el('dd', { 'data-testid': 'review-outcome' }, label(r.outcome), r.reason ? el('span', { class: 'sub' }, ` — ${r.reason}`) : null)] : null,
+      r.assessment_s != null ? [el('dt', {}, 'Assessment'), el('dd', {}, duration(r.assessment_s))] : null,
       el('dt', {}, 'Call processing'), el('dd', { 'data-testid': 'review-call-processing' }, duration(r.call_processing_s)),
+      r.first_arrival_s != null ? [el('dt', {}, 'First arrival'), el('dd', {}, duration(r.first_arrival_s))] : null,
       el('dt', {}, 'Escalations'), el('dd', {}, String(r.escalations ?? 0)),
       r.reviewed_at ? [el('dt', {}, 'Reviewed'), el('dd', {}, clock(r.reviewed_at))] : null),
-    el('table', { class: 'table' },
+    // An incident cancelled before dispatch has no unit to review.
+    r.units?.length ? el('table', { class: 'table' },
       el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Unit'), el('th', { scope: 'col' }, 'Turnout'), el('th', { scope: 'col' }, 'Travel'))),
       el('tbody', {}, (r.units || []).map((u) => el('tr', { 'data-unit-id': u.unit_id },
-        el('td', {}, u.unit_id), el('td', { class: 'num' }, duration(u.turnout_s)), el('td', { class: 'num' }, duration(u.travel_s)))))));
+        el('td', {}, u.unit_id), el('td', { class: 'num' }, duration(u.turnout_s)), el('td', { class: 'num' }, duration(u.travel_s)))))) : null,
+  ].filter(Boolean));
 }
 
 // ---- units board and map ---------------------------------------------------------------------
