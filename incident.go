@@ -146,6 +146,8 @@ type Recommendation struct {
 	PositionStale bool `json:"position_stale"`
 	// Reason says in a short sentence why this unit, for the operator.
 	Reason string `json:"reason"`
+	// Replaces is, for a replacement, the unit that did not acknowledge in time.
+	Replaces string `json:"replaces,omitempty"`
 }
 
 // Assignment is a unit sent to an incident and the times of its steps (nil until reached).

@@ -42,6 +42,7 @@ type Store interface {
 	RequestAgencyTasks(ctx context.Context, tasks []fireline.AgencyTask, events []fireline.TimelineEvent) error
 	UpdateAgencyTask(ctx context.Context, incidentID int64, a fireline.Agency, s fireline.AgencyTaskStatus, note, actor string, at time.Time, ev fireline.TimelineEvent) (fireline.AgencyTask, error)
 	MergeIncidents(ctx context.Context, from, into int64, at time.Time, actor string) (alarmIDs []int64, units []string, err error)
+	CancelOpenAgencyTasks(ctx context.Context, incidentID int64, note string, at time.Time) error
 	SplitAlarm(ctx context.Context, from, alarmID int64, at time.Time, actor string) (int64, error)
 }
 
@@ -86,6 +87,8 @@ type RecommendInput struct {
 	// Probe asks without storing the answer as the incident's recommendation: a replacement
 	// for a silent unit, which the operator sees beside the recommendation.
 	Probe bool
+	// Slots, when set, are filled instead of the run card (resources.Request.Slots).
+	Slots []fireline.PlanSlot
 }
 
 // RecommendResult is the recommendation, stored on the incident before it is returned.
@@ -111,7 +114,7 @@ func (a *Activities) Recommend(ctx context.Context, in RecommendInput) (Recommen
 	var res resources.Result
 	for try := 0; ; try++ {
 		var err error
-		res, err = a.recommender.Recommend(ctx, resources.Request{Point: in.Point, Type: in.Type, Level: in.Level, Exclude: exclude, Have: in.Have})
+		res, err = a.recommender.Recommend(ctx, resources.Request{Point: in.Point, Type: in.Type, Level: in.Level, Exclude: exclude, Have: in.Have, Slots: in.Slots})
 		if err != nil {
 			return RecommendResult{}, classify("recommend", err)
 		}
@@ -231,6 +234,9 @@ func (a *Activities) CloseIncident(ctx context.Context, in CloseInput) ([]string
 	}
 	if err := a.store.SetIncidentStatus(ctx, in.IncidentID, status); err != nil {
 		return nil, classify("close incident", err)
+	}
+	if err := a.store.CancelOpenAgencyTasks(ctx, in.IncidentID, "incident "+string(status), in.At); err != nil {
+		return nil, classify("cancel agency tasks", err)
 	}
 	if err := a.store.AppendEvent(ctx, in.Event); err != nil {
 		return nil, classify("append event", err)

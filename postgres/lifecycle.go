@@ -184,6 +184,14 @@ func (db *DB) UpdateAgencyTask(ctx context.Context, incidentID int64, a fireline
 	return out, err
 }
 
+// CancelOpenAgencyTasks calls off an incident's tasks that are not done, at time at (zero: the
+// database's clock), with a note saying why: a closed or cancelled incident needs nobody more.
+func (db *DB) CancelOpenAgencyTasks(ctx context.Context, incidentID int64, note string, at time.Time) error {
+	_, err := db.pool.Exec(ctx, `UPDATE agency_tasks SET status = 'cancelled', note = $2, updated_at = coalesce($3, now())
+		WHERE incident_id = $1 AND status IN ('requested', 'acknowledged')`, incidentID, note, nullTime(at))
+	return translate("cancel agency tasks", err)
+}
+
 // MarkAgencyTaskEscalated stamps the time a task went overdue, once.
 func (db *DB) MarkAgencyTaskEscalated(ctx context.Context, incidentID int64, a fireline.Agency, at time.Time) error {
 	_, err := db.pool.Exec(ctx, `UPDATE agency_tasks SET escalated_at = coalesce(escalated_at, $3)

@@ -144,6 +144,14 @@ func TestAgencyTasks(t *testing.T) {
 		t.Errorf("escalated %+v, want the first time kept", tasks[0])
 	}
 	wantCode(t, db.RequestAgencyTasks(ctx, []fireline.AgencyTask{{IncidentID: id, Agency: "army", Task: "x", RequestedAt: t0, DueAt: t0}}, nil), fireline.EINVALID)
+
+	// The incident closes: the EMS task still open is called off, the done one stays done.
+	must(t, db.CancelOpenAgencyTasks(ctx, id, "incident closed", t0.Add(time.Hour)))
+	tasks, err = db.AgencyTasks(ctx, id)
+	must(t, err)
+	if tasks[0].Status != fireline.TaskCancelled || tasks[0].Note != "incident closed" || tasks[1].Status != fireline.TaskDone {
+		t.Errorf("after closing: %+v", tasks)
+	}
 }
 
 func TestMergeIncidents(t *testing.T) {

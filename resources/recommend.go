@@ -34,6 +34,9 @@ type Request struct {
 	// Have lists the units of each type already on the incident: the plan is filled less them,
 	// so an upgraded incident is recommended only the difference (reinforcement).
 	Have []fireline.PlanSlot
+	// Slots, when set, are filled instead of the run card: one unit of a type to replace a
+	// unit that did not answer, say.
+	Slots []fireline.PlanSlot
 }
 
 // Result is a recommendation.
@@ -108,9 +111,12 @@ func (r *Recommender) Recommend(ctx context.Context, req Request) (Result, error
 			return Result{}, fmt.Errorf("resources: travel model: %v", err)
 		}
 	}
-	plan, err := r.plans.ResponsePlan(ctx, req.Type, req.Level)
-	if err != nil {
-		return Result{}, fmt.Errorf("resources: response plan %s level %d: %w", req.Type, req.Level, err)
+	plan := fireline.ResponsePlan{IncidentType: req.Type, Level: req.Level, Slots: req.Slots}
+	if len(req.Slots) == 0 {
+		var err error
+		if plan, err = r.plans.ResponsePlan(ctx, req.Type, req.Level); err != nil {
+			return Result{}, fmt.Errorf("resources: response plan %s level %d: %w", req.Type, req.Level, err)
+		}
 	}
 	slots, err := mergeSlots(plan)
 	if err != nil {

@@ -360,3 +360,19 @@ func TestRecommendDifference(t *testing.T) {
 		t.Errorf("short %v", res.Short)
 	}
 }
+
+// TestRecommendSlots: explicit slots are filled instead of the run card, as a replacement for a
+// silent unit asks for one unit of its type.
+func TestRecommendSlots(t *testing.T) {
+	r := resources.NewRecommender(newIndex(t, recommendUnits()), plans{})
+	res, err := r.Recommend(context.Background(), resources.Request{
+		Point: centre, Type: fireline.TypeStructureFire, Level: 4, Exclude: []string{"l1"},
+		Slots: []fireline.PlanSlot{{Type: fireline.UnitLadder, Count: 1}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recIDs(res.Units); !slices.Equal(got, []string{"l2"}) || len(res.Alternates) != 0 {
+		t.Errorf("units %v alternates %v, want the one other ladder and no run card needed", got, recIDs(res.Alternates))
+	}
+}

@@ -55,6 +55,9 @@ type incident struct {
 	ending bool
 	// applying counts signals being applied; a run continues as new only when none is.
 	applying int
+	// replacing is set while a replacement is being looked for: units of one dispatch time out
+	// together, and each must be offered a different unit.
+	replacing bool
 }
 
 func newIncident(in IncidentInput) *incident {
@@ -429,6 +432,8 @@ func (inc *incident) reserve(ctx workflow.Context, ids []string, actor, kind, wh
 		return DispatchResult{}, err
 	}
 	inc.led.Rounds = round
+	// A replacement dispatched is no longer an offer.
+	inc.st.Replacements = slices.DeleteFunc(inc.st.Replacements, func(r fireline.Recommendation) bool { return slices.Contains(ids, r.UnitID) })
 	for _, u := range res.Units {
 		inc.led.UnitRound[u.ID] = round
 		inc.st.Assignments = append(inc.st.Assignments, fireline.Assignment{UnitID: u.ID, Type: u.Type, Status: fireline.UnitDispatched, DispatchedAt: now})
@@ -866,6 +871,8 @@ func (inc *incident) applyUnitStatus(ctx workflow.Context, sig UnitStatusSignal)
 		a.EnRouteAt = nil
 	}
 	a.Status = sig.Status
+	// A silent unit that answers after all no longer needs a replacement.
+	inc.st.Replacements = slices.DeleteFunc(inc.st.Replacements, func(r fireline.Recommendation) bool { return r.Replaces == sig.UnitID })
 	switch sig.Status {
 	case fireline.UnitAcknowledged:
 		a.AckAt = keepFirst(a.AckAt, at)
@@ -988,9 +995,14 @@ func (inc *incident) superviseUnit(ctx workflow.Context, unitID string, round in
 // recommendReplacement offers the operator the fastest unit of a silent unit's type that is
 // not on the incident yet.
 func (inc *incident) recommendReplacement(ctx workflow.Context, silent string) {
-	a := inc.assignment(silent)
-	if a == nil {
+	if err := workflow.Await(ctx, func() bool { return !inc.replacing }); err != nil {
 		return
+	}
+	inc.replacing = true
+	defer func() { inc.replacing = false }()
+	a := inc.assignment(silent)
+	if a == nil || a.Status != fireline.UnitDispatched {
+		return // it answered meanwhile
 	}
 	exclude := inc.onIncident()
 	for _, r := range inc.st.Replacements {
@@ -999,7 +1011,7 @@ func (inc *incident) recommendReplacement(ctx workflow.Context, silent string) {
 	var rec activities.RecommendResult
 	err := workflow.ExecuteActivity(withRetries(ctx), acts.Recommend, activities.RecommendInput{
 		IncidentID: inc.st.IncidentID, Point: inc.st.Point, Type: inc.st.Type, Level: inc.st.Level, Exclude: exclude,
-		Have: inc.haveExcept(silent), Probe: true,
+		Slots: []fireline.PlanSlot{{Type: a.Type, Count: 1}}, Probe: true,
 	}).Get(ctx, &rec)
 	if err != nil {
 		workflow.GetLogger(ctx).Error("replacement not recommended", "incident", inc.st.IncidentID, "unit", silent, "error", err)
@@ -1009,6 +1021,7 @@ func (inc *incident) recommendReplacement(ctx workflow.Context, silent string) {
 		if r.Type != a.Type {
 			continue
 		}
+		r.Replaces = silent
 		inc.st.Replacements = append(inc.st.Replacements, r)
 		_ = inc.event(ctx, fmt.Sprintf("replacement:%s:%d", silent, inc.led.UnitRound[silent]), fireline.EventReplacement, "supervision",
 			fmt.Sprintf("%s recommended in place of %s (ETA %.0f s)", r.UnitID, silent, r.ETASeconds),
@@ -1172,14 +1185,12 @@ func (inc *incident) onIncident() []string {
 }
 
 // have counts the committed units by type, in fireline.UnitTypes order.
-func (inc *incident) have() []fireline.PlanSlot { return inc.haveExcept("") }
-
-func (inc *incident) haveExcept(skip string) []fireline.PlanSlot {
+func (inc *incident) have() []fireline.PlanSlot {
 	var out []fireline.PlanSlot
 	for _, t := range fireline.UnitTypes {
 		n := 0
 		for _, a := range inc.st.Assignments {
-			if a.ClearedAt == nil && a.Type == t && a.UnitID != skip {
+			if a.ClearedAt == nil && a.Type == t {
 				n++
 			}
 		}

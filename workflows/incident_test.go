@@ -488,7 +488,11 @@ func runCard(level int) []fireline.PlanSlot {
 // in.Exclude; each slot's next unit of the type is an alternate.
 func recommend(in activities.RecommendInput) activities.RecommendResult {
 	res := activities.RecommendResult{Units: []fireline.Recommendation{}, Alternates: []fireline.Recommendation{}}
-	for _, s := range runCard(in.Level) {
+	card := runCard(in.Level)
+	if len(in.Slots) > 0 {
+		card = in.Slots
+	}
+	for _, s := range card {
 		need := s.Count
 		for _, h := range in.Have {
 			if h.Type == s.Type {

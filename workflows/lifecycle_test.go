@@ -96,8 +96,11 @@ func TestEveryTimerLapses(t *testing.T) {
 	if st.Escalations != len(want) || st.Review.Escalations != len(want) {
 		t.Errorf("state counts %d escalations, review %d", st.Escalations, st.Review.Escalations)
 	}
-	if len(st.Replacements) != 1 || st.Replacements[0].UnitID != "E-2" {
-		t.Errorf("replacements %+v, want E-2 for the silent E-1", st.Replacements)
+	if ev := h.eventsOfKind(fireline.EventReplacement); len(ev) != 1 || ev[0].Data["unit"] != "E-2" || ev[0].Data["replaces"] != "E-1" {
+		t.Errorf("replacement events %+v, want E-2 for the silent E-1", ev)
+	}
+	if len(st.Replacements) != 0 {
+		t.Errorf("replacements %+v: E-2 was dispatched, so no offer is left", st.Replacements)
 	}
 	for _, e := range h.eventsOfKind(fireline.EventEscalation) {
 		if e.Actor != "supervision" || e.Detail == "" || e.Data["timer"] == nil {
@@ -494,5 +497,45 @@ func TestSearchAttributes(t *testing.T) {
 	if last[workflows.SearchType] != "hazmat" || last[workflows.SearchLevel] != int64(2) || last[workflows.SearchStatus] != "reviewed" ||
 		last[workflows.SearchCell] != "8940c8a0003ffff" {
 		t.Errorf("last search attributes %v", last)
+	}
+}
+
+// TestReplacementsForSilentUnits: units of one dispatch that all stay silent time out together,
+// and each is offered a different replacement; an offer goes once its silent unit answers.
+func TestReplacementsForSilentUnits(t *testing.T) {
+	h := newHarness(t)
+	var d, c outcome
+	var mid workflows.IncidentState
+	h.update(time.Second, workflows.UpdateDispatch, workflows.DispatchRequest{UnitIDs: []string{"E-1", "E-2", "L-1"}}, &d)
+	h.env.RegisterDelayedCallback(func() {
+		v, err := h.env.QueryWorkflow(workflows.QueryState)
+		if err == nil {
+			err = v.Get(&mid)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	}, 35*time.Second)
+	h.status(40*time.Second, "L-1", fireline.UnitAcknowledged)
+	h.update(5*time.Minute, workflows.UpdateClose, workflows.CloseRequest{}, &c)
+	st := h.run(t)
+	ok(t, "dispatch", d)
+	offered := map[string]string{} // replacement → silent unit
+	for _, r := range mid.Replacements {
+		if other, dup := offered[r.UnitID]; dup {
+			t.Errorf("%s offered for both %s and %s", r.UnitID, other, r.Replaces)
+		}
+		offered[r.UnitID] = r.Replaces
+	}
+	// The fleet has one engine (E-3) and one ladder (L-2) left: the second silent engine has
+	// none, and the timeline says so.
+	if len(offered) != 2 || offered["L-2"] != "L-1" || (offered["E-3"] != "E-1" && offered["E-3"] != "E-2") {
+		t.Errorf("replacements at 35 s %+v, want E-3 for one silent engine and L-2 for L-1", mid.Replacements)
+	}
+	if !slices.ContainsFunc(h.eventsOfKind(fireline.EventReplacement), func(e fireline.TimelineEvent) bool { return strings.Contains(e.Detail, "no available engine") }) {
+		t.Error("the timeline does not say that no engine was left for the second silent engine")
+	}
+	if slices.ContainsFunc(st.Replacements, func(r fireline.Recommendation) bool { return r.Replaces == "L-1" }) {
+		t.Errorf("replacements at the end %+v: L-1 answered, its replacement should be gone", st.Replacements)
 	}
 }
