@@ -17,7 +17,14 @@ type CoverSource interface {
 	PopulationAreas(ctx context.Context) ([]fireline.PopulationArea, error)
 	Premises(ctx context.Context) ([]fireline.Premise, error)
 	MoveUps(ctx context.Context, since time.Time, limit int) ([]fireline.MoveUp, error)
+	// Readiness returns the cells whose readiness a warning in force at raises (CAP).
+	Readiness(ctx context.Context, at time.Time) ([]fireline.WarningCell, error)
 }
+
+// ReadinessWeight is how much each step of raised readiness adds to a cell's weight, as a share
+// of it: a cell under a severe warning (readiness 2) weighs twice what it does on a calm day,
+// so gaps there draw move-ups first while the warning lasts.
+const ReadinessWeight = 0.5
 
 // CoverConfig configures a Cover. The zero value of each field means its default.
 type CoverConfig struct {
@@ -28,7 +35,7 @@ type CoverConfig struct {
 	// min): long enough not to nag, short enough to come back if the gap stays.
 	IgnoreFor time.Duration
 	// Refresh is how often the grid is redrawn from the source, so stations an administrator
-	// adds or moves count (default 1 min).
+	// adds or moves, and warnings that start or expire, count (default 1 min).
 	Refresh time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -84,6 +91,20 @@ func (c *Cover) Grid(ctx context.Context) (*Grid, error) {
 		}
 		if cfg.Weight, err = CellWeight(areas, premises, DefaultPremiseWeight); err != nil {
 			return nil, err
+		}
+	}
+	ready, err := c.src.Readiness(ctx, now)
+	if err != nil {
+		return nil, fmt.Errorf("resources: coverage grid: %w", err)
+	}
+	if len(ready) > 0 {
+		raised := make(map[string]fireline.Readiness, len(ready))
+		for _, r := range ready {
+			raised[r.Cell] = r.Readiness
+		}
+		base := cfg.Weight
+		cfg.Weight = func(cell geo.Cell, p fireline.Point) float64 {
+			return base(cell, p) * (1 + ReadinessWeight*float64(raised[cell.String()]))
 		}
 	}
 	g, err := NewGrid(stations, cfg)

@@ -2,6 +2,7 @@ package resources_test
 
 import (
 	"context"
+	"math"
 	"slices"
 	"sync"
 	"testing"
@@ -17,6 +18,17 @@ type coverSource struct {
 	stations  []fireline.Station
 	areas     []fireline.PopulationArea
 	decisions []fireline.MoveUp
+	ready     []fireline.WarningCell
+}
+
+func (s *coverSource) Readiness(_ context.Context, at time.Time) ([]fireline.WarningCell, error) {
+	var out []fireline.WarningCell
+	for _, c := range s.ready {
+		if c.Expires.After(at) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 func (s *coverSource) Stations(context.Context) ([]fireline.Station, error) {
@@ -98,5 +110,25 @@ func TestCover(t *testing.T) {
 	}
 	if m, err := c.EvaluateMoveUp(ctx, "EB1", "D"); err != nil || m.ToStationID != "D" || m.FromStationID != "B" {
 		t.Errorf("EB1 to the new station: %+v, %v", m, err)
+	}
+
+	// A severe warning over C's cells: they weigh twice as much until it expires.
+	calm, err := c.Coverage(ctx)
+	must(t, err)
+	cell := calm.Cells[len(calm.Cells)/2]
+	src.ready = []fireline.WarningCell{{Cell: cell.Cell, Readiness: fireline.ReadinessHigh, Expires: now.Add(time.Hour)}}
+	now = now.Add(2 * time.Minute)
+	warned, err := c.Coverage(ctx)
+	must(t, err)
+	i := slices.IndexFunc(warned.Cells, func(x resources.CoverageCell) bool { return x.Cell == cell.Cell })
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Abs(b) }
+	if i < 0 || !near(warned.Cells[i].Weight, 2*cell.Weight) || !near(warned.Weight-calm.Weight, cell.Weight) {
+		t.Errorf("warned cell weighs %v (total %v), calm %v (total %v): want double", warned.Cells[i].Weight, warned.Weight, cell.Weight, calm.Weight)
+	}
+	now = now.Add(2 * time.Hour)
+	after, err := c.Coverage(ctx)
+	must(t, err)
+	if !near(after.Weight, calm.Weight) {
+		t.Errorf("after the warning expired the total weight is %v, want %v again", after.Weight, calm.Weight)
 	}
 }
