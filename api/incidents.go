@@ -232,6 +232,12 @@ func (s *Server) answerIncident(w http.ResponseWriter, r *http.Request, id int64
 }
 
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
+	incidentList(s, w, r, "events", s.store.Timeline)
+}
+
+// incidentList answers GET /incidents/{id}/<something>: {name: fetch's list} for an incident
+// that exists (404 otherwise), an empty list as [].
+func incidentList[T any](s *Server, w http.ResponseWriter, r *http.Request, name string, fetch func(context.Context, int64) ([]T, error)) {
 	id, err := incidentID(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -241,15 +247,8 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	events, err := s.store.Timeline(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if events == nil {
-		events = []fireline.TimelineEvent{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": events})
+	list, err := fetch(r.Context(), id)
+	answerList(s, w, r, name, list, err)
 }
 
 func (s *Server) review(w http.ResponseWriter, r *http.Request) {

@@ -156,24 +156,7 @@ func (s *Server) confirmAlarm(w http.ResponseWriter, r *http.Request) {
 
 // incidentAlarms is GET /incidents/{id}/alarms: what every source reported of the incident.
 func (s *Server) incidentAlarms(w http.ResponseWriter, r *http.Request) {
-	id, err := incidentID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if _, err := s.store.Incident(r.Context(), id); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	alarms, err := s.store.IncidentAlarms(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if alarms == nil {
-		alarms = []fireline.Alarm{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"alarms": alarms})
+	incidentList(s, w, r, "alarms", s.store.IncidentAlarms)
 }
 
 // warningResponse is the answer to a CAP feed: the stored warning, how many service-area cells

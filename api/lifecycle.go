@@ -181,17 +181,7 @@ func (s *Server) updateAgencyTask(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) agencyTasks(w http.ResponseWriter, r *http.Request) {
-	id, err := incidentID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if _, err := s.store.Incident(r.Context(), id); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	tasks, err := s.store.AgencyTasks(r.Context(), id)
-	answerList(s, w, r, "agency_tasks", tasks, err)
+	incidentList(s, w, r, "agency_tasks", s.store.AgencyTasks)
 }
 
 // escalations is GET /escalations: the supervisors' queue, open ones by default

@@ -102,37 +102,27 @@ func (c *Client) Dispatch(ctx context.Context, incidentID int64, req DispatchReq
 
 // Close sends the operator's close order and waits until the incident is closed.
 func (c *Client) Close(ctx context.Context, incidentID int64, req CloseRequest) (IncidentState, error) {
-	var st IncidentState
-	err := c.update(ctx, incidentID, UpdateClose, req, &st)
-	return st, err
+	return c.updateState(ctx, incidentID, UpdateClose, req)
 }
 
 // Assess sends an operator's assessment and waits for it, and for any reinforcement it sends.
 func (c *Client) Assess(ctx context.Context, incidentID int64, req AssessRequest) (IncidentState, error) {
-	var st IncidentState
-	err := c.update(ctx, incidentID, UpdateAssess, req, &st)
-	return st, err
+	return c.updateState(ctx, incidentID, UpdateAssess, req)
 }
 
 // Controlled reports the incident under control.
 func (c *Client) Controlled(ctx context.Context, incidentID int64, req StageRequest) (IncidentState, error) {
-	var st IncidentState
-	err := c.update(ctx, incidentID, UpdateControlled, req, &st)
-	return st, err
+	return c.updateState(ctx, incidentID, UpdateControlled, req)
 }
 
 // Cancel calls the incident off and waits until its units are released.
 func (c *Client) Cancel(ctx context.Context, incidentID int64, req CancelRequest) (IncidentState, error) {
-	var st IncidentState
-	err := c.update(ctx, incidentID, UpdateCancel, req, &st)
-	return st, err
+	return c.updateState(ctx, incidentID, UpdateCancel, req)
 }
 
 // MergeInto merges the incident into req.Into and waits until its alarms and units moved.
 func (c *Client) MergeInto(ctx context.Context, incidentID int64, req MergeRequest) (IncidentState, error) {
-	var st IncidentState
-	err := c.update(ctx, incidentID, UpdateMergeInto, req, &st)
-	return st, err
+	return c.updateState(ctx, incidentID, UpdateMergeInto, req)
 }
 
 // SplitAlarm moves an alarm out into an incident of its own and names it.
@@ -151,9 +141,7 @@ func (c *Client) AgencyTask(ctx context.Context, incidentID int64, req AgencyTas
 
 // ConfirmPAR reports every crew on scene accounted for.
 func (c *Client) ConfirmPAR(ctx context.Context, incidentID int64, req StageRequest) (IncidentState, error) {
-	var st IncidentState
-	err := c.update(ctx, incidentID, UpdateConfirmPAR, req, &st)
-	return st, err
+	return c.updateState(ctx, incidentID, UpdateConfirmPAR, req)
 }
 
 // UnitStatus forwards a crew's status report to the incident the unit is on.
@@ -175,6 +163,13 @@ func (c *Client) State(ctx context.Context, incidentID int64) (IncidentState, er
 func (c *Client) Ready(ctx context.Context) error {
 	_, err := c.c.CheckHealth(ctx, &client.CheckHealthRequest{})
 	return translate("temporal health", err)
+}
+
+// updateState sends an Update whose answer is the incident's state after it.
+func (c *Client) updateState(ctx context.Context, incidentID int64, name string, arg any) (IncidentState, error) {
+	var st IncidentState
+	err := c.update(ctx, incidentID, name, arg, &st)
+	return st, err
 }
 
 func (c *Client) update(ctx context.Context, incidentID int64, name string, arg, result any) error {
