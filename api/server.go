@@ -89,7 +89,9 @@ func (s *Server) Publish(c Change) { s.hub.publish(c) }
 
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer)
+	// No RealIP: it would take the client's address from X-Forwarded-For whoever sent it, and
+	// a spoofed address in the logs of a dispatch system is worse than a proxy's.
+	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer)
 
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

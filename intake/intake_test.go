@@ -135,5 +135,3 @@ func hostile() []adapterCase {
 		{"unknown field", `{"script":"<script>alert(1)</script>"}`, fireline.EINVALID, `unknown field "script"`},
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
