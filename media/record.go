@@ -131,7 +131,7 @@ func (r *Recorder) Sink(t Track) (TrackSink, error) {
 	case kindOpus:
 		dep = &codecs.OpusPacket{}
 	}
-	rt.sb = samplebuilder.New(maxLate, dep, rt.clock, samplebuilder.WithMaxTimeDelay(maxWait))
+	rt.sb = samplebuilder.New(maxLate, paddingTolerant{dep}, rt.clock, samplebuilder.WithMaxTimeDelay(maxWait))
 
 	key := streamKey{t.Room, t.Stream}
 	r.mu.Lock()
@@ -210,6 +210,24 @@ func codecKind(mime string) codec {
 }
 
 func (c codec) video() bool { return c == kindVP8 || c == kindH264 }
+
+// paddingTolerant lets padding-only packets through a depacketizer as empty. Without RTX a
+// browser probes bandwidth with padding packets on the media SSRC, and one may carry the
+// timestamp of the frame whose packets follow it: the samplebuilder then finds it at the head
+// of that frame and, a padding packet being no partition head, drops the whole frame, and every
+// frame after it decodes from a broken reference until the next keyframe.
+type paddingTolerant struct{ rtp.Depacketizer }
+
+func (d paddingTolerant) IsPartitionHead(payload []byte) bool {
+	return len(payload) == 0 || d.Depacketizer.IsPartitionHead(payload)
+}
+
+func (d paddingTolerant) Unmarshal(payload []byte) ([]byte, error) {
+	if len(payload) == 0 {
+		return nil, nil
+	}
+	return d.Depacketizer.Unmarshal(payload)
+}
 
 // recTrack is the sink of one published track. WriteRTP and Close run on the track's
 // forwarding goroutine only, so its fields need no lock; the session it writes to has one.

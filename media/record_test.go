@@ -193,6 +193,26 @@ func packetize(frames []frame, payloader rtp.Payloader, pt uint8, clock uint32) 
 	return out
 }
 
+// withPadding puts a padding-only packet, as a browser probing bandwidth sends them, before
+// every other frame, carrying that frame's timestamp, and renumbers the packets in order.
+func withPadding(frames [][]*rtp.Packet) [][]*rtp.Packet {
+	seq := frames[0][0].SequenceNumber
+	out := make([][]*rtp.Packet, len(frames))
+	for i, pkts := range frames {
+		if i%2 == 1 {
+			pad := &rtp.Packet{Header: pkts[0].Header, PaddingSize: 200}
+			pad.Padding, pad.Marker = true, false
+			pkts = append([]*rtp.Packet{pad}, pkts...)
+		}
+		for _, p := range pkts {
+			p.SequenceNumber = seq
+			seq++
+		}
+		out[i] = pkts
+	}
+	return out
+}
+
 // clock is a test clock the recorder reads; frames advance it as if they arrived in real time.
 type clock struct {
 	mu sync.Mutex
@@ -301,7 +321,7 @@ func TestRecordVP8ToWebM(t *testing.T) {
 	c := &clock{t: time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC)}
 	rec := newRecorder(t, dir, c)
 	v := sink(t, rec, "video", "video/VP8", 90000)
-	frames := packetize(vp8Frames(t), &codecs.VP8Payloader{}, 96, 90000)
+	frames := withPadding(packetize(vp8Frames(t), &codecs.VP8Payloader{}, 96, 90000))
 	// The recording starts at the first keyframe: a publisher joined mid-stream sends the
 	// tail of a group of pictures first.
 	start := time.Time{}
@@ -330,8 +350,8 @@ func TestRecordVP8ToWebM(t *testing.T) {
 	if !r.StartedAt.Equal(start) {
 		t.Errorf("started at %s, want the first keyframe's arrival %s", r.StartedAt, start)
 	}
-	// 10 frames from the second keyframe; the samplebuilder holds the last until a packet
-	// after it arrives, which never does.
+	// 10 frames from the second keyframe, none lost to the padding; the samplebuilder holds
+	// the last until a packet after it arrives, which never does.
 	if r.Frames != 9 || r.Tracks[0].Width != 160 || r.Tracks[0].Height != 120 {
 		t.Errorf("frames %d, tracks %+v; want 9 frames of 160×120", r.Frames, r.Tracks)
 	}
