@@ -240,12 +240,11 @@ type recTrack struct {
 	// sess is the file this track writes to, set when it attaches (under the session's lock).
 	sess atomic.Pointer[recSession]
 
-	started  bool   // a frame has been handed to the session
-	firstRTP uint32 // RTP timestamp of the first frame
-	lastRTP  uint32
-	elapsed  int64 // RTP ticks from the first frame to the last, unwrapped
-	offset   int64 // ms from the session's start to this track's first frame
-	stopped  bool  // the recording failed: drop everything
+	started bool   // a frame has been handed to the session
+	lastRTP uint32 // RTP timestamp of the last frame
+	elapsed int64  // RTP ticks from the first frame to the last, unwrapped
+	offset  int64  // ms from the session's start to this track's first frame
+	stopped bool   // the recording failed: drop everything
 
 	// arrivals remembers when recent frames' first packets arrived: a frame leaves the
 	// samplebuilder only when the next one starts, but its arrival is its wall-clock time.
@@ -340,7 +339,7 @@ func (t *recTrack) frame(data []byte, ts uint32) error {
 		s := t.sess.Load()
 		s.mu.Lock()
 		if !t.started {
-			t.firstRTP, t.lastRTP = ts, ts
+			t.lastRTP = ts
 			t.offset = s.firstFrameLocked(now)
 		} else {
 			t.elapsed += int64(int32(ts - t.lastRTP))

@@ -1,7 +1,7 @@
 // recording.test.mjs: a crew's Chromium publishes its fake camera and microphone over WHIP into
 // a dispatched incident (FIRELINE_INCIDENT, unit FIRELINE_UNIT, en route) for a few seconds and
 // goes on scene meanwhile; the crew stops, clears, and the operator closes the incident. A risk
-// officer then opens the incident's review: the recording is listed, plays (its time advances,
+// officer then opens the incident from the console to its review: the recording is listed, plays (its time advances,
 // the picture has a size, its sound decodes), and selecting the on-scene event seeks it to
 // that moment. Run by e2e/recording_test.go, which also checks the file with ffprobe.
 //
@@ -138,11 +138,17 @@ async function review(browser) {
   const ctx = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
   const page = await ctx.newPage();
   watch(page, 'review');
-  await step('the risk officer opens the incident\'s review and signs in', async () => {
-    await page.goto(`${BASE}/review#incident-${INCIDENT}`);
+  await step('the risk officer signs in to the console and opens the closed incident', async () => {
+    await page.goto(`${BASE}/#incident-${INCIDENT}`);
     await page.fill('#login-username', 'risk');
     await page.fill('#login-password', PASSWORD);
     await page.click('#login-submit');
+    await page.waitForSelector(`#incident-detail[data-incident-id="${INCIDENT}"] [data-testid="open-review"]`, { timeout: 15_000 });
+  });
+  await shot(page, 'console-review-link.png');
+  await step('"Review and video" opens the incident\'s review, signed in', async () => {
+    await page.click('[data-testid="open-review"]');
+    await page.waitForURL(`${BASE}/review#incident-${INCIDENT}`, { timeout: 10_000 });
     await page.waitForSelector(`#review-detail[data-incident-id="${INCIDENT}"][data-status="reviewed"]`, { timeout: 15_000 });
   });
   const rec = `[data-testid="recording"][data-stream="${UNIT}"][data-state="closed"][data-complete="true"]`;
