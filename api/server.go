@@ -27,6 +27,9 @@ type Config struct {
 	// StaleAfter is how old a unit's AVL fix may grow before the unit is shown at its home
 	// station; give the recommender's index the same (resources.WithStaleAfter).
 	StaleAfter time.Duration
+	// TicketKey signs the URLs that play recordings; nil means a random key, good for this
+	// node only.
+	TicketKey []byte
 }
 
 // DefaultConfig is the standard configuration.
@@ -51,6 +54,9 @@ type Server struct {
 	log       *slog.Logger
 	router    chi.Router
 	now       func() time.Time
+
+	recordings Recordings
+	ticketKey  []byte
 }
 
 // Deps are the API's collaborators. Media may be nil (a node without the media role), and so
@@ -68,6 +74,9 @@ type Deps struct {
 	// Assets are the console's static files (web.Assets()).
 	Assets fs.FS
 	Logger *slog.Logger
+
+	// Recordings may be nil: a node that cannot read the recordings' folder.
+	Recordings Recordings
 }
 
 // New builds the API.
@@ -76,6 +85,10 @@ func New(cfg Config, d Deps) *Server {
 		cfg: cfg, store: d.Store, incidents: d.Incidents, intake: d.Intake, admin: d.Admin, locator: d.Locator, media: d.Media, cover: d.Cover,
 		travel: d.Travel, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
+		recordings: d.Recordings, ticketKey: cfg.TicketKey,
+	}
+	if len(s.ticketKey) == 0 {
+		s.ticketKey = newTicketKey()
 	}
 	s.router = s.routes()
 	return s
@@ -101,6 +114,10 @@ func (s *Server) routes() chi.Router {
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Post("/auth/login", s.login)
 		r.Get("/openapi.json", s.openAPI)
+		// A <video> plays a recording with a ticket in its URL, without a bearer token: the
+		// handler checks either (recordingTicket).
+		r.Get("/incidents/{id}/recordings/{name}", s.recordingFile)
+		r.Head("/incidents/{id}/recordings/{name}", s.recordingFile)
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate)
 			r.Get("/auth/me", s.me)
@@ -139,6 +156,9 @@ func (s *Server) routes() chi.Router {
 		r.Get("/field", func(w http.ResponseWriter, r *http.Request) {
 			http.ServeFileFS(w, r, s.assets, "field.html")
 		})
+		r.Get("/review", func(w http.ResponseWriter, r *http.Request) {
+			http.ServeFileFS(w, r, s.assets, "review.html")
+		})
 		r.Get("/*", files.ServeHTTP)
 	}
 	return r
@@ -154,6 +174,7 @@ func (s *Server) peopleRoutes(r chi.Router, console, dispatchers func(http.Handl
 	r.With(s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk, fireline.RoleField)).Get("/incidents/{id}", s.getIncident)
 	r.With(console).Get("/incidents/{id}/timeline", s.timeline)
 	r.With(console).Get("/incidents/{id}/review", s.review)
+	r.With(console).Get("/incidents/{id}/recordings", s.listRecordings)
 	r.With(dispatchers).Post("/incidents/{id}/dispatch", s.dispatch)
 	r.With(dispatchers).Post("/incidents/{id}/close", s.closeIncident)
 	r.With(dispatchers).Post("/incidents/{id}/assess", s.assessIncident)

@@ -3,8 +3,9 @@
 # library is C, so cgo stays on), PostgreSQL's server binaries (the embedded stack and the tests
 # make throwaway clusters from them), Chromium (the browser tests), a CJK font (the sample city's
 # names), jq (the README's examples) and Node with npm (the browser test's driver,
-# playwright-core, which never downloads a browser of its own) and xmllint (the CAP fixtures'
-# schema check).
+# playwright-core, which never downloads a browser of its own), xmllint (the CAP fixtures'
+# schema check) and ffmpeg (the recording tests encode clips with it and check recordings with
+# its ffprobe).
 # It changes nothing when everything is present, so `make demo` and `make test` can run it every time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v jq >/dev/null 2>&1 || need+=(jq) # the README's curl examples
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils) # checks the CAP test alerts against the OASIS schema
+command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg) # encodes the recorder's test clips, probes recordings
 # Station and premise names are Chinese; without a CJK font a headless browser draws boxes.
 fc-list 2>/dev/null | grep -qi -e 'wenquanyi' -e 'noto.*cjk' || need+=(fonts-wqy-microhei)
 
@@ -50,4 +52,4 @@ if [[ -f e2e/browser/package-lock.json ]]; then
 		npm ci --prefix e2e/browser --no-audit --no-fund --loglevel=error
 	fi
 fi
-log "ok: go $(go env GOVERSION), $(ls -d /usr/lib/postgresql/*/bin | tail -1), $(chromium --version 2>/dev/null | head -1), node $(node --version)"
+log "ok: go $(go env GOVERSION), $(ls -d /usr/lib/postgresql/*/bin | tail -1), $(chromium --version 2>/dev/null | head -1), node $(node --version), $(ffprobe -version 2>/dev/null | head -1 | cut -d' ' -f1-3)"

@@ -1,5 +1,5 @@
-// Package web holds the pages people use: the dispatch console (index.html) and the field crew
-// page (field.html). They are plain HTML, JavaScript modules and CSS with no build step, so what
+// Package web holds the pages people use: the dispatch console (index.html), the field crew
+// page (field.html) and the incident review (review.html). They are plain HTML, JavaScript modules and CSS with no build step, so what
 // is in static/ is exactly what the browser runs, and they load nothing from the internet: a
 // command centre keeps working when its uplink does not.
 package web
@@ -12,7 +12,7 @@ import (
 //go:embed static
 var static embed.FS
 
-// Assets returns the pages' files with index.html and field.html at the root, for api to serve.
+// Assets returns the pages' files with the pages at the root, for api to serve.
 func Assets() fs.FS {
 	sub, err := fs.Sub(static, "static")
 	if err != nil {

@@ -15,8 +15,8 @@ import (
 
 // pages are the entry points the API serves; routes maps its page URLs to their files.
 var (
-	pages  = []string{"index.html", "field.html"}
-	routes = map[string]string{"/": "index.html", "/field": "field.html"}
+	pages  = []string{"index.html", "field.html", "review.html"}
+	routes = map[string]string{"/": "index.html", "/field": "field.html", "/review": "review.html"}
 )
 
 var (
@@ -65,7 +65,7 @@ func TestAssetsReferences(t *testing.T) {
 			queue = append(queue, target)
 		}
 	}
-	for _, want := range []string{"index.html", "field.html", "console.js", "field.js", "fireline.css"} {
+	for _, want := range []string{"index.html", "field.html", "review.html", "console.js", "field.js", "review.js", "fireline.css"} {
 		if !seen[want] {
 			t.Errorf("%s is not reachable from the pages", want)
 		}
@@ -127,6 +127,8 @@ func TestAssetsServed(t *testing.T) {
 		{"/field.html", "text/html", `id="camera-start"`},
 		{"/console.js", "text/javascript", "RTCPeerConnection"},
 		{"/field.js", "text/javascript", "getUserMedia"},
+		{"/review.html", "text/html", `data-testid="recordings"`},
+		{"/review.js", "text/javascript", "currentTime"},
 		{"/fireline.css", "text/css", ":root"},
 		{"/icon.svg", "image/svg+xml", "<svg"},
 	}

@@ -89,6 +89,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("embedded postgres: %w", err)
 		}
 		m.onClose("postgres cluster", pg.Close)
+		cfg.RecordingsDir = filepath.Join(abs, "recordings")
 		cfg.DatabaseURL = pg.URL("fireline")
 
 		m.log.Info("starting embedded Temporal", "port", cfg.TemporalPort)
@@ -149,7 +150,13 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	var mediaSrv *media.Server
 	if cfg.has("media") {
-		mediaSrv, err = media.New(media.Config{Logger: m.log})
+		// The recorder closes after the media server: it finishes the files the streams leave.
+		rec, err := media.NewRecorder(media.RecorderConfig{Dir: cfg.RecordingsDir, Logger: m.log})
+		if err != nil {
+			return err
+		}
+		m.onClose("recorder", rec.Close)
+		mediaSrv, err = media.New(media.Config{Logger: m.log, Sinks: rec.Sink})
 		if err != nil {
 			return fmt.Errorf("media: %w", err)
 		}
@@ -201,7 +208,10 @@ func (m *Main) Run(ctx context.Context) error {
 		if mediaSrv != nil {
 			deps.Media = mediaAdapter{mediaSrv}
 		}
-		apiSrv = api.New(api.DefaultConfig(), deps)
+		deps.Recordings = recordings{media.NewLibrary(cfg.RecordingsDir)}
+		apiCfg := api.DefaultConfig()
+		apiCfg.TicketKey = []byte(cfg.RecordingKey)
+		apiSrv = api.New(apiCfg, deps)
 	}
 
 	listenCtx, stopListening := context.WithCancel(context.Background())

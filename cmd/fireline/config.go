@@ -38,6 +38,13 @@ type Config struct {
 	// LogLevel is debug, info, warn or error; LogFormat text or json.
 	LogLevel  string
 	LogFormat string
+
+	// RecordingsDir is where media nodes write their recordings and API nodes read them (a
+	// shared folder when they are separate machines); dev keeps them under DataDir.
+	RecordingsDir string
+	// RecordingKey signs the URLs that play recordings (FIRELINE_RECORDING_KEY, at least 16
+	// bytes); API nodes behind one load balancer need the same. Empty: a random key per process.
+	RecordingKey string
 }
 
 // DefaultConfig holds every default.
@@ -53,6 +60,8 @@ func DefaultConfig() Config {
 		Timers:       workflows.DefaultTimers(),
 		LogLevel:     "info",
 		LogFormat:    "text",
+
+		RecordingsDir: "recordings",
 	}
 }
 
@@ -71,6 +80,7 @@ func (cfg *Config) fromEnv(getenv func(string) string) {
 	set(&cfg.DemoPassword, "FIRELINE_DEMO_PASSWORD")
 	set(&cfg.HTTPAddr, "FIRELINE_HTTP")
 	set(&cfg.LogLevel, "FIRELINE_LOG_LEVEL")
+	set(&cfg.RecordingKey, "FIRELINE_RECORDING_KEY")
 }
 
 // parse reads the flags of a command over cfg.
@@ -87,6 +97,7 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 	case "serve":
 		fs.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "address of the API, console and media signalling")
 		fs.StringVar(&roles, "roles", roles, "comma-separated roles to run: api, worker, media")
+		fs.StringVar(&cfg.RecordingsDir, "recordings", cfg.RecordingsDir, "folder of the video recordings (media writes, api reads)")
 	}
 	fs.DurationVar(&cfg.Timers.CallProcessing, "call-processing", cfg.Timers.CallProcessing, "alarm → first dispatch before escalation")
 	fs.DurationVar(&cfg.Timers.Acknowledge, "ack-timeout", cfg.Timers.Acknowledge, "dispatch → crew acknowledgement before escalation")
@@ -123,6 +134,9 @@ func (cfg *Config) validate(cmd string) error {
 			break
 		}
 	}
+	if cfg.RecordingKey != "" && len(cfg.RecordingKey) < 16 {
+		errs = append(errs, errors.New("FIRELINE_RECORDING_KEY must be at least 16 bytes"))
+	}
 	if _, err := parseLevel(cfg.LogLevel); err != nil {
 		errs = append(errs, err)
 	}
@@ -131,6 +145,9 @@ func (cfg *Config) validate(cmd string) error {
 	}
 	switch cmd {
 	case "serve":
+		if cfg.RecordingsDir == "" && (cfg.has("api") || cfg.has("media")) {
+			errs = append(errs, errors.New("--recordings must name a folder"))
+		}
 		if cfg.DatabaseURL == "" {
 			errs = append(errs, errors.New("DATABASE_URL is required"))
 		}

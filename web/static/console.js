@@ -571,6 +571,7 @@ function renderDetail() {
   prio.textContent = priorityText(d.priority);
   prio.className = `prio p${d.priority}`;
   prio.title = d.priority ? `Priority ${d.priority} of 4 (1 most urgent): ${PRIORITIES.find((p) => p.value === d.priority)?.hint}` : '';
+  $('#open-review').href = `/review#incident-${d.id}`;
 
   const open = OPEN.includes(d.status);
   const facts = [

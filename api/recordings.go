@@ -1,0 +1,193 @@
+package api
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/fireline/fireline"
+)
+
+// Recordings reads the incidents' video recordings, which the media nodes write. media.Library
+// implements it through an adapter in cmd.
+type Recordings interface {
+	// Recordings lists a media room's recordings, oldest first.
+	Recordings(room string) ([]Recording, error)
+	// Open opens one by name: EINVALID for a name no recording could have, ENOTFOUND for one
+	// the room does not have.
+	Open(room, name string) (RecordingFile, Recording, error)
+}
+
+// RecordingFile is an open recording: *os.File is one.
+type RecordingFile interface {
+	io.ReadSeekCloser
+	Stat() (fs.FileInfo, error)
+}
+
+// Recording is one camera's recording of an incident, as the review lists it.
+type Recording struct {
+	Name string `json:"name"`
+	// Stream is the publishing unit's id.
+	Stream      string   `json:"stream"`
+	Codecs      []string `json:"codecs"` // MIME types, video first
+	ContentType string   `json:"content_type"`
+	Width       int      `json:"width,omitempty"`
+	Height      int      `json:"height,omitempty"`
+	// StartedAt is the wall-clock time of the recording's first frame: its media time 0, so
+	// a timeline event at time t is at t − StartedAt in the recording.
+	StartedAt time.Time `json:"started_at"`
+	// EndedAt is the wall-clock time of its last frame; while recording, of the last write.
+	EndedAt  *time.Time `json:"ended_at,omitempty"`
+	Duration float64    `json:"duration_s"`
+	Bytes    int64      `json:"bytes"`
+	Frames   int        `json:"frames"`
+	// Complete is true for a recording closed cleanly; an interrupted or failed one plays up
+	// to its last complete frame.
+	Complete bool   `json:"complete"`
+	State    string `json:"state"` // recording, closed, interrupted, failed
+	// URL plays the recording until URLExpiresAt without an Authorization header (see
+	// recordingTicket), for a <video src>.
+	URL          string    `json:"url"`
+	URLExpiresAt time.Time `json:"url_expires_at"`
+}
+
+// ticketTTL is how long a recording's URL plays: long enough to review an incident's video
+// without interruption, short enough that a copied link soon stops working. The review page
+// asks for fresh URLs when one expires.
+const ticketTTL = time.Hour
+
+func (s *Server) listRecordings(w http.ResponseWriter, r *http.Request) {
+	id, err := incidentID(r)
+	if err == nil && s.recordings == nil {
+		err = fireline.Errorf(fireline.EUNAVAILABLE, "this node serves no recordings")
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.store.Incident(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, err := s.recordings.Recordings(roomOf(id))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	exp := s.now().Add(ticketTTL).Truncate(time.Second)
+	for i := range list {
+		rec := &list[i]
+		rec.URL = recordingPath(id, rec.Name) + "?ticket=" + s.recordingTicket(id, rec.Name, exp)
+		rec.URLExpiresAt = exp
+	}
+	answerList(s, w, r, "recordings", list, nil)
+}
+
+func recordingPath(id int64, name string) string {
+	return "/api/v1/incidents/" + strconv.FormatInt(id, 10) + "/recordings/" + url.PathEscape(name)
+}
+
+// recordingTicket signs a URL for one recording of one incident until exp. A <video> element
+// cannot send an Authorization header, and putting the session token in the URL would leave a
+// credential for everything in browser history and proxy logs, so the list endpoint, which the
+// caller reaches with their token and a console role, mints a ticket that opens this one file
+// and nothing else, and expires. A cookie would do too, but the console keeps its session per
+// tab, not per browser, and a cookie would bring cross-site request concerns to an API that
+// has none. Tickets are signed with the API's key (Config.TicketKey): every API node given the
+// same key accepts the others' tickets.
+func (s *Server) recordingTicket(id int64, name string, exp time.Time) string {
+	e := strconv.FormatInt(exp.Unix(), 10)
+	return e + "." + s.ticketMAC(id, name, e)
+}
+
+func (s *Server) ticketMAC(id int64, name, exp string) string {
+	m := hmac.New(sha256.New, s.ticketKey)
+	m.Write([]byte("fireline recording\x00" + strconv.FormatInt(id, 10) + "\x00" + name + "\x00" + exp))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// checkTicket accepts a ticket for this recording that has not expired.
+func (s *Server) checkTicket(id int64, name, ticket string) error {
+	exp, mac, ok := strings.Cut(ticket, ".")
+	secs, err := strconv.ParseInt(exp, 10, 64)
+	if !ok || err != nil || !hmac.Equal([]byte(mac), []byte(s.ticketMAC(id, name, exp))) {
+		return fireline.Errorf(fireline.EFORBIDDEN, "this recording link is not valid; open the recording from the incident's review")
+	}
+	if !s.now().Before(time.Unix(secs, 0)) {
+		return fireline.Errorf(fireline.EFORBIDDEN, "this recording link has expired; reload the incident's review")
+	}
+	return nil
+}
+
+// recordingFile serves one recording with range requests (players seek by asking for byte
+// ranges). It takes the caller's bearer token with a console role, or a ticket from the list.
+func (s *Server) recordingFile(w http.ResponseWriter, r *http.Request) {
+	id, err := incidentID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	name := chi.URLParam(r, "name")
+	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		u, err := s.store.SessionUser(r.Context(), token)
+		if err == nil && !slices.Contains(consoleRoles, u.Role) {
+			err = fireline.Errorf(fireline.EFORBIDDEN, "role %s may not view recordings", u.Role)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	} else if ticket := r.URL.Query().Get("ticket"); ticket != "" {
+		if err := s.checkTicket(id, name, ticket); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	} else {
+		s.writeError(w, r, fireline.Errorf(fireline.EUNAUTHORIZED, "sign in first: send Authorization: Bearer <token>, or use the URL the recordings list gives"))
+		return
+	}
+	if s.recordings == nil {
+		s.writeError(w, r, fireline.Errorf(fireline.EUNAVAILABLE, "this node serves no recordings"))
+		return
+	}
+	f, rec, err := s.recordings.Open(roomOf(id), name)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", rec.ContentType)
+	h.Set("X-Content-Type-Options", "nosniff")
+	// A recording still being written grows: the validator changes with it, so If-Range
+	// never stitches old and new bytes together.
+	h.Set("ETag", `"`+strconv.FormatInt(st.Size(), 36)+"-"+strconv.FormatInt(st.ModTime().UnixNano(), 36)+`"`)
+	h.Set("Cache-Control", "private, no-cache")
+	http.ServeContent(w, r, "", st.ModTime(), f)
+}
+
+// consoleRoles may read incidents and their recordings.
+var consoleRoles = []fireline.Role{fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk}
+
+// newTicketKey is a random key, for an API that was given none: its tickets work on it alone.
+func newTicketKey() []byte {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k) // crypto/rand.Read never fails (Go 1.24+)
+	return k
+}

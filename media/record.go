@@ -1,0 +1,673 @@
+package media
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/webrtc/v3/pkg/media/samplebuilder"
+)
+
+// Recording: every published track is written to disk for the after-action review. The
+// Recorder is the media server's SinkFactory. It gets each track of a stream separately, but a
+// review wants one file per camera, so the tracks of a stream that start within JoinWindow of
+// each other go into one file: VP8 (and Opus) into WebM, which browsers play; H.264 (and Opus)
+// into Matroska with the AVC decoder configuration; Opus alone into audio-only WebM. A track
+// that starts later gets a file of its own.
+//
+// Frames are rebuilt from RTP with pion's samplebuilder. Video is dropped until its first
+// keyframe (asking the publisher for one is the forwarding side's business, when a viewer
+// joins). Each file's wall-clock start is the arrival of its first written frame; block
+// timestamps are media time from there, from each track's RTP clock. A sidecar JSON file
+// beside each recording says what it holds; it is written when the file starts and rewritten
+// when the file closes.
+
+// Recorder defaults.
+const (
+	// DefaultJoinWindow is how long a stream's file waits after its first frame for the
+	// stream's other track (a camera's microphone) before it starts without it.
+	DefaultJoinWindow = 3 * time.Second
+	// maxPending bounds the frames held in memory while a file waits for its tracks.
+	maxPending = 8 << 20
+	// maxFrame drops absurd frames rather than writing them: a 4K keyframe is well under it.
+	maxFrame = 4 << 20
+	// maxLate and maxWait bound how long the samplebuilder waits for a missing packet (NACK
+	// usually brings it within a round trip): so many packets, or so much media time.
+	maxLate = 512
+	maxWait = time.Second
+)
+
+// RecorderConfig configures a Recorder.
+type RecorderConfig struct {
+	// Dir is where recordings go: Dir/<room>/<stream>-<start>.webm, with a sidecar .json each.
+	Dir    string
+	Logger *slog.Logger
+	// JoinWindow: 0 means DefaultJoinWindow.
+	JoinWindow time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Recorder writes published tracks to files. Its Sink method is a SinkFactory. It is safe for
+// concurrent use.
+type Recorder struct {
+	dir  string
+	log  *slog.Logger
+	join time.Duration
+	now  func() time.Time
+
+	mu     sync.Mutex
+	closed bool
+	open   map[streamKey]*recSession // per stream, the file a new track may still join
+
+	liveMu sync.Mutex // a leaf lock: taken under a session's lock, never the other way
+	live   map[*recSession]struct{}
+}
+
+// NewRecorder returns a Recorder writing under cfg.Dir. It first finds the recordings a
+// previous run left open (the process died) and marks them incomplete: they stay listed and
+// play up to their last complete frame.
+func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := &Recorder{
+		dir: cfg.Dir, log: log.With("component", "recorder"), join: cfg.JoinWindow, now: cfg.Now,
+		open: map[streamKey]*recSession{}, live: map[*recSession]struct{}{},
+	}
+	if r.join <= 0 {
+		r.join = DefaultJoinWindow
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if r.dir == "" {
+		return nil, errors.New("recorder: no directory")
+	}
+	if err := os.MkdirAll(r.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("recorder: %w", err)
+	}
+	n, err := recoverRecordings(r.dir)
+	if err != nil {
+		return nil, fmt.Errorf("recorder: %w", err)
+	}
+	if n > 0 {
+		r.log.Warn("recordings left open by the last run are marked incomplete", "count", n, "dir", r.dir)
+	}
+	return r, nil
+}
+
+// Sink opens a sink for t (a SinkFactory). Codecs other than VP8, H.264 and Opus are skipped.
+func (r *Recorder) Sink(t Track) (TrackSink, error) {
+	kind := codecKind(t.Codec)
+	if kind == 0 {
+		r.log.Info("track not recorded: codec not supported", "room", t.Room, "stream", t.Stream, "codec", t.Codec)
+		return nil, nil
+	}
+	rt := &recTrack{r: r, info: t, kind: kind, clock: t.ClockRate}
+	if rt.clock == 0 {
+		rt.clock = 90000
+		if kind == kindOpus {
+			rt.clock = 48000
+		}
+	}
+	var dep rtp.Depacketizer
+	switch kind {
+	case kindVP8:
+		dep = &codecs.VP8Packet{}
+	case kindH264:
+		dep = &codecs.H264Packet{IsAVC: true} // length-prefixed NAL units, as Matroska stores them
+	case kindOpus:
+		dep = &codecs.OpusPacket{}
+	}
+	rt.sb = samplebuilder.New(maxLate, paddingTolerant{dep}, rt.clock, samplebuilder.WithMaxTimeDelay(maxWait))
+
+	key := streamKey{t.Room, t.Stream}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, nil
+	}
+	if s := r.open[key]; s != nil && s.attach(rt) {
+		return rt, nil
+	}
+	s := r.newSession(t)
+	s.attach(rt)
+	r.open[key] = s
+	return rt, nil
+}
+
+// Close finishes every recording: the media server does not wait for its tracks' goroutines,
+// so files are closed cleanly here and whatever arrives after is dropped.
+func (r *Recorder) Close() error {
+	r.mu.Lock()
+	r.closed = true
+	r.open = map[streamKey]*recSession{}
+	r.mu.Unlock()
+	r.liveMu.Lock()
+	sessions := make([]*recSession, 0, len(r.live))
+	for s := range r.live {
+		sessions = append(sessions, s)
+	}
+	r.liveMu.Unlock()
+	var errs []error
+	for _, s := range sessions {
+		s.mu.Lock()
+		errs = append(errs, s.finishLocked())
+		s.mu.Unlock()
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Recorder) newSession(t Track) *recSession {
+	s := &recSession{r: r, room: t.Room, stream: t.Stream}
+	r.liveMu.Lock()
+	r.live[s] = struct{}{}
+	r.liveMu.Unlock()
+	return s
+}
+
+func (r *Recorder) forget(s *recSession) {
+	r.mu.Lock()
+	if r.open[streamKey{s.room, s.stream}] == s {
+		delete(r.open, streamKey{s.room, s.stream})
+	}
+	r.mu.Unlock()
+	r.liveMu.Lock()
+	delete(r.live, s)
+	r.liveMu.Unlock()
+}
+
+type codec int
+
+const (
+	kindVP8 codec = iota + 1
+	kindH264
+	kindOpus
+)
+
+func codecKind(mime string) codec {
+	switch strings.ToLower(mime) {
+	case "video/vp8":
+		return kindVP8
+	case "video/h264":
+		return kindH264
+	case "audio/opus":
+		return kindOpus
+	}
+	return 0
+}
+
+func (c codec) video() bool { return c == kindVP8 || c == kindH264 }
+
+// paddingTolerant lets padding-only packets through a depacketizer as empty. Without RTX a
+// browser probes bandwidth with padding packets on the media SSRC, and one may carry the
+// timestamp of the frame whose packets follow it: the samplebuilder then finds it at the head
+// of that frame and, a padding packet being no partition head, drops the whole frame, and every
+// frame after it decodes from a broken reference until the next keyframe.
+type paddingTolerant struct{ rtp.Depacketizer }
+
+func (d paddingTolerant) IsPartitionHead(payload []byte) bool {
+	return len(payload) == 0 || d.Depacketizer.IsPartitionHead(payload)
+}
+
+func (d paddingTolerant) Unmarshal(payload []byte) ([]byte, error) {
+	if len(payload) == 0 {
+		return nil, nil
+	}
+	return d.Depacketizer.Unmarshal(payload)
+}
+
+// recTrack is the sink of one published track. WriteRTP and Close run on the track's
+// forwarding goroutine only, so its fields need no lock; the session it writes to has one.
+type recTrack struct {
+	r     *Recorder
+	info  Track
+	kind  codec
+	clock uint32
+	sb    *samplebuilder.SampleBuilder
+	// sess is the file this track writes to, set when it attaches (under the session's lock).
+	sess atomic.Pointer[recSession]
+
+	started bool   // a frame has been handed to the session
+	lastRTP uint32 // RTP timestamp of the last frame
+	elapsed int64  // RTP ticks from the first frame to the last, unwrapped
+	offset  int64  // ms from the session's start to this track's first frame
+	stopped bool   // the recording failed: drop everything
+
+	// arrivals remembers when recent frames' first packets arrived: a frame leaves the
+	// samplebuilder only when the next one starts, but its arrival is its wall-clock time.
+	arrivals [8]arrival
+	arrived  int
+
+	// Filled from the first keyframe, for the file header.
+	width, height int
+	avcConfig     []byte
+}
+
+type arrival struct {
+	ts uint32 // RTP timestamp
+	at time.Time
+}
+
+// WriteRTP rebuilds frames from p and hands complete ones to the file. It never keeps p: the
+// samplebuilder gets a copy.
+func (t *recTrack) WriteRTP(p *rtp.Packet) error {
+	if t.stopped {
+		return nil
+	}
+	if last := t.arrivals[(t.arrived+len(t.arrivals)-1)%len(t.arrivals)]; t.arrived == 0 || last.ts != p.Timestamp {
+		t.arrivals[t.arrived%len(t.arrivals)] = arrival{p.Timestamp, t.r.now()}
+		t.arrived++
+	}
+	cp := &rtp.Packet{Header: p.Header, Payload: slices.Clone(p.Payload)}
+	cp.Header.CSRC, cp.Header.Extensions = nil, nil // not needed to rebuild frames
+	t.sb.Push(cp)
+	for sample := t.sb.Pop(); sample != nil; sample = t.sb.Pop() {
+		if err := t.frame(sample.Data, sample.PacketTimestamp); err != nil {
+			return t.fail(err)
+		}
+	}
+	s := t.sess.Load()
+	s.mu.Lock()
+	err := s.tickLocked()
+	s.mu.Unlock()
+	if err != nil {
+		return t.fail(err)
+	}
+	return nil
+}
+
+// fail stops this track's recording; the error is reported once, by the track that met it.
+func (t *recTrack) fail(err error) error {
+	t.stopped = true
+	if errors.Is(err, errRecordingStopped) {
+		return nil
+	}
+	return err
+}
+
+// errRecordingStopped says a recording failed earlier (reported by the track that met the
+// error) or was closed: the track stops quietly.
+var errRecordingStopped = errors.New("recording stopped")
+
+// frame writes one rebuilt frame with its RTP timestamp.
+func (t *recTrack) frame(data []byte, ts uint32) error {
+	if len(data) == 0 || len(data) > maxFrame {
+		return nil
+	}
+	key := true
+	switch t.kind {
+	case kindVP8:
+		key = data[0]&0x01 == 0 // the frame tag's inverse keyframe bit
+		if !t.started {
+			if !key || len(data) < 10 || data[3] != 0x9d || data[4] != 0x01 || data[5] != 0x2a {
+				return nil // nothing decodes before a keyframe
+			}
+			t.width = int(binary.LittleEndian.Uint16(data[6:]) & 0x3fff)
+			t.height = int(binary.LittleEndian.Uint16(data[8:]) & 0x3fff)
+		}
+	case kindH264:
+		var sps, pps []byte
+		key, sps, pps = scanAVC(data)
+		if !t.started {
+			if !key || sps == nil || pps == nil {
+				return nil // a decoder needs the parameter sets and an IDR picture first
+			}
+			t.avcConfig = avcDecoderConfig(sps, pps)
+			t.width, t.height = spsDimensions(sps)
+		}
+	}
+	now := t.r.now()
+	for _, a := range t.arrivals {
+		if a.ts == ts && !a.at.IsZero() {
+			now = a.at
+		}
+	}
+	for {
+		s := t.sess.Load()
+		s.mu.Lock()
+		if !t.started {
+			t.lastRTP = ts
+			t.offset = s.firstFrameLocked(now)
+		} else {
+			t.elapsed += int64(int32(ts - t.lastRTP))
+			t.lastRTP = ts
+		}
+		ms := max(t.offset+t.elapsed*1000/int64(t.clock), 0)
+		err := s.writeLocked(t, ms, key, data)
+		var last bool
+		if errors.Is(err, errNotInFile) {
+			// This track's file started without it: its first frame came too late to join.
+			// It leaves that file for one of its own, starting now.
+			if last = s.detachLocked(t); last {
+				err2 := s.finishLocked()
+				if err2 != nil && !errors.Is(err2, errRecordingStopped) {
+					t.r.log.Error("close recording", "room", s.room, "stream", s.stream, "err", err2)
+				}
+			}
+		}
+		s.mu.Unlock()
+		if last {
+			t.r.forget(s)
+		}
+		if errors.Is(err, errNotInFile) {
+			ns := t.r.newSession(t.info)
+			ns.attach(t)
+			t.started, t.elapsed = false, 0
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		t.started = true
+		return nil
+	}
+}
+
+// Close ends the track; the file closes with its last track.
+func (t *recTrack) Close() error {
+	s := t.sess.Load()
+	s.mu.Lock()
+	last := s.detachLocked(t)
+	var err error
+	if last {
+		err = s.finishLocked()
+	}
+	s.mu.Unlock()
+	if last {
+		t.r.forget(s)
+	}
+	if t.stopped {
+		return nil
+	}
+	return err
+}
+
+// ---- sessions: one file and the tracks that write to it -----------------------------------------
+
+type sessionState int
+
+const (
+	sessionWaiting sessionState = iota // frames held in memory until the file's tracks are known
+	sessionWriting                     // the file is open
+	sessionDone                        // closed, or failed: nothing more is written
+)
+
+// recSession is one recording file and the tracks that write to it.
+type recSession struct {
+	r      *Recorder
+	room   string
+	stream string
+
+	mu        sync.Mutex
+	state     sessionState
+	tracks    []*recTrack // attached, open or closed
+	closed    map[*recTrack]bool
+	start     time.Time // arrival of the first frame; zero before it
+	pending   []pendingFrame
+	pendBytes int
+
+	// Once writing:
+	file    *os.File
+	mkv     *mkvWriter
+	meta    RecordingInfo
+	numbers map[*recTrack]int // track numbers in the file
+	frames  int
+}
+
+type pendingFrame struct {
+	t    *recTrack
+	ms   int64
+	key  bool
+	data []byte
+}
+
+// errNotInFile says a track's frames cannot go into the file: it started without the track.
+var errNotInFile = errors.New("track is not in the recording")
+
+// attach adds t to the session if it may still join: the file has not started and has no
+// track of t's kind.
+func (s *recSession) attach(t *recTrack) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != sessionWaiting {
+		return false
+	}
+	for _, o := range s.tracks {
+		if o.kind.video() == t.kind.video() {
+			return false
+		}
+	}
+	s.tracks = append(s.tracks, t)
+	t.sess.Store(s)
+	return true
+}
+
+// firstFrameLocked returns the ms of media time at which a track's first frame, arriving now,
+// begins; the session's first frame sets its start.
+func (s *recSession) firstFrameLocked(now time.Time) int64 {
+	if s.start.IsZero() {
+		s.start = now
+	}
+	return max(now.Sub(s.start).Milliseconds(), 0)
+}
+
+func (s *recSession) writeLocked(t *recTrack, ms int64, key bool, data []byte) error {
+	switch s.state {
+	case sessionWaiting:
+		s.pending = append(s.pending, pendingFrame{t: t, ms: ms, key: key, data: data})
+		s.pendBytes += len(data)
+		if s.allKindsLocked() || s.pendBytes > maxPending {
+			return s.beginLocked()
+		}
+		return nil
+	case sessionWriting:
+		n, ok := s.numbers[t]
+		if !ok {
+			return errNotInFile
+		}
+		if err := s.mkv.writeBlock(n, t.kind.video(), ms, key, data); err != nil {
+			return s.failLocked(fmt.Errorf("write recording %s: %w", s.meta.Name, err))
+		}
+		s.frames++
+		s.meta.track(n).Frames++
+		return nil
+	}
+	return errRecordingStopped
+}
+
+// tickLocked starts the file once the join window after its first frame has passed.
+func (s *recSession) tickLocked() error {
+	if s.state == sessionWaiting && !s.start.IsZero() && s.r.now().Sub(s.start) >= s.r.join {
+		return s.beginLocked()
+	}
+	return nil
+}
+
+// allKindsLocked reports whether a video and an audio track have both sent frames: nothing more
+// can join, so the file need not wait.
+func (s *recSession) allKindsLocked() bool {
+	var video, audio bool
+	for _, f := range s.pending {
+		video = video || f.t.kind.video()
+		audio = audio || !f.t.kind.video()
+	}
+	return video && audio
+}
+
+// beginLocked creates the file and its sidecar, with the tracks that have sent frames, and
+// writes the frames held so far.
+func (s *recSession) beginLocked() error {
+	var in []*recTrack
+	for _, f := range s.pending {
+		if !slices.Contains(in, f.t) {
+			in = append(in, f.t)
+		}
+	}
+	if len(in) == 0 {
+		return nil
+	}
+	// Video first: players expect it as the first track.
+	slices.SortStableFunc(in, func(a, b *recTrack) int {
+		if a.kind.video() == b.kind.video() {
+			return 0
+		}
+		if a.kind.video() {
+			return -1
+		}
+		return 1
+	})
+	h := mkvHeader{DocType: "webm", Start: s.start, Title: s.stream + " · " + s.room}
+	s.numbers = map[*recTrack]int{}
+	meta := RecordingInfo{Room: s.room, Stream: s.stream, StartedAt: s.start.UTC(), State: StateRecording}
+	meta.IncidentID = incidentOfRoom(s.room)
+	for i, t := range in {
+		mt := mkvTrack{Number: i + 1, Video: t.kind.video()}
+		tm := RecordingTrack{Number: i + 1, Kind: "audio"}
+		switch t.kind {
+		case kindVP8:
+			mt.Codec, mt.Width, mt.Height = "V_VP8", t.width, t.height
+			tm.Codec = "video/VP8"
+		case kindH264:
+			mt.Codec, mt.Private, mt.Width, mt.Height = "V_MPEG4/ISO/AVC", t.avcConfig, t.width, t.height
+			tm.Codec = "video/H264"
+			h.DocType = "matroska"
+		case kindOpus:
+			mt.Codec, mt.Private, mt.Channels, mt.SampleRate = "A_OPUS", opusHead(2), 2, 48000
+			tm.Codec = "audio/opus"
+		}
+		if mt.Video {
+			tm.Kind, tm.Width, tm.Height = "video", mt.Width, mt.Height
+		}
+		h.Tracks = append(h.Tracks, mt)
+		meta.Tracks = append(meta.Tracks, tm)
+		s.numbers[t] = i + 1
+	}
+	meta.ContentType = contentType(h.DocType, h.Tracks[0].Video)
+
+	dir := filepath.Join(s.r.dir, roomDir(s.room))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return s.failLocked(fmt.Errorf("recording folder: %w", err))
+	}
+	ext := ".webm"
+	if h.DocType == "matroska" {
+		ext = ".mkv"
+	}
+	base := safeName(s.stream) + "-" + s.start.UTC().Format(nameTime)
+	var f *os.File
+	var err error
+	for i := 1; i <= 20; i++ {
+		meta.Name = base + ext
+		if i > 1 {
+			meta.Name = fmt.Sprintf("%s-%d%s", base, i, ext)
+		}
+		f, err = os.OpenFile(filepath.Join(dir, meta.Name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if !errors.Is(err, os.ErrExist) {
+			break
+		}
+	}
+	if err != nil {
+		return s.failLocked(fmt.Errorf("create recording: %w", err))
+	}
+	s.file, s.meta, s.state = f, meta, sessionWriting
+	// The sidecar first: a file is listed, and recovered after a crash, by its sidecar.
+	if err := writeSidecar(dir, s.meta); err != nil {
+		return s.failLocked(err)
+	}
+	if s.mkv, err = newMKVWriter(f, h, s.r.now); err != nil {
+		return s.failLocked(fmt.Errorf("write recording %s: %w", meta.Name, err))
+	}
+	s.r.log.Info("recording started", "room", s.room, "stream", s.stream, "file", filepath.Join(roomDir(s.room), meta.Name),
+		"tracks", len(h.Tracks))
+
+	pending := s.pending
+	s.pending, s.pendBytes = nil, 0
+	slices.SortStableFunc(pending, func(a, b pendingFrame) int { return int(a.ms - b.ms) })
+	for _, p := range pending {
+		if err := s.writeLocked(p.t, p.ms, p.key, p.data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// detachLocked marks t's track ended and reports whether it was the session's last open one.
+func (s *recSession) detachLocked(t *recTrack) bool {
+	if s.closed == nil {
+		s.closed = map[*recTrack]bool{}
+	}
+	s.closed[t] = true
+	for _, o := range s.tracks {
+		if !s.closed[o] {
+			return false
+		}
+	}
+	return true
+}
+
+// finishLocked writes what is held, closes the file cleanly and rewrites its sidecar as
+// complete. It is idempotent.
+func (s *recSession) finishLocked() error {
+	if s.state == sessionWaiting {
+		if err := s.beginLocked(); err != nil || s.state == sessionWaiting {
+			s.state = sessionDone // nothing was ever written, or it failed and said so
+			return err
+		}
+	}
+	if s.state != sessionWriting {
+		return nil
+	}
+	s.state = sessionDone
+	if err := s.mkv.finish(); err != nil {
+		return s.failLocked(fmt.Errorf("finish recording %s: %w", s.meta.Name, err))
+	}
+	size := s.mkv.pos
+	if err := s.file.Close(); err != nil {
+		return s.failLocked(fmt.Errorf("close recording %s: %w", s.meta.Name, err))
+	}
+	s.meta.State, s.meta.Complete = StateClosed, true
+	s.meta.Bytes, s.meta.Frames = size, s.frames
+	s.meta.Duration = float64(s.mkv.lastTS) / 1000
+	end := s.meta.StartedAt.Add(time.Duration(s.mkv.lastTS) * time.Millisecond)
+	s.meta.EndedAt = &end
+	if err := writeSidecar(filepath.Join(s.r.dir, roomDir(s.room)), s.meta); err != nil {
+		return fmt.Errorf("recording %s: %w", s.meta.Name, err)
+	}
+	s.r.log.Info("recording closed", "room", s.room, "stream", s.stream, "file", s.meta.Name,
+		"frames", s.frames, "bytes", size, "duration_s", s.meta.Duration)
+	return nil
+}
+
+// failLocked stops the recording after a disk error: what was written stays, the sidecar says
+// the recording failed (if the disk still takes that), and the tracks stop quietly. Live video
+// goes on: the error is returned once, to the media server, which logs it.
+func (s *recSession) failLocked(err error) error {
+	if s.state == sessionDone && s.file == nil {
+		return errRecordingStopped
+	}
+	s.state = sessionDone
+	s.pending = nil
+	if s.file != nil {
+		_ = s.file.Close()
+		s.file = nil
+		s.meta.State, s.meta.Error = StateFailed, err.Error()
+		if s.mkv != nil {
+			s.meta.Bytes, s.meta.Frames = s.mkv.pos, s.frames
+			s.meta.Duration = float64(s.mkv.lastTS) / 1000
+		}
+		_ = writeSidecar(filepath.Join(s.r.dir, roomDir(s.room)), s.meta)
+	}
+	return err
+}

@@ -1,0 +1,280 @@
+package media
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fireline/fireline"
+)
+
+// The recordings on disk, as the review reads them: each media file has a sidecar JSON file
+// (<name>.json) that says what it holds. A Library lists and opens them; it only reads, so an
+// API node can serve the recordings a media node writes to a shared folder.
+
+// Recording states, as sidecars give them.
+const (
+	// StateRecording: the file is being written (or its writer died and no recorder has
+	// started since to mark it interrupted).
+	StateRecording = "recording"
+	// StateClosed: the recording ended cleanly; the file has its duration and cues.
+	StateClosed = "closed"
+	// StateInterrupted: the process died while recording; the file plays up to its last
+	// complete frame.
+	StateInterrupted = "interrupted"
+	// StateFailed: a disk error stopped the recording; what was written before it plays.
+	StateFailed = "failed"
+)
+
+// RecordingInfo is a recording's sidecar.
+type RecordingInfo struct {
+	Name string `json:"name"` // the media file's name in its room's folder
+	// IncidentID is the incident of the room ("incident:<id>"), 0 for other rooms.
+	IncidentID  int64            `json:"incident_id,omitempty"`
+	Room        string           `json:"room"`
+	Stream      string           `json:"stream"` // the publishing unit's id
+	ContentType string           `json:"content_type"`
+	Tracks      []RecordingTrack `json:"tracks"`
+	// StartedAt is the wall-clock arrival of the first written frame: media time 0.
+	StartedAt time.Time `json:"started_at"`
+	// EndedAt is the wall-clock time of the last written frame (StartedAt + Duration); nil
+	// while recording.
+	EndedAt  *time.Time `json:"ended_at,omitempty"`
+	Duration float64    `json:"duration_s"` // seconds of media time
+	Bytes    int64      `json:"bytes"`
+	Frames   int        `json:"frames"`
+	// Complete is true only for a recording closed cleanly.
+	Complete bool   `json:"complete"`
+	State    string `json:"state"`
+	Error    string `json:"error,omitempty"`
+}
+
+// RecordingTrack is one track of a recording.
+type RecordingTrack struct {
+	Number int    `json:"number"`
+	Kind   string `json:"kind"`  // audio or video
+	Codec  string `json:"codec"` // MIME type: video/VP8, video/H264, audio/opus
+	Width  int    `json:"width,omitempty"`
+	Height int    `json:"height,omitempty"`
+	Frames int    `json:"frames"`
+}
+
+// Codecs lists the MIME types of the recording's tracks.
+func (ri RecordingInfo) Codecs() []string {
+	out := make([]string, 0, len(ri.Tracks))
+	for _, t := range ri.Tracks {
+		out = append(out, t.Codec)
+	}
+	return out
+}
+
+func (ri *RecordingInfo) track(n int) *RecordingTrack {
+	for i := range ri.Tracks {
+		if ri.Tracks[i].Number == n {
+			return &ri.Tracks[i]
+		}
+	}
+	return &RecordingTrack{}
+}
+
+// nameTime is a recording name's start: UTC to the millisecond, and sortable.
+const nameTime = "20060102T150405.000Z"
+
+// recordingName is what a recording's name looks like: <stream>-<start>[-n].webm|.mkv, with the
+// stream's name made safe. Anything else asked of a Library is refused unread.
+var recordingName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}-[0-9]{8}T[0-9]{6}\.[0-9]{3}Z(-[0-9]{1,2})?\.(webm|mkv)$`)
+
+// safeName keeps a stream's name to letters, digits, '-' and '_' for its files.
+func safeName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+		if b.Len() >= 64 {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		return "stream"
+	}
+	return b.String()
+}
+
+// roomDir is the folder of a room's recordings: "incident:12" is incident-12.
+func roomDir(room string) string {
+	return strings.ReplaceAll(safeName(room), "_", "-")
+}
+
+// incidentOfRoom is the incident id of a room named incident:<id> (the API's rooms), else 0.
+func incidentOfRoom(room string) int64 {
+	s, ok := strings.CutPrefix(room, "incident:")
+	if !ok {
+		return 0
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0
+	}
+	return id
+}
+
+func contentType(docType string, video bool) string {
+	switch {
+	case docType == "matroska":
+		return "video/x-matroska"
+	case video:
+		return "video/webm"
+	}
+	return "audio/webm"
+}
+
+// writeSidecar writes ri's sidecar in dir atomically: a reader sees the old one or the new one.
+func writeSidecar(dir string, ri RecordingInfo) error {
+	b, err := json.MarshalIndent(ri, "", "  ")
+	if err != nil {
+		return fmt.Errorf("recording sidecar: %w", err)
+	}
+	final := filepath.Join(dir, ri.Name+".json")
+	tmp := final + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("recording sidecar: %w", err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("recording sidecar: %w", err)
+	}
+	return nil
+}
+
+func readSidecar(path string) (RecordingInfo, error) {
+	var ri RecordingInfo
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ri, err
+	}
+	if err := json.Unmarshal(b, &ri); err != nil {
+		return ri, fmt.Errorf("recording sidecar %s: %w", filepath.Base(path), err)
+	}
+	if !recordingName.MatchString(ri.Name) || ri.Name+".json" != filepath.Base(path) {
+		return ri, fmt.Errorf("recording sidecar %s names another file (%q)", filepath.Base(path), ri.Name)
+	}
+	return ri, nil
+}
+
+// recoverRecordings marks the recordings a dead process left in state recording as
+// interrupted, with what a scan of the file finds: its complete frames and their duration. It
+// returns how many it marked.
+func recoverRecordings(dir string) (int, error) {
+	sidecars, err := filepath.Glob(filepath.Join(dir, "*", "*.json"))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, path := range sidecars {
+		ri, err := readSidecar(path)
+		if err != nil || ri.State != StateRecording {
+			continue
+		}
+		ri.State, ri.Complete = StateInterrupted, false
+		ri.Error = "the media node stopped while recording; the file plays up to its last complete frame"
+		if f, err := os.Open(filepath.Join(filepath.Dir(path), ri.Name)); err == nil {
+			if st, err := f.Stat(); err == nil {
+				ri.Bytes = st.Size()
+				if scan, err := scanMKV(f, st.Size()); err == nil {
+					ri.Frames = scan.Blocks
+					ri.Duration = float64(scan.LastMS) / 1000
+				}
+			}
+			f.Close()
+		}
+		end := ri.StartedAt.Add(time.Duration(ri.Duration * float64(time.Second)))
+		ri.EndedAt = &end
+		if err := writeSidecar(filepath.Dir(path), ri); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// Library reads the recordings under a folder. It is safe for concurrent use.
+type Library struct {
+	dir string
+}
+
+// NewLibrary returns a Library of the recordings under dir (a Recorder's Dir).
+func NewLibrary(dir string) *Library { return &Library{dir: dir} }
+
+// Recordings lists room's recordings, oldest first. A recording still being written reports
+// the size and duration it has so far.
+func (l *Library) Recordings(room string) ([]RecordingInfo, error) {
+	dir := filepath.Join(l.dir, roomDir(room))
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return []RecordingInfo{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list recordings: %w", err)
+	}
+	out := []RecordingInfo{}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		ri, err := readSidecar(filepath.Join(dir, e.Name()))
+		if err != nil || ri.Room != room {
+			continue // a stray file, or a room whose name makes the same folder
+		}
+		if ri.State == StateRecording {
+			if st, err := os.Stat(filepath.Join(dir, ri.Name)); err == nil {
+				ri.Bytes = st.Size()
+				ri.Duration = max(st.ModTime().Sub(ri.StartedAt).Seconds(), 0)
+				end := st.ModTime().UTC()
+				ri.EndedAt = &end
+			}
+		}
+		out = append(out, ri)
+	}
+	slices.SortFunc(out, func(a, b RecordingInfo) int {
+		if c := a.StartedAt.Compare(b.StartedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return out, nil
+}
+
+// Open opens room's recording name for reading. A name that is not a recording's is EINVALID
+// and never touches the disk; an unknown one is ENOTFOUND.
+func (l *Library) Open(room, name string) (*os.File, RecordingInfo, error) {
+	if !recordingName.MatchString(name) {
+		return nil, RecordingInfo{}, fireline.Errorf(fireline.EINVALID, "%q is not a recording's name", name)
+	}
+	dir := filepath.Join(l.dir, roomDir(room))
+	ri, err := readSidecar(filepath.Join(dir, name+".json"))
+	if err != nil || ri.Room != room {
+		if err == nil || errors.Is(err, fs.ErrNotExist) {
+			return nil, RecordingInfo{}, fireline.Errorf(fireline.ENOTFOUND, "no recording %q in room %q", name, room)
+		}
+		return nil, RecordingInfo{}, err
+	}
+	f, err := os.Open(filepath.Join(dir, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, RecordingInfo{}, fireline.Errorf(fireline.ENOTFOUND, "no recording %q in room %q", name, room)
+	}
+	if err != nil {
+		return nil, RecordingInfo{}, fmt.Errorf("open recording: %w", err)
+	}
+	return f, ri, nil
+}
