@@ -7,8 +7,12 @@
 // machine, so one clock reads both ends. The figure covers capture, encode, the network and the
 // server, the viewer's jitter buffer, decode and presentation: what a console sees.
 //
+// A target may instead name a Janus server's HTTP API ({name, janus: URL}): Janus's VideoRoom
+// has no WHIP or WHEP, so the pages join a room of their own through its API (the publisher
+// offers; Janus offers to the subscriber, which answers), as media/loadgen does.
+//
 // Environment: GLASS_TARGETS, a JSON array of {name, whip, whipToken, whep, whepToken}
-// (absolute URLs); GLASS_SECONDS (measured seconds per target, default 10); GLASS_WARMUP
+// (absolute URLs) or {name, janus}; GLASS_SECONDS (measured seconds per target, default 10); GLASS_WARMUP
 // (seconds before measuring, default 3). Prints one JSON line per target on stdout.
 
 import { chromium } from 'playwright-core';
@@ -55,13 +59,16 @@ function read(ctx) {
   for (let i = 0; i < 16; i++) if (bits[48 + i] !== 1 - (Math.floor(ms / 2 ** (15 - i)) % 2)) return null;
   return ms;
 }
-async function negotiate(pc, url, token) {
-  const offer = await pc.createOffer();
-  await pc.setLocalDescription(offer);
+async function gathered(pc) {
   await new Promise((resolve) => {
     if (pc.iceGatheringState === 'complete') return resolve();
     pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') resolve(); });
   });
+}
+async function negotiate(pc, url, token) {
+  const offer = await pc.createOffer();
+  await pc.setLocalDescription(offer);
+  await gathered(pc);
   const headers = { 'Content-Type': 'application/sdp' };
   if (token) headers.Authorization = 'Bearer ' + token;
   const res = await fetch(url, { method: 'POST', headers, body: pc.localDescription.sdp });
@@ -70,11 +77,59 @@ async function negotiate(pc, url, token) {
   await pc.setRemoteDescription({ type: 'answer', sdp: body });
   return new URL(res.headers.get('Location'), url).href;
 }
+// janus opens a Janus session with a VideoRoom handle; request sends one message and waits for
+// the plugin's answer, polling the session's events when Janus only acknowledges.
+async function janus(base) {
+  let n = 0;
+  const post = async (url, msg) => {
+    msg.transaction = 't' + (++n);
+    const res = await (await fetch(url, { method: 'POST', body: JSON.stringify(msg) })).json();
+    if (res.janus === 'error') throw new Error('janus: ' + JSON.stringify(res.error));
+    return res;
+  };
+  const session = base + '/' + (await post(base, { janus: 'create' })).data.id;
+  const handle = session + '/' + (await post(session, { janus: 'attach', plugin: 'janus.plugin.videoroom' })).data.id;
+  const request = async (body, jsep) => {
+    const res = await post(handle, jsep ? { janus: 'message', body, jsep } : { janus: 'message', body });
+    if (res.janus !== 'ack') return res;
+    for (;;) {
+      let evs = await (await fetch(session + '?maxev=1')).json();
+      if (!Array.isArray(evs)) evs = [evs];
+      const ev = evs.find((e) => e.janus === 'event' && e.transaction === res.transaction);
+      if (ev) return ev;
+    }
+  };
+  return { session, request };
+}
+const GLASS_ROOM = 4242;
+async function janusPublish(pc, base) {
+  const j = await janus(base);
+  await j.request({ request: 'destroy', room: GLASS_ROOM });
+  await j.request({ request: 'create', room: GLASS_ROOM, publishers: 1, videocodec: 'vp8' });
+  const offer = await pc.createOffer();
+  await pc.setLocalDescription(offer);
+  await gathered(pc);
+  const ev = await j.request({ request: 'joinandconfigure', ptype: 'publisher', room: GLASS_ROOM, id: 1 },
+    { type: 'offer', sdp: pc.localDescription.sdp });
+  if (!ev.jsep) throw new Error('janus join: ' + JSON.stringify(ev.plugindata));
+  await pc.setRemoteDescription(ev.jsep);
+  return { janus: j.session };
+}
+async function janusPlay(pc, base) {
+  const j = await janus(base);
+  const ev = await j.request({ request: 'join', ptype: 'subscriber', room: GLASS_ROOM, streams: [{ feed: 1 }] });
+  if (!ev.jsep) throw new Error('janus subscribe: ' + JSON.stringify(ev.plugindata));
+  await pc.setRemoteDescription(ev.jsep);
+  await pc.setLocalDescription(await pc.createAnswer());
+  await gathered(pc);
+  await j.request({ request: 'start', room: GLASS_ROOM }, { type: 'answer', sdp: pc.localDescription.sdp });
+  return { janus: j.session };
+}
 `;
 
-async function publish(page, url, token) {
+async function publish(page, t) {
   await page.setContent(`<canvas id="c" width="640" height="360"></canvas><script>${shared}</script>`);
-  return page.evaluate(async ({ url, token }) => {
+  return page.evaluate(async ({ url, token, janusBase }) => {
     const canvas = document.getElementById('c');
     const ctx = canvas.getContext('2d');
     const tick = () => { draw(ctx, Date.now()); requestAnimationFrame(tick); };
@@ -84,15 +139,14 @@ async function publish(page, url, token) {
     for (const track of canvas.captureStream(30).getVideoTracks()) {
       pc.addTransceiver(track, { direction: 'sendonly' });
     }
-    window.session = await negotiate(pc, url, token);
-    return window.session;
-  }, { url, token });
+    window.session = janusBase ? await janusPublish(pc, janusBase) : await negotiate(pc, url, token);
+  }, { url: t.whip, token: t.whipToken, janusBase: t.janus });
 }
 
-async function play(page, url, token) {
+async function play(page, t) {
   await page.setContent(`<video id="v" autoplay muted playsinline width="640" height="360"></video>
     <canvas id="c" width="640" height="360"></canvas><script>${shared}</script>`);
-  return page.evaluate(async ({ url, token }) => {
+  return page.evaluate(async ({ url, token, janusBase }) => {
     const video = document.getElementById('v');
     const ctx = document.getElementById('c').getContext('2d', { willReadFrequently: true });
     window.samples = [];
@@ -100,7 +154,6 @@ async function play(page, url, token) {
     window.measuring = false;
     const pc = new RTCPeerConnection();
     window.pc = pc;
-    pc.addTransceiver('video', { direction: 'recvonly' });
     pc.ontrack = (e) => { video.srcObject = e.streams[0] || new MediaStream([e.track]); };
     const onFrame = () => {
       ctx.drawImage(video, 0, 0, 640, 360);
@@ -113,9 +166,13 @@ async function play(page, url, token) {
       video.requestVideoFrameCallback(onFrame);
     };
     video.requestVideoFrameCallback(onFrame);
-    window.session = await negotiate(pc, url, token);
-    return window.session;
-  }, { url, token });
+    if (janusBase) {
+      window.session = await janusPlay(pc, janusBase);
+    } else {
+      pc.addTransceiver('video', { direction: 'recvonly' });
+      window.session = await negotiate(pc, url, token);
+    }
+  }, { url: t.whep, token: t.whepToken, janusBase: t.janus });
 }
 
 function pct(sorted, p) {
@@ -125,8 +182,12 @@ function pct(sorted, p) {
 
 async function hangUp(page, token) {
   await page.evaluate(async (token) => {
-    const headers = token ? { Authorization: 'Bearer ' + token } : {};
-    if (window.session) await fetch(window.session, { method: 'DELETE', headers }).catch(() => {});
+    const s = window.session;
+    if (s?.janus) {
+      await fetch(s.janus, { method: 'POST', body: JSON.stringify({ janus: 'destroy', transaction: 'bye' }) }).catch(() => {});
+    } else if (s) {
+      await fetch(s, { method: 'DELETE', headers: token ? { Authorization: 'Bearer ' + token } : {} }).catch(() => {});
+    }
     window.pc?.close();
   }, token).catch(() => {});
 }
@@ -147,9 +208,9 @@ try {
     const pub = await ctx.newPage();
     const view = await ctx.newPage();
     try {
-      await publish(pub, t.whip, t.whipToken);
+      await publish(pub, t);
       await new Promise((r) => setTimeout(r, 1000));
-      await play(view, t.whep, t.whepToken);
+      await play(view, t);
       await new Promise((r) => setTimeout(r, WARMUP * 1000));
       await view.evaluate(() => { window.measuring = true; });
       await new Promise((r) => setTimeout(r, SECONDS * 1000));

@@ -9,7 +9,7 @@
 //
 //	loadgen sfu   [-listen 127.0.0.1:0]
 //	loadgen setup -fireline URL -password P -n N -out slots.json
-//	loadgen run   -target NAME -pid PID -ivf FILE (-slots slots.json | -whip URL -whep URL) -n N -m M -d D
+//	loadgen run   -target NAME -pid PID -ivf FILE (-slots slots.json | -whip URL -whep URL | -janus URL) -n N -m M -d D
 //
 // `run` prints one JSON line (Result) on stdout; logs go to stderr. URL templates hold
 // {stream}, e.g. http://127.0.0.1:8889/{stream}/whip.
@@ -81,6 +81,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger)
 		slotsFile := fs.String("slots", "", "slots written by `loadgen setup`")
 		whip := fs.String("whip", "", "WHIP URL template with {stream}, instead of -slots")
 		whep := fs.String("whep", "", "WHEP URL template with {stream}, instead of -slots")
+		janus := fs.String("janus", "", "base URL of a Janus server's HTTP API (its VideoRoom), instead of WHIP/WHEP")
 		ivf := fs.String("ivf", "", "VP8 IVF file to loop")
 		pid := fs.Int("pid", 0, "process id of the server, whose CPU is measured")
 		n := fs.Int("n", 1, "publishers")
@@ -106,6 +107,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger)
 			}
 		case *whip != "" && *whep != "":
 			slots = slotsFromTemplates(*whip, *whep, *n)
+		case *janus != "":
+			slots = slotsFromTemplates("", "", *n)
 		default:
 			return errors.New("run needs -slots, or -whip and -whep")
 		}
@@ -115,7 +118,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger)
 		}
 		res, err := runLoad(ctx, runConfig{
 			Target: *target, Slots: slots, Publishers: *n, Viewers: *m, Duration: *d,
-			Frames: frames, ServerPID: *pid, Idle: *idle, Settle: *settle,
+			Frames: frames, ServerPID: *pid, Idle: *idle, Settle: *settle, Janus: *janus,
 		}, log)
 		if err != nil {
 			// The report shows a failed run as such rather than losing the row.

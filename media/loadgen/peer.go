@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,7 +23,7 @@ const (
 )
 
 // newAPI is a browser-like pion stack for the loader's peers: VP8 only, the default
-// interceptors (NACK, RTCP reports, TWCC), loopback candidates only.
+// interceptors (NACK, RTCP reports, TWCC), local candidates only.
 func newAPI() (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	fb := []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}
@@ -41,11 +40,19 @@ func newAPI() (*webrtc.API, error) {
 	se := webrtc.SettingEngine{}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetIncludeLoopbackCandidate(true)
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetIPFilter(localOnly)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
 }
 
-// connected returns a channel closed once pc is connected, and one closed if it fails first.
+// benchNet is RFC 2544's benchmarking range. scripts/bench-media.sh runs everything in a
+// network namespace of its own with an address from it besides loopback, for servers that
+// gather no loopback candidates (Janus); no traffic leaves the machine either way.
+var benchNet = net.IPNet{IP: net.IPv4(198, 18, 0, 0), Mask: net.CIDRMask(15, 32)}
+
+// localOnly keeps ICE to loopback and the benchmark namespace's own address.
+func localOnly(ip net.IP) bool { return ip.IsLoopback() || benchNet.Contains(ip) }
+
+// watch returns a channel closed once pc is connected, and one closed if it fails first.
 func watch(pc *webrtc.PeerConnection) (connected, failed <-chan struct{}) {
 	c, f := make(chan struct{}), make(chan struct{})
 	var once sync.Once
@@ -73,7 +80,7 @@ type publisher struct {
 	packets, bytes, frames atomic.Uint64 // written while measuring
 }
 
-func startPublisher(ctx context.Context, api *webrtc.API, client *http.Client, slot Slot, frames [][]byte, measuring *atomic.Bool) (*publisher, error) {
+func startPublisher(ctx context.Context, api *webrtc.API, sig signaller, slot Slot, frames [][]byte, measuring *atomic.Bool) (*publisher, error) {
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, err
@@ -99,7 +106,7 @@ func startPublisher(ctx context.Context, api *webrtc.API, client *http.Client, s
 	}()
 	up, failed := watch(pc)
 	p := &publisher{slot: slot, pc: pc, track: track, measuring: measuring, stop: make(chan struct{}), done: make(chan struct{})}
-	p.hangUp, err = negotiate(ctx, client, pc, slot.WHIP, slot.WHIPToken)
+	p.hangUp, err = sig.publish(ctx, pc, slot)
 	if err != nil {
 		_ = pc.Close()
 		return nil, fmt.Errorf("publish %s: %w", slot.Stream, err)
@@ -185,13 +192,9 @@ type viewer struct {
 	arrived []int64 // arrival times (Unix ns) of the current frame's packets
 }
 
-func startViewer(ctx context.Context, api *webrtc.API, client *http.Client, slot Slot, measuring *atomic.Bool) (*viewer, error) {
+func startViewer(ctx context.Context, api *webrtc.API, sig signaller, slot Slot, measuring *atomic.Bool) (*viewer, error) {
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
-		return nil, err
-	}
-	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
-		_ = pc.Close()
 		return nil, err
 	}
 	v := &viewer{pc: pc, measuring: measuring, first: make(chan struct{})}
@@ -208,7 +211,7 @@ func startViewer(ctx context.Context, api *webrtc.API, client *http.Client, slot
 		}
 	})
 	_, failed := watch(pc)
-	v.hangUp, err = negotiate(ctx, client, pc, slot.WHEP, slot.WHEPToken)
+	v.hangUp, err = sig.play(ctx, pc, slot)
 	if err != nil {
 		_ = pc.Close()
 		return nil, fmt.Errorf("play %s: %w", slot.Stream, err)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,9 @@ type runConfig struct {
 	ServerPID  int
 	Idle       time.Duration // how long the server's idle CPU is measured first
 	Settle     time.Duration // wait after the last viewer connected, before measuring
+	// Janus, when set, is the base URL of a Janus server's HTTP API: the run publishes and
+	// plays through its VideoRoom instead of WHIP/WHEP.
+	Janus string
 }
 
 // joinParallel caps the WHIP/WHEP exchanges in flight: each gathers ICE and runs a DTLS
@@ -39,7 +43,12 @@ func runLoad(ctx context.Context, cfg runConfig, log *slog.Logger) (Result, erro
 	if err != nil {
 		return res, err
 	}
-	client := &http.Client{Timeout: signalTimeout}
+	// Every peer keeps its own connections; Janus's long polls hold one each.
+	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	var sig signaller = whipSignaller{client: client}
+	if cfg.Janus != "" {
+		sig = janusSignaller{client: client, base: strings.TrimRight(cfg.Janus, "/")}
+	}
 
 	idle0, err := cpuSeconds(cfg.ServerPID)
 	if err != nil {
@@ -71,7 +80,7 @@ func runLoad(ctx context.Context, cfg runConfig, log *slog.Logger) (Result, erro
 	}()
 
 	errs := parallel(cfg.Publishers, func(i int) error {
-		p, err := startPublisher(ctx, api, client, cfg.Slots[i], cfg.Frames, &measuring)
+		p, err := startPublisher(ctx, api, sig, cfg.Slots[i], cfg.Frames, &measuring)
 		pubs[i] = p
 		return err
 	})
@@ -82,7 +91,7 @@ func runLoad(ctx context.Context, cfg runConfig, log *slog.Logger) (Result, erro
 
 	all := make([]*viewer, cfg.Publishers*cfg.Viewers)
 	errs = parallel(len(all), func(i int) error {
-		v, err := startViewer(ctx, api, client, cfg.Slots[i%cfg.Publishers], &measuring)
+		v, err := startViewer(ctx, api, sig, cfg.Slots[i%cfg.Publishers], &measuring)
 		all[i] = v
 		return err
 	})

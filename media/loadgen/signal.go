@@ -38,26 +38,62 @@ func slotsFromTemplates(whip, whep string, n int) []Slot {
 // signalTimeout bounds one WHIP or WHEP exchange, ICE gathering included.
 const signalTimeout = 20 * time.Second
 
-// negotiate sends pc's complete offer to endpoint (RFC 9725 WHIP, or WHEP, which has the same
-// shape), applies the answer and returns a function that ends the session with a DELETE of
-// its Location.
-func negotiate(ctx context.Context, client *http.Client, pc *webrtc.PeerConnection, endpoint, token string) (func(), error) {
-	ctx, cancel := context.WithTimeout(ctx, signalTimeout)
-	defer cancel()
+// signaller connects a publisher's or a viewer's peer connection to a server, and returns a
+// function that ends the session.
+type signaller interface {
+	publish(ctx context.Context, pc *webrtc.PeerConnection, slot Slot) (func(), error)
+	play(ctx context.Context, pc *webrtc.PeerConnection, slot Slot) (func(), error)
+}
+
+// whipSignaller speaks WHIP (RFC 9725) to publish and WHEP to play: the client offers, the
+// server answers, and a DELETE of the session's Location ends it.
+type whipSignaller struct{ client *http.Client }
+
+func (w whipSignaller) publish(ctx context.Context, pc *webrtc.PeerConnection, slot Slot) (func(), error) {
+	return negotiate(ctx, w.client, pc, slot.WHIP, slot.WHIPToken)
+}
+
+func (w whipSignaller) play(ctx context.Context, pc *webrtc.PeerConnection, slot Slot) (func(), error) {
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+		return nil, err
+	}
+	return negotiate(ctx, w.client, pc, slot.WHEP, slot.WHEPToken)
+}
+
+// completeOffer returns pc's offer with every ICE candidate in it (no trickle).
+func completeOffer(ctx context.Context, pc *webrtc.PeerConnection) (string, error) {
 	offer, err := pc.CreateOffer(nil)
 	if err != nil {
-		return nil, fmt.Errorf("create offer: %w", err)
+		return "", fmt.Errorf("create offer: %w", err)
 	}
+	return setLocal(ctx, pc, offer)
+}
+
+// setLocal applies a local description and returns it once ICE gathering is complete.
+func setLocal(ctx context.Context, pc *webrtc.PeerConnection, desc webrtc.SessionDescription) (string, error) {
 	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		return nil, fmt.Errorf("set offer: %w", err)
+	if err := pc.SetLocalDescription(desc); err != nil {
+		return "", fmt.Errorf("set local %s: %w", desc.Type, err)
 	}
 	select {
 	case <-gathered:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("ice gathering: %w", ctx.Err())
+		return "", fmt.Errorf("ice gathering: %w", ctx.Err())
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(pc.LocalDescription().SDP))
+	return pc.LocalDescription().SDP, nil
+}
+
+// negotiate sends pc's complete offer to endpoint (WHIP, or WHEP, which has the same shape),
+// applies the answer and returns a function that ends the session with a DELETE of its
+// Location.
+func negotiate(ctx context.Context, client *http.Client, pc *webrtc.PeerConnection, endpoint, token string) (func(), error) {
+	ctx, cancel := context.WithTimeout(ctx, signalTimeout)
+	defer cancel()
+	offer, err := completeOffer(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(offer))
 	if err != nil {
 		return nil, err
 	}
