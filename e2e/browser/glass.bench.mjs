@@ -117,7 +117,13 @@ async function janusPublish(pc, base) {
 }
 async function janusPlay(pc, base) {
   const j = await janus(base);
-  const ev = await j.request({ request: 'join', ptype: 'subscriber', room: GLASS_ROOM, streams: [{ feed: 1 }] });
+  // Janus lists the feed once its side of the publisher's DTLS is done: retry "no such feed".
+  let ev;
+  for (let i = 0; i < 50; i++) {
+    ev = await j.request({ request: 'join', ptype: 'subscriber', room: GLASS_ROOM, streams: [{ feed: 1 }] });
+    if (ev.plugindata?.data?.error_code !== 428) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   if (!ev.jsep) throw new Error('janus subscribe: ' + JSON.stringify(ev.plugindata));
   await pc.setRemoteDescription(ev.jsep);
   await pc.setLocalDescription(await pc.createAnswer());

@@ -87,7 +87,15 @@ func (j janusSignaller) play(ctx context.Context, pc *webrtc.PeerConnection, slo
 		return nil, err
 	}
 	room := janusRoom(slot.Stream)
-	attached, err := s.request(ctx, map[string]any{"request": "join", "ptype": "subscriber", "room": room, "streams": []map[string]any{{"feed": janusFeed}}}, nil)
+	// Janus lists a publisher's feed only once its own side of DTLS is done, which may be a
+	// moment after the publisher's: 428 (no such feed) is worth a retry.
+	var attached janusMsg
+	for {
+		attached, err = s.request(ctx, map[string]any{"request": "join", "ptype": "subscriber", "room": room, "streams": []map[string]any{{"feed": janusFeed}}}, nil)
+		if err != nil || attached.errorCode() != 428 || sleep(ctx, 100*time.Millisecond) != nil {
+			break
+		}
+	}
 	if err == nil && attached.errorCode() != 0 {
 		err = fmt.Errorf("janus subscribe room %d: %s", room, attached.pluginError())
 	}
