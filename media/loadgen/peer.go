@@ -111,6 +111,8 @@ func startPublisher(ctx context.Context, api *webrtc.API, sig signaller, slot Sl
 		_ = pc.Close()
 		return nil, fmt.Errorf("publish %s: %w", slot.Stream, err)
 	}
+	// Frames written before the connection is up are dropped, as a camera's would be.
+	go p.run(frames)
 	select {
 	case <-up:
 	case <-failed:
@@ -120,7 +122,6 @@ func startPublisher(ctx context.Context, api *webrtc.API, sig signaller, slot Sl
 		p.close()
 		return nil, fmt.Errorf("publish %s: not connected after %v", slot.Stream, signalTimeout)
 	}
-	go p.run(frames)
 	return p, nil
 }
 
@@ -159,14 +160,9 @@ func (p *publisher) close() {
 	case <-p.stop:
 	default:
 		close(p.stop)
-		if p.hangUp == nil {
-			close(p.done) // run never started
-		}
 	}
 	<-p.done
-	if p.hangUp != nil {
-		p.hangUp()
-	}
+	p.hangUp()
 	_ = p.pc.Close()
 }
 
