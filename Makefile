@@ -70,3 +70,10 @@ clean:
 .PHONY: bench
 bench:
 	@scripts/bench.sh
+
+## bench-media: issue 5's media benchmark — Fireline, media.Server alone and Janus under the same
+## WHIP/WHEP load in one run, then glass-to-glass latency in Chromium — and rewrite its section
+## of BENCHMARKS.md. As root (a network namespace); about eight minutes. Not part of `make test`.
+.PHONY: bench-media
+bench-media:
+	@scripts/bench-media.sh
