@@ -43,7 +43,7 @@ func (s *Server) WriteMetrics(w io.Writer) error {
 	for _, m := range []trackMetric{
 		{"fireline_media_track_packets_total", "counter", "RTP packets received from the publisher.", func(t TrackInfo) string { return fmt.Sprint(t.Packets) }},
 		{"fireline_media_track_bytes_total", "counter", "RTP payload bytes received from the publisher.", func(t TrackInfo) string { return fmt.Sprint(t.Bytes) }},
-		{"fireline_media_track_packets_lost_total", "counter", "RTP packets lost between publisher and server (sequence gaps).", func(t TrackInfo) string { return fmt.Sprint(t.PacketsLost) }},
+		{"fireline_media_track_packets_lost", "gauge", "RTP packets lost between publisher and server so far (RFC 3550 cumulative loss: a late packet takes one back).", func(t TrackInfo) string { return fmt.Sprint(t.PacketsLost) }},
 		{"fireline_media_track_bitrate_bits_per_second", "gauge", "Received bitrate over the last few seconds.", func(t TrackInfo) string { return fmt.Sprint(t.Bitrate) }},
 		{"fireline_media_track_jitter_seconds", "gauge", "RFC 3550 interarrival jitter.", func(t TrackInfo) string { return fmt.Sprintf("%g", t.JitterMS/1000) }},
 	} {

@@ -57,7 +57,7 @@ func (m *rateMeter) get() uint64 { return m.bps.Load() }
 type rtpStats struct {
 	packets atomic.Uint64
 	bytes   atomic.Uint64
-	lost    atomic.Int64  // cumulative, never decreasing
+	lost    atomic.Int64  // cumulative; a late packet takes one back, as in RFC 3550
 	jitter  atomic.Uint64 // math.Float64bits of the jitter in RTP clock units
 	lastAt  atomic.Int64  // arrival of the latest packet, Unix ns
 
@@ -91,7 +91,7 @@ func (s *rtpStats) update(p *rtp.Packet, now time.Time, clockRate uint32) {
 	switch delta := seq - s.maxSeq; {
 	case delta == 0:
 		// a duplicate (a retransmission that crossed its original): counted below as
-		// received, which RFC 3550 allows to drive "lost" down; ours never decreases
+		// received, which RFC 3550 accepts; lost is kept from going below zero
 	case delta < maxDropout:
 		if seq < s.maxSeq {
 			s.cycles += 1 << 16
@@ -105,9 +105,7 @@ func (s *rtpStats) update(p *rtp.Packet, now time.Time, clockRate uint32) {
 	}
 	s.received++
 	expected := int64(s.cycles+uint32(s.maxSeq)) - int64(s.baseSeq) + 1
-	if lost := expected - int64(s.received); lost > s.lost.Load() {
-		s.lost.Store(lost)
-	}
+	s.lost.Store(max(expected-int64(s.received), 0))
 	// Jitter, as browsers measure it: only between packets of different frames. Packets of
 	// one frame share a timestamp but leave the sender's pacer apart, which would read as
 	// jitter that is not. The difference of transit times is taken as a difference of
