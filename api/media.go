@@ -260,7 +260,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 // mediaRoomInfo tells a client where an incident's video is: the node holding its room and
 // the WHIP and WHEP addresses there.
 type mediaRoomInfo struct {
-	IncidentID int64 `json:"incident_id"`
+	IncidentID int64  `json:"incident_id"`
 	Room       string `json:"room"`
 	// Node holds the room; null before the first publish.
 	Node *MediaNode `json:"node"`

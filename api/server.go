@@ -74,7 +74,7 @@ type Deps struct {
 	MediaNodes  MediaNodes
 	MediaNodeID string
 	Cover       Cover
-	Travel  TravelModel
+	Travel      TravelModel
 	// Assets are the console's static files (web.Assets()).
 	Assets fs.FS
 	Logger *slog.Logger
