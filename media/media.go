@@ -589,9 +589,9 @@ func (s *Server) retire(d *downTrack) {
 }
 
 // watchConnection ends a session when its peer connection fails or closes, or never connects
-// within the connect timeout. Disconnected is left alone: ICE may recover from it, and if it
+// within the connect timeout, and calls connected (if not nil) when it connects. Disconnected is left alone: ICE may recover from it, and if it
 // does not the state moves on to failed.
-func (s *Server) watchConnection(pc *webrtc.PeerConnection, end func(reason string)) {
+func (s *Server) watchConnection(pc *webrtc.PeerConnection, end func(reason string), connected func()) {
 	timer := time.AfterFunc(s.connectTimeout, func() {
 		if pc.ConnectionState() != webrtc.PeerConnectionStateConnected {
 			end("never connected")
@@ -601,6 +601,9 @@ func (s *Server) watchConnection(pc *webrtc.PeerConnection, end func(reason stri
 		switch state {
 		case webrtc.PeerConnectionStateConnected:
 			timer.Stop()
+			if connected != nil {
+				connected()
+			}
 		case webrtc.PeerConnectionStateFailed:
 			timer.Stop()
 			end("connection failed")

@@ -101,7 +101,7 @@ func (st *stream) iceState() *iceSession { return &st.ice }
 
 // negotiate answers the publisher's offer and starts watching its connection.
 func (st *stream) negotiate(ctx context.Context, offer webrtc.SessionDescription) (string, error) {
-	st.s.watchConnection(st.pc, func(reason string) { st.s.endStream(st, reason) })
+	st.s.watchConnection(st.pc, func(reason string) { st.s.endStream(st, reason) }, nil)
 	ans, err := answer(ctx, st.pc, offer)
 	if err != nil {
 		return "", err

@@ -61,7 +61,14 @@ func newViewer(ctx context.Context, s *Server, st *stream, tracks []*track, offe
 		v.downs = append(v.downs, d)
 		go v.readRTCP(sender, d)
 	}
-	s.watchConnection(pc, func(reason string) { s.endViewer(v, reason) })
+	// A keyframe asked for when the sender bound (as the answer was made) may reach us before
+	// the viewer's DTLS is up, and be lost to it: ask again the moment it can receive.
+	s.watchConnection(pc, func(reason string) { s.endViewer(v, reason) }, func() {
+		for _, d := range v.downs {
+			_, target, _ := d.layers()
+			go d.t.requestKeyframe(target, true)
+		}
+	})
 	ans, err := answer(ctx, pc, offer)
 	if err != nil {
 		v.close()
