@@ -32,6 +32,7 @@ type downTrack struct {
 	ssrc    uint32
 	pt      uint8
 	writer  webrtc.TrackLocalWriter // nil until bound and again after unbind
+	live    bool                    // the viewer's connection is up
 	current int                     // index of the layer being forwarded; -1 before the first
 	target  int                     // the layer to switch to at its next keyframe
 	pinned  int                     // the layer the viewer asked for; -1: chosen from its link
@@ -44,6 +45,7 @@ type downTrack struct {
 	lastSeq   uint16 // the highest sequence number sent
 	lastTS    uint32
 	lastAt    time.Time
+	askedAt   time.Time // when a keyframe of target was last asked for
 	// selection state, owned by the sampler
 	goodFor   int       // consecutive samples without loss
 	holdUntil time.Time // no step up before this, after a step down
@@ -56,7 +58,8 @@ func newDownTrack(t *track, v *viewer, pinned int) *downTrack {
 }
 
 // Bind binds the track to the viewer's sender; the codec is the published one, which the
-// viewer's answer must have accepted. A video viewer can use a keyframe from this moment.
+// viewer's answer must have accepted. Pion binds as the answer is made, before the viewer's
+// connection is up: forwarding starts with connected.
 func (d *downTrack) Bind(c webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	codec, ok := matchCodec(d.t.codec, c.CodecParameters())
 	if !ok {
@@ -64,13 +67,21 @@ func (d *downTrack) Bind(c webrtc.TrackLocalContext) (webrtc.RTPCodecParameters,
 	}
 	d.mu.Lock()
 	d.ssrc, d.pt, d.writer = uint32(c.SSRC()), uint8(codec.PayloadType), c.WriteStream()
+	d.mu.Unlock()
+	return codec, nil
+}
+
+// connected starts forwarding once the viewer can receive, and asks for the keyframe its
+// picture starts with. Packets sent before, a keyframe among them, would have been lost to
+// it, and browsers ignore a keyframe request that follows another within a few hundred
+// milliseconds: so the request is made now, not at Bind.
+func (d *downTrack) connected() {
+	d.mu.Lock()
+	d.live = true
+	d.askedAt = time.Now()
 	target := d.target
 	d.mu.Unlock()
-	if d.t.kind == webrtc.RTPCodecTypeVideo {
-		// Bind runs under pion's locks; the PLI write must not.
-		go d.t.requestKeyframe(target, true)
-	}
-	return codec, nil
+	d.t.requestKeyframe(target, true)
 }
 
 // Unbind stops writing to the viewer's sender.
@@ -94,7 +105,7 @@ func (d *downTrack) Kind() webrtc.RTPCodecType { return d.t.kind }
 func (d *downTrack) write(layer int, p *rtp.Packet, keyframe bool, clockRate uint32) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.writer == nil {
+	if d.writer == nil || !d.live {
 		return
 	}
 	switch {
@@ -106,6 +117,15 @@ func (d *downTrack) write(layer int, p *rtp.Packet, keyframe bool, clockRate uin
 		// A single-layer track starts at once: the viewer's decoder asks for a keyframe
 		// itself and ours is on its way. Between layers only a keyframe is a clean cut.
 		d.switchTo(layer, p, clockRate)
+	case layer == d.target:
+		// Waiting for a keyframe of the wanted layer. Browsers drop a keyframe request that
+		// comes within a few hundred milliseconds of another (another viewer's, say), so a
+		// request that brought nothing is repeated.
+		if now := time.Now(); now.Sub(d.askedAt) > keyframeRetry {
+			d.askedAt = now
+			go d.t.requestKeyframe(layer, true)
+		}
+		return
 	default:
 		return
 	}
@@ -156,6 +176,9 @@ func (d *downTrack) setTarget(layer int) {
 	changed := d.target != layer
 	d.target = layer
 	current := d.current
+	if changed {
+		d.askedAt = time.Now()
+	}
 	d.mu.Unlock()
 	if changed && layer != current {
 		d.t.requestKeyframe(layer, true)
@@ -175,6 +198,10 @@ func (d *downTrack) ssrcOut() uint32 {
 	defer d.mu.Unlock()
 	return d.ssrc
 }
+
+// keyframeRetry is how long a viewer waiting to switch layers waits for a keyframe before
+// asking again.
+const keyframeRetry = 500 * time.Millisecond
 
 func seqBefore(a, b uint16) bool { return int16(a-b) < 0 }
 

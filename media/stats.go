@@ -77,7 +77,13 @@ type rtpStats struct {
 // (RFC 3550 A.1's MAX_DROPOUT); a larger jump is a restarted sender, which resets the count.
 const maxDropout = 3000
 
-func (s *rtpStats) update(p *rtp.Packet, now time.Time, clockRate uint32) {
+// maxMisorder is how far back a sequence number may be and still be a late packet of the same
+// stream (RFC 3550 A.1's MAX_MISORDER); RTX probes resend packets up to a few hundred back.
+const maxMisorder = 1000
+
+// update counts p, which arrived at now, and reports whether it is the newest packet of the
+// stream so far (not a late, repeated or retransmitted one).
+func (s *rtpStats) update(p *rtp.Packet, now time.Time, clockRate uint32) (newest bool) {
 	s.packets.Add(1)
 	s.bytes.Add(uint64(len(p.Payload)))
 	s.lastAt.Store(now.UnixNano())
@@ -86,7 +92,7 @@ func (s *rtpStats) update(p *rtp.Packet, now time.Time, clockRate uint32) {
 		s.started, s.baseSeq, s.maxSeq, s.epoch = true, uint32(seq), seq, now
 		s.received = 1
 		s.lastTS = p.Timestamp
-		return
+		return true
 	}
 	switch delta := seq - s.maxSeq; {
 	case delta == 0:
@@ -97,11 +103,12 @@ func (s *rtpStats) update(p *rtp.Packet, now time.Time, clockRate uint32) {
 			s.cycles += 1 << 16
 		}
 		s.maxSeq = seq
-	case delta <= 1<<16-100:
-		// a jump backwards by less than 100 is reordering; anything else restarted the sender
-		if uint16(s.maxSeq-seq) > 100 {
-			s.baseSeq, s.maxSeq, s.cycles, s.received = uint32(seq), seq, 0, 0
-		}
+		newest = true
+	case delta <= 1<<16-maxMisorder:
+		// a jump backwards by less than maxMisorder is reordering or a retransmission;
+		// anything else restarted the sender
+		s.baseSeq, s.maxSeq, s.cycles, s.received = uint32(seq), seq, 0, 0
+		newest = true
 	}
 	s.received++
 	expected := int64(s.cycles+uint32(s.maxSeq)) - int64(s.baseSeq) + 1
@@ -110,14 +117,15 @@ func (s *rtpStats) update(p *rtp.Packet, now time.Time, clockRate uint32) {
 	// one frame share a timestamp but leave the sender's pacer apart, which would read as
 	// jitter that is not. The difference of transit times is taken as a difference of
 	// differences, so timestamps wrapping around 2^32 do no harm.
-	if p.Timestamp == s.lastTS || clockRate == 0 {
-		return
+	if p.Timestamp == s.lastTS || clockRate == 0 || !newest {
+		return newest
 	}
 	arrival := now.Sub(s.epoch).Seconds() * float64(clockRate)
 	d := math.Abs((arrival - s.lastArrival) - float64(int32(p.Timestamp-s.lastTS)))
 	s.lastArrival, s.lastTS = arrival, p.Timestamp
 	s.jit += (d - s.jit) / 16
 	s.jitter.Store(math.Float64bits(s.jit))
+	return newest
 }
 
 // jitterMS is the interarrival jitter in milliseconds.

@@ -283,8 +283,10 @@ func (st *stream) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiv
 			continue
 		}
 		now := time.Now()
-		l.stats.update(&pkt, now, clockRate)
-		key := video && isKeyframe(codec.MimeType, pkt.Payload)
+		newest := l.stats.update(&pkt, now, clockRate)
+		// Only the newest packet can start a switch: browsers probe bandwidth by sending old
+		// packets again on the RTX stream, and an old keyframe's first packet must not.
+		key := video && newest && isKeyframe(codec.MimeType, pkt.Payload)
 		if key {
 			l.lastKey.Store(now.UnixNano())
 		}

@@ -27,6 +27,7 @@ type viewer struct {
 	// when it came; 0: the viewer sends none.
 	estimate   atomic.Uint64
 	estimateAt atomic.Int64
+	joinedAt   time.Time
 }
 
 func (v *viewer) roomName() string             { return v.st.room }
@@ -45,11 +46,12 @@ func newViewer(ctx context.Context, s *Server, st *stream, tracks []*track, offe
 	}
 	id := newID()
 	v := &viewer{
-		id:    id,
-		st:    st,
-		owner: owner,
-		pc:    pc,
-		log:   s.log.With("room", st.room, "stream", st.name, "session", id, "role", "viewer"),
+		id:       id,
+		st:       st,
+		owner:    owner,
+		pc:       pc,
+		log:      s.log.With("room", st.room, "stream", st.name, "session", id, "role", "viewer"),
+		joinedAt: time.Now(),
 	}
 	for _, t := range tracks {
 		d := newDownTrack(t, v, layer.index(len(t.layers)))
@@ -61,12 +63,9 @@ func newViewer(ctx context.Context, s *Server, st *stream, tracks []*track, offe
 		v.downs = append(v.downs, d)
 		go v.readRTCP(sender, d)
 	}
-	// A keyframe asked for when the sender bound (as the answer was made) may reach us before
-	// the viewer's DTLS is up, and be lost to it: ask again the moment it can receive.
 	s.watchConnection(pc, func(reason string) { s.endViewer(v, reason) }, func() {
 		for _, d := range v.downs {
-			_, target, _ := d.layers()
-			go d.t.requestKeyframe(target, true)
+			go d.connected()
 		}
 	})
 	ans, err := answer(ctx, pc, offer)
@@ -156,6 +155,8 @@ const (
 	lossUp     = 0.02 // fraction lost under which a viewer counts as doing well
 	goodToStep = 5    // samples (seconds) of doing well before a step up
 	upHold     = 10 * time.Second
+	// estimateWarmup is how long a viewer's bandwidth estimate is ignored after it joins.
+	estimateWarmup = 5 * time.Second
 )
 
 // selectLayer runs once a second for each video track of a viewer with more than one layer.
@@ -186,8 +187,10 @@ func (d *downTrack) selectLayer(now time.Time) {
 	if at := d.reportedAt.Load(); at != 0 && now.Sub(time.Unix(0, at)) < 3*time.Second {
 		loss, fresh = float64(d.fractionLost.Load())/256, true
 	}
+	// A receiver's own estimate starts low and ramps up with what it is sent: it says
+	// something about the link only after the first seconds.
 	estimate := uint64(0)
-	if at := d.v.estimateAt.Load(); at != 0 && now.Sub(time.Unix(0, at)) < 3*time.Second {
+	if at := d.v.estimateAt.Load(); at != 0 && now.Sub(time.Unix(0, at)) < 3*time.Second && now.Sub(d.v.joinedAt) > estimateWarmup {
 		estimate = d.v.estimate.Load()
 	}
 	layerRate := t.layers[current].rate.get()
