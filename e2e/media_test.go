@@ -236,38 +236,66 @@ func scrape(t *testing.T, url string) string {
 	return string(b)
 }
 
-// gstreamerPublishes publishes a GStreamer test pattern with the WHIP client Debian packages.
-// Debian 12's GStreamer (1.22) has no whipsink or whipclientsink: those are in gst-plugins-rs,
-// which Debian does not package. It does package simple-whip-client, a WHIP client built on
-// GStreamer's webrtcbin, which trickles its candidates with PATCH.
+// gstreamerPublishes publishes a GStreamer test pattern over WHIP. Debian 12's GStreamer 1.22
+// has no whipsink or whipclientsink element (they are in gst-plugins-rs, which Debian does not
+// package); its simple-whip-client aborts before its first request, linking libsoup 2.4 while
+// libnice, which webrtcbin uses, links libsoup 3. So after trying those, the test publishes
+// with e2e/gstreamer/whip.py: GStreamer's webrtcbin driven through its Python bindings.
 func gstreamerPublishes(t *testing.T, s *stack, op string, incident int64, unit string) {
 	var tried []string
 	for _, el := range []string{"whipclientsink", "whipsink"} {
-		tried = append(tried, "gst-inspect-1.0 "+el)
 		if exec.Command("gst-inspect-1.0", el).Run() == nil {
-			t.Logf("GStreamer element %s is available; this test drives simple-whip-client all the same", el)
+			tried = append(tried, "element "+el+" (present, not driven by this test)")
+		} else {
+			tried = append(tried, "element "+el+" (gst-inspect-1.0: no such element)")
 		}
 	}
-	bin, err := exec.LookPath("whip-client")
-	if err != nil {
-		t.Skipf("no GStreamer WHIP client: tried %s (no such element in Debian 12's gstreamer1.0-plugins-bad 1.22) and whip-client from simple-whip-client (not installed: run `make deps`)",
-			strings.Join(tried, ", "))
+	crew := s.login("crew-" + unit)
+	endpoint := fmt.Sprintf("%s/api/v1/media/incidents/%d/whip", s.base, incident)
+	pipeline := "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 ! videoconvert ! queue ! " +
+		"vp8enc deadline=1 target-bitrate=300000 ! rtpvp8pay pt=96 ssrc=2 ! queue ! application/x-rtp,media=video,encoding-name=VP8,payload=96"
+	clients := []struct {
+		name string
+		args []string
+	}{
+		{"simple-whip-client", []string{"whip-client", "-u", endpoint, "-t", crew, "-l", "4", "-o", "-V", pipeline}},
+		{"webrtcbin (e2e/gstreamer/whip.py)", []string{"/usr/bin/python3", "gstreamer/whip.py", endpoint, crew, "60"}},
 	}
+	for _, c := range clients {
+		if _, err := exec.LookPath(c.args[0]); err != nil {
+			tried = append(tried, c.name+" (not installed: run `make deps`)")
+			continue
+		}
+		if c.args[0] == "/usr/bin/python3" && exec.Command(c.args[0], "-c", "import gi; gi.require_version('GstWebRTC', '1.0')").Run() != nil {
+			tried = append(tried, c.name+" (python3-gst-1.0 or gir1.2-gst-plugins-bad-1.0 missing: run `make deps`)")
+			continue
+		}
+		ok, why := gstreamerClient(t, s, op, incident, unit, c.args)
+		if ok {
+			t.Logf("GStreamer published with %s; tried before it: %s", c.name, strings.Join(tried, "; "))
+			return
+		}
+		tried = append(tried, c.name+" ("+why+")")
+	}
+	t.Skipf("no GStreamer WHIP client could publish on this machine; tried: %s", strings.Join(tried, "; "))
+}
+
+// gstreamerClient runs one WHIP client until the SFU has its packets. It fails the test if the
+// client ran but the SFU got nothing; it reports false with the reason if the client could not
+// run at all here.
+func gstreamerClient(t *testing.T, s *stack, op string, incident int64, unit string, args []string) (bool, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	crew := s.login("crew-" + unit)
-	cmd := exec.CommandContext(ctx, bin, "-u", fmt.Sprintf("%s/api/v1/media/incidents/%d/whip", s.base, incident), "-t", crew, "-l", "4", "-o",
-		"-V", "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 ! videoconvert ! queue ! "+
-			"vp8enc deadline=1 target-bitrate=300000 ! rtpvp8pay pt=96 ssrc=2 ! queue ! application/x-rtp,media=video,encoding-name=VP8,payload=96")
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return false, err.Error()
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
 	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGINT)
+		_ = cmd.Process.Signal(syscall.SIGINT) // both clients end their session on SIGINT
 		select {
 		case <-exited:
 		case <-time.After(10 * time.Second):
@@ -275,34 +303,31 @@ func gstreamerPublishes(t *testing.T, s *stack, op string, incident int64, unit 
 			<-exited
 		}
 		if t.Failed() {
-			t.Logf("whip-client output:\n%s", out)
+			t.Logf("%s output:\n%s", args[0], out)
 		}
 	}()
 	var streams struct{ Streams []streamInfo }
-	eventually(t, 30*time.Second, func() (bool, string) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
 		select {
 		case <-exited:
-			// Debian 12's simple-whip-client 0.0~git20230209 links libsoup 2.4 while its
-			// GStreamer 1.22 webrtc and nice plugins link libsoup 3: GLib aborts the process.
 			if strings.Contains(out.String(), "libsoup2 symbols detected") {
-				t.Skipf("GStreamer WHIP publishing is not possible with Debian 12's packages: tried %s (no such element) and %s, "+
-					"which aborts before its first request (libsoup 2.4 and 3 in one process):\n%s", strings.Join(tried, ", "), bin, out)
+				return false, "aborts at start: it links libsoup 2.4, webrtcbin's libnice links libsoup 3"
 			}
-			t.Fatalf("whip-client exited:\n%s", out)
+			t.Fatalf("%s exited before publishing:\n%s", args[0], out)
 		default:
 		}
 		s.must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/media/incidents/%d/streams", incident), op, nil, &streams)
 		for _, st := range streams.Streams {
 			if st.Stream == unit && st.Packets > 50 {
+				t.Logf("%s published %d packets at %d bit/s", args[0], st.Packets, st.Bitrate)
 				return true, ""
 			}
 		}
-		return false, fmt.Sprintf("the SFU has no packets from GStreamer's %s: %+v", unit, streams.Streams)
-	})
-	for _, st := range streams.Streams {
-		if st.Stream == unit {
-			t.Logf("GStreamer (simple-whip-client, webrtcbin, trickle ICE) published %d packets at %d bit/s", st.Packets, st.Bitrate)
+		if time.Now().After(deadline) {
+			t.Fatalf("the SFU has no packets from %s after 30 s: %+v\n%s", args[0], streams.Streams, out)
 		}
+		time.Sleep(300 * time.Millisecond)
 	}
 }
 
