@@ -109,6 +109,11 @@ func TestMedia(t *testing.T) {
 			ok := len(streams.Streams) == 1 && streams.Streams[0].Bitrate > 0 && streams.Streams[0].Viewers == 1
 			return ok, fmt.Sprintf("streams %+v: want %s with a bitrate and one viewer", streams.Streams, unitsA[0])
 		})
+		// The consoles' event stream carries the room's statistics every few seconds.
+		ev := mediaEvent(t, s, op, camA)
+		if len(ev.Streams) != 1 || ev.Streams[0].Stream != unitsA[0] {
+			t.Errorf("media event %+v: want the stream of %s", ev, unitsA[0])
+		}
 		t.Logf("pion publisher: %d bit/s, jitter %.2f ms, %d lost; viewer got %d packets",
 			streams.Streams[0].Bitrate, streams.Streams[0].TrackStats[0].JitterMS, streams.Streams[0].PacketsLost, play.Packets())
 
@@ -156,6 +161,39 @@ type streamInfo struct {
 		Bitrate  uint64  `json:"bitrate_bps"`
 		JitterMS float64 `json:"jitter_ms"`
 	} `json:"track_stats"`
+}
+
+// mediaEvent waits on the event stream for a media notice of the incident's room.
+func mediaEvent(t *testing.T, s *stack, token string, incident int64) (ev struct {
+	IncidentID int64        `json:"incident_id"`
+	Streams    []streamInfo `json:"streams"`
+}) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.base+"/api/v1/events?token="+token, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("event stream: %v", err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	media := false
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "event: media":
+			media = true
+		case media && strings.HasPrefix(line, "data: "):
+			media = false
+			if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &ev); err == nil && ev.IncidentID == incident {
+				return ev
+			}
+		}
+	}
+	t.Fatalf("no media event for incident %d within 15 s", incident)
+	return ev
 }
 
 // openIncident reports an alarm and waits for its recommendation.

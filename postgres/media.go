@@ -22,14 +22,22 @@ type MediaLoad struct {
 	Publishers, Viewers int
 }
 
-// MediaBeat registers the node, or renews its heartbeat, with its current load.
+// MediaBeat registers the node, or renews its heartbeat, with its current load. It also lets
+// go of the node's rooms whose incidents are no longer open: a room is closed when its
+// incident closes, but nobody need be watching for its row to go.
 func (db *DB) MediaBeat(ctx context.Context, n MediaNode, load MediaLoad) error {
 	_, err := db.pool.Exec(ctx, `
 		INSERT INTO media_nodes (id, url, publishers, viewers) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, heartbeat_at = now(),
 			publishers = EXCLUDED.publishers, viewers = EXCLUDED.viewers`,
 		n.ID, n.URL, load.Publishers, load.Viewers)
-	return translate("media heartbeat", err)
+	if err != nil {
+		return translate("media heartbeat", err)
+	}
+	_, err = db.pool.Exec(ctx, `
+		DELETE FROM media_rooms r USING incidents i
+		WHERE r.node_id = $1 AND i.id = r.incident_id AND i.status <> ALL ($2)`, n.ID, openStatuses())
+	return translate("media heartbeat: release closed rooms", err)
 }
 
 // MediaLeave removes a stopping node and with it the rooms it held, which go to a live node on

@@ -97,12 +97,12 @@ func TestMediaRooms(t *testing.T) {
 	if _, err := db.AssignMediaRoom(ctx, 1, time.Nanosecond); fireline.ErrorCode(err) != fireline.EUNAVAILABLE {
 		t.Errorf("assign with every node silent = %v, want EUNAVAILABLE", err)
 	}
-	time.Sleep(50 * time.Millisecond)
-	if _, ok, _ := db.MediaRoomNode(ctx, 1, 10*time.Millisecond); ok {
+	time.Sleep(500 * time.Millisecond)
+	if _, ok, _ := db.MediaRoomNode(ctx, 1, 300*time.Millisecond); ok {
 		t.Error("a room on a node silent for longer than the ttl still has a node")
 	}
 	must(t, db.MediaBeat(ctx, a, postgres.MediaLoad{}))
-	if n, err := db.AssignMediaRoom(ctx, 1, 10*time.Millisecond); err != nil || n != a {
+	if n, err := db.AssignMediaRoom(ctx, 1, 300*time.Millisecond); err != nil || n != a {
 		t.Errorf("room 1 after its node went silent = %+v, %v; want %s", n, err, a.ID)
 	}
 
@@ -114,5 +114,31 @@ func TestMediaRooms(t *testing.T) {
 	must(t, db.MediaLeave(ctx, got[0].ID))
 	if _, ok, _ := db.MediaRoomNode(ctx, 5, ttl); ok {
 		t.Error("a room of a node that left still has a node")
+	}
+}
+
+// TestMediaBeatReleasesClosedRooms: a node's heartbeat lets go of the rooms of incidents that
+// closed, whether or not it saw the notice.
+func TestMediaBeatReleasesClosedRooms(t *testing.T) {
+	t.Parallel()
+	db, url := cityDB(t)
+	ctx := context.Background()
+	rc, err := db.ReceiveAlarm(ctx, alarm(cellA), postgres.DedupeRule{Cells: []string{cellA}})
+	must(t, err)
+	node := postgres.MediaNode{ID: "media-a", URL: "http://10.0.0.1:8080"}
+	must(t, db.MediaBeat(ctx, node, postgres.MediaLoad{}))
+	if _, err := db.AssignMediaRoom(ctx, rc.IncidentID, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	must(t, db.MediaBeat(ctx, node, postgres.MediaLoad{}))
+	if _, ok, _ := db.MediaRoomNode(ctx, rc.IncidentID, time.Minute); !ok {
+		t.Fatal("the open incident's room was let go")
+	}
+	if _, err := sqlConn(t, url).Exec(ctx, `UPDATE incidents SET status = 'cancelled', closed_at = now(), outcome = 'cancelled' WHERE id = $1`, rc.IncidentID); err != nil {
+		t.Fatal(err)
+	}
+	must(t, db.MediaBeat(ctx, node, postgres.MediaLoad{}))
+	if _, ok, _ := db.MediaRoomNode(ctx, rc.IncidentID, time.Minute); ok {
+		t.Error("the cancelled incident's room is still held")
 	}
 }

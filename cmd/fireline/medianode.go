@@ -87,18 +87,20 @@ func (n *mediaNode) beat(ctx context.Context) error {
 	return nil
 }
 
-// incidentChanged closes the incident's room here if the incident is no longer open. The
-// worker that closed it may run on another node, without this media server.
+// incidentChanged closes the incident's room here if it has live streams and the incident is
+// no longer open. The worker that closed it may run on another node, without this media
+// server. (The heartbeat lets go of closed incidents' rooms in the registry.)
 func (n *mediaNode) incidentChanged(ctx context.Context, id int64) {
+	room := "incident:" + strconv.FormatInt(id, 10)
+	if len(n.srv.Streams(room)) == 0 {
+		return // most notices: nothing of the incident here, so no need to read it
+	}
 	inc, err := n.db.Incident(ctx, id)
 	if err != nil || inc.Status.Open() {
 		return
 	}
-	room := "incident:" + strconv.FormatInt(id, 10)
-	if len(n.srv.Streams(room)) > 0 {
-		n.log.Info("incident closed: closing its media room", "incident", id, "status", inc.Status)
-		n.srv.CloseRoom(room)
-	}
+	n.log.Info("incident closed: closing its media room", "incident", id, "status", inc.Status)
+	n.srv.CloseRoom(room)
 	if err := n.db.ReleaseMediaRoom(ctx, n.node.ID, id); err != nil && ctx.Err() == nil {
 		n.log.Warn("release media room", "incident", id, "error", err)
 	}
