@@ -497,6 +497,10 @@ func secondMediaNode(t *testing.T, s *stack, op string, incident int64, unit str
 	eventually(t, 20*time.Second, func() (bool, string) {
 		return play.Packets() > 30, fmt.Sprintf("the viewer got %d packets", play.Packets())
 	})
+	if holder != s.base {
+		// The console, served by the first node, follows the redirect to the second.
+		runBrowser(t, s, map[string]string{"FIRELINE_MODE": "redirect", "FIRELINE_INCIDENT": fmt.Sprint(incident), "FIRELINE_UNIT": unit})
+	}
 	// Every API node knows the room's streams, reported by its node through PostgreSQL.
 	var streams struct{ Streams []streamInfo }
 	eventually(t, 15*time.Second, func() (bool, string) {
@@ -534,6 +538,13 @@ func secondMediaNode(t *testing.T, s *stack, op string, incident int64, unit str
 
 // browserMedia runs e2e/browser/media.test.mjs.
 func browserMedia(t *testing.T, s *stack, incident int64, unit, simulcastUnit string) {
+	runBrowser(t, s, map[string]string{"FIRELINE_INCIDENT": fmt.Sprint(incident), "FIRELINE_UNIT": unit, "FIRELINE_SIMULCAST_UNIT": simulcastUnit})
+}
+
+// runBrowser runs e2e/browser/media.test.mjs with the stack's address and env, and logs what
+// it measured.
+func runBrowser(t *testing.T, s *stack, env map[string]string) {
+	t.Helper()
 	if reason := os.Getenv("FIRELINE_SKIP_BROWSER"); reason != "" {
 		t.Skipf("FIRELINE_SKIP_BROWSER is set: %s", reason)
 	}
@@ -558,10 +569,10 @@ func browserMedia(t *testing.T, s *stack, incident int64, unit, simulcastUnit st
 		"FIRELINE_URL="+s.base,
 		"FIRELINE_PASSWORD="+password,
 		"FIRELINE_ARTIFACTS="+artifacts,
-		fmt.Sprintf("FIRELINE_INCIDENT=%d", incident),
-		"FIRELINE_UNIT="+unit,
-		"FIRELINE_SIMULCAST_UNIT="+simulcastUnit,
 	)
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	out, err := cmd.CombinedOutput()
 	t.Logf("browser test output:\n%s", out)
 	if err != nil {

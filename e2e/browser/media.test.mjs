@@ -6,6 +6,9 @@
 // (sendEncodings l, m and h) from a page using the console's own webrtc.js, and a viewer that
 // asks for ?layer=low must get a smaller picture than one left to its link.
 //
+// With FIRELINE_MODE=redirect it checks instead that the console's client follows a 307 to
+// another media node (see redirect below).
+//
 // Environment: FIRELINE_URL, FIRELINE_PASSWORD, FIRELINE_ARTIFACTS, FIRELINE_INCIDENT,
 // FIRELINE_UNIT (the field page's crew), FIRELINE_SIMULCAST_UNIT. It prints a line
 // `RESULT {json}` with what it measured. Exit status 0 on success, 1 with a message on failure.
@@ -30,7 +33,7 @@ const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).
 class Failure extends Error {}
 const fail = (msg) => { throw new Failure(msg); };
 
-if (!BASE || !PASSWORD || !INCIDENT || !UNIT || !SIMULCAST_UNIT) {
+if (!BASE || !PASSWORD || !INCIDENT || !UNIT || (!SIMULCAST_UNIT && process.env.FIRELINE_MODE !== 'redirect')) {
   console.error('FIRELINE_URL, FIRELINE_PASSWORD, FIRELINE_INCIDENT, FIRELINE_UNIT and FIRELINE_SIMULCAST_UNIT must be set');
   process.exit(2);
 }
@@ -265,6 +268,38 @@ async function run(browser) {
   console.log(`RESULT ${JSON.stringify(result)}`);
 }
 
+/**
+ * redirect: the room is on another media node than the page's. The console's WHEP POST is
+ * redirected there (307); the browser drops the token on the way to the other origin, and the
+ * page's client must send the offer again itself. The stream is a synthetic one, which no
+ * decoder can show, so packets arriving is what counts; the session ends at its own node.
+ */
+async function redirect(browser) {
+  const page = await mediaPage(browser, 'redirect', 'operator');
+  const got = await step('a console plays a stream held by another media node', () => page.evaluate(async (path) => {
+    const { client, webrtc } = window.fl;
+    const pc = new RTCPeerConnection();
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    const location = await webrtc.negotiate(client, path, pc);
+    await webrtc.connected(pc);
+    const deadline = performance.now() + 15000;
+    for (;;) {
+      let packets = 0;
+      (await pc.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') packets = r.packetsReceived; });
+      if (packets > 20) {
+        pc.close();
+        await client.end(location);
+        return { location, packets };
+      }
+      if (performance.now() > deadline) throw new Error(`only ${packets} packets in 15 s from ${location}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }, `/api/v1/media/incidents/${INCIDENT}/streams/${encodeURIComponent(UNIT)}/whep`));
+  if (new URL(got.location).origin === BASE) fail(`the session is at ${got.location}, on the page's own node`);
+  log(`played ${got.packets} packets through the redirect; session ${got.location} ended`);
+  console.log(`RESULT ${JSON.stringify({ redirected_session: got.location, packets: got.packets })}`);
+}
+
 async function main() {
   let browser;
   const timer = setTimeout(() => {
@@ -280,7 +315,8 @@ async function main() {
         '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
     });
     log(`chromium ${browser.version()}; Fireline at ${BASE}, incident ${INCIDENT}`);
-    await run(browser);
+    if (process.env.FIRELINE_MODE === 'redirect') await redirect(browser);
+    else await run(browser);
     log('PASS');
   } catch (err) {
     code = 1;
