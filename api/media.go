@@ -332,7 +332,7 @@ func (s *Server) roomStreams(ctx context.Context, id int64) ([]StreamInfo, error
 		if err != nil {
 			return nil, err
 		}
-		if held && (s.media == nil || node.ID != s.nodeID) {
+		if held && (s.media == nil || node.ID != s.selfNode()) {
 			raw, err := s.nodes.RoomStreams(ctx, id)
 			if err != nil {
 				return nil, err
@@ -383,7 +383,7 @@ func (s *Server) routeMedia(w http.ResponseWriter, r *http.Request, id int64, pu
 		case !held && s.media == nil:
 			s.writeError(w, r, fireline.Errorf(fireline.ENOTFOUND, "no live video for incident %d", id))
 			return false
-		case held && (s.media == nil || node.ID != s.nodeID):
+		case held && (s.media == nil || node.ID != s.selfNode()):
 			w.Header().Set("Location", node.URL+r.URL.RequestURI())
 			w.WriteHeader(http.StatusTemporaryRedirect)
 			return false

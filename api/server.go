@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -48,7 +49,7 @@ type Server struct {
 	locator   Locator
 	media     Media
 	nodes     MediaNodes
-	nodeID    string
+	nodeID    atomic.Value // string: this process's media node id
 	cover     Cover
 	travel    TravelModel
 	assets    fs.FS
@@ -84,10 +85,11 @@ type Deps struct {
 func New(cfg Config, d Deps) *Server {
 	s := &Server{
 		cfg: cfg, store: d.Store, incidents: d.Incidents, intake: d.Intake, admin: d.Admin, locator: d.Locator, media: d.Media, cover: d.Cover,
-		nodes: d.MediaNodes, nodeID: d.MediaNodeID,
+		nodes:  d.MediaNodes,
 		travel: d.Travel, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
 	}
+	s.nodeID.Store(d.MediaNodeID)
 	s.router = s.routes()
 	return s
 }
@@ -261,3 +263,9 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			"duration_ms", time.Since(start).Milliseconds(), "request_id", middleware.GetReqID(r.Context()))
 	})
 }
+
+// SetMediaNode tells the API which registered media node it is, once the node's address is
+// known (it listens before it registers).
+func (s *Server) SetMediaNode(id string) { s.nodeID.Store(id) }
+
+func (s *Server) selfNode() string { return s.nodeID.Load().(string) }
