@@ -272,6 +272,9 @@ func (m *Main) Run(ctx context.Context) error {
 			node.node = postgres.MediaNode{URL: strings.TrimSuffix(cfg.MediaURL, "/")}
 			if node.node.URL == "" {
 				node.node.URL = "http://" + m.HTTPAddr
+				if host, _, _ := net.SplitHostPort(m.HTTPAddr); net.ParseIP(host).IsUnspecified() {
+					m.log.Warn("media node listens on every address and knows no public URL: other nodes cannot redirect clients to it; set --media-url", "url", node.node.URL)
+				}
 			}
 			node.node.ID = node.node.URL
 			m.MediaURL = node.node.URL
