@@ -48,6 +48,7 @@ type downTrack struct {
 	askedAt   time.Time // when a keyframe of target was last asked for
 	// selection state, owned by the sampler
 	goodFor   int       // consecutive samples without loss
+	shortFor  int       // consecutive samples with an estimate below the layer's bitrate
 	holdUntil time.Time // no step up before this, after a step down
 }
 
@@ -61,7 +62,7 @@ func newDownTrack(t *track, v *viewer, pinned int) *downTrack {
 // viewer's answer must have accepted. Pion binds as the answer is made, before the viewer's
 // connection is up: forwarding starts with connected.
 func (d *downTrack) Bind(c webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
-	codec, ok := matchCodec(d.t.codec, c.CodecParameters())
+	codec, ok := matchCodec(d.t.codecOf(), c.CodecParameters())
 	if !ok {
 		return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
 	}

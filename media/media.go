@@ -148,8 +148,13 @@ func (l Layer) index(n int) int {
 
 // Server is the SFU. It is safe for concurrent use.
 type Server struct {
-	log            *slog.Logger
+	log *slog.Logger
+	// api makes publishers' connections, viewerAPI viewers'. They differ in congestion
+	// control: publishers get transport-wide feedback (TWCC), with which browsers estimate
+	// their uplink; viewers get none, so a browser viewer falls back to estimating what it
+	// receives itself and tells us (REMB), and that estimate steers its simulcast layer.
 	api            *webrtc.API
+	viewerAPI      *webrtc.API
 	iceServers     []ICEServer
 	trackWait      time.Duration
 	connectTimeout time.Duration
@@ -202,6 +207,18 @@ func New(cfg Config) (*Server, error) {
 	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
 		return nil, fmt.Errorf("media interceptors: %w", err)
 	}
+	// Viewers: the same without TWCC (see Server.viewerAPI).
+	vm := &webrtc.MediaEngine{}
+	if err := registerCodecs(vm); err != nil {
+		return nil, fmt.Errorf("media codecs: %w", err)
+	}
+	vir := &interceptor.Registry{}
+	if err := webrtc.ConfigureNack(vm, vir); err != nil {
+		return nil, fmt.Errorf("media interceptors: %w", err)
+	}
+	if err := webrtc.ConfigureRTCPReports(vir); err != nil {
+		return nil, fmt.Errorf("media interceptors: %w", err)
+	}
 
 	se := webrtc.SettingEngine{LoggerFactory: pionLogs{log: log}}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
@@ -242,6 +259,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		log:            log,
 		api:            webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)),
+		viewerAPI:      webrtc.NewAPI(webrtc.WithMediaEngine(vm), webrtc.WithInterceptorRegistry(vir), webrtc.WithSettingEngine(se)),
 		iceServers:     slices.Clone(cfg.ICEServers),
 		trackWait:      cfg.TrackWait,
 		connectTimeout: cfg.ConnectTimeout,

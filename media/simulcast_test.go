@@ -378,3 +378,37 @@ type sinkFunc func(payload []byte)
 
 func (f sinkFunc) WriteRTP(p *rtp.Packet) error { f(p.Payload); return nil }
 func (f sinkFunc) Close() error                 { return nil }
+
+// TestSimulcastStepsDownOnLowEstimate: a viewer whose own estimate of its bandwidth (REMB)
+// stays below its layer's bitrate is moved down, once the estimate has had time to settle.
+func TestSimulcastStepsDownOnLowEstimate(t *testing.T) {
+	srv := newServer(t, media.Config{})
+	publishSimulcast(t, srv, room, "MCU-1")
+	eventually(t, "the layers", func() bool {
+		info, _ := findStream(srv, room, "MCU-1")
+		return len(info.TrackStats) == 3
+	})
+	v := playLayers(t, srv, room, "MCU-1")
+	v.waitLayer(t, 'h')
+	deadline := time.Now().Add(15 * time.Second)
+	for v.last() == 'h' && time.Now().Before(deadline) {
+		remb := &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 20_000, SSRCs: []uint32{v.ssrcOf()}}
+		if err := v.pc.WriteRTCP([]rtcp.Packet{remb}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if v.last() == 'h' {
+		t.Fatal("a viewer estimating 20 kbit/s stayed on the high layer")
+	}
+	eventually(t, "the estimate in the viewer's statistics", func() bool {
+		info, _ := findStream(srv, room, "MCU-1")
+		return len(info.ViewerStats) == 1 && info.ViewerStats[0].Estimate == 20_000 && info.ViewerStats[0].Layer != "h"
+	})
+}
+
+func (lv *layerViewer) ssrcOf() uint32 {
+	lv.mu.Lock()
+	defer lv.mu.Unlock()
+	return lv.ssrc
+}

@@ -40,7 +40,7 @@ func (v *viewer) info() SessionInfo {
 // newViewer negotiates a viewer's connection carrying tracks and returns it with its answer.
 // pinned is the layer index the viewer asked for, -1 for automatic.
 func newViewer(ctx context.Context, s *Server, st *stream, tracks []*track, offer webrtc.SessionDescription, owner string, layer Layer) (*viewer, string, error) {
-	pc, err := s.api.NewPeerConnection(webrtc.Configuration{})
+	pc, err := s.viewerAPI.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, "", fmt.Errorf("new viewer peer connection: %w", err)
 	}
@@ -194,10 +194,17 @@ func (d *downTrack) selectLayer(now time.Time) {
 		estimate = d.v.estimate.Load()
 	}
 	layerRate := t.layers[current].rate.get()
-	weak := fresh && loss >= lossDown || estimate > 0 && layerRate > 0 && float64(estimate) < 0.8*float64(layerRate)
+	// An estimate below the layer's rate must last two samples: it dips for a moment when a
+	// keyframe's burst arrives. Loss is acted on at once.
+	if estimate > 0 && layerRate > 0 && float64(estimate) < 0.8*float64(layerRate) {
+		d.shortFor++
+	} else {
+		d.shortFor = 0
+	}
+	weak := fresh && loss >= lossDown || d.shortFor >= 2
 	switch {
 	case weak:
-		d.goodFor = 0
+		d.goodFor, d.shortFor = 0, 0
 		d.holdUntil = now.Add(upHold)
 		for i := current - 1; i >= 0; i-- {
 			if t.layerActive(i, now) {

@@ -253,11 +253,13 @@ async function run(browser) {
     }
   });
   await step('the low viewer decodes', () => decoding(low));
+  await new Promise((r) => setTimeout(r, 6000)); // past the viewers' estimate warm-up
   log(`simulcast: ?layer=low viewer ${sizes.l} px wide, automatic viewer ${sizes.a} px`);
   result.simulcast_low_width = sizes.l;
   result.simulcast_auto_width = sizes.a;
   const final = await cstreams();
-  const layersOf = Object.fromEntries((final.viewer_stats || []).map((v) => [v.owner, `${v.layer}${v.pinned ? ' (asked)' : ''}`]));
+  const layersOf = Object.fromEntries((final.viewer_stats || []).map((v) => [v.owner,
+    `${v.layer}${v.pinned ? ' (asked)' : ''}, sent ${Math.round(v.bitrate_bps / 1000)} kbit/s, estimate ${Math.round((v.estimate_bps || 0) / 1000)} kbit/s`]));
   log(`viewers' layers: ${JSON.stringify(layersOf)}`);
   result.viewer_layers = layersOf;
   await low.screenshot({ path: join(ARTIFACTS, 'media-simulcast-low.png') });
