@@ -38,8 +38,9 @@ type downTrack struct {
 	pinned  int                     // the layer the viewer asked for; -1: chosen from its link
 	started bool
 	// After a switch, packets of the new layer older than the one switched at would land on
-	// sequence numbers already used by the old layer: they are dropped.
+	// sequence numbers already used by the old layer: they are dropped while guarding.
 	switchSeq uint16
+	guarding  bool
 	seqOffset uint16
 	tsOffset  uint32
 	lastSeq   uint16 // the highest sequence number sent
@@ -111,8 +112,15 @@ func (d *downTrack) write(layer int, p *rtp.Packet, keyframe bool, clockRate uin
 	}
 	switch {
 	case layer == d.current:
-		if d.started && seqBefore(p.SequenceNumber, d.switchSeq) {
-			return
+		if d.guarding {
+			if seqBefore(p.SequenceNumber, d.switchSeq) {
+				return
+			}
+			// Far enough past the switch for no late packet to come: stop comparing, which
+			// would go wrong when the sequence numbers wrap half way round.
+			if p.SequenceNumber-d.switchSeq > maxMisorder {
+				d.guarding = false
+			}
 		}
 	case layer == d.target && (keyframe || !d.started && len(d.t.layers) == 1):
 		// A single-layer track starts at once: the viewer's decoder asks for a keyframe
@@ -168,7 +176,7 @@ func (d *downTrack) switchTo(layer int, p *rtp.Packet, clockRate uint32) {
 	} else {
 		d.lastSeq, d.lastTS, d.lastAt = p.SequenceNumber-1, p.Timestamp, time.Now()
 	}
-	d.current, d.switchSeq, d.started = layer, p.SequenceNumber, true
+	d.current, d.switchSeq, d.started, d.guarding = layer, p.SequenceNumber, true, true
 }
 
 // setTarget asks for a switch to layer at its next keyframe, and asks the publisher for one.
