@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/fireline/fireline"
@@ -170,16 +171,58 @@ type Locator interface {
 
 // Media is the WHIP/WHEP media server. media.Server implements it through an adapter in cmd.
 type Media interface {
-	Publish(ctx context.Context, room, stream, offer string) (MediaSession, error)
-	Play(ctx context.Context, room, stream, offer string) (MediaSession, error)
+	// Publish and Play open a session for owner (a username); layer is "", low, mid or high.
+	Publish(ctx context.Context, room, stream, offer, owner string) (MediaSession, error)
+	Play(ctx context.Context, room, stream, offer, owner, layer string) (MediaSession, error)
+	// Session describes a live session of room; ENOTFOUND when there is none.
+	Session(room, sessionID string) (MediaSessionInfo, error)
+	// Trickle adds the ICE candidates of an application/trickle-ice-sdpfrag body.
+	Trickle(room, sessionID, frag string) error
 	End(room, sessionID string) error
 	Streams(room string) []StreamInfo
+	ICEServers() []ICEServer
+	// WriteMetrics writes the Prometheus text exposition of the media server.
+	WriteMetrics(w io.Writer) error
 }
 
 // MediaSession is one WHIP or WHEP peer connection.
 type MediaSession struct {
 	ID     string
 	Answer string
+	ETag   string // quoted entity tag (RFC 9725 §4.3.1)
+}
+
+// MediaSessionInfo says whose a session is.
+type MediaSessionInfo struct {
+	Owner string
+	ETag  string
+}
+
+// ICEServer is a STUN or TURN server advertised to WHIP and WHEP clients.
+type ICEServer struct {
+	URL        string
+	Username   string
+	Credential string
+}
+
+// MediaNodes is the registry of media nodes: which node holds an incident's room.
+// postgres.DB implements it through an adapter in cmd.
+type MediaNodes interface {
+	// AssignRoom returns the live node holding the incident's room, first giving it to the
+	// least loaded live node when no live node holds it; EUNAVAILABLE when no node is live.
+	AssignRoom(ctx context.Context, incidentID int64) (MediaNode, error)
+	// RoomNode returns the live node holding the room; false when none does.
+	RoomNode(ctx context.Context, incidentID int64) (MediaNode, bool, error)
+	// RoomStreams returns the room's streams as its holder last reported them: a JSON array
+	// of StreamInfo, empty when it reported none.
+	RoomStreams(ctx context.Context, incidentID int64) ([]byte, error)
+}
+
+// MediaNode is a node running the media role.
+type MediaNode struct {
+	ID string `json:"id"`
+	// URL is its public base URL (scheme, host, port): WHIP and WHEP are under it.
+	URL string `json:"url"`
 }
 
 // StreamInfo describes a live stream in a room.
@@ -188,11 +231,47 @@ type StreamInfo struct {
 	Tracks    []string  `json:"tracks"`
 	Viewers   int       `json:"viewers"`
 	StartedAt time.Time `json:"started_at"`
+	// Bitrate is what the publisher sends, bits/s over the last few seconds.
+	Bitrate     uint64 `json:"bitrate_bps"`
+	Packets     uint64 `json:"packets"`
+	Bytes       uint64 `json:"bytes"`
+	PacketsLost int64  `json:"packets_lost"`
+	// Layers are the simulcast layers of the video, lowest first; absent without simulcast.
+	Layers      []string     `json:"layers,omitempty"`
+	TrackStats  []TrackStats `json:"track_stats"`
+	ViewerStats []ViewerStat `json:"viewer_stats"`
+}
+
+// TrackStats describes one RTP stream of a publisher: a track or one simulcast layer.
+type TrackStats struct {
+	Track       string  `json:"track"`
+	Kind        string  `json:"kind"`
+	Codec       string  `json:"codec"`
+	Layer       string  `json:"layer,omitempty"`
+	Active      bool    `json:"active"`
+	Packets     uint64  `json:"packets"`
+	Bytes       uint64  `json:"bytes"`
+	Bitrate     uint64  `json:"bitrate_bps"`
+	PacketsLost int64   `json:"packets_lost"`
+	JitterMS    float64 `json:"jitter_ms"`
+}
+
+// ViewerStat describes one viewer: the layer it is sent and what it takes.
+type ViewerStat struct {
+	Session      string  `json:"session"`
+	Owner        string  `json:"owner"`
+	Layer        string  `json:"layer,omitempty"`
+	Pinned       bool    `json:"pinned,omitempty"`
+	Bitrate      uint64  `json:"bitrate_bps"`
+	Estimate     uint64  `json:"estimate_bps,omitempty"`
+	FractionLost float64 `json:"fraction_lost"`
 }
 
 // Change is a notice that something the console shows has changed.
 type Change struct {
-	Kind       string `json:"kind"` // incident, unit, event, move_up
+	Kind       string `json:"kind"` // incident, unit, event, move_up, media
 	ID         string `json:"id"`
 	IncidentID int64  `json:"incident_id,omitempty"`
+	// Streams are, for a media notice, the room's live streams with their statistics.
+	Streams []StreamInfo `json:"streams,omitempty"`
 }

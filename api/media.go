@@ -1,9 +1,12 @@
 package api
 
 import (
+	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -13,123 +16,440 @@ import (
 // roomOf is the media room of an incident.
 func roomOf(incidentID int64) string { return "incident:" + strconv.FormatInt(incidentID, 10) }
 
+// mediaRoutes are WHIP (RFC 9725) and WHEP under /api/v1/media/incidents/{id}. They answer
+// browsers on other origins too (CORS): a console served by an API node publishes and plays on
+// whichever media node holds the room, with its bearer token, never cookies.
+func (s *Server) mediaRoutes(r chi.Router) {
+	console := s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk)
+	r.Route("/media/incidents/{id}", func(r chi.Router) {
+		r.Use(s.cors)
+		// OPTIONS needs no token: a browser's preflight cannot send one (the ICE servers are
+		// only told to a request that does, see mediaOptions).
+		r.Options("/whip", s.mediaOptions("OPTIONS, POST"))
+		r.Options("/streams/{stream}/whep", s.mediaOptions("OPTIONS, POST"))
+		r.Options("/whip/{session}", s.mediaOptions("OPTIONS, PATCH, DELETE"))
+		r.Options("/whep/{session}", s.mediaOptions("OPTIONS, PATCH, DELETE"))
+		r.Group(func(r chi.Router) {
+			r.Use(s.authenticate, s.deny(fireline.RoleGateway))
+			r.Get("/", s.mediaRoom)
+			r.Post("/whip", s.whip)
+			r.Patch("/whip/{session}", s.patchSession)
+			r.Delete("/whip/{session}", s.endSession)
+			r.With(console).Get("/streams", s.streams)
+			r.With(console).Post("/streams/{stream}/whep", s.whep)
+			r.With(console).Patch("/whep/{session}", s.patchSession)
+			r.With(console).Delete("/whep/{session}", s.endSession)
+		})
+	})
+}
+
+// cors lets pages of any origin call the media routes. That is safe because they
+// authenticate by a bearer token the page must hold and send, never by ambient cookies.
+func (s *Server) cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Origin") != "" {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", "*")
+			h.Set("Access-Control-Expose-Headers", "Location, Link, ETag, Accept-Patch, Accept-Post")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", "OPTIONS, POST, PATCH, DELETE")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match")
+				h.Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// mediaOptions answers OPTIONS on a WHIP/WHEP endpoint or session. A request that carries a
+// valid token also gets the ICE servers (RFC 9725 §4.6): TURN credentials are not for anyone
+// who asks.
+func (s *Server) mediaOptions(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		if strings.Contains(allow, "POST") {
+			w.Header().Set("Accept-Post", "application/sdp")
+		} else {
+			w.Header().Set("Accept-Patch", "application/trickle-ice-sdpfrag")
+		}
+		if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && s.media != nil {
+			if _, err := s.store.SessionUser(r.Context(), token); err == nil {
+				s.linkICEServers(w)
+			}
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// linkICEServers advertises the configured STUN and TURN servers as Link headers (RFC 9725
+// §4.6), TURN with its long-term credentials.
+func (s *Server) linkICEServers(w http.ResponseWriter) {
+	for _, ice := range s.media.ICEServers() {
+		v := "<" + ice.URL + `>; rel="ice-server"`
+		if ice.Username != "" {
+			v += `; username="` + ice.Username + `"; credential="` + ice.Credential + `"; credential-type="password"`
+		}
+		w.Header().Add("Link", v)
+	}
+}
+
 // whip lets the crew of a unit dispatched to the incident publish its camera (RFC 9725): an
 // application/sdp offer in, 201 Created with the answer and the session's Location out. The
-// stream id is the publishing unit's id.
+// stream id is the publishing unit's id. Another node's room is a 307 to that node.
 func (s *Server) whip(w http.ResponseWriter, r *http.Request) {
-	id, offer, ok := s.mediaRequest(w, r)
+	id, ok := s.mediaIncident(w, r)
 	if !ok {
 		return
 	}
 	user := userFrom(r.Context())
 	if user.Role != fireline.RoleField || user.UnitID == "" {
-		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "only the crew of a dispatched unit may publish video"))
+		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "only the crew of a dispatched unit may publish video; role %s may not", user.Role))
 		return
 	}
-	inc, err := s.store.Incident(r.Context(), id)
-	if err != nil {
+	if err := s.dispatchedTo(r.Context(), id, user.UnitID, true); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if !inc.Status.Open() {
-		s.writeError(w, r, fireline.Errorf(fireline.ECONFLICT, "incident %d is %s: no new video", id, inc.Status))
+	offer, ok := s.sdpBody(w, r)
+	if !ok {
 		return
 	}
-	dispatched := false
-	for _, a := range inc.Assignments {
-		if a.UnitID == user.UnitID && a.ClearedAt == nil {
-			dispatched = true
-		}
-	}
-	if !dispatched {
-		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "unit %s is not dispatched to incident %d", user.UnitID, id))
+	if !s.routeMedia(w, r, id, true) {
 		return
 	}
-	sess, err := s.media.Publish(r.Context(), roomOf(id), user.UnitID, offer)
+	sess, err := s.media.Publish(r.Context(), roomOf(id), user.UnitID, offer, user.Username)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	s.log.Info("video published", "incident", id, "unit", user.UnitID, "session", sess.ID)
-	s.answerSDP(w, r, "/api/v1/media/incidents/"+strconv.FormatInt(id, 10)+"/whip/"+sess.ID, sess.Answer)
+	s.answerSDP(w, r, "/api/v1/media/incidents/"+strconv.FormatInt(id, 10)+"/whip/"+sess.ID, sess)
 }
 
-// whep lets a console play one stream of the incident.
+// dispatchedTo checks that unit is on the incident and, for a publish, that it is open.
+func (s *Server) dispatchedTo(ctx context.Context, id int64, unit string, publish bool) error {
+	inc, err := s.store.Incident(ctx, id)
+	if err != nil {
+		return err
+	}
+	if publish && !inc.Status.Open() {
+		return fireline.Errorf(fireline.ECONFLICT, "incident %d is %s: no new video", id, inc.Status)
+	}
+	for _, a := range inc.Assignments {
+		if a.UnitID == unit && a.ClearedAt == nil {
+			return nil
+		}
+	}
+	return fireline.Errorf(fireline.EFORBIDDEN, "unit %s is not dispatched to incident %d", unit, id)
+}
+
+// whep lets a console play one stream of the incident; ?layer=low|mid|high picks a simulcast
+// layer instead of the one the viewer's link can take.
 func (s *Server) whep(w http.ResponseWriter, r *http.Request) {
-	id, offer, ok := s.mediaRequest(w, r)
+	id, ok := s.mediaIncident(w, r)
 	if !ok {
 		return
 	}
-	sess, err := s.media.Play(r.Context(), roomOf(id), chi.URLParam(r, "stream"), offer)
+	layer := r.URL.Query().Get("layer")
+	switch layer {
+	case "", "low", "mid", "high":
+	default:
+		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "layer %q: want low, mid or high", layer))
+		return
+	}
+	offer, ok := s.sdpBody(w, r)
+	if !ok {
+		return
+	}
+	if !s.routeMedia(w, r, id, false) {
+		return
+	}
+	user := userFrom(r.Context())
+	sess, err := s.media.Play(r.Context(), roomOf(id), chi.URLParam(r, "stream"), offer, user.Username, layer)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.answerSDP(w, r, "/api/v1/media/incidents/"+strconv.FormatInt(id, 10)+"/whep/"+sess.ID, sess.Answer)
+	s.answerSDP(w, r, "/api/v1/media/incidents/"+strconv.FormatInt(id, 10)+"/whep/"+sess.ID, sess)
+}
+
+// ownSession finds the session of the request and checks the user may change it: whoever
+// opened it, or a supervisor or administrator.
+func (s *Server) ownSession(w http.ResponseWriter, r *http.Request) (room, session string, info MediaSessionInfo, ok bool) {
+	id, ok := s.mediaIncident(w, r)
+	if !ok {
+		return "", "", MediaSessionInfo{}, false
+	}
+	if s.media == nil {
+		s.writeError(w, r, fireline.Errorf(fireline.ENOTFOUND, "no media session %q here: this node has no media server", chi.URLParam(r, "session")))
+		return "", "", MediaSessionInfo{}, false
+	}
+	room, session = roomOf(id), chi.URLParam(r, "session")
+	info, err := s.media.Session(room, session)
+	if err != nil {
+		s.writeError(w, r, err)
+		return "", "", MediaSessionInfo{}, false
+	}
+	user := userFrom(r.Context())
+	if info.Owner != user.Username && user.Role != fireline.RoleSupervisor && user.Role != fireline.RoleAdmin {
+		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "media session %s is %s's; only they or a supervisor may change it", session, info.Owner))
+		return "", "", MediaSessionInfo{}, false
+	}
+	return room, session, info, true
+}
+
+// patchSession takes trickled ICE candidates (RFC 9725 §4.3, RFC 8840): 204 on success. An
+// ICE restart (If-Match: *) is 422, as this server does not support them; a stale entity tag
+// is 412.
+func (s *Server) patchSession(w http.ResponseWriter, r *http.Request) {
+	room, session, info, ok := s.ownSession(w, r)
+	if !ok {
+		return
+	}
+	if err := requireType(r, "application/trickle-ice-sdpfrag"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	switch im := strings.TrimSpace(r.Header.Get("If-Match")); {
+	case im == "*":
+		s.writeError(w, r, &fireline.Error{Code: errUnprocessable,
+			Message: "ICE restarts are not supported: end this session (DELETE) and start a new one"})
+		return
+	case im != "" && !etagListHas(im, info.ETag):
+		s.writeError(w, r, &fireline.Error{Code: errPreconditionFailed,
+			Message: "If-Match " + im + " does not name this session's current entity tag " + info.ETag})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSDPFragBody))
+	if err != nil {
+		s.writeError(w, r, fireline.Errorf(fireline.ETOOLARGE, "SDP fragment larger than %d bytes", maxSDPFragBody))
+		return
+	}
+	if err := s.media.Trickle(room, session, string(body)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// etagListHas reports whether an If-Match list names etag (weak tags never match: RFC 9110
+// §13.1.1 uses the strong comparison).
+func etagListHas(list, etag string) bool {
+	for _, t := range strings.Split(list, ",") {
+		if strings.TrimSpace(t) == etag {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
-	id, err := incidentID(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	room, session, _, ok := s.ownSession(w, r)
+	if !ok {
 		return
 	}
-	if s.media == nil {
-		s.writeError(w, r, fireline.Errorf(fireline.EUNAVAILABLE, "this node has no media server"))
-		return
-	}
-	if err := s.media.End(roomOf(id), chi.URLParam(r, "session")); err != nil {
+	if err := s.media.End(room, session); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
 }
 
-func (s *Server) streams(w http.ResponseWriter, r *http.Request) {
-	id, err := incidentID(r)
+// mediaRoomInfo tells a client where an incident's video is: the node holding its room and
+// the WHIP and WHEP addresses there.
+type mediaRoomInfo struct {
+	IncidentID int64  `json:"incident_id"`
+	Room       string `json:"room"`
+	// Node holds the room; null before the first publish.
+	Node *MediaNode `json:"node"`
+	// WHIP is where to publish; WHEP where to play, with {stream} for the stream (unit) id.
+	WHIP    string       `json:"whip"`
+	WHEP    string       `json:"whep"`
+	Streams []StreamInfo `json:"streams"`
+}
+
+// mediaRoom answers GET /media/incidents/{id}: which node holds the room. Consoles may ask, and
+// the crews of the units on the incident.
+func (s *Server) mediaRoom(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.mediaIncident(w, r)
+	if !ok {
+		return
+	}
+	user := userFrom(r.Context())
+	if !user.Role.Console() {
+		if user.Role != fireline.RoleField || user.UnitID == "" {
+			s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "role %s may not read media rooms", user.Role))
+			return
+		}
+		if err := s.dispatchedTo(r.Context(), id, user.UnitID, false); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	info := mediaRoomInfo{IncidentID: id, Room: roomOf(id)}
+	base := ""
+	if s.nodes != nil {
+		node, held, err := s.nodes.RoomNode(r.Context(), id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if held {
+			info.Node, base = &node, node.URL
+		}
+	}
+	path := "/api/v1/media/incidents/" + strconv.FormatInt(id, 10)
+	info.WHIP, info.WHEP = base+path+"/whip", base+path+"/streams/{stream}/whep"
+	streams, err := s.roomStreams(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if s.media == nil {
-		s.writeError(w, r, fireline.Errorf(fireline.EUNAVAILABLE, "this node has no media server"))
+	info.Streams = streams
+	writeJSON(w, http.StatusOK, info)
+}
+
+func (s *Server) streams(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.mediaIncident(w, r)
+	if !ok {
 		return
+	}
+	streams, err := s.roomStreams(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"streams": streams})
+}
+
+// roomStreams describes the room's live streams: from this node's media server when it holds
+// the room, else as its holder last reported them (every few seconds).
+func (s *Server) roomStreams(ctx context.Context, id int64) ([]StreamInfo, error) {
+	if s.nodes != nil {
+		node, held, err := s.nodes.RoomNode(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if held && (s.media == nil || node.ID != s.selfNode()) {
+			raw, err := s.nodes.RoomStreams(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			var streams []StreamInfo
+			if len(raw) > 0 {
+				if err := json.Unmarshal(raw, &streams); err != nil {
+					return nil, fireline.Errorf(fireline.EINTERNAL, "media room %d: streams reported by %s: %v", id, node.ID, err)
+				}
+			}
+			if streams == nil {
+				streams = []StreamInfo{}
+			}
+			return streams, nil
+		}
+	}
+	if s.media == nil {
+		return nil, fireline.Errorf(fireline.EUNAVAILABLE, "this node has no media server")
 	}
 	streams := s.media.Streams(roomOf(id))
 	if streams == nil {
 		streams = []StreamInfo{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"streams": streams})
+	return streams, nil
 }
 
-// mediaRequest checks what WHIP and WHEP share: an incident id, application/sdp, a bounded body.
-func (s *Server) mediaRequest(w http.ResponseWriter, r *http.Request) (int64, string, bool) {
+// routeMedia decides where a WHIP or WHEP POST is served. With a node registry, the room's
+// holder serves it (a publish assigns the room to the least loaded live node if none holds
+// it); any other node answers 307 Temporary Redirect to the holder, which RFC 9725 §4.5
+// allows and WHIP clients follow with the same method and body. It reports whether to go on
+// here.
+func (s *Server) routeMedia(w http.ResponseWriter, r *http.Request, id int64, publish bool) bool {
+	if s.nodes != nil {
+		var (
+			node MediaNode
+			held = true
+			err  error
+		)
+		if publish {
+			node, err = s.nodes.AssignRoom(r.Context(), id)
+		} else {
+			node, held, err = s.nodes.RoomNode(r.Context(), id)
+		}
+		switch {
+		case err != nil:
+			s.writeError(w, r, err)
+			return false
+		case !held && s.media == nil:
+			s.writeError(w, r, fireline.Errorf(fireline.ENOTFOUND, "no live video for incident %d", id))
+			return false
+		case held && (s.media == nil || node.ID != s.selfNode()):
+			w.Header().Set("Location", node.URL+r.URL.RequestURI())
+			w.WriteHeader(http.StatusTemporaryRedirect)
+			return false
+		}
+	}
+	if s.media == nil {
+		s.writeError(w, r, fireline.Errorf(fireline.EUNAVAILABLE, "this node has no media server"))
+		return false
+	}
+	return true
+}
+
+// mediaIncident reads the incident id of a media route.
+func (s *Server) mediaIncident(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	id, err := incidentID(r)
-	if err == nil && s.media == nil {
-		err = fireline.Errorf(fireline.EUNAVAILABLE, "this node has no media server")
-	}
-	if err == nil {
-		err = requireType(r, "application/sdp")
-	}
 	if err != nil {
 		s.writeError(w, r, err)
-		return 0, "", false
+		return 0, false
+	}
+	return id, true
+}
+
+// sdpBody reads a WHIP or WHEP offer: application/sdp, bounded, not empty.
+func (s *Server) sdpBody(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if err := requireType(r, "application/sdp"); err != nil {
+		s.writeError(w, r, err)
+		return "", false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSDPBody))
 	if err != nil {
 		s.writeError(w, r, fireline.Errorf(fireline.ETOOLARGE, "SDP offer larger than %d bytes", maxSDPBody))
-		return 0, "", false
+		return "", false
 	}
-	if len(body) == 0 {
+	if len(strings.TrimSpace(string(body))) == 0 {
 		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "SDP offer is empty"))
-		return 0, "", false
+		return "", false
 	}
-	return id, string(body), true
+	return string(body), true
 }
 
-func (s *Server) answerSDP(w http.ResponseWriter, r *http.Request, location, answer string) {
-	w.Header().Set("Content-Type", "application/sdp")
-	w.Header().Set("Location", location)
+// answerSDP answers a WHIP or WHEP POST: 201 Created, the answer, the session's Location, its
+// entity tag, the ICE servers and the PATCH format the session takes.
+func (s *Server) answerSDP(w http.ResponseWriter, _ *http.Request, location string, sess MediaSession) {
+	h := w.Header()
+	h.Set("Content-Type", "application/sdp")
+	h.Set("Location", location)
+	if sess.ETag != "" {
+		h.Set("ETag", sess.ETag)
+	}
+	h.Set("Accept-Patch", "application/trickle-ice-sdpfrag")
+	s.linkICEServers(w)
 	w.WriteHeader(http.StatusCreated)
-	_, _ = io.WriteString(w, answer)
+	_, _ = io.WriteString(w, sess.Answer)
 }
+
+// metrics serves the Prometheus text exposition of this node's media server.
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	if s.media == nil {
+		return // a node without media has no media metrics: an empty exposition
+	}
+	if err := s.media.WriteMetrics(w); err != nil {
+		s.log.Warn("write metrics", "error", err)
+	}
+}
+
+// MetricsHandler serves the metrics without authentication, for a listener of their own on
+// an address only the monitoring network reaches (serve --metrics).
+func (s *Server) MetricsHandler() http.Handler { return http.HandlerFunc(s.metrics) }

@@ -22,6 +22,8 @@ var statusOf = map[string]int{
 	fireline.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	fireline.EINTERNAL:     http.StatusInternalServerError,
 	errUnsupportedMedia:    http.StatusUnsupportedMediaType,
+	errUnprocessable:       http.StatusUnprocessableEntity,
+	errPreconditionFailed:  http.StatusPreconditionFailed,
 }
 
 // Problem is an RFC 9457 problem details object.
@@ -134,5 +136,12 @@ func requireType(r *http.Request, want string) error {
 	return nil
 }
 
-// errUnsupportedMedia is the API's own code for 415: a transport matter, not a domain one.
-const errUnsupportedMedia = "unsupported_media_type"
+// The API's own codes for transport matters, not domain ones: 415, 422 (a WHIP PATCH asking
+// for what the session does not support, RFC 9725 §4.3.1) and 412 (a stale If-Match).
+const (
+	errUnsupportedMedia   = "unsupported_media_type"
+	errUnprocessable      = "unprocessable"
+	errPreconditionFailed = "precondition_failed"
+	// maxSDPFragBody caps a trickle PATCH: a few candidates, never a whole description.
+	maxSDPFragBody = 16 << 10
+)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -30,6 +31,9 @@ type Config struct {
 	// TicketKey signs the URLs that play recordings; nil means a random key, good for this
 	// node only.
 	TicketKey []byte
+	// MediaOnly serves only what a media node needs (serve --roles media without api): the
+	// media routes, /metrics, /healthz and /readyz.
+	MediaOnly bool
 }
 
 // DefaultConfig is the standard configuration.
@@ -47,6 +51,8 @@ type Server struct {
 	admin     Admin
 	locator   Locator
 	media     Media
+	nodes     MediaNodes
+	nodeID    atomic.Value // string: this process's media node id
 	cover     Cover
 	travel    TravelModel
 	assets    fs.FS
@@ -69,8 +75,13 @@ type Deps struct {
 	Admin   Admin
 	Locator Locator
 	Media   Media
-	Cover   Cover
-	Travel  TravelModel
+	// MediaNodes, if set, says which media node holds each incident's room, and MediaNodeID
+	// is this process's own node (empty when it runs no media server). Without it this
+	// node's media server, if any, holds every room.
+	MediaNodes  MediaNodes
+	MediaNodeID string
+	Cover       Cover
+	Travel      TravelModel
 	// Assets are the console's static files (web.Assets()).
 	Assets fs.FS
 	Logger *slog.Logger
@@ -83,6 +94,7 @@ type Deps struct {
 func New(cfg Config, d Deps) *Server {
 	s := &Server{
 		cfg: cfg, store: d.Store, incidents: d.Incidents, intake: d.Intake, admin: d.Admin, locator: d.Locator, media: d.Media, cover: d.Cover,
+		nodes:  d.MediaNodes,
 		travel: d.Travel, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
 		recordings: d.Recordings, ticketKey: cfg.TicketKey,
@@ -90,6 +102,7 @@ func New(cfg Config, d Deps) *Server {
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
 	}
+	s.nodeID.Store(d.MediaNodeID)
 	s.router = s.routes()
 	return s
 }
@@ -97,8 +110,19 @@ func New(cfg Config, d Deps) *Server {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
 
-// Publish tells every live event stream that something changed.
-func (s *Server) Publish(c Change) { s.hub.publish(c) }
+// Publish tells every live event stream that something changed. A media notice (a room's
+// streams changed, or their statistics) goes out with the room's streams, read once here
+// rather than by every console.
+func (s *Server) Publish(c Change) {
+	if c.Kind == "media" && c.Streams == nil && c.IncidentID != 0 {
+		streams, err := s.roomStreams(context.Background(), c.IncidentID)
+		if err != nil {
+			s.log.Warn("media notice: read the room's streams", "incident", c.IncidentID, "error", err)
+		}
+		c.Streams = streams
+	}
+	s.hub.publish(c)
+}
 
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
@@ -111,6 +135,23 @@ func (s *Server) routes() chi.Router {
 	})
 	r.Get("/readyz", s.ready)
 
+	if s.cfg.MediaOnly {
+		// A media node: its metrics are on its own listener or behind a console token, the
+		// same as on an API node (see below).
+		r.Route("/api/v1", func(r chi.Router) {
+			s.mediaRoutes(r)
+			r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+				s.writeError(w, r, fireline.Errorf(fireline.ENOTFOUND, "no media endpoint %s %s: this is a media node", r.Method, r.URL.Path))
+			})
+		})
+		r.With(s.authenticate, s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk)).Get("/metrics", s.metrics)
+		return r
+	}
+	// /metrics names incidents (room labels), so on the API's listener it takes a console
+	// token. A Prometheus server, which cannot sign in, scrapes the unauthenticated listener
+	// that serve --metrics opens on an address of the monitoring network.
+	r.With(s.authenticate, s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk)).Get("/metrics", s.metrics)
+
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Post("/auth/login", s.login)
 		r.Get("/openapi.json", s.openAPI)
@@ -118,6 +159,7 @@ func (s *Server) routes() chi.Router {
 		// handler checks either (recordingTicket).
 		r.Get("/incidents/{id}/recordings/{name}", s.recordingFile)
 		r.Head("/incidents/{id}/recordings/{name}", s.recordingFile)
+		s.mediaRoutes(r)
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate)
 			r.Get("/auth/me", s.me)
@@ -212,14 +254,6 @@ func (s *Server) peopleRoutes(r chi.Router, console, dispatchers func(http.Handl
 		r.Use(s.allow(fireline.RoleAdmin))
 		s.adminRoutes(r)
 	})
-
-	r.Route("/media/incidents/{id}", func(r chi.Router) {
-		r.Post("/whip", s.whip)
-		r.Delete("/whip/{session}", s.endSession)
-		r.With(console).Get("/streams", s.streams)
-		r.With(console).Post("/streams/{stream}/whep", s.whep)
-		r.With(console).Delete("/whep/{session}", s.endSession)
-	})
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
@@ -230,7 +264,9 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.Ping(ctx); err != nil {
 		checks["postgres"], status = err.Error(), http.StatusServiceUnavailable
 	}
-	if err := s.incidents.Ready(ctx); err != nil {
+	if s.incidents == nil {
+		delete(checks, "temporal") // a media node needs no Temporal
+	} else if err := s.incidents.Ready(ctx); err != nil {
 		checks["temporal"], status = err.Error(), http.StatusServiceUnavailable
 	}
 	writeJSON(w, status, checks)
@@ -250,3 +286,9 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			"duration_ms", time.Since(start).Milliseconds(), "request_id", middleware.GetReqID(r.Context()))
 	})
 }
+
+// SetMediaNode tells the API which registered media node it is, once the node's address is
+// known (it listens before it registers).
+func (s *Server) SetMediaNode(id string) { s.nodeID.Store(id) }
+
+func (s *Server) selfNode() string { return s.nodeID.Load().(string) }

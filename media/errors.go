@@ -28,3 +28,8 @@ func errNoSession(room, id string) error {
 func errNoMedia(room, stream string) error {
 	return fireline.Errorf(fireline.EUNAVAILABLE, "stream %q in room %q has sent no media yet; retry shortly", stream, room)
 }
+
+func errICERestart(room, id string) error {
+	return fireline.Errorf(fireline.ECONFLICT,
+		"media session %q in room %q: the fragment's ICE credentials are not the session's; ICE restarts are not supported, so start a new session", id, room)
+}

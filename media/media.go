@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/ice/v2"
@@ -51,9 +52,9 @@ type Config struct {
 	// NAT1To1IPs are the host IPs to advertise instead of the interfaces' own, for a media node
 	// behind 1:1 NAT (a cloud VM's public address).
 	NAT1To1IPs []string
-	// ICEServers are STUN/TURN URLs advertised to clients (api puts them in Link headers); the
-	// server itself does not use them. May be empty.
-	ICEServers []string
+	// ICEServers are the STUN/TURN servers advertised to clients (api puts them in Link
+	// headers); the server itself does not use them. May be empty.
+	ICEServers []ICEServer
 	// UDPPortMin and UDPPortMax bound the ports of ICE candidates, so a firewall can open a
 	// fixed range. Both zero: any ephemeral port.
 	UDPPortMin, UDPPortMax uint16
@@ -68,32 +69,105 @@ type Config struct {
 	Sinks SinkFactory
 }
 
+// ICEServer is a STUN or TURN server for clients (RFC 8489, RFC 8656): a stun:, turn: or
+// turns: URL, and for TURN the long-term credentials.
+type ICEServer struct {
+	URL        string
+	Username   string
+	Credential string
+}
+
 // Session is one WHIP (publish) or WHEP (play) peer connection.
 type Session struct {
 	ID        string // opaque, unguessable; the last segment of the session's Location
 	Room      string
 	Stream    string
 	AnswerSDP string // the complete, non-trickle answer
+	// ETag is the session's entity tag (RFC 9725 §4.3.1), quoted: a PATCH's If-Match names it.
+	ETag string
 }
 
-// StreamInfo describes a live stream of a room.
-type StreamInfo struct {
+// SessionInfo says whose a session is.
+type SessionInfo struct {
+	ID        string
+	Room      string
 	Stream    string
-	Tracks    []string // MIME types of the tracks received so far, e.g. "video/VP8"
-	Viewers   int      // viewers currently registered to the stream
-	StartedAt time.Time
-	Packets   uint64 // RTP packets received from the publisher
-	Bytes     uint64 // RTP payload bytes received from the publisher
+	Owner     string // who opened it (WithOwner); "" if nobody said
+	Publisher bool   // a WHIP session; false: a WHEP viewer
+	ETag      string
+}
+
+// Option tunes one Publish or Play.
+type Option func(*options)
+
+type options struct {
+	owner string
+	layer Layer
+}
+
+// WithOwner records who opens the session, so that the HTTP layer can let only them (or a
+// supervisor) end it.
+func WithOwner(user string) Option { return func(o *options) { o.owner = user } }
+
+// WithLayer makes a viewer watch one simulcast layer rather than the one its link can take.
+// It has no effect on a publisher, or on a stream without simulcast.
+func WithLayer(l Layer) Option { return func(o *options) { o.layer = l } }
+
+// Layer names a simulcast layer a viewer may ask for.
+type Layer string
+
+// The layers a viewer may ask for; LayerAuto picks from the viewer's link.
+const (
+	LayerAuto Layer = ""
+	LayerLow  Layer = "low"
+	LayerMid  Layer = "mid"
+	LayerHigh Layer = "high"
+)
+
+// ParseLayer reads a layer name: low, mid, high, or empty for automatic.
+func ParseLayer(s string) (Layer, error) {
+	switch l := Layer(s); l {
+	case LayerAuto, LayerLow, LayerMid, LayerHigh:
+		return l, nil
+	}
+	return "", errInvalid("layer %q: want low, mid or high", s)
+}
+
+// index is the layer's index among n layers ranked low to high; -1 for automatic.
+func (l Layer) index(n int) int {
+	switch l {
+	case LayerLow:
+		return 0
+	case LayerMid:
+		return n / 2
+	case LayerHigh:
+		return n - 1
+	}
+	return -1
 }
 
 // Server is the SFU. It is safe for concurrent use.
 type Server struct {
-	log            *slog.Logger
+	log *slog.Logger
+	// api makes publishers' connections, viewerAPI viewers'. They differ in congestion
+	// control: publishers get transport-wide feedback (TWCC), with which browsers estimate
+	// their uplink; viewers get none, so a browser viewer falls back to estimating what it
+	// receives itself and tells us (REMB), and that estimate steers its simulcast layer.
 	api            *webrtc.API
-	iceServers     []string
+	viewerAPI      *webrtc.API
+	iceServers     []ICEServer
 	trackWait      time.Duration
 	connectTimeout time.Duration
 	sinks          SinkFactory
+	stopSampler    chan struct{}
+	samplerDone    chan struct{}
+
+	// Packets and bytes sent to viewers since start by sessions that have ended; live ones
+	// keep their own count.
+	retiredPackets atomic.Uint64
+	retiredBytes   atomic.Uint64
+	statsMu        sync.Mutex
+	forwarded      [2]uint64 // packets and bytes last reported by Stats
 
 	mu       sync.Mutex
 	closed   bool
@@ -103,9 +177,12 @@ type Server struct {
 
 type streamKey struct{ room, stream string }
 
-// session is what End needs of a publisher or a viewer.
+// session is what End, Session and Trickle need of a publisher or a viewer.
 type session interface {
 	roomName() string
+	info() SessionInfo
+	iceState() *iceSession
+	peer() *webrtc.PeerConnection
 }
 
 // New returns a Server ready to take publishers and viewers.
@@ -120,10 +197,26 @@ func New(cfg Config) (*Server, error) {
 	if err := registerCodecs(m); err != nil {
 		return nil, fmt.Errorf("media codecs: %w", err)
 	}
+	// Simulcast layers are told apart by their mid and rid header extensions (RFC 8852).
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		return nil, fmt.Errorf("media header extensions: %w", err)
+	}
 	// Default interceptors give NACK responder and generator, RTCP reports and TWCC, so
 	// a lossy cellular uplink is repaired hop by hop.
 	ir := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+		return nil, fmt.Errorf("media interceptors: %w", err)
+	}
+	// Viewers: the same without TWCC (see Server.viewerAPI).
+	vm := &webrtc.MediaEngine{}
+	if err := registerCodecs(vm); err != nil {
+		return nil, fmt.Errorf("media codecs: %w", err)
+	}
+	vir := &interceptor.Registry{}
+	if err := webrtc.ConfigureNack(vm, vir); err != nil {
+		return nil, fmt.Errorf("media interceptors: %w", err)
+	}
+	if err := webrtc.ConfigureRTCPReports(vir); err != nil {
 		return nil, fmt.Errorf("media interceptors: %w", err)
 	}
 
@@ -151,20 +244,30 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	for _, u := range cfg.ICEServers {
-		if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
-			return nil, fmt.Errorf("media config: ICE server %q is not a stun:, turn: or turns: URL", u)
+		turn := strings.HasPrefix(u.URL, "turn:") || strings.HasPrefix(u.URL, "turns:")
+		if !turn && !strings.HasPrefix(u.URL, "stun:") {
+			return nil, fmt.Errorf("media config: ICE server %q is not a stun:, turn: or turns: URL", u.URL)
+		}
+		if turn && (u.Username == "" || u.Credential == "") {
+			return nil, fmt.Errorf("media config: TURN server %q needs a username and a credential", u.URL)
+		}
+		if strings.ContainsAny(u.URL+u.Username+u.Credential, "\"<>\r\n") {
+			return nil, fmt.Errorf("media config: ICE server %q: quotes, angle brackets and line breaks cannot go in a Link header", u.URL)
 		}
 	}
 
 	s := &Server{
 		log:            log,
 		api:            webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)),
+		viewerAPI:      webrtc.NewAPI(webrtc.WithMediaEngine(vm), webrtc.WithInterceptorRegistry(vir), webrtc.WithSettingEngine(se)),
 		iceServers:     slices.Clone(cfg.ICEServers),
 		trackWait:      cfg.TrackWait,
 		connectTimeout: cfg.ConnectTimeout,
 		sinks:          cfg.Sinks,
 		streams:        map[streamKey]*stream{},
 		sessions:       map[string]session{},
+		stopSampler:    make(chan struct{}),
+		samplerDone:    make(chan struct{}),
 	}
 	if s.trackWait <= 0 {
 		s.trackWait = DefaultTrackWait
@@ -172,21 +275,27 @@ func New(cfg Config) (*Server, error) {
 	if s.connectTimeout <= 0 {
 		s.connectTimeout = DefaultConnectTimeout
 	}
+	go s.sampler()
 	return s, nil
 }
 
 // registerCodecs registers the codecs field phones and console browsers all share: VP8 and
-// constrained-baseline H.264 for video, Opus for audio.
+// constrained-baseline H.264 for video, Opus for audio. Each video codec has its RTX (RFC
+// 4588) partner, so a publisher that offers retransmission on a stream of its own gets it
+// negotiated, and pion reads its repairs back into the track. Towards viewers pion v3 resends
+// lost packets on the original stream instead (the NACK responder), which browsers accept.
 func registerCodecs(m *webrtc.MediaEngine) error {
 	fb := []webrtc.RTCPFeedback{
 		{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"},
 	}
 	video := []webrtc.RTPCodecParameters{
 		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: fb}, PayloadType: 96},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeRTX, ClockRate: 90000, SDPFmtpLine: "apt=96"}, PayloadType: 97},
 		{RTPCodecCapability: webrtc.RTPCodecCapability{
 			MimeType: webrtc.MimeTypeH264, ClockRate: 90000, RTCPFeedback: fb,
 			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
 		}, PayloadType: 102},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeRTX, ClockRate: 90000, SDPFmtpLine: "apt=102"}, PayloadType: 103},
 	}
 	for _, c := range video {
 		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeVideo); err != nil {
@@ -200,12 +309,16 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 	return m.RegisterCodec(opus, webrtc.RTPCodecTypeAudio)
 }
 
-// ICEServers returns the STUN/TURN URLs to advertise to clients.
-func (s *Server) ICEServers() []string { return slices.Clone(s.iceServers) }
+const mimeRTX = "video/rtx"
+
+// ICEServers returns the STUN/TURN servers to advertise to clients.
+func (s *Server) ICEServers() []ICEServer { return slices.Clone(s.iceServers) }
 
 // Publish accepts a WHIP offer for stream in room and returns the complete answer. One
-// publisher per stream: a second publish of a live stream is ECONFLICT.
-func (s *Server) Publish(ctx context.Context, room, stream, offerSDP string) (Session, error) {
+// publisher per stream: a second publish of a live stream is ECONFLICT. A simulcast offer
+// (a=simulcast with rids) is accepted with all its layers.
+func (s *Server) Publish(ctx context.Context, room, stream, offerSDP string, opts ...Option) (Session, error) {
+	o := optionsOf(opts)
 	if err := checkNames(room, stream); err != nil {
 		return Session{}, err
 	}
@@ -221,7 +334,7 @@ func (s *Server) Publish(ctx context.Context, room, stream, offerSDP string) (Se
 	if err := s.publishable(key); err != nil {
 		return Session{}, err
 	}
-	st, err := newStream(s, room, stream)
+	st, err := newStream(s, room, stream, o.owner)
 	if err != nil {
 		return Session{}, err
 	}
@@ -243,8 +356,24 @@ func (s *Server) Publish(ctx context.Context, room, stream, offerSDP string) (Se
 		s.endStream(st, "negotiation failed")
 		return Session{}, err
 	}
-	st.log.Info("publisher joined", "tracks_expected", st.expected())
-	return Session{ID: st.id, Room: room, Stream: stream, AnswerSDP: answer}, nil
+	var layers []string
+	for _, t := range st.trackList() {
+		for _, l := range t.layers {
+			if l.rid != "" {
+				layers = append(layers, l.rid)
+			}
+		}
+	}
+	st.log.Info("publisher joined", "tracks_expected", len(st.trackList()), "simulcast_layers", layers)
+	return Session{ID: st.id, Room: room, Stream: stream, AnswerSDP: answer, ETag: st.ice.etag()}, nil
+}
+
+func optionsOf(opts []Option) options {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
 }
 
 func (s *Server) publishable(key streamKey) error {
@@ -265,9 +394,14 @@ func (s *Server) publishableLocked(key streamKey) error {
 
 // Play accepts a WHEP offer for stream in room and returns the complete answer; the viewer gets
 // the stream's video and audio. A viewer that arrives before the publisher's first packets
-// waits for them up to the configured TrackWait.
-func (s *Server) Play(ctx context.Context, room, stream, offerSDP string) (Session, error) {
+// waits for them up to the configured TrackWait. Of a simulcast track the viewer gets one
+// layer: the one WithLayer names, else the one its link can take.
+func (s *Server) Play(ctx context.Context, room, stream, offerSDP string, opts ...Option) (Session, error) {
+	o := optionsOf(opts)
 	if err := checkNames(room, stream); err != nil {
+		return Session{}, err
+	}
+	if _, err := ParseLayer(string(o.layer)); err != nil {
 		return Session{}, err
 	}
 	offer, err := parseOffer(offerSDP)
@@ -290,7 +424,7 @@ func (s *Server) Play(ctx context.Context, room, stream, offerSDP string) (Sessi
 	if err != nil {
 		return Session{}, err
 	}
-	v, answer, err := newViewer(ctx, s, st, tracks, offer)
+	v, answer, err := newViewer(ctx, s, st, tracks, offer, o.owner, o.layer)
 	if err != nil {
 		return Session{}, err
 	}
@@ -306,18 +440,54 @@ func (s *Server) Play(ctx context.Context, room, stream, offerSDP string) (Sessi
 		v.close()
 		return Session{}, errNoStream(room, stream)
 	}
-	v.log.Info("viewer joined", "tracks", len(tracks))
-	return Session{ID: v.id, Room: room, Stream: stream, AnswerSDP: answer}, nil
+	v.attach()
+	v.log.Info("viewer joined", "tracks", len(tracks), "layer", o.layer)
+	return Session{ID: v.id, Room: room, Stream: stream, AnswerSDP: answer, ETag: v.ice.etag()}, nil
+}
+
+// Session describes the session id of room: whose it is, and its entity tag.
+func (s *Server) Session(room, sessionID string) (SessionInfo, error) {
+	sess, err := s.session(room, sessionID)
+	if err != nil {
+		return SessionInfo{}, err
+	}
+	info := sess.info()
+	info.ETag = sess.iceState().etag()
+	return info, nil
+}
+
+func (s *Server) session(room, sessionID string) (session, error) {
+	s.mu.Lock()
+	sess := s.sessions[sessionID]
+	s.mu.Unlock()
+	if sess == nil || sess.roomName() != room {
+		return nil, errNoSession(room, sessionID)
+	}
+	return sess, nil
+}
+
+// Trickle adds the remote ICE candidates of an application/trickle-ice-sdpfrag body (RFC 8840,
+// RFC 9725 §4.3) to the session id of room; a=end-of-candidates is accepted. A fragment with
+// other ICE credentials than the session's is an ICE restart, which is not supported:
+// ECONFLICT, and the client starts a new session.
+func (s *Server) Trickle(room, sessionID, frag string) error {
+	sess, err := s.session(room, sessionID)
+	if err != nil {
+		return err
+	}
+	f, err := parseSDPFrag(frag)
+	if err != nil {
+		return err
+	}
+	return trickle(sess.peer(), sess.iceState(), room, sessionID, f)
 }
 
 // End ends the publish or play session id of room (WHIP/WHEP DELETE). Ending a publisher ends
 // its stream and every viewer of it.
 func (s *Server) End(room, sessionID string) error {
-	s.mu.Lock()
-	sess := s.sessions[sessionID]
-	s.mu.Unlock()
-	if sess == nil || sess.roomName() != room {
-		return errNoSession(room, sessionID)
+	sess, err := s.session(room, sessionID)
+	if err != nil {
+		return err
 	}
 	switch x := sess.(type) {
 	case *stream:
@@ -344,6 +514,20 @@ func (s *Server) CloseRoom(room string) {
 	// Viewers always belong to a stream, so they went with it.
 }
 
+// Rooms lists the rooms with at least one live stream, sorted.
+func (s *Server) Rooms() []string {
+	s.mu.Lock()
+	var rooms []string
+	for k := range s.streams {
+		if !slices.Contains(rooms, k.room) {
+			rooms = append(rooms, k.room)
+		}
+	}
+	s.mu.Unlock()
+	slices.Sort(rooms)
+	return rooms
+}
+
 // Streams describes the live streams of room, ordered by stream name.
 func (s *Server) Streams(room string) []StreamInfo {
 	s.mu.Lock()
@@ -356,7 +540,7 @@ func (s *Server) Streams(room string) []StreamInfo {
 	s.mu.Unlock()
 	out := make([]StreamInfo, 0, len(sts))
 	for _, st := range sts {
-		out = append(out, st.info())
+		out = append(out, st.stats())
 	}
 	slices.SortFunc(out, func(a, b StreamInfo) int { return strings.Compare(a.Stream, b.Stream) })
 	return out
@@ -365,12 +549,17 @@ func (s *Server) Streams(room string) []StreamInfo {
 // Close ends every session and refuses new ones.
 func (s *Server) Close() error {
 	s.mu.Lock()
+	wasClosed := s.closed
 	s.closed = true
 	ending := make([]*stream, 0, len(s.streams))
 	for _, st := range s.streams {
 		ending = append(ending, st)
 	}
 	s.mu.Unlock()
+	if !wasClosed {
+		close(s.stopSampler)
+		<-s.samplerDone
+	}
 	for _, st := range ending {
 		s.endStream(st, "server closing")
 	}
@@ -411,10 +600,16 @@ func (s *Server) endViewer(v *viewer, reason string) {
 	}
 }
 
+// retire adds an ended viewer track's counts to the server's totals.
+func (s *Server) retire(d *downTrack) {
+	s.retiredPackets.Add(d.sentPackets.Load())
+	s.retiredBytes.Add(d.sentBytes.Load())
+}
+
 // watchConnection ends a session when its peer connection fails or closes, or never connects
-// within the connect timeout. Disconnected is left alone: ICE may recover from it, and if it
+// within the connect timeout, and calls connected (if not nil) when it connects. Disconnected is left alone: ICE may recover from it, and if it
 // does not the state moves on to failed.
-func (s *Server) watchConnection(pc *webrtc.PeerConnection, end func(reason string)) {
+func (s *Server) watchConnection(pc *webrtc.PeerConnection, end func(reason string), connected func()) {
 	timer := time.AfterFunc(s.connectTimeout, func() {
 		if pc.ConnectionState() != webrtc.PeerConnectionStateConnected {
 			end("never connected")
@@ -424,6 +619,9 @@ func (s *Server) watchConnection(pc *webrtc.PeerConnection, end func(reason stri
 		switch state {
 		case webrtc.PeerConnectionStateConnected:
 			timer.Stop()
+			if connected != nil {
+				connected()
+			}
 		case webrtc.PeerConnectionStateFailed:
 			timer.Stop()
 			end("connection failed")

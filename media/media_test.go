@@ -71,6 +71,12 @@ func newServer(t *testing.T, cfg media.Config) *media.Server {
 // interceptors, loopback only, short ICE timeouts so a dead server is noticed quickly.
 func clientAPI(t *testing.T, codecs ...webrtc.RTPCodecParameters) *webrtc.API {
 	t.Helper()
+	return clientAPIWith(t, nil, codecs...)
+}
+
+// clientAPIWith is clientAPI with extra interceptors.
+func clientAPIWith(t *testing.T, extra []interceptor.Factory, codecs ...webrtc.RTPCodecParameters) *webrtc.API {
+	t.Helper()
 	m := &webrtc.MediaEngine{}
 	if len(codecs) == 0 {
 		if err := m.RegisterDefaultCodecs(); err != nil {
@@ -82,9 +88,15 @@ func clientAPI(t *testing.T, codecs ...webrtc.RTPCodecParameters) *webrtc.API {
 			t.Fatal(err)
 		}
 	}
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		t.Fatal(err)
+	}
 	ir := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range extra {
+		ir.Add(f)
 	}
 	se := webrtc.SettingEngine{}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
@@ -678,7 +690,9 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		cfg  media.Config
 	}{
 		{"NAT IP", media.Config{NAT1To1IPs: []string{"not-an-ip"}}},
-		{"ICE server", media.Config{ICEServers: []string{"http://example.com"}}},
+		{"ICE server", media.Config{ICEServers: []media.ICEServer{{URL: "http://example.com"}}}},
+		{"TURN without credentials", media.Config{ICEServers: []media.ICEServer{{URL: "turn:turn.example.com:3478"}}}},
+		{"quote in a credential", media.Config{ICEServers: []media.ICEServer{{URL: "turn:turn.example.com", Username: "u", Credential: `a"b`}}}},
 		{"port range", media.Config{UDPPortMin: 50000, UDPPortMax: 40000}},
 	}
 	for _, tt := range tests {
@@ -688,12 +702,12 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			}
 		})
 	}
-	srv, err := media.New(media.Config{ICEServers: []string{"stun:stun.example.com:3478"}, UDPPortMin: 40000, UDPPortMax: 40100})
+	srv, err := media.New(media.Config{ICEServers: []media.ICEServer{{URL: "stun:stun.example.com:3478"}}, UDPPortMin: 40000, UDPPortMax: 40100})
 	if err != nil {
 		t.Fatalf("New(good config): %v", err)
 	}
 	defer srv.Close()
-	if got := srv.ICEServers(); len(got) != 1 || got[0] != "stun:stun.example.com:3478" {
+	if got := srv.ICEServers(); len(got) != 1 || got[0].URL != "stun:stun.example.com:3478" {
 		t.Errorf("ICEServers = %v", got)
 	}
 }

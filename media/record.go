@@ -56,12 +56,16 @@ type RecorderConfig struct {
 	JoinWindow time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Node names this media node, stable across its restarts (its URL, say); media nodes
+	// sharing Dir must have different names. Empty is fine for a node with a folder of its own.
+	Node string
 }
 
 // Recorder writes published tracks to files. Its Sink method is a SinkFactory. It is safe for
 // concurrent use.
 type Recorder struct {
 	dir  string
+	node string
 	log  *slog.Logger
 	join time.Duration
 	now  func() time.Time
@@ -83,7 +87,7 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	r := &Recorder{
-		dir: cfg.Dir, log: log.With("component", "recorder"), join: cfg.JoinWindow, now: cfg.Now,
+		dir: cfg.Dir, node: cfg.Node, log: log.With("component", "recorder"), join: cfg.JoinWindow, now: cfg.Now,
 		open: map[streamKey]*recSession{}, live: map[*recSession]struct{}{},
 	}
 	if r.join <= 0 {
@@ -98,7 +102,7 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 	if err := os.MkdirAll(r.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
-	n, err := recoverRecordings(r.dir)
+	n, err := recoverRecordings(r.dir, r.node)
 	if err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
@@ -531,7 +535,7 @@ func (s *recSession) beginLocked() error {
 	})
 	h := mkvHeader{DocType: "webm", Start: s.start, Title: s.stream + " · " + s.room}
 	s.numbers = map[*recTrack]int{}
-	meta := RecordingInfo{Room: s.room, Stream: s.stream, StartedAt: s.start.UTC(), State: StateRecording}
+	meta := RecordingInfo{Room: s.room, Stream: s.stream, StartedAt: s.start.UTC(), State: StateRecording, Node: s.r.node}
 	meta.IncidentID = incidentOfRoom(s.room)
 	for i, t := range in {
 		mt := mkvTrack{Number: i + 1, Video: t.kind.video()}

@@ -489,6 +489,15 @@ func TestRecordingSurvivesCrash(t *testing.T) {
 		t.Fatalf("before restart: %+v", list)
 	}
 	c.advance(time.Hour)
+	// Another media node sharing the folder leaves the recording alone: it may be live.
+	other, err := media.NewRecorder(media.RecorderConfig{Dir: crashed, Node: "https://media-2.example:8443", Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	if list := recordings(t, crashed); list[0].State != media.StateRecording {
+		t.Fatalf("another node's recorder marked this node's recording: %+v", list[0])
+	}
 	newRecorder(t, crashed, c)
 	list = recordings(t, crashed)
 	r := list[0]

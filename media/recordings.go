@@ -55,6 +55,9 @@ type RecordingInfo struct {
 	Complete bool   `json:"complete"`
 	State    string `json:"state"`
 	Error    string `json:"error,omitempty"`
+	// Node names the media node that wrote the file, so that several nodes may share one
+	// folder and each recovers only what it left open.
+	Node string `json:"node,omitempty"`
 }
 
 // RecordingTrack is one track of a recording.
@@ -172,10 +175,11 @@ func readSidecar(path string) (RecordingInfo, error) {
 	return ri, nil
 }
 
-// recoverRecordings marks the recordings a dead process left in state recording as
-// interrupted, with what a scan of the file finds: its complete frames and their duration. It
-// returns how many it marked.
-func recoverRecordings(dir string) (int, error) {
+// recoverRecordings marks the recordings that node (a previous run of this media node) left in
+// state recording as interrupted, with what a scan of the file finds: its complete frames and
+// their duration. Another node's recordings in a shared folder are left alone: they may be
+// live. It returns how many it marked.
+func recoverRecordings(dir, node string) (int, error) {
 	sidecars, err := filepath.Glob(filepath.Join(dir, "*", "*.json"))
 	if err != nil {
 		return 0, err
@@ -183,7 +187,7 @@ func recoverRecordings(dir string) (int, error) {
 	n := 0
 	for _, path := range sidecars {
 		ri, err := readSidecar(path)
-		if err != nil || ri.State != StateRecording {
+		if err != nil || ri.State != StateRecording || ri.Node != node {
 			continue
 		}
 		ri.State, ri.Complete = StateInterrupted, false

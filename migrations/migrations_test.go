@@ -24,8 +24,8 @@ func TestAll(t *testing.T) {
 			t.Errorf("%s: version %d is reserved", m.Name, m.Version)
 		}
 	}
-	if last := all[len(all)-1]; last.Name != "0007_intake.sql" {
-		t.Errorf("last migration %s, want 0007_intake.sql after the reserved 6", last.Name)
+	if last := all[len(all)-1]; last.Name != "0008_media_nodes.sql" {
+		t.Errorf("last migration %s, want 0008_media_nodes.sql", last.Name)
 	}
 }
 

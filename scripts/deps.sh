@@ -4,8 +4,9 @@
 # make throwaway clusters from them), Chromium (the browser tests), a CJK font (the sample city's
 # names), jq (the README's examples) and Node with npm (the browser test's driver,
 # playwright-core, which never downloads a browser of its own), xmllint (the CAP fixtures'
-# schema check) and ffmpeg (the recording tests encode clips with it and check recordings with
-# its ffprobe).
+# schema check), ffmpeg (the recording tests encode clips with it and check recordings with
+# its ffprobe) and GStreamer with its WHIP clients (the media test publishes a test pattern
+# with them: Debian 12 has no whipsink element, but packages simple-whip-client).
 # It changes nothing when everything is present, so `make demo` and `make test` can run it every time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,13 @@ command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils) # checks the CAP tes
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg) # encodes the recorder's test clips, probes recordings
 # Station and premise names are Chinese; without a CJK font a headless browser draws boxes.
 fc-list 2>/dev/null | grep -qi -e 'wenquanyi' -e 'noto.*cjk' || need+=(fonts-wqy-microhei)
+# GStreamer for the media test: the tools, VP8 (good), webrtcbin (bad), libnice, and the
+# WHIP clients Debian has: whip-client, and the Python bindings for webrtcbin.
+command -v gst-inspect-1.0 >/dev/null 2>&1 || need+=(gstreamer1.0-tools)
+for p in gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice \
+	simple-whip-client python3-gst-1.0 gir1.2-gst-plugins-bad-1.0; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
+done
 
 if ((${#need[@]})); then
 	log "installing from Debian's packages: ${need[*]}"

@@ -72,20 +72,53 @@ func (locator) Neighbours(p fireline.Point, k int) ([]string, error) { return ge
 // mediaAdapter gives the API its Media over media.Server.
 type mediaAdapter struct{ *media.Server }
 
-func (m mediaAdapter) Publish(ctx context.Context, room, stream, offer string) (api.MediaSession, error) {
-	s, err := m.Server.Publish(ctx, room, stream, offer)
-	return api.MediaSession{ID: s.ID, Answer: s.AnswerSDP}, err
+func (m mediaAdapter) Publish(ctx context.Context, room, stream, offer, owner string) (api.MediaSession, error) {
+	s, err := m.Server.Publish(ctx, room, stream, offer, media.WithOwner(owner))
+	return api.MediaSession{ID: s.ID, Answer: s.AnswerSDP, ETag: s.ETag}, err
 }
 
-func (m mediaAdapter) Play(ctx context.Context, room, stream, offer string) (api.MediaSession, error) {
-	s, err := m.Server.Play(ctx, room, stream, offer)
-	return api.MediaSession{ID: s.ID, Answer: s.AnswerSDP}, err
+func (m mediaAdapter) Play(ctx context.Context, room, stream, offer, owner, layer string) (api.MediaSession, error) {
+	l, err := media.ParseLayer(layer)
+	if err != nil {
+		return api.MediaSession{}, err
+	}
+	s, err := m.Server.Play(ctx, room, stream, offer, media.WithOwner(owner), media.WithLayer(l))
+	return api.MediaSession{ID: s.ID, Answer: s.AnswerSDP, ETag: s.ETag}, err
+}
+
+func (m mediaAdapter) Session(room, id string) (api.MediaSessionInfo, error) {
+	s, err := m.Server.Session(room, id)
+	return api.MediaSessionInfo{Owner: s.Owner, ETag: s.ETag}, err
+}
+
+func (m mediaAdapter) ICEServers() []api.ICEServer {
+	var out []api.ICEServer
+	for _, s := range m.Server.ICEServers() {
+		out = append(out, api.ICEServer{URL: s.URL, Username: s.Username, Credential: s.Credential})
+	}
+	return out
 }
 
 func (m mediaAdapter) Streams(room string) []api.StreamInfo {
 	var out []api.StreamInfo
 	for _, s := range m.Server.Streams(room) {
-		out = append(out, api.StreamInfo{Stream: s.Stream, Tracks: s.Tracks, Viewers: s.Viewers, StartedAt: s.StartedAt})
+		out = append(out, apiStream(s))
+	}
+	return out
+}
+
+// apiStream translates a stream's statistics for the API.
+func apiStream(s media.StreamInfo) api.StreamInfo {
+	out := api.StreamInfo{Stream: s.Stream, Tracks: s.Tracks, Viewers: s.Viewers, StartedAt: s.StartedAt,
+		Bitrate: s.Bitrate, Packets: s.Packets, Bytes: s.Bytes, PacketsLost: s.PacketsLost, Layers: s.Layers,
+		TrackStats: []api.TrackStats{}, ViewerStats: []api.ViewerStat{}}
+	for _, t := range s.TrackStats {
+		out.TrackStats = append(out.TrackStats, api.TrackStats{Track: t.Track, Kind: t.Kind, Codec: t.Codec, Layer: t.Layer,
+			Active: t.Active, Packets: t.Packets, Bytes: t.Bytes, Bitrate: t.Bitrate, PacketsLost: t.PacketsLost, JitterMS: t.JitterMS})
+	}
+	for _, v := range s.ViewerStats {
+		out.ViewerStats = append(out.ViewerStats, api.ViewerStat{Session: v.Session, Owner: v.Owner, Layer: v.Layer, Pinned: v.Pinned,
+			Bitrate: v.Bitrate, Estimate: v.Estimate, FractionLost: v.FractionLost})
 	}
 	return out
 }

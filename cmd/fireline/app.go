@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,6 +43,10 @@ type Main struct {
 
 	// HTTPAddr is the address the API listens on, known after Run.
 	HTTPAddr string
+	// MediaURL is the public URL of this node's media server and MetricsAddr the metrics
+	// listener's address, known after Run when they run.
+	MediaURL    string
+	MetricsAddr string
 
 	log     *slog.Logger
 	closers []func() error
@@ -150,27 +155,37 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	var mediaSrv *media.Server
 	if cfg.has("media") {
+		ice, err := iceServers(cfg.ICEServers)
+		if err != nil {
+			return err
+		}
 		// The recorder closes after the media server: it finishes the files the streams leave.
-		rec, err := media.NewRecorder(media.RecorderConfig{Dir: cfg.RecordingsDir, Logger: m.log})
+		// A node is known by its public URL, or its listen address: stable across its restarts,
+		// and different for nodes that share the recordings' folder.
+		rec, err := media.NewRecorder(media.RecorderConfig{Dir: cfg.RecordingsDir, Logger: m.log, Node: cmp.Or(cfg.MediaURL, cfg.HTTPAddr)})
 		if err != nil {
 			return err
 		}
 		m.onClose("recorder", rec.Close)
-		mediaSrv, err = media.New(media.Config{Logger: m.log, Sinks: rec.Sink})
+		mediaSrv, err = media.New(media.Config{Logger: m.log, ICEServers: ice, Sinks: rec.Sink})
 		if err != nil {
 			return fmt.Errorf("media: %w", err)
 		}
 		m.onClose("media", mediaSrv.Close)
 	}
 
-	tc, err := client.DialContext(ctx, client.Options{
-		HostPort: cfg.TemporalAddress, Namespace: cfg.Namespace,
-		Logger: tlog.NewStructuredLogger(m.log.With("component", "temporal-sdk")),
-	})
-	if err != nil {
-		return fmt.Errorf("temporal client: %w", err)
+	// A media node alone needs no Temporal: it checks tokens and incidents in PostgreSQL.
+	var tc client.Client
+	if cfg.has("api") || cfg.has("worker") {
+		tc, err = client.DialContext(ctx, client.Options{
+			HostPort: cfg.TemporalAddress, Namespace: cfg.Namespace,
+			Logger: tlog.NewStructuredLogger(m.log.With("component", "temporal-sdk")),
+		})
+		if err != nil {
+			return fmt.Errorf("temporal client: %w", err)
+		}
+		m.onClose("temporal client", func() error { tc.Close(); return nil })
 	}
-	m.onClose("temporal client", func() error { tc.Close(); return nil })
 
 	if cfg.has("worker") {
 		var rooms activities.Rooms
@@ -209,9 +224,21 @@ func (m *Main) Run(ctx context.Context) error {
 			deps.Media = mediaAdapter{mediaSrv}
 		}
 		deps.Recordings = recordings{media.NewLibrary(cfg.RecordingsDir)}
+		deps.MediaNodes = mediaNodes{db}
 		apiCfg := api.DefaultConfig()
 		apiCfg.TicketKey = []byte(cfg.RecordingKey)
 		apiSrv = api.New(apiCfg, deps)
+	} else if mediaSrv != nil {
+		// A media node: WHIP and WHEP with the same token and incident checks as the API.
+		acfg := api.DefaultConfig()
+		acfg.MediaOnly = true
+		apiSrv = api.New(acfg, api.Deps{Store: storeAdapter{db}, Media: mediaAdapter{mediaSrv}, MediaNodes: mediaNodes{db}, Logger: m.log})
+	}
+	// The media node registers once its address is known (below); the API must already
+	// know which node it is, so that it serves its own rooms rather than redirecting.
+	var node *mediaNode
+	if mediaSrv != nil {
+		node = newMediaNode(db, mediaSrv, postgres.MediaNode{}, m.log)
 	}
 
 	listenCtx, stopListening := context.WithCancel(context.Background())
@@ -219,6 +246,9 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() {
 		defer close(listenDone)
 		err := db.Listen(listenCtx, func(c postgres.Change) {
+			if c.Kind == "incident" && node != nil && c.IncidentID != 0 {
+				node.incidentChanged(listenCtx, c.IncidentID)
+			}
 			if c.Kind == "unit" {
 				// A new unit enters the index, a retired one (out of service for good) leaves it.
 				switch u, err := db.Unit(listenCtx, c.ID); {
@@ -251,6 +281,27 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
 		}
 		m.HTTPAddr = ln.Addr().String()
+		if node != nil {
+			node.node = postgres.MediaNode{URL: strings.TrimSuffix(cfg.MediaURL, "/")}
+			if node.node.URL == "" {
+				node.node.URL = "http://" + m.HTTPAddr
+				if host, _, _ := net.SplitHostPort(m.HTTPAddr); net.ParseIP(host).IsUnspecified() {
+					m.log.Warn("media node listens on every address and knows no public URL: other nodes cannot redirect clients to it; set --media-url", "url", node.node.URL)
+				}
+			}
+			node.node.ID = node.node.URL
+			m.MediaURL = node.node.URL
+			apiSrv.SetMediaNode(node.node.ID)
+			if err := node.beat(ctx); err != nil {
+				ln.Close()
+				return fmt.Errorf("register media node: %w", err)
+			}
+			beatCtx, stopBeat := context.WithCancel(context.Background())
+			beatDone := make(chan struct{})
+			go func() { defer close(beatDone); node.run(beatCtx) }()
+			m.onClose("media node", func() error { stopBeat(); <-beatDone; return node.leave() })
+			m.log.Info("media node registered", "url", node.node.URL)
+		}
 		srv := &http.Server{Handler: apiSrv, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -263,6 +314,26 @@ func (m *Main) Run(ctx context.Context) error {
 			return srv.Shutdown(ctx)
 		})
 	}
+	if cfg.MetricsAddr != "" && apiSrv != nil {
+		ln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen %s: %w", cfg.MetricsAddr, err)
+		}
+		m.MetricsAddr = ln.Addr().String()
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", apiSrv.MetricsHandler())
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				m.log.Error("metrics server", "error", err)
+			}
+		}()
+		m.onClose("metrics server", func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return srv.Shutdown(ctx)
+		})
+	}
 	m.banner(cfg, temporalUI)
 	return nil
 }
@@ -270,13 +341,21 @@ func (m *Main) Run(ctx context.Context) error {
 func (m *Main) banner(cfg Config, temporalUI string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nFireline is running (roles: %s)\n", strings.Join(cfg.Roles, ", "))
-	if m.HTTPAddr != "" {
+	if m.HTTPAddr != "" && cfg.has("api") {
 		fmt.Fprintf(&b, "  console      http://%s/\n  field page   http://%s/field\n  API          http://%s/api/v1\n", m.HTTPAddr, m.HTTPAddr, m.HTTPAddr)
+	}
+	if m.MediaURL != "" {
+		fmt.Fprintf(&b, "  media node   %s (WHIP/WHEP)\n", m.MediaURL)
+	}
+	if m.MetricsAddr != "" {
+		fmt.Fprintf(&b, "  metrics      http://%s/metrics\n", m.MetricsAddr)
 	}
 	if temporalUI != "" {
 		fmt.Fprintf(&b, "  Temporal UI  %s\n", temporalUI)
 	}
-	fmt.Fprintf(&b, "  Temporal     %s (namespace %s)\n", cfg.TemporalAddress, cfg.Namespace)
+	if cfg.TemporalAddress != "" {
+		fmt.Fprintf(&b, "  Temporal     %s (namespace %s)\n", cfg.TemporalAddress, cfg.Namespace)
+	}
 	if m.Dev {
 		fmt.Fprintf(&b, "  logins       operator, supervisor, risk, admin, gateway, crew-<unit id> (e.g. crew-%s)\n", samplecity.Liaocheng().Units[0].ID)
 		fmt.Fprintf(&b, "  password     %q (FIRELINE_DEMO_PASSWORD)\n", cfg.DemoPassword)

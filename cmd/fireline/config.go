@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/fireline/fireline/media"
 	"github.com/fireline/fireline/workflows"
 )
 
@@ -35,6 +37,15 @@ type Config struct {
 	DemoPassword string
 	// Timers are the supervision intervals of new incidents.
 	Timers workflows.Timers
+	// ICEServers are the STUN/TURN servers WHIP and WHEP clients are told of, each a stun:,
+	// turn: or turns: URL, TURN with ";username=U;credential=P" after it.
+	ICEServers []string
+	// MediaURL is the public base URL of this process's media server (http://host:port),
+	// which API nodes redirect WHIP and WHEP to; empty: http:// and the address --http bound.
+	MediaURL string
+	// MetricsAddr, if set, serves /metrics without a token on an address of its own, for a
+	// Prometheus server on the monitoring network. Off by default: the metrics name incidents.
+	MetricsAddr string
 	// LogLevel is debug, info, warn or error; LogFormat text or json.
 	LogLevel  string
 	LogFormat string
@@ -81,6 +92,8 @@ func (cfg *Config) fromEnv(getenv func(string) string) {
 	set(&cfg.HTTPAddr, "FIRELINE_HTTP")
 	set(&cfg.LogLevel, "FIRELINE_LOG_LEVEL")
 	set(&cfg.RecordingKey, "FIRELINE_RECORDING_KEY")
+	set(&cfg.MediaURL, "FIRELINE_MEDIA_URL")
+	set(&cfg.MetricsAddr, "FIRELINE_METRICS")
 }
 
 // parse reads the flags of a command over cfg.
@@ -107,6 +120,14 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 	fs.DurationVar(&cfg.Timers.FullAlarm, "full-alarm", cfg.Timers.FullAlarm, "first unit en route → the whole first alarm on scene before escalation")
 	fs.DurationVar(&cfg.Timers.PARInterval, "par-interval", cfg.Timers.PARInterval, "how often a PAR is due while crews work the scene")
 	fs.DurationVar(&cfg.Timers.PARGrace, "par-grace", cfg.Timers.PARGrace, "PAR due → confirmed before escalation")
+	if cmd == "dev" || cmd == "serve" {
+		fs.Func("ice-server", "a STUN/TURN server for WHIP/WHEP clients (repeatable): stun:host:port, or turn:host:port?transport=udp;username=U;credential=P", func(v string) error {
+			cfg.ICEServers = append(cfg.ICEServers, v)
+			return nil
+		})
+		fs.StringVar(&cfg.MediaURL, "media-url", cfg.MediaURL, "public base URL of this node's media server, e.g. http://10.0.0.5:8080 (default: the --http address)")
+		fs.StringVar(&cfg.MetricsAddr, "metrics", cfg.MetricsAddr, "address for an unauthenticated /metrics listener (default off; /metrics on --http takes a console token)")
+	}
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
 	if err := fs.Parse(args); err != nil {
@@ -136,6 +157,14 @@ func (cfg *Config) validate(cmd string) error {
 	}
 	if cfg.RecordingKey != "" && len(cfg.RecordingKey) < 16 {
 		errs = append(errs, errors.New("FIRELINE_RECORDING_KEY must be at least 16 bytes"))
+	}
+	if _, err := iceServers(cfg.ICEServers); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.MediaURL != "" {
+		if u, err := url.Parse(cfg.MediaURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			errs = append(errs, fmt.Errorf("media URL %q: want http(s)://host:port", cfg.MediaURL))
+		}
 	}
 	if _, err := parseLevel(cfg.LogLevel); err != nil {
 		errs = append(errs, err)
@@ -170,6 +199,28 @@ func (cfg *Config) validate(cmd string) error {
 }
 
 func (cfg *Config) has(role string) bool { return slices.Contains(cfg.Roles, role) }
+
+// iceServers reads --ice-server values: a URL, then ";username=…;credential=…" for TURN.
+func iceServers(vals []string) ([]media.ICEServer, error) {
+	var out []media.ICEServer
+	for _, v := range vals {
+		parts := strings.Split(v, ";")
+		s := media.ICEServer{URL: parts[0]}
+		for _, p := range parts[1:] {
+			k, val, _ := strings.Cut(p, "=")
+			switch k {
+			case "username":
+				s.Username = val
+			case "credential":
+				s.Credential = val
+			default:
+				return nil, fmt.Errorf("ice server %q: unknown attribute %q (want username= and credential=)", parts[0], k)
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
 
 func parseLevel(s string) (slog.Level, error) {
 	var l slog.Level

@@ -76,6 +76,11 @@ export class Client {
     }
     if (!res.ok) {
       const err = new ApiError(res.status, await problemOf(res));
+      if (res.redirected && new URL(res.url).origin !== window.location.origin) {
+        // A media node answered after a redirect (see exchangeSDP); our session is fine.
+        err.redirectedTo = res.url;
+        throw err;
+      }
       if (res.status === 401 && this.session.token) this.onUnauthorized?.(err);
       throw err;
     }
@@ -109,11 +114,23 @@ export class Client {
    * Location, resolved against the request URL.
    */
   async exchangeSDP(path, offer) {
-    const res = await this.send('POST', path, { body: offer, type: 'application/sdp', accept: 'application/sdp' });
+    const opts = { body: offer, type: 'application/sdp', accept: 'application/sdp' };
+    let res;
+    try {
+      res = await this.send('POST', path, opts);
+    } catch (err) {
+      // The room is on another media node: the API answered 307 and the browser followed it,
+      // but a browser drops the Authorization header on a redirect to another origin, so that
+      // node refused us. Send the offer there again, with the token.
+      if (err.status !== 401 || !err.redirectedTo) throw err;
+      res = await this.send('POST', err.redirectedTo, opts);
+    }
     if (res.status !== 201) throw new ApiError(res.status, { detail: `Media server answered ${res.status}, expected 201 Created.` });
     const location = res.headers.get('Location');
     if (!location) throw new ApiError(res.status, { detail: 'Media server answered without a Location.' });
-    return { answer: await res.text(), location: new URL(location, res.url).pathname };
+    // The session lives on the node that answered, which may be another origin than ours.
+    const url = new URL(location, res.url);
+    return { answer: await res.text(), location: url.origin === window.location.origin ? url.pathname + url.search : url.href };
   }
 
   /** end deletes a WHIP/WHEP session; an already-ended session is not an error. */
@@ -130,7 +147,8 @@ export class Client {
 /**
  * LiveEvents keeps a Server-Sent Events stream open: events `incident`, `unit`, `timeline`,
  * `move_up` (a move-up decision was stored), `escalation` (raised or taken) and `agency_task`
- * (requested or updated) carry {kind, id, incident_id}. The browser retries a dropped stream by itself;
+ * (requested or updated) carry {kind, id, incident_id}; `media` (every few seconds while an
+ * incident's room has live video) carries the room's streams with their statistics too. The browser retries a dropped stream by itself;
  * when the server refuses it outright (a restart, an expired session) we verify the session
  * and open a new one with backoff. onOpen runs on every (re)connection, because notices sent
  * while we were away are lost and everything must be refetched.
@@ -162,7 +180,7 @@ export class LiveEvents {
         this.setState('reconnecting');
       }
     };
-    for (const kind of ['incident', 'unit', 'timeline', 'move_up', 'escalation', 'agency_task']) {
+    for (const kind of ['incident', 'unit', 'timeline', 'move_up', 'escalation', 'agency_task', 'media']) {
       es.addEventListener(kind, (e) => {
         let change;
         try {

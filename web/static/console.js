@@ -123,6 +123,10 @@ function onChange(kind, change) {
     case 'move_up':
       coverageStale();
       break;
+    case 'media':
+      // The room's streams with their statistics, every few seconds while video is live.
+      if (sel !== null && change.incident_id === sel) syncPlayers(sel, change.streams || []);
+      break;
     case 'escalation':
       invalidate('queue');
       if (sel !== null && change.incident_id === sel) invalidate('detail', 'timeline');
@@ -1549,7 +1553,10 @@ class Player {
 
   update(info) {
     const tracks = (info.tracks || []).map((t) => t.replace(/^(video|audio)\//, '')).join(', ');
-    this.meta.textContent = [`since ${clock(info.started_at)}`, `${info.viewers} watching`, tracks].filter(Boolean).join(' · ');
+    const rate = info.bitrate_bps ? `${(info.bitrate_bps / 1e6).toFixed(1)} Mbit/s` : '';
+    const lost = info.packets_lost > 0 ? `${info.packets_lost} lost` : '';
+    this.meta.textContent = [`since ${clock(info.started_at)}`, `${info.viewers} watching`, tracks, rate, lost].filter(Boolean).join(' · ');
+    this.node.dataset.bitrate = String(info.bitrate_bps || 0);
   }
 }
 
