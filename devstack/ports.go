@@ -6,33 +6,18 @@ import (
 	"net"
 	"strconv"
 	"syscall"
+
+	"github.com/fireline/fireline/internal/freeport"
 )
 
 // loopback is the only address the dev stack listens on: it is a developer's
 // tool, and nothing outside the machine should reach its unauthenticated APIs.
 const loopback = "127.0.0.1"
 
-// freePorts asks the kernel for n distinct free loopback ports. All listeners
-// stay open until every port is chosen so that the same port is never handed
-// out twice; another process may still take one before the server binds it,
-// which is the usual, accepted race of this technique.
+// freePorts picks n distinct free loopback ports outside the kernel's ephemeral range, so
+// that none of the connections the starting server opens can take one before it binds it.
 func freePorts(n int) ([]int, error) {
-	listeners := make([]net.Listener, 0, n)
-	defer func() {
-		for _, l := range listeners {
-			_ = l.Close()
-		}
-	}()
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", net.JoinHostPort(loopback, "0"))
-		if err != nil {
-			return nil, fmt.Errorf("pick free port: %w", err)
-		}
-		listeners = append(listeners, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
+	return freeport.Pick(n)
 }
 
 // checkPort reports whether port can be bound on loopback right now, so that

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fireline/fireline/internal/freeport"
 )
 
 // password is the demo password the stack is started with; not the default, so the test proves
@@ -82,19 +83,24 @@ func newStack(t *testing.T) *stack {
 			t.Fatalf("chmod %s: %v", d, err)
 		}
 	}
-	s := &stack{t: t, dir: dir, httpPort: freePort(t), tempPort: freePort(t), uiPor: freePort(t)}
+	ports, err := freeport.Pick(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stack{t: t, dir: dir, httpPort: ports[0], tempPort: ports[1], uiPor: ports[2]}
 	s.base = fmt.Sprintf("http://127.0.0.1:%d", s.httpPort)
 	return s
 }
 
+// freePort picks a port outside the kernel's ephemeral range: the stack under test opens many
+// connections while it starts, and one of them could otherwise take the port first.
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := freeport.One()
 	if err != nil {
-		t.Fatalf("free port: %v", err)
+		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 // start runs `fireline dev` and waits until /readyz says PostgreSQL and Temporal answer.
@@ -259,3 +265,4 @@ func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string))
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+

@@ -22,6 +22,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fireline/fireline/internal/freeport"
 )
 
 // Errors callers may want to tell apart.
@@ -131,7 +133,7 @@ func (c *Cluster) start(ctx context.Context, cfg Config) error {
 	}
 	port := cfg.Port
 	if port == 0 {
-		p, err := freePort()
+		p, err := freeport.One()
 		if err != nil {
 			return err
 		}
@@ -417,17 +419,6 @@ func version(binDir string) float64 {
 func executable(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
-}
-
-// freePort asks the kernel for a free loopback port. Another process may take it before the
-// server binds it; the server then fails to start with a clear log line.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("pick free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // logTail returns the end of the server log, where start-up failures are explained.
