@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -266,3 +267,28 @@ func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string))
 	}
 }
 
+// TestDevHTTPPortInUse: a console port that is taken fails `fireline dev` at once with a message
+// naming it, before the embedded PostgreSQL or Temporal server starts.
+func TestDevHTTPPortInUse(t *testing.T) {
+	s := newStack(t)
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", s.httpPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	data := filepath.Join(s.dir, "data")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, binary(t), "dev", "--http", fmt.Sprintf("127.0.0.1:%d", s.httpPort), "--data", data,
+		"--temporal-port", fmt.Sprint(s.tempPort), "--ui-port", fmt.Sprint(s.uiPor)).CombinedOutput()
+	if err == nil {
+		t.Fatalf("fireline dev started on a taken port:\n%s", out)
+	}
+	want := fmt.Sprintf("listen 127.0.0.1:%d (http)", s.httpPort)
+	if !strings.Contains(string(out), want) || !strings.Contains(string(out), "address already in use") {
+		t.Errorf("output does not say %q and why:\n%s", want, out)
+	}
+	if _, err := os.Stat(filepath.Join(data, "postgres")); !os.IsNotExist(err) {
+		t.Errorf("PostgreSQL was set up before the port clash was found (stat: %v)", err)
+	}
+}

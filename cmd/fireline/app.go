@@ -66,6 +66,22 @@ func (m *Main) onClose(name string, f func() error) {
 	})
 }
 
+// listen binds addr for the named server; the listener closes with Main unless a server has
+// taken it over (and closed it) by then.
+func (m *Main) listen(name, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s (%s): %w", addr, name, err)
+	}
+	m.onClose(name+" listener", func() error {
+		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
+	return ln, nil
+}
+
 // Close stops everything Run started, newest first.
 func (m *Main) Close() error {
 	var errs []error
@@ -79,6 +95,23 @@ func (m *Main) Close() error {
 // Run starts the configured roles and returns once they serve.
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.Config
+	// The listeners are bound before anything else starts: a port clash fails at once, and the
+	// many connections the embedded servers open while starting cannot take a port first.
+	var httpLn, metricsLn net.Listener
+	if cfg.has("api") || cfg.has("media") {
+		ln, err := m.listen("http", cfg.HTTPAddr)
+		if err != nil {
+			return err
+		}
+		httpLn, m.HTTPAddr = ln, ln.Addr().String()
+		if cfg.MetricsAddr != "" {
+			ln, err := m.listen("metrics", cfg.MetricsAddr)
+			if err != nil {
+				return err
+			}
+			metricsLn, m.MetricsAddr = ln, ln.Addr().String()
+		}
+	}
 	var temporalUI string
 	if m.Dev {
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
@@ -276,11 +309,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.onClose("change feed", func() error { stopListening(); <-listenDone; return nil })
 
 	if apiSrv != nil {
-		ln, err := net.Listen("tcp", cfg.HTTPAddr)
-		if err != nil {
-			return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
-		}
-		m.HTTPAddr = ln.Addr().String()
+		ln := httpLn
 		if node != nil {
 			node.node = postgres.MediaNode{URL: strings.TrimSuffix(cfg.MediaURL, "/")}
 			if node.node.URL == "" {
@@ -293,7 +322,6 @@ func (m *Main) Run(ctx context.Context) error {
 			m.MediaURL = node.node.URL
 			apiSrv.SetMediaNode(node.node.ID)
 			if err := node.beat(ctx); err != nil {
-				ln.Close()
 				return fmt.Errorf("register media node: %w", err)
 			}
 			beatCtx, stopBeat := context.WithCancel(context.Background())
@@ -314,12 +342,8 @@ func (m *Main) Run(ctx context.Context) error {
 			return srv.Shutdown(ctx)
 		})
 	}
-	if cfg.MetricsAddr != "" && apiSrv != nil {
-		ln, err := net.Listen("tcp", cfg.MetricsAddr)
-		if err != nil {
-			return fmt.Errorf("listen %s: %w", cfg.MetricsAddr, err)
-		}
-		m.MetricsAddr = ln.Addr().String()
+	if metricsLn != nil && apiSrv != nil {
+		ln := metricsLn
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", apiSrv.MetricsHandler())
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
