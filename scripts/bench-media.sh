@@ -278,6 +278,9 @@ ip netns exec "$ns" env BENCH_MEDIA_INNER=1 WORK="$WORK" MEDIAMTX_BIN="$MEDIAMTX
 	DURATION="$DURATION" GLASS_SECONDS="$GLASS_SECONDS" bash "$0"
 after=$(cat /proc/loadavg)
 elapsed="$(($(date +%s) - start)) s"
+# fireline dev records every published track, as it does for users; say how much it wrote.
+recdir=$WORK/fireline-data/recordings
+recorded="$(find "$recdir" -type f \( -name '*.webm' -o -name '*.mkv' \) 2>/dev/null | wc -l) files, $(du -sm "$recdir" 2>/dev/null | cut -f1) MB in all"
 
 mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 cpu="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo) ($(nproc) logical CPUs, \`nproc\`)"
@@ -289,5 +292,5 @@ go run ./scripts/benchmediareport -in "$WORK/results.jsonl" -out "$OUT" -cmd "ma
 	-meta "source=testsrc2 640×360, 30 fps, VP8 at 800 kbit/s, keyframe every 60 frames, 10 s looped; 1,200-byte RTP payloads" \
 	-meta "mediamtx=$mediamtx_note" \
 	-meta "load-before=$(awk '{print $1", "$2", "$3}' <<<"$before")" -meta "load-after=$(awk '{print $1", "$2", "$3}' <<<"$after")" \
-	-meta "elapsed=$elapsed"
+	-meta "elapsed=$elapsed" -meta "fireline-recorded=$recorded"
 log "wrote $OUT"

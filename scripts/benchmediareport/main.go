@@ -230,6 +230,7 @@ func render(r results, m meta, cmd string, ours []string, other string) string {
 	for _, k := range []struct{ key, name string }{
 		{"cpu", "CPU"}, {"memory", "memory"}, {"go", "Go"}, {"janus", "Janus"}, {"chromium", "Chromium"},
 		{"ffmpeg", "ffmpeg (makes the VP8 source)"}, {"mediamtx", "mediamtx"}, {"source", "source video"},
+		{"fireline-recorded", "recorded by Fireline during the run (every published track, as for users)"},
 		{"load-before", "load average before (1, 5, 15 min)"}, {"load-after", "load average after"}, {"elapsed", "run time"},
 	} {
 		if v := m[k.key]; v != "" {
