@@ -75,6 +75,71 @@ func (s *Server) changed(w http.ResponseWriter, r *http.Request, action, entity,
 	writeJSON(w, status, v)
 }
 
+// saveRecord answers a create (POST) or an update (PUT): the body decoded into a Req, made into
+// a validated record by build, written by save under the administrator's name, and answered
+// with the record as stored; key names it in the log and the audit, and where it is served.
+func saveRecord[Req, T any](s *Server, w http.ResponseWriter, r *http.Request, action, entity string,
+	build func(Req, *http.Request) (T, error), save func(context.Context, T, string) (T, error), key func(T) (id, path string)) {
+	var req Req
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := build(req, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := save(r.Context(), v, userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id, path := key(out)
+	s.changed(w, r, action, entity, id, path, out)
+}
+
+// retireRecord answers a retire (DELETE) of the record the path names.
+func retireRecord[T any](s *Server, w http.ResponseWriter, r *http.Request, entity string,
+	retire func(*http.Request, string) (T, error), key func(T) (id, path string)) {
+	out, err := retire(r, userFrom(r.Context()).Username)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id, path := key(out)
+	s.changed(w, r, fireline.AuditRetire, entity, id, path, out)
+}
+
+// byID retires the record whose id the path names.
+func byID[T any](retire func(context.Context, string, string) (T, error)) func(*http.Request, string) (T, error) {
+	return func(r *http.Request, actor string) (T, error) {
+		return retire(r.Context(), chi.URLParam(r, "id"), actor)
+	}
+}
+
+// What each record is called in the log and the audit, and where the admin API serves it.
+
+func stationRef(v fireline.Station) (string, string) {
+	return v.ID, adminPath("stations", v.ID)
+}
+
+func unitRef(v fireline.Unit) (string, string) {
+	return v.ID, adminPath("units", v.ID)
+}
+
+func waterSourceRef(v fireline.WaterSource) (string, string) {
+	return v.ID, adminPath("water-sources", v.ID)
+}
+
+func premiseRef(v fireline.Premise) (string, string) {
+	return v.ID, adminPath("premises", v.ID)
+}
+
+func planRef(v fireline.ResponsePlan) (string, string) {
+	return v.Key(), adminPath("response-plans", string(v.IncidentType), strconv.Itoa(v.Level))
+}
+
 // includeRetired reads ?include_retired=; retired records are left out by default.
 func includeRetired(r *http.Request) (bool, error) {
 	v := r.URL.Query().Get("include_retired")
@@ -159,57 +224,25 @@ func (s *Server) adminStation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createStation(w http.ResponseWriter, r *http.Request) {
-	var req stationRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	st, err := req.station(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out, err := s.admin.CreateStation(r.Context(), st, userFrom(r.Context()).Username)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.changed(w, r, fireline.AuditCreate, fireline.EntityStation, out.ID, adminPath("stations", out.ID), out)
+	saveRecord(s, w, r, fireline.AuditCreate, fireline.EntityStation, stationRequest.station, s.admin.CreateStation, stationRef)
 }
 
-// updateStation replaces a station. When it moves, the units parked there move with it: the
-// store needs the new position's cell for them.
 func (s *Server) updateStation(w http.ResponseWriter, r *http.Request) {
-	var req stationRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	st, err := req.station(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	saveRecord(s, w, r, fireline.AuditUpdate, fireline.EntityStation, stationRequest.station, s.moveStation, stationRef)
+}
+
+// moveStation replaces a station. When it moves, the units parked there move with it: the
+// store needs the new position's cell for them.
+func (s *Server) moveStation(ctx context.Context, st fireline.Station, actor string) (fireline.Station, error) {
 	cell, err := s.locator.Cell(st.Point)
 	if err != nil {
-		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "location: %v", err))
-		return
+		return fireline.Station{}, fireline.Errorf(fireline.EINVALID, "location: %v", err)
 	}
-	out, err := s.admin.UpdateStation(r.Context(), st, cell, userFrom(r.Context()).Username)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.changed(w, r, fireline.AuditUpdate, fireline.EntityStation, out.ID, "", out)
+	return s.admin.UpdateStation(ctx, st, cell, actor)
 }
 
 func (s *Server) retireStation(w http.ResponseWriter, r *http.Request) {
-	out, err := s.admin.RetireStation(r.Context(), chi.URLParam(r, "id"), userFrom(r.Context()).Username)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.changed(w, r, fireline.AuditRetire, fireline.EntityStation, out.ID, "", out)
+	retireRecord(s, w, r, fireline.EntityStation, byID(s.admin.RetireStation), stationRef)
 }
 
 // Units.
@@ -289,57 +322,25 @@ func (s *Server) adminUnit(w http.ResponseWriter, r *http.Request) {
 	answerRecord(s, w, r, v, err)
 }
 
-func (s *Server) createUnit(w http.ResponseWriter, r *http.Request) {
-	var req unitRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+// homedUnit is the unit of a request, parked at its home station.
+func (s *Server) homedUnit(req unitRequest, r *http.Request) (fireline.Unit, error) {
 	u, err := req.unit(r)
 	if err == nil {
 		err = s.parkAtHome(r.Context(), &u)
 	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out, err := s.admin.CreateUnit(r.Context(), u, userFrom(r.Context()).Username)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.changed(w, r, fireline.AuditCreate, fireline.EntityUnit, out.ID, adminPath("units", out.ID), out)
+	return u, err
+}
+
+func (s *Server) createUnit(w http.ResponseWriter, r *http.Request) {
+	saveRecord(s, w, r, fireline.AuditCreate, fireline.EntityUnit, s.homedUnit, s.admin.CreateUnit, unitRef)
 }
 
 func (s *Server) updateUnit(w http.ResponseWriter, r *http.Request) {
-	var req unitRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	u, err := req.unit(r)
-	if err == nil {
-		err = s.parkAtHome(r.Context(), &u)
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out, err := s.admin.UpdateUnit(r.Context(), u, userFrom(r.Context()).Username)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.changed(w, r, fireline.AuditUpdate, fireline.EntityUnit, out.ID, "", out)
+	saveRecord(s, w, r, fireline.AuditUpdate, fireline.EntityUnit, s.homedUnit, s.admin.UpdateUnit, unitRef)
 }
 
 func (s *Server) retireUnit(w http.ResponseWriter, r *http.Request) {
-	out, err := s.admin.RetireUnit(r.Context(), chi.URLParam(r, "id"), userFrom(r.Context()).Username)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.changed(w, r, fireline.AuditRetire, fireline.EntityUnit, out.ID, "", out)
+	retireRecord(s, w, r, fireline.EntityUnit, byID(s.admin.RetireUnit), unitRef)
 }
 
 // Water sources.
@@ -387,50 +388,15 @@ func (s *Server) adminWaterSource(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createWaterSource(w http.ResponseWriter, r *http.Request) {
-	var req waterSourceRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ws, err := req.waterSource(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out, err := s.admin.CreateWaterSource(r.Context(), ws, userFrom(r.Context()).Username)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.changed(w, r, fireline.AuditCreate, fireline.EntityWaterSource, out.ID, adminPath("water-sources", out.ID), out)
+	saveRecord(s, w, r, fireline.AuditCreate, fireline.EntityWaterSource, waterSourceRequest.waterSource, s.admin.CreateWaterSource, waterSourceRef)
 }
 
 func (s *Server) updateWaterSource(w http.ResponseWriter, r *http.Request) {
-	var req waterSourceRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ws, err := req.waterSource(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out, err := s.admin.UpdateWaterSource(r.Context(), ws, userFrom(r.Context()).Username)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.changed(w, r, fireline.AuditUpdate, fireline.EntityWaterSource, out.ID, "", out)
+	saveRecord(s, w, r, fireline.AuditUpdate, fireline.EntityWaterSource, waterSourceRequest.waterSource, s.admin.UpdateWaterSource, waterSourceRef)
 }
 
 func (s *Server) retireWaterSource(w http.ResponseWriter, r *http.Request) {
-	out, err := s.admin.RetireWaterSource(r.Context(), chi.URLParam(r, "id"), userFrom(r.Context()).Username)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.changed(w, r, fireline.AuditRetire, fireline.EntityWaterSource, out.ID, "", out)
+	retireRecord(s, w, r, fireline.EntityWaterSource, byID(s.admin.RetireWaterSource), waterSourceRef)
 }
 
 // Key premises.
@@ -482,50 +448,15 @@ func (s *Server) adminPremise(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createPremise(w http.ResponseWriter, r *http.Request) {
-	var req premiseRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p, err := req.premise(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out, err := s.admin.CreatePremise(r.Context(), p, userFrom(r.Context()).Username)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.changed(w, r, fireline.AuditCreate, fireline.EntityPremise, out.ID, adminPath("premises", out.ID), out)
+	saveRecord(s, w, r, fireline.AuditCreate, fireline.EntityPremise, premiseRequest.premise, s.admin.CreatePremise, premiseRef)
 }
 
 func (s *Server) updatePremise(w http.ResponseWriter, r *http.Request) {
-	var req premiseRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p, err := req.premise(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out, err := s.admin.UpdatePremise(r.Context(), p, userFrom(r.Context()).Username)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.changed(w, r, fireline.AuditUpdate, fireline.EntityPremise, out.ID, "", out)
+	saveRecord(s, w, r, fireline.AuditUpdate, fireline.EntityPremise, premiseRequest.premise, s.admin.UpdatePremise, premiseRef)
 }
 
 func (s *Server) retirePremise(w http.ResponseWriter, r *http.Request) {
-	out, err := s.admin.RetirePremise(r.Context(), chi.URLParam(r, "id"), userFrom(r.Context()).Username)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.changed(w, r, fireline.AuditRetire, fireline.EntityPremise, out.ID, "", out)
+	retireRecord(s, w, r, fireline.EntityPremise, byID(s.admin.RetirePremise), premiseRef)
 }
 
 // Response plans (run cards), keyed by incident type and level.
@@ -599,56 +530,24 @@ func (s *Server) adminPlan(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createPlan(w http.ResponseWriter, r *http.Request) {
-	var req planRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p, err := req.plan(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out, err := s.admin.CreatePlan(r.Context(), p, userFrom(r.Context()).Username)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.changed(w, r, fireline.AuditCreate, fireline.EntityResponsePlan, out.Key(),
-		adminPath("response-plans", string(out.IncidentType), strconv.Itoa(out.Level)), out)
+	saveRecord(s, w, r, fireline.AuditCreate, fireline.EntityResponsePlan, planRequest.plan, s.admin.CreatePlan, planRef)
 }
 
 func (s *Server) updatePlan(w http.ResponseWriter, r *http.Request) {
-	var req planRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p, err := req.plan(r)
+	saveRecord(s, w, r, fireline.AuditUpdate, fireline.EntityResponsePlan, planRequest.plan, s.admin.UpdatePlan, planRef)
+}
+
+// retirePlanAt retires the run card the path names.
+func (s *Server) retirePlanAt(r *http.Request, actor string) (fireline.ResponsePlan, error) {
+	t, level, err := planKey(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return fireline.ResponsePlan{}, err
 	}
-	out, err := s.admin.UpdatePlan(r.Context(), p, userFrom(r.Context()).Username)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.changed(w, r, fireline.AuditUpdate, fireline.EntityResponsePlan, out.Key(), "", out)
+	return s.admin.RetirePlan(r.Context(), t, level, actor)
 }
 
 func (s *Server) retirePlan(w http.ResponseWriter, r *http.Request) {
-	t, level, err := planKey(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out, err := s.admin.RetirePlan(r.Context(), t, level, userFrom(r.Context()).Username)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.changed(w, r, fireline.AuditRetire, fireline.EntityResponsePlan, out.Key(), "", out)
+	retireRecord(s, w, r, fireline.EntityResponsePlan, s.retirePlanAt, planRef)
 }
 
 // The audit trail.
