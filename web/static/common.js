@@ -232,6 +232,71 @@ export function showLiveState(pill, state) {
   pill.title = state === 'live' ? 'Receiving live updates' : 'Live updates interrupted; data may be stale';
 }
 
+// ---- signing in: every page has the same login form (#login-view) and header (#whoami,
+// #sign-out); view is the page's own main section, shown once someone is signed in. ----------
+
+/** showLogin hides the page's view and shows the login form, with a note when given. */
+export function showLogin(view, note = '') {
+  view.hidden = true;
+  $('#login-view').hidden = false;
+  $('#whoami').hidden = true;
+  $('#sign-out').hidden = true;
+  $('#login-error').textContent = note;
+  $('#login-username').focus();
+}
+
+/** showSignedIn hides the login form and shows the page's view and who is signed in. */
+export function showSignedIn(view, who) {
+  $('#login-view').hidden = true;
+  view.hidden = false;
+  $('#whoami').textContent = who;
+  $('#whoami').hidden = false;
+  $('#sign-out').hidden = false;
+}
+
+/**
+ * onLoginSubmit answers the login form: it signs in, and refuse(user) says why this page is not
+ * for that user ('' when it is): the session is then cleared and the reason shown on the form.
+ * Otherwise enter() opens the page.
+ */
+export function onLoginSubmit(client, session, refuse, enter) {
+  return async (e) => {
+    e.preventDefault();
+    const submit = $('#login-submit');
+    submit.disabled = true;
+    $('#login-error').textContent = '';
+    try {
+      const user = await client.login($('#login-username').value.trim(), $('#login-password').value);
+      const reason = refuse(user);
+      if (reason) {
+        session.clear();
+        throw new Error(reason);
+      }
+      $('#login-password').value = '';
+      enter();
+    } catch (err) {
+      $('#login-error').textContent = err.message;
+    } finally {
+      submit.disabled = false;
+    }
+  };
+}
+
+/**
+ * resumeSession checks a stored session with the server and refreshes its user. It is false when
+ * the session has ended (the client's onUnauthorized has shown the login form); an unreachable
+ * server keeps the session (the error is shown, and what polls or streams will retry).
+ */
+export async function resumeSession(client, session, messages) {
+  try {
+    session.save(session.token, await client.get('/api/v1/auth/me'));
+  } catch (err) {
+    if (err.status === 401) return false;
+    messages.error(err);
+  }
+  return true;
+}
+
 /** Messages is the visible message area: errors stay until dismissed, notices fade. */
 export class Messages {
   constructor(container, { max = 4 } = {}) {

@@ -6,6 +6,7 @@
 
 import {
   Client, LiveEvents, Messages, Session, $, el, label, clock, duration, distance, fillElapsed, fillCountdowns, showLiveState,
+  onLoginSubmit, resumeSession, showLogin, showSignedIn,
 } from './common.js';
 import { negotiate } from './webrtc.js';
 import { COVERAGE_BANDS, SituationMap } from './map.js';
@@ -309,7 +310,7 @@ const loaders = {
 // ---- signing in and out ----------------------------------------------------------------------
 
 async function main() {
-  $('#login-form').addEventListener('submit', onLogin);
+  $('#login-form').addEventListener('submit', onLoginSubmit(client, session, refuseConsole, enter));
   $('#sign-out').addEventListener('click', () => signOut());
   $('#dispatch').addEventListener('click', onDispatch);
   $('#close-form').addEventListener('submit', onClose);
@@ -343,57 +344,23 @@ async function main() {
   setInterval(tick, 1000);
 
   if (!session.signedIn) {
-    showLogin();
+    showLogin($('#console-view'));
     return;
   }
-  try {
-    const me = await client.get('/api/v1/auth/me');
-    session.save(session.token, me);
-  } catch (err) {
-    if (err.status === 401) return; // onUnauthorized showed the login form
-    messages.error(err); // the server is unreachable: keep the session, the stream will retry
-  }
-  enter();
+  if (await resumeSession(client, session, messages)) enter();
 }
 
-function showLogin(note = '') {
-  $('#console-view').hidden = true;
-  $('#login-view').hidden = false;
-  $('#whoami').hidden = true;
-  $('#sign-out').hidden = true;
-  $('#login-error').textContent = note;
-  $('#login-username').focus();
-}
-
-async function onLogin(e) {
-  e.preventDefault();
-  const submit = $('#login-submit');
-  submit.disabled = true;
-  $('#login-error').textContent = '';
-  try {
-    const user = await client.login($('#login-username').value.trim(), $('#login-password').value);
-    if (!CONSOLE_ROLES.includes(user.role)) {
-      session.clear();
-      throw new Error(user.role === 'field'
-        ? 'This is a crew account: crews sign in on the field page (/field).'
-        : `Role ${user.role} may not use the console.`);
-    }
-    $('#login-password').value = '';
-    enter();
-  } catch (err) {
-    $('#login-error').textContent = err.message;
-  } finally {
-    submit.disabled = false;
-  }
+/** refuseConsole says why a user may not use the console, or '' when they may. */
+function refuseConsole(user) {
+  if (CONSOLE_ROLES.includes(user.role)) return '';
+  return user.role === 'field'
+    ? 'This is a crew account: crews sign in on the field page (/field).'
+    : `Role ${user.role} may not use the console.`;
 }
 
 function enter() {
   const user = session.user || {};
-  $('#login-view').hidden = true;
-  $('#console-view').hidden = false;
-  $('#whoami').textContent = `${user.username} · ${label(user.role)}`;
-  $('#whoami').hidden = false;
-  $('#sign-out').hidden = false;
+  showSignedIn($('#console-view'), `${user.username} · ${label(user.role)}`);
   document.body.dataset.role = user.role || '';
   state.seen = null;
   state.incidentsLoaded = false;
@@ -428,7 +395,7 @@ function signOut(note = '') {
   state.picks.clear();
   session.clear();
   history.replaceState(null, '', location.pathname);
-  showLogin(note);
+  showLogin($('#console-view'), note);
 }
 
 function canDispatch() {

@@ -1,7 +1,7 @@
 // The field page, for a crew's phone or tablet: the crew's unit and incident, big status
 // buttons, and the scene camera published to the command centre over WHIP.
 
-import { Client, LiveEvents, Messages, Session, $, label, showLiveState } from './common.js';
+import { Client, LiveEvents, Messages, Session, onLoginSubmit, showLogin, showSignedIn, $, label, showLiveState } from './common.js';
 import { connected, negotiate } from './webrtc.js';
 
 // On an incident a crew reports these; off one, only available and out of service.
@@ -30,7 +30,7 @@ let lastFixSent = 0;
 // ---- signing in and out ----------------------------------------------------------------------
 
 async function main() {
-  $('#login-form').addEventListener('submit', onLogin);
+  $('#login-form').addEventListener('submit', onLoginSubmit(client, session, refuseField, enter));
   $('#sign-out').addEventListener('click', () => signOut());
   for (const btn of document.querySelectorAll('.status-buttons button')) {
     btn.addEventListener('click', () => setStatus(btn.dataset.status, btn));
@@ -38,44 +38,16 @@ async function main() {
   $('#camera-start').addEventListener('click', startCamera);
   $('#camera-stop').addEventListener('click', stopCamera);
   if (session.signedIn && session.user?.unit_id) enter();
-  else showLogin();
+  else showLogin($('#field-view'));
 }
 
-function showLogin(note = '') {
-  $('#field-view').hidden = true;
-  $('#login-view').hidden = false;
-  $('#whoami').hidden = true;
-  $('#sign-out').hidden = true;
-  $('#login-error').textContent = note;
-  $('#login-username').focus();
-}
-
-async function onLogin(e) {
-  e.preventDefault();
-  const submit = $('#login-submit');
-  submit.disabled = true;
-  $('#login-error').textContent = '';
-  try {
-    const user = await client.login($('#login-username').value.trim(), $('#login-password').value);
-    if (user.role !== 'field' || !user.unit_id) {
-      session.clear();
-      throw new Error('This page is for crews (crew-<unit id>); dispatchers use the console at /.');
-    }
-    $('#login-password').value = '';
-    enter();
-  } catch (err) {
-    $('#login-error').textContent = err.message;
-  } finally {
-    submit.disabled = false;
-  }
+/** refuseField says why a user may not use the field page, or '' when they may. */
+function refuseField(user) {
+  return user.role === 'field' && user.unit_id ? '' : 'This page is for crews (crew-<unit id>); dispatchers use the console at /.';
 }
 
 function enter() {
-  $('#login-view').hidden = true;
-  $('#field-view').hidden = false;
-  $('#whoami').textContent = session.user.username;
-  $('#whoami').hidden = false;
-  $('#sign-out').hidden = false;
+  showSignedIn($('#field-view'), session.user.username);
   live.start();
   refresh();
   startPositionReports();
@@ -87,7 +59,7 @@ async function signOut(note = '') {
   await stopCamera();
   unit = null;
   session.clear();
-  showLogin(note);
+  showLogin($('#field-view'), note);
 }
 
 // ---- AVL: the device's position is the unit's --------------------------------------------------

@@ -5,7 +5,7 @@
 // at time t is t − started_at into it. Read only; it works during an incident too, when the
 // recordings are still growing.
 
-import { Client, Messages, Session, $, el, label, clock, duration } from './common.js';
+import { Client, Messages, Session, onLoginSubmit, resumeSession, showLogin, showSignedIn, $, el, label, clock, duration } from './common.js';
 import { OPEN_STATUSES, priorityText } from './lifecycle.js';
 
 const CONSOLE_ROLES = ['operator', 'supervisor', 'admin', 'risk'];
@@ -38,52 +38,22 @@ const state = {
 // ---- signing in ------------------------------------------------------------------------------
 
 async function main() {
-  $('#login-form').addEventListener('submit', onLogin);
+  $('#login-form').addEventListener('submit', onLoginSubmit(client, session, refuseReview, enter));
   $('#sign-out').addEventListener('click', () => signOut());
   addEventListener('hashchange', () => {
     const id = idFromHash();
     if (id !== null && id !== state.selectedId) select(id);
   });
   if (!session.signedIn) {
-    showLogin();
+    showLogin($('#review-view'));
     return;
   }
-  try {
-    session.save(session.token, await client.get('/api/v1/auth/me'));
-  } catch (err) {
-    if (err.status === 401) return;
-    messages.error(err);
-  }
-  enter();
+  if (await resumeSession(client, session, messages)) enter();
 }
 
-function showLogin(note = '') {
-  $('#review-view').hidden = true;
-  $('#login-view').hidden = false;
-  $('#whoami').hidden = true;
-  $('#sign-out').hidden = true;
-  $('#login-error').textContent = note;
-  $('#login-username').focus();
-}
-
-async function onLogin(e) {
-  e.preventDefault();
-  const submit = $('#login-submit');
-  submit.disabled = true;
-  $('#login-error').textContent = '';
-  try {
-    const user = await client.login($('#login-username').value.trim(), $('#login-password').value);
-    if (!CONSOLE_ROLES.includes(user.role)) {
-      session.clear();
-      throw new Error(`Role ${user.role} may not review incidents.`);
-    }
-    $('#login-password').value = '';
-    enter();
-  } catch (err) {
-    $('#login-error').textContent = err.message;
-  } finally {
-    submit.disabled = false;
-  }
+/** refuseReview says why a user may not review incidents, or '' when they may. */
+function refuseReview(user) {
+  return CONSOLE_ROLES.includes(user.role) ? '' : `Role ${user.role} may not review incidents.`;
 }
 
 function signOut(note = '') {
@@ -92,20 +62,17 @@ function signOut(note = '') {
   Object.assign(state, { incidents: null, selectedId: null, detail: null, events: [], review: null, recordings: [], timer: null });
   state.players.clear();
   session.clear();
-  showLogin(note);
+  showLogin($('#review-view'), note);
 }
 
 function enter() {
   const user = session.user || {};
-  if (!CONSOLE_ROLES.includes(user.role)) {
-    signOut(`Role ${user.role} may not review incidents.`);
+  const refused = refuseReview(user);
+  if (refused) {
+    signOut(refused);
     return;
   }
-  $('#login-view').hidden = true;
-  $('#review-view').hidden = false;
-  $('#whoami').textContent = `${user.username} · ${label(user.role)}`;
-  $('#whoami').hidden = false;
-  $('#sign-out').hidden = false;
+  showSignedIn($('#review-view'), `${user.username} · ${label(user.role)}`);
   document.body.dataset.role = user.role;
   loadIncidents();
   const id = idFromHash();
