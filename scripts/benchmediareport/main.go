@@ -25,6 +25,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/fireline/fireline/internal/benchdoc"
 )
 
 const (
@@ -362,7 +364,7 @@ func num(v float64) string {
 	case v == 0:
 		return "–"
 	case v >= 100:
-		return thousands(int(math.Round(v)))
+		return benchdoc.Thousands(int(math.Round(v)))
 	case v >= 10:
 		return strconv.FormatFloat(v, 'f', 1, 64)
 	}
@@ -370,14 +372,6 @@ func num(v float64) string {
 }
 
 func fixed(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
-
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
 
 func pct(v float64) string {
 	if v == 0 {
@@ -448,24 +442,7 @@ func seconds(r results) string {
 	return fmt.Sprintf("%g–%g s", s[0], s[len(s)-1])
 }
 
-// splice replaces the generated section of path, or appends one.
+// splice replaces this report's section of path, or appends one.
 func splice(path, section string) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	doc := string(old)
-	i := strings.Index(doc, beginMarker)
-	j := strings.Index(doc, endMarker)
-	switch {
-	case i >= 0 && j > i:
-		doc = doc[:i] + strings.TrimSuffix(section, "\n") + doc[j+len(endMarker):]
-	case i >= 0 || j >= 0:
-		return fmt.Errorf("%s: only one of the markers %s and %s", path, beginMarker, endMarker)
-	case doc == "":
-		doc = "# Benchmarks\n\n" + section
-	default:
-		doc = strings.TrimRight(doc, "\n") + "\n\n" + section
-	}
-	return os.WriteFile(path, []byte(doc), 0o644)
+	return benchdoc.Splice(path, section, beginMarker, endMarker)
 }

@@ -25,6 +25,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fireline/fireline/internal/benchdoc"
 )
 
 const (
@@ -233,7 +235,7 @@ func render(r results, m machine, raw []byte) string {
 				if _, ok := r.runs[idx]; !ok {
 					continue
 				}
-				w("| %s | %s | %d | %s | %s | %s | %s | %s | %s |\n", layout, thousands(n), k,
+				w("| %s | %s | %d | %s | %s | %s | %s | %s | %s |\n", layout, benchdoc.Thousands(n), k,
 					ratio(r, pg, idx, "ns/op"), ratio(r, pg, idx, "p50-ns"), ratio(r, pg, idx, "p99-ns"),
 					ratio(r, scan, idx, "ns/op"), ratio(r, scan, idx, "p50-ns"), ratio(r, scan, idx, "p99-ns"))
 			}
@@ -256,7 +258,7 @@ func render(r results, m machine, raw []byte) string {
 					if _, ok := r.runs[row.name]; !ok {
 						continue
 					}
-					w("| %s | %s | %d | %s | %s |\n", layout, thousands(n), k, row.method, cells(r, row.name))
+					w("| %s | %s | %d | %s | %s |\n", layout, benchdoc.Thousands(n), k, row.method, cells(r, row.name))
 				}
 			}
 		}
@@ -308,7 +310,7 @@ func cells(r results, name string) string {
 	if f, ok := r.get(name, "ns/op"); ok && f.n > 1 && f.median > 0 {
 		spread = fmt.Sprintf("%.0f%%", 100*max(f.hi-f.median, f.median-f.lo)/f.median)
 	}
-	count := func(v float64) string { return thousands(int(math.Round(v))) }
+	count := func(v float64) string { return benchdoc.Thousands(int(math.Round(v))) }
 	return strings.Join([]string{
 		get("ns/op", dur), spread, get("p50-ns", dur), get("p99-ns", dur), get("B/op", count), get("allocs/op", count),
 	}, " | ")
@@ -339,19 +341,11 @@ func dur(ns float64) string {
 func sig3(v float64) string {
 	switch {
 	case v >= 100:
-		return thousands(int(math.Round(v)))
+		return benchdoc.Thousands(int(math.Round(v)))
 	case v >= 10:
 		return strconv.FormatFloat(v, 'f', 1, 64)
 	}
 	return strconv.FormatFloat(v, 'f', 2, 64)
-}
-
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // cpuModel prefers /proc/cpuinfo's model name to go test's cpu line; they are usually equal.
@@ -397,25 +391,7 @@ func loadavg(s string) string {
 	return strings.Join(f[:3], ", ")
 }
 
-// splice replaces the generated section of path, or appends one.
+// splice replaces this report's section of path, or appends one.
 func splice(path, section string) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	doc := string(old)
-	i := strings.Index(doc, beginMarker)
-	j := strings.Index(doc, endMarker)
-	switch {
-	case i >= 0 && j > i:
-		// The section ends with a newline and the old one was followed by its own.
-		doc = doc[:i] + strings.TrimSuffix(section, "\n") + doc[j+len(endMarker):]
-	case i >= 0 || j >= 0:
-		return fmt.Errorf("%s: only one of the markers %s and %s", path, beginMarker, endMarker)
-	case doc == "":
-		doc = "# Benchmarks\n\n" + section + "\n"
-	default:
-		doc = strings.TrimRight(doc, "\n") + "\n\n" + section + "\n"
-	}
-	return os.WriteFile(path, []byte(doc), 0o644)
+	return benchdoc.Splice(path, section, beginMarker, endMarker)
 }
