@@ -1,10 +1,6 @@
 package e2e
 
 import (
-	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -17,21 +13,7 @@ import (
 // escalation of its lapsed timer from the queue. The browser side is
 // e2e/browser/console.test.mjs, driven by playwright-core with Debian's Chromium.
 func TestConsoleInBrowser(t *testing.T) {
-	if reason := os.Getenv("FIRELINE_SKIP_BROWSER"); reason != "" {
-		t.Skipf("FIRELINE_SKIP_BROWSER is set: %s", reason)
-	}
-	for _, need := range []string{"node", "chromium"} {
-		if _, err := exec.LookPath(need); err != nil {
-			t.Fatalf("%s is not installed: run `make deps` (or set FIRELINE_SKIP_BROWSER=<reason>)", need)
-		}
-	}
-	script, err := filepath.Abs("browser/console.test.mjs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "playwright-core")); err != nil {
-		t.Fatalf("playwright-core is not installed in e2e/browser: run `make deps`: %v", err)
-	}
+	script := browserScript(t, "console.test.mjs")
 
 	s := newStack(t)
 	// Short supervision timers, so an escalation reaches the supervisors' queue within seconds
@@ -40,22 +22,5 @@ func TestConsoleInBrowser(t *testing.T) {
 	s.flags = []string{"--assessment", "5s", "--call-processing", "8s"}
 	s.start()
 
-	artifacts := os.Getenv("FIRELINE_ARTIFACTS")
-	if artifacts == "" {
-		artifacts = t.TempDir()
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", script)
-	cmd.Dir = filepath.Dir(script)
-	cmd.Env = append(os.Environ(),
-		"FIRELINE_URL="+s.base,
-		"FIRELINE_PASSWORD="+password,
-		"FIRELINE_ARTIFACTS="+artifacts,
-	)
-	out, err := cmd.CombinedOutput()
-	t.Logf("browser test output:\n%s", out)
-	if err != nil {
-		t.Fatalf("browser test failed: %v (screenshots in %s)\n%s", err, artifacts, s.logTail())
-	}
+	runScript(t, s, script, artifactsDir(t), 4*time.Minute, nil)
 }

@@ -545,39 +545,8 @@ func browserMedia(t *testing.T, s *stack, incident int64, unit, simulcastUnit st
 // it measured.
 func runBrowser(t *testing.T, s *stack, env map[string]string) {
 	t.Helper()
-	if reason := os.Getenv("FIRELINE_SKIP_BROWSER"); reason != "" {
-		t.Skipf("FIRELINE_SKIP_BROWSER is set: %s", reason)
-	}
-	for _, need := range []string{"node", "chromium"} {
-		if _, err := exec.LookPath(need); err != nil {
-			t.Fatalf("%s is not installed: run `make deps` (or set FIRELINE_SKIP_BROWSER=<reason>)", need)
-		}
-	}
-	script, err := filepath.Abs("browser/media.test.mjs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	artifacts := os.Getenv("FIRELINE_ARTIFACTS")
-	if artifacts == "" {
-		artifacts = t.TempDir()
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", script)
-	cmd.Dir = filepath.Dir(script)
-	cmd.Env = append(os.Environ(),
-		"FIRELINE_URL="+s.base,
-		"FIRELINE_PASSWORD="+password,
-		"FIRELINE_ARTIFACTS="+artifacts,
-	)
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	out, err := cmd.CombinedOutput()
-	t.Logf("browser test output:\n%s", out)
-	if err != nil {
-		t.Fatalf("browser test failed: %v (screenshots in %s)\n%s", err, artifacts, s.logTail())
-	}
+	script := browserScript(t, "media.test.mjs")
+	out := runScript(t, s, script, artifactsDir(t), 3*time.Minute, env)
 	sc := bufio.NewScanner(strings.NewReader(string(out)))
 	for sc.Scan() {
 		if r, ok := strings.CutPrefix(sc.Text(), "RESULT "); ok {

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,21 +25,7 @@ import (
 // event. The browser side is e2e/browser/recording.test.mjs. The recording URLs' refusals are
 // checked here against the real API and media library.
 func TestRecordingInBrowser(t *testing.T) {
-	if reason := os.Getenv("FIRELINE_SKIP_BROWSER"); reason != "" {
-		t.Skipf("FIRELINE_SKIP_BROWSER is set: %s", reason)
-	}
-	for _, need := range []string{"node", "chromium", "ffprobe"} {
-		if _, err := exec.LookPath(need); err != nil {
-			t.Fatalf("%s is not installed: run `make deps` (or set FIRELINE_SKIP_BROWSER=<reason>)", need)
-		}
-	}
-	script, err := filepath.Abs("browser/recording.test.mjs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "playwright-core")); err != nil {
-		t.Fatalf("playwright-core is not installed in e2e/browser: run `make deps`: %v", err)
-	}
+	script := browserScript(t, "recording.test.mjs", "ffprobe")
 
 	s := newStack(t)
 	s.start()
@@ -69,23 +54,8 @@ func TestRecordingInBrowser(t *testing.T) {
 	waitAssignments(t, s, op, path, func(a fireline.Assignment) bool { return a.EnRouteAt != nil }, unit+" en route")
 	t.Logf("incident %d: %s dispatched and en route", id, unit)
 
-	artifacts := os.Getenv("FIRELINE_ARTIFACTS")
-	if artifacts == "" {
-		artifacts = t.TempDir()
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", script)
-	cmd.Dir = filepath.Dir(script)
-	cmd.Env = append(os.Environ(),
-		"FIRELINE_URL="+s.base, "FIRELINE_PASSWORD="+password, "FIRELINE_ARTIFACTS="+artifacts,
-		fmt.Sprintf("FIRELINE_INCIDENT=%d", id), "FIRELINE_UNIT="+unit,
-	)
-	browserOut, err := cmd.CombinedOutput()
-	t.Logf("browser test output:\n%s", browserOut)
-	if err != nil {
-		t.Fatalf("browser test failed: %v (screenshots in %s)\n%s", err, artifacts, s.logTail())
-	}
+	artifacts := artifactsDir(t)
+	browserOut := runScript(t, s, script, artifacts, 3*time.Minute, map[string]string{"FIRELINE_INCIDENT": fmt.Sprint(id), "FIRELINE_UNIT": unit})
 
 	// The review's list, as the browser saw it.
 	risk := s.login("risk")
