@@ -10,69 +10,15 @@
 // Environment: FIRELINE_URL (http://127.0.0.1:PORT), FIRELINE_PASSWORD, FIRELINE_ARTIFACTS
 // (where screenshots go). Exit status 0 on success, 1 with a message on any failure.
 
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  api, ARTIFACTS, BASE, fail, failOnPageErrors, log, login, pages, PASSWORD, runBrowserTest, setStatus, shot, step, watch,
+} from './harness.mjs';
 
-const BASE = (process.env.FIRELINE_URL || '').replace(/\/$/, '');
-const PASSWORD = process.env.FIRELINE_PASSWORD || '';
-const ARTIFACTS = process.env.FIRELINE_ARTIFACTS || join(tmpdir(), 'fireline-browser');
-const CHROMIUM = process.env.FIRELINE_CHROMIUM || '/usr/bin/chromium';
 const OVERALL_MS = 210_000;
-
-const started = Date.now();
-const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
-
-class Failure extends Error {}
-const fail = (msg) => { throw new Failure(msg); };
 
 if (!BASE || !PASSWORD) {
   console.error('FIRELINE_URL and FIRELINE_PASSWORD must be set');
   process.exit(2);
-}
-mkdirSync(ARTIFACTS, { recursive: true });
-
-/** api calls the HTTP API directly, as an alarm source would. */
-async function api(method, path, { token, body } = {}) {
-  const res = await fetch(BASE + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json;
-  try { json = JSON.parse(text); } catch { json = text; }
-  return { status: res.status, json };
-}
-
-/** step runs fn and turns a Playwright timeout into a failure that says what was awaited. */
-async function step(what, fn) {
-  log(`… ${what}`);
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof Failure) throw err;
-    fail(`${what}: ${err.message.split('\n')[0]}`);
-  }
-}
-
-const pages = {};
-const pageErrors = [];
-
-function watch(page, name) {
-  pages[name] = page;
-  page.on('pageerror', (err) => { pageErrors.push(`${name}: ${err.message}`); log(`${name} page error: ${err.message}`); });
-  page.on('console', (m) => { if (m.type() === 'error') log(`${name} console error: ${m.text()}`); });
-  page.on('requestfailed', (r) => {
-    if (!r.url().includes('/api/v1/events')) log(`${name} request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`);
-  });
-}
-
-async function shot(page, file) {
-  const path = join(ARTIFACTS, file);
-  await page.screenshot({ path, fullPage: false });
-  log(`screenshot ${path}`);
 }
 
 /** signIn fills the login form and fails with the page's own message if it refuses. */
@@ -88,19 +34,6 @@ async function signIn(page, username, view) {
   if (result !== 'ok') fail(`sign-in as ${username} refused: ${result}`);
 }
 
-/** login signs in to the API and returns the bearer token. */
-async function login(username) {
-  const res = await api('POST', '/api/v1/auth/login', { body: { username, password: PASSWORD } });
-  if (res.status !== 200 || !res.json.token) fail(`API login as ${username}: ${res.status} ${JSON.stringify(res.json)}`);
-  return res.json.token;
-}
-
-/** setStatus sets a unit's status as a dispatcher would from the console. */
-async function setStatus(token, unitId, status) {
-  const res = await api('POST', `/api/v1/units/${encodeURIComponent(unitId)}/status`, { token, body: { status } });
-  if (res.status >= 300) fail(`set ${unitId} ${status}: ${res.status} ${JSON.stringify(res.json)}`);
-}
-
 /**
  * coverage: a supervisor's console draws the coverage layer; a station's only engine goes out of
  * service, a move-up to that station is suggested live, the supervisor accepts it and the gap
@@ -113,7 +46,7 @@ async function coverage(browser) {
   const station = 'DCF-3', engine = 'E-DCF-3';
   const ctx = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
   const s = await ctx.newPage();
-  watch(s, 'supervisor');
+  watch(s, 'supervisor', { failedRequests: true });
   await step('open the console and sign in as supervisor', async () => {
     await s.goto(`${BASE}/`);
     await signIn(s, 'supervisor', '#console-view');
@@ -134,8 +67,8 @@ async function coverage(browser) {
   if (await s.$('[data-testid="move-up"]')) fail('a move-up is suggested before any engine is out: every station has one');
   await shot(s, 'console-coverage.png');
 
-  const token = await login('supervisor');
-  const risk = await api('POST', '/api/v1/move-ups', { token: await login('risk'), body: { unit_id: engine, station_id: 'DCF-1' } });
+  const { token } = await login('supervisor');
+  const risk = await api('POST', '/api/v1/move-ups', { token: (await login('risk')).token, body: { unit_id: engine, station_id: 'DCF-1' } });
   if (risk.status !== 403) fail(`the risk role moved a unit up: ${risk.status} ${JSON.stringify(risk.json)}`);
 
   await setStatus(token, engine, 'out_of_service');
@@ -189,8 +122,8 @@ async function lifecycle(browser, other) {
   const ctx = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
   const op = await ctx.newPage();
   const sup = await ctx.newPage(); // sessions are per tab: one context holds both users
-  watch(op, 'operator');
-  watch(sup, 'supervisor');
+  watch(op, 'operator', { failedRequests: true });
+  watch(sup, 'supervisor', { failedRequests: true });
   await step('operator and supervisor sign in to the console', async () => {
     for (const [page, who] of [[op, 'operator'], [sup, 'supervisor']]) {
       await page.goto(`${BASE}/`);
@@ -201,7 +134,7 @@ async function lifecycle(browser, other) {
 
   // A kilometre and more from the video steps' incident, so intake does not merge the two.
   const alarm = await api('POST', '/api/v1/alarms', {
-    token: await login('operator'),
+    token: (await login('operator')).token,
     body: {
       source: 'call', source_id: `browser-lifecycle-${Date.now()}`, type: 'structure_fire', lat: 36.4405, lng: 115.9640,
       address: 'Dongchang Road 88', description: 'flames in a ground-floor shop', reported_at: new Date().toISOString(),
@@ -290,7 +223,7 @@ async function run(browser) {
   // ---- the operator's console --------------------------------------------------------------
   const consoleCtx = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
   const a = await consoleCtx.newPage();
-  watch(a, 'console');
+  watch(a, 'console', { failedRequests: true });
   await step('open the console and sign in as operator', async () => {
     await a.goto(`${BASE}/`);
     await signIn(a, 'operator', '#console-view');
@@ -299,7 +232,7 @@ async function run(browser) {
   log('console signed in, event stream live');
 
   // ---- an alarm arrives ----------------------------------------------------------------------
-  const token = await login('operator');
+  const { token } = await login('operator');
   const alarm = await api('POST', '/api/v1/alarms', {
     token,
     body: {
@@ -364,7 +297,7 @@ async function run(browser) {
     viewport: { width: 820, height: 1180 }, permissions: ['camera', 'geolocation'], geolocation: phoneAt,
   });
   const b = await fieldCtx.newPage();
-  watch(b, 'field');
+  watch(b, 'field', { failedRequests: true });
   await step(`open the field page and sign in as crew-${unit}`, async () => {
     await b.goto(`${BASE}/field`);
     await signIn(b, `crew-${unit}`, '#field-view');
@@ -440,40 +373,8 @@ async function run(browser) {
 
   await lifecycle(browser, incidentId);
 
-  if (pageErrors.length) fail(`uncaught errors in the pages:\n  ${pageErrors.join('\n  ')}`);
+  failOnPageErrors();
 }
 
-async function main() {
-  let browser;
-  const timer = setTimeout(() => {
-    console.error(`FAIL: the browser test took longer than ${OVERALL_MS / 1000} s`);
-    process.exit(1);
-  }, OVERALL_MS);
-  let code = 0;
-  try {
-    log(`Fireline at ${BASE}; screenshots in ${ARTIFACTS}`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
-    });
-    log(`chromium ${browser.version()}`);
-    await run(browser);
-    log('PASS');
-  } catch (err) {
-    code = 1;
-    console.error(`FAIL: ${err instanceof Failure ? err.message : err.stack || err}`);
-    for (const [name, page] of Object.entries(pages)) {
-      await page.screenshot({ path: join(ARTIFACTS, `failure-${name}.png`) }).catch(() => {});
-      const msgs = await page.$$eval('#messages .msg-text', (m) => m.map((x) => x.textContent)).catch(() => []);
-      if (msgs.length) console.error(`${name} page messages:\n  ${msgs.join('\n  ')}`);
-    }
-  } finally {
-    await browser?.close().catch(() => {});
-    clearTimeout(timer);
-  }
-  process.exit(code);
-}
-
-main();
+log(`Fireline at ${BASE}; screenshots in ${ARTIFACTS}`);
+runBrowserTest(run, { test: 'the browser test', overallMs: OVERALL_MS, failurePrefix: 'failure-' });

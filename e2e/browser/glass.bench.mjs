@@ -15,12 +15,11 @@
 // (absolute URLs) or {name, janus}; GLASS_SECONDS (measured seconds per target, default 10); GLASS_WARMUP
 // (seconds before measuring, default 3). Prints one JSON line per target on stdout.
 
-import { chromium } from 'playwright-core';
+import { launch } from './harness.mjs';
 
 const TARGETS = JSON.parse(process.env.GLASS_TARGETS || '[]');
 const SECONDS = Number(process.env.GLASS_SECONDS || 10);
 const WARMUP = Number(process.env.GLASS_WARMUP || 3);
-const CHROMIUM = process.env.FIRELINE_CHROMIUM || '/usr/bin/chromium';
 
 if (!TARGETS.length) {
   console.error('GLASS_TARGETS must name at least one target');
@@ -198,14 +197,10 @@ async function hangUp(page, token) {
   }, token).catch(() => {});
 }
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  // --disable-web-security: the pages are about:blank and post to servers on other origins.
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-web-security',
-    '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
-});
+// No fake media: the publisher draws its own frames. --disable-web-security: the pages are
+// about:blank and post to servers on other origins.
+const browser = await launch(['--disable-web-security',
+  '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows']);
 let failed = false;
 try {
   for (const t of TARGETS) {

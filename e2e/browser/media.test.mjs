@@ -13,56 +13,18 @@
 // FIRELINE_UNIT (the field page's crew), FIRELINE_SIMULCAST_UNIT. It prints a line
 // `RESULT {json}` with what it measured. Exit status 0 on success, 1 with a message on failure.
 
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { ARTIFACTS, BASE, fail, log, login, PASSWORD, runBrowserTest, step, watch } from './harness.mjs';
 
-const BASE = (process.env.FIRELINE_URL || '').replace(/\/$/, '');
-const PASSWORD = process.env.FIRELINE_PASSWORD || '';
-const ARTIFACTS = process.env.FIRELINE_ARTIFACTS || join(tmpdir(), 'fireline-browser');
-const CHROMIUM = process.env.FIRELINE_CHROMIUM || '/usr/bin/chromium';
 const INCIDENT = Number(process.env.FIRELINE_INCIDENT);
 const UNIT = process.env.FIRELINE_UNIT || '';
 const SIMULCAST_UNIT = process.env.FIRELINE_SIMULCAST_UNIT || '';
 const OVERALL_MS = 150_000;
 const LATE_JOIN_LIMIT_MS = 1000;
 
-const started = Date.now();
-const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
-class Failure extends Error {}
-const fail = (msg) => { throw new Failure(msg); };
-
 if (!BASE || !PASSWORD || !INCIDENT || !UNIT || (!SIMULCAST_UNIT && process.env.FIRELINE_MODE !== 'redirect')) {
   console.error('FIRELINE_URL, FIRELINE_PASSWORD, FIRELINE_INCIDENT, FIRELINE_UNIT and FIRELINE_SIMULCAST_UNIT must be set');
   process.exit(2);
-}
-mkdirSync(ARTIFACTS, { recursive: true });
-
-async function login(username) {
-  const res = await fetch(`${BASE}/api/v1/auth/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }),
-  });
-  const body = await res.json();
-  if (res.status !== 200 || !body.token) fail(`login ${username}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
-
-async function step(what, fn) {
-  log(`… ${what}`);
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof Failure) throw err;
-    fail(`${what}: ${err.message.split('\n')[0]}`);
-  }
-}
-
-const pages = {};
-function watch(page, name) {
-  pages[name] = page;
-  page.on('pageerror', (err) => log(`${name} page error: ${err.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') log(`${name} console error: ${m.text()}`); });
 }
 
 /**
@@ -302,35 +264,7 @@ async function redirect(browser) {
   console.log(`RESULT ${JSON.stringify({ redirected_session: got.location, packets: got.packets })}`);
 }
 
-async function main() {
-  let browser;
-  const timer = setTimeout(() => {
-    console.error(`FAIL: the media browser test took longer than ${OVERALL_MS / 1000} s`);
-    process.exit(1);
-  }, OVERALL_MS);
-  let code = 0;
-  try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
-    });
-    log(`chromium ${browser.version()}; Fireline at ${BASE}, incident ${INCIDENT}`);
-    if (process.env.FIRELINE_MODE === 'redirect') await redirect(browser);
-    else await run(browser);
-    log('PASS');
-  } catch (err) {
-    code = 1;
-    console.error(`FAIL: ${err instanceof Failure ? err.message : err.stack || err}`);
-    for (const [name, page] of Object.entries(pages)) {
-      await page.screenshot({ path: join(ARTIFACTS, `media-failure-${name}.png`) }).catch(() => {});
-    }
-  } finally {
-    await browser?.close().catch(() => {});
-    clearTimeout(timer);
-  }
-  process.exit(code);
-}
-
-main();
+runBrowserTest(process.env.FIRELINE_MODE === 'redirect' ? redirect : run, {
+  test: 'the media browser test', overallMs: OVERALL_MS, failurePrefix: 'media-failure-',
+  about: `Fireline at ${BASE}, incident ${INCIDENT}`,
+});

@@ -8,73 +8,20 @@
 // Environment: FIRELINE_URL, FIRELINE_PASSWORD, FIRELINE_INCIDENT, FIRELINE_UNIT,
 // FIRELINE_ARTIFACTS. Exit status 0 on success, 1 with a message on any failure.
 
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  api, BASE, fail, failOnPageErrors, log, login, pages, PASSWORD, runBrowserTest, setStatus, shot, step, watch,
+} from './harness.mjs';
 
-const BASE = (process.env.FIRELINE_URL || '').replace(/\/$/, '');
-const PASSWORD = process.env.FIRELINE_PASSWORD || '';
 const INCIDENT = Number(process.env.FIRELINE_INCIDENT);
 const UNIT = process.env.FIRELINE_UNIT || '';
-const ARTIFACTS = process.env.FIRELINE_ARTIFACTS || join(tmpdir(), 'fireline-browser');
-const CHROMIUM = process.env.FIRELINE_CHROMIUM || '/usr/bin/chromium';
 const OVERALL_MS = 150_000;
 const PUBLISH_MS = 6_000;
 
-const started = Date.now();
-const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
-
-class Failure extends Error {}
-const fail = (msg) => { throw new Failure(msg); };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 if (!BASE || !PASSWORD || !INCIDENT || !UNIT) {
   console.error('FIRELINE_URL, FIRELINE_PASSWORD, FIRELINE_INCIDENT and FIRELINE_UNIT must be set');
   process.exit(2);
-}
-mkdirSync(ARTIFACTS, { recursive: true });
-
-async function api(method, path, { token, body } = {}) {
-  const res = await fetch(BASE + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json;
-  try { json = JSON.parse(text); } catch { json = text; }
-  return { status: res.status, json };
-}
-
-async function login(username) {
-  const res = await api('POST', '/api/v1/auth/login', { body: { username, password: PASSWORD } });
-  if (res.status !== 200 || !res.json.token) fail(`API login as ${username}: ${res.status} ${JSON.stringify(res.json)}`);
-  return res.json;
-}
-
-async function step(what, fn) {
-  log(`… ${what}`);
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof Failure) throw err;
-    fail(`${what}: ${err.message.split('\n')[0]}`);
-  }
-}
-
-const pages = {};
-const pageErrors = [];
-
-function watch(page, name) {
-  pages[name] = page;
-  page.on('pageerror', (err) => { pageErrors.push(`${name}: ${err.message}`); log(`${name} page error: ${err.message}`); });
-  page.on('console', (m) => { if (m.type() === 'error') log(`${name} console error: ${m.text()}`); });
-}
-
-async function setStatus(token, status) {
-  const res = await api('POST', `/api/v1/units/${encodeURIComponent(UNIT)}/status`, { token, body: { status } });
-  if (res.status >= 300) fail(`set ${UNIT} ${status}: ${res.status} ${JSON.stringify(res.json)}`);
 }
 
 /** publish streams the crew's camera and microphone for PUBLISH_MS, going on scene halfway. */
@@ -100,7 +47,7 @@ async function publish(browser) {
   }, { token: crew.token, user: crew.user, incident: INCIDENT }));
   log(`publishing ${whip.tracks.join('+')} at ${whip.location}`);
   await sleep(PUBLISH_MS / 2);
-  await setStatus(crew.token, 'on_scene');
+  await setStatus(crew.token, UNIT, 'on_scene');
   log(`${UNIT} on scene`);
   await sleep(PUBLISH_MS / 2);
   const sent = await step('the crew stops (WHIP DELETE)', () => page.evaluate(async () => {
@@ -116,7 +63,7 @@ async function publish(browser) {
   }));
   log(`sent: ${sent.stats.join('; ')}`);
   console.log(`VIDEO FRAMES ENCODED ${sent.videoFrames}`); // the Go side holds the recording to it
-  await setStatus(crew.token, 'available');
+  await setStatus(crew.token, UNIT, 'available');
   await ctx.close();
   delete pages.crew;
 }
@@ -206,43 +153,13 @@ async function review(browser) {
   delete pages.review;
 }
 
-async function shot(page, file) {
-  const path = join(ARTIFACTS, file);
-  await page.screenshot({ path, fullPage: false });
-  log(`screenshot ${path}`);
+async function run(browser) {
+  await publish(browser);
+  await step(`close incident ${INCIDENT}`, closeIncident);
+  await review(browser);
+  failOnPageErrors();
 }
 
-async function main() {
-  let browser;
-  const timer = setTimeout(() => {
-    console.error(`FAIL: the recording test took longer than ${OVERALL_MS / 1000} s`);
-    process.exit(1);
-  }, OVERALL_MS);
-  let code = 0;
-  try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
-    });
-    log(`chromium ${browser.version()}; incident ${INCIDENT}, unit ${UNIT}`);
-    await publish(browser);
-    await step(`close incident ${INCIDENT}`, closeIncident);
-    await review(browser);
-    if (pageErrors.length) fail(`uncaught errors in the pages:\n  ${pageErrors.join('\n  ')}`);
-    log('PASS');
-  } catch (err) {
-    code = 1;
-    console.error(`FAIL: ${err instanceof Failure ? err.message : err.stack || err}`);
-    for (const [name, page] of Object.entries(pages)) {
-      await page.screenshot({ path: join(ARTIFACTS, `failure-recording-${name}.png`) }).catch(() => {});
-    }
-  } finally {
-    await browser?.close().catch(() => {});
-    clearTimeout(timer);
-  }
-  process.exit(code);
-}
-
-main();
+runBrowserTest(run, {
+  test: 'the recording test', overallMs: OVERALL_MS, failurePrefix: 'failure-recording-', about: `incident ${INCIDENT}, unit ${UNIT}`,
+});
