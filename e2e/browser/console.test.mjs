@@ -11,7 +11,7 @@
 // (where screenshots go). Exit status 0 on success, 1 with a message on any failure.
 
 import {
-  api, ARTIFACTS, BASE, fail, failOnPageErrors, log, login, pages, PASSWORD, runBrowserTest, setStatus, shot, step, watch,
+  api, ARTIFACTS, BASE, fail, failOnPageErrors, log, login, pages, PASSWORD, refused, runBrowserTest, setStatus, shot, signIn, step, watch,
 } from './harness.mjs';
 
 const OVERALL_MS = 210_000;
@@ -19,19 +19,6 @@ const OVERALL_MS = 210_000;
 if (!BASE || !PASSWORD) {
   console.error('FIRELINE_URL and FIRELINE_PASSWORD must be set');
   process.exit(2);
-}
-
-/** signIn fills the login form and fails with the page's own message if it refuses. */
-async function signIn(page, username, view) {
-  await page.fill('#login-username', username);
-  await page.fill('#login-password', PASSWORD);
-  await page.click('#login-submit');
-  const outcome = await page.waitForFunction((v) => {
-    if (document.querySelector(`${v}:not([hidden])`)) return 'ok';
-    return document.querySelector('#login-error')?.textContent.trim() || false;
-  }, view, { timeout: 10_000 });
-  const result = await outcome.jsonValue();
-  if (result !== 'ok') fail(`sign-in as ${username} refused: ${result}`);
 }
 
 /**
@@ -49,6 +36,7 @@ async function coverage(browser) {
   watch(s, 'supervisor', { failedRequests: true });
   await step('open the console and sign in as supervisor', async () => {
     await s.goto(`${BASE}/`);
+    await refused(s, `crew-${engine}`, '#console-view', 'crews sign in on the field page');
     await signIn(s, 'supervisor', '#console-view');
     await s.waitForSelector('#sse-state[data-state="live"]', { timeout: 10_000 });
   });
@@ -300,6 +288,7 @@ async function run(browser) {
   watch(b, 'field', { failedRequests: true });
   await step(`open the field page and sign in as crew-${unit}`, async () => {
     await b.goto(`${BASE}/field`);
+    await refused(b, 'operator', '#field-view', 'This page is for crews');
     await signIn(b, `crew-${unit}`, '#field-view');
     await b.waitForSelector(`#unit-incident[data-incident-id="${incidentId}"]`, { timeout: 10_000 });
     await b.waitForSelector('#sse-state[data-state="live"]', { timeout: 10_000 });

@@ -55,6 +55,37 @@ export async function setStatus(token, unitId, status) {
   if (res.status >= 300) fail(`set ${unitId} ${status}: ${res.status} ${JSON.stringify(res.json)}`);
 }
 
+/** signIn fills the login form and fails with the page's own message if it refuses. */
+export async function signIn(page, username, view) {
+  await page.fill('#login-username', username);
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  const outcome = await page.waitForFunction((v) => {
+    if (document.querySelector(`${v}:not([hidden])`)) return 'ok';
+    return document.querySelector('#login-error')?.textContent.trim() || false;
+  }, view, { timeout: 10_000 });
+  const result = await outcome.jsonValue();
+  if (result !== 'ok') fail(`sign-in as ${username} refused: ${result}`);
+}
+
+/**
+ * refused signs in as username and expects the page to refuse with a message containing want,
+ * its view still hidden; it empties the form for the next sign-in.
+ */
+export async function refused(page, username, view, want) {
+  await page.fill('#login-username', username);
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  const outcome = await page.waitForFunction((v) => {
+    if (document.querySelector(`${v}:not([hidden])`)) return 'signed in';
+    return document.querySelector('#login-error')?.textContent.trim() || false;
+  }, view, { timeout: 10_000 });
+  const result = await outcome.jsonValue();
+  if (!result.includes(want)) fail(`sign-in as ${username} on ${page.url()}: got "${result}", want a refusal saying "${want}"`);
+  await page.fill('#login-username', '');
+  await page.fill('#login-password', '');
+}
+
 /** step runs fn and turns a Playwright timeout into a failure that says what was awaited. */
 export async function step(what, fn) {
   log(`… ${what}`);

@@ -9,7 +9,7 @@
 // FIRELINE_ARTIFACTS. Exit status 0 on success, 1 with a message on any failure.
 
 import {
-  api, BASE, fail, failOnPageErrors, log, login, pages, PASSWORD, runBrowserTest, setStatus, shot, step, watch,
+  api, BASE, fail, failOnPageErrors, log, login, pages, PASSWORD, refused, runBrowserTest, setStatus, shot, signIn, step, watch,
 } from './harness.mjs';
 
 const INCIDENT = Number(process.env.FIRELINE_INCIDENT);
@@ -153,10 +153,26 @@ async function review(browser) {
   delete pages.review;
 }
 
+/** reviewSignIn: the review page has its own sign-in, for console roles only. */
+async function reviewSignIn(browser) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  watch(page, 'review-sign-in');
+  await step('the review page refuses a crew and lets the risk officer in', async () => {
+    await page.goto(`${BASE}/review#incident-${INCIDENT}`);
+    await refused(page, `crew-${UNIT}`, '#review-view', 'may not review incidents');
+    await signIn(page, 'risk', '#review-view');
+    await page.waitForSelector(`#review-detail[data-incident-id="${INCIDENT}"]`, { timeout: 15_000 });
+  });
+  await ctx.close();
+  delete pages['review-sign-in'];
+}
+
 async function run(browser) {
   await publish(browser);
   await step(`close incident ${INCIDENT}`, closeIncident);
   await review(browser);
+  await reviewSignIn(browser);
   failOnPageErrors();
 }
 
