@@ -13,6 +13,10 @@ type AssessInput struct {
 	Type       fireline.IncidentType
 	Level      int
 	Priority   fireline.Priority
+	// AssessedBy is who the incident's first assessment counts as: the operator, "pre-plan",
+	// or "dispatch" when a dispatch accepted the alarm's type. The store keeps the first
+	// assessment's, and Event.At as its time.
+	AssessedBy string
 	Event      fireline.TimelineEvent
 }
 

@@ -293,7 +293,7 @@ func (inc *incident) applyAssessment(ctx workflow.Context, req AssessRequest, ho
 	key := fmt.Sprintf("assessed:%d", inc.led.Assessments)
 	detail := fmt.Sprintf("%s: %s, level %d, priority %d", how, req.Type, req.Level, req.Priority)
 	err := workflow.ExecuteActivity(withFewRetries(ctx), acts.AssessIncident, activities.AssessInput{
-		IncidentID: inc.st.IncidentID, Type: req.Type, Level: req.Level, Priority: req.Priority,
+		IncidentID: inc.st.IncidentID, Type: req.Type, Level: req.Level, Priority: req.Priority, AssessedBy: req.Actor,
 		Event: inc.newEvent(ctx, key, fireline.EventAssessed, req.Actor, detail,
 			map[string]any{"type": req.Type, "level": req.Level, "priority": req.Priority, "from_type": inc.st.Type, "from_level": inc.st.Level}),
 	}).Get(ctx, nil)
@@ -402,7 +402,7 @@ func (inc *incident) dispatch(ctx workflow.Context, req DispatchRequest) (Dispat
 		now := workflow.Now(ctx)
 		inc.led.Assessments++
 		err := workflow.ExecuteActivity(withFewRetries(ctx), acts.AssessIncident, activities.AssessInput{
-			IncidentID: inc.st.IncidentID, Type: inc.st.Type, Level: inc.st.Level, Priority: 2,
+			IncidentID: inc.st.IncidentID, Type: inc.st.Type, Level: inc.st.Level, Priority: 2, AssessedBy: "dispatch",
 			Event: inc.newEvent(ctx, fmt.Sprintf("assessed:%d", inc.led.Assessments), fireline.EventAssessed, req.Actor,
 				fmt.Sprintf("assessed at dispatch: %s, level %d", inc.st.Type, inc.st.Level),
 				map[string]any{"type": inc.st.Type, "level": inc.st.Level, "priority": 2}),
@@ -1025,7 +1025,7 @@ func (inc *incident) recommendReplacement(ctx workflow.Context, silent string) {
 		inc.st.Replacements = append(inc.st.Replacements, r)
 		_ = inc.event(ctx, fmt.Sprintf("replacement:%s:%d", silent, inc.led.UnitRound[silent]), fireline.EventReplacement, "supervision",
 			fmt.Sprintf("%s recommended in place of %s (ETA %.0f s)", r.UnitID, silent, r.ETASeconds),
-			map[string]any{"unit": r.UnitID, "replaces": silent, "eta_s": r.ETASeconds}, silent)
+			map[string]any{"unit": r.UnitID, "replaces": silent, "eta_s": r.ETASeconds, "recommendation": r}, silent)
 		return
 	}
 	_ = inc.event(ctx, fmt.Sprintf("replacement:%s:%d", silent, inc.led.UnitRound[silent]), fireline.EventReplacement, "supervision",

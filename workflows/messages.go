@@ -197,34 +197,19 @@ type AlarmSignal struct {
 	Alarm fireline.Alarm
 }
 
-// UnitStatusSignal is a crew's status report.
-type UnitStatusSignal struct {
-	UnitID string
-	Status fireline.UnitStatus
-	// At is when the API received the report: the time that counts for the intervals.
-	At    time.Time
-	Actor string
-	// ByDispatcher is set when an operator, supervisor or admin made the change rather than the
-	// unit's crew: a dispatcher may correct a status backwards (fireline.UnitStatus.CanMoveTo).
-	ByDispatcher bool
-}
+// UnitStatusSignal is the payload of its Update (or Signal): UnitStatusReport.
+type UnitStatusSignal = fireline.UnitStatusReport
 
-// DispatchRequest is an operator's order to send units.
-type DispatchRequest struct {
-	UnitIDs []string
-	Actor   string
-}
+// DispatchRequest is the payload of its Update (or Signal): DispatchOrder.
+type DispatchRequest = fireline.DispatchOrder
 
 // DispatchResult lists the incident's assignments after the dispatch.
 type DispatchResult struct {
 	Assignments []fireline.Assignment
 }
 
-// CloseRequest is an operator's order to close the incident.
-type CloseRequest struct {
-	Actor  string
-	Reason string
-}
+// CloseRequest is the payload of its Update (or Signal): CloseOrder.
+type CloseRequest = fireline.CloseOrder
 
 // IncidentState is what the workflow knows now, answered by QueryState.
 type IncidentState struct {
@@ -272,31 +257,17 @@ type IncidentState struct {
 	PremiseID string
 }
 
-// AssessRequest is an operator's assessment: type, alarm level and priority. A higher level
-// or another type on an incident with units sends the difference (reinforcement).
-type AssessRequest struct {
-	Type     fireline.IncidentType
-	Level    int
-	Priority fireline.Priority
-	Actor    string
-}
+// AssessRequest is the payload of its Update (or Signal): AssessOrder.
+type AssessRequest = fireline.AssessOrder
 
-// StageRequest is an operator's report of a stage reached (under control, PAR confirmed).
-type StageRequest struct {
-	Actor string
-}
+// StageRequest is the payload of its Update (or Signal): StageOrder.
+type StageRequest = fireline.StageOrder
 
-// CancelRequest calls the incident off at any stage, with a reason.
-type CancelRequest struct {
-	Actor  string
-	Reason string
-}
+// CancelRequest is the payload of its Update (or Signal): CancelOrder.
+type CancelRequest = fireline.CancelOrder
 
-// MergeRequest merges this incident into incident Into, a duplicate found late.
-type MergeRequest struct {
-	Into  int64
-	Actor string
-}
+// MergeRequest is the payload of its Update (or Signal): MergeOrder.
+type MergeRequest = fireline.MergeOrder
 
 // MergedSignal tells an incident that another was merged into it: its alarms and units are
 // now this incident's.
@@ -308,21 +279,13 @@ type MergedSignal struct {
 	Actor       string
 }
 
-// SplitRequest moves one alarm out of the incident into an incident of its own.
-type SplitRequest struct {
-	AlarmID int64
-	Actor   string
-}
+// SplitRequest is the payload of its Update (or Signal): SplitOrder.
+type SplitRequest = fireline.SplitOrder
 
 // SplitResult names the incident the alarm now belongs to.
 type SplitResult struct {
 	IncidentID int64
 }
 
-// AgencyTaskRequest reports progress of a joint-agency task.
-type AgencyTaskRequest struct {
-	Agency fireline.Agency
-	Status fireline.AgencyTaskStatus
-	Note   string
-	Actor  string
-}
+// AgencyTaskRequest is the payload of its Update (or Signal): AgencyTaskOrder.
+type AgencyTaskRequest = fireline.AgencyTaskOrder

@@ -15,8 +15,8 @@ import (
 // *activities.Activities under the same method names.
 var acts *activities.Activities
 
-// MaxDispatchUnits bounds one dispatch order; a bigger one is a typing accident.
-const MaxDispatchUnits = 30
+// MaxDispatchUnits bounds one dispatch order.
+const MaxDispatchUnits = fireline.MaxDispatchUnits
 
 func seconds(from time.Time, to *time.Time) *float64 {
 	s := to.Sub(from).Seconds()
