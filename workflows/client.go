@@ -15,6 +15,8 @@ import (
 	"github.com/fireline/fireline"
 )
 
+var _ fireline.IncidentService = (*Client)(nil)
+
 // Client drives incident workflows from outside: intake starts and signals them, the API sends
 // operators' orders and crews' reports. It translates Temporal's errors into *fireline.Error.
 type Client struct {
@@ -94,62 +96,61 @@ func (c *Client) AlarmRecorded(ctx context.Context, incidentID int64, alarm fire
 }
 
 // Dispatch sends the operator's dispatch order and waits for the reservation's outcome.
-func (c *Client) Dispatch(ctx context.Context, incidentID int64, req DispatchRequest) (DispatchResult, error) {
-	var res DispatchResult
-	err := c.update(ctx, incidentID, UpdateDispatch, req, &res)
-	return res, err
+func (c *Client) Dispatch(ctx context.Context, incidentID int64, o fireline.DispatchOrder) error {
+	return c.update(ctx, incidentID, UpdateDispatch, o, nil)
 }
 
 // Close sends the operator's close order and waits until the incident is closed.
-func (c *Client) Close(ctx context.Context, incidentID int64, req CloseRequest) (IncidentState, error) {
-	return c.updateState(ctx, incidentID, UpdateClose, req)
+func (c *Client) Close(ctx context.Context, incidentID int64, o fireline.CloseOrder) error {
+	return c.update(ctx, incidentID, UpdateClose, o, nil)
 }
 
 // Assess sends an operator's assessment and waits for it, and for any reinforcement it sends.
-func (c *Client) Assess(ctx context.Context, incidentID int64, req AssessRequest) (IncidentState, error) {
-	return c.updateState(ctx, incidentID, UpdateAssess, req)
+func (c *Client) Assess(ctx context.Context, incidentID int64, o fireline.AssessOrder) error {
+	return c.update(ctx, incidentID, UpdateAssess, o, nil)
 }
 
 // Controlled reports the incident under control.
-func (c *Client) Controlled(ctx context.Context, incidentID int64, req StageRequest) (IncidentState, error) {
-	return c.updateState(ctx, incidentID, UpdateControlled, req)
+func (c *Client) Controlled(ctx context.Context, incidentID int64, o fireline.StageOrder) error {
+	return c.update(ctx, incidentID, UpdateControlled, o, nil)
 }
 
 // Cancel calls the incident off and waits until its units are released.
-func (c *Client) Cancel(ctx context.Context, incidentID int64, req CancelRequest) (IncidentState, error) {
-	return c.updateState(ctx, incidentID, UpdateCancel, req)
+func (c *Client) Cancel(ctx context.Context, incidentID int64, o fireline.CancelOrder) error {
+	return c.update(ctx, incidentID, UpdateCancel, o, nil)
 }
 
-// MergeInto merges the incident into req.Into and waits until its alarms and units moved.
-func (c *Client) MergeInto(ctx context.Context, incidentID int64, req MergeRequest) (IncidentState, error) {
-	return c.updateState(ctx, incidentID, UpdateMergeInto, req)
+// MergeInto merges the incident into o.Into and waits until its alarms and units moved.
+func (c *Client) MergeInto(ctx context.Context, incidentID int64, o fireline.MergeOrder) error {
+	return c.update(ctx, incidentID, UpdateMergeInto, o, nil)
 }
 
 // SplitAlarm moves an alarm out into an incident of its own and names it.
-func (c *Client) SplitAlarm(ctx context.Context, incidentID int64, req SplitRequest) (SplitResult, error) {
+func (c *Client) SplitAlarm(ctx context.Context, incidentID int64, o fireline.SplitOrder) (int64, error) {
 	var res SplitResult
-	err := c.update(ctx, incidentID, UpdateSplitAlarm, req, &res)
-	return res, err
+	err := c.update(ctx, incidentID, UpdateSplitAlarm, o, &res)
+	return res.IncidentID, err
 }
 
 // AgencyTask reports a joint-agency task's progress.
-func (c *Client) AgencyTask(ctx context.Context, incidentID int64, req AgencyTaskRequest) (fireline.AgencyTask, error) {
+func (c *Client) AgencyTask(ctx context.Context, incidentID int64, o fireline.AgencyTaskOrder) (fireline.AgencyTask, error) {
 	var t fireline.AgencyTask
-	err := c.update(ctx, incidentID, UpdateAgencyTask, req, &t)
+	err := c.update(ctx, incidentID, UpdateAgencyTask, o, &t)
 	return t, err
 }
 
 // ConfirmPAR reports every crew on scene accounted for.
-func (c *Client) ConfirmPAR(ctx context.Context, incidentID int64, req StageRequest) (IncidentState, error) {
-	return c.updateState(ctx, incidentID, UpdateConfirmPAR, req)
+func (c *Client) ConfirmPAR(ctx context.Context, incidentID int64, o fireline.StageOrder) error {
+	return c.update(ctx, incidentID, UpdateConfirmPAR, o, nil)
 }
 
 // UnitStatus forwards a crew's status report to the incident the unit is on.
-func (c *Client) UnitStatus(ctx context.Context, incidentID int64, sig UnitStatusSignal) error {
-	return translate("signal unit status", c.c.SignalWorkflow(ctx, fireline.WorkflowID(incidentID), "", SignalUnitStatus, sig))
+func (c *Client) UnitStatus(ctx context.Context, incidentID int64, r fireline.UnitStatusReport) error {
+	return translate("signal unit status", c.c.SignalWorkflow(ctx, fireline.WorkflowID(incidentID), "", SignalUnitStatus, r))
 }
 
-// State asks the incident's workflow what it knows now.
+// State asks the incident's workflow what it knows now. It is for debugging and tests: pages
+// read the incident from the IncidentStore's projection, which works with Temporal down.
 func (c *Client) State(ctx context.Context, incidentID int64) (IncidentState, error) {
 	var st IncidentState
 	v, err := c.c.QueryWorkflow(ctx, fireline.WorkflowID(incidentID), "", QueryState)
@@ -163,13 +164,6 @@ func (c *Client) State(ctx context.Context, incidentID int64) (IncidentState, er
 func (c *Client) Ready(ctx context.Context) error {
 	_, err := c.c.CheckHealth(ctx, &client.CheckHealthRequest{})
 	return translate("temporal health", err)
-}
-
-// updateState sends an Update whose answer is the incident's state after it.
-func (c *Client) updateState(ctx context.Context, incidentID int64, name string, arg any) (IncidentState, error) {
-	var st IncidentState
-	err := c.update(ctx, incidentID, name, arg, &st)
-	return st, err
 }
 
 func (c *Client) update(ctx context.Context, incidentID int64, name string, arg, result any) error {
