@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/workflows"
 )
 
 var now = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
@@ -122,10 +121,10 @@ func (f *fakeStore) UnitHistory(_ context.Context, id string, limit int) ([]fire
 
 type fakeIncidents struct {
 	Incidents
-	signals []workflows.UnitStatusSignal
+	signals []fireline.UnitStatusReport
 }
 
-func (f *fakeIncidents) UnitStatus(_ context.Context, _ int64, sig workflows.UnitStatusSignal) error {
+func (f *fakeIncidents) UnitStatus(_ context.Context, _ int64, sig fireline.UnitStatusReport) error {
 	f.signals = append(f.signals, sig)
 	return nil
 }
@@ -189,7 +188,7 @@ func TestUnitStatusMoves(t *testing.T) {
 			}
 		})
 	}
-	want := []workflows.UnitStatusSignal{
+	want := []fireline.UnitStatusReport{
 		{UnitID: "E-1", Status: fireline.UnitTransporting, At: now, Actor: "field:E-1"},
 		{UnitID: "E-1", Status: fireline.UnitEnRoute, At: now, Actor: "supervisor", ByDispatcher: true},
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/workflows"
 )
 
 // Store is the durable state the API reads and the intake writes. postgres.DB implements it.
@@ -141,25 +140,9 @@ type Intake interface {
 	CAP(ctx context.Context, body []byte) (fireline.Warning, error)
 }
 
-// Incidents drives incident workflows. workflows.Client implements it.
-type Incidents interface {
-	AlarmReceived(ctx context.Context, incidentID int64, first, alarm fireline.Alarm) error
-	// AlarmRecorded signals an alarm that did not join the incident (a panel's reset) to its
-	// running workflow, which decides what it means.
-	AlarmRecorded(ctx context.Context, incidentID int64, alarm fireline.Alarm) error
-	Dispatch(ctx context.Context, incidentID int64, req workflows.DispatchRequest) (workflows.DispatchResult, error)
-	Close(ctx context.Context, incidentID int64, req workflows.CloseRequest) (workflows.IncidentState, error)
-	UnitStatus(ctx context.Context, incidentID int64, sig workflows.UnitStatusSignal) error
-	Assess(ctx context.Context, incidentID int64, req workflows.AssessRequest) (workflows.IncidentState, error)
-	Controlled(ctx context.Context, incidentID int64, req workflows.StageRequest) (workflows.IncidentState, error)
-	Cancel(ctx context.Context, incidentID int64, req workflows.CancelRequest) (workflows.IncidentState, error)
-	MergeInto(ctx context.Context, incidentID int64, req workflows.MergeRequest) (workflows.IncidentState, error)
-	SplitAlarm(ctx context.Context, incidentID int64, req workflows.SplitRequest) (workflows.SplitResult, error)
-	AgencyTask(ctx context.Context, incidentID int64, req workflows.AgencyTaskRequest) (fireline.AgencyTask, error)
-	ConfirmPAR(ctx context.Context, incidentID int64, req workflows.StageRequest) (workflows.IncidentState, error)
-	State(ctx context.Context, incidentID int64) (workflows.IncidentState, error)
-	Ready(ctx context.Context) error
-}
+// Incidents takes operators' orders and crews' reports to the incidents. workflows.Client
+// implements it.
+type Incidents = fireline.IncidentService
 
 // Locator places alarms on the H3 grid. geo implements it through a small adapter in cmd.
 type Locator interface {

@@ -9,7 +9,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/workflows"
 )
 
 // alarmRequest is the intake JSON of POST /alarms. Pointers tell a missing field from a zero.
@@ -93,18 +92,6 @@ func (s *Server) view(ctx context.Context, id int64) (incidentView, error) {
 	if inc.Assignments == nil {
 		v.Assignments = []fireline.Assignment{}
 	}
-	if inc.Status.Open() {
-		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
-		if st, err := s.incidents.State(qctx, id); err == nil {
-			v.Alternates = append(v.Alternates, st.Alternates...)
-			v.Short = append(v.Short, st.Short...)
-			v.Replacements = append(v.Replacements, st.Replacements...)
-			v.AssessedAt, v.AssessedBy, v.PARDueAt = st.AssessedAt, st.AssessedBy, st.PARDueAt
-		} else {
-			s.log.Debug("incident state not available", "incident", id, "error", err)
-		}
-	}
 	return v, nil
 }
 
@@ -183,7 +170,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if _, err := s.incidents.Dispatch(r.Context(), id, workflows.DispatchRequest{UnitIDs: req.UnitIDs, Actor: userFrom(r.Context()).Username}); err != nil {
+	if err := s.incidents.Dispatch(r.Context(), id, fireline.DispatchOrder{UnitIDs: req.UnitIDs, Actor: userFrom(r.Context()).Username}); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -215,7 +202,7 @@ func (s *Server) closeIncident(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if _, err := s.incidents.Close(r.Context(), id, workflows.CloseRequest{Actor: userFrom(r.Context()).Username, Reason: req.Reason}); err != nil {
+	if err := s.incidents.Close(r.Context(), id, fireline.CloseOrder{Actor: userFrom(r.Context()).Username, Reason: req.Reason}); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

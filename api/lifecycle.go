@@ -8,7 +8,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/workflows"
 )
 
 // The lifecycle's operator orders. Each checks its input here for a precise answer, then the
@@ -38,7 +37,7 @@ func (s *Server) assessIncident(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "priority: %d is outside %d..%d (1 is most urgent)", req.Priority, fireline.PriorityImmediate, fireline.PriorityRoutine))
 		return
 	}
-	_, err := s.incidents.Assess(r.Context(), id, workflows.AssessRequest{Type: req.Type, Level: req.Level, Priority: req.Priority, Actor: userFrom(r.Context()).Username})
+	err := s.incidents.Assess(r.Context(), id, fireline.AssessOrder{Type: req.Type, Level: req.Level, Priority: req.Priority, Actor: userFrom(r.Context()).Username})
 	s.answerOrder(w, r, id, err)
 }
 
@@ -47,7 +46,7 @@ func (s *Server) controlIncident(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	_, err := s.incidents.Controlled(r.Context(), id, workflows.StageRequest{Actor: userFrom(r.Context()).Username})
+	err := s.incidents.Controlled(r.Context(), id, fireline.StageOrder{Actor: userFrom(r.Context()).Username})
 	s.answerOrder(w, r, id, err)
 }
 
@@ -56,7 +55,7 @@ func (s *Server) confirmPAR(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	_, err := s.incidents.ConfirmPAR(r.Context(), id, workflows.StageRequest{Actor: userFrom(r.Context()).Username})
+	err := s.incidents.ConfirmPAR(r.Context(), id, fireline.StageOrder{Actor: userFrom(r.Context()).Username})
 	s.answerOrder(w, r, id, err)
 }
 
@@ -78,7 +77,7 @@ func (s *Server) cancelIncident(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "reason: longer than 1024 bytes"))
 		return
 	}
-	_, err := s.incidents.Cancel(r.Context(), id, workflows.CancelRequest{Actor: userFrom(r.Context()).Username, Reason: req.Reason})
+	err := s.incidents.Cancel(r.Context(), id, fireline.CancelOrder{Actor: userFrom(r.Context()).Username, Reason: req.Reason})
 	s.answerOrder(w, r, id, err)
 }
 
@@ -110,7 +109,7 @@ func (s *Server) mergeIncident(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fireline.Errorf(fireline.ECONFLICT, "incident %d is %s: merge into an open incident", req.Into, into.Status))
 		return
 	}
-	_, err = s.incidents.MergeInto(r.Context(), id, workflows.MergeRequest{Into: req.Into, Actor: userFrom(r.Context()).Username})
+	err = s.incidents.MergeInto(r.Context(), id, fireline.MergeOrder{Into: req.Into, Actor: userFrom(r.Context()).Username})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -134,14 +133,14 @@ func (s *Server) splitAlarm(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "alarm_id: name the alarm to split out"))
 		return
 	}
-	res, err := s.incidents.SplitAlarm(r.Context(), id, workflows.SplitRequest{AlarmID: req.AlarmID, Actor: userFrom(r.Context()).Username})
+	newID, err := s.incidents.SplitAlarm(r.Context(), id, fireline.SplitOrder{AlarmID: req.AlarmID, Actor: userFrom(r.Context()).Username})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.log.Info("alarm split", "incident", id, "alarm", req.AlarmID, "new_incident", res.IncidentID)
-	w.Header().Set("Location", "/api/v1/incidents/"+strconv.FormatInt(res.IncidentID, 10))
-	v, err := s.view(r.Context(), res.IncidentID)
+	s.log.Info("alarm split", "incident", id, "alarm", req.AlarmID, "new_incident", newID)
+	w.Header().Set("Location", "/api/v1/incidents/"+strconv.FormatInt(newID, 10))
+	v, err := s.view(r.Context(), newID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -172,7 +171,7 @@ func (s *Server) updateAgencyTask(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "note: longer than 1024 bytes"))
 		return
 	}
-	t, err := s.incidents.AgencyTask(r.Context(), id, workflows.AgencyTaskRequest{Agency: agency, Status: req.Status, Note: req.Note, Actor: userFrom(r.Context()).Username})
+	t, err := s.incidents.AgencyTask(r.Context(), id, fireline.AgencyTaskOrder{Agency: agency, Status: req.Status, Note: req.Note, Actor: userFrom(r.Context()).Username})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/workflows"
 )
 
 // lifecycleStore holds incidents 7 (open) and 8 (closed) and an escalation queue.
@@ -67,41 +66,37 @@ type orders struct {
 	sent []any
 }
 
-func (o *orders) State(context.Context, int64) (workflows.IncidentState, error) {
-	return workflows.IncidentState{}, nil
-}
-
-func (o *orders) Assess(_ context.Context, _ int64, req workflows.AssessRequest) (workflows.IncidentState, error) {
+func (o *orders) Assess(_ context.Context, _ int64, req fireline.AssessOrder) error {
 	o.sent = append(o.sent, req)
-	return workflows.IncidentState{}, nil
+	return nil
 }
 
-func (o *orders) Controlled(_ context.Context, _ int64, req workflows.StageRequest) (workflows.IncidentState, error) {
+func (o *orders) Controlled(_ context.Context, _ int64, req fireline.StageOrder) error {
 	o.sent = append(o.sent, req)
-	return workflows.IncidentState{}, nil
+	return nil
 }
 
-func (o *orders) ConfirmPAR(_ context.Context, _ int64, req workflows.StageRequest) (workflows.IncidentState, error) {
+func (o *orders) ConfirmPAR(_ context.Context, _ int64, req fireline.StageOrder) error {
 	o.sent = append(o.sent, req)
-	return workflows.IncidentState{}, fireline.Errorf(fireline.ECONFLICT, "no PAR is due on incident 7")
+	return fireline.Errorf(fireline.ECONFLICT, "no PAR is due on incident 7")
 }
 
-func (o *orders) Cancel(_ context.Context, _ int64, req workflows.CancelRequest) (workflows.IncidentState, error) {
+func (o *orders) Cancel(_ context.Context, _ int64, req fireline.CancelOrder) error {
 	o.sent = append(o.sent, req)
-	return workflows.IncidentState{}, nil
+	return nil
 }
 
-func (o *orders) MergeInto(_ context.Context, _ int64, req workflows.MergeRequest) (workflows.IncidentState, error) {
+func (o *orders) MergeInto(_ context.Context, _ int64, req fireline.MergeOrder) error {
 	o.sent = append(o.sent, req)
-	return workflows.IncidentState{}, nil
+	return nil
 }
 
-func (o *orders) SplitAlarm(_ context.Context, _ int64, req workflows.SplitRequest) (workflows.SplitResult, error) {
+func (o *orders) SplitAlarm(_ context.Context, _ int64, req fireline.SplitOrder) (int64, error) {
 	o.sent = append(o.sent, req)
-	return workflows.SplitResult{IncidentID: 9}, nil
+	return 9, nil
 }
 
-func (o *orders) AgencyTask(_ context.Context, _ int64, req workflows.AgencyTaskRequest) (fireline.AgencyTask, error) {
+func (o *orders) AgencyTask(_ context.Context, _ int64, req fireline.AgencyTaskOrder) (fireline.AgencyTask, error) {
 	o.sent = append(o.sent, req)
 	return fireline.AgencyTask{IncidentID: 7, Agency: req.Agency, Status: req.Status, Note: req.Note}, nil
 }
@@ -163,7 +158,7 @@ func TestLifecycleOrders(t *testing.T) {
 			}
 		})
 	}
-	if a, ok := o.sent[0].(workflows.AssessRequest); !ok || a.Type != fireline.TypeHighRiseFire || a.Level != 3 || a.Priority != 1 || a.Actor != "operator" {
+	if a, ok := o.sent[0].(fireline.AssessOrder); !ok || a.Type != fireline.TypeHighRiseFire || a.Level != 3 || a.Priority != 1 || a.Actor != "operator" {
 		t.Errorf("first order %+v", o.sent[0])
 	}
 }

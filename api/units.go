@@ -7,7 +7,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/workflows"
 )
 
 func (s *Server) listUnits(w http.ResponseWriter, r *http.Request) {
@@ -101,7 +100,7 @@ func (s *Server) unitStatus(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	switch {
 	case u.IncidentID != 0 && req.Status != u.Status:
-		err := s.incidents.UnitStatus(r.Context(), u.IncidentID, workflows.UnitStatusSignal{
+		err := s.incidents.UnitStatus(r.Context(), u.IncidentID, fireline.UnitStatusReport{
 			UnitID: unitID, Status: req.Status, At: now, Actor: user.Username, ByDispatcher: byDispatcher})
 		if err != nil {
 			s.writeError(w, r, err)
