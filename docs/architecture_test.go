@@ -1,0 +1,193 @@
+// Package docs holds the project's own documents. Its test keeps docs/architecture.md true: the
+// package table there is read and checked against what the code really imports, so the document
+// cannot drift from the code without a red test.
+package docs
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/fireline/fireline"
+
+// row is one package of the architecture document's table.
+type row struct {
+	pkg string // module-relative: "" is the root package fireline
+	// ours are the module packages it may import (module-relative), outside the module
+	// prefixes of the other modules it may import; stdOnly means none outside the standard
+	// library.
+	ours, outside []string
+	line          int
+}
+
+// readTable reads the rows of the package table: lines "| `pkg` | what | `ours`, ... | `outside`, ... |".
+func readTable(t *testing.T) map[string]row {
+	t.Helper()
+	f, err := os.Open("architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows := map[string]row{}
+	sc := bufio.NewScanner(f)
+	inTable := false
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "<!-- package table") {
+			inTable = true
+			continue
+		}
+		if !inTable {
+			continue
+		}
+		if !strings.HasPrefix(line, "|") {
+			if len(rows) > 0 {
+				break
+			}
+			continue
+		}
+		cells := strings.Split(strings.Trim(line, "|"), "|")
+		if len(cells) != 4 || !strings.HasPrefix(strings.TrimSpace(cells[0]), "`") {
+			continue // the header and its rule
+		}
+		pkg := ticked(cells[0])
+		if len(pkg) != 1 {
+			t.Fatalf("architecture.md:%d: the first cell must name one package in backticks", n)
+		}
+		r := row{pkg: strings.TrimPrefix(strings.TrimSuffix(pkg[0], "/"), "fireline"), ours: ticked(cells[2]), outside: ticked(cells[3]), line: n}
+		r.pkg = strings.TrimPrefix(r.pkg, "/")
+		for i, o := range r.ours {
+			if o == "fireline" {
+				r.ours[i] = ""
+			} else {
+				r.ours[i] = strings.TrimSuffix(o, "/")
+			}
+		}
+		if _, dup := rows[r.pkg]; dup {
+			t.Fatalf("architecture.md:%d: package %q listed twice", n, pkg[0])
+		}
+		rows[r.pkg] = r
+	}
+	if len(rows) == 0 {
+		t.Fatal("architecture.md has no package table (a line starting <!-- package table, then the table)")
+	}
+	return rows
+}
+
+// ticked returns the backticked words of a table cell.
+func ticked(cell string) []string {
+	var out []string
+	parts := strings.Split(cell, "`")
+	for i := 1; i < len(parts); i += 2 {
+		out = append(out, strings.TrimSpace(parts[i]))
+	}
+	return out
+}
+
+// goList runs go list in the module root and returns its lines.
+func goList(t *testing.T, args ...string) []string {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"list"}, args...)...)
+	cmd.Dir = filepath.Join("..")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return strings.Split(strings.TrimSpace(string(out)), "\n")
+}
+
+func rel(path string) (string, bool) {
+	if path == module {
+		return "", true
+	}
+	r, ok := strings.CutPrefix(path, module+"/")
+	return r, ok
+}
+
+func name(pkg string) string {
+	if pkg == "" {
+		return "fireline (root)"
+	}
+	return pkg
+}
+
+// TestArchitectureTableMatchesImports checks every package of the module against its row: it is
+// listed, and it imports only the packages of ours and the outside modules the row names.
+func TestArchitectureTableMatchesImports(t *testing.T) {
+	rows := readTable(t)
+	seen := map[string]bool{}
+	for _, line := range goList(t, "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...") {
+		fields := strings.Fields(line)
+		pkg, _ := rel(fields[0])
+		if pkg == "docs" {
+			continue // this test
+		}
+		seen[pkg] = true
+		r, ok := rows[pkg]
+		if !ok {
+			t.Errorf("package %s is not in architecture.md's package table", name(pkg))
+			continue
+		}
+		for _, imp := range fields[1:] {
+			if ours, ok := rel(imp); ok {
+				if !slices.Contains(r.ours, ours) {
+					t.Errorf("%s imports %s, which architecture.md:%d does not allow", name(pkg), name(ours), r.line)
+				}
+				continue
+			}
+			if !strings.Contains(strings.Split(imp, "/")[0], ".") {
+				continue // the standard library
+			}
+			if !slices.ContainsFunc(r.outside, func(prefix string) bool { return imp == prefix || strings.HasPrefix(imp, prefix+"/") }) {
+				t.Errorf("%s imports %s, which architecture.md:%d does not name", name(pkg), imp, r.line)
+			}
+		}
+	}
+	for pkg, r := range rows {
+		if !seen[pkg] && pkg != "docs" {
+			t.Errorf("architecture.md:%d names package %s, which does not exist", r.line, name(pkg))
+		}
+	}
+}
+
+// TestHTTPLayerReachesNoWorkflowEngine keeps the API free of Temporal: it reads the read model
+// and sends orders through fireline.IncidentService, so it must not even link the SDK.
+func TestHTTPLayerReachesNoWorkflowEngine(t *testing.T) {
+	for _, dep := range goList(t, "-deps", "./api") {
+		if strings.HasPrefix(dep, "go.temporal.io/") || dep == module+"/workflows" || dep == module+"/activities" {
+			t.Errorf("api depends on %s", dep)
+		}
+	}
+}
+
+// TestOneImporterPerHeavyDependency checks the rule the table spells out row by row, from the
+// other side: each heavy dependency has the one home STYLE.md gives it.
+func TestOneImporterPerHeavyDependency(t *testing.T) {
+	home := map[string][]string{
+		"github.com/uber/h3-go/v4":    {"geo"},
+		"github.com/jackc/pgx/v5":     {"postgres"},
+		"github.com/go-chi/chi/v5":    {"api"},
+		"go.temporal.io/server":       {"devstack"},
+		"github.com/pion/webrtc/v3":   {"media", "media/loadgen", "media/whipclient"},
+		"github.com/temporalio/ui-server": {"devstack"},
+	}
+	for _, line := range goList(t, "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...") {
+		fields := strings.Fields(line)
+		pkg, _ := rel(fields[0])
+		for _, imp := range fields[1:] {
+			for dep, homes := range home {
+				if (imp == dep || strings.HasPrefix(imp, dep+"/")) && !slices.Contains(homes, pkg) {
+					t.Errorf("%s imports %s; only %s may", name(pkg), imp, strings.Join(homes, ", "))
+				}
+			}
+		}
+	}
+}
