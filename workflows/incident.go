@@ -158,7 +158,7 @@ func (inc *incident) start(ctx workflow.Context) error {
 			// Unknown premises: the operator assesses, as for any alarm.
 			workflow.GetLogger(ctx).Warn("pre-plan not read", "incident", inc.st.IncidentID, "premises", a.PremiseID, "error", err)
 		case p.PlanType.Valid() && p.PlanLevel >= fireline.MinLevel:
-			return inc.applyAssessment(ctx, AssessRequest{Type: p.PlanType, Level: p.PlanLevel, Priority: fireline.PriorityImmediate, Actor: "pre-plan"},
+			return inc.applyAssessment(ctx, fireline.AssessOrder{Type: p.PlanType, Level: p.PlanLevel, Priority: fireline.PriorityImmediate, Actor: "pre-plan"},
 				fmt.Sprintf("assessed from the pre-plan of %s", p.Name))
 		}
 	}
@@ -187,7 +187,7 @@ func (inc *incident) continueAsNew(ctx workflow.Context) (IncidentState, error) 
 	merged := workflow.GetSignalChannel(ctx, SignalMerged)
 	for {
 		var a AlarmSignal
-		var s UnitStatusSignal
+		var s fireline.UnitStatusReport
 		var m MergedSignal
 		switch {
 		case alarms.ReceiveAsync(&a):
@@ -251,7 +251,7 @@ func (inc *incident) doneWord() fireline.IncidentStatus {
 	return inc.st.Status
 }
 
-func (inc *incident) validateAssess(_ workflow.Context, req AssessRequest) error {
+func (inc *incident) validateAssess(_ workflow.Context, req fireline.AssessOrder) error {
 	if err := inc.refuseIfEnding(); err != nil {
 		return err
 	}
@@ -266,7 +266,7 @@ func (inc *incident) validateAssess(_ workflow.Context, req AssessRequest) error
 	return nil
 }
 
-func (inc *incident) assess(ctx workflow.Context, req AssessRequest) (IncidentState, error) {
+func (inc *incident) assess(ctx workflow.Context, req fireline.AssessOrder) (IncidentState, error) {
 	if err := workflow.Await(ctx, func() bool { return !inc.busy }); err != nil {
 		return inc.st, err
 	}
@@ -286,7 +286,7 @@ func (inc *incident) assess(ctx workflow.Context, req AssessRequest) (IncidentSt
 // applyAssessment stores the assessment, asks the agencies the new type and level need, and
 // recommends again when the plan changed: the whole plan before any dispatch, the difference
 // (sent at once) after. The caller holds busy.
-func (inc *incident) applyAssessment(ctx workflow.Context, req AssessRequest, how string) error {
+func (inc *incident) applyAssessment(ctx workflow.Context, req fireline.AssessOrder, how string) error {
 	changed := req.Type != inc.st.Type || req.Level != inc.st.Level
 	now := workflow.Now(ctx)
 	inc.led.Assessments++
@@ -356,7 +356,7 @@ func (inc *incident) reinforce(ctx workflow.Context, actor string) error {
 	return err
 }
 
-func (inc *incident) validateDispatch(_ workflow.Context, req DispatchRequest) error {
+func (inc *incident) validateDispatch(_ workflow.Context, req fireline.DispatchOrder) error {
 	if err := inc.refuseIfEnding(); err != nil {
 		return err
 	}
@@ -389,7 +389,7 @@ func (inc *incident) validateDispatch(_ workflow.Context, req DispatchRequest) e
 // dispatch reserves the units in PostgreSQL (all or nothing) and supervises them. A dispatch
 // before any assessment accepts the alarm's type at its level: the call-processing clock, not
 // a form, sets the pace.
-func (inc *incident) dispatch(ctx workflow.Context, req DispatchRequest) (DispatchResult, error) {
+func (inc *incident) dispatch(ctx workflow.Context, req fireline.DispatchOrder) (DispatchResult, error) {
 	if err := workflow.Await(ctx, func() bool { return !inc.busy }); err != nil {
 		return DispatchResult{}, err
 	}
@@ -451,7 +451,7 @@ func (inc *incident) reserve(ctx workflow.Context, ids []string, actor, kind, wh
 	return DispatchResult{Assignments: slices.Clone(inc.st.Assignments)}, nil
 }
 
-func (inc *incident) validateControlled(_ workflow.Context, _ StageRequest) error {
+func (inc *incident) validateControlled(_ workflow.Context, _ fireline.StageOrder) error {
 	if err := inc.refuseIfEnding(); err != nil {
 		return err
 	}
@@ -461,7 +461,7 @@ func (inc *incident) validateControlled(_ workflow.Context, _ StageRequest) erro
 	return nil
 }
 
-func (inc *incident) controlled(ctx workflow.Context, req StageRequest) (IncidentState, error) {
+func (inc *incident) controlled(ctx workflow.Context, req fireline.StageOrder) (IncidentState, error) {
 	now := workflow.Now(ctx)
 	err := workflow.ExecuteActivity(withFewRetries(ctx), acts.SetIncidentStatus, activities.StatusInput{
 		IncidentID: inc.st.IncidentID, Status: fireline.IncidentControlled,
@@ -476,15 +476,15 @@ func (inc *incident) controlled(ctx workflow.Context, req StageRequest) (Inciden
 	return inc.st, nil
 }
 
-func (inc *incident) validateClose(_ workflow.Context, _ CloseRequest) error {
+func (inc *incident) validateClose(_ workflow.Context, _ fireline.CloseOrder) error {
 	return inc.refuseIfEnding()
 }
 
-func (inc *incident) close(ctx workflow.Context, req CloseRequest) (IncidentState, error) {
+func (inc *incident) close(ctx workflow.Context, req fireline.CloseOrder) (IncidentState, error) {
 	return inc.end(ctx, fireline.IncidentClosed, req.Actor, req.Reason)
 }
 
-func (inc *incident) validateCancel(_ workflow.Context, req CancelRequest) error {
+func (inc *incident) validateCancel(_ workflow.Context, req fireline.CancelOrder) error {
 	if err := inc.refuseIfEnding(); err != nil {
 		return err
 	}
@@ -497,7 +497,7 @@ func (inc *incident) validateCancel(_ workflow.Context, req CancelRequest) error
 	return nil
 }
 
-func (inc *incident) cancel(ctx workflow.Context, req CancelRequest) (IncidentState, error) {
+func (inc *incident) cancel(ctx workflow.Context, req fireline.CancelOrder) (IncidentState, error) {
 	return inc.end(ctx, fireline.IncidentCancelled, req.Actor, strings.TrimSpace(req.Reason))
 }
 
@@ -543,7 +543,7 @@ func (inc *incident) end(ctx workflow.Context, outcome fireline.IncidentStatus, 
 	return inc.st, nil
 }
 
-func (inc *incident) validateMergeInto(_ workflow.Context, req MergeRequest) error {
+func (inc *incident) validateMergeInto(_ workflow.Context, req fireline.MergeOrder) error {
 	if err := inc.refuseIfEnding(); err != nil {
 		return err
 	}
@@ -559,7 +559,7 @@ func (inc *incident) validateMergeInto(_ workflow.Context, req MergeRequest) err
 // mergeInto merges this incident into another: PostgreSQL moves the alarms and open
 // assignments, this incident ends as merged, and the other incident's workflow is told what it
 // now has.
-func (inc *incident) mergeInto(ctx workflow.Context, req MergeRequest) (IncidentState, error) {
+func (inc *incident) mergeInto(ctx workflow.Context, req fireline.MergeOrder) (IncidentState, error) {
 	if err := inc.refuseIfEnding(); err != nil {
 		return inc.st, err
 	}
@@ -639,7 +639,7 @@ func (inc *incident) adopt(ctx workflow.Context, m MergedSignal) {
 	}
 }
 
-func (inc *incident) validateSplitAlarm(_ workflow.Context, req SplitRequest) error {
+func (inc *incident) validateSplitAlarm(_ workflow.Context, req fireline.SplitOrder) error {
 	if err := inc.refuseIfEnding(); err != nil {
 		return err
 	}
@@ -654,7 +654,7 @@ func (inc *incident) validateSplitAlarm(_ workflow.Context, req SplitRequest) er
 
 // splitAlarm moves an alarm into an incident of its own, whose workflow starts as a child this
 // incident abandons: the new incident lives on whatever becomes of this one.
-func (inc *incident) splitAlarm(ctx workflow.Context, req SplitRequest) (SplitResult, error) {
+func (inc *incident) splitAlarm(ctx workflow.Context, req fireline.SplitOrder) (SplitResult, error) {
 	if err := workflow.Await(ctx, func() bool { return !inc.busy }); err != nil {
 		return SplitResult{}, err
 	}
@@ -683,7 +683,7 @@ func (inc *incident) splitAlarm(ctx workflow.Context, req SplitRequest) (SplitRe
 	return SplitResult{IncidentID: res.IncidentID}, nil
 }
 
-func (inc *incident) validateAgencyTask(_ workflow.Context, req AgencyTaskRequest) error {
+func (inc *incident) validateAgencyTask(_ workflow.Context, req fireline.AgencyTaskOrder) error {
 	if !slices.ContainsFunc(inc.st.AgencyTasks, func(t fireline.AgencyTask) bool { return t.Agency == req.Agency }) {
 		return reject(fireline.ENOTFOUND, "incident %d has no task for %q", inc.st.IncidentID, req.Agency)
 	}
@@ -696,7 +696,7 @@ func (inc *incident) validateAgencyTask(_ workflow.Context, req AgencyTaskReques
 	return nil
 }
 
-func (inc *incident) agencyTask(ctx workflow.Context, req AgencyTaskRequest) (fireline.AgencyTask, error) {
+func (inc *incident) agencyTask(ctx workflow.Context, req fireline.AgencyTaskOrder) (fireline.AgencyTask, error) {
 	now := workflow.Now(ctx)
 	detail := fmt.Sprintf("%s: %s", req.Agency, req.Status)
 	if req.Note != "" {
@@ -748,7 +748,7 @@ func (inc *incident) requestAgencyTasks(ctx workflow.Context, actor string) erro
 	return nil
 }
 
-func (inc *incident) validateConfirmPAR(_ workflow.Context, _ StageRequest) error {
+func (inc *incident) validateConfirmPAR(_ workflow.Context, _ fireline.StageOrder) error {
 	if err := inc.refuseIfEnding(); err != nil {
 		return err
 	}
@@ -758,7 +758,7 @@ func (inc *incident) validateConfirmPAR(_ workflow.Context, _ StageRequest) erro
 	return nil
 }
 
-func (inc *incident) confirmPAR(ctx workflow.Context, req StageRequest) (IncidentState, error) {
+func (inc *incident) confirmPAR(ctx workflow.Context, req fireline.StageOrder) (IncidentState, error) {
 	now := workflow.Now(ctx)
 	round := inc.led.PARRound
 	if err := inc.event(ctx, fmt.Sprintf("par:%d:confirmed", round), fireline.EventPAR, req.Actor,
@@ -814,7 +814,7 @@ func (inc *incident) onAlarm(ctx workflow.Context, sig AlarmSignal) {
 func (inc *incident) receiveUnitStatuses(ctx workflow.Context) {
 	ch := workflow.GetSignalChannel(ctx, SignalUnitStatus)
 	for {
-		var sig UnitStatusSignal
+		var sig fireline.UnitStatusReport
 		if !ch.Receive(ctx, &sig) {
 			return
 		}
@@ -822,7 +822,7 @@ func (inc *incident) receiveUnitStatuses(ctx workflow.Context) {
 	}
 }
 
-func (inc *incident) onUnitStatus(ctx workflow.Context, sig UnitStatusSignal) {
+func (inc *incident) onUnitStatus(ctx workflow.Context, sig fireline.UnitStatusReport) {
 	inc.applying++
 	defer func() { inc.applying-- }()
 	if err := inc.applyUnitStatus(ctx, sig); err != nil {
@@ -831,7 +831,7 @@ func (inc *incident) onUnitStatus(ctx workflow.Context, sig UnitStatusSignal) {
 	}
 }
 
-func (inc *incident) applyUnitStatus(ctx workflow.Context, sig UnitStatusSignal) error {
+func (inc *incident) applyUnitStatus(ctx workflow.Context, sig fireline.UnitStatusReport) error {
 	a := inc.assignment(sig.UnitID)
 	if a == nil {
 		return fmt.Errorf("unit %s is not on this incident", sig.UnitID)
