@@ -1,0 +1,370 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/activities"
+)
+
+// Operator orders arrive as Updates. Each has a validator, which refuses a bad order before it
+// enters history, and a handler, which carries the order out; the handler checks the incident
+// again because the state may have moved between the two.
+
+// refuseIfEnding is the common check of every order: the incident must be open and not ending.
+func (inc *incident) refuseIfEnding() error {
+	if inc.ending || !inc.st.Status.Open() {
+		return reject(fireline.ECONFLICT, "incident %d is %s", inc.st.IncidentID, inc.doneWord())
+	}
+	return nil
+}
+
+func (inc *incident) doneWord() fireline.IncidentStatus {
+	if inc.ending && inc.st.Status.Open() {
+		return "ending"
+	}
+	return inc.st.Status
+}
+
+func (inc *incident) validateAssess(_ workflow.Context, req fireline.AssessOrder) error {
+	if err := inc.refuseIfEnding(); err != nil {
+		return err
+	}
+	switch {
+	case !req.Type.Valid():
+		return reject(fireline.EINVALID, "type: %q is not a known incident type", req.Type)
+	case req.Level < fireline.MinLevel || req.Level > fireline.MaxLevel:
+		return reject(fireline.EINVALID, "level: %d is outside %d..%d", req.Level, fireline.MinLevel, fireline.MaxLevel)
+	case !req.Priority.Valid():
+		return reject(fireline.EINVALID, "priority: %d is outside %d..%d", req.Priority, fireline.PriorityImmediate, fireline.PriorityRoutine)
+	}
+	return nil
+}
+
+func (inc *incident) assess(ctx workflow.Context, req fireline.AssessOrder) (IncidentState, error) {
+	if err := workflow.Await(ctx, func() bool { return !inc.busy }); err != nil {
+		return inc.st, err
+	}
+	if err := inc.refuseIfEnding(); err != nil {
+		return inc.st, err
+	}
+	inc.busy = true
+	defer func() { inc.busy = false }()
+	how := "assessed"
+	if inc.st.AssessedAt != nil {
+		how = "reassessed"
+	}
+	err := inc.applyAssessment(ctx, req, how)
+	return inc.st, err
+}
+
+func (inc *incident) validateDispatch(_ workflow.Context, req fireline.DispatchOrder) error {
+	if err := inc.refuseIfEnding(); err != nil {
+		return err
+	}
+	switch {
+	case inc.led.Recommendations == 0:
+		return reject(fireline.ECONFLICT, "incident %d has no recommendation yet; retry in a moment", inc.st.IncidentID)
+	case len(req.UnitIDs) == 0:
+		return reject(fireline.EINVALID, "unit_ids: name at least one unit")
+	case len(req.UnitIDs) > MaxDispatchUnits:
+		return reject(fireline.EINVALID, "unit_ids: at most %d units in one order", MaxDispatchUnits)
+	}
+	known := func(id string) bool {
+		in := func(r fireline.Recommendation) bool { return r.UnitID == id }
+		return slices.ContainsFunc(inc.st.Recommendation, in) || slices.ContainsFunc(inc.st.Alternates, in) ||
+			slices.ContainsFunc(inc.st.Replacements, in)
+	}
+	for i, id := range req.UnitIDs {
+		switch {
+		case slices.Contains(req.UnitIDs[:i], id):
+			return reject(fireline.EINVALID, "unit_ids: %s is listed twice", id)
+		case inc.assignment(id) != nil:
+			return reject(fireline.ECONFLICT, "unit %s is already on incident %d", id, inc.st.IncidentID)
+		case !known(id):
+			return reject(fireline.EINVALID, "unit_ids: %s is not among the units recommended for incident %d", id, inc.st.IncidentID)
+		}
+	}
+	return nil
+}
+
+// dispatch reserves the units in PostgreSQL (all or nothing) and supervises them. A dispatch
+// before any assessment accepts the alarm's type at its level: the call-processing clock, not
+// a form, sets the pace.
+func (inc *incident) dispatch(ctx workflow.Context, req fireline.DispatchOrder) (DispatchResult, error) {
+	if err := workflow.Await(ctx, func() bool { return !inc.busy }); err != nil {
+		return DispatchResult{}, err
+	}
+	if err := inc.refuseIfEnding(); err != nil {
+		return DispatchResult{}, err
+	}
+	inc.busy = true
+	defer func() { inc.busy = false }()
+	if inc.st.AssessedAt == nil {
+		now := workflow.Now(ctx)
+		inc.led.Assessments++
+		err := workflow.ExecuteActivity(withFewRetries(ctx), acts.AssessIncident, activities.AssessInput{
+			IncidentID: inc.st.IncidentID, Type: inc.st.Type, Level: inc.st.Level, Priority: 2, AssessedBy: "dispatch",
+			Event: inc.newEvent(ctx, fmt.Sprintf("assessed:%d", inc.led.Assessments), fireline.EventAssessed, req.Actor,
+				fmt.Sprintf("assessed at dispatch: %s, level %d", inc.st.Type, inc.st.Level),
+				map[string]any{"type": inc.st.Type, "level": inc.st.Level, "priority": 2}),
+		}).Get(ctx, nil)
+		if err != nil {
+			return DispatchResult{}, err
+		}
+		inc.st.AssessedAt, inc.st.AssessedBy, inc.st.Priority = &now, "dispatch", 2
+		if err := inc.requestAgencyTasks(ctx, req.Actor); err != nil {
+			return DispatchResult{}, err
+		}
+	}
+	return inc.reserve(ctx, req.UnitIDs, req.Actor, fireline.EventDispatched, "dispatched")
+}
+
+func (inc *incident) validateControlled(_ workflow.Context, _ fireline.StageOrder) error {
+	if err := inc.refuseIfEnding(); err != nil {
+		return err
+	}
+	if inc.st.Status != fireline.IncidentActive {
+		return reject(fireline.ECONFLICT, "incident %d is %s: only an active incident comes under control", inc.st.IncidentID, inc.st.Status)
+	}
+	return nil
+}
+
+func (inc *incident) controlled(ctx workflow.Context, req fireline.StageOrder) (IncidentState, error) {
+	now := workflow.Now(ctx)
+	err := workflow.ExecuteActivity(withFewRetries(ctx), acts.SetIncidentStatus, activities.StatusInput{
+		IncidentID: inc.st.IncidentID, Status: fireline.IncidentControlled,
+		Event: inc.newEvent(ctx, "status:controlled", fireline.EventStatusChanged, req.Actor, "controlled: the incident is under control",
+			map[string]any{"status": fireline.IncidentControlled}),
+	}).Get(ctx, nil)
+	if err != nil {
+		return inc.st, err
+	}
+	inc.st.Status, inc.st.ControlledAt = fireline.IncidentControlled, &now
+	inc.upsertSearch(ctx)
+	return inc.st, nil
+}
+
+func (inc *incident) validateClose(_ workflow.Context, _ fireline.CloseOrder) error {
+	return inc.refuseIfEnding()
+}
+
+func (inc *incident) close(ctx workflow.Context, req fireline.CloseOrder) (IncidentState, error) {
+	return inc.end(ctx, fireline.IncidentClosed, req.Actor, req.Reason)
+}
+
+func (inc *incident) validateCancel(_ workflow.Context, req fireline.CancelOrder) error {
+	if err := inc.refuseIfEnding(); err != nil {
+		return err
+	}
+	switch r := strings.TrimSpace(req.Reason); {
+	case r == "":
+		return reject(fireline.EINVALID, "reason: say why the incident is cancelled")
+	case len(r) > 1024:
+		return reject(fireline.EINVALID, "reason: longer than 1024 bytes")
+	}
+	return nil
+}
+
+func (inc *incident) cancel(ctx workflow.Context, req fireline.CancelOrder) (IncidentState, error) {
+	return inc.end(ctx, fireline.IncidentCancelled, req.Actor, strings.TrimSpace(req.Reason))
+}
+
+// end closes or cancels the incident: every unit still committed is released and open agency
+// tasks are called off; the main line then writes the review.
+func (inc *incident) end(ctx workflow.Context, outcome fireline.IncidentStatus, actor, reason string) (IncidentState, error) {
+	if err := inc.refuseIfEnding(); err != nil {
+		return inc.st, err
+	}
+	inc.ending = true
+	if err := workflow.Await(ctx, func() bool { return !inc.busy }); err != nil {
+		return inc.st, err
+	}
+	now := workflow.Now(ctx)
+	kind, detail := fireline.EventClosed, "incident closed"
+	if outcome == fireline.IncidentCancelled {
+		kind, detail = fireline.EventCancelled, "incident cancelled"
+	}
+	if reason != "" {
+		detail += ": " + reason
+	}
+	err := workflow.ExecuteActivity(withRetries(ctx), acts.CloseIncident, activities.CloseInput{
+		IncidentID: inc.st.IncidentID, At: now, Status: outcome,
+		Event: inc.newEvent(ctx, string(outcome), kind, actor, detail, map[string]any{"reason": reason}),
+	}).Get(ctx, nil)
+	if err != nil {
+		inc.ending = false
+		return inc.st, err
+	}
+	for i := range inc.st.Assignments {
+		if a := &inc.st.Assignments[i]; a.ClearedAt == nil {
+			a.ClearedAt, a.Status = &now, fireline.UnitAvailable
+		}
+	}
+	for i := range inc.st.AgencyTasks {
+		if t := &inc.st.AgencyTasks[i]; !t.Status.Finished() {
+			t.Status, t.UpdatedAt, t.Note = fireline.TaskCancelled, now, "incident "+string(outcome)
+		}
+	}
+	inc.st.Status, inc.st.Outcome, inc.st.Reason = outcome, outcome, reason
+	inc.st.PARDueAt = nil
+	inc.upsertSearch(ctx)
+	return inc.st, nil
+}
+
+func (inc *incident) validateMergeInto(_ workflow.Context, req fireline.MergeOrder) error {
+	if err := inc.refuseIfEnding(); err != nil {
+		return err
+	}
+	switch {
+	case req.Into <= 0:
+		return reject(fireline.EINVALID, "into: name the incident to merge into")
+	case req.Into == inc.st.IncidentID:
+		return reject(fireline.EINVALID, "into: an incident cannot be merged into itself")
+	}
+	return nil
+}
+
+// mergeInto merges this incident into another: PostgreSQL moves the alarms and open
+// assignments, this incident ends as merged, and the other incident's workflow is told what it
+// now has.
+func (inc *incident) mergeInto(ctx workflow.Context, req fireline.MergeOrder) (IncidentState, error) {
+	if err := inc.refuseIfEnding(); err != nil {
+		return inc.st, err
+	}
+	inc.ending = true
+	if err := workflow.Await(ctx, func() bool { return !inc.busy }); err != nil {
+		return inc.st, err
+	}
+	var res activities.MergeResult
+	err := workflow.ExecuteActivity(withFewRetries(ctx), acts.MergeIncidents, activities.MergeInput{
+		From: inc.st.IncidentID, Into: req.Into, At: workflow.Now(ctx), Actor: req.Actor,
+	}).Get(ctx, &res)
+	if err != nil {
+		inc.ending = false
+		return inc.st, err
+	}
+	var moved []fireline.Assignment
+	for _, a := range inc.st.Assignments {
+		if a.ClearedAt == nil && slices.Contains(res.Units, a.UnitID) {
+			moved = append(moved, a)
+		}
+	}
+	sig := MergedSignal{From: inc.st.IncidentID, AlarmIDs: res.AlarmIDs, Assignments: moved, Actor: req.Actor}
+	if err := workflow.SignalExternalWorkflow(ctx, fireline.WorkflowID(req.Into), "", SignalMerged, sig).Get(ctx, nil); err != nil {
+		// PostgreSQL holds the merge; the other incident's console still shows its units.
+		workflow.GetLogger(ctx).Error("merged incident not told", "incident", inc.st.IncidentID, "into", req.Into, "error", err)
+	}
+	inc.st.Assignments = slices.DeleteFunc(inc.st.Assignments, func(a fireline.Assignment) bool {
+		return a.ClearedAt == nil && slices.Contains(res.Units, a.UnitID)
+	})
+	inc.st.Status, inc.st.Outcome, inc.st.MergedInto = fireline.IncidentMerged, fireline.IncidentMerged, req.Into
+	inc.st.PARDueAt = nil
+	inc.upsertSearch(ctx)
+	return inc.st, nil
+}
+
+func (inc *incident) validateSplitAlarm(_ workflow.Context, req fireline.SplitOrder) error {
+	if err := inc.refuseIfEnding(); err != nil {
+		return err
+	}
+	switch {
+	case !slices.Contains(inc.st.AlarmIDs, req.AlarmID):
+		return reject(fireline.EINVALID, "alarm_id: %d is not an alarm of incident %d", req.AlarmID, inc.st.IncidentID)
+	case len(inc.st.AlarmIDs) < 2:
+		return reject(fireline.ECONFLICT, "alarm %d is the only alarm of incident %d: there is nothing to split it from", req.AlarmID, inc.st.IncidentID)
+	}
+	return nil
+}
+
+// splitAlarm moves an alarm into an incident of its own, whose workflow starts as a child this
+// incident abandons: the new incident lives on whatever becomes of this one.
+func (inc *incident) splitAlarm(ctx workflow.Context, req fireline.SplitOrder) (SplitResult, error) {
+	if err := workflow.Await(ctx, func() bool { return !inc.busy }); err != nil {
+		return SplitResult{}, err
+	}
+	if err := inc.refuseIfEnding(); err != nil {
+		return SplitResult{}, err
+	}
+	inc.busy = true
+	defer func() { inc.busy = false }()
+	var res activities.SplitResult
+	err := workflow.ExecuteActivity(withFewRetries(ctx), acts.SplitAlarm, activities.SplitInput{
+		From: inc.st.IncidentID, AlarmID: req.AlarmID, At: workflow.Now(ctx), Actor: req.Actor,
+	}).Get(ctx, &res)
+	if err != nil {
+		return SplitResult{}, err
+	}
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            fireline.WorkflowID(res.IncidentID),
+		TaskQueue:             TaskQueue,
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}), IncidentWorkflow, IncidentInput{IncidentID: res.IncidentID, Alarm: res.Alarm, Policy: inc.in.Policy, HistoryLimit: inc.in.HistoryLimit})
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("split incident's workflow not started", "incident", res.IncidentID, "error", err)
+	}
+	inc.st.AlarmIDs = slices.DeleteFunc(inc.st.AlarmIDs, func(id int64) bool { return id == req.AlarmID })
+	return SplitResult{IncidentID: res.IncidentID}, nil
+}
+
+func (inc *incident) validateAgencyTask(_ workflow.Context, req fireline.AgencyTaskOrder) error {
+	if !slices.ContainsFunc(inc.st.AgencyTasks, func(t fireline.AgencyTask) bool { return t.Agency == req.Agency }) {
+		return reject(fireline.ENOTFOUND, "incident %d has no task for %q", inc.st.IncidentID, req.Agency)
+	}
+	if !req.Status.Valid() || req.Status == fireline.TaskRequested {
+		return reject(fireline.EINVALID, "status: %q is not acknowledged, done or cancelled", req.Status)
+	}
+	if len(req.Note) > 1024 {
+		return reject(fireline.EINVALID, "note: longer than 1024 bytes")
+	}
+	return nil
+}
+
+func (inc *incident) agencyTask(ctx workflow.Context, req fireline.AgencyTaskOrder) (fireline.AgencyTask, error) {
+	now := workflow.Now(ctx)
+	detail := fmt.Sprintf("%s: %s", req.Agency, req.Status)
+	if req.Note != "" {
+		detail += " — " + req.Note
+	}
+	var t fireline.AgencyTask
+	err := workflow.ExecuteActivity(withFewRetries(ctx), acts.UpdateAgencyTask, activities.AgencyTaskInput{
+		IncidentID: inc.st.IncidentID, Agency: req.Agency, Status: req.Status, Note: req.Note, Actor: req.Actor, At: now,
+		Event: inc.newEvent(ctx, fmt.Sprintf("agency:%s:%s", req.Agency, req.Status), fireline.EventAgencyTask, req.Actor, detail,
+			map[string]any{"agency": req.Agency, "status": req.Status}),
+	}).Get(ctx, &t)
+	if err != nil {
+		return t, err
+	}
+	if i := slices.IndexFunc(inc.st.AgencyTasks, func(x fireline.AgencyTask) bool { return x.Agency == req.Agency }); i >= 0 {
+		t.EscalatedAt = inc.st.AgencyTasks[i].EscalatedAt
+		inc.st.AgencyTasks[i] = t
+	}
+	return t, nil
+}
+
+func (inc *incident) validateConfirmPAR(_ workflow.Context, _ fireline.StageOrder) error {
+	if err := inc.refuseIfEnding(); err != nil {
+		return err
+	}
+	if inc.st.PARDueAt == nil {
+		return reject(fireline.ECONFLICT, "no PAR is due on incident %d", inc.st.IncidentID)
+	}
+	return nil
+}
+
+func (inc *incident) confirmPAR(ctx workflow.Context, req fireline.StageOrder) (IncidentState, error) {
+	now := workflow.Now(ctx)
+	round := inc.led.PARRound
+	if err := inc.event(ctx, fmt.Sprintf("par:%d:confirmed", round), fireline.EventPAR, req.Actor,
+		fmt.Sprintf("PAR %d confirmed: every crew accounted for", round), map[string]any{"round": round, "confirmed": true}); err != nil {
+		return inc.st, err
+	}
+	inc.st.PARDueAt, inc.st.PARConfirmedAt = nil, &now
+	return inc.st, nil
+}
