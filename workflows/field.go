@@ -40,8 +40,11 @@ func (inc *incident) onAlarm(ctx workflow.Context, sig AlarmSignal) {
 	defer func() { inc.applying-- }()
 	key := fmt.Sprintf("panel:%d", a.ID)
 	if a.Kind == fireline.KindReset && inc.st.FirstDispatchAt == nil && !inc.ending && inc.st.Status.Open() {
-		_ = inc.event(ctx, key, fireline.EventPanelEvent, string(a.Source),
-			fmt.Sprintf("panel %s reset before any unit was dispatched", a.DeviceID), map[string]any{"alarm_id": a.ID, "kind": a.Kind})
+		_ = inc.record(ctx, fireline.TimelineEvent{
+			Key: key, Kind: fireline.EventPanelEvent, Actor: string(a.Source),
+			Detail: fmt.Sprintf("panel %s reset before any unit was dispatched", a.DeviceID),
+			Data:   map[string]any{"alarm_id": a.ID, "kind": a.Kind},
+		})
 		if _, err := inc.end(ctx, fireline.IncidentCancelled, string(a.Source), "the fire-alarm panel was reset before dispatch"); err != nil {
 			workflow.GetLogger(ctx).Error("cancel on panel reset", "incident", inc.st.IncidentID, "error", err)
 		}
@@ -51,7 +54,10 @@ func (inc *incident) onAlarm(ctx workflow.Context, sig AlarmSignal) {
 	if a.Kind == fireline.KindReset {
 		detail = fmt.Sprintf("panel %s reset after dispatch: the units continue", a.DeviceID)
 	}
-	_ = inc.event(ctx, key, fireline.EventPanelEvent, string(a.Source), detail, map[string]any{"alarm_id": a.ID, "kind": a.Kind})
+	_ = inc.record(ctx, fireline.TimelineEvent{
+		Key: key, Kind: fireline.EventPanelEvent, Actor: string(a.Source), Detail: detail,
+		Data: map[string]any{"alarm_id": a.ID, "kind": a.Kind},
+	})
 }
 
 // receiveUnitStatuses applies the crews' status reports in the order they arrive.
@@ -97,8 +103,11 @@ func (inc *incident) applyUnitStatus(ctx workflow.Context, sig fireline.UnitStat
 	}
 	err := workflow.ExecuteActivity(withRetries(ctx), acts.SetUnitStatus, activities.UnitStatusInput{
 		IncidentID: inc.st.IncidentID, UnitID: sig.UnitID, Status: sig.Status, At: at,
-		Event: inc.newEventAt(at, key, fireline.EventUnitStatus, sig.Actor, fmt.Sprintf("%s %s", sig.UnitID, sig.Status),
-			map[string]any{"unit": sig.UnitID, "status": sig.Status}, sig.UnitID),
+		Event: inc.stamp(ctx, fireline.TimelineEvent{
+			Key: key, At: at, Kind: fireline.EventUnitStatus, Actor: sig.Actor, UnitID: sig.UnitID,
+			Detail: fmt.Sprintf("%s %s", sig.UnitID, sig.Status),
+			Data:   map[string]any{"unit": sig.UnitID, "status": sig.Status},
+		}),
 	}).Get(ctx, nil)
 	if err != nil {
 		return err

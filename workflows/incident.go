@@ -213,7 +213,9 @@ func (inc *incident) finish(ctx workflow.Context) (IncidentState, error) {
 		err := workflow.ExecuteActivity(withRetries(ctx), acts.WriteReview, activities.ReviewInput{
 			IncidentID: inc.st.IncidentID,
 			Review:     review,
-			Event:      inc.newEvent(ctx, "reviewed", fireline.EventReviewed, "", "after-action review intervals computed", nil),
+			Event: inc.stamp(ctx, fireline.TimelineEvent{
+				Key: "reviewed", Kind: fireline.EventReviewed, Detail: "after-action review intervals computed",
+			}),
 		}).Get(ctx, nil)
 		if err != nil {
 			return inc.st, fmt.Errorf("write review: %w", err)
@@ -273,8 +275,10 @@ func (inc *incident) setStatus(ctx workflow.Context, s fireline.IncidentStatus, 
 	err := workflow.ExecuteActivity(withRetries(ctx), acts.SetIncidentStatus, activities.StatusInput{
 		IncidentID: inc.st.IncidentID,
 		Status:     s,
-		Event: inc.newEvent(ctx, "status:"+string(s), fireline.EventStatusChanged, "", fmt.Sprintf("%s: %s", s, why),
-			map[string]any{"status": s}),
+		Event: inc.stamp(ctx, fireline.TimelineEvent{
+			Key: "status:" + string(s), Kind: fireline.EventStatusChanged, Detail: fmt.Sprintf("%s: %s", s, why),
+			Data: map[string]any{"status": s},
+		}),
 	}).Get(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("set status %s: %w", s, err)

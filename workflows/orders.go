@@ -110,9 +110,11 @@ func (inc *incident) dispatch(ctx workflow.Context, req fireline.DispatchOrder) 
 		inc.led.Assessments++
 		err := workflow.ExecuteActivity(withFewRetries(ctx), acts.AssessIncident, activities.AssessInput{
 			IncidentID: inc.st.IncidentID, Type: inc.st.Type, Level: inc.st.Level, Priority: 2, AssessedBy: "dispatch",
-			Event: inc.newEvent(ctx, fmt.Sprintf("assessed:%d", inc.led.Assessments), fireline.EventAssessed, req.Actor,
-				fmt.Sprintf("assessed at dispatch: %s, level %d", inc.st.Type, inc.st.Level),
-				map[string]any{"type": inc.st.Type, "level": inc.st.Level, "priority": 2}),
+			Event: inc.stamp(ctx, fireline.TimelineEvent{
+				Key: fmt.Sprintf("assessed:%d", inc.led.Assessments), Kind: fireline.EventAssessed, Actor: req.Actor,
+				Detail: fmt.Sprintf("assessed at dispatch: %s, level %d", inc.st.Type, inc.st.Level),
+				Data:   map[string]any{"type": inc.st.Type, "level": inc.st.Level, "priority": 2},
+			}),
 		}).Get(ctx, nil)
 		if err != nil {
 			return DispatchResult{}, err
@@ -139,8 +141,11 @@ func (inc *incident) controlled(ctx workflow.Context, req fireline.StageOrder) (
 	now := workflow.Now(ctx)
 	err := workflow.ExecuteActivity(withFewRetries(ctx), acts.SetIncidentStatus, activities.StatusInput{
 		IncidentID: inc.st.IncidentID, Status: fireline.IncidentControlled,
-		Event: inc.newEvent(ctx, "status:controlled", fireline.EventStatusChanged, req.Actor, "controlled: the incident is under control",
-			map[string]any{"status": fireline.IncidentControlled}),
+		Event: inc.stamp(ctx, fireline.TimelineEvent{
+			Key: "status:controlled", Kind: fireline.EventStatusChanged, Actor: req.Actor,
+			Detail: "controlled: the incident is under control",
+			Data:   map[string]any{"status": fireline.IncidentControlled},
+		}),
 	}).Get(ctx, nil)
 	if err != nil {
 		return inc.st, err
@@ -195,7 +200,9 @@ func (inc *incident) end(ctx workflow.Context, outcome fireline.IncidentStatus, 
 	}
 	err := workflow.ExecuteActivity(withRetries(ctx), acts.CloseIncident, activities.CloseInput{
 		IncidentID: inc.st.IncidentID, At: now, Status: outcome,
-		Event: inc.newEvent(ctx, string(outcome), kind, actor, detail, map[string]any{"reason": reason}),
+		Event: inc.stamp(ctx, fireline.TimelineEvent{
+			Key: string(outcome), Kind: kind, Actor: actor, Detail: detail, Data: map[string]any{"reason": reason},
+		}),
 	}).Get(ctx, nil)
 	if err != nil {
 		inc.ending = false
@@ -335,8 +342,10 @@ func (inc *incident) agencyTask(ctx workflow.Context, req fireline.AgencyTaskOrd
 	var t fireline.AgencyTask
 	err := workflow.ExecuteActivity(withFewRetries(ctx), acts.UpdateAgencyTask, activities.AgencyTaskInput{
 		IncidentID: inc.st.IncidentID, Agency: req.Agency, Status: req.Status, Note: req.Note, Actor: req.Actor, At: now,
-		Event: inc.newEvent(ctx, fmt.Sprintf("agency:%s:%s", req.Agency, req.Status), fireline.EventAgencyTask, req.Actor, detail,
-			map[string]any{"agency": req.Agency, "status": req.Status}),
+		Event: inc.stamp(ctx, fireline.TimelineEvent{
+			Key: fmt.Sprintf("agency:%s:%s", req.Agency, req.Status), Kind: fireline.EventAgencyTask, Actor: req.Actor,
+			Detail: detail, Data: map[string]any{"agency": req.Agency, "status": req.Status},
+		}),
 	}).Get(ctx, &t)
 	if err != nil {
 		return t, err
@@ -361,8 +370,12 @@ func (inc *incident) validateConfirmPAR(_ workflow.Context, _ fireline.StageOrde
 func (inc *incident) confirmPAR(ctx workflow.Context, req fireline.StageOrder) (IncidentState, error) {
 	now := workflow.Now(ctx)
 	round := inc.led.PARRound
-	if err := inc.event(ctx, fmt.Sprintf("par:%d:confirmed", round), fireline.EventPAR, req.Actor,
-		fmt.Sprintf("PAR %d confirmed: every crew accounted for", round), map[string]any{"round": round, "confirmed": true}); err != nil {
+	err := inc.record(ctx, fireline.TimelineEvent{
+		Key: fmt.Sprintf("par:%d:confirmed", round), Kind: fireline.EventPAR, Actor: req.Actor,
+		Detail: fmt.Sprintf("PAR %d confirmed: every crew accounted for", round),
+		Data:   map[string]any{"round": round, "confirmed": true},
+	})
+	if err != nil {
 		return inc.st, err
 	}
 	inc.st.PARDueAt, inc.st.PARConfirmedAt = nil, &now

@@ -25,8 +25,10 @@ func (inc *incident) applyAssessment(ctx workflow.Context, req fireline.AssessOr
 	detail := fmt.Sprintf("%s: %s, level %d, priority %d", how, req.Type, req.Level, req.Priority)
 	err := workflow.ExecuteActivity(withFewRetries(ctx), acts.AssessIncident, activities.AssessInput{
 		IncidentID: inc.st.IncidentID, Type: req.Type, Level: req.Level, Priority: req.Priority, AssessedBy: req.Actor,
-		Event: inc.newEvent(ctx, key, fireline.EventAssessed, req.Actor, detail,
-			map[string]any{"type": req.Type, "level": req.Level, "priority": req.Priority, "from_type": inc.st.Type, "from_level": inc.st.Level}),
+		Event: inc.stamp(ctx, fireline.TimelineEvent{
+			Key: key, Kind: fireline.EventAssessed, Actor: req.Actor, Detail: detail,
+			Data: map[string]any{"type": req.Type, "level": req.Level, "priority": req.Priority, "from_type": inc.st.Type, "from_level": inc.st.Level},
+		}),
 	}).Get(ctx, nil)
 	if err != nil {
 		return err
@@ -69,8 +71,10 @@ func (inc *incident) recommend(ctx workflow.Context, reinforcement bool) error {
 	}
 	inc.led.Recommendations++
 	inc.st.Recommendation, inc.st.Alternates, inc.st.Short = rec.Units, rec.Alternates, rec.Short
-	return inc.event(ctx, fmt.Sprintf("recommended:%d", inc.led.Recommendations), fireline.EventRecommended, "",
-		recommendedDetail(rec), map[string]any{"units": unitIDs(rec.Units), "short": rec.Short, "level": inc.st.Level, "reinforcement": reinforcement})
+	return inc.record(ctx, fireline.TimelineEvent{
+		Key: fmt.Sprintf("recommended:%d", inc.led.Recommendations), Kind: fireline.EventRecommended, Detail: recommendedDetail(rec),
+		Data: map[string]any{"units": unitIDs(rec.Units), "short": rec.Short, "level": inc.st.Level, "reinforcement": reinforcement},
+	})
 }
 
 // reinforce sends at once the units an upgraded plan lacks. The caller holds busy.
@@ -79,8 +83,10 @@ func (inc *incident) reinforce(ctx workflow.Context, actor string) error {
 		return err
 	}
 	if len(inc.st.Recommendation) == 0 {
-		return inc.event(ctx, fmt.Sprintf("reinforcement:%d", inc.led.Recommendations), fireline.EventReinforced, actor,
-			fmt.Sprintf("level %d: the units on scene already fill the plan", inc.st.Level), nil)
+		return inc.record(ctx, fireline.TimelineEvent{
+			Key: fmt.Sprintf("reinforcement:%d", inc.led.Recommendations), Kind: fireline.EventReinforced, Actor: actor,
+			Detail: fmt.Sprintf("level %d: the units on scene already fill the plan", inc.st.Level),
+		})
 	}
 	_, err := inc.reserve(ctx, unitIDs(inc.st.Recommendation), actor, fireline.EventReinforced,
 		fmt.Sprintf("reinforcement for %s level %d", inc.st.Type, inc.st.Level))
@@ -94,8 +100,10 @@ func (inc *incident) reserve(ctx workflow.Context, ids []string, actor, kind, wh
 	var res activities.ReserveResult
 	err := workflow.ExecuteActivity(withFewRetries(ctx), acts.ReserveUnits, activities.ReserveInput{
 		IncidentID: inc.st.IncidentID, UnitIDs: ids, At: now,
-		Event: inc.newEvent(ctx, fmt.Sprintf("dispatch:%d", round), kind, actor, fmt.Sprintf("%s %v", what, ids),
-			map[string]any{"units": ids, "round": round}),
+		Event: inc.stamp(ctx, fireline.TimelineEvent{
+			Key: fmt.Sprintf("dispatch:%d", round), Kind: kind, Actor: actor, Detail: fmt.Sprintf("%s %v", what, ids),
+			Data: map[string]any{"units": ids, "round": round},
+		}),
 	}).Get(ctx, &res)
 	if err != nil {
 		return DispatchResult{}, err
@@ -133,8 +141,11 @@ func (inc *incident) requestAgencyTasks(ctx workflow.Context, actor string) erro
 		t := fireline.AgencyTask{IncidentID: inc.st.IncidentID, Agency: r.Agency, Task: r.Task, Status: fireline.TaskRequested,
 			RequestedAt: now, DueAt: now.Add(r.Within), UpdatedAt: now, Actor: actor}
 		tasks = append(tasks, t)
-		events = append(events, inc.newEvent(ctx, "agency:"+string(r.Agency), fireline.EventAgencyTask, actor,
-			fmt.Sprintf("%s asked: %s, due within %s", r.Agency, r.Task, r.Within), map[string]any{"agency": r.Agency, "status": fireline.TaskRequested}))
+		events = append(events, inc.stamp(ctx, fireline.TimelineEvent{
+			Key: "agency:" + string(r.Agency), Kind: fireline.EventAgencyTask, Actor: actor,
+			Detail: fmt.Sprintf("%s asked: %s, due within %s", r.Agency, r.Task, r.Within),
+			Data:   map[string]any{"agency": r.Agency, "status": fireline.TaskRequested},
+		}))
 	}
 	if len(tasks) == 0 {
 		return nil

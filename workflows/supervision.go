@@ -129,19 +129,25 @@ func (inc *incident) recommendReplacement(ctx workflow.Context, silent string) {
 		workflow.GetLogger(ctx).Error("replacement not recommended", "incident", inc.st.IncidentID, "unit", silent, "error", err)
 		return
 	}
+	key := fmt.Sprintf("replacement:%s:%d", silent, inc.led.UnitRound[silent])
 	for _, r := range slices.Concat(rec.Units, rec.Alternates) {
 		if r.Type != a.Type {
 			continue
 		}
 		r.Replaces = silent
 		inc.st.Replacements = append(inc.st.Replacements, r)
-		_ = inc.event(ctx, fmt.Sprintf("replacement:%s:%d", silent, inc.led.UnitRound[silent]), fireline.EventReplacement, "supervision",
-			fmt.Sprintf("%s recommended in place of %s (ETA %.0f s)", r.UnitID, silent, r.ETASeconds),
-			map[string]any{"unit": r.UnitID, "replaces": silent, "eta_s": r.ETASeconds, "recommendation": r}, silent)
+		_ = inc.record(ctx, fireline.TimelineEvent{
+			Key: key, Kind: fireline.EventReplacement, Actor: "supervision", UnitID: silent,
+			Detail: fmt.Sprintf("%s recommended in place of %s (ETA %.0f s)", r.UnitID, silent, r.ETASeconds),
+			Data:   map[string]any{"unit": r.UnitID, "replaces": silent, "eta_s": r.ETASeconds, "recommendation": r},
+		})
 		return
 	}
-	_ = inc.event(ctx, fmt.Sprintf("replacement:%s:%d", silent, inc.led.UnitRound[silent]), fireline.EventReplacement, "supervision",
-		fmt.Sprintf("no available %s to replace %s", a.Type, silent), map[string]any{"replaces": silent}, silent)
+	_ = inc.record(ctx, fireline.TimelineEvent{
+		Key: key, Kind: fireline.EventReplacement, Actor: "supervision", UnitID: silent,
+		Detail: fmt.Sprintf("no available %s to replace %s", a.Type, silent),
+		Data:   map[string]any{"replaces": silent},
+	})
 }
 
 // superviseArrival escalates a first arrival or a full first alarm that is late, counted from
@@ -201,8 +207,11 @@ func (inc *incident) supervisePAR(ctx workflow.Context) {
 			now := workflow.Now(ctx)
 			inc.led.PARRound++
 			inc.st.PARDueAt = &now
-			_ = inc.event(ctx, fmt.Sprintf("par:%d:due", inc.led.PARRound), fireline.EventPAR, "supervision",
-				fmt.Sprintf("PAR %d due: report every crew accounted for", inc.led.PARRound), map[string]any{"round": inc.led.PARRound})
+			_ = inc.record(ctx, fireline.TimelineEvent{
+				Key: fmt.Sprintf("par:%d:due", inc.led.PARRound), Kind: fireline.EventPAR, Actor: "supervision",
+				Detail: fmt.Sprintf("PAR %d due: report every crew accounted for", inc.led.PARRound),
+				Data:   map[string]any{"round": inc.led.PARRound},
+			})
 		}
 		due, round := *inc.st.PARDueAt, inc.led.PARRound
 		confirmed := func() bool { return inc.st.PARDueAt == nil || inc.over() }
@@ -263,8 +272,10 @@ func (inc *incident) escalate(ctx workflow.Context, key, timer, unitID, detail s
 	}
 	err := workflow.ExecuteActivity(withRetries(ctx), acts.Escalate, activities.EscalateInput{
 		Escalation: fireline.Escalation{IncidentID: inc.st.IncidentID, Key: key, Timer: timer, UnitID: unitID, Detail: detail, RaisedAt: now},
-		Event:      inc.newEventAt(now, key, fireline.EventEscalation, "supervision", detail, data, unitID),
-		Agency:     agency,
+		Event: inc.stamp(ctx, fireline.TimelineEvent{
+			Key: key, At: now, Kind: fireline.EventEscalation, Actor: "supervision", UnitID: unitID, Detail: detail, Data: data,
+		}),
+		Agency: agency,
 	}).Get(ctx, nil)
 	if err != nil {
 		workflow.GetLogger(ctx).Error("escalation not recorded", "incident", inc.st.IncidentID, "key", key, "error", err)

@@ -12,25 +12,24 @@ import (
 // The timeline: events the activities write to the incident's record, and the after-action
 // review computed from the workflow's own record.
 
-func (inc *incident) event(ctx workflow.Context, key, kind, actor, detail string, data map[string]any, unitID ...string) error {
-	e := inc.newEvent(ctx, key, kind, actor, detail, data)
-	if len(unitID) > 0 {
-		e.UnitID = unitID[0]
-	}
+// record appends e to the incident's timeline, for a step that no other activity writes along
+// with its own change.
+func (inc *incident) record(ctx workflow.Context, e fireline.TimelineEvent) error {
+	e = inc.stamp(ctx, e)
 	if err := workflow.ExecuteActivity(withRetries(ctx), acts.AppendEvent, e).Get(ctx, nil); err != nil {
-		return fmt.Errorf("append %s: %w", key, err)
+		return fmt.Errorf("append %s: %w", e.Key, err)
 	}
 	return nil
 }
 
-func (inc *incident) newEvent(ctx workflow.Context, key, kind, actor, detail string, data map[string]any) fireline.TimelineEvent {
-	return inc.newEventAt(workflow.Now(ctx), key, kind, actor, detail, data, "")
-}
-
-func (inc *incident) newEventAt(at time.Time, key, kind, actor, detail string, data map[string]any, unitID string) fireline.TimelineEvent {
-	return fireline.TimelineEvent{
-		IncidentID: inc.st.IncidentID, Key: key, At: at, Kind: kind, Actor: actor, Detail: detail, Data: data, UnitID: unitID,
+// stamp makes e this incident's and dates it now, unless it already says when it happened: a
+// crew's report counts from when Fireline received it, not from when the workflow applied it.
+func (inc *incident) stamp(ctx workflow.Context, e fireline.TimelineEvent) fireline.TimelineEvent {
+	e.IncidentID = inc.st.IncidentID
+	if e.At.IsZero() {
+		e.At = workflow.Now(ctx)
 	}
+	return e
 }
 
 // review computes the response-time intervals from the workflow's own record.
