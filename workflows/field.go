@@ -46,7 +46,7 @@ func (inc *incident) onAlarm(ctx workflow.Context, sig AlarmSignal) {
 			Data:   map[string]any{"alarm_id": a.ID, "kind": a.Kind},
 		})
 		if _, err := inc.end(ctx, fireline.IncidentCancelled, string(a.Source), "the fire-alarm panel was reset before dispatch"); err != nil {
-			workflow.GetLogger(ctx).Error("cancel on panel reset", "incident", inc.st.IncidentID, "error", err)
+			inc.log.Error("cancel on panel reset", "error", err)
 		}
 		return
 	}
@@ -77,7 +77,7 @@ func (inc *incident) onUnitStatus(ctx workflow.Context, sig fireline.UnitStatusR
 	defer func() { inc.applying-- }()
 	if err := inc.applyUnitStatus(ctx, sig); err != nil {
 		// A report the workflow cannot apply is logged and dropped, never retried forever.
-		workflow.GetLogger(ctx).Warn("unit status not applied", "incident", inc.st.IncidentID, "unit", sig.UnitID, "status", sig.Status, "error", err)
+		inc.log.Warn("unit status not applied", "unit", sig.UnitID, "status", sig.Status, "error", err)
 	}
 }
 
@@ -192,7 +192,7 @@ func (inc *incident) adopt(ctx workflow.Context, m MergedSignal) {
 			inc.applying++
 			defer func() { inc.applying-- }()
 			if err := inc.setStatus(ctx, fireline.IncidentActive, fmt.Sprintf("units of incident %d merged in", m.From)); err != nil {
-				workflow.GetLogger(ctx).Error("status after merge", "incident", inc.st.IncidentID, "error", err)
+				inc.log.Error("status after merge", "error", err)
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -44,6 +45,9 @@ type incident struct {
 	policy TimerPolicy
 	st     IncidentState
 	led    Ledger
+	// log is the workflow's logger scoped with the incident id once, so that no call can forget
+	// it. Temporal's logger stays quiet while the workflow replays.
+	log log.Logger
 	// busy is set while a recommendation, reservation, merge or split is in flight: orders
 	// wait for each other instead of interleaving.
 	busy bool
@@ -56,7 +60,7 @@ type incident struct {
 	replacing bool
 }
 
-func newIncident(in IncidentInput) *incident {
+func newIncident(ctx workflow.Context, in IncidentInput) *incident {
 	inc := &incident{in: in, policy: DefaultTimerPolicy()}
 	if in.Policy != nil {
 		inc.policy = *in.Policy
@@ -81,11 +85,12 @@ func newIncident(in IncidentInput) *incident {
 		inc.led.Reports = map[string]int{}
 	}
 	inc.led.Runs++
+	inc.log = log.With(workflow.GetLogger(ctx), "incident", inc.st.IncidentID)
 	return inc
 }
 
 func runIncident(ctx workflow.Context, in IncidentInput) (IncidentState, error) {
-	inc := newIncident(in)
+	inc := newIncident(ctx, in)
 	if err := inc.register(ctx); err != nil {
 		return inc.st, err
 	}
@@ -152,7 +157,7 @@ func (inc *incident) start(ctx workflow.Context) error {
 		switch {
 		case err != nil:
 			// Unknown premises: the operator assesses, as for any alarm.
-			workflow.GetLogger(ctx).Warn("pre-plan not read", "incident", inc.st.IncidentID, "premises", a.PremiseID, "error", err)
+			inc.log.Warn("pre-plan not read", "premises", a.PremiseID, "error", err)
 		case p.PlanType.Valid() && p.PlanLevel >= fireline.MinLevel:
 			return inc.applyAssessment(ctx, fireline.AssessOrder{Type: p.PlanType, Level: p.PlanLevel, Priority: fireline.PriorityImmediate, Actor: "pre-plan"},
 				fmt.Sprintf("assessed from the pre-plan of %s", p.Name))
@@ -199,8 +204,7 @@ func (inc *incident) continueAsNew(ctx workflow.Context) (IncidentState, error) 
 			next := inc.in
 			next.Alarm = inc.in.Alarm
 			next.Resume = &Resume{State: inc.st, Ledger: inc.led}
-			workflow.GetLogger(ctx).Info("incident continues as new", "incident", inc.st.IncidentID,
-				"history", workflow.GetInfo(ctx).GetCurrentHistoryLength(), "run", inc.led.Runs)
+			inc.log.Info("incident continues as new", "history", workflow.GetInfo(ctx).GetCurrentHistoryLength(), "run", inc.led.Runs)
 			return inc.st, workflow.NewContinueAsNewError(ctx, IncidentWorkflow, next)
 		}
 	}
@@ -228,7 +232,7 @@ func (inc *incident) finish(ctx workflow.Context) (IncidentState, error) {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return inc.st, err
 	}
-	workflow.GetLogger(ctx).Info("incident ended", "incident", inc.st.IncidentID, "outcome", inc.st.Outcome)
+	inc.log.Info("incident ended", "outcome", inc.st.Outcome)
 	return inc.st, nil
 }
 
@@ -300,6 +304,6 @@ func (inc *incident) upsertSearch(ctx workflow.Context) {
 		temporal.NewSearchAttributeKeyKeyword(SearchCell).ValueSet(inc.in.Alarm.Cell),
 	)
 	if err != nil {
-		workflow.GetLogger(ctx).Warn("search attributes not updated", "incident", inc.st.IncidentID, "error", err)
+		inc.log.Warn("search attributes not updated", "error", err)
 	}
 }

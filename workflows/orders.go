@@ -265,7 +265,7 @@ func (inc *incident) mergeInto(ctx workflow.Context, req fireline.MergeOrder) (I
 	sig := MergedSignal{From: inc.st.IncidentID, AlarmIDs: res.AlarmIDs, Assignments: moved, Actor: req.Actor}
 	if err := workflow.SignalExternalWorkflow(ctx, fireline.WorkflowID(req.Into), "", SignalMerged, sig).Get(ctx, nil); err != nil {
 		// PostgreSQL holds the merge; the other incident's console still shows its units.
-		workflow.GetLogger(ctx).Error("merged incident not told", "incident", inc.st.IncidentID, "into", req.Into, "error", err)
+		inc.log.Error("merged incident not told", "into", req.Into, "error", err)
 	}
 	inc.st.Assignments = slices.DeleteFunc(inc.st.Assignments, func(a fireline.Assignment) bool {
 		return a.ClearedAt == nil && slices.Contains(res.Units, a.UnitID)
@@ -314,7 +314,7 @@ func (inc *incident) splitAlarm(ctx workflow.Context, req fireline.SplitOrder) (
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 	}), IncidentWorkflow, IncidentInput{IncidentID: res.IncidentID, Alarm: res.Alarm, Policy: inc.in.Policy, HistoryLimit: inc.in.HistoryLimit})
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Error("split incident's workflow not started", "incident", res.IncidentID, "error", err)
+		inc.log.Error("split incident's workflow not started", "split_incident", res.IncidentID, "error", err)
 	}
 	inc.st.AlarmIDs = slices.DeleteFunc(inc.st.AlarmIDs, func(id int64) bool { return id == req.AlarmID })
 	return SplitResult{IncidentID: res.IncidentID}, nil

@@ -126,7 +126,7 @@ func (inc *incident) recommendReplacement(ctx workflow.Context, silent string) {
 		Slots: []fireline.PlanSlot{{Type: a.Type, Count: 1}}, Probe: true,
 	}).Get(ctx, &rec)
 	if err != nil {
-		workflow.GetLogger(ctx).Error("replacement not recommended", "incident", inc.st.IncidentID, "unit", silent, "error", err)
+		inc.log.Error("replacement not recommended", "unit", silent, "error", err)
 		return
 	}
 	key := fmt.Sprintf("replacement:%s:%d", silent, inc.led.UnitRound[silent])
@@ -278,7 +278,7 @@ func (inc *incident) escalate(ctx workflow.Context, key, timer, unitID, detail s
 		Agency: agency,
 	}).Get(ctx, nil)
 	if err != nil {
-		workflow.GetLogger(ctx).Error("escalation not recorded", "incident", inc.st.IncidentID, "key", key, "error", err)
+		inc.log.Error("escalation not recorded", "key", key, "error", err)
 	}
 	return true
 }
