@@ -31,19 +31,12 @@ func (inc *incident) doneWord() fireline.IncidentStatus {
 	return inc.st.Status
 }
 
+// validateAssess refuses an assessment that is malformed or comes too late.
 func (inc *incident) validateAssess(_ workflow.Context, req fireline.AssessOrder) error {
-	if err := inc.refuseIfEnding(); err != nil {
-		return err
+	if err := req.Validate(); err != nil {
+		return refusal(err)
 	}
-	switch {
-	case !req.Type.Valid():
-		return reject(fireline.EINVALID, "type: %q is not a known incident type", req.Type)
-	case req.Level < fireline.MinLevel || req.Level > fireline.MaxLevel:
-		return reject(fireline.EINVALID, "level: %d is outside %d..%d", req.Level, fireline.MinLevel, fireline.MaxLevel)
-	case !req.Priority.Valid():
-		return reject(fireline.EINVALID, "priority: %d is outside %d..%d", req.Priority, fireline.PriorityImmediate, fireline.PriorityRoutine)
-	}
-	return nil
+	return inc.refuseIfEnding()
 }
 
 func (inc *incident) assess(ctx workflow.Context, req fireline.AssessOrder) (IncidentState, error) {
@@ -63,27 +56,26 @@ func (inc *incident) assess(ctx workflow.Context, req fireline.AssessOrder) (Inc
 	return inc.st, err
 }
 
+// validateDispatch refuses a dispatch the incident cannot take: before any recommendation, or
+// of a unit it already has or was never offered. Whether a unit is free is decided by
+// PostgreSQL in ReserveUnits.
 func (inc *incident) validateDispatch(_ workflow.Context, req fireline.DispatchOrder) error {
+	if err := req.Validate(); err != nil {
+		return refusal(err)
+	}
 	if err := inc.refuseIfEnding(); err != nil {
 		return err
 	}
-	switch {
-	case inc.led.Recommendations == 0:
+	if inc.led.Recommendations == 0 {
 		return reject(fireline.ECONFLICT, "incident %d has no recommendation yet; retry in a moment", inc.st.IncidentID)
-	case len(req.UnitIDs) == 0:
-		return reject(fireline.EINVALID, "unit_ids: name at least one unit")
-	case len(req.UnitIDs) > MaxDispatchUnits:
-		return reject(fireline.EINVALID, "unit_ids: at most %d units in one order", MaxDispatchUnits)
 	}
 	known := func(id string) bool {
 		in := func(r fireline.Recommendation) bool { return r.UnitID == id }
 		return slices.ContainsFunc(inc.st.Recommendation, in) || slices.ContainsFunc(inc.st.Alternates, in) ||
 			slices.ContainsFunc(inc.st.Replacements, in)
 	}
-	for i, id := range req.UnitIDs {
+	for _, id := range req.UnitIDs {
 		switch {
-		case slices.Contains(req.UnitIDs[:i], id):
-			return reject(fireline.EINVALID, "unit_ids: %s is listed twice", id)
 		case inc.assignment(id) != nil:
 			return reject(fireline.ECONFLICT, "unit %s is already on incident %d", id, inc.st.IncidentID)
 		case !known(id):
@@ -127,7 +119,11 @@ func (inc *incident) dispatch(ctx workflow.Context, req fireline.DispatchOrder) 
 	return inc.reserve(ctx, req.UnitIDs, req.Actor, fireline.EventDispatched, "dispatched")
 }
 
-func (inc *incident) validateControlled(_ workflow.Context, _ fireline.StageOrder) error {
+// validateControlled refuses control of an incident that is not active.
+func (inc *incident) validateControlled(_ workflow.Context, req fireline.StageOrder) error {
+	if err := req.Validate(); err != nil {
+		return refusal(err)
+	}
 	if err := inc.refuseIfEnding(); err != nil {
 		return err
 	}
@@ -155,7 +151,11 @@ func (inc *incident) controlled(ctx workflow.Context, req fireline.StageOrder) (
 	return inc.st, nil
 }
 
-func (inc *incident) validateClose(_ workflow.Context, _ fireline.CloseOrder) error {
+// validateClose refuses a malformed close, or one of an incident already ending.
+func (inc *incident) validateClose(_ workflow.Context, req fireline.CloseOrder) error {
+	if err := req.Validate(); err != nil {
+		return refusal(err)
+	}
 	return inc.refuseIfEnding()
 }
 
@@ -163,17 +163,12 @@ func (inc *incident) close(ctx workflow.Context, req fireline.CloseOrder) (Incid
 	return inc.end(ctx, fireline.IncidentClosed, req.Actor, req.Reason)
 }
 
+// validateCancel refuses a cancel that does not say why, or one of an incident already ending.
 func (inc *incident) validateCancel(_ workflow.Context, req fireline.CancelOrder) error {
-	if err := inc.refuseIfEnding(); err != nil {
-		return err
+	if err := req.Validate(); err != nil {
+		return refusal(err)
 	}
-	switch r := strings.TrimSpace(req.Reason); {
-	case r == "":
-		return reject(fireline.EINVALID, "reason: say why the incident is cancelled")
-	case len(r) > 1024:
-		return reject(fireline.EINVALID, "reason: longer than 1024 bytes")
-	}
-	return nil
+	return inc.refuseIfEnding()
 }
 
 func (inc *incident) cancel(ctx workflow.Context, req fireline.CancelOrder) (IncidentState, error) {
@@ -224,17 +219,13 @@ func (inc *incident) end(ctx workflow.Context, outcome fireline.IncidentStatus, 
 	return inc.st, nil
 }
 
+// validateMergeInto refuses a merge that names no other incident, or of an incident already
+// ending. Whether the other incident is open is decided by PostgreSQL in MergeIncidents.
 func (inc *incident) validateMergeInto(_ workflow.Context, req fireline.MergeOrder) error {
-	if err := inc.refuseIfEnding(); err != nil {
-		return err
+	if err := req.Validate(inc.st.IncidentID); err != nil {
+		return refusal(err)
 	}
-	switch {
-	case req.Into <= 0:
-		return reject(fireline.EINVALID, "into: name the incident to merge into")
-	case req.Into == inc.st.IncidentID:
-		return reject(fireline.EINVALID, "into: an incident cannot be merged into itself")
-	}
-	return nil
+	return inc.refuseIfEnding()
 }
 
 // mergeInto merges this incident into another: PostgreSQL moves the alarms and open
@@ -276,7 +267,11 @@ func (inc *incident) mergeInto(ctx workflow.Context, req fireline.MergeOrder) (I
 	return inc.st, nil
 }
 
+// validateSplitAlarm refuses to split out an alarm the incident does not have, or its only one.
 func (inc *incident) validateSplitAlarm(_ workflow.Context, req fireline.SplitOrder) error {
+	if err := req.Validate(); err != nil {
+		return refusal(err)
+	}
 	if err := inc.refuseIfEnding(); err != nil {
 		return err
 	}
@@ -320,15 +315,13 @@ func (inc *incident) splitAlarm(ctx workflow.Context, req fireline.SplitOrder) (
 	return SplitResult{IncidentID: res.IncidentID}, nil
 }
 
+// validateAgencyTask refuses a report on a task the incident never asked of that agency.
 func (inc *incident) validateAgencyTask(_ workflow.Context, req fireline.AgencyTaskOrder) error {
+	if err := req.Validate(); err != nil {
+		return refusal(err)
+	}
 	if !slices.ContainsFunc(inc.st.AgencyTasks, func(t fireline.AgencyTask) bool { return t.Agency == req.Agency }) {
 		return reject(fireline.ENOTFOUND, "incident %d has no task for %q", inc.st.IncidentID, req.Agency)
-	}
-	if !req.Status.Valid() || req.Status == fireline.TaskRequested {
-		return reject(fireline.EINVALID, "status: %q is not acknowledged, done or cancelled", req.Status)
-	}
-	if len(req.Note) > 1024 {
-		return reject(fireline.EINVALID, "note: longer than 1024 bytes")
 	}
 	return nil
 }
@@ -357,7 +350,11 @@ func (inc *incident) agencyTask(ctx workflow.Context, req fireline.AgencyTaskOrd
 	return t, nil
 }
 
-func (inc *incident) validateConfirmPAR(_ workflow.Context, _ fireline.StageOrder) error {
+// validateConfirmPAR refuses a confirmation when no PAR is due.
+func (inc *incident) validateConfirmPAR(_ workflow.Context, req fireline.StageOrder) error {
+	if err := req.Validate(); err != nil {
+		return refusal(err)
+	}
 	if err := inc.refuseIfEnding(); err != nil {
 		return err
 	}
