@@ -19,6 +19,12 @@ const (
 	// replays and ends under runLegacy.
 	lifecycleChange  = "incident-lifecycle"
 	lifecycleVersion = 1
+	// startLockChange names the change that made start wait for an order already holding the
+	// order lock, where it used to run beside it. Only an order that arrived while the first
+	// status was being written can hold the lock then, so the version is asked in that case
+	// alone and other incidents' histories carry no marker for it.
+	startLockChange  = "incident-start-lock"
+	startLockVersion = 1
 )
 
 // Incident is the durable life of one incident, from its first alarm to its after-action
@@ -48,20 +54,25 @@ type incident struct {
 	// log is the workflow's logger scoped with the incident id once, so that no call can forget
 	// it. Temporal's logger stays quiet while the workflow replays.
 	log log.Logger
-	// busy is set while a recommendation, reservation, merge or split is in flight: orders
-	// wait for each other instead of interleaving.
-	busy bool
-	// ending is set once a close, cancel or merge has begun: no new order is taken.
-	ending bool
-	// applying counts signals being applied; a run continues as new only when none is.
-	applying int
-	// replacing is set while a replacement is being looked for: units of one dispatch time out
+	// orders is held by whichever of start, assess, dispatch and split is in flight: they wait
+	// for each other instead of interleaving their activities. Close, cancel and merge only
+	// wait for it to be free (waitForOrders).
+	orders workflow.Mutex
+	// replacing is held while a replacement is looked for: units of one dispatch time out
 	// together, and each must be offered a different unit.
-	replacing bool
+	replacing workflow.Mutex
+	// ending is set once a close, cancel or merge has begun. It is a state, not a lock: the
+	// validators, which must not block, read it to refuse new orders at once, and the
+	// supervisors read it to stand down.
+	ending bool
+	// applying counts signals being applied. It is not a lock either: signals never wait for
+	// each other or for orders; it only tells the run loop that the moment is not quiet enough
+	// to continue as new.
+	applying int
 }
 
 func newIncident(ctx workflow.Context, in IncidentInput) *incident {
-	inc := &incident{in: in, policy: DefaultTimerPolicy()}
+	inc := &incident{in: in, policy: DefaultTimerPolicy(), orders: workflow.NewMutex(ctx), replacing: workflow.NewMutex(ctx)}
 	if in.Policy != nil {
 		inc.policy = *in.Policy
 	}
@@ -105,7 +116,7 @@ func runIncident(ctx workflow.Context, in IncidentInput) (IncidentState, error) 
 		}
 	}
 	err := workflow.Await(ctx, func() bool {
-		return inc.ended() || (inc.tooLong(ctx) && !inc.busy && !inc.ending && inc.applying == 0)
+		return inc.ended() || (inc.tooLong(ctx) && !inc.orders.IsLocked() && !inc.ending && inc.applying == 0)
 	})
 	if err != nil {
 		return inc.st, err
@@ -148,8 +159,11 @@ func (inc *incident) start(ctx workflow.Context) error {
 	if err := inc.setStatus(ctx, fireline.IncidentAssessing, "assessing the alarm"); err != nil {
 		return err
 	}
-	inc.busy = true
-	defer func() { inc.busy = false }()
+	unlock, err := inc.lockForStart(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	a := inc.in.Alarm
 	if a.Kind == fireline.KindFireAlarm && a.PremiseID != "" {
 		var p fireline.Premise
@@ -164,6 +178,22 @@ func (inc *incident) start(ctx workflow.Context) error {
 		}
 	}
 	return inc.recommend(ctx, false)
+}
+
+// lockForStart takes the order lock for start and returns its release. An order holds it
+// already only if it arrived while the first status was being written: since startLockChange
+// start waits for it; an incident that ran start beside such an order replays doing so.
+func (inc *incident) lockForStart(ctx workflow.Context) (unlock func(), err error) {
+	if inc.orders.TryLock(ctx) {
+		return inc.orders.Unlock, nil
+	}
+	if workflow.GetVersion(ctx, startLockChange, workflow.DefaultVersion, startLockVersion) == workflow.DefaultVersion {
+		return func() {}, nil
+	}
+	if err := inc.orders.Lock(ctx); err != nil {
+		return nil, err
+	}
+	return inc.orders.Unlock, nil
 }
 
 func (inc *incident) ended() bool { return inc.st.Outcome != "" }

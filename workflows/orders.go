@@ -40,14 +40,13 @@ func (inc *incident) validateAssess(_ workflow.Context, req fireline.AssessOrder
 }
 
 func (inc *incident) assess(ctx workflow.Context, req fireline.AssessOrder) (IncidentState, error) {
-	if err := workflow.Await(ctx, func() bool { return !inc.busy }); err != nil {
+	if err := inc.orders.Lock(ctx); err != nil {
 		return inc.st, err
 	}
+	defer inc.orders.Unlock()
 	if err := inc.refuseIfEnding(); err != nil {
 		return inc.st, err
 	}
-	inc.busy = true
-	defer func() { inc.busy = false }()
 	how := "assessed"
 	if inc.st.AssessedAt != nil {
 		how = "reassessed"
@@ -89,14 +88,13 @@ func (inc *incident) validateDispatch(_ workflow.Context, req fireline.DispatchO
 // before any assessment accepts the alarm's type at its level: the call-processing clock, not
 // a form, sets the pace.
 func (inc *incident) dispatch(ctx workflow.Context, req fireline.DispatchOrder) (DispatchResult, error) {
-	if err := workflow.Await(ctx, func() bool { return !inc.busy }); err != nil {
+	if err := inc.orders.Lock(ctx); err != nil {
 		return DispatchResult{}, err
 	}
+	defer inc.orders.Unlock()
 	if err := inc.refuseIfEnding(); err != nil {
 		return DispatchResult{}, err
 	}
-	inc.busy = true
-	defer func() { inc.busy = false }()
 	if inc.st.AssessedAt == nil {
 		now := workflow.Now(ctx)
 		inc.led.Assessments++
@@ -175,6 +173,13 @@ func (inc *incident) cancel(ctx workflow.Context, req fireline.CancelOrder) (Inc
 	return inc.end(ctx, fireline.IncidentCancelled, req.Actor, strings.TrimSpace(req.Reason))
 }
 
+// waitForOrders waits until the order in flight, if any, has finished, without taking the lock.
+// The ending order has set ending first, so every order that takes the lock after it is refused
+// at once, instead of queuing behind the close and running after all should the close fail.
+func (inc *incident) waitForOrders(ctx workflow.Context) error {
+	return workflow.Await(ctx, func() bool { return !inc.orders.IsLocked() })
+}
+
 // end closes or cancels the incident: every unit still committed is released and open agency
 // tasks are called off; the main line then writes the review.
 func (inc *incident) end(ctx workflow.Context, outcome fireline.IncidentStatus, actor, reason string) (IncidentState, error) {
@@ -182,7 +187,7 @@ func (inc *incident) end(ctx workflow.Context, outcome fireline.IncidentStatus, 
 		return inc.st, err
 	}
 	inc.ending = true
-	if err := workflow.Await(ctx, func() bool { return !inc.busy }); err != nil {
+	if err := inc.waitForOrders(ctx); err != nil {
 		return inc.st, err
 	}
 	now := workflow.Now(ctx)
@@ -236,7 +241,7 @@ func (inc *incident) mergeInto(ctx workflow.Context, req fireline.MergeOrder) (I
 		return inc.st, err
 	}
 	inc.ending = true
-	if err := workflow.Await(ctx, func() bool { return !inc.busy }); err != nil {
+	if err := inc.waitForOrders(ctx); err != nil {
 		return inc.st, err
 	}
 	var res activities.MergeResult
@@ -287,14 +292,13 @@ func (inc *incident) validateSplitAlarm(_ workflow.Context, req fireline.SplitOr
 // splitAlarm moves an alarm into an incident of its own, whose workflow starts as a child this
 // incident abandons: the new incident lives on whatever becomes of this one.
 func (inc *incident) splitAlarm(ctx workflow.Context, req fireline.SplitOrder) (SplitResult, error) {
-	if err := workflow.Await(ctx, func() bool { return !inc.busy }); err != nil {
+	if err := inc.orders.Lock(ctx); err != nil {
 		return SplitResult{}, err
 	}
+	defer inc.orders.Unlock()
 	if err := inc.refuseIfEnding(); err != nil {
 		return SplitResult{}, err
 	}
-	inc.busy = true
-	defer func() { inc.busy = false }()
 	var res activities.SplitResult
 	err := workflow.ExecuteActivity(withFewRetries(ctx), acts.SplitAlarm, activities.SplitInput{
 		From: inc.st.IncidentID, AlarmID: req.AlarmID, At: workflow.Now(ctx), Actor: req.Actor,

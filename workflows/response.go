@@ -12,11 +12,11 @@ import (
 
 // The response: the plan of units recommended for the incident, the rounds of units reserved
 // against it, reinforcement on an upgrade and the joint-agency tasks its type and level call
-// for. Orders and the start of an incident set these going, holding busy.
+// for. Orders and the start of an incident set these going, holding the order lock.
 
 // applyAssessment stores the assessment, asks the agencies the new type and level need, and
 // recommends again when the plan changed: the whole plan before any dispatch, the difference
-// (sent at once) after. The caller holds busy.
+// (sent at once) after. The caller holds inc.orders.
 func (inc *incident) applyAssessment(ctx workflow.Context, req fireline.AssessOrder, how string) error {
 	changed := req.Type != inc.st.Type || req.Level != inc.st.Level
 	now := workflow.Now(ctx)
@@ -77,7 +77,7 @@ func (inc *incident) recommend(ctx workflow.Context, reinforcement bool) error {
 	})
 }
 
-// reinforce sends at once the units an upgraded plan lacks. The caller holds busy.
+// reinforce sends at once the units an upgraded plan lacks. The caller holds inc.orders.
 func (inc *incident) reinforce(ctx workflow.Context, actor string) error {
 	if err := inc.recommend(ctx, true); err != nil {
 		return err
@@ -93,7 +93,7 @@ func (inc *incident) reinforce(ctx workflow.Context, actor string) error {
 	return err
 }
 
-// reserve commits units in one round and starts their supervision. The caller holds busy.
+// reserve commits units in one round and starts their supervision. The caller holds inc.orders.
 func (inc *incident) reserve(ctx workflow.Context, ids []string, actor, kind, what string) (DispatchResult, error) {
 	round := inc.led.Rounds + 1
 	now := workflow.Now(ctx)

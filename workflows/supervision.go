@@ -107,11 +107,10 @@ func (inc *incident) superviseUnit(ctx workflow.Context, unitID string, round in
 // recommendReplacement offers the operator the fastest unit of a silent unit's type that is
 // not on the incident yet.
 func (inc *incident) recommendReplacement(ctx workflow.Context, silent string) {
-	if err := workflow.Await(ctx, func() bool { return !inc.replacing }); err != nil {
+	if err := inc.replacing.Lock(ctx); err != nil {
 		return
 	}
-	inc.replacing = true
-	defer func() { inc.replacing = false }()
+	defer inc.replacing.Unlock()
 	a := inc.assignment(silent)
 	if a == nil || a.Status != fireline.UnitDispatched {
 		return // it answered meanwhile
