@@ -13,8 +13,8 @@ import (
 )
 
 // Operator orders arrive as Updates. Each has a validator, which refuses a bad order before it
-// enters history, and a handler, which carries the order out; the handler checks the incident
-// again because the state may have moved between the two.
+// enters history, and a handler, which carries the order out. A handler that waits for the
+// order in flight checks the incident again afterwards: it may have moved meanwhile.
 
 // refuseIfEnding is the common check of every order: the incident must be open and not ending.
 func (inc *incident) refuseIfEnding() error {
