@@ -207,7 +207,7 @@ func (h *harness) signal(at time.Duration, name string, arg any) {
 }
 
 func (h *harness) status(at time.Duration, unit string, s fireline.UnitStatus) {
-	h.signal(at, workflows.SignalUnitStatus, workflows.UnitStatusSignal{UnitID: unit, Status: s, At: t0.Add(at), Actor: "crew-" + unit})
+	h.signal(at, workflows.SignalUnitStatus, fireline.UnitStatusReport{UnitID: unit, Status: s, At: t0.Add(at), Actor: "crew-" + unit})
 }
 
 func input() workflows.IncidentInput {
@@ -237,13 +237,13 @@ func (h *harness) run(t *testing.T) workflows.IncidentState {
 func TestIncidentLifecycleWritesReview(t *testing.T) {
 	h := newHarness(t)
 	var dispatched, closed outcome
-	h.update(5*time.Second, workflows.UpdateDispatch, workflows.DispatchRequest{UnitIDs: []string{"E-1", "L-1"}, Actor: "operator"}, &dispatched)
+	h.update(5*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"E-1", "L-1"}, Actor: "operator"}, &dispatched)
 	h.status(15*time.Second, "E-1", fireline.UnitAcknowledged)
 	h.status(50*time.Second, "E-1", fireline.UnitEnRoute)
 	h.status(70*time.Second, "L-1", fireline.UnitEnRoute)
 	h.status(285*time.Second, "E-1", fireline.UnitOnScene)
 	h.status(300*time.Second, "E-1", fireline.UnitEnRoute) // backwards: ignored
-	h.update(20*time.Minute, workflows.UpdateClose, workflows.CloseRequest{Actor: "operator", Reason: "fire out"}, &closed)
+	h.update(20*time.Minute, workflows.UpdateClose, fireline.CloseOrder{Actor: "operator", Reason: "fire out"}, &closed)
 
 	st := h.run(t)
 
@@ -317,12 +317,12 @@ func TestDispatchValidation(t *testing.T) {
 	}
 	outs := make([]outcome, len(cases))
 	for i, c := range cases {
-		h.update(time.Duration(i+1)*time.Second, workflows.UpdateDispatch, workflows.DispatchRequest{UnitIDs: c.units}, &outs[i])
+		h.update(time.Duration(i+1)*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: c.units}, &outs[i])
 	}
 	var closed outcome
-	h.update(time.Hour, workflows.UpdateClose, workflows.CloseRequest{}, &closed)
+	h.update(time.Hour, workflows.UpdateClose, fireline.CloseOrder{}, &closed)
 	var closedAgain outcome
-	h.update(time.Hour+time.Second, workflows.UpdateClose, workflows.CloseRequest{}, &closedAgain)
+	h.update(time.Hour+time.Second, workflows.UpdateClose, fireline.CloseOrder{}, &closedAgain)
 	h.run(t)
 
 	for i, c := range cases {
@@ -361,7 +361,7 @@ func TestDispatchValidation(t *testing.T) {
 func TestCallProcessingTimerLapses(t *testing.T) {
 	h := newHarness(t)
 	var closed outcome
-	h.update(3*time.Minute, workflows.UpdateClose, workflows.CloseRequest{Reason: "false alarm"}, &closed)
+	h.update(3*time.Minute, workflows.UpdateClose, fireline.CloseOrder{Reason: "false alarm"}, &closed)
 	st := h.run(t)
 
 	keys := h.eventKeys()
@@ -383,9 +383,9 @@ func TestCallProcessingTimerLapses(t *testing.T) {
 func TestAckTimerLapsesOnlyForSilentUnits(t *testing.T) {
 	h := newHarness(t)
 	var d, c outcome
-	h.update(2*time.Second, workflows.UpdateDispatch, workflows.DispatchRequest{UnitIDs: []string{"E-1", "L-1"}}, &d)
+	h.update(2*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"E-1", "L-1"}}, &d)
 	h.status(10*time.Second, "E-1", fireline.UnitAcknowledged)
-	h.update(10*time.Minute, workflows.UpdateClose, workflows.CloseRequest{}, &c)
+	h.update(10*time.Minute, workflows.UpdateClose, fireline.CloseOrder{}, &c)
 	h.run(t)
 
 	keys := h.eventKeys()
@@ -411,7 +411,7 @@ func TestMergedAlarmsAndQuery(t *testing.T) {
 		qerr = v.Get(&st)
 	}, 3*time.Second)
 	var c outcome
-	h.update(time.Minute, workflows.UpdateClose, workflows.CloseRequest{}, &c)
+	h.update(time.Minute, workflows.UpdateClose, fireline.CloseOrder{}, &c)
 	h.run(t)
 
 	if qerr != nil {

@@ -115,7 +115,7 @@ func runLegacy(ctx workflow.Context, in IncidentInput) (IncidentState, error) {
 
 // validateDispatch rejects a dispatch order before it enters history. Whether a unit is free
 // is decided by PostgreSQL in ReserveUnits; here we reject what the workflow itself knows.
-func (inc *legacyIncident) validateDispatch(_ workflow.Context, req DispatchRequest) error {
+func (inc *legacyIncident) validateDispatch(_ workflow.Context, req fireline.DispatchOrder) error {
 	switch {
 	case inc.closing || !inc.state.Status.Open():
 		return reject(fireline.ECONFLICT, "incident %d is %s", inc.in.IncidentID, inc.state.Status)
@@ -144,7 +144,7 @@ func (inc *legacyIncident) validateDispatch(_ workflow.Context, req DispatchRequ
 }
 
 // dispatch reserves the units in PostgreSQL (all or nothing) and starts their ack timers.
-func (inc *legacyIncident) dispatch(ctx workflow.Context, req DispatchRequest) (DispatchResult, error) {
+func (inc *legacyIncident) dispatch(ctx workflow.Context, req fireline.DispatchOrder) (DispatchResult, error) {
 	if err := workflow.Await(ctx, func() bool { return !inc.reserving }); err != nil {
 		return DispatchResult{}, err
 	}
@@ -184,7 +184,7 @@ func (inc *legacyIncident) dispatch(ctx workflow.Context, req DispatchRequest) (
 	return DispatchResult{Assignments: slices.Clone(inc.state.Assignments)}, nil
 }
 
-func (inc *legacyIncident) validateClose(_ workflow.Context, _ CloseRequest) error {
+func (inc *legacyIncident) validateClose(_ workflow.Context, _ fireline.CloseOrder) error {
 	if inc.closing || !inc.state.Status.Open() {
 		return reject(fireline.ECONFLICT, "incident %d is already %s", inc.in.IncidentID, inc.state.Status)
 	}
@@ -193,7 +193,7 @@ func (inc *legacyIncident) validateClose(_ workflow.Context, _ CloseRequest) err
 
 // close releases every unit still committed and marks the incident closed; the main line then
 // writes the review.
-func (inc *legacyIncident) close(ctx workflow.Context, req CloseRequest) (IncidentState, error) {
+func (inc *legacyIncident) close(ctx workflow.Context, req fireline.CloseOrder) (IncidentState, error) {
 	inc.closing = true
 	if err := workflow.Await(ctx, func() bool { return !inc.reserving }); err != nil {
 		return inc.state, err
@@ -244,7 +244,7 @@ func (inc *legacyIncident) receiveUnitStatuses(ctx workflow.Context) {
 	ch := workflow.GetSignalChannel(ctx, SignalUnitStatus)
 	log := workflow.GetLogger(ctx)
 	for {
-		var sig UnitStatusSignal
+		var sig fireline.UnitStatusReport
 		if !ch.Receive(ctx, &sig) {
 			return
 		}
@@ -274,7 +274,7 @@ const (
 	transitionsVersion = 1
 )
 
-func (inc *legacyIncident) applyUnitStatus(ctx workflow.Context, sig UnitStatusSignal) error {
+func (inc *legacyIncident) applyUnitStatus(ctx workflow.Context, sig fireline.UnitStatusReport) error {
 	a := inc.assignment(sig.UnitID)
 	if a == nil {
 		return fmt.Errorf("unit %s is not on this incident", sig.UnitID)

@@ -53,21 +53,21 @@ func TestEveryTimerLapses(t *testing.T) {
 	h := newHarness(t)
 	var d, par1, par2, replaced, c outcome
 	// Nobody assesses; the operator dispatches late, at 90 s.
-	h.update(90*time.Second, workflows.UpdateDispatch, workflows.DispatchRequest{UnitIDs: []string{"E-1", "L-1"}, Actor: "operator"}, &d)
+	h.update(90*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"E-1", "L-1"}, Actor: "operator"}, &d)
 	// L-1 acknowledges and turns out in time; E-1 stays silent, then very late.
 	h.status(95*time.Second, "L-1", fireline.UnitAcknowledged)
 	h.status(100*time.Second, "L-1", fireline.UnitEnRoute)
 	h.status(400*time.Second, "L-1", fireline.UnitOnScene)
 	// After E-1's ack lapses (120 s) its replacement is offered; the operator sends it.
-	h.update(130*time.Second, workflows.UpdateDispatch, workflows.DispatchRequest{UnitIDs: []string{"E-2"}, Actor: "operator"}, &replaced)
+	h.update(130*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"E-2"}, Actor: "operator"}, &replaced)
 	h.status(135*time.Second, "E-2", fireline.UnitAcknowledged)
 	h.status(140*time.Second, "E-2", fireline.UnitEnRoute)
 	h.status(450*time.Second, "E-2", fireline.UnitOnScene)
 	// PAR 1 falls due 20 min after the first arrival (1600 s) and is confirmed late, PAR 2
 	// (20 min after that) in time.
-	h.update(2000*time.Second, workflows.UpdateConfirmPAR, workflows.StageRequest{Actor: "commander"}, &par1)
-	h.update(3250*time.Second, workflows.UpdateConfirmPAR, workflows.StageRequest{Actor: "commander"}, &par2)
-	h.update(3300*time.Second, workflows.UpdateClose, workflows.CloseRequest{Actor: "operator", Reason: "fire out"}, &c)
+	h.update(2000*time.Second, workflows.UpdateConfirmPAR, fireline.StageOrder{Actor: "commander"}, &par1)
+	h.update(3250*time.Second, workflows.UpdateConfirmPAR, fireline.StageOrder{Actor: "commander"}, &par2)
+	h.update(3300*time.Second, workflows.UpdateClose, fireline.CloseOrder{Actor: "operator", Reason: "fire out"}, &c)
 	st := h.run(t)
 	for name, o := range map[string]outcome{"dispatch": d, "replacement": replaced, "par 1": par1, "par 2": par2, "close": c} {
 		ok(t, name, o)
@@ -122,10 +122,10 @@ func TestEveryTimerLapses(t *testing.T) {
 func TestReinforcementOnLevelUpgrade(t *testing.T) {
 	h := newHarness(t)
 	var d, up, down, c outcome
-	h.update(10*time.Second, workflows.UpdateDispatch, workflows.DispatchRequest{UnitIDs: []string{"E-1", "L-1"}, Actor: "operator"}, &d)
-	h.update(60*time.Second, workflows.UpdateAssess, workflows.AssessRequest{Type: fireline.TypeStructureFire, Level: 3, Priority: 1, Actor: "chief"}, &up)
-	h.update(10*time.Minute, workflows.UpdateAssess, workflows.AssessRequest{Type: fireline.TypeStructureFire, Level: 2, Priority: 1, Actor: "chief"}, &down)
-	h.update(15*time.Minute, workflows.UpdateClose, workflows.CloseRequest{Actor: "operator"}, &c)
+	h.update(10*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"E-1", "L-1"}, Actor: "operator"}, &d)
+	h.update(60*time.Second, workflows.UpdateAssess, fireline.AssessOrder{Type: fireline.TypeStructureFire, Level: 3, Priority: 1, Actor: "chief"}, &up)
+	h.update(10*time.Minute, workflows.UpdateAssess, fireline.AssessOrder{Type: fireline.TypeStructureFire, Level: 2, Priority: 1, Actor: "chief"}, &down)
+	h.update(15*time.Minute, workflows.UpdateClose, fireline.CloseOrder{Actor: "operator"}, &c)
 	st := h.run(t)
 	for name, o := range map[string]outcome{"dispatch": d, "upgrade": up, "downgrade": down, "close": c} {
 		ok(t, name, o)
@@ -169,10 +169,10 @@ func TestReinforcementOnLevelUpgrade(t *testing.T) {
 func TestAssessmentBeforeDispatch(t *testing.T) {
 	h := newHarness(t)
 	var a, bad, d, c outcome
-	h.update(20*time.Second, workflows.UpdateAssess, workflows.AssessRequest{Type: fireline.TypeHighRiseFire, Level: 2, Priority: 1, Actor: "operator"}, &a)
-	h.update(25*time.Second, workflows.UpdateAssess, workflows.AssessRequest{Type: fireline.TypeHighRiseFire, Level: 7, Priority: 1}, &bad)
-	h.update(30*time.Second, workflows.UpdateDispatch, workflows.DispatchRequest{UnitIDs: []string{"R-1"}, Actor: "operator"}, &d)
-	h.update(5*time.Minute, workflows.UpdateClose, workflows.CloseRequest{}, &c)
+	h.update(20*time.Second, workflows.UpdateAssess, fireline.AssessOrder{Type: fireline.TypeHighRiseFire, Level: 2, Priority: 1, Actor: "operator"}, &a)
+	h.update(25*time.Second, workflows.UpdateAssess, fireline.AssessOrder{Type: fireline.TypeHighRiseFire, Level: 7, Priority: 1}, &bad)
+	h.update(30*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"R-1"}, Actor: "operator"}, &d)
+	h.update(5*time.Minute, workflows.UpdateClose, fireline.CloseOrder{}, &c)
 	var mid workflows.IncidentState
 	h.env.RegisterDelayedCallback(func() {
 		v, err := h.env.QueryWorkflow(workflows.QueryState)
@@ -207,7 +207,7 @@ func TestPrePlanAssessesAtOnce(t *testing.T) {
 	in := input()
 	in.Alarm.Source, in.Alarm.Kind, in.Alarm.PremiseID, in.Alarm.DeviceID = fireline.SourceIoT, fireline.KindFireAlarm, "P-1", "FACP-1"
 	var c outcome
-	h.update(10*time.Minute, workflows.UpdateClose, workflows.CloseRequest{}, &c)
+	h.update(10*time.Minute, workflows.UpdateClose, fireline.CloseOrder{}, &c)
 	h.env.ExecuteWorkflow(workflows.IncidentWorkflow, in)
 	st := result(t, h)
 	if st.AssessedBy != "pre-plan" || st.Type != fireline.TypeHighRiseFire || st.Level != 2 || st.Priority != fireline.PriorityImmediate ||
@@ -242,10 +242,10 @@ func result(t *testing.T, h *harness) workflows.IncidentState {
 func TestCancellation(t *testing.T) {
 	h := newHarness(t)
 	var d, noReason, cancel, late outcome
-	h.update(5*time.Second, workflows.UpdateDispatch, workflows.DispatchRequest{UnitIDs: []string{"E-1"}}, &d)
-	h.update(20*time.Second, workflows.UpdateCancel, workflows.CancelRequest{Actor: "operator", Reason: "  "}, &noReason)
-	h.update(30*time.Second, workflows.UpdateCancel, workflows.CancelRequest{Actor: "operator", Reason: "caller mistook steam for smoke"}, &cancel)
-	h.update(31*time.Second, workflows.UpdateDispatch, workflows.DispatchRequest{UnitIDs: []string{"L-1"}}, &late)
+	h.update(5*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"E-1"}}, &d)
+	h.update(20*time.Second, workflows.UpdateCancel, fireline.CancelOrder{Actor: "operator", Reason: "  "}, &noReason)
+	h.update(30*time.Second, workflows.UpdateCancel, fireline.CancelOrder{Actor: "operator", Reason: "caller mistook steam for smoke"}, &cancel)
+	h.update(31*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"L-1"}}, &late)
 	st := h.run(t)
 	ok(t, "dispatch", d)
 	ok(t, "cancel", cancel)
@@ -287,10 +287,10 @@ func TestPanelReset(t *testing.T) {
 	t.Run("after dispatch", func(t *testing.T) {
 		h := newHarness(t)
 		var d, c outcome
-		h.update(10*time.Second, workflows.UpdateDispatch, workflows.DispatchRequest{UnitIDs: []string{"E-1"}}, &d)
+		h.update(10*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"E-1"}}, &d)
 		h.signal(40*time.Second, workflows.SignalAlarm, reset(80))
 		h.signal(50*time.Second, workflows.SignalAlarm, workflows.AlarmSignal{Alarm: fireline.Alarm{ID: 81, Source: fireline.SourceIoT, Kind: fireline.KindFault, DeviceID: "FACP-1"}})
-		h.update(5*time.Minute, workflows.UpdateClose, workflows.CloseRequest{}, &c)
+		h.update(5*time.Minute, workflows.UpdateClose, fireline.CloseOrder{}, &c)
 		st := h.run(t)
 		if st.Outcome != fireline.IncidentClosed || slices.Contains(st.AlarmIDs, 80) {
 			t.Errorf("state %+v, want closed by the operator, the reset not counted as an alarm", st)
@@ -314,11 +314,11 @@ func TestMergeInto(t *testing.T) {
 			return nil
 		})
 	var d, self, m, after outcome
-	h.update(5*time.Second, workflows.UpdateDispatch, workflows.DispatchRequest{UnitIDs: []string{"E-1", "L-1"}}, &d)
+	h.update(5*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"E-1", "L-1"}}, &d)
 	h.status(8*time.Second, "L-1", fireline.UnitAvailable) // L-1 released before the merge
-	h.update(20*time.Second, workflows.UpdateMergeInto, workflows.MergeRequest{Into: 7, Actor: "operator"}, &self)
-	h.update(30*time.Second, workflows.UpdateMergeInto, workflows.MergeRequest{Into: 9, Actor: "operator"}, &m)
-	h.update(31*time.Second, workflows.UpdateClose, workflows.CloseRequest{}, &after)
+	h.update(20*time.Second, workflows.UpdateMergeInto, fireline.MergeOrder{Into: 7, Actor: "operator"}, &self)
+	h.update(30*time.Second, workflows.UpdateMergeInto, fireline.MergeOrder{Into: 9, Actor: "operator"}, &m)
+	h.update(31*time.Second, workflows.UpdateClose, fireline.CloseOrder{}, &after)
 	st := h.run(t)
 	ok(t, "merge", m)
 	assertCode(t, self.rejected, fireline.EINVALID)
@@ -344,7 +344,7 @@ func TestAdoptMerged(t *testing.T) {
 	h.signal(20*time.Second, workflows.SignalMerged, workflows.MergedSignal{From: 8, AlarmIDs: []int64{90, 91}, Assignments: []fireline.Assignment{moved}})
 	h.status(60*time.Second, "E-3", fireline.UnitOnScene)
 	var c outcome
-	h.update(5*time.Minute, workflows.UpdateClose, workflows.CloseRequest{}, &c)
+	h.update(5*time.Minute, workflows.UpdateClose, fireline.CloseOrder{}, &c)
 	st := h.run(t)
 	if !slices.Equal(st.AlarmIDs, []int64{70, 90, 91}) || len(st.Assignments) != 1 || st.Assignments[0].OnSceneAt == nil {
 		t.Errorf("state %+v, want the merged alarms and E-3 on scene", st)
@@ -371,11 +371,11 @@ func TestSplitAlarm(t *testing.T) {
 			return workflows.IncidentState{}, nil
 		})
 	var only, split, unknown, c outcome
-	h.update(5*time.Second, workflows.UpdateSplitAlarm, workflows.SplitRequest{AlarmID: 70}, &only)
+	h.update(5*time.Second, workflows.UpdateSplitAlarm, fireline.SplitOrder{AlarmID: 70}, &only)
 	h.signal(10*time.Second, workflows.SignalAlarm, workflows.AlarmSignal{Alarm: second})
-	h.update(20*time.Second, workflows.UpdateSplitAlarm, workflows.SplitRequest{AlarmID: 99}, &unknown)
-	h.update(30*time.Second, workflows.UpdateSplitAlarm, workflows.SplitRequest{AlarmID: 71, Actor: "operator"}, &split)
-	h.update(5*time.Minute, workflows.UpdateClose, workflows.CloseRequest{}, &c)
+	h.update(20*time.Second, workflows.UpdateSplitAlarm, fireline.SplitOrder{AlarmID: 99}, &unknown)
+	h.update(30*time.Second, workflows.UpdateSplitAlarm, fireline.SplitOrder{AlarmID: 71, Actor: "operator"}, &split)
+	h.update(5*time.Minute, workflows.UpdateClose, fireline.CloseOrder{}, &c)
 	h.env.ExecuteWorkflow("IncidentUnderTest", input())
 	st := result(t, h)
 	assertCode(t, only.rejected, fireline.ECONFLICT)
@@ -397,12 +397,12 @@ func TestSplitAlarm(t *testing.T) {
 func TestAgencyTasks(t *testing.T) {
 	h := newHarness(t)
 	var d, ack, done, unknown, backwards, c outcome
-	h.update(5*time.Second, workflows.UpdateDispatch, workflows.DispatchRequest{UnitIDs: []string{"E-1"}}, &d)
-	h.update(time.Minute, workflows.UpdateAgencyTask, workflows.AgencyTaskRequest{Agency: fireline.AgencyPolice, Status: fireline.TaskAcknowledged, Actor: "operator"}, &ack)
-	h.update(2*time.Minute, workflows.UpdateAgencyTask, workflows.AgencyTaskRequest{Agency: fireline.AgencyPower, Status: fireline.TaskDone}, &unknown)
-	h.update(3*time.Minute, workflows.UpdateAgencyTask, workflows.AgencyTaskRequest{Agency: fireline.AgencyPolice, Status: fireline.TaskRequested}, &backwards)
-	h.update(4*time.Minute, workflows.UpdateAgencyTask, workflows.AgencyTaskRequest{Agency: fireline.AgencyPolice, Status: fireline.TaskDone, Note: "junction closed", Actor: "operator"}, &done)
-	h.update(20*time.Minute, workflows.UpdateClose, workflows.CloseRequest{}, &c)
+	h.update(5*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"E-1"}}, &d)
+	h.update(time.Minute, workflows.UpdateAgencyTask, fireline.AgencyTaskOrder{Agency: fireline.AgencyPolice, Status: fireline.TaskAcknowledged, Actor: "operator"}, &ack)
+	h.update(2*time.Minute, workflows.UpdateAgencyTask, fireline.AgencyTaskOrder{Agency: fireline.AgencyPower, Status: fireline.TaskDone}, &unknown)
+	h.update(3*time.Minute, workflows.UpdateAgencyTask, fireline.AgencyTaskOrder{Agency: fireline.AgencyPolice, Status: fireline.TaskRequested}, &backwards)
+	h.update(4*time.Minute, workflows.UpdateAgencyTask, fireline.AgencyTaskOrder{Agency: fireline.AgencyPolice, Status: fireline.TaskDone, Note: "junction closed", Actor: "operator"}, &done)
+	h.update(20*time.Minute, workflows.UpdateClose, fireline.CloseOrder{}, &c)
 	st := h.run(t)
 	ok(t, "acknowledged", ack)
 	ok(t, "done", done)
@@ -423,7 +423,7 @@ func TestContinueAsNew(t *testing.T) {
 	in := input()
 	in.HistoryLimit = 150
 	var d outcome
-	h.update(5*time.Second, workflows.UpdateDispatch, workflows.DispatchRequest{UnitIDs: []string{"E-1", "L-1"}}, &d)
+	h.update(5*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"E-1", "L-1"}}, &d)
 	h.status(20*time.Second, "E-1", fireline.UnitEnRoute)
 	for i := range 60 { // a flood of duplicate calls
 		a := in.Alarm
@@ -452,7 +452,7 @@ func TestContinueAsNew(t *testing.T) {
 	next.HistoryLimit = 0
 	var c outcome
 	h2.status(time.Second, "E-1", fireline.UnitOnScene)
-	h2.update(time.Minute, workflows.UpdateClose, workflows.CloseRequest{}, &c)
+	h2.update(time.Minute, workflows.UpdateClose, fireline.CloseOrder{}, &c)
 	h2.env.SetStartTime(t0.Add(2 * time.Minute))
 	h2.env.ExecuteWorkflow(workflows.IncidentWorkflow, next)
 	st := result(t, h2)
@@ -486,8 +486,8 @@ func TestSearchAttributes(t *testing.T) {
 		upserts = append(upserts, m)
 	}).Return(nil)
 	var a, c outcome
-	h.update(10*time.Second, workflows.UpdateAssess, workflows.AssessRequest{Type: fireline.TypeHazmat, Level: 2, Priority: 1}, &a)
-	h.update(time.Minute, workflows.UpdateClose, workflows.CloseRequest{}, &c)
+	h.update(10*time.Second, workflows.UpdateAssess, fireline.AssessOrder{Type: fireline.TypeHazmat, Level: 2, Priority: 1}, &a)
+	h.update(time.Minute, workflows.UpdateClose, fireline.CloseOrder{}, &c)
 	h.env.ExecuteWorkflow(workflows.IncidentWorkflow, in)
 	result(t, h)
 	if len(upserts) < 3 {
@@ -506,7 +506,7 @@ func TestReplacementsForSilentUnits(t *testing.T) {
 	h := newHarness(t)
 	var d, c outcome
 	var mid workflows.IncidentState
-	h.update(time.Second, workflows.UpdateDispatch, workflows.DispatchRequest{UnitIDs: []string{"E-1", "E-2", "L-1"}}, &d)
+	h.update(time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"E-1", "E-2", "L-1"}}, &d)
 	h.env.RegisterDelayedCallback(func() {
 		v, err := h.env.QueryWorkflow(workflows.QueryState)
 		if err == nil {
@@ -517,7 +517,7 @@ func TestReplacementsForSilentUnits(t *testing.T) {
 		}
 	}, 35*time.Second)
 	h.status(40*time.Second, "L-1", fireline.UnitAcknowledged)
-	h.update(5*time.Minute, workflows.UpdateClose, workflows.CloseRequest{}, &c)
+	h.update(5*time.Minute, workflows.UpdateClose, fireline.CloseOrder{}, &c)
 	st := h.run(t)
 	ok(t, "dispatch", d)
 	offered := map[string]string{} // replacement → silent unit

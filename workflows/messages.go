@@ -20,28 +20,29 @@ const (
 	// SignalAlarm carries an AlarmSignal: another alarm merged into the incident, or a panel's
 	// event about it (a reset).
 	SignalAlarm = "alarm"
-	// SignalUnitStatus carries a UnitStatusSignal from the field.
+	// SignalUnitStatus carries a fireline.UnitStatusReport from the field.
 	SignalUnitStatus = "unit-status"
 	// SignalMerged carries a MergedSignal: another incident was merged into this one.
 	SignalMerged = "merged"
-	// UpdateDispatch takes a DispatchRequest and answers a DispatchResult.
+	// UpdateDispatch takes a fireline.DispatchOrder and answers a DispatchResult.
 	UpdateDispatch = "dispatch"
-	// UpdateClose takes a CloseRequest and answers the IncidentState after closing.
+	// UpdateClose takes a fireline.CloseOrder and answers the IncidentState after closing.
 	UpdateClose = "close"
-	// UpdateAssess takes an AssessRequest and answers the IncidentState after it.
+	// UpdateAssess takes a fireline.AssessOrder and answers the IncidentState after it.
 	UpdateAssess = "assess"
-	// UpdateControlled takes a StageRequest: the fire is under control, units still on scene.
+	// UpdateControlled takes a fireline.StageOrder: the fire is under control, units still on
+	// scene.
 	UpdateControlled = "controlled"
-	// UpdateCancel takes a CancelRequest and answers the IncidentState after cancelling.
+	// UpdateCancel takes a fireline.CancelOrder and answers the IncidentState after cancelling.
 	UpdateCancel = "cancel"
-	// UpdateMergeInto takes a MergeRequest: this incident is merged into another.
+	// UpdateMergeInto takes a fireline.MergeOrder: this incident is merged into another.
 	UpdateMergeInto = "merge-into"
-	// UpdateSplitAlarm takes a SplitRequest and answers a SplitResult: an alarm leaves for an
-	// incident of its own.
+	// UpdateSplitAlarm takes a fireline.SplitOrder and answers a SplitResult: an alarm leaves
+	// for an incident of its own.
 	UpdateSplitAlarm = "split-alarm"
-	// UpdateAgencyTask takes an AgencyTaskRequest and answers the fireline.AgencyTask.
+	// UpdateAgencyTask takes a fireline.AgencyTaskOrder and answers the fireline.AgencyTask.
 	UpdateAgencyTask = "agency-task"
-	// UpdateConfirmPAR takes a StageRequest: the incident commander reports every crew
+	// UpdateConfirmPAR takes a fireline.StageOrder: the incident commander reports every crew
 	// accounted for.
 	UpdateConfirmPAR = "confirm-par"
 	// QueryState answers the IncidentState.
@@ -197,19 +198,10 @@ type AlarmSignal struct {
 	Alarm fireline.Alarm
 }
 
-// UnitStatusSignal is the payload of its Update (or Signal): UnitStatusReport.
-type UnitStatusSignal = fireline.UnitStatusReport
-
-// DispatchRequest is the payload of its Update (or Signal): DispatchOrder.
-type DispatchRequest = fireline.DispatchOrder
-
 // DispatchResult lists the incident's assignments after the dispatch.
 type DispatchResult struct {
 	Assignments []fireline.Assignment
 }
-
-// CloseRequest is the payload of its Update (or Signal): CloseOrder.
-type CloseRequest = fireline.CloseOrder
 
 // IncidentState is what the workflow knows now, answered by QueryState.
 type IncidentState struct {
@@ -257,18 +249,6 @@ type IncidentState struct {
 	PremiseID string
 }
 
-// AssessRequest is the payload of its Update (or Signal): AssessOrder.
-type AssessRequest = fireline.AssessOrder
-
-// StageRequest is the payload of its Update (or Signal): StageOrder.
-type StageRequest = fireline.StageOrder
-
-// CancelRequest is the payload of its Update (or Signal): CancelOrder.
-type CancelRequest = fireline.CancelOrder
-
-// MergeRequest is the payload of its Update (or Signal): MergeOrder.
-type MergeRequest = fireline.MergeOrder
-
 // MergedSignal tells an incident that another was merged into it: its alarms and units are
 // now this incident's.
 type MergedSignal struct {
@@ -279,13 +259,7 @@ type MergedSignal struct {
 	Actor       string
 }
 
-// SplitRequest is the payload of its Update (or Signal): SplitOrder.
-type SplitRequest = fireline.SplitOrder
-
 // SplitResult names the incident the alarm now belongs to.
 type SplitResult struct {
 	IncidentID int64
 }
-
-// AgencyTaskRequest is the payload of its Update (or Signal): AgencyTaskOrder.
-type AgencyTaskRequest = fireline.AgencyTaskOrder

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -65,5 +66,17 @@ func withFewRetries(ctx workflow.Context) workflow.Context {
 // reject is an operator-facing refusal: an application error whose type is the fireline error
 // code, so the API answers the same status it would for its own checks.
 func reject(code, format string, args ...any) error {
-	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), code, nil)
+	return refusal(fireline.Errorf(code, format, args...))
+}
+
+// refusal carries a domain refusal, the *fireline.Error of an order's own Validate, out of the
+// workflow as reject does: a non-retryable application error whose type is the code, which the
+// client turns back into the same *fireline.Error. nil stays nil; any other error is returned
+// as it is.
+func refusal(err error) error {
+	var fe *fireline.Error
+	if errors.As(err, &fe) {
+		return temporal.NewNonRetryableApplicationError(fe.Message, fe.Code, nil)
+	}
+	return err
 }

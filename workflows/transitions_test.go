@@ -15,11 +15,11 @@ import (
 func TestUnitTransitions(t *testing.T) {
 	h := newHarness(t)
 	var dispatched, closed outcome
-	h.update(5*time.Second, workflows.UpdateDispatch, workflows.DispatchRequest{UnitIDs: []string{"E-1", "L-1"}, Actor: "operator"}, &dispatched)
+	h.update(5*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"E-1", "L-1"}, Actor: "operator"}, &dispatched)
 	h.status(20*time.Second, "E-1", fireline.UnitEnRoute)
 	h.status(30*time.Second, "E-1", fireline.UnitTransporting) // a crew: transporting only from on scene
 	h.status(200*time.Second, "E-1", fireline.UnitOnScene)     // pressed too early
-	h.signal(210*time.Second, workflows.SignalUnitStatus, workflows.UnitStatusSignal{
+	h.signal(210*time.Second, workflows.SignalUnitStatus, fireline.UnitStatusReport{
 		UnitID: "E-1", Status: fireline.UnitEnRoute, At: t0.Add(210 * time.Second), Actor: "operator", ByDispatcher: true})
 	h.status(215*time.Second, "E-1", fireline.UnitAcknowledged) // a crew's late report: never backwards
 	h.status(300*time.Second, "E-1", fireline.UnitOnScene)
@@ -28,7 +28,7 @@ func TestUnitTransitions(t *testing.T) {
 	h.status(600*time.Second, "E-1", fireline.UnitOutOfService) // clear first
 	h.status(700*time.Second, "E-1", fireline.UnitAvailable)
 	h.status(40*time.Second, "L-1", fireline.UnitReturning) // not yet left: refused
-	h.update(20*time.Minute, workflows.UpdateClose, workflows.CloseRequest{Actor: "operator"}, &closed)
+	h.update(20*time.Minute, workflows.UpdateClose, fireline.CloseOrder{Actor: "operator"}, &closed)
 
 	st := h.run(t)
 	if dispatched.failed != nil || closed.failed != nil {
