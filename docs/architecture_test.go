@@ -172,11 +172,11 @@ func TestHTTPLayerReachesNoWorkflowEngine(t *testing.T) {
 // other side: each heavy dependency has the one home STYLE.md gives it.
 func TestOneImporterPerHeavyDependency(t *testing.T) {
 	home := map[string][]string{
-		"github.com/uber/h3-go/v4":    {"geo"},
-		"github.com/jackc/pgx/v5":     {"postgres"},
-		"github.com/go-chi/chi/v5":    {"api"},
-		"go.temporal.io/server":       {"devstack"},
-		"github.com/pion/webrtc/v3":   {"media", "media/loadgen", "media/whipclient"},
+		"github.com/uber/h3-go/v4":        {"geo"},
+		"github.com/jackc/pgx/v5":         {"postgres"},
+		"github.com/go-chi/chi/v5":        {"api"},
+		"go.temporal.io/server":           {"devstack"},
+		"github.com/pion/webrtc/v3":       {"media", "media/loadgen", "media/whipclient"},
 		"github.com/temporalio/ui-server": {"devstack"},
 	}
 	for _, line := range goList(t, "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...") {
