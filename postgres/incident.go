@@ -102,8 +102,8 @@ func (db *DB) Incident(ctx context.Context, id int64) (fireline.Incident, error)
 }
 
 // readTx runs fn in a read-only repeatable-read transaction: the reads of one answer see one
-// snapshot, so an incident never shows a unit both recommended and assigned half-way through
-// a dispatch.
+// moment, never half of a write that changes several tables (a merge moving alarms, units and
+// tasks).
 func (db *DB) readTx(ctx context.Context, op string, fn func(pgx.Tx) error) error {
 	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -122,7 +122,7 @@ func fillIncidents(ctx context.Context, q querier, incs []fireline.Incident) err
 	for i := range incs {
 		ids[i] = incs[i].ID
 	}
-	assignments, err := assignments(ctx, q, ids)
+	byIncident, err := assignments(ctx, q, ids)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func fillIncidents(ctx context.Context, q querier, incs []fireline.Incident) err
 	byID := make(map[int64]*fireline.Incident, len(incs))
 	for i := range incs {
 		byID[incs[i].ID] = &incs[i]
-		incs[i].Assignments = assignments[incs[i].ID]
+		incs[i].Assignments = byIncident[incs[i].ID]
 	}
 	for _, t := range tasks {
 		byID[t.IncidentID].AgencyTasks = append(byID[t.IncidentID].AgencyTasks, t)
