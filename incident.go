@@ -115,10 +115,30 @@ type Incident struct {
 	// MergedInto is the incident this one was merged into, 0 when none.
 	MergedInto int64 `json:"merged_into,omitempty"`
 	// AlarmCount is how many alarms were merged into the incident, the first included.
-	AlarmCount     int              `json:"alarm_count"`
+	AlarmCount int `json:"alarm_count"`
+	// Recommendation is the units recommended for the incident, best first; Alternates are the
+	// next best units of the same types, and Short the plan slots no available unit could fill.
 	Recommendation []Recommendation `json:"recommendation"`
-	Assignments    []Assignment     `json:"assigned_units"`
-	Review         *Review          `json:"review,omitempty"`
+	Alternates     []Recommendation `json:"alternates"`
+	Short          []PlanSlot       `json:"short"`
+	// Replacements are units recommended in place of units that did not acknowledge in time
+	// (Replaces names the silent unit), until one is dispatched or the silent unit answers.
+	Replacements []Recommendation `json:"replacements"`
+	Assignments  []Assignment     `json:"assigned_units"`
+	// AssessedAt is when the incident was first assessed, nil before; AssessedBy is who that
+	// assessment counts as: an operator, "pre-plan" (a key premises' own panel), or "dispatch"
+	// (a dispatch before any assessment accepted the alarm's type).
+	AssessedAt *time.Time `json:"assessed_at,omitempty"`
+	AssessedBy string     `json:"assessed_by,omitempty"`
+	// PARDueAt is when the pending personnel accountability report fell due, nil when none is.
+	PARDueAt    *time.Time   `json:"par_due_at,omitempty"`
+	AgencyTasks []AgencyTask `json:"agency_tasks"`
+	// Escalations are the incident's lapsed supervision timers, taken or not, newest first.
+	Escalations []Escalation `json:"escalations"`
+	Review      *Review      `json:"review,omitempty"`
+	// UpdatedAt is when the incident's record was last written: what it shows is as of then.
+	// While the workflow engine is down, orders wait and it stops moving.
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // WorkflowID is the Temporal workflow ID of the incident with the given id.

@@ -23,9 +23,13 @@ import (
 
 // Store is the durable state the activities write. postgres.DB implements it.
 type Store interface {
+	// AppendEvent writes a timeline event once, and in the same transaction what it changes in
+	// the incident's record: a replacement offered or taken, a PAR due or confirmed.
 	AppendEvent(ctx context.Context, e fireline.TimelineEvent) error
 	SetIncidentStatus(ctx context.Context, id int64, s fireline.IncidentStatus) error
-	SaveRecommendation(ctx context.Context, id int64, recs []fireline.Recommendation) error
+	// SaveRecommendation stores the recommendation with its alternates and the plan slots no
+	// unit could fill.
+	SaveRecommendation(ctx context.Context, id int64, units, alternates []fireline.Recommendation, short []fireline.PlanSlot) error
 	// Unavailable returns those of the given units that are not available for dispatch now:
 	// committed to an incident or out of service.
 	Unavailable(ctx context.Context, unitIDs []string) ([]string, error)
@@ -34,7 +38,8 @@ type Store interface {
 	ReleaseUnits(ctx context.Context, incidentID int64, at time.Time) ([]string, error)
 	SaveReview(ctx context.Context, id int64, r fireline.Review) error
 
-	AssessIncident(ctx context.Context, id int64, t fireline.IncidentType, level int, p fireline.Priority) error
+	// AssessIncident stores the assessment; the first one's by and at are kept.
+	AssessIncident(ctx context.Context, id int64, t fireline.IncidentType, level int, p fireline.Priority, by string, at time.Time) error
 	Premise(ctx context.Context, id string) (fireline.Premise, error)
 	Alarm(ctx context.Context, id int64) (fireline.Alarm, error)
 	RaiseEscalation(ctx context.Context, e fireline.Escalation, ev fireline.TimelineEvent) (fireline.Escalation, error)
@@ -103,7 +108,9 @@ type RecommendResult struct {
 const staleRetries = 3
 
 // Recommend fills the response plan with the fastest available units and stores the result on
-// the incident, so the console shows it without asking the workflow.
+// the incident (units, alternates and short slots), so the console shows it without asking the
+// workflow. A probe (a replacement for a silent unit) stores nothing here: the workflow offers
+// what it picks from it with an EventReplacement, which AppendEvent stores.
 //
 // The unit index follows PostgreSQL's change feed a few milliseconds behind, so a unit another
 // incident reserved a moment ago may still stand in it. Every recommended and alternate unit is
@@ -141,13 +148,14 @@ func (a *Activities) Recommend(ctx context.Context, in RecommendInput) (Recommen
 	if in.Probe {
 		return RecommendResult{Units: res.Units, Alternates: res.Alternates, Short: res.Short}, nil
 	}
-	if err := a.store.SaveRecommendation(ctx, in.IncidentID, res.Units); err != nil {
+	if err := a.store.SaveRecommendation(ctx, in.IncidentID, res.Units, res.Alternates, res.Short); err != nil {
 		return RecommendResult{}, classify("save recommendation", err)
 	}
 	return RecommendResult{Units: res.Units, Alternates: res.Alternates, Short: res.Short}, nil
 }
 
-// AppendEvent writes one timeline event; a repeat of the same key writes nothing.
+// AppendEvent writes one timeline event; a repeat of the same key writes nothing. An offered
+// replacement or a PAR due or confirmed reaches the incident's record with it.
 func (a *Activities) AppendEvent(ctx context.Context, e fireline.TimelineEvent) error {
 	return classify("append event", a.store.AppendEvent(ctx, e))
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/activities"
@@ -18,6 +19,13 @@ type store struct {
 	taken  map[string]bool
 	checks int
 	saved  []fireline.Recommendation
+	// alternates and short are what the last save stored beside saved; saves counts them.
+	alternates []fireline.Recommendation
+	short      []fireline.PlanSlot
+	saves      int
+	// assessedBy and assessedAt are what the last assessment gave the store.
+	assessedBy string
+	assessedAt time.Time
 }
 
 func (s *store) Unavailable(_ context.Context, ids []string) ([]string, error) {
@@ -31,10 +39,18 @@ func (s *store) Unavailable(_ context.Context, ids []string) ([]string, error) {
 	return out, nil
 }
 
-func (s *store) SaveRecommendation(_ context.Context, _ int64, recs []fireline.Recommendation) error {
-	s.saved = recs
+func (s *store) SaveRecommendation(_ context.Context, _ int64, recs, alternates []fireline.Recommendation, short []fireline.PlanSlot) error {
+	s.saved, s.alternates, s.short = recs, alternates, short
+	s.saves++
 	return nil
 }
+
+func (s *store) AssessIncident(_ context.Context, _ int64, _ fireline.IncidentType, _ int, _ fireline.Priority, by string, at time.Time) error {
+	s.assessedBy, s.assessedAt = by, at
+	return nil
+}
+
+func (s *store) AppendEvent(context.Context, fireline.TimelineEvent) error { return nil }
 
 type plans struct{}
 
@@ -87,5 +103,60 @@ func TestRecommendNeverOffersATakenUnit(t *testing.T) {
 	res, err = a.Recommend(context.Background(), activities.RecommendInput{IncidentID: 3, Point: scene, Type: fireline.TypeStructureFire, Level: 1})
 	if err != nil || len(res.Units)+len(res.Alternates) != 0 || len(res.Short) != 1 || res.Short[0].Count != 2 {
 		t.Errorf("every unit taken: %+v, %v; want the plan short of two engines", res, err)
+	}
+}
+
+// TestRecommendStoresWhatTheConsoleShows: a recommendation is stored with its alternates and
+// the slots no unit could fill; a probe for a replacement stores nothing.
+func TestRecommendStoresWhatTheConsoleShows(t *testing.T) {
+	scene := fireline.Point{Lat: 36.456, Lng: 115.985}
+	x := resources.NewIndex()
+	if err := x.Replace([]fireline.Unit{
+		{ID: "E1", Type: fireline.UnitEngine, Status: fireline.UnitAvailable, Point: fireline.Point{Lat: scene.Lat + 0.01, Lng: scene.Lng}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st := &store{taken: map[string]bool{}}
+	a := activities.New(st, resources.NewRecommender(x, plans{}), nil, slog.New(slog.DiscardHandler))
+	res, err := a.Recommend(context.Background(), activities.RecommendInput{IncidentID: 2, Point: scene, Type: fireline.TypeStructureFire, Level: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.saves != 1 || len(st.saved) != 1 || len(res.Short) != 1 || !slices.Equal(st.short, res.Short) || !slices.Equal(st.alternates, res.Alternates) {
+		t.Errorf("stored %v / %v / %v, want the result %+v", st.saved, st.alternates, st.short, res)
+	}
+	if _, err := a.Recommend(context.Background(), activities.RecommendInput{IncidentID: 2, Point: scene, Type: fireline.TypeStructureFire,
+		Level: 1, Probe: true, Slots: []fireline.PlanSlot{{Type: fireline.UnitEngine, Count: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if st.saves != 1 {
+		t.Errorf("a probe stored a recommendation (%d saves)", st.saves)
+	}
+}
+
+// TestAssessedBy: the store is told who the first assessment counts as; an incident whose
+// workflow predates AssessedBy counts it as the event's actor's.
+func TestAssessedBy(t *testing.T) {
+	at := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, by, actor, want string
+	}{
+		{"pre-plan", "pre-plan", "pre-plan", "pre-plan"},
+		{"at dispatch", "dispatch", "operator", "dispatch"},
+		{"before AssessedBy existed", "", "operator", "operator"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &store{}
+			a := activities.New(st, nil, nil, slog.New(slog.DiscardHandler))
+			err := a.AssessIncident(context.Background(), activities.AssessInput{IncidentID: 2, Type: fireline.TypeStructureFire, Level: 1,
+				Priority: 2, AssessedBy: tt.by, Event: fireline.TimelineEvent{IncidentID: 2, Key: "assessed:1", At: at, Kind: fireline.EventAssessed, Actor: tt.actor}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.assessedBy != tt.want || !st.assessedAt.Equal(at) {
+				t.Errorf("stored by %q at %s, want %q at %s", st.assessedBy, st.assessedAt, tt.want, at)
+			}
+		})
 	}
 }

@@ -21,8 +21,14 @@ type AssessInput struct {
 }
 
 // AssessIncident stores the incident's type, alarm level and priority, and the timeline event.
+// An incident whose workflow started before AssessedBy existed counts its first assessment as
+// the event's actor's.
 func (a *Activities) AssessIncident(ctx context.Context, in AssessInput) error {
-	if err := a.store.AssessIncident(ctx, in.IncidentID, in.Type, in.Level, in.Priority); err != nil {
+	by := in.AssessedBy
+	if by == "" {
+		by = in.Event.Actor
+	}
+	if err := a.store.AssessIncident(ctx, in.IncidentID, in.Type, in.Level, in.Priority, by, in.Event.At); err != nil {
 		return classify("assess incident", err)
 	}
 	return classify("append event", a.store.AppendEvent(ctx, in.Event))

@@ -122,7 +122,11 @@ func (f *fakeStore) UnitHistory(_ context.Context, id string, limit int) ([]fire
 type fakeIncidents struct {
 	Incidents
 	signals []fireline.UnitStatusReport
+	down    error
 }
+
+// Ready says the workflow engine takes orders; a test that needs it down sets down.
+func (f *fakeIncidents) Ready(context.Context) error { return f.down }
 
 func (f *fakeIncidents) UnitStatus(_ context.Context, _ int64, sig fireline.UnitStatusReport) error {
 	f.signals = append(f.signals, sig)

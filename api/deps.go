@@ -28,6 +28,8 @@ type Store interface {
 	Warnings(ctx context.Context, activeAt time.Time, limit int) ([]fireline.Warning, error)
 	// Readiness lists the cells whose readiness warnings in force at at raise.
 	Readiness(ctx context.Context, at time.Time) ([]fireline.WarningCell, error)
+	// Incident returns an incident whole, as the console shows it, from one read: empty lists
+	// are empty, not nil. Incidents returns the same for each listed incident.
 	Incident(ctx context.Context, id int64) (fireline.Incident, error)
 	Incidents(ctx context.Context, openOnly bool, limit int) ([]fireline.Incident, error)
 	Timeline(ctx context.Context, incidentID int64) ([]fireline.TimelineEvent, error)

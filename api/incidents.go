@@ -57,44 +57,6 @@ func (req alarmRequest) alarm(now time.Time) (fireline.Alarm, error) {
 	return a, a.Validate(now)
 }
 
-// incidentView is an incident as the console sees it: the stored projection, its joint-agency
-// tasks and escalations, plus what only the running workflow knows (alternates, replacements,
-// the assessment, a PAR due).
-type incidentView struct {
-	fireline.Incident
-	Alternates []fireline.Recommendation `json:"alternates"`
-	Short      []fireline.PlanSlot       `json:"short"`
-	// Replacements are units recommended in place of units that did not acknowledge.
-	Replacements []fireline.Recommendation `json:"replacements"`
-	AssessedAt   *time.Time                `json:"assessed_at,omitempty"`
-	AssessedBy   string                    `json:"assessed_by,omitempty"`
-	PARDueAt     *time.Time                `json:"par_due_at,omitempty"`
-	AgencyTasks  []fireline.AgencyTask     `json:"agency_tasks"`
-	Escalations  []fireline.Escalation     `json:"escalations"`
-}
-
-func (s *Server) view(ctx context.Context, id int64) (incidentView, error) {
-	inc, err := s.store.Incident(ctx, id)
-	if err != nil {
-		return incidentView{}, err
-	}
-	v := incidentView{Incident: inc, Alternates: []fireline.Recommendation{}, Short: []fireline.PlanSlot{},
-		Replacements: []fireline.Recommendation{}}
-	if v.AgencyTasks, err = s.store.AgencyTasks(ctx, id); err != nil {
-		return incidentView{}, err
-	}
-	if v.Escalations, err = s.store.Escalations(ctx, false, id); err != nil {
-		return incidentView{}, err
-	}
-	if inc.Recommendation == nil {
-		v.Recommendation = []fireline.Recommendation{}
-	}
-	if inc.Assignments == nil {
-		v.Assignments = []fireline.Assignment{}
-	}
-	return v, nil
-}
-
 func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
 	open := r.URL.Query().Get("open") == "true"
 	incs, err := s.store.Incidents(r.Context(), open, 200)
@@ -118,12 +80,7 @@ func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := s.view(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	s.answerIncident(w, r, http.StatusOK, id)
 }
 
 type dispatchRequest struct {
@@ -143,8 +100,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if len(req.UnitIDs) == 0 {
-		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "unit_ids: name at least one unit"))
+	order := fireline.DispatchOrder{UnitIDs: req.UnitIDs, Actor: userFrom(r.Context()).Username}
+	if err := order.Validate(); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	if _, err := s.store.Incident(r.Context(), id); err != nil {
@@ -170,11 +128,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := s.incidents.Dispatch(r.Context(), id, fireline.DispatchOrder{UnitIDs: req.UnitIDs, Actor: userFrom(r.Context()).Username}); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.answerIncident(w, r, id)
+	s.answerOrder(w, r, id, s.send(r.Context(), func(ctx context.Context) error { return s.incidents.Dispatch(ctx, id, order) }))
 }
 
 type closeRequest struct {
@@ -194,28 +148,27 @@ func (s *Server) closeIncident(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if len(req.Reason) > 1024 {
-		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "reason: longer than 1024 bytes"))
+	order := fireline.CloseOrder{Actor: userFrom(r.Context()).Username, Reason: req.Reason}
+	if err := order.Validate(); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	if _, err := s.store.Incident(r.Context(), id); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.incidents.Close(r.Context(), id, fireline.CloseOrder{Actor: userFrom(r.Context()).Username, Reason: req.Reason}); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.answerIncident(w, r, id)
+	s.answerOrder(w, r, id, s.send(r.Context(), func(ctx context.Context) error { return s.incidents.Close(ctx, id, order) }))
 }
 
-func (s *Server) answerIncident(w http.ResponseWriter, r *http.Request, id int64) {
-	v, err := s.view(r.Context(), id)
+// answerIncident answers the incident whole, as PostgreSQL holds it: after an order, what the
+// order's activities wrote before the workflow answered.
+func (s *Server) answerIncident(w http.ResponseWriter, r *http.Request, status int, id int64) {
+	inc, err := s.store.Incident(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	writeJSON(w, status, inc)
 }
 
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {

@@ -1,18 +1,21 @@
 package api
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/fireline/fireline"
 )
 
-// The lifecycle's operator orders. Each checks its input here for a precise answer, then the
-// incident's workflow decides against its own state (its Update validators) and answers with
-// the incident as it is after.
+// The lifecycle's operator orders. Each is checked by its own Validate, the rule the
+// workflow's Update validator applies too, and against PostgreSQL where that gives a precise
+// answer (the incident exists, the merge target is open); then the incident's workflow decides
+// against its own state and the handler answers with the incident as PostgreSQL holds it after.
 
 type assessRequest struct {
 	Type     fireline.IncidentType `json:"type"`
@@ -26,19 +29,12 @@ func (s *Server) assessIncident(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	switch {
-	case !req.Type.Valid():
-		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "type: %q is not a known incident type", req.Type))
-		return
-	case req.Level < fireline.MinLevel || req.Level > fireline.MaxLevel:
-		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "level: %d is outside %d..%d", req.Level, fireline.MinLevel, fireline.MaxLevel))
-		return
-	case !req.Priority.Valid():
-		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "priority: %d is outside %d..%d (1 is most urgent)", req.Priority, fireline.PriorityImmediate, fireline.PriorityRoutine))
+	order := fireline.AssessOrder{Type: req.Type, Level: req.Level, Priority: req.Priority, Actor: userFrom(r.Context()).Username}
+	if err := order.Validate(); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	err := s.incidents.Assess(r.Context(), id, fireline.AssessOrder{Type: req.Type, Level: req.Level, Priority: req.Priority, Actor: userFrom(r.Context()).Username})
-	s.answerOrder(w, r, id, err)
+	s.answerOrder(w, r, id, s.send(r.Context(), func(ctx context.Context) error { return s.incidents.Assess(ctx, id, order) }))
 }
 
 func (s *Server) controlIncident(w http.ResponseWriter, r *http.Request) {
@@ -46,8 +42,8 @@ func (s *Server) controlIncident(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := s.incidents.Controlled(r.Context(), id, fireline.StageOrder{Actor: userFrom(r.Context()).Username})
-	s.answerOrder(w, r, id, err)
+	order := fireline.StageOrder{Actor: userFrom(r.Context()).Username}
+	s.answerOrder(w, r, id, s.send(r.Context(), func(ctx context.Context) error { return s.incidents.Controlled(ctx, id, order) }))
 }
 
 func (s *Server) confirmPAR(w http.ResponseWriter, r *http.Request) {
@@ -55,8 +51,8 @@ func (s *Server) confirmPAR(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := s.incidents.ConfirmPAR(r.Context(), id, fireline.StageOrder{Actor: userFrom(r.Context()).Username})
-	s.answerOrder(w, r, id, err)
+	order := fireline.StageOrder{Actor: userFrom(r.Context()).Username}
+	s.answerOrder(w, r, id, s.send(r.Context(), func(ctx context.Context) error { return s.incidents.ConfirmPAR(ctx, id, order) }))
 }
 
 type cancelRequest struct {
@@ -69,16 +65,12 @@ func (s *Server) cancelIncident(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	switch reason := strings.TrimSpace(req.Reason); {
-	case reason == "":
-		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "reason: say why the incident is cancelled"))
-		return
-	case len(reason) > 1024:
-		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "reason: longer than 1024 bytes"))
+	order := fireline.CancelOrder{Actor: userFrom(r.Context()).Username, Reason: req.Reason}
+	if err := order.Validate(); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	err := s.incidents.Cancel(r.Context(), id, fireline.CancelOrder{Actor: userFrom(r.Context()).Username, Reason: req.Reason})
-	s.answerOrder(w, r, id, err)
+	s.answerOrder(w, r, id, s.send(r.Context(), func(ctx context.Context) error { return s.incidents.Cancel(ctx, id, order) }))
 }
 
 type mergeRequest struct {
@@ -92,12 +84,9 @@ func (s *Server) mergeIncident(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	switch {
-	case req.Into <= 0:
-		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "into: name the incident to merge into"))
-		return
-	case req.Into == id:
-		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "into: an incident cannot be merged into itself"))
+	order := fireline.MergeOrder{Into: req.Into, Actor: userFrom(r.Context()).Username}
+	if err := order.Validate(id); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	into, err := s.store.Incident(r.Context(), req.Into)
@@ -109,13 +98,12 @@ func (s *Server) mergeIncident(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fireline.Errorf(fireline.ECONFLICT, "incident %d is %s: merge into an open incident", req.Into, into.Status))
 		return
 	}
-	err = s.incidents.MergeInto(r.Context(), id, fireline.MergeOrder{Into: req.Into, Actor: userFrom(r.Context()).Username})
-	if err != nil {
+	if err := s.send(r.Context(), func(ctx context.Context) error { return s.incidents.MergeInto(ctx, id, order) }); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.log.Info("incidents merged", "incident", id, "into", req.Into, "actor", userFrom(r.Context()).Username)
-	s.answerIncident(w, r, req.Into)
+	s.log.Info("incidents merged", "incident", id, "into", req.Into, "actor", order.Actor)
+	s.answerIncident(w, r, http.StatusOK, req.Into)
 }
 
 type splitRequest struct {
@@ -129,23 +117,23 @@ func (s *Server) splitAlarm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if req.AlarmID <= 0 {
-		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "alarm_id: name the alarm to split out"))
+	order := fireline.SplitOrder{AlarmID: req.AlarmID, Actor: userFrom(r.Context()).Username}
+	if err := order.Validate(); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	newID, err := s.incidents.SplitAlarm(r.Context(), id, fireline.SplitOrder{AlarmID: req.AlarmID, Actor: userFrom(r.Context()).Username})
+	var newID int64
+	err := s.send(r.Context(), func(ctx context.Context) (err error) {
+		newID, err = s.incidents.SplitAlarm(ctx, id, order)
+		return err
+	})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	s.log.Info("alarm split", "incident", id, "alarm", req.AlarmID, "new_incident", newID)
 	w.Header().Set("Location", "/api/v1/incidents/"+strconv.FormatInt(newID, 10))
-	v, err := s.view(r.Context(), newID)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, v)
+	s.answerIncident(w, r, http.StatusCreated, newID)
 }
 
 type agencyTaskRequest struct {
@@ -159,19 +147,17 @@ func (s *Server) updateAgencyTask(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	agency := fireline.Agency(chi.URLParam(r, "agency"))
-	switch {
-	case !agency.Valid():
-		s.writeError(w, r, fireline.Errorf(fireline.ENOTFOUND, "no agency %q", agency))
-		return
-	case !req.Status.Valid() || req.Status == fireline.TaskRequested:
-		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "status: %q is not acknowledged, done or cancelled", req.Status))
-		return
-	case len(req.Note) > 1024:
-		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "note: longer than 1024 bytes"))
+	order := fireline.AgencyTaskOrder{Agency: fireline.Agency(chi.URLParam(r, "agency")), Status: req.Status, Note: req.Note,
+		Actor: userFrom(r.Context()).Username}
+	if err := order.Validate(); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	t, err := s.incidents.AgencyTask(r.Context(), id, fireline.AgencyTaskOrder{Agency: agency, Status: req.Status, Note: req.Note, Actor: userFrom(r.Context()).Username})
+	var t fireline.AgencyTask
+	err := s.send(r.Context(), func(ctx context.Context) (err error) {
+		t, err = s.incidents.AgencyTask(ctx, id, order)
+		return err
+	})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -238,10 +224,29 @@ func (s *Server) order(w http.ResponseWriter, r *http.Request, v any, body bool)
 	return id, true
 }
 
+// engineCheck bounds how long an order waits to learn that the workflow engine is down.
+const engineCheck = 2 * time.Second
+
+// send hands an order to the incident service once the service says it takes orders. With the
+// workflow engine down an order is answered 503 within engineCheck, not when the order's own
+// timeout runs out; reads go on answering from PostgreSQL meanwhile.
+func (s *Server) send(ctx context.Context, order func(context.Context) error) error {
+	check, cancel := context.WithTimeout(ctx, engineCheck)
+	defer cancel()
+	if err := s.incidents.Ready(check); err != nil {
+		return fmt.Errorf("%w (%v)", errEngineDown, err)
+	}
+	return order(ctx)
+}
+
+// errEngineDown is what an order meets while the workflow engine does not answer.
+var errEngineDown = fireline.Errorf(fireline.EUNAVAILABLE,
+	"the workflow engine is not answering: orders must wait until it is back; incidents show their last recorded state")
+
 func (s *Server) answerOrder(w http.ResponseWriter, r *http.Request, id int64, err error) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.answerIncident(w, r, id)
+	s.answerIncident(w, r, http.StatusOK, id)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -100,8 +101,8 @@ func (s *Server) unitStatus(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	switch {
 	case u.IncidentID != 0 && req.Status != u.Status:
-		err := s.incidents.UnitStatus(r.Context(), u.IncidentID, fireline.UnitStatusReport{
-			UnitID: unitID, Status: req.Status, At: now, Actor: user.Username, ByDispatcher: byDispatcher})
+		report := fireline.UnitStatusReport{UnitID: unitID, Status: req.Status, At: now, Actor: user.Username, ByDispatcher: byDispatcher}
+		err := s.send(r.Context(), func(ctx context.Context) error { return s.incidents.UnitStatus(ctx, u.IncidentID, report) })
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -2,7 +2,10 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,13 +20,19 @@ type IncidentFilter struct {
 	Limit int
 }
 
+// incidentColumns are an incident's own columns. updated_at is the last write to the incident
+// or its timeline, whichever is later: every activity of the workflow writes one or the other,
+// so it says how fresh the whole record is.
 const incidentColumns = `id, type, level, status, lat, lng, cell, address, created_at, closed_at,
-	alarm_count, recommendation, review, coalesce(priority, 0), coalesce(outcome, ''), coalesce(merged_into, 0)`
+	alarm_count, recommendation, review, coalesce(priority, 0), coalesce(outcome, ''), coalesce(merged_into, 0),
+	alternates, short, replacements, assessed_at, assessed_by, par_due_at,
+	greatest(updated_at, (SELECT max(e.recorded_at) FROM incident_events e WHERE e.incident_id = incidents.id))`
 
 func scanIncident(r pgx.CollectableRow) (fireline.Incident, error) {
 	var i fireline.Incident
 	err := r.Scan(&i.ID, &i.Type, &i.Level, &i.Status, &i.Point.Lat, &i.Point.Lng, &i.Cell, &i.Address,
-		&i.CreatedAt, &i.ClosedAt, &i.AlarmCount, &i.Recommendation, &i.Review, &i.Priority, &i.Outcome, &i.MergedInto)
+		&i.CreatedAt, &i.ClosedAt, &i.AlarmCount, &i.Recommendation, &i.Review, &i.Priority, &i.Outcome, &i.MergedInto,
+		&i.Alternates, &i.Short, &i.Replacements, &i.AssessedAt, &i.AssessedBy, &i.PARDueAt, &i.UpdatedAt)
 	return i, err
 }
 
@@ -38,7 +47,7 @@ var openStatuses = func() []string {
 	return out
 }
 
-// Incidents returns incidents newest first, each with its assignments.
+// Incidents returns incidents newest first, each as complete as Incident returns it.
 func (db *DB) Incidents(ctx context.Context, f IncidentFilter) ([]fireline.Incident, error) {
 	limit := f.Limit
 	switch {
@@ -47,67 +56,132 @@ func (db *DB) Incidents(ctx context.Context, f IncidentFilter) ([]fireline.Incid
 	case limit > 1000:
 		limit = 1000
 	}
-	rows, _ := db.pool.Query(ctx, `SELECT `+incidentColumns+` FROM incidents
-		WHERE NOT $1 OR status = ANY($3)
-		ORDER BY created_at DESC, id DESC LIMIT $2`, f.OpenOnly, limit, openStatuses())
-	incs, err := pgx.CollectRows(rows, scanIncident)
-	if err != nil {
-		return nil, translate("incidents", err)
-	}
-	ids := make([]int64, len(incs))
-	for i := range incs {
-		ids[i] = incs[i].ID
-	}
-	byIncident, err := db.assignments(ctx, ids)
+	var incs []fireline.Incident
+	err := db.readTx(ctx, "incidents", func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT `+incidentColumns+` FROM incidents
+			WHERE NOT $1 OR status = ANY($3)
+			ORDER BY created_at DESC, id DESC LIMIT $2`, f.OpenOnly, limit, openStatuses())
+		var err error
+		if incs, err = pgx.CollectRows(rows, scanIncident); err != nil {
+			return translate("incidents", err)
+		}
+		return fillIncidents(ctx, tx, incs)
+	})
 	if err != nil {
 		return nil, err
-	}
-	for i := range incs {
-		incs[i].Assignments = byIncident[incs[i].ID]
-		fillEmpty(&incs[i])
 	}
 	return incs, nil
 }
 
-// Incident returns one incident with its recommendation, assignments (by dispatch time, then
-// unit) and review.
+// Incident returns one incident as the console shows it: its own record (recommendation,
+// alternates, short slots, replacements, assessment, PAR due, review), its assignments (by
+// dispatch time, then unit), its joint-agency tasks and its escalations, all read from one
+// snapshot. It needs nothing but PostgreSQL.
 func (db *DB) Incident(ctx context.Context, id int64) (fireline.Incident, error) {
-	rows, _ := db.pool.Query(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = $1`, id)
-	inc, err := pgx.CollectExactlyOneRow(rows, scanIncident)
-	if noRows(err) {
-		return fireline.Incident{}, errNoIncident(id)
-	}
-	if err != nil {
-		return fireline.Incident{}, translate("incident", err)
-	}
-	byIncident, err := db.assignments(ctx, []int64{id})
+	var inc fireline.Incident
+	err := db.readTx(ctx, "incident", func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = $1`, id)
+		one, err := pgx.CollectExactlyOneRow(rows, scanIncident)
+		if noRows(err) {
+			return errNoIncident(id)
+		}
+		if err != nil {
+			return translate("incident", err)
+		}
+		list := []fireline.Incident{one}
+		if err := fillIncidents(ctx, tx, list); err != nil {
+			return err
+		}
+		inc = list[0]
+		return nil
+	})
 	if err != nil {
 		return fireline.Incident{}, err
 	}
-	inc.Assignments = byIncident[id]
-	fillEmpty(&inc)
 	return inc, nil
+}
+
+// readTx runs fn in a read-only repeatable-read transaction: the reads of one answer see one
+// moment, never half of a write that changes several tables (a merge moving alarms, units and
+// tasks).
+func (db *DB) readTx(ctx context.Context, op string, fn func(pgx.Tx) error) error {
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return translate(op, err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return translate(op, tx.Commit(ctx))
+}
+
+// fillIncidents reads the assignments, joint-agency tasks and escalations of incs into them.
+func fillIncidents(ctx context.Context, q querier, incs []fireline.Incident) error {
+	ids := make([]int64, len(incs))
+	for i := range incs {
+		ids[i] = incs[i].ID
+	}
+	byIncident, err := assignments(ctx, q, ids)
+	if err != nil {
+		return err
+	}
+	rows, _ := q.Query(ctx, `SELECT `+agencyTaskColumns+` FROM agency_tasks WHERE incident_id = ANY($1)
+		ORDER BY incident_id, requested_at, agency`, ids)
+	tasks, err := pgx.CollectRows(rows, scanAgencyTask)
+	if err != nil {
+		return translate("agency tasks", err)
+	}
+	rows, _ = q.Query(ctx, `SELECT `+escalationColumns+` FROM escalations WHERE incident_id = ANY($1)
+		ORDER BY incident_id, raised_at DESC, id DESC`, ids)
+	escalations, err := pgx.CollectRows(rows, scanEscalation)
+	if err != nil {
+		return translate("escalations", err)
+	}
+	byID := make(map[int64]*fireline.Incident, len(incs))
+	for i := range incs {
+		byID[incs[i].ID] = &incs[i]
+		incs[i].Assignments = byIncident[incs[i].ID]
+	}
+	for _, t := range tasks {
+		byID[t.IncidentID].AgencyTasks = append(byID[t.IncidentID].AgencyTasks, t)
+	}
+	for _, e := range escalations {
+		byID[e.IncidentID].Escalations = append(byID[e.IncidentID].Escalations, e)
+	}
+	for i := range incs {
+		fillEmpty(&incs[i])
+	}
+	return nil
 }
 
 // fillEmpty gives lists an empty value rather than nil, so they reach JSON as [] not null.
 func fillEmpty(i *fireline.Incident) {
-	if i.Recommendation == nil {
-		i.Recommendation = []fireline.Recommendation{}
+	i.Recommendation = nonNil(i.Recommendation)
+	i.Alternates = nonNil(i.Alternates)
+	i.Short = nonNil(i.Short)
+	i.Replacements = nonNil(i.Replacements)
+	i.Assignments = nonNil(i.Assignments)
+	i.AgencyTasks = nonNil(i.AgencyTasks)
+	i.Escalations = nonNil(i.Escalations)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
 	}
-	if i.Assignments == nil {
-		i.Assignments = []fireline.Assignment{}
-	}
+	return s
 }
 
 func errNoIncident(id int64) error { return notFound("incident %d does not exist", id) }
 
 // assignments returns the assignments of the given incidents, by incident.
-func (db *DB) assignments(ctx context.Context, ids []int64) (map[int64][]fireline.Assignment, error) {
+func assignments(ctx context.Context, q querier, ids []int64) (map[int64][]fireline.Assignment, error) {
 	type row struct {
 		IncidentID int64
 		fireline.Assignment
 	}
-	rows, _ := db.pool.Query(ctx, `
+	rows, _ := q.Query(ctx, `
 		SELECT incident_id, unit_id, type, status, dispatched_at, ack_at, en_route_at, on_scene_at, cleared_at
 		FROM incident_units WHERE incident_id = ANY($1)
 		ORDER BY incident_id, dispatched_at, unit_id`, ids)
@@ -128,8 +202,8 @@ func (db *DB) assignments(ctx context.Context, ids []int64) (map[int64][]firelin
 }
 
 // SetIncidentStatus moves an incident to status s. Ending it (closed, cancelled, reviewed)
-// stamps closed_at and the outcome once (a repeat keeps the first); reopening clears them.
-// Setting the status it already has changes nothing, and notifies nobody. Merging has its own
+// stamps closed_at and the outcome once (a repeat keeps the first), and drops a PAR due: nobody
+// is on scene to account for; reopening clears them. Setting the status it already has changes nothing, and notifies nobody. Merging has its own
 // way in (MergeIncidents).
 func (db *DB) SetIncidentStatus(ctx context.Context, id int64, s fireline.IncidentStatus) error {
 	if !s.Valid() || s == fireline.IncidentMerged {
@@ -139,12 +213,15 @@ func (db *DB) SetIncidentStatus(ctx context.Context, id int64, s fireline.Incide
 		UPDATE incidents SET status = $2, updated_at = now(),
 			closed_at = CASE WHEN $3 THEN NULL ELSE coalesce(closed_at, now()) END,
 			outcome   = CASE WHEN $3 THEN NULL WHEN $2 = 'reviewed' THEN coalesce(outcome, 'closed')
-			                 ELSE coalesce(outcome, $2) END
+			                 ELSE coalesce(outcome, $2) END,
+			par_due_at = CASE WHEN $3 THEN par_due_at END
 		WHERE id = $1 AND status <> $2`, id, s, s.Open())
 }
 
-// AssessIncident stores an incident's assessed type, alarm level and priority.
-func (db *DB) AssessIncident(ctx context.Context, id int64, t fireline.IncidentType, level int, p fireline.Priority) error {
+// AssessIncident stores an incident's assessed type, alarm level and priority. The first
+// assessment also stamps who it counts as (by: an operator, "pre-plan" or "dispatch") and when
+// (at; zero is the database's clock); later ones, and a retried first one, keep those.
+func (db *DB) AssessIncident(ctx context.Context, id int64, t fireline.IncidentType, level int, p fireline.Priority, by string, at time.Time) error {
 	switch {
 	case !t.Valid():
 		return fireline.Errorf(fireline.EINVALID, "type: %q is not a known incident type", t)
@@ -154,25 +231,27 @@ func (db *DB) AssessIncident(ctx context.Context, id int64, t fireline.IncidentT
 		return fireline.Errorf(fireline.EINVALID, "priority: %d is outside %d..%d", p, fireline.PriorityImmediate, fireline.PriorityRoutine)
 	}
 	return db.updateIncident(ctx, "assess incident", id, `
-		UPDATE incidents SET type = $2, level = $3, priority = $4, updated_at = now()
-		WHERE id = $1 AND (type, level, priority) IS DISTINCT FROM ($2, $3, $4)`, id, t, level, p)
+		UPDATE incidents SET type = $2, level = $3, priority = $4, updated_at = now(),
+			assessed_by = CASE WHEN assessed_at IS NULL THEN $5 ELSE assessed_by END,
+			assessed_at = coalesce(assessed_at, $6, now())
+		WHERE id = $1 AND ((type, level, priority) IS DISTINCT FROM ($2, $3, $4) OR assessed_at IS NULL)`,
+		id, t, level, p, by, nullTime(at))
 }
 
-// SaveRecommendation stores the units recommended for an incident, best first, replacing the
+// SaveRecommendation stores the units recommended for an incident (best first), the
+// alternates beside them and the plan slots no available unit could fill, replacing the
 // previous recommendation.
-func (db *DB) SaveRecommendation(ctx context.Context, id int64, recs []fireline.Recommendation) error {
-	if recs == nil {
-		recs = []fireline.Recommendation{}
-	}
-	return db.updateIncident(ctx, "save recommendation", id,
-		"UPDATE incidents SET recommendation = $2, updated_at = now() WHERE id = $1", id, recs)
+func (db *DB) SaveRecommendation(ctx context.Context, id int64, units, alternates []fireline.Recommendation, short []fireline.PlanSlot) error {
+	return db.updateIncident(ctx, "save recommendation", id, `
+		UPDATE incidents SET recommendation = $2, alternates = $3, short = $4, updated_at = now() WHERE id = $1`,
+		id, nonNil(units), nonNil(alternates), nonNil(short))
 }
 
 // SaveReview stores an incident's after-action review and marks it reviewed.
 func (db *DB) SaveReview(ctx context.Context, id int64, r fireline.Review) error {
 	return db.updateIncident(ctx, "save review", id, `
 		UPDATE incidents SET review = $2, status = 'reviewed', closed_at = coalesce(closed_at, now()),
-			outcome = coalesce(outcome, 'closed'), updated_at = now()
+			outcome = coalesce(outcome, 'closed'), par_due_at = NULL, updated_at = now()
 		WHERE id = $1`, id, r)
 }
 
@@ -203,9 +282,10 @@ func mustExist(ctx context.Context, q querier, op string, id int64) error {
 
 // AppendEvent adds an event to an incident's timeline. The event's key makes it idempotent: a
 // second event with the same (incident, key) is dropped, so a retried activity writes once.
-// A zero At is the database's clock.
+// A zero At is the database's clock. The few events that change what the incident shows
+// change its record in the same transaction (project).
 func (db *DB) AppendEvent(ctx context.Context, e fireline.TimelineEvent) error {
-	return appendEvent(ctx, db.pool, e)
+	return db.inTx(ctx, "append event", func(tx pgx.Tx) error { return appendEvent(ctx, tx, e) })
 }
 
 func appendEvent(ctx context.Context, q querier, e fireline.TimelineEvent) error {
@@ -221,7 +301,7 @@ func appendEvent(ctx context.Context, q querier, e fireline.TimelineEvent) error
 	if e.Data != nil {
 		data = e.Data // a nil map would be stored as JSON null rather than SQL NULL
 	}
-	_, err := q.Exec(ctx, `
+	tag, err := q.Exec(ctx, `
 		INSERT INTO incident_events (incident_id, key, at, kind, unit_id, actor, detail, data)
 		VALUES ($1, $2, coalesce($3, now()), $4, $5, $6, $7, $8)
 		ON CONFLICT (incident_id, key) DO NOTHING`,
@@ -229,7 +309,85 @@ func appendEvent(ctx context.Context, q querier, e fireline.TimelineEvent) error
 	if pgCode(err) == codeForeignKeyViolation {
 		return errNoIncident(e.IncidentID)
 	}
-	return translate(fmt.Sprintf("append event %s", e.Key), err)
+	if err != nil {
+		return translate(fmt.Sprintf("append event %s", e.Key), err)
+	}
+	if tag.RowsAffected() == 0 {
+		return nil // a repeat: what it changes was changed the first time
+	}
+	return project(ctx, q, e)
+}
+
+// project keeps the incident's record in step with the timeline events that change what the
+// console shows, as the incident's workflow changes its own state on them:
+//
+//   - a replacement offered (EventReplacement with Data "recommendation") joins the
+//     replacements; an event without one (no unit was available) changes nothing;
+//   - a unit dispatched (EventDispatched, EventReinforced with Data "units") is no longer an
+//     offer, and a silent unit that reports a status (EventUnitStatus) needs no replacement;
+//   - a PAR due (EventPAR "par:N:due") sets par_due_at to the event's time, and its
+//     confirmation ("par:N:confirmed") clears it.
+//
+// It runs only for an event written the first time, so a retried append changes nothing.
+func project(ctx context.Context, q querier, e fireline.TimelineEvent) error {
+	op := "project event " + e.Key
+	var err error
+	switch e.Kind {
+	case fireline.EventReplacement:
+		var r fireline.Recommendation
+		if !decodeData(e.Data["recommendation"], &r) || r.UnitID == "" {
+			return nil
+		}
+		if r.Replaces == "" {
+			r.Replaces = e.UnitID
+		}
+		_, err = q.Exec(ctx, `UPDATE incidents SET replacements = replacements || jsonb_build_array($2::jsonb),
+			updated_at = now() WHERE id = $1`, e.IncidentID, r)
+	case fireline.EventDispatched, fireline.EventReinforced:
+		var units []string
+		if !decodeData(e.Data["units"], &units) || len(units) == 0 {
+			return nil
+		}
+		err = dropReplacements(ctx, q, e.IncidentID, "unit_id", units)
+	case fireline.EventUnitStatus:
+		if e.UnitID == "" {
+			return nil
+		}
+		err = dropReplacements(ctx, q, e.IncidentID, "replaces", []string{e.UnitID})
+	case fireline.EventPAR:
+		switch {
+		case strings.HasSuffix(e.Key, ":due"):
+			// A PAR falling due as the incident ends is not asked for any more.
+			_, err = q.Exec(ctx, `UPDATE incidents SET par_due_at = coalesce($2, now()), updated_at = now()
+				WHERE id = $1 AND status = ANY($3)`, e.IncidentID, nullTime(e.At), openStatuses())
+		case strings.HasSuffix(e.Key, ":confirmed"):
+			_, err = q.Exec(ctx, `UPDATE incidents SET par_due_at = NULL, updated_at = now()
+				WHERE id = $1 AND par_due_at IS NOT NULL`, e.IncidentID)
+		}
+	}
+	return translate(op, err)
+}
+
+// dropReplacements removes the replacement offers whose field (unit_id or replaces) is one of
+// units, keeping the others in order; an incident with none of them is not written.
+func dropReplacements(ctx context.Context, q querier, incidentID int64, field string, units []string) error {
+	// field is one of two names chosen by project, never input.
+	_, err := q.Exec(ctx, `UPDATE incidents SET updated_at = now(), replacements = (
+			SELECT coalesce(jsonb_agg(r ORDER BY n), '[]') FROM jsonb_array_elements(replacements) WITH ORDINALITY AS x(r, n)
+			WHERE NOT (r->>'`+field+`' = ANY($2)))
+		WHERE id = $1 AND EXISTS (SELECT FROM jsonb_array_elements(replacements) r WHERE r->>'`+field+`' = ANY($2))`,
+		incidentID, units)
+	return err
+}
+
+// decodeData reads one value of an event's Data into out: a value that came through JSON (an
+// activity's input) or a Go value (a test's) alike. It reports whether v was there and fit.
+func decodeData(v, out any) bool {
+	if v == nil {
+		return false
+	}
+	b, err := json.Marshal(v)
+	return err == nil && json.Unmarshal(b, out) == nil
 }
 
 // Timeline returns an incident's events in the order they happened (ties by insertion).

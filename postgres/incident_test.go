@@ -59,7 +59,7 @@ func TestIncidents(t *testing.T) {
 			{UnitID: "E1", Type: fireline.UnitEngine, ETASeconds: 182.5, DistanceMeters: 1500, StationID: "S1", Model: "grid-v1"},
 			{UnitID: "L1", Type: fireline.UnitLadder, ETASeconds: 400, DistanceMeters: 5200, StationID: "S2", Model: "grid-v1"},
 		}
-		must(t, db.SaveRecommendation(ctx, ids[0], recs))
+		must(t, db.SaveRecommendation(ctx, ids[0], recs, nil, nil))
 		cp := 75.5
 		review := fireline.Review{CallProcessingSeconds: &cp, Escalations: 1,
 			Units:      []fireline.UnitReview{{UnitID: "E1", TurnoutSeconds: &cp}},
@@ -75,7 +75,7 @@ func TestIncidents(t *testing.T) {
 			!inc.Review.ReviewedAt.Equal(review.ReviewedAt) || inc.Review.Escalations != 1 {
 			t.Errorf("reviewed incident %+v, review %+v", inc, inc.Review)
 		}
-		wantCode(t, db.SaveRecommendation(ctx, 999999, recs), fireline.ENOTFOUND)
+		wantCode(t, db.SaveRecommendation(ctx, 999999, recs, nil, nil), fireline.ENOTFOUND)
 		wantCode(t, db.SaveReview(ctx, 999999, review), fireline.ENOTFOUND)
 	})
 }

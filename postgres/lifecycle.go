@@ -212,10 +212,10 @@ func (db *DB) AgencyTasks(ctx context.Context, incidentID int64) ([]fireline.Age
 
 // MergeIncidents merges incident from into incident into, at time at, by actor, and returns
 // the alarms and the units (by id) that moved: from's alarms and its units' open assignments
-// move to into, its open joint-agency tasks are cancelled
-// (into asks for its own), and from ends as merged. Both timelines record it. Both incidents
-// must be open and different (ECONFLICT, EINVALID). Merging again what was already merged into
-// the same incident (a retried activity) returns what moved then.
+// move to into, its open joint-agency tasks are cancelled (into asks for its own), and from
+// ends as merged, with no PAR due. Both timelines record it. Both incidents must be open and
+// different (ECONFLICT, EINVALID). Merging again what was already merged into the same
+// incident (a retried activity) returns what moved then.
 //
 // The two incidents are locked in id order, as everything that locks two incidents does.
 func (db *DB) MergeIncidents(ctx context.Context, from, into int64, at time.Time, actor string) (alarmIDs []int64, units []string, err error) {
@@ -281,7 +281,7 @@ func (db *DB) MergeIncidents(ctx context.Context, from, into int64, at time.Time
 			return translate("merge incidents: count", err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE incidents SET status = 'merged', outcome = 'merged', merged_into = $2,
-				alarm_count = 0, closed_at = coalesce($3, now()), updated_at = now() WHERE id = $1`, from, into, nullTime(at)); err != nil {
+				alarm_count = 0, closed_at = coalesce($3, now()), par_due_at = NULL, updated_at = now() WHERE id = $1`, from, into, nullTime(at)); err != nil {
 			return translate("merge incidents: end", err)
 		}
 		data := map[string]any{"from": from, "into": into, "alarms": out.AlarmIDs, "units": out.Units}

@@ -17,7 +17,7 @@ func TestIncidentLifecycleStatuses(t *testing.T) {
 	db, _ := cityDB(t)
 	id := openIncident(t, db, cellA)
 
-	must(t, db.AssessIncident(ctx, id, fireline.TypeHighRiseFire, 3, 1))
+	must(t, db.AssessIncident(ctx, id, fireline.TypeHighRiseFire, 3, 1, "operator", t0))
 	for _, s := range []fireline.IncidentStatus{fireline.IncidentAssessing, fireline.IncidentDispatching, fireline.IncidentActive, fireline.IncidentControlled} {
 		must(t, db.SetIncidentStatus(ctx, id, s))
 		inc, err := db.Incident(ctx, id)
@@ -41,9 +41,9 @@ func TestIncidentLifecycleStatuses(t *testing.T) {
 	}
 
 	wantCode(t, db.SetIncidentStatus(ctx, id, fireline.IncidentMerged), fireline.EINVALID)
-	wantCode(t, db.AssessIncident(ctx, id, fireline.TypeHazmat, 6, 1), fireline.EINVALID)
-	wantCode(t, db.AssessIncident(ctx, id, fireline.TypeHazmat, 1, 9), fireline.EINVALID)
-	wantCode(t, db.AssessIncident(ctx, 999999, fireline.TypeHazmat, 1, 1), fireline.ENOTFOUND)
+	wantCode(t, db.AssessIncident(ctx, id, fireline.TypeHazmat, 6, 1, "operator", t0), fireline.EINVALID)
+	wantCode(t, db.AssessIncident(ctx, id, fireline.TypeHazmat, 1, 9, "operator", t0), fireline.EINVALID)
+	wantCode(t, db.AssessIncident(ctx, 999999, fireline.TypeHazmat, 1, 1, "operator", t0), fireline.ENOTFOUND)
 }
 
 func TestEscalations(t *testing.T) {

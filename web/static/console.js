@@ -22,6 +22,7 @@ const UNIT_STATUSES = ['available', 'dispatched', 'acknowledged', 'en_route', 'o
 const TYPE_CODES = { engine: 'ENG', ladder: 'LAD', rescue: 'RES', hazmat: 'HAZ', tanker: 'TNK', command: 'CMD' };
 const OPEN = OPEN_STATUSES;
 const STREAM_POLL_MS = 3000;
+const ENGINE_POLL_MS = 10000; // how often /readyz is asked whether the workflow engine answers
 const FULL_REFRESH_MS = 30000; // a safety net: the event hub drops notices for slow clients
 // Coverage is thousands of cells timed on the server: a burst of unit changes (a dispatch, AVL
 // pings) is folded into one fetch this long after the first of them.
@@ -65,6 +66,7 @@ const state = {
   busy: new Set(), // orders on their way, by key (act): their buttons wait
   assessDirty: null, // id of the incident whose assessment form the user has changed
   orderForm: null, // the order form open under the orders: 'merge', 'cancel' or 'close'
+  engineDown: false, // /readyz says the workflow engine does not answer: orders wait
 };
 
 const situation = new SituationMap($('#map'), { onSelect: (id) => select(id) });
@@ -307,6 +309,37 @@ const loaders = {
   },
 };
 
+// ---- the workflow engine -----------------------------------------------------------------------
+
+/**
+ * checkEngine asks /readyz whether the workflow engine answers. While it does not, the console
+ * still reads every incident from PostgreSQL, but no order is taken: a notice says so.
+ */
+async function checkEngine() {
+  try {
+    const res = await fetch('/readyz', { cache: 'no-store' });
+    const checks = await res.json();
+    state.engineDown = 'temporal' in checks && checks.temporal !== 'ok';
+  } catch {
+    state.engineDown = false; // this server is unreachable: the live indicator says so already
+  }
+  renderEngineNotice();
+}
+
+/** renderEngineNotice shows the notice, with when the selected incident was last recorded. */
+function renderEngineNotice() {
+  let note = document.querySelector('#engine-notice');
+  if (!note) {
+    note = el('div', { id: 'engine-notice', class: 'par-banner', role: 'status', 'data-testid': 'engine-notice', hidden: true });
+    $('#messages').before(note);
+  }
+  note.hidden = !state.engineDown;
+  const d = state.detail;
+  note.replaceChildren(el('p', {}, el('strong', {}, 'Workflow engine down:'),
+    ' orders wait; incidents show their last recorded state',
+    d?.updated_at ? ` (incident #${d.id} as recorded at ${clock(d.updated_at)})` : '', '.'));
+}
+
 // ---- signing in and out ----------------------------------------------------------------------
 
 async function main() {
@@ -374,13 +407,17 @@ function enter() {
   state.timers.push(
     setInterval(() => { if (state.selectedId !== null && !document.hidden) invalidate('streams'); }, STREAM_POLL_MS),
     setInterval(() => { if (!document.hidden) invalidate('incidents', 'units', 'detail', 'coverage', 'moveups', 'queue'); }, FULL_REFRESH_MS),
+    setInterval(checkEngine, ENGINE_POLL_MS),
   );
+  checkEngine();
   const fromHash = /^#incident-(\d+)$/.exec(location.hash);
   if (fromHash) select(Number(fromHash[1]));
 }
 
 function signOut(note = '') {
   live.stop();
+  state.engineDown = false;
+  renderEngineNotice();
   stopPlayers();
   state.timers.forEach(clearInterval);
   Object.assign(state, {
@@ -519,6 +556,7 @@ function select(id) {
 
 function renderDetail() {
   const d = state.detail;
+  renderEngineNotice();
   const article = $('#incident-detail');
   if (!d) {
     article.hidden = true;
@@ -576,8 +614,8 @@ function renderDetail() {
 }
 
 /**
- * assessedFact says who assessed the incident and when, or that nobody has yet. The running
- * workflow says; once it has ended, the timeline's first assessment does.
+ * assessedFact says who assessed the incident and when, or that nobody has yet. The incident's
+ * record says; for one assessed before the record kept it, the timeline's first assessment does.
  */
 function assessedFact(d, open) {
   let at = d.assessed_at, who = d.assessed_by;
