@@ -8,6 +8,7 @@ package fireline
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Point is a WGS-84 position in decimal degrees.
@@ -52,14 +53,11 @@ const (
 	RoleGateway Role = "gateway"
 )
 
-// Valid reports whether r is one of the known roles.
-func (r Role) Valid() bool {
-	switch r {
-	case RoleOperator, RoleSupervisor, RoleField, RoleRisk, RoleAdmin, RoleGateway:
-		return true
-	}
-	return false
-}
+// Roles lists every role in a stable order, for the generated pages and the tests.
+var Roles = []Role{RoleOperator, RoleSupervisor, RoleField, RoleRisk, RoleAdmin, RoleGateway}
+
+// Valid reports whether r is one of the known roles. What each may do is the policy's (Can).
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
 // Console reports whether r works at the command-centre console (and may watch video).
 func (r Role) Console() bool {
