@@ -59,16 +59,6 @@ var Roles = []Role{RoleOperator, RoleSupervisor, RoleField, RoleRisk, RoleAdmin,
 // Valid reports whether r is one of the known roles. What each may do is the policy's (Can).
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
-// Console reports whether r works at the command-centre console (and may watch video).
-func (r Role) Console() bool {
-	return r == RoleOperator || r == RoleSupervisor || r == RoleAdmin || r == RoleRisk
-}
-
-// Dispatches reports whether r may act on incidents (dispatch, close, move any unit).
-func (r Role) Dispatches() bool {
-	return r == RoleOperator || r == RoleSupervisor || r == RoleAdmin
-}
-
 // User is a person or crew device that signs in.
 type User struct {
 	Username string `json:"username"`
