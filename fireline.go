@@ -8,6 +8,7 @@ package fireline
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Point is a WGS-84 position in decimal degrees.
@@ -52,24 +53,11 @@ const (
 	RoleGateway Role = "gateway"
 )
 
-// Valid reports whether r is one of the known roles.
-func (r Role) Valid() bool {
-	switch r {
-	case RoleOperator, RoleSupervisor, RoleField, RoleRisk, RoleAdmin, RoleGateway:
-		return true
-	}
-	return false
-}
+// Roles lists every role in a stable order, for the generated pages and the tests.
+var Roles = []Role{RoleOperator, RoleSupervisor, RoleField, RoleRisk, RoleAdmin, RoleGateway}
 
-// Console reports whether r works at the command-centre console (and may watch video).
-func (r Role) Console() bool {
-	return r == RoleOperator || r == RoleSupervisor || r == RoleAdmin || r == RoleRisk
-}
-
-// Dispatches reports whether r may act on incidents (dispatch, close, move any unit).
-func (r Role) Dispatches() bool {
-	return r == RoleOperator || r == RoleSupervisor || r == RoleAdmin
-}
+// Valid reports whether r is one of the known roles. What each may do is the policy's (Can).
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
 // User is a person or crew device that signs in.
 type User struct {

@@ -78,14 +78,11 @@ const (
 	TaskCancelled    AgencyTaskStatus = "cancelled"
 )
 
+// AgencyTaskStatuses lists every task status in the order of a task's life.
+var AgencyTaskStatuses = []AgencyTaskStatus{TaskRequested, TaskAcknowledged, TaskDone, TaskCancelled}
+
 // Valid reports whether s is a task status.
-func (s AgencyTaskStatus) Valid() bool {
-	switch s {
-	case TaskRequested, TaskAcknowledged, TaskDone, TaskCancelled:
-		return true
-	}
-	return false
-}
+func (s AgencyTaskStatus) Valid() bool { return slices.Contains(AgencyTaskStatuses, s) }
 
 // Finished reports whether a task in status s needs nothing more.
 func (s AgencyTaskStatus) Finished() bool { return s == TaskDone || s == TaskCancelled }

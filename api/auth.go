@@ -78,12 +78,14 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// allow lets only the given roles through.
-func (s *Server) allow(roles ...fireline.Role) func(http.Handler) http.Handler {
+// may lets through a user whose role may take any of the actions (fireline.Can). Given a pair
+// such as ActionReadIncidents and ActionReadOwnIncident it lets both in, and the handler
+// narrows the own one to the user's unit or incident.
+func (s *Server) may(actions ...fireline.Action) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			u := userFrom(r.Context())
-			if !slices.Contains(roles, u.Role) {
+			if !slices.ContainsFunc(actions, func(a fireline.Action) bool { return fireline.Can(u.Role, a) }) {
 				s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "role %s may not %s %s", u.Role, r.Method, r.URL.Path))
 				return
 			}

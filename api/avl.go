@@ -80,11 +80,12 @@ func (s *Server) unitPosition(w http.ResponseWriter, r *http.Request) {
 	user := userFrom(r.Context())
 	unitID := chi.URLParam(r, "id")
 	switch {
-	case user.Role == fireline.RoleField && user.UnitID != unitID:
-		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "crew of %s may not report the position of %s", user.UnitID, unitID))
-		return
-	case user.Role != fireline.RoleField && !user.Role.Dispatches():
+	case fireline.Can(user.Role, fireline.ActionMoveUnit):
+	case !fireline.Can(user.Role, fireline.ActionMoveOwnUnit):
 		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "role %s may not report unit positions", user.Role))
+		return
+	case user.UnitID != unitID:
+		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "crew of %s may not report the position of %s", user.UnitID, unitID))
 		return
 	}
 	var req positionRequest
@@ -126,11 +127,12 @@ func (s *Server) unitHistory(w http.ResponseWriter, r *http.Request) {
 	user := userFrom(r.Context())
 	unitID := chi.URLParam(r, "id")
 	switch {
-	case user.Role == fireline.RoleField && user.UnitID != unitID:
-		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "crew of %s may not read the history of %s", user.UnitID, unitID))
-		return
-	case user.Role != fireline.RoleField && !user.Role.Console():
+	case fireline.Can(user.Role, fireline.ActionReadUnitHistory):
+	case !fireline.Can(user.Role, fireline.ActionReadOwnUnitHistory):
 		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "role %s may not read unit histories", user.Role))
+		return
+	case user.UnitID != unitID:
+		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "crew of %s may not read the history of %s", user.UnitID, unitID))
 		return
 	}
 	limit := defaultHistoryLimit

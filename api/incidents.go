@@ -209,11 +209,11 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, inc.Review)
 }
 
-// crewMayRead lets a field user read only the incident its unit is on; every other role that
-// reached the handler may read any incident.
+// crewMayRead lets a role that reads every incident read this one, and one that reads only its
+// own (a crew) read it only when its unit is on it; the route let no other role in.
 func (s *Server) crewMayRead(r *http.Request, id int64) error {
 	user := userFrom(r.Context())
-	if user.Role != fireline.RoleField {
+	if fireline.Can(user.Role, fireline.ActionReadIncidents) {
 		return nil
 	}
 	u, err := s.store.Unit(r.Context(), user.UnitID)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -122,19 +121,6 @@ func readBody(w http.ResponseWriter, r *http.Request, mediaType string, limit in
 		return nil, fireline.Errorf(fireline.EINVALID, "body: could not be read: %v", err)
 	}
 	return body, nil
-}
-
-// deny refuses the given roles.
-func (s *Server) deny(roles ...fireline.Role) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if u := userFrom(r.Context()); slices.Contains(roles, u.Role) {
-				s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "role %s may not %s %s", u.Role, r.Method, r.URL.Path))
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
 }
 
 // confirmAlarm is POST /alarms/{id}/confirm: an operator confirms an unverified public report.

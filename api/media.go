@@ -20,7 +20,7 @@ func roomOf(incidentID int64) string { return "incident:" + strconv.FormatInt(in
 // browsers on other origins too (CORS): a console served by an API node publishes and plays on
 // whichever media node holds the room, with its bearer token, never cookies.
 func (s *Server) mediaRoutes(r chi.Router) {
-	console := s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk)
+	watch := s.may(fireline.ActionWatchVideo)
 	r.Route("/media/incidents/{id}", func(r chi.Router) {
 		r.Use(s.cors)
 		// OPTIONS needs no token: a browser's preflight cannot send one (the ICE servers are
@@ -30,15 +30,15 @@ func (s *Server) mediaRoutes(r chi.Router) {
 		r.Options("/whip/{session}", s.mediaOptions("OPTIONS, PATCH, DELETE"))
 		r.Options("/whep/{session}", s.mediaOptions("OPTIONS, PATCH, DELETE"))
 		r.Group(func(r chi.Router) {
-			r.Use(s.authenticate, s.deny(fireline.RoleGateway))
+			r.Use(s.authenticate, s.may(fireline.ActionReadUnits))
 			r.Get("/", s.mediaRoom)
 			r.Post("/whip", s.whip)
 			r.Patch("/whip/{session}", s.patchSession)
 			r.Delete("/whip/{session}", s.endSession)
-			r.With(console).Get("/streams", s.streams)
-			r.With(console).Post("/streams/{stream}/whep", s.whep)
-			r.With(console).Patch("/whep/{session}", s.patchSession)
-			r.With(console).Delete("/whep/{session}", s.endSession)
+			r.With(watch).Get("/streams", s.streams)
+			r.With(watch).Post("/streams/{stream}/whep", s.whep)
+			r.With(watch).Patch("/whep/{session}", s.patchSession)
+			r.With(watch).Delete("/whep/{session}", s.endSession)
 		})
 	})
 }
@@ -104,7 +104,7 @@ func (s *Server) whip(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user := userFrom(r.Context())
-	if user.Role != fireline.RoleField || user.UnitID == "" {
+	if !fireline.Can(user.Role, fireline.ActionPublishVideo) || user.UnitID == "" {
 		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "only the crew of a dispatched unit may publish video; role %s may not", user.Role))
 		return
 	}
@@ -193,7 +193,7 @@ func (s *Server) ownSession(w http.ResponseWriter, r *http.Request) (room, sessi
 		return "", "", MediaSessionInfo{}, false
 	}
 	user := userFrom(r.Context())
-	if info.Owner != user.Username && user.Role != fireline.RoleSupervisor && user.Role != fireline.RoleAdmin {
+	if info.Owner != user.Username && !fireline.Can(user.Role, fireline.ActionManageVideo) {
 		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "media session %s is %s's; only they or a supervisor may change it", session, info.Owner))
 		return "", "", MediaSessionInfo{}, false
 	}
@@ -278,8 +278,8 @@ func (s *Server) mediaRoom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user := userFrom(r.Context())
-	if !user.Role.Console() {
-		if user.Role != fireline.RoleField || user.UnitID == "" {
+	if !fireline.Can(user.Role, fireline.ActionWatchVideo) {
+		if !fireline.Can(user.Role, fireline.ActionPublishVideo) || user.UnitID == "" {
 			s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "role %s may not read media rooms", user.Role))
 			return
 		}

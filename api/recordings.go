@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -131,7 +130,7 @@ func (s *Server) checkTicket(id int64, name, ticket string) error {
 }
 
 // recordingFile serves one recording with range requests (players seek by asking for byte
-// ranges). It takes the caller's bearer token with a console role, or a ticket from the list.
+// ranges). It takes the bearer token of a role that reads recordings, or a ticket from the list.
 func (s *Server) recordingFile(w http.ResponseWriter, r *http.Request) {
 	id, err := incidentID(r)
 	if err != nil {
@@ -141,7 +140,7 @@ func (s *Server) recordingFile(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "name")
 	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		u, err := s.store.SessionUser(r.Context(), token)
-		if err == nil && !slices.Contains(consoleRoles, u.Role) {
+		if err == nil && !fireline.Can(u.Role, fireline.ActionReadRecordings) {
 			err = fireline.Errorf(fireline.EFORBIDDEN, "role %s may not view recordings", u.Role)
 		}
 		if err != nil {
@@ -181,9 +180,6 @@ func (s *Server) recordingFile(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "private, no-cache")
 	http.ServeContent(w, r, "", st.ModTime(), f)
 }
-
-// consoleRoles may read incidents and their recordings.
-var consoleRoles = []fireline.Role{fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk}
 
 // newTicketKey is a random key, for an API that was given none: its tickets work on it alone.
 func newTicketKey() []byte {

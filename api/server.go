@@ -144,13 +144,14 @@ func (s *Server) routes() chi.Router {
 				s.writeError(w, r, fireline.Errorf(fireline.ENOTFOUND, "no media endpoint %s %s: this is a media node", r.Method, r.URL.Path))
 			})
 		})
-		r.With(s.authenticate, s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk)).Get("/metrics", s.metrics)
+		r.With(s.authenticate, s.may(fireline.ActionReadIncidents)).Get("/metrics", s.metrics)
 		return r
 	}
-	// /metrics names incidents (room labels), so on the API's listener it takes a console
-	// token. A Prometheus server, which cannot sign in, scrapes the unauthenticated listener
-	// that serve --metrics opens on an address of the monitoring network.
-	r.With(s.authenticate, s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk)).Get("/metrics", s.metrics)
+	// /metrics names incidents (room labels), so on the API's listener it takes a token of a
+	// role that reads incidents. A Prometheus server, which cannot sign in, scrapes the
+	// unauthenticated listener that serve --metrics opens on an address of the monitoring
+	// network.
+	r.With(s.authenticate, s.may(fireline.ActionReadIncidents)).Get("/metrics", s.metrics)
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Post("/auth/login", s.login)
@@ -164,23 +165,21 @@ func (s *Server) routes() chi.Router {
 			r.Use(s.authenticate)
 			r.Get("/auth/me", s.me)
 
-			console := s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk)
-			dispatchers := s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin)
 			// Device sources post through their gateways, which sign in with the gateway role;
 			// dispatchers may post the same by hand (a report phoned in from a panel company).
-			gateways := s.allow(fireline.RoleGateway, fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin)
-			r.With(dispatchers).Post("/alarms", s.receiveAlarm)
-			r.With(dispatchers).Post("/alarms/call", s.intakeAlarm(func(in Intake) adapter { return in.Call }))
-			r.With(gateways).Post("/alarms/iot", s.intakeAlarm(func(in Intake) adapter { return in.IoT }))
-			r.With(gateways).Post("/alarms/lamppost", s.intakeAlarm(func(in Intake) adapter { return in.LampPost }))
-			r.With(gateways).Post("/alarms/public", s.intakeAlarm(func(in Intake) adapter { return in.Public }))
-			r.With(dispatchers).Post("/alarms/{id}/confirm", s.confirmAlarm)
-			r.With(gateways).Post("/warnings", s.receiveWarning)
+			byHand, byDevice := s.may(fireline.ActionPostAlarm), s.may(fireline.ActionPostDeviceAlarm)
+			r.With(byHand).Post("/alarms", s.receiveAlarm)
+			r.With(byHand).Post("/alarms/call", s.intakeAlarm(func(in Intake) adapter { return in.Call }))
+			r.With(byDevice).Post("/alarms/iot", s.intakeAlarm(func(in Intake) adapter { return in.IoT }))
+			r.With(byDevice).Post("/alarms/lamppost", s.intakeAlarm(func(in Intake) adapter { return in.LampPost }))
+			r.With(byDevice).Post("/alarms/public", s.intakeAlarm(func(in Intake) adapter { return in.Public }))
+			r.With(byHand).Post("/alarms/{id}/confirm", s.confirmAlarm)
+			r.With(byDevice).Post("/warnings", s.receiveWarning)
 
-			// A gateway reads nothing: every other route is for people.
+			// A gateway reads nothing: every other route is for people, who all read the units.
 			r.Group(func(r chi.Router) {
-				r.Use(s.deny(fireline.RoleGateway))
-				s.peopleRoutes(r, console, dispatchers)
+				r.Use(s.may(fireline.ActionReadUnits))
+				s.peopleRoutes(r)
 			})
 		})
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -206,30 +205,35 @@ func (s *Server) routes() chi.Router {
 	return r
 }
 
-// peopleRoutes are the routes of the console, the field page and administration.
-func (s *Server) peopleRoutes(r chi.Router, console, dispatchers func(http.Handler) http.Handler) {
-	r.With(console).Get("/warnings", s.warnings)
-	r.With(console).Get("/readiness", s.readiness)
-	r.With(console).Get("/incidents/{id}/alarms", s.incidentAlarms)
-	r.With(console).Get("/incidents", s.listIncidents)
-	// Crews read the one incident their unit is on (getIncident checks which).
-	r.With(s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk, fireline.RoleField)).Get("/incidents/{id}", s.getIncident)
-	r.With(console).Get("/incidents/{id}/timeline", s.timeline)
-	r.With(console).Get("/incidents/{id}/review", s.review)
-	r.With(console).Get("/incidents/{id}/recordings", s.listRecordings)
-	r.With(dispatchers).Post("/incidents/{id}/dispatch", s.dispatch)
-	r.With(dispatchers).Post("/incidents/{id}/close", s.closeIncident)
-	r.With(dispatchers).Post("/incidents/{id}/assess", s.assessIncident)
-	r.With(dispatchers).Post("/incidents/{id}/controlled", s.controlIncident)
-	r.With(dispatchers).Post("/incidents/{id}/cancel", s.cancelIncident)
-	r.With(dispatchers).Post("/incidents/{id}/merge", s.mergeIncident)
-	r.With(dispatchers).Post("/incidents/{id}/split", s.splitAlarm)
-	r.With(dispatchers).Post("/incidents/{id}/par", s.confirmPAR)
-	r.With(console).Get("/incidents/{id}/agency-tasks", s.agencyTasks)
-	r.With(dispatchers).Post("/incidents/{id}/agency-tasks/{agency}", s.updateAgencyTask)
-	r.With(console).Get("/escalations", s.escalations)
-	r.With(s.allow(fireline.RoleSupervisor, fireline.RoleAdmin)).Post("/escalations/{eid}/ack", s.ackEscalation)
+// peopleRoutes are the routes of the console, the field page and administration. The group
+// they are in lets through only roles that read the units (ActionReadUnits).
+func (s *Server) peopleRoutes(r chi.Router) {
+	read, dispatch := s.may(fireline.ActionReadIncidents), s.may(fireline.ActionDispatch)
+	// Crews read the one incident their unit is on (the handler checks which).
+	readOne := s.may(fireline.ActionReadIncidents, fireline.ActionReadOwnIncident)
+	r.With(read).Get("/warnings", s.warnings)
+	r.With(read).Get("/readiness", s.readiness)
+	r.With(read).Get("/incidents/{id}/alarms", s.incidentAlarms)
+	r.With(read).Get("/incidents", s.listIncidents)
+	r.With(readOne).Get("/incidents/{id}", s.getIncident)
+	r.With(read).Get("/incidents/{id}/timeline", s.timeline)
+	r.With(read).Get("/incidents/{id}/review", s.review)
+	r.With(s.may(fireline.ActionReadRecordings)).Get("/incidents/{id}/recordings", s.listRecordings)
+	r.With(dispatch).Post("/incidents/{id}/dispatch", s.dispatch)
+	r.With(dispatch).Post("/incidents/{id}/close", s.closeIncident)
+	r.With(dispatch).Post("/incidents/{id}/assess", s.assessIncident)
+	r.With(dispatch).Post("/incidents/{id}/controlled", s.controlIncident)
+	r.With(dispatch).Post("/incidents/{id}/cancel", s.cancelIncident)
+	r.With(dispatch).Post("/incidents/{id}/merge", s.mergeIncident)
+	r.With(dispatch).Post("/incidents/{id}/split", s.splitAlarm)
+	r.With(dispatch).Post("/incidents/{id}/par", s.confirmPAR)
+	r.With(read).Get("/incidents/{id}/agency-tasks", s.agencyTasks)
+	r.With(dispatch).Post("/incidents/{id}/agency-tasks/{agency}", s.updateAgencyTask)
+	r.With(read).Get("/escalations", s.escalations)
+	r.With(s.may(fireline.ActionAckEscalation)).Post("/escalations/{eid}/ack", s.ackEscalation)
 
+	// Every role here reads the units; the handlers of a unit's status, position and history
+	// check the role and, for a crew, that the unit is its own.
 	r.Get("/units", s.listUnits)
 	r.Get("/units/{id}", s.getUnit)
 	r.Post("/units/{id}/status", s.unitStatus)
@@ -238,20 +242,20 @@ func (s *Server) peopleRoutes(r chi.Router, console, dispatchers func(http.Handl
 	r.Get("/units/{id}/history", s.unitHistory)
 	r.Get("/stations", s.stations)
 	r.Get("/water-sources", s.waterSources)
-	r.With(console).Get("/premises", s.premises)
-	r.With(console).Get("/nearby", s.nearbyPoint)
-	r.With(s.allow(fireline.RoleOperator, fireline.RoleSupervisor, fireline.RoleAdmin, fireline.RoleRisk, fireline.RoleField)).Get("/incidents/{id}/nearby", s.nearbyIncident)
+	r.With(read).Get("/premises", s.premises)
+	r.With(read).Get("/nearby", s.nearbyPoint)
+	r.With(readOne).Get("/incidents/{id}/nearby", s.nearbyIncident)
 	// The coverage map is thousands of cells (more with their outlines): gzip takes it
 	// from about 600 kB to a tenth.
-	r.With(console, middleware.Compress(5, "application/json")).Get("/coverage", s.coverage)
-	r.With(console).Get("/move-ups", s.moveUps)
-	r.With(console).Get("/travel-model", s.travelModel)
-	r.With(dispatchers).Post("/move-ups", s.acceptMoveUp)
-	r.With(dispatchers).Post("/move-ups/ignore", s.ignoreMoveUp)
+	r.With(read, middleware.Compress(5, "application/json")).Get("/coverage", s.coverage)
+	r.With(read).Get("/move-ups", s.moveUps)
+	r.With(read).Get("/travel-model", s.travelModel)
+	r.With(s.may(fireline.ActionMoveUnit)).Post("/move-ups", s.acceptMoveUp)
+	r.With(s.may(fireline.ActionMoveUnit)).Post("/move-ups/ignore", s.ignoreMoveUp)
 	r.Get("/events", s.events)
 
 	r.Route("/admin", func(r chi.Router) {
-		r.Use(s.allow(fireline.RoleAdmin))
+		r.Use(s.may(fireline.ActionAdmin))
 		s.adminRoutes(r)
 	})
 }

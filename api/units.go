@@ -68,12 +68,14 @@ type unitStatusRequest struct {
 func (s *Server) unitStatus(w http.ResponseWriter, r *http.Request) {
 	user := userFrom(r.Context())
 	unitID := chi.URLParam(r, "id")
+	byDispatcher := fireline.Can(user.Role, fireline.ActionMoveUnit)
 	switch {
-	case user.Role == fireline.RoleField && user.UnitID != unitID:
-		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "crew of %s may not set the status of %s", user.UnitID, unitID))
-		return
-	case user.Role != fireline.RoleField && !user.Role.Dispatches():
+	case byDispatcher:
+	case !fireline.Can(user.Role, fireline.ActionMoveOwnUnit):
 		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "role %s may not change unit status", user.Role))
+		return
+	case user.UnitID != unitID:
+		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "crew of %s may not set the status of %s", user.UnitID, unitID))
 		return
 	}
 	var req unitStatusRequest
@@ -90,7 +92,6 @@ func (s *Server) unitStatus(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	byDispatcher := user.Role.Dispatches()
 	if err := u.Status.CanMoveTo(req.Status, byDispatcher); err != nil {
 		if fireline.ErrorCode(err) == fireline.ECONFLICT {
 			err = fireline.Errorf(fireline.ECONFLICT, "unit %s: %s", unitID, fireline.ErrorMessage(err))

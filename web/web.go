@@ -2,7 +2,14 @@
 // page (field.html) and the incident review (review.html). They are plain HTML, JavaScript modules and CSS with no build step, so what
 // is in static/ is exactly what the browser runs, and they load nothing from the internet: a
 // command centre keeps working when its uplink does not.
+//
+// One file there is generated: static/domain.js, the pages' copy of the role policy
+// (fireline.Can) and of the domain's lists, written by ./gen from package fireline and
+// committed, so the pages and the API cannot disagree about who may do what. A test in ./gen
+// fails when it is stale.
 package web
+
+//go:generate go run ./gen -o static/domain.js
 
 import (
 	"embed"

@@ -65,7 +65,7 @@ func TestAssetsReferences(t *testing.T) {
 			queue = append(queue, target)
 		}
 	}
-	for _, want := range []string{"index.html", "field.html", "review.html", "console.js", "field.js", "review.js", "fireline.css"} {
+	for _, want := range []string{"index.html", "field.html", "review.html", "console.js", "field.js", "review.js", "domain.js", "fireline.css"} {
 		if !seen[want] {
 			t.Errorf("%s is not reachable from the pages", want)
 		}

@@ -11,16 +11,15 @@ import {
 import { negotiate } from './webrtc.js';
 import { COVERAGE_BANDS, SituationMap } from './map.js';
 import {
-  INCIDENT_TYPES, OPEN_STATUSES, MIN_LEVEL, MAX_LEVEL, PRIORITIES, priorityText, timerLabel, agencyLabel, dispatched,
+  PRIORITIES, priorityText, timerLabel, agencyLabel, dispatched,
   assessEffect, replacedUnits, metresBetween, taskRow, escalationItem, alarmItem,
 } from './lifecycle.js';
+import {
+  can, INCIDENT_TYPES, OPEN_INCIDENT_STATUSES, MIN_LEVEL, MAX_LEVEL, UNIT_STATUSES, FINISHED_TASK_STATUSES,
+} from './domain.js';
 
-const CONSOLE_ROLES = ['operator', 'supervisor', 'admin', 'risk'];
-const DISPATCH_ROLES = ['operator', 'supervisor', 'admin'];
-const SUPERVISOR_ROLES = ['supervisor', 'admin'];
-const UNIT_STATUSES = ['available', 'dispatched', 'acknowledged', 'en_route', 'on_scene', 'transporting', 'returning', 'out_of_service'];
 const TYPE_CODES = { engine: 'ENG', ladder: 'LAD', rescue: 'RES', hazmat: 'HAZ', tanker: 'TNK', command: 'CMD' };
-const OPEN = OPEN_STATUSES;
+const OPEN = OPEN_INCIDENT_STATUSES;
 const STREAM_POLL_MS = 3000;
 const ENGINE_POLL_MS = 10000; // how often /readyz is asked whether the workflow engine answers
 const FULL_REFRESH_MS = 30000; // a safety net: the event hub drops notices for slow clients
@@ -385,8 +384,8 @@ async function main() {
 
 /** refuseConsole says why a user may not use the console, or '' when they may. */
 function refuseConsole(user) {
-  if (CONSOLE_ROLES.includes(user.role)) return '';
-  return user.role === 'field'
+  if (can(user.role, 'read_incidents')) return '';
+  return can(user.role, 'move_own_unit')
     ? 'This is a crew account: crews sign in on the field page (/field).'
     : `Role ${user.role} may not use the console.`;
 }
@@ -435,13 +434,19 @@ function signOut(note = '') {
   showLogin($('#console-view'), note);
 }
 
+/** may says whether the user's role may take action, as the API decides it (domain.js). */
+function may(action) {
+  return can(session.user?.role, action);
+}
+
+/** canDispatch says whether the user may dispatch and give incidents their orders. */
 function canDispatch() {
-  return DISPATCH_ROLES.includes(session.user?.role);
+  return may('dispatch');
 }
 
 /** canSupervise says whether the user may take escalations from the supervisors' queue. */
 function canSupervise() {
-  return SUPERVISOR_ROLES.includes(session.user?.role);
+  return may('ack_escalation');
 }
 
 /**
@@ -579,7 +584,7 @@ function renderDetail() {
   prio.hidden = !d.priority;
   prio.textContent = priorityText(d.priority);
   prio.className = `prio p${d.priority}`;
-  prio.title = d.priority ? `Priority ${d.priority} of 4 (1 most urgent): ${PRIORITIES.find((p) => p.value === d.priority)?.hint}` : '';
+  prio.title = d.priority ? `Priority ${d.priority} of ${PRIORITIES.at(-1).value} (1 most urgent): ${PRIORITIES.find((p) => p.value === d.priority)?.hint}` : '';
   $('#open-review').href = `/review#incident-${d.id}`;
 
   const open = OPEN.includes(d.status);
@@ -874,7 +879,7 @@ function renderTasks(d) {
   $('#tasks-empty').hidden = tasks.length > 0;
   $('#tasks-empty').textContent = d.assessed_at || !OPEN.includes(d.status)
     ? 'No agency asked.' : 'Agencies are asked when the incident is assessed.';
-  const open = tasks.filter((t) => t.status !== 'done' && t.status !== 'cancelled').length;
+  const open = tasks.filter((t) => !FINISHED_TASK_STATUSES.includes(t.status)).length;
   $('#tasks-h').textContent = tasks.length && OPEN.includes(d.status) ? `Other agencies · ${open} open` : 'Other agencies';
   fillCountdowns(table);
 }
@@ -904,7 +909,7 @@ function renderAlarms() {
   const canSplit = canDispatch() && OPEN.includes(d.status);
   const only = a.list.length < 2;
   list.replaceChildren(...a.list.map((x) => alarmItem(x, {
-    canSplit, only, busy: busy(`split:${x.id}`), onSplit, canConfirm: canDispatch(), onConfirm: confirmAlarm,
+    canSplit, only, busy: busy(`split:${x.id}`), onSplit, canConfirm: may('post_alarm'), onConfirm: confirmAlarm,
   })));
   if (!a.list.length) list.replaceChildren(el('li', { class: 'empty' }, 'No alarms: they moved to another incident.'));
   $('#alarms-h').textContent = `Alarms · ${a.list.length}`;
@@ -1278,7 +1283,7 @@ function unitChip(u) {
   el('span', { class: 'visually-hidden' }, label(u.status)),
   post ? el('span', { class: 'chip-post', 'data-testid': 'unit-post', title: `Stands by at ${stationName(post)}; home station ${u.station_id}` }, `covering ${post}`) : null,
   // Only an available unit moves; a committed one keeps its post until it is back.
-  post && canDispatch() && u.status === 'available' && !u.incident_id ? el('button', {
+  post && may('move_unit') && u.status === 'available' && !u.incident_id ? el('button', {
     type: 'button', class: 'chip-action', 'data-testid': 'return-to-quarters', 'data-unit-id': u.id, disabled: returning,
     'aria-label': `Return ${u.id} to quarters at ${u.station_id}`, title: `Ends the post: ${u.id} goes back to ${stationName(u.station_id)}`,
     onclick: () => returnToQuarters(u),
@@ -1384,7 +1389,7 @@ function renderMoveUps() {
     list.replaceChildren(el('li', { class: 'empty' }, state.coverageNote || 'Loading move-ups…'));
   } else if (!suggestions.length) {
     list.replaceChildren(el('li', { class: 'empty', 'data-testid': 'move-ups-empty' }, m.note || 'No move-up would close a gap now.'));
-  } else if (!canDispatch()) {
+  } else if (!may('move_unit')) {
     list.append(el('li', { class: 'empty' }, 'Read only: a dispatcher accepts or ignores move-ups.'));
   }
 
@@ -1419,7 +1424,7 @@ function moveUpItem(m) {
       el('span', { class: 'move-up-what', title: `${m.unit_id} to ${stationName(m.to_station_id)}` },
         el('strong', {}, m.unit_id), el('span', { 'aria-hidden': 'true' }, ' → '), el('span', { class: 'visually-hidden' }, ' to '),
         el('strong', {}, m.to_station_id)),
-      canDispatch() ? el('span', { class: 'move-up-actions' },
+      may('move_unit') ? el('span', { class: 'move-up-actions' },
         el('button', {
           type: 'button', class: 'btn btn-primary btn-small', 'data-testid': 'move-up-accept', disabled: busy,
           'aria-label': `Accept move-up: ${what}`, onclick: () => decideMoveUp(m, true),

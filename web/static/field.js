@@ -3,10 +3,7 @@
 
 import { Client, LiveEvents, Messages, Session, onLoginSubmit, showLogin, showSignedIn, $, label, showLiveState } from './common.js';
 import { connected, negotiate } from './webrtc.js';
-
-// On an incident a crew reports these; off one, only available and out of service.
-const ON_INCIDENT = ['acknowledged', 'en_route', 'on_scene', 'transporting', 'returning', 'available'];
-const OFF_INCIDENT = ['available', 'out_of_service'];
+import { can, FIELD_STATUSES, OFF_INCIDENT_STATUSES } from './domain.js';
 
 const session = new Session('fireline.field');
 const messages = new Messages($('#messages'));
@@ -43,7 +40,7 @@ async function main() {
 
 /** refuseField says why a user may not use the field page, or '' when they may. */
 function refuseField(user) {
-  return user.role === 'field' && user.unit_id ? '' : 'This page is for crews (crew-<unit id>); dispatchers use the console at /.';
+  return can(user.role, 'move_own_unit') && user.unit_id ? '' : 'This page is for crews (crew-<unit id>); dispatchers use the console at /.';
 }
 
 function enter() {
@@ -134,7 +131,8 @@ function render() {
   }
   inc.classList.toggle('is-assigned', Boolean(unit.incident_id));
 
-  const allowed = unit.incident_id ? ON_INCIDENT : OFF_INCIDENT;
+  // On an incident a crew reports its progress; off one, only available and out of service.
+  const allowed = unit.incident_id ? FIELD_STATUSES : OFF_INCIDENT_STATUSES;
   for (const btn of document.querySelectorAll('.status-buttons button')) {
     btn.disabled = !allowed.includes(btn.dataset.status) || btn.dataset.busy === '1';
     btn.setAttribute('aria-pressed', String(btn.dataset.status === unit.status));

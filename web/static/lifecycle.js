@@ -4,31 +4,23 @@
 // state, makes the calls and passes the callbacks in.
 
 import { el, label, clock } from './common.js';
+import { FINISHED_TASK_STATUSES, PRIORITIES as PRIORITY_VALUES } from './domain.js';
 
-/** INCIDENT_TYPES are the domain's incident types, in its order (fireline.IncidentTypes). */
-export const INCIDENT_TYPES = [
-  'structure_fire', 'high_rise_fire', 'industrial_fire', 'vehicle_fire', 'wildland_fire',
-  'hazmat', 'traffic_accident', 'water_rescue', 'building_collapse', 'help_requested',
-];
+// What each priority is called and means, for people; the values are the domain's.
+const PRIORITY_TEXT = {
+  1: { name: 'immediate', hint: 'life at risk, now' },
+  2: { name: 'urgent', hint: 'property or spread at risk' },
+  3: { name: 'prompt', hint: 'no one at risk, attend soon' },
+  4: { name: 'routine', hint: 'no hazard, attend in turn' },
+};
 
-/** OPEN_STATUSES are the statuses of an incident that still needs the command centre. */
-export const OPEN_STATUSES = ['received', 'assessing', 'dispatching', 'active', 'controlled'];
-
-export const MIN_LEVEL = 1;
-export const MAX_LEVEL = 5;
-
-/** PRIORITIES name the assessed urgency, 1 the most urgent. */
-export const PRIORITIES = [
-  { value: 1, name: 'immediate', hint: 'life at risk, now' },
-  { value: 2, name: 'urgent', hint: 'property or spread at risk' },
-  { value: 3, name: 'prompt', hint: 'no one at risk, attend soon' },
-  { value: 4, name: 'routine', hint: 'no hazard, attend in turn' },
-];
+/** PRIORITIES name the assessed urgency, the most urgent (1) first. */
+export const PRIORITIES = PRIORITY_VALUES.map((value) => ({ value, name: '', hint: '', ...PRIORITY_TEXT[value] }));
 
 /** priorityText is "P1 immediate", or '' for an incident not assessed yet (priority 0). */
 export function priorityText(p) {
   const known = PRIORITIES.find((x) => x.value === p);
-  return known ? `P${p} ${known.name}` : '';
+  return known ? `P${p} ${known.name}`.trim() : '';
 }
 
 const TIMERS = {
@@ -117,15 +109,13 @@ export function metresBetween(p, q) {
 
 // ---- joint-agency tasks ----------------------------------------------------------------------
 
-const FINISHED = ['done', 'cancelled'];
-
 /**
  * taskRow is one agency task as a table row; onAct(task, status) reports a button press. busy
  * says a change of this task is on its way, so its buttons wait; ended says the incident is
  * over, so nothing is due any more.
  */
 export function taskRow(t, { canAct, busy, onAct, ended }) {
-  const finished = FINISHED.includes(t.status);
+  const finished = FINISHED_TASK_STATUSES.includes(t.status);
   const name = agencyLabel(t.agency);
   const button = (status, text, cls) => el('button', {
     type: 'button', class: `btn btn-small ${cls}`, 'data-testid': `task-${status}`, 'data-agency': t.agency, disabled: busy,

@@ -6,9 +6,9 @@
 // recordings are still growing.
 
 import { Client, Messages, Session, onLoginSubmit, resumeSession, showLogin, showSignedIn, $, el, label, clock, duration } from './common.js';
-import { OPEN_STATUSES, priorityText } from './lifecycle.js';
+import { priorityText } from './lifecycle.js';
+import { can, OPEN_INCIDENT_STATUSES } from './domain.js';
 
-const CONSOLE_ROLES = ['operator', 'supervisor', 'admin', 'risk'];
 // NFPA 1710 targets in seconds; Fireline's supervision timers default to the same.
 const TARGET = { callProcessing: 60, turnoutFire: 80, turnoutEMS: 60, firstArrival: 240, fullAlarm: 480 };
 // Incident types whose first units are a rescue, not a fire fight: the EMS turnout applies.
@@ -53,7 +53,7 @@ async function main() {
 
 /** refuseReview says why a user may not review incidents, or '' when they may. */
 function refuseReview(user) {
-  return CONSOLE_ROLES.includes(user.role) ? '' : `Role ${user.role} may not review incidents.`;
+  return can(user.role, 'read_incidents') && can(user.role, 'read_recordings') ? '' : `Role ${user.role} may not review incidents.`;
 }
 
 function signOut(note = '') {
@@ -142,7 +142,7 @@ async function loadRecordings(id) {
 async function refresh() {
   const d = state.detail;
   if (!d || document.hidden) return;
-  if (OPEN_STATUSES.includes(d.status) || state.recordings.some((r) => r.state === 'recording')) await load(d.id);
+  if (OPEN_INCIDENT_STATUSES.includes(d.status) || state.recordings.some((r) => r.state === 'recording')) await load(d.id);
 }
 
 // ---- rendering -------------------------------------------------------------------------------
@@ -238,7 +238,7 @@ function intervals(d, r) {
 
 function renderStandards() {
   const d = state.detail;
-  const open = OPEN_STATUSES.includes(d.status);
+  const open = OPEN_INCIDENT_STATUSES.includes(d.status);
   const rows = intervals(d, state.review);
   $('#standards tbody').replaceChildren(...rows.map((row) => {
     const result = row.value == null ? 'na' : row.value <= row.target ? 'pass' : 'fail';
