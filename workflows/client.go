@@ -195,8 +195,14 @@ func translate(op string, err error) error {
 	if errors.As(err, &notFound) {
 		return fireline.Errorf(fireline.ECONFLICT, "the incident's workflow has finished or does not exist")
 	}
-	var unavailable *serviceerror.Unavailable
-	if errors.As(err, &unavailable) || errors.Is(err, context.DeadlineExceeded) {
+	var (
+		unavailable *serviceerror.Unavailable
+		deadline    *serviceerror.DeadlineExceeded
+		waiting     *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	)
+	// An Update that times out waiting for the engine comes back as its own error type, over
+	// a gRPC deadline rather than the context's: the engine is slow or gone either way.
+	if errors.As(err, &unavailable) || errors.As(err, &deadline) || errors.As(err, &waiting) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%s: %w", op, &fireline.Error{Code: fireline.EUNAVAILABLE, Message: "the workflow engine is not answering; try again"})
 	}
 	return fmt.Errorf("%s: %w", op, err)
