@@ -9,14 +9,6 @@ import (
 	"github.com/fireline/fireline"
 )
 
-// IncidentFilter narrows Incidents.
-type IncidentFilter struct {
-	// OpenOnly keeps incidents that still need the command centre (fireline.IncidentStatus.Open).
-	OpenOnly bool
-	// Limit caps the list; zero or less means 100, and more than 1000 means 1000.
-	Limit int
-}
-
 const incidentColumns = `id, type, level, status, lat, lng, cell, address, created_at, closed_at,
 	alarm_count, recommendation, review, coalesce(priority, 0), coalesce(outcome, ''), coalesce(merged_into, 0)`
 
@@ -39,7 +31,7 @@ var openStatuses = func() []string {
 }
 
 // Incidents returns incidents newest first, each with its assignments.
-func (db *DB) Incidents(ctx context.Context, f IncidentFilter) ([]fireline.Incident, error) {
+func (db *DB) Incidents(ctx context.Context, f fireline.IncidentFilter) ([]fireline.Incident, error) {
 	limit := f.Limit
 	switch {
 	case limit <= 0:

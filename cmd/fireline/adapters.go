@@ -18,7 +18,7 @@ import (
 type storeAdapter struct{ *postgres.DB }
 
 func (s storeAdapter) ReceiveAlarm(ctx context.Context, a fireline.Alarm, cells []string, window time.Duration) (api.Receipt, error) {
-	rc, err := s.DB.ReceiveAlarm(ctx, a, postgres.DedupeRule{Cells: cells, Window: window})
+	rc, err := s.DB.ReceiveAlarm(ctx, a, fireline.DedupeRule{Cells: cells, Window: window})
 	return api.Receipt{Alarm: rc.Alarm, IncidentID: rc.IncidentID, Merged: rc.Merged, Repeat: rc.Repeat,
 		RecordedOnly: rc.RecordedOnly, RelatedIncidentID: rc.RelatedIncidentID}, err
 }
@@ -29,31 +29,31 @@ func (s storeAdapter) ReceiveWarning(ctx context.Context, w fireline.Warning, ra
 }
 
 func (s storeAdapter) Warnings(ctx context.Context, activeAt time.Time, limit int) ([]fireline.Warning, error) {
-	return s.DB.Warnings(ctx, postgres.WarningFilter{ActiveAt: activeAt, Limit: limit})
+	return s.DB.Warnings(ctx, fireline.WarningFilter{ActiveAt: activeAt, Limit: limit})
 }
 
 func (s storeAdapter) Incidents(ctx context.Context, openOnly bool, limit int) ([]fireline.Incident, error) {
-	return s.DB.Incidents(ctx, postgres.IncidentFilter{OpenOnly: openOnly, Limit: limit})
+	return s.DB.Incidents(ctx, fireline.IncidentFilter{OpenOnly: openOnly, Limit: limit})
 }
 
 func (s storeAdapter) Units(ctx context.Context, status fireline.UnitStatus, includeRetired bool) ([]fireline.Unit, error) {
-	return s.DB.Units(ctx, postgres.UnitFilter{Status: status, IncludeRetired: includeRetired})
+	return s.DB.Units(ctx, fireline.UnitFilter{Status: status, IncludeRetired: includeRetired})
 }
 
 func (s storeAdapter) Stations(ctx context.Context, includeRetired bool) ([]fireline.Station, error) {
-	return s.DB.Stations(ctx, postgres.RefFilter{IncludeRetired: includeRetired})
+	return s.DB.Stations(ctx, fireline.RefFilter{IncludeRetired: includeRetired})
 }
 
 func (s storeAdapter) WaterSources(ctx context.Context, includeRetired bool) ([]fireline.WaterSource, error) {
-	return s.DB.WaterSources(ctx, postgres.RefFilter{IncludeRetired: includeRetired})
+	return s.DB.WaterSources(ctx, fireline.RefFilter{IncludeRetired: includeRetired})
 }
 
 func (s storeAdapter) Premises(ctx context.Context, includeRetired bool) ([]fireline.Premise, error) {
-	return s.DB.Premises(ctx, postgres.RefFilter{IncludeRetired: includeRetired})
+	return s.DB.Premises(ctx, fireline.RefFilter{IncludeRetired: includeRetired})
 }
 
 func (s storeAdapter) ResponsePlans(ctx context.Context, includeRetired bool) ([]fireline.ResponsePlan, error) {
-	return s.DB.ResponsePlans(ctx, postgres.RefFilter{IncludeRetired: includeRetired})
+	return s.DB.ResponsePlans(ctx, fireline.RefFilter{IncludeRetired: includeRetired})
 }
 
 // locator places points on the H3 grid for the API.
@@ -127,13 +127,13 @@ func apiStream(s media.StreamInfo) api.StreamInfo {
 type coverSource struct{ *postgres.DB }
 
 func (c coverSource) Stations(ctx context.Context) ([]fireline.Station, error) {
-	return c.DB.Stations(ctx, postgres.RefFilter{})
+	return c.DB.Stations(ctx, fireline.RefFilter{})
 }
 
 func (c coverSource) Premises(ctx context.Context) ([]fireline.Premise, error) {
-	return c.DB.Premises(ctx, postgres.RefFilter{})
+	return c.DB.Premises(ctx, fireline.RefFilter{})
 }
 
 func (s storeAdapter) Escalations(ctx context.Context, openOnly bool, incidentID int64) ([]fireline.Escalation, error) {
-	return s.DB.Escalations(ctx, postgres.EscalationFilter{OpenOnly: openOnly, IncidentID: incidentID})
+	return s.DB.Escalations(ctx, fireline.EscalationFilter{OpenOnly: openOnly, IncidentID: incidentID})
 }

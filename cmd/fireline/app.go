@@ -160,7 +160,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// Live state: the unit index follows PostgreSQL's change notices, so every process sees
 	// every other's status changes; reservation itself stays a PostgreSQL transaction.
 	index := resources.NewIndex()
-	units, err := db.Units(ctx, postgres.UnitFilter{})
+	units, err := db.Units(ctx, fireline.UnitFilter{})
 	if err != nil {
 		return err
 	}
@@ -271,14 +271,14 @@ func (m *Main) Run(ctx context.Context) error {
 	// know which node it is, so that it serves its own rooms rather than redirecting.
 	var node *mediaNode
 	if mediaSrv != nil {
-		node = newMediaNode(db, mediaSrv, postgres.MediaNode{}, m.log)
+		node = newMediaNode(db, mediaSrv, fireline.MediaNode{}, m.log)
 	}
 
 	listenCtx, stopListening := context.WithCancel(context.Background())
 	listenDone := make(chan struct{})
 	go func() {
 		defer close(listenDone)
-		err := db.Listen(listenCtx, func(c postgres.Change) {
+		err := db.Listen(listenCtx, func(c fireline.Change) {
 			if c.Kind == "incident" && node != nil && c.IncidentID != 0 {
 				node.incidentChanged(listenCtx, c.IncidentID)
 			}
@@ -311,7 +311,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if apiSrv != nil {
 		ln := httpLn
 		if node != nil {
-			node.node = postgres.MediaNode{URL: strings.TrimSuffix(cfg.MediaURL, "/")}
+			node.node = fireline.MediaNode{URL: strings.TrimSuffix(cfg.MediaURL, "/")}
 			if node.node.URL == "" {
 				node.node.URL = "http://" + m.HTTPAddr
 				if host, _, _ := net.SplitHostPort(m.HTTPAddr); net.ParseIP(host).IsUnspecified() {
@@ -407,7 +407,7 @@ func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 // logins. A restart must not reset units that are out on incidents, so the city is imported once.
 func loadSampleCity(ctx context.Context, db *postgres.DB, password string, log *slog.Logger) error {
 	// Retired stations count: a city whose stations were all retired is not an empty database.
-	stations, err := db.Stations(ctx, postgres.RefFilter{IncludeRetired: true})
+	stations, err := db.Stations(ctx, fireline.RefFilter{IncludeRetired: true})
 	if err != nil {
 		return err
 	}

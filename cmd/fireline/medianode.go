@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/api"
 	"github.com/fireline/fireline/media"
 	"github.com/fireline/fireline/postgres"
@@ -26,14 +27,14 @@ const (
 type mediaNode struct {
 	db   *postgres.DB
 	srv  *media.Server
-	node postgres.MediaNode
+	node fireline.MediaNode
 	log  *slog.Logger
 	// reported are the rooms reported live at the last beat: a room that empties is reported
 	// once more, empty, so the consoles see its last stream go.
 	reported map[int64]bool
 }
 
-func newMediaNode(db *postgres.DB, srv *media.Server, node postgres.MediaNode, log *slog.Logger) *mediaNode {
+func newMediaNode(db *postgres.DB, srv *media.Server, node fireline.MediaNode, log *slog.Logger) *mediaNode {
 	return &mediaNode{db: db, srv: srv, node: node, log: log.With("component", "media-node", "node", node.ID), reported: map[int64]bool{}}
 }
 
@@ -56,7 +57,7 @@ func (n *mediaNode) run(ctx context.Context) {
 // beat renews the node's registration with its load and reports its rooms.
 func (n *mediaNode) beat(ctx context.Context) error {
 	st := n.srv.Stats()
-	if err := n.db.MediaBeat(ctx, n.node, postgres.MediaLoad{Publishers: st.Publishers, Viewers: st.Viewers}); err != nil {
+	if err := n.db.MediaBeat(ctx, n.node, fireline.MediaLoad{Publishers: st.Publishers, Viewers: st.Viewers}); err != nil {
 		return err
 	}
 	byRoom := map[int64][]api.StreamInfo{}
