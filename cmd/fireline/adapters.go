@@ -108,7 +108,7 @@ func (m mediaAdapter) Streams(room string) []api.StreamInfo {
 }
 
 // apiStream translates a stream's statistics for the API.
-func apiStream(s media.StreamInfo) api.StreamInfo {
+func apiStream(s fireline.StreamInfo) api.StreamInfo {
 	out := api.StreamInfo{Stream: s.Stream, Tracks: s.Tracks, Viewers: s.Viewers, StartedAt: s.StartedAt,
 		Bitrate: s.Bitrate, Packets: s.Packets, Bytes: s.Bytes, PacketsLost: s.PacketsLost, Layers: s.Layers,
 		TrackStats: []api.TrackStats{}, ViewerStats: []api.ViewerStat{}}

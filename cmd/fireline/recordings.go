@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/api"
 	"github.com/fireline/fireline/media"
 )
@@ -25,7 +26,7 @@ func (l recordings) Open(room, name string) (api.RecordingFile, api.Recording, e
 	return f, recordingOf(ri), nil
 }
 
-func recordingOf(ri media.RecordingInfo) api.Recording {
+func recordingOf(ri fireline.Recording) api.Recording {
 	r := api.Recording{
 		Name: ri.Name, Stream: ri.Stream, Codecs: ri.Codecs(), ContentType: ri.ContentType,
 		StartedAt: ri.StartedAt, EndedAt: ri.EndedAt, Duration: ri.Duration, Bytes: ri.Bytes, Frames: ri.Frames,
