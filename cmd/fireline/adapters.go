@@ -123,17 +123,6 @@ func apiStream(s fireline.StreamInfo) api.StreamInfo {
 	return out
 }
 
-// coverSource gives the coverage map the stations and key premises in service.
-type coverSource struct{ *postgres.DB }
-
-func (c coverSource) Stations(ctx context.Context) ([]fireline.Station, error) {
-	return c.DB.Stations(ctx, fireline.RefFilter{})
-}
-
-func (c coverSource) Premises(ctx context.Context) ([]fireline.Premise, error) {
-	return c.DB.Premises(ctx, fireline.RefFilter{})
-}
-
 func (s storeAdapter) Escalations(ctx context.Context, openOnly bool, incidentID int64) ([]fireline.Escalation, error) {
 	return s.DB.Escalations(ctx, fireline.EscalationFilter{OpenOnly: openOnly, IncidentID: incidentID})
 }

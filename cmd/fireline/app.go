@@ -244,7 +244,7 @@ func (m *Main) Run(ctx context.Context) error {
 		if err := incidents.EnsureSearchAttributes(ctx, cfg.Namespace); err != nil {
 			m.log.Warn("incident search attributes unavailable; the Temporal UI cannot filter incidents by them", "error", err)
 		}
-		cover := resources.NewCover(index, coverSource{db}, resources.CoverConfig{Grid: resources.GridConfig{Estimator: model}})
+		cover := resources.NewCover(index, db, resources.CoverConfig{Grid: resources.GridConfig{Estimator: model}})
 		deps := api.Deps{
 			Store: storeAdapter{db}, Incidents: incidents, Admin: storeAdapter{db}, Locator: locator{},
 			// The panel and pole registries are PostgreSQL's; a CAP warning maps onto the
