@@ -246,18 +246,18 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		cover := resources.NewCover(index, db, resources.CoverConfig{Grid: resources.GridConfig{Estimator: model}})
 		deps := api.Deps{
-			Store: storeAdapter{db}, Incidents: incidents, Admin: storeAdapter{db}, Locator: locator{},
+			Store: db, Incidents: incidents, Admin: db,
 			// The panel and pole registries are PostgreSQL's; a CAP warning maps onto the
 			// coverage grid's service area.
-			Intake: intake.New(db, cover, nil),
+			Intake: intake.NewDesk(intake.New(db, cover, nil), db, db, incidents, intake.DefaultDeskConfig(), m.log),
 			Cover:  cover, Travel: learner,
 			Assets: web.Assets(), Logger: m.log,
 		}
 		if mediaSrv != nil {
-			deps.Media = mediaAdapter{mediaSrv}
+			deps.Media = mediaSrv
 		}
-		deps.Recordings = recordings{media.NewLibrary(cfg.RecordingsDir)}
-		deps.MediaNodes = mediaNodes{db}
+		deps.Recordings = media.NewLibrary(cfg.RecordingsDir)
+		deps.MediaNodes = db
 		apiCfg := api.DefaultConfig()
 		apiCfg.TicketKey = []byte(cfg.RecordingKey)
 		apiSrv = api.New(apiCfg, deps)
@@ -265,7 +265,7 @@ func (m *Main) Run(ctx context.Context) error {
 		// A media node: WHIP and WHEP with the same token and incident checks as the API.
 		acfg := api.DefaultConfig()
 		acfg.MediaOnly = true
-		apiSrv = api.New(acfg, api.Deps{Store: storeAdapter{db}, Media: mediaAdapter{mediaSrv}, MediaNodes: mediaNodes{db}, Logger: m.log})
+		apiSrv = api.New(acfg, api.Deps{Store: db, Media: mediaSrv, MediaNodes: db, Logger: m.log})
 	}
 	// The media node registers once its address is known (below); the API must already
 	// know which node it is, so that it serves its own rooms rather than redirecting.
@@ -299,7 +299,7 @@ func (m *Main) Run(ctx context.Context) error {
 				}
 			}
 			if apiSrv != nil {
-				apiSrv.Publish(api.Change{Kind: c.Kind, ID: c.ID, IncidentID: c.IncidentID})
+				apiSrv.Publish(c)
 			}
 		})
 		if err != nil && listenCtx.Err() == nil {

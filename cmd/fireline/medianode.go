@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/api"
 	"github.com/fireline/fireline/media"
 	"github.com/fireline/fireline/postgres"
 )
@@ -60,15 +59,15 @@ func (n *mediaNode) beat(ctx context.Context) error {
 	if err := n.db.MediaBeat(ctx, n.node, fireline.MediaLoad{Publishers: st.Publishers, Viewers: st.Viewers}); err != nil {
 		return err
 	}
-	byRoom := map[int64][]api.StreamInfo{}
+	byRoom := map[int64][]fireline.StreamInfo{}
 	for _, rs := range st.Streams {
 		if id, ok := incidentOfRoom(rs.Room); ok {
-			byRoom[id] = append(byRoom[id], apiStream(rs.StreamInfo))
+			byRoom[id] = append(byRoom[id], rs.StreamInfo)
 		}
 	}
 	for id := range n.reported {
 		if _, live := byRoom[id]; !live {
-			byRoom[id] = []api.StreamInfo{}
+			byRoom[id] = []fireline.StreamInfo{}
 		}
 	}
 	for id, streams := range byRoom {
@@ -121,21 +120,4 @@ func incidentOfRoom(room string) (int64, bool) {
 	}
 	id, err := strconv.ParseInt(s, 10, 64)
 	return id, err == nil
-}
-
-// mediaNodes gives the API its MediaNodes over postgres.DB.
-type mediaNodes struct{ *postgres.DB }
-
-func (m mediaNodes) AssignRoom(ctx context.Context, incidentID int64) (api.MediaNode, error) {
-	n, err := m.DB.AssignMediaRoom(ctx, incidentID, mediaTTL)
-	return api.MediaNode{ID: n.ID, URL: n.URL}, err
-}
-
-func (m mediaNodes) RoomNode(ctx context.Context, incidentID int64) (api.MediaNode, bool, error) {
-	n, ok, err := m.DB.MediaRoomNode(ctx, incidentID, mediaTTL)
-	return api.MediaNode{ID: n.ID, URL: n.URL}, ok, err
-}
-
-func (m mediaNodes) RoomStreams(ctx context.Context, incidentID int64) ([]byte, error) {
-	return m.DB.MediaRoomStreams(ctx, incidentID)
 }
