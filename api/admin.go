@@ -214,7 +214,7 @@ func (s *Server) adminStations(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := s.store.Stations(r.Context(), all)
+	v, err := s.store.Stations(r.Context(), fireline.RefFilter{IncludeRetired: all})
 	answerList(s, w, r, "stations", v, err)
 }
 
@@ -313,7 +313,7 @@ func (s *Server) adminUnits(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := s.store.Units(r.Context(), status, all)
+	v, err := s.store.Units(r.Context(), fireline.UnitFilter{Status: status, IncludeRetired: all})
 	answerList(s, w, r, "units", v, err)
 }
 
@@ -378,7 +378,7 @@ func (s *Server) adminWaterSources(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := s.store.WaterSources(r.Context(), all)
+	v, err := s.store.WaterSources(r.Context(), fireline.RefFilter{IncludeRetired: all})
 	answerList(s, w, r, "water_sources", v, err)
 }
 
@@ -438,7 +438,7 @@ func (s *Server) adminPremises(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := s.store.Premises(r.Context(), all)
+	v, err := s.store.Premises(r.Context(), fireline.RefFilter{IncludeRetired: all})
 	answerList(s, w, r, "premises", v, err)
 }
 
@@ -510,7 +510,7 @@ func (s *Server) adminPlans(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := s.admin.ResponsePlans(r.Context(), all)
+	v, err := s.admin.ResponsePlans(r.Context(), fireline.RefFilter{IncludeRetired: all})
 	answerList(s, w, r, "response_plans", v, err)
 }
 

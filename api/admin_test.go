@@ -20,8 +20,8 @@ import (
 // (duplicates, unknown ids, retired records). The embedded nil interfaces panic if a handler
 // reaches for anything else.
 type adminFake struct {
-	Store
-	Admin
+	fireline.Store
+	fireline.AdminStore
 	stations map[string]fireline.Station
 	units    map[string]fireline.Unit
 	water    map[string]fireline.WaterSource
@@ -118,8 +118,8 @@ func get[T any](m map[string]T, entity, id string) (T, error) {
 	return v, nil
 }
 
-func (f *adminFake) Stations(_ context.Context, all bool) ([]fireline.Station, error) {
-	return listed(f.stations, func(s fireline.Station) bool { return s.RetiredAt != nil }, all), nil
+func (f *adminFake) Stations(_ context.Context, rf fireline.RefFilter) ([]fireline.Station, error) {
+	return listed(f.stations, func(s fireline.Station) bool { return s.RetiredAt != nil }, rf.IncludeRetired), nil
 }
 func (f *adminFake) Station(_ context.Context, id string) (fireline.Station, error) {
 	return get(f.stations, fireline.EntityStation, id)
@@ -148,8 +148,8 @@ func (f *adminFake) RetireStation(_ context.Context, id, actor string) (fireline
 	return s, nil
 }
 
-func (f *adminFake) Units(_ context.Context, status fireline.UnitStatus, all bool) ([]fireline.Unit, error) {
-	return listed(f.units, func(u fireline.Unit) bool { return u.RetiredAt != nil || (status != "" && u.Status != status) }, all), nil
+func (f *adminFake) Units(_ context.Context, uf fireline.UnitFilter) ([]fireline.Unit, error) {
+	return listed(f.units, func(u fireline.Unit) bool { return u.RetiredAt != nil || (uf.Status != "" && u.Status != uf.Status) }, uf.IncludeRetired), nil
 }
 func (f *adminFake) Unit(_ context.Context, id string) (fireline.Unit, error) {
 	return get(f.units, fireline.EntityUnit, id)
@@ -175,15 +175,15 @@ func (f *adminFake) RetireUnit(_ context.Context, id, actor string) (fireline.Un
 	return u, nil
 }
 
-func (f *adminFake) WaterSources(_ context.Context, all bool) ([]fireline.WaterSource, error) {
-	return listed(f.water, func(w fireline.WaterSource) bool { return w.RetiredAt != nil }, all), nil
+func (f *adminFake) WaterSources(_ context.Context, rf fireline.RefFilter) ([]fireline.WaterSource, error) {
+	return listed(f.water, func(w fireline.WaterSource) bool { return w.RetiredAt != nil }, rf.IncludeRetired), nil
 }
 func (f *adminFake) CreateWaterSource(_ context.Context, w fireline.WaterSource, actor string) (fireline.WaterSource, error) {
 	return create(f, f.water, fireline.EntityWaterSource, w.ID, actor, w)
 }
 
-func (f *adminFake) Premises(_ context.Context, all bool) ([]fireline.Premise, error) {
-	return listed(f.premises, func(p fireline.Premise) bool { return p.RetiredAt != nil }, all), nil
+func (f *adminFake) Premises(_ context.Context, rf fireline.RefFilter) ([]fireline.Premise, error) {
+	return listed(f.premises, func(p fireline.Premise) bool { return p.RetiredAt != nil }, rf.IncludeRetired), nil
 }
 func (f *adminFake) CreatePremise(_ context.Context, p fireline.Premise, actor string) (fireline.Premise, error) {
 	return create(f, f.premises, fireline.EntityPremise, p.ID, actor, p)
@@ -200,8 +200,8 @@ func (f *adminFake) RetirePremise(_ context.Context, id, actor string) (fireline
 	return p, nil
 }
 
-func (f *adminFake) ResponsePlans(_ context.Context, all bool) ([]fireline.ResponsePlan, error) {
-	return listed(f.plans, func(p fireline.ResponsePlan) bool { return p.RetiredAt != nil }, all), nil
+func (f *adminFake) ResponsePlans(_ context.Context, rf fireline.RefFilter) ([]fireline.ResponsePlan, error) {
+	return listed(f.plans, func(p fireline.ResponsePlan) bool { return p.RetiredAt != nil }, rf.IncludeRetired), nil
 }
 func (f *adminFake) Plan(_ context.Context, t fireline.IncidentType, level int, _ bool) (fireline.ResponsePlan, error) {
 	return get(f.plans, fireline.EntityResponsePlan, fmt.Sprintf("%s/%d", t, level))

@@ -76,7 +76,7 @@ func TestPositionRequestNamesTheField(t *testing.T) {
 // fakeStore holds units in memory; the embedded nil Store panics if the handlers reach for
 // anything else.
 type fakeStore struct {
-	Store
+	fireline.Store
 	units   map[string]fireline.Unit
 	history []fireline.UnitEvent
 }

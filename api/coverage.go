@@ -166,7 +166,7 @@ func (s *Server) decideMoveUp(w http.ResponseWriter, r *http.Request, d fireline
 		writeJSON(w, http.StatusCreated, map[string]any{"move_up": stored})
 		return
 	}
-	stations, err := s.store.Stations(r.Context(), false)
+	stations, err := s.store.Stations(r.Context(), fireline.RefFilter{})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -52,7 +52,7 @@ type moveUpStore struct {
 	ignored []fireline.MoveUp
 }
 
-func (f *moveUpStore) Stations(context.Context, bool) ([]fireline.Station, error) {
+func (f *moveUpStore) Stations(context.Context, fireline.RefFilter) ([]fireline.Station, error) {
 	return []fireline.Station{{ID: "S-1", Point: fireline.Point{Lat: 36.48, Lng: 115.985}}, {ID: "S-2", Point: fireline.Point{Lat: 36.5, Lng: 116}}}, nil
 }
 

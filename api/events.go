@@ -6,32 +6,41 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/fireline/fireline"
 )
+
+// notice is a change as the consoles are told of it: a media notice carries the room's live
+// streams with their statistics.
+type notice struct {
+	fireline.Change
+	Streams []fireline.StreamInfo `json:"streams,omitempty"`
+}
 
 // hub fans changes out to the live event streams. A slow client's buffer fills and it misses
 // notices rather than slowing the others; it refetches on its next notice anyway.
 type hub struct {
 	mu   sync.Mutex
-	subs map[chan Change]struct{}
+	subs map[chan notice]struct{}
 }
 
-func newHub() *hub { return &hub{subs: map[chan Change]struct{}{}} }
+func newHub() *hub { return &hub{subs: map[chan notice]struct{}{}} }
 
-func (h *hub) subscribe() chan Change {
-	ch := make(chan Change, 64)
+func (h *hub) subscribe() chan notice {
+	ch := make(chan notice, 64)
 	h.mu.Lock()
 	h.subs[ch] = struct{}{}
 	h.mu.Unlock()
 	return ch
 }
 
-func (h *hub) unsubscribe(ch chan Change) {
+func (h *hub) unsubscribe(ch chan notice) {
 	h.mu.Lock()
 	delete(h.subs, ch)
 	h.mu.Unlock()
 }
 
-func (h *hub) publish(c Change) {
+func (h *hub) publish(c notice) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs {
@@ -43,7 +52,7 @@ func (h *hub) publish(c Change) {
 }
 
 // events streams changes as Server-Sent Events: `event: incident|unit|timeline`, data the
-// Change as JSON. A comment line every 15 s keeps proxies from closing the stream.
+// notice as JSON. A comment line every 15 s keeps proxies from closing the stream.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")

@@ -4,62 +4,15 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/fireline/fireline"
 )
 
-// alarmRequest is the intake JSON of POST /alarms. Pointers tell a missing field from a zero.
-type alarmRequest struct {
-	Source      fireline.AlarmSource  `json:"source"`
-	SourceID    string                `json:"source_id"`
-	Type        fireline.IncidentType `json:"type"`
-	Lat         *float64              `json:"lat"`
-	Lng         *float64              `json:"lng"`
-	Address     string                `json:"address"`
-	Description string                `json:"description"`
-	ReportedAt  *time.Time            `json:"reported_at"`
-	Caller      string                `json:"caller"`
-}
-
-// receiveAlarm is the generic intake (POST /alarms): any source's alarm in the common fields.
-// The sources' own endpoints (intakeAlarm) read their native payloads instead.
-func (s *Server) receiveAlarm(w http.ResponseWriter, r *http.Request) {
-	var req alarmRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	a, err := req.alarm(s.now())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.accept(w, r, a)
-}
-
-func (req alarmRequest) alarm(now time.Time) (fireline.Alarm, error) {
-	switch {
-	case req.Lat == nil:
-		return fireline.Alarm{}, fireline.Errorf(fireline.EINVALID, "lat: required")
-	case req.Lng == nil:
-		return fireline.Alarm{}, fireline.Errorf(fireline.EINVALID, "lng: required")
-	case req.ReportedAt == nil:
-		return fireline.Alarm{}, fireline.Errorf(fireline.EINVALID, "reported_at: required (RFC 3339 time)")
-	}
-	a := fireline.Alarm{
-		Source: req.Source, SourceID: req.SourceID, Type: req.Type,
-		Point:   fireline.Point{Lat: *req.Lat, Lng: *req.Lng},
-		Address: req.Address, Description: req.Description, Caller: req.Caller, ReportedAt: *req.ReportedAt,
-	}
-	return a, a.Validate(now)
-}
-
 func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
 	open := r.URL.Query().Get("open") == "true"
-	incs, err := s.store.Incidents(r.Context(), open, 200)
+	incs, err := s.store.Incidents(r.Context(), fireline.IncidentFilter{OpenOnly: open, Limit: 200})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	_ "embed"
 	"errors"
 	"io"
@@ -18,13 +17,10 @@ import (
 	"github.com/fireline/fireline/intake"
 )
 
-// adapter is one alarm source's intake: the payload in, a validated alarm out.
-type adapter func(ctx context.Context, body []byte) (fireline.Alarm, error)
-
-// intakeAlarm serves one alarm source's endpoint: the body (JSON, at most
-// intake.MaxJSONBytes) goes through the source's adapter, then the alarm is stored and handed
-// on like any other (accept).
-func (s *Server) intakeAlarm(pick func(Intake) adapter) http.HandlerFunc {
+// intakeAlarm serves the endpoint of alarms in one format: the body (JSON, at most
+// intake.MaxJSONBytes) goes to the intake desk, which answers once the alarm is stored and
+// handed to its incident.
+func (s *Server) intakeAlarm(format fireline.AlarmFormat) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if s.intake == nil {
 			s.writeError(w, r, fireline.Errorf(fireline.EUNAVAILABLE, "alarm intake is not served by this node"))
@@ -35,12 +31,13 @@ func (s *Server) intakeAlarm(pick func(Intake) adapter) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		a, err := pick(s.intake)(r.Context(), body)
+		rc, err := s.intake.ReceiveAlarm(r.Context(), format, body)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		s.accept(w, r, a)
+		writeJSON(w, http.StatusAccepted, alarmResponse{AlarmID: rc.Alarm.ID, IncidentID: rc.IncidentID, Merged: rc.Merged,
+			RecordedOnly: rc.RecordedOnly, RelatedIncidentID: rc.RelatedIncidentID, Repeat: rc.Repeat})
 	}
 }
 
@@ -55,48 +52,6 @@ type alarmResponse struct {
 	RecordedOnly      bool  `json:"recorded_only"`
 	RelatedIncidentID int64 `json:"related_incident_id,omitempty"`
 	Repeat            bool  `json:"repeat,omitempty"`
-}
-
-// accept places the alarm on the grid, stores it durably and hands it to its incident's
-// workflow; only then is the source acknowledged. A repeat (same source and source id) answers
-// the same ids and re-delivers to the workflow, so a source retrying after a failure loses
-// nothing. An alarm that opens no incident is only stored; a panel's reset is also signalled to
-// the open incident its device's fire alarm opened, whose workflow decides what it means.
-func (s *Server) accept(w http.ResponseWriter, r *http.Request, a fireline.Alarm) {
-	var err error
-	if a.Cell, err = s.locator.Cell(a.Point); err != nil {
-		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "lat/lng: %v", err))
-		return
-	}
-	cells, err := s.locator.Neighbours(a.Point, s.cfg.DedupeRing)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	rc, err := s.store.ReceiveAlarm(r.Context(), a, cells, s.cfg.DedupeWindow)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	switch {
-	case rc.RecordedOnly && rc.RelatedIncidentID != 0:
-		err = s.incidents.AlarmRecorded(r.Context(), rc.RelatedIncidentID, rc.Alarm)
-		if fireline.ErrorCode(err) == fireline.ECONFLICT {
-			// The incident's workflow has finished meanwhile: the reset is stored, nothing to tell.
-			s.log.Info("reset for a finished incident", "alarm", rc.Alarm.ID, "incident", rc.RelatedIncidentID)
-			err = nil
-		}
-	case !rc.RecordedOnly:
-		err = s.incidents.AlarmReceived(r.Context(), rc.IncidentID, rc.Alarm, rc.Alarm)
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.log.Info("alarm received", "alarm", rc.Alarm.ID, "incident", rc.IncidentID, "source", a.Source, "kind", a.Kind,
-		"merged", rc.Merged, "repeat", rc.Repeat, "recorded_only", rc.RecordedOnly, "related_incident", rc.RelatedIncidentID)
-	writeJSON(w, http.StatusAccepted, alarmResponse{AlarmID: rc.Alarm.ID, IncidentID: rc.IncidentID, Merged: rc.Merged,
-		RecordedOnly: rc.RecordedOnly, RelatedIncidentID: rc.RelatedIncidentID, Repeat: rc.Repeat})
 }
 
 // readBody reads a request body of the given media type (415 otherwise) and at most limit bytes
@@ -158,7 +113,8 @@ type warningResponse struct {
 }
 
 // receiveWarning is POST /warnings: a CAP 1.2 alert (application/cap+xml, at most
-// intake.MaxCAPBytes) is read, mapped onto the service area and stored. It opens no incident.
+// intake.MaxCAPBytes) goes to the intake desk, which maps it onto the service area and stores
+// it. It opens no incident.
 func (s *Server) receiveWarning(w http.ResponseWriter, r *http.Request) {
 	if s.intake == nil {
 		s.writeError(w, r, fireline.Errorf(fireline.EUNAVAILABLE, "warning intake is not served by this node"))
@@ -169,19 +125,12 @@ func (s *Server) receiveWarning(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	wa, err := s.intake.CAP(r.Context(), body)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	rc, err := s.store.ReceiveWarning(r.Context(), wa, body)
+	rc, err := s.intake.ReceiveWarning(r.Context(), body)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	st := rc.Warning
-	s.log.Info("warning received", "warning", st.ID, "sender", st.Sender, "identifier", st.Identifier, "msg_type", st.MsgType,
-		"cells", len(st.Cells), "in_service_area", st.InServiceArea, "repeat", rc.Repeat, "superseded", rc.Superseded)
 	writeJSON(w, http.StatusAccepted, warningResponse{WarningID: st.ID, Cells: len(st.Cells), InServiceArea: st.InServiceArea,
 		Expires: st.Expires, Readiness: st.Readiness, Repeat: rc.Repeat, Superseded: rc.Superseded})
 }
@@ -200,7 +149,7 @@ func (s *Server) warnings(w http.ResponseWriter, r *http.Request) {
 	if active {
 		at = s.now()
 	}
-	ws, err := s.store.Warnings(r.Context(), at, maxWarningsListed)
+	ws, err := s.store.Warnings(r.Context(), fireline.WarningFilter{ActiveAt: at, Limit: maxWarningsListed})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

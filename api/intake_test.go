@@ -27,17 +27,17 @@ type intakeStore struct {
 	related  int64 // the incident a reset is related to
 }
 
-func (f *intakeStore) ReceiveAlarm(_ context.Context, a fireline.Alarm, cells []string, _ time.Duration) (Receipt, error) {
-	if len(cells) == 0 || a.Cell == "" {
-		return Receipt{}, fmt.Errorf("alarm without cells")
+func (f *intakeStore) ReceiveAlarm(_ context.Context, a fireline.Alarm, rule fireline.DedupeRule) (fireline.AlarmReceipt, error) {
+	if len(rule.Cells) == 0 || a.Cell == "" {
+		return fireline.AlarmReceipt{}, fmt.Errorf("alarm without cells")
 	}
 	for _, o := range f.alarms {
 		if o.Source == a.Source && o.SourceID == a.SourceID {
-			return Receipt{Alarm: o, IncidentID: o.IncidentID, Repeat: true, RecordedOnly: !o.Kind.OpensIncident()}, nil
+			return fireline.AlarmReceipt{Alarm: o, IncidentID: o.IncidentID, Repeat: true, RecordedOnly: !o.Kind.OpensIncident()}, nil
 		}
 	}
 	a.ID = int64(len(f.alarms) + 1)
-	rc := Receipt{Alarm: a, RecordedOnly: !a.Kind.OpensIncident()}
+	rc := fireline.AlarmReceipt{Alarm: a, RecordedOnly: !a.Kind.OpensIncident()}
 	if !rc.RecordedOnly {
 		a.IncidentID, rc.IncidentID = 100+a.ID, 100+a.ID
 		rc.Alarm = a
@@ -81,19 +81,19 @@ func (f *intakeStore) IncidentAlarms(_ context.Context, id int64) ([]fireline.Al
 	return out, nil
 }
 
-func (f *intakeStore) ReceiveWarning(_ context.Context, w fireline.Warning, raw []byte) (WarningReceipt, error) {
+func (f *intakeStore) ReceiveWarning(_ context.Context, w fireline.Warning, raw []byte) (fireline.WarningReceipt, error) {
 	if len(raw) == 0 {
-		return WarningReceipt{}, fmt.Errorf("no raw XML")
+		return fireline.WarningReceipt{}, fmt.Errorf("no raw XML")
 	}
 	w.ID = int64(len(f.warnings) + 1)
 	f.warnings = append(f.warnings, w)
-	return WarningReceipt{Warning: w}, nil
+	return fireline.WarningReceipt{Warning: w}, nil
 }
 
-func (f *intakeStore) Warnings(_ context.Context, at time.Time, _ int) ([]fireline.Warning, error) {
+func (f *intakeStore) Warnings(_ context.Context, wf fireline.WarningFilter) ([]fireline.Warning, error) {
 	var out []fireline.Warning
 	for _, w := range f.warnings {
-		if at.IsZero() || w.Active(at) {
+		if wf.ActiveAt.IsZero() || w.Active(wf.ActiveAt) {
 			out = append(out, w)
 		}
 	}
@@ -178,8 +178,9 @@ func newIntakeServer(t *testing.T) (*Server, *intakeStore, *intakeIncidents) {
 	t.Helper()
 	st := &intakeStore{fakeStore: &fakeStore{}}
 	inc := &intakeIncidents{}
-	s := New(DefaultConfig(), Deps{Store: st, Incidents: inc, Locator: gridLocator{},
-		Intake: intake.New(registry{}, area{}, func() time.Time { return now }), Logger: slog.New(slog.DiscardHandler)})
+	desk := intake.NewDesk(intake.New(registry{}, area{}, func() time.Time { return now }), st, st, inc, intake.DefaultDeskConfig(),
+		slog.New(slog.DiscardHandler))
+	s := New(DefaultConfig(), Deps{Store: st, Incidents: inc, Locator: gridLocator{}, Intake: desk, Logger: slog.New(slog.DiscardHandler)})
 	s.now = func() time.Time { return now }
 	return s, st, inc
 }

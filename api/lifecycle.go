@@ -184,7 +184,7 @@ func (s *Server) escalations(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	list, err := s.store.Escalations(r.Context(), !all, incident)
+	list, err := s.store.Escalations(r.Context(), fireline.EscalationFilter{OpenOnly: !all, IncidentID: incident})
 	answerList(s, w, r, "escalations", list, err)
 }
 

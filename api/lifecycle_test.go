@@ -37,10 +37,10 @@ func (f *lifecycleStore) IncidentAlarms(_ context.Context, id int64) ([]fireline
 	return []fireline.Alarm{{ID: 70, IncidentID: id, Source: fireline.SourceCall}, {ID: 71, IncidentID: id, Source: fireline.SourceLampPost}}, nil
 }
 
-func (f *lifecycleStore) Escalations(_ context.Context, openOnly bool, incident int64) ([]fireline.Escalation, error) {
+func (f *lifecycleStore) Escalations(_ context.Context, ef fireline.EscalationFilter) ([]fireline.Escalation, error) {
 	var out []fireline.Escalation
 	for _, e := range f.escalations {
-		if (!openOnly || e.AckedAt == nil) && (incident == 0 || e.IncidentID == incident) {
+		if (!ef.OpenOnly || e.AckedAt == nil) && (ef.IncidentID == 0 || e.IncidentID == ef.IncidentID) {
 			out = append(out, e)
 		}
 	}

@@ -119,7 +119,7 @@ func (s *Server) whip(w http.ResponseWriter, r *http.Request) {
 	if !s.routeMedia(w, r, id, true) {
 		return
 	}
-	sess, err := s.media.Publish(r.Context(), roomOf(id), user.UnitID, offer, user.Username)
+	sess, err := s.media.Publish(r.Context(), roomOf(id), user.UnitID, offer, fireline.MediaOption{Owner: user.Username})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -167,7 +167,7 @@ func (s *Server) whep(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user := userFrom(r.Context())
-	sess, err := s.media.Play(r.Context(), roomOf(id), chi.URLParam(r, "stream"), offer, user.Username, layer)
+	sess, err := s.media.Play(r.Context(), roomOf(id), chi.URLParam(r, "stream"), offer, fireline.MediaOption{Owner: user.Username, Layer: layer})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -177,25 +177,25 @@ func (s *Server) whep(w http.ResponseWriter, r *http.Request) {
 
 // ownSession finds the session of the request and checks the user may change it: whoever
 // opened it, or a supervisor or administrator.
-func (s *Server) ownSession(w http.ResponseWriter, r *http.Request) (room, session string, info MediaSessionInfo, ok bool) {
+func (s *Server) ownSession(w http.ResponseWriter, r *http.Request) (room, session string, info fireline.MediaSessionInfo, ok bool) {
 	id, ok := s.mediaIncident(w, r)
 	if !ok {
-		return "", "", MediaSessionInfo{}, false
+		return "", "", fireline.MediaSessionInfo{}, false
 	}
 	if s.media == nil {
 		s.writeError(w, r, fireline.Errorf(fireline.ENOTFOUND, "no media session %q here: this node has no media server", chi.URLParam(r, "session")))
-		return "", "", MediaSessionInfo{}, false
+		return "", "", fireline.MediaSessionInfo{}, false
 	}
 	room, session = roomOf(id), chi.URLParam(r, "session")
 	info, err := s.media.Session(room, session)
 	if err != nil {
 		s.writeError(w, r, err)
-		return "", "", MediaSessionInfo{}, false
+		return "", "", fireline.MediaSessionInfo{}, false
 	}
 	user := userFrom(r.Context())
 	if info.Owner != user.Username && !fireline.Can(user.Role, fireline.ActionManageVideo) {
 		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "media session %s is %s's; only they or a supervisor may change it", session, info.Owner))
-		return "", "", MediaSessionInfo{}, false
+		return "", "", fireline.MediaSessionInfo{}, false
 	}
 	return room, session, info, true
 }
@@ -263,11 +263,11 @@ type mediaRoomInfo struct {
 	IncidentID int64  `json:"incident_id"`
 	Room       string `json:"room"`
 	// Node holds the room; null before the first publish.
-	Node *MediaNode `json:"node"`
+	Node *fireline.MediaNode `json:"node"`
 	// WHIP is where to publish; WHEP where to play, with {stream} for the stream (unit) id.
-	WHIP    string       `json:"whip"`
-	WHEP    string       `json:"whep"`
-	Streams []StreamInfo `json:"streams"`
+	WHIP    string                `json:"whip"`
+	WHEP    string                `json:"whep"`
+	Streams []fireline.StreamInfo `json:"streams"`
 }
 
 // mediaRoom answers GET /media/incidents/{id}: which node holds the room. Consoles may ask, and
@@ -291,7 +291,7 @@ func (s *Server) mediaRoom(w http.ResponseWriter, r *http.Request) {
 	info := mediaRoomInfo{IncidentID: id, Room: roomOf(id)}
 	base := ""
 	if s.nodes != nil {
-		node, held, err := s.nodes.RoomNode(r.Context(), id)
+		node, held, err := s.nodes.MediaRoomNode(r.Context(), id, fireline.MediaNodeTTL)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -326,25 +326,25 @@ func (s *Server) streams(w http.ResponseWriter, r *http.Request) {
 
 // roomStreams describes the room's live streams: from this node's media server when it holds
 // the room, else as its holder last reported them (every few seconds).
-func (s *Server) roomStreams(ctx context.Context, id int64) ([]StreamInfo, error) {
+func (s *Server) roomStreams(ctx context.Context, id int64) ([]fireline.StreamInfo, error) {
 	if s.nodes != nil {
-		node, held, err := s.nodes.RoomNode(ctx, id)
+		node, held, err := s.nodes.MediaRoomNode(ctx, id, fireline.MediaNodeTTL)
 		if err != nil {
 			return nil, err
 		}
 		if held && (s.media == nil || node.ID != s.selfNode()) {
-			raw, err := s.nodes.RoomStreams(ctx, id)
+			raw, err := s.nodes.MediaRoomStreams(ctx, id)
 			if err != nil {
 				return nil, err
 			}
-			var streams []StreamInfo
+			var streams []fireline.StreamInfo
 			if len(raw) > 0 {
 				if err := json.Unmarshal(raw, &streams); err != nil {
 					return nil, fireline.Errorf(fireline.EINTERNAL, "media room %d: streams reported by %s: %v", id, node.ID, err)
 				}
 			}
 			if streams == nil {
-				streams = []StreamInfo{}
+				streams = []fireline.StreamInfo{}
 			}
 			return streams, nil
 		}
@@ -354,7 +354,7 @@ func (s *Server) roomStreams(ctx context.Context, id int64) ([]StreamInfo, error
 	}
 	streams := s.media.Streams(roomOf(id))
 	if streams == nil {
-		streams = []StreamInfo{}
+		streams = []fireline.StreamInfo{}
 	}
 	return streams, nil
 }
@@ -367,14 +367,14 @@ func (s *Server) roomStreams(ctx context.Context, id int64) ([]StreamInfo, error
 func (s *Server) routeMedia(w http.ResponseWriter, r *http.Request, id int64, publish bool) bool {
 	if s.nodes != nil {
 		var (
-			node MediaNode
+			node fireline.MediaNode
 			held = true
 			err  error
 		)
 		if publish {
-			node, err = s.nodes.AssignRoom(r.Context(), id)
+			node, err = s.nodes.AssignMediaRoom(r.Context(), id, fireline.MediaNodeTTL)
 		} else {
-			node, held, err = s.nodes.RoomNode(r.Context(), id)
+			node, held, err = s.nodes.MediaRoomNode(r.Context(), id, fireline.MediaNodeTTL)
 		}
 		switch {
 		case err != nil:
@@ -426,7 +426,7 @@ func (s *Server) sdpBody(w http.ResponseWriter, r *http.Request) (string, bool) 
 
 // answerSDP answers a WHIP or WHEP POST: 201 Created, the answer, the session's Location, its
 // entity tag, the ICE servers and the PATCH format the session takes.
-func (s *Server) answerSDP(w http.ResponseWriter, _ *http.Request, location string, sess MediaSession) {
+func (s *Server) answerSDP(w http.ResponseWriter, _ *http.Request, location string, sess fireline.MediaSession) {
 	h := w.Header()
 	h.Set("Content-Type", "application/sdp")
 	h.Set("Location", location)
@@ -436,7 +436,7 @@ func (s *Server) answerSDP(w http.ResponseWriter, _ *http.Request, location stri
 	h.Set("Accept-Patch", "application/trickle-ice-sdpfrag")
 	s.linkICEServers(w)
 	w.WriteHeader(http.StatusCreated)
-	_, _ = io.WriteString(w, sess.Answer)
+	_, _ = io.WriteString(w, sess.AnswerSDP)
 }
 
 // metrics serves the Prometheus text exposition of this node's media server.

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fireline/fireline"
 )
@@ -39,35 +40,43 @@ func (mediaStore) Incident(_ context.Context, id int64) (fireline.Incident, erro
 
 // fakeMedia is a media server that answers every offer and keeps sessions by id.
 type fakeMedia struct {
-	sessions map[string]MediaSessionInfo
+	sessions map[string]fireline.MediaSessionInfo
 	frags    []string
 	layers   []string
 	n        int
 }
 
-func (f *fakeMedia) open(owner string) MediaSession {
+func (f *fakeMedia) open(owner string) fireline.MediaSession {
 	f.n++
 	id := fmt.Sprintf("s%d", f.n)
-	f.sessions[id] = MediaSessionInfo{Owner: owner, ETag: `"tag-` + id + `"`}
-	return MediaSession{ID: id, Answer: "v=0\r\n", ETag: `"tag-` + id + `"`}
+	f.sessions[id] = fireline.MediaSessionInfo{Owner: owner, ETag: `"tag-` + id + `"`}
+	return fireline.MediaSession{ID: id, AnswerSDP: "v=0\r\n", ETag: `"tag-` + id + `"`}
 }
 
-func (f *fakeMedia) Publish(_ context.Context, _, _, _, owner string) (MediaSession, error) {
-	return f.open(owner), nil
-}
-
-func (f *fakeMedia) Play(_ context.Context, _, stream, _, owner, layer string) (MediaSession, error) {
-	if stream != "E-1" {
-		return MediaSession{}, fireline.Errorf(fireline.ENOTFOUND, "no live stream %q", stream)
+// option is the one option the API gives Publish and Play.
+func option(opts []fireline.MediaOption) fireline.MediaOption {
+	if len(opts) != 1 {
+		panic(fmt.Sprintf("%d media options", len(opts)))
 	}
-	f.layers = append(f.layers, layer)
-	return f.open(owner), nil
+	return opts[0]
 }
 
-func (f *fakeMedia) Session(_, id string) (MediaSessionInfo, error) {
+func (f *fakeMedia) Publish(_ context.Context, _, _, _ string, opts ...fireline.MediaOption) (fireline.MediaSession, error) {
+	return f.open(option(opts).Owner), nil
+}
+
+func (f *fakeMedia) Play(_ context.Context, _, stream, _ string, opts ...fireline.MediaOption) (fireline.MediaSession, error) {
+	if stream != "E-1" {
+		return fireline.MediaSession{}, fireline.Errorf(fireline.ENOTFOUND, "no live stream %q", stream)
+	}
+	f.layers = append(f.layers, option(opts).Layer)
+	return f.open(option(opts).Owner), nil
+}
+
+func (f *fakeMedia) Session(_, id string) (fireline.MediaSessionInfo, error) {
 	s, ok := f.sessions[id]
 	if !ok {
-		return MediaSessionInfo{}, fireline.Errorf(fireline.ENOTFOUND, "no media session %q", id)
+		return fireline.MediaSessionInfo{}, fireline.Errorf(fireline.ENOTFOUND, "no media session %q", id)
 	}
 	return s, nil
 }
@@ -79,12 +88,12 @@ func (f *fakeMedia) Trickle(_, _, frag string) error {
 
 func (f *fakeMedia) End(_, id string) error { delete(f.sessions, id); return nil }
 
-func (f *fakeMedia) Streams(room string) []StreamInfo {
-	return []StreamInfo{{Stream: "E-1", Viewers: 1, Bitrate: 900_000}}
+func (f *fakeMedia) Streams(room string) []fireline.StreamInfo {
+	return []fireline.StreamInfo{{Stream: "E-1", Viewers: 1, Bitrate: 900_000}}
 }
 
-func (f *fakeMedia) ICEServers() []ICEServer {
-	return []ICEServer{{URL: "stun:stun.example.net:3478"}, {URL: "turn:turn.example.net:3478?transport=udp", Username: "crew", Credential: "s3cret"}}
+func (f *fakeMedia) ICEServers() []fireline.ICEServer {
+	return []fireline.ICEServer{{URL: "stun:stun.example.net:3478"}, {URL: "turn:turn.example.net:3478?transport=udp", Username: "crew", Credential: "s3cret"}}
 }
 
 func (f *fakeMedia) WriteMetrics(w io.Writer) error {
@@ -93,34 +102,37 @@ func (f *fakeMedia) WriteMetrics(w io.Writer) error {
 }
 
 // fakeNodes is a registry in which incident 3's room is on another node.
-type fakeNodes struct{ self MediaNode }
+type fakeNodes struct {
+	fireline.MediaRegistry
+	self fireline.MediaNode
+}
 
-var otherNode = MediaNode{ID: "media-b", URL: "http://media-b.example:8080"}
+var otherNode = fireline.MediaNode{ID: "media-b", URL: "http://media-b.example:8080"}
 
-func (f fakeNodes) AssignRoom(_ context.Context, id int64) (MediaNode, error) {
+func (f fakeNodes) AssignMediaRoom(_ context.Context, id int64, _ time.Duration) (fireline.MediaNode, error) {
 	if id == 3 {
 		return otherNode, nil
 	}
 	return f.self, nil
 }
 
-func (f fakeNodes) RoomNode(_ context.Context, id int64) (MediaNode, bool, error) {
+func (f fakeNodes) MediaRoomNode(_ context.Context, id int64, _ time.Duration) (fireline.MediaNode, bool, error) {
 	switch id {
 	case 1:
 		return f.self, true, nil
 	case 3:
 		return otherNode, true, nil
 	}
-	return MediaNode{}, false, nil
+	return fireline.MediaNode{}, false, nil
 }
 
-func (f fakeNodes) RoomStreams(_ context.Context, id int64) ([]byte, error) {
+func (f fakeNodes) MediaRoomStreams(_ context.Context, id int64) ([]byte, error) {
 	return []byte(`[{"stream":"L-9","tracks":["video/VP8"],"viewers":2,"bitrate_bps":1200000}]`), nil
 }
 
-func newMediaServer(t *testing.T, cfg Config, nodes MediaNodes) (*Server, *fakeMedia) {
+func newMediaServer(t *testing.T, cfg Config, nodes fireline.MediaRegistry) (*Server, *fakeMedia) {
 	t.Helper()
-	m := &fakeMedia{sessions: map[string]MediaSessionInfo{}}
+	m := &fakeMedia{sessions: map[string]fireline.MediaSessionInfo{}}
 	d := Deps{Store: mediaStore{&fakeStore{}}, Media: m, Logger: slog.New(slog.DiscardHandler)}
 	if nodes != nil {
 		d.MediaNodes, d.MediaNodeID = nodes, "media-a"
@@ -315,7 +327,7 @@ func TestMediaOptionsAndCORS(t *testing.T) {
 }
 
 func TestMediaRouting(t *testing.T) {
-	self := MediaNode{ID: "media-a", URL: "http://media-a.example:8080"}
+	self := fireline.MediaNode{ID: "media-a", URL: "http://media-a.example:8080"}
 	s, m := newMediaServer(t, DefaultConfig(), fakeNodes{self: self})
 	// The room of incident 1 is here; that of 3 is on media-b.
 	w := do(t, s, req{method: "POST", path: "/api/v1/media/incidents/1/whip", token: "field:E-1", ctype: "application/sdp", body: offerSDP})
@@ -411,7 +423,7 @@ func TestMediaEventCarriesStreams(t *testing.T) {
 	s, _ := newMediaServer(t, DefaultConfig(), nil)
 	ch := s.hub.subscribe()
 	defer s.hub.unsubscribe(ch)
-	s.Publish(Change{Kind: "media", ID: "incident:1", IncidentID: 1})
+	s.Publish(fireline.Change{Kind: "media", ID: "incident:1", IncidentID: 1})
 	c := <-ch
 	if c.Kind != "media" || len(c.Streams) != 1 || c.Streams[0].Stream != "E-1" || c.Streams[0].Bitrate != 900_000 {
 		t.Errorf("media notice = %+v", c)

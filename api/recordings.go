@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,22 +15,6 @@ import (
 
 	"github.com/fireline/fireline"
 )
-
-// Recordings reads the incidents' video recordings, which the media nodes write. media.Library
-// implements it through an adapter in cmd.
-type Recordings interface {
-	// Recordings lists a media room's recordings, oldest first.
-	Recordings(room string) ([]Recording, error)
-	// Open opens one by name: EINVALID for a name no recording could have, ENOTFOUND for one
-	// the room does not have.
-	Open(room, name string) (RecordingFile, Recording, error)
-}
-
-// RecordingFile is an open recording: *os.File is one.
-type RecordingFile interface {
-	io.ReadSeekCloser
-	Stat() (fs.FileInfo, error)
-}
 
 // Recording is one camera's recording of an incident, as the review lists it.
 type Recording struct {
@@ -61,6 +43,21 @@ type Recording struct {
 	URLExpiresAt time.Time `json:"url_expires_at"`
 }
 
+// recordingOf is a recording as the review lists it, without its URL yet.
+func recordingOf(fr fireline.Recording) Recording {
+	r := Recording{
+		Name: fr.Name, Stream: fr.Stream, Codecs: fr.Codecs(), ContentType: fr.ContentType,
+		StartedAt: fr.StartedAt, EndedAt: fr.EndedAt, Duration: fr.Duration, Bytes: fr.Bytes, Frames: fr.Frames,
+		Complete: fr.Complete, State: fr.State,
+	}
+	for _, t := range fr.Tracks {
+		if t.Kind == "video" {
+			r.Width, r.Height = t.Width, t.Height
+		}
+	}
+	return r
+}
+
 // ticketTTL is how long a recording's URL plays: long enough to review an incident's video
 // without interruption, short enough that a copied link soon stops working. The review page
 // asks for fresh URLs when one expires.
@@ -79,16 +76,18 @@ func (s *Server) listRecordings(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	list, err := s.recordings.Recordings(roomOf(id))
+	stored, err := s.recordings.Recordings(roomOf(id))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	exp := s.now().Add(ticketTTL).Truncate(time.Second)
-	for i := range list {
-		rec := &list[i]
+	list := make([]Recording, 0, len(stored))
+	for _, fr := range stored {
+		rec := recordingOf(fr)
 		rec.URL = recordingPath(id, rec.Name) + "?ticket=" + s.recordingTicket(id, rec.Name, exp)
 		rec.URLExpiresAt = exp
+		list = append(list, rec)
 	}
 	answerList(s, w, r, "recordings", list, nil)
 }

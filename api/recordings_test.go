@@ -22,23 +22,23 @@ type fakeRecordings struct {
 	dir string
 }
 
-func (f fakeRecordings) Recordings(room string) ([]Recording, error) {
+func (f fakeRecordings) Recordings(room string) ([]fireline.Recording, error) {
 	if room != "incident:7" {
 		return nil, nil
 	}
-	return []Recording{{Name: "E-1-20250301T093000.000Z.webm", Stream: "E-1", Codecs: []string{"video/VP8"},
+	return []fireline.Recording{{Name: "E-1-20250301T093000.000Z.webm", Stream: "E-1", Tracks: []fireline.RecordingTrack{{Number: 1, Kind: "video", Codec: "video/VP8"}},
 		ContentType: "video/webm", StartedAt: now.Add(-time.Minute), Duration: 42, Complete: true, State: "closed"}}, nil
 }
 
-func (f fakeRecordings) Open(room, name string) (RecordingFile, Recording, error) {
+func (f fakeRecordings) Open(room, name string) (fireline.RecordingFile, fireline.Recording, error) {
 	if strings.ContainsAny(name, "/\\%") || strings.Contains(name, "..") || !strings.HasSuffix(name, ".webm") {
-		return nil, Recording{}, fireline.Errorf(fireline.EINVALID, "%q is not a recording's name", name)
+		return nil, fireline.Recording{}, fireline.Errorf(fireline.EINVALID, "%q is not a recording's name", name)
 	}
 	file, err := os.Open(filepath.Join(f.dir, strings.ReplaceAll(room, ":", "-"), name))
 	if err != nil {
-		return nil, Recording{}, fireline.Errorf(fireline.ENOTFOUND, "no recording %q", name)
+		return nil, fireline.Recording{}, fireline.Errorf(fireline.ENOTFOUND, "no recording %q", name)
 	}
-	return file, Recording{Name: name, ContentType: "video/webm"}, nil
+	return file, fireline.Recording{Name: name, ContentType: "video/webm"}, nil
 }
 
 const recName = "E-1-20250301T093000.000Z.webm"

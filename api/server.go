@@ -19,10 +19,6 @@ import (
 
 // Config tunes the API.
 type Config struct {
-	// DedupeRing is how many H3 rings around an alarm's cell count as "the same place".
-	DedupeRing int
-	// DedupeWindow is how long an incident keeps absorbing compatible alarms.
-	DedupeWindow time.Duration
 	// SessionTTL is how long a login lasts.
 	SessionTTL time.Duration
 	// StaleAfter is how old a unit's AVL fix may grow before the unit is shown at its home
@@ -38,20 +34,19 @@ type Config struct {
 
 // DefaultConfig is the standard configuration.
 func DefaultConfig() Config {
-	return Config{DedupeRing: 1, DedupeWindow: 30 * time.Minute, SessionTTL: 12 * time.Hour,
-		StaleAfter: fireline.DefaultStaleAfter}
+	return Config{SessionTTL: 12 * time.Hour, StaleAfter: fireline.DefaultStaleAfter}
 }
 
 // Server is the HTTP API. Build it with New and serve it as an http.Handler.
 type Server struct {
 	cfg       Config
-	store     Store
+	store     fireline.Store
 	incidents Incidents
-	intake    Intake
-	admin     Admin
+	intake    fireline.IntakeService
+	admin     fireline.AdminStore
 	locator   Locator
-	media     Media
-	nodes     MediaNodes
+	media     fireline.MediaService
+	nodes     fireline.MediaRegistry
 	nodeID    atomic.Value // string: this process's media node id
 	cover     Cover
 	travel    TravelModel
@@ -61,24 +56,27 @@ type Server struct {
 	router    chi.Router
 	now       func() time.Time
 
-	recordings Recordings
+	recordings fireline.RecordingLibrary
 	ticketKey  []byte
 }
 
-// Deps are the API's collaborators. Media may be nil (a node without the media role), and so
-// may Cover and Travel (a node that keeps no unit index or travel-time model).
+// Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
+// MediaNodes registry, intake.Desk the Intake, media.Server the Media, workflows.Client the
+// Incidents. Media may be nil (a node without the media role), and so may Intake (a media
+// node) and Cover and Travel (a node that keeps no unit index or travel-time model).
 type Deps struct {
-	Store     Store
+	Store     fireline.Store
 	Incidents Incidents
-	// Intake reads the payloads of the alarm sources' own endpoints.
-	Intake  Intake
-	Admin   Admin
+	// Intake takes the alarm sources' payloads and the CAP feeds' warnings.
+	Intake fireline.IntakeService
+	Admin  fireline.AdminStore
+	// Locator places unit fixes and stations on the grid; nil means geo's H3 grid.
 	Locator Locator
-	Media   Media
+	Media   fireline.MediaService
 	// MediaNodes, if set, says which media node holds each incident's room, and MediaNodeID
 	// is this process's own node (empty when it runs no media server). Without it this
 	// node's media server, if any, holds every room.
-	MediaNodes  MediaNodes
+	MediaNodes  fireline.MediaRegistry
 	MediaNodeID string
 	Cover       Cover
 	Travel      TravelModel
@@ -87,7 +85,7 @@ type Deps struct {
 	Logger *slog.Logger
 
 	// Recordings may be nil: a node that cannot read the recordings' folder.
-	Recordings Recordings
+	Recordings fireline.RecordingLibrary
 }
 
 // New builds the API.
@@ -102,6 +100,9 @@ func New(cfg Config, d Deps) *Server {
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
 	}
+	if s.locator == nil {
+		s.locator = grid{}
+	}
 	s.nodeID.Store(d.MediaNodeID)
 	s.router = s.routes()
 	return s
@@ -113,15 +114,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.Se
 // Publish tells every live event stream that something changed. A media notice (a room's
 // streams changed, or their statistics) goes out with the room's streams, read once here
 // rather than by every console.
-func (s *Server) Publish(c Change) {
-	if c.Kind == "media" && c.Streams == nil && c.IncidentID != 0 {
+func (s *Server) Publish(c fireline.Change) {
+	n := notice{Change: c}
+	if c.Kind == "media" && c.IncidentID != 0 {
 		streams, err := s.roomStreams(context.Background(), c.IncidentID)
 		if err != nil {
 			s.log.Warn("media notice: read the room's streams", "incident", c.IncidentID, "error", err)
 		}
-		c.Streams = streams
+		n.Streams = streams
 	}
-	s.hub.publish(c)
+	s.hub.publish(n)
 }
 
 func (s *Server) routes() chi.Router {
@@ -168,11 +170,11 @@ func (s *Server) routes() chi.Router {
 			// Device sources post through their gateways, which sign in with the gateway role;
 			// dispatchers may post the same by hand (a report phoned in from a panel company).
 			byHand, byDevice := s.may(fireline.ActionPostAlarm), s.may(fireline.ActionPostDeviceAlarm)
-			r.With(byHand).Post("/alarms", s.receiveAlarm)
-			r.With(byHand).Post("/alarms/call", s.intakeAlarm(func(in Intake) adapter { return in.Call }))
-			r.With(byDevice).Post("/alarms/iot", s.intakeAlarm(func(in Intake) adapter { return in.IoT }))
-			r.With(byDevice).Post("/alarms/lamppost", s.intakeAlarm(func(in Intake) adapter { return in.LampPost }))
-			r.With(byDevice).Post("/alarms/public", s.intakeAlarm(func(in Intake) adapter { return in.Public }))
+			r.With(byHand).Post("/alarms", s.intakeAlarm(fireline.FormatAlarm))
+			r.With(byHand).Post("/alarms/call", s.intakeAlarm(fireline.FormatCall))
+			r.With(byDevice).Post("/alarms/iot", s.intakeAlarm(fireline.FormatIoT))
+			r.With(byDevice).Post("/alarms/lamppost", s.intakeAlarm(fireline.FormatLampPost))
+			r.With(byDevice).Post("/alarms/public", s.intakeAlarm(fireline.FormatPublic))
 			r.With(byHand).Post("/alarms/{id}/confirm", s.confirmAlarm)
 			r.With(byDevice).Post("/warnings", s.receiveWarning)
 

@@ -16,7 +16,7 @@ func (s *Server) listUnits(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "status: %q is not a unit status", status))
 		return
 	}
-	units, err := s.store.Units(r.Context(), status, false)
+	units, err := s.store.Units(r.Context(), fireline.UnitFilter{Status: status})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -122,17 +122,17 @@ func (s *Server) unitStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) stations(w http.ResponseWriter, r *http.Request) {
-	v, err := s.store.Stations(r.Context(), false)
+	v, err := s.store.Stations(r.Context(), fireline.RefFilter{})
 	answerList(s, w, r, "stations", v, err)
 }
 
 func (s *Server) waterSources(w http.ResponseWriter, r *http.Request) {
-	v, err := s.store.WaterSources(r.Context(), false)
+	v, err := s.store.WaterSources(r.Context(), fireline.RefFilter{})
 	answerList(s, w, r, "water_sources", v, err)
 }
 
 func (s *Server) premises(w http.ResponseWriter, r *http.Request) {
-	v, err := s.store.Premises(r.Context(), false)
+	v, err := s.store.Premises(r.Context(), fireline.RefFilter{})
 	answerList(s, w, r, "premises", v, err)
 }
 

@@ -1,10 +1,12 @@
-// Package intake turns what each alarm source sends into one validated fireline.Alarm (or, for
-// a CAP 1.2 feed, a fireline.Warning): one adapter per source, bytes in, domain value out.
+// Package intake is the intake desk (Desk) and one adapter per alarm source. An adapter turns
+// what its source sends into one validated fireline.Alarm (or, for a CAP 1.2 feed, a
+// fireline.Warning): bytes in, domain value out. The desk places the alarm on the grid, stores
+// it and hands it to its incident.
 //
 // Every adapter caps the payload's size before reading it, refuses what is not text (invalid
 // UTF-8, NUL bytes), unknown fields, absurd positions and times, and names the field at fault in
 // an EINVALID (or ETOOLARGE) *fireline.Error that the API shows as problem JSON. None stores
-// anything: the caller stores the result, idempotently on (Source, SourceID), which each adapter
+// anything: the desk stores the result, idempotently on (Source, SourceID), which each adapter
 // fills from the source's own event id.
 //
 // The lookups an adapter needs (a panel's premises, a lamp post's position, the service area)

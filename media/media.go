@@ -1,7 +1,8 @@
 // Package media is Fireline's selective forwarding unit: field units publish their cameras with
 // WHIP (RFC 9725), consoles play them with WHEP. One room per incident; a stream per publishing
-// unit. It is the only importer of pion: the HTTP layer calls the methods of Server and sees
-// only strings, Session, StreamInfo and *fireline.Error.
+// unit. It is the only importer of pion: the HTTP layer calls the methods of Server, which
+// satisfies fireline.MediaService, and sees only strings, the root's media types and
+// *fireline.Error.
 package media
 
 import (
@@ -21,7 +22,12 @@ import (
 	"github.com/pion/ice/v2"
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v3"
+
+	"github.com/fireline/fireline"
 )
+
+// Server is the media service the API calls.
+var _ fireline.MediaService = (*Server)(nil)
 
 // Defaults, in one place.
 const (
@@ -54,7 +60,7 @@ type Config struct {
 	NAT1To1IPs []string
 	// ICEServers are the STUN/TURN servers advertised to clients (api puts them in Link
 	// headers); the server itself does not use them. May be empty.
-	ICEServers []ICEServer
+	ICEServers []fireline.ICEServer
 	// UDPPortMin and UDPPortMax bound the ports of ICE candidates, so a firewall can open a
 	// fixed range. Both zero: any ephemeral port.
 	UDPPortMin, UDPPortMax uint16
@@ -69,49 +75,13 @@ type Config struct {
 	Sinks SinkFactory
 }
 
-// ICEServer is a STUN or TURN server for clients (RFC 8489, RFC 8656): a stun:, turn: or
-// turns: URL, and for TURN the long-term credentials.
-type ICEServer struct {
-	URL        string
-	Username   string
-	Credential string
-}
-
-// Session is one WHIP (publish) or WHEP (play) peer connection.
-type Session struct {
-	ID        string // opaque, unguessable; the last segment of the session's Location
-	Room      string
-	Stream    string
-	AnswerSDP string // the complete, non-trickle answer
-	// ETag is the session's entity tag (RFC 9725 §4.3.1), quoted: a PATCH's If-Match names it.
-	ETag string
-}
-
-// SessionInfo says whose a session is.
-type SessionInfo struct {
-	ID        string
-	Room      string
-	Stream    string
-	Owner     string // who opened it (WithOwner); "" if nobody said
-	Publisher bool   // a WHIP session; false: a WHEP viewer
-	ETag      string
-}
-
-// Option tunes one Publish or Play.
-type Option func(*options)
-
-type options struct {
-	owner string
-	layer Layer
-}
-
 // WithOwner records who opens the session, so that the HTTP layer can let only them (or a
 // supervisor) end it.
-func WithOwner(user string) Option { return func(o *options) { o.owner = user } }
+func WithOwner(user string) fireline.MediaOption { return fireline.MediaOption{Owner: user} }
 
 // WithLayer makes a viewer watch one simulcast layer rather than the one its link can take.
 // It has no effect on a publisher, or on a stream without simulcast.
-func WithLayer(l Layer) Option { return func(o *options) { o.layer = l } }
+func WithLayer(l Layer) fireline.MediaOption { return fireline.MediaOption{Layer: string(l)} }
 
 // Layer names a simulcast layer a viewer may ask for.
 type Layer string
@@ -155,7 +125,7 @@ type Server struct {
 	// receives itself and tells us (REMB), and that estimate steers its simulcast layer.
 	api            *webrtc.API
 	viewerAPI      *webrtc.API
-	iceServers     []ICEServer
+	iceServers     []fireline.ICEServer
 	trackWait      time.Duration
 	connectTimeout time.Duration
 	sinks          SinkFactory
@@ -180,7 +150,7 @@ type streamKey struct{ room, stream string }
 // session is what End, Session and Trickle need of a publisher or a viewer.
 type session interface {
 	roomName() string
-	info() SessionInfo
+	info() fireline.MediaSessionInfo
 	iceState() *iceSession
 	peer() *webrtc.PeerConnection
 }
@@ -312,31 +282,31 @@ func registerCodecs(m *webrtc.MediaEngine) error {
 const mimeRTX = "video/rtx"
 
 // ICEServers returns the STUN/TURN servers to advertise to clients.
-func (s *Server) ICEServers() []ICEServer { return slices.Clone(s.iceServers) }
+func (s *Server) ICEServers() []fireline.ICEServer { return slices.Clone(s.iceServers) }
 
 // Publish accepts a WHIP offer for stream in room and returns the complete answer. One
 // publisher per stream: a second publish of a live stream is ECONFLICT. A simulcast offer
 // (a=simulcast with rids) is accepted with all its layers.
-func (s *Server) Publish(ctx context.Context, room, stream, offerSDP string, opts ...Option) (Session, error) {
+func (s *Server) Publish(ctx context.Context, room, stream, offerSDP string, opts ...fireline.MediaOption) (fireline.MediaSession, error) {
 	o := optionsOf(opts)
 	if err := checkNames(room, stream); err != nil {
-		return Session{}, err
+		return fireline.MediaSession{}, err
 	}
 	offer, err := parseOffer(offerSDP)
 	if err != nil {
-		return Session{}, err
+		return fireline.MediaSession{}, err
 	}
 	if sendingSections(offer, true) == 0 {
-		return Session{}, errInvalid("offer sends no audio or video: a WHIP offer needs a sendonly or sendrecv audio or video section")
+		return fireline.MediaSession{}, errInvalid("offer sends no audio or video: a WHIP offer needs a sendonly or sendrecv audio or video section")
 	}
 
 	key := streamKey{room, stream}
 	if err := s.publishable(key); err != nil {
-		return Session{}, err
+		return fireline.MediaSession{}, err
 	}
 	st, err := newStream(s, room, stream, o.owner)
 	if err != nil {
-		return Session{}, err
+		return fireline.MediaSession{}, err
 	}
 	// Reserve the name before negotiating, so two racing publishers cannot both win.
 	s.mu.Lock()
@@ -348,13 +318,13 @@ func (s *Server) Publish(ctx context.Context, room, stream, offerSDP string, opt
 	s.mu.Unlock()
 	if err != nil {
 		st.close()
-		return Session{}, err
+		return fireline.MediaSession{}, err
 	}
 
 	answer, err := st.negotiate(ctx, offer)
 	if err != nil {
 		s.endStream(st, "negotiation failed")
-		return Session{}, err
+		return fireline.MediaSession{}, err
 	}
 	var layers []string
 	for _, t := range st.trackList() {
@@ -365,13 +335,24 @@ func (s *Server) Publish(ctx context.Context, room, stream, offerSDP string, opt
 		}
 	}
 	st.log.Info("publisher joined", "tracks_expected", len(st.trackList()), "simulcast_layers", layers)
-	return Session{ID: st.id, Room: room, Stream: stream, AnswerSDP: answer, ETag: st.ice.etag()}, nil
+	return fireline.MediaSession{ID: st.id, Room: room, Stream: stream, AnswerSDP: answer, ETag: st.ice.etag()}, nil
 }
 
-func optionsOf(opts []Option) options {
+// options are the options of one Publish or Play, the later ones' non-empty fields winning.
+type options struct {
+	owner string
+	layer Layer
+}
+
+func optionsOf(opts []fireline.MediaOption) options {
 	var o options
-	for _, f := range opts {
-		f(&o)
+	for _, opt := range opts {
+		if opt.Owner != "" {
+			o.owner = opt.Owner
+		}
+		if opt.Layer != "" {
+			o.layer = Layer(opt.Layer)
+		}
 	}
 	return o
 }
@@ -396,37 +377,37 @@ func (s *Server) publishableLocked(key streamKey) error {
 // the stream's video and audio. A viewer that arrives before the publisher's first packets
 // waits for them up to the configured TrackWait. Of a simulcast track the viewer gets one
 // layer: the one WithLayer names, else the one its link can take.
-func (s *Server) Play(ctx context.Context, room, stream, offerSDP string, opts ...Option) (Session, error) {
+func (s *Server) Play(ctx context.Context, room, stream, offerSDP string, opts ...fireline.MediaOption) (fireline.MediaSession, error) {
 	o := optionsOf(opts)
 	if err := checkNames(room, stream); err != nil {
-		return Session{}, err
+		return fireline.MediaSession{}, err
 	}
 	if _, err := ParseLayer(string(o.layer)); err != nil {
-		return Session{}, err
+		return fireline.MediaSession{}, err
 	}
 	offer, err := parseOffer(offerSDP)
 	if err != nil {
-		return Session{}, err
+		return fireline.MediaSession{}, err
 	}
 	if sendingSections(offer, false) == 0 {
-		return Session{}, errInvalid("offer receives no audio or video: a WHEP offer needs a recvonly or sendrecv audio or video section")
+		return fireline.MediaSession{}, errInvalid("offer receives no audio or video: a WHEP offer needs a recvonly or sendrecv audio or video section")
 	}
 	s.mu.Lock()
 	closed, st := s.closed, s.streams[streamKey{room, stream}]
 	s.mu.Unlock()
 	switch {
 	case closed:
-		return Session{}, ErrClosed
+		return fireline.MediaSession{}, ErrClosed
 	case st == nil:
-		return Session{}, errNoStream(room, stream)
+		return fireline.MediaSession{}, errNoStream(room, stream)
 	}
 	tracks, err := st.waitTracks(ctx, s.trackWait)
 	if err != nil {
-		return Session{}, err
+		return fireline.MediaSession{}, err
 	}
 	v, answer, err := newViewer(ctx, s, st, tracks, offer, o.owner, o.layer)
 	if err != nil {
-		return Session{}, err
+		return fireline.MediaSession{}, err
 	}
 
 	// The stream may have ended while we negotiated; then the viewer has nothing to watch.
@@ -438,18 +419,18 @@ func (s *Server) Play(ctx context.Context, room, stream, offerSDP string, opts .
 	s.mu.Unlock()
 	if !live {
 		v.close()
-		return Session{}, errNoStream(room, stream)
+		return fireline.MediaSession{}, errNoStream(room, stream)
 	}
 	v.attach()
 	v.log.Info("viewer joined", "tracks", len(tracks), "layer", o.layer)
-	return Session{ID: v.id, Room: room, Stream: stream, AnswerSDP: answer, ETag: v.ice.etag()}, nil
+	return fireline.MediaSession{ID: v.id, Room: room, Stream: stream, AnswerSDP: answer, ETag: v.ice.etag()}, nil
 }
 
 // Session describes the session id of room: whose it is, and its entity tag.
-func (s *Server) Session(room, sessionID string) (SessionInfo, error) {
+func (s *Server) Session(room, sessionID string) (fireline.MediaSessionInfo, error) {
 	sess, err := s.session(room, sessionID)
 	if err != nil {
-		return SessionInfo{}, err
+		return fireline.MediaSessionInfo{}, err
 	}
 	info := sess.info()
 	info.ETag = sess.iceState().etag()
@@ -529,7 +510,7 @@ func (s *Server) Rooms() []string {
 }
 
 // Streams describes the live streams of room, ordered by stream name.
-func (s *Server) Streams(room string) []StreamInfo {
+func (s *Server) Streams(room string) []fireline.StreamInfo {
 	s.mu.Lock()
 	var sts []*stream
 	for k, st := range s.streams {
@@ -538,11 +519,11 @@ func (s *Server) Streams(room string) []StreamInfo {
 		}
 	}
 	s.mu.Unlock()
-	out := make([]StreamInfo, 0, len(sts))
+	out := make([]fireline.StreamInfo, 0, len(sts))
 	for _, st := range sts {
 		out = append(out, st.stats())
 	}
-	slices.SortFunc(out, func(a, b StreamInfo) int { return strings.Compare(a.Stream, b.Stream) })
+	slices.SortFunc(out, func(a, b fireline.StreamInfo) int { return strings.Compare(a.Stream, b.Stream) })
 	return out
 }
 

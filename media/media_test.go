@@ -135,7 +135,7 @@ func accept(t *testing.T, pc *webrtc.PeerConnection, answer string) {
 // publisher is a field unit's camera: VP8 frames of junk every 33 ms.
 type publisher struct {
 	pc      *webrtc.PeerConnection
-	session media.Session
+	session fireline.MediaSession
 	plis    atomic.Int64 // keyframe requests received from the server
 }
 
@@ -232,7 +232,7 @@ func tryPublish(t *testing.T, srv *media.Server, room, stream string, o pubOpts)
 // viewer is a console: it offers to receive video and audio and reports what arrives.
 type viewer struct {
 	pc      *webrtc.PeerConnection
-	session media.Session
+	session fireline.MediaSession
 	packets chan received
 	ended   chan struct{} // closed when the video track stops or the connection dies
 	endOnce sync.Once
@@ -334,13 +334,13 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func findStream(srv *media.Server, room, stream string) (media.StreamInfo, bool) {
+func findStream(srv *media.Server, room, stream string) (fireline.StreamInfo, bool) {
 	for _, s := range srv.Streams(room) {
 		if s.Stream == stream {
 			return s, true
 		}
 	}
-	return media.StreamInfo{}, false
+	return fireline.StreamInfo{}, false
 }
 
 func TestPublishPlayForwards(t *testing.T) {
@@ -690,9 +690,9 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		cfg  media.Config
 	}{
 		{"NAT IP", media.Config{NAT1To1IPs: []string{"not-an-ip"}}},
-		{"ICE server", media.Config{ICEServers: []media.ICEServer{{URL: "http://example.com"}}}},
-		{"TURN without credentials", media.Config{ICEServers: []media.ICEServer{{URL: "turn:turn.example.com:3478"}}}},
-		{"quote in a credential", media.Config{ICEServers: []media.ICEServer{{URL: "turn:turn.example.com", Username: "u", Credential: `a"b`}}}},
+		{"ICE server", media.Config{ICEServers: []fireline.ICEServer{{URL: "http://example.com"}}}},
+		{"TURN without credentials", media.Config{ICEServers: []fireline.ICEServer{{URL: "turn:turn.example.com:3478"}}}},
+		{"quote in a credential", media.Config{ICEServers: []fireline.ICEServer{{URL: "turn:turn.example.com", Username: "u", Credential: `a"b`}}}},
 		{"port range", media.Config{UDPPortMin: 50000, UDPPortMax: 40000}},
 	}
 	for _, tt := range tests {
@@ -702,7 +702,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			}
 		})
 	}
-	srv, err := media.New(media.Config{ICEServers: []media.ICEServer{{URL: "stun:stun.example.com:3478"}}, UDPPortMin: 40000, UDPPortMax: 40100})
+	srv, err := media.New(media.Config{ICEServers: []fireline.ICEServer{{URL: "stun:stun.example.com:3478"}}, UDPPortMin: 40000, UDPPortMax: 40100})
 	if err != nil {
 		t.Fatalf("New(good config): %v", err)
 	}

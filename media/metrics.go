@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/fireline/fireline"
 )
 
 // WriteMetrics writes the server's metrics in the Prometheus text exposition format (0.0.4):
@@ -38,14 +40,14 @@ func (s *Server) WriteMetrics(w io.Writer) error {
 	}
 	type trackMetric struct {
 		name, typ, help string
-		value           func(TrackInfo) string
+		value           func(fireline.TrackStats) string
 	}
 	for _, m := range []trackMetric{
-		{"fireline_media_track_packets_total", "counter", "RTP packets received from the publisher.", func(t TrackInfo) string { return fmt.Sprint(t.Packets) }},
-		{"fireline_media_track_bytes_total", "counter", "RTP payload bytes received from the publisher.", func(t TrackInfo) string { return fmt.Sprint(t.Bytes) }},
-		{"fireline_media_track_packets_lost", "gauge", "RTP packets lost between publisher and server so far (RFC 3550 cumulative loss: a late packet takes one back).", func(t TrackInfo) string { return fmt.Sprint(t.PacketsLost) }},
-		{"fireline_media_track_bitrate_bits_per_second", "gauge", "Received bitrate over the last few seconds.", func(t TrackInfo) string { return fmt.Sprint(t.Bitrate) }},
-		{"fireline_media_track_jitter_seconds", "gauge", "RFC 3550 interarrival jitter.", func(t TrackInfo) string { return fmt.Sprintf("%g", t.JitterMS/1000) }},
+		{"fireline_media_track_packets_total", "counter", "RTP packets received from the publisher.", func(t fireline.TrackStats) string { return fmt.Sprint(t.Packets) }},
+		{"fireline_media_track_bytes_total", "counter", "RTP payload bytes received from the publisher.", func(t fireline.TrackStats) string { return fmt.Sprint(t.Bytes) }},
+		{"fireline_media_track_packets_lost", "gauge", "RTP packets lost between publisher and server so far (RFC 3550 cumulative loss: a late packet takes one back).", func(t fireline.TrackStats) string { return fmt.Sprint(t.PacketsLost) }},
+		{"fireline_media_track_bitrate_bits_per_second", "gauge", "Received bitrate over the last few seconds.", func(t fireline.TrackStats) string { return fmt.Sprint(t.Bitrate) }},
+		{"fireline_media_track_jitter_seconds", "gauge", "RFC 3550 interarrival jitter.", func(t fireline.TrackStats) string { return fmt.Sprintf("%g", t.JitterMS/1000) }},
 	} {
 		family(m.name, m.typ, m.help)
 		for _, rs := range st.Streams {

@@ -16,6 +16,8 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v3/pkg/media/samplebuilder"
+
+	"github.com/fireline/fireline"
 )
 
 // Recording: every published track is written to disk for the after-action review. The
@@ -426,7 +428,7 @@ type recSession struct {
 	// Once writing:
 	file    *os.File
 	mkv     *mkvWriter
-	meta    RecordingInfo
+	meta    fireline.Recording
 	numbers map[*recTrack]int // track numbers in the file
 	frames  int
 }
@@ -486,7 +488,7 @@ func (s *recSession) writeLocked(t *recTrack, ms int64, key bool, data []byte) e
 			return s.failLocked(fmt.Errorf("write recording %s: %w", s.meta.Name, err))
 		}
 		s.frames++
-		s.meta.track(n).Frames++
+		trackOf(&s.meta, n).Frames++
 		return nil
 	}
 	return errRecordingStopped
@@ -535,11 +537,11 @@ func (s *recSession) beginLocked() error {
 	})
 	h := mkvHeader{DocType: "webm", Start: s.start, Title: s.stream + " · " + s.room}
 	s.numbers = map[*recTrack]int{}
-	meta := RecordingInfo{Room: s.room, Stream: s.stream, StartedAt: s.start.UTC(), State: StateRecording, Node: s.r.node}
+	meta := fireline.Recording{Room: s.room, Stream: s.stream, StartedAt: s.start.UTC(), State: StateRecording, Node: s.r.node}
 	meta.IncidentID = incidentOfRoom(s.room)
 	for i, t := range in {
 		mt := mkvTrack{Number: i + 1, Video: t.kind.video()}
-		tm := RecordingTrack{Number: i + 1, Kind: "audio"}
+		tm := fireline.RecordingTrack{Number: i + 1, Kind: "audio"}
 		switch t.kind {
 		case kindVP8:
 			mt.Codec, mt.Width, mt.Height = "V_VP8", t.width, t.height

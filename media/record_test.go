@@ -307,7 +307,7 @@ func (p probed) frames(codecType string) int {
 }
 
 // recordings lists incident 7's recordings through a Library over dir.
-func recordings(t *testing.T, dir string) []media.RecordingInfo {
+func recordings(t *testing.T, dir string) []fireline.Recording {
 	t.Helper()
 	list, err := media.NewLibrary(dir).Recordings("incident:7")
 	if err != nil {

@@ -34,58 +34,14 @@ const (
 	StateFailed = "failed"
 )
 
-// RecordingInfo is a recording's sidecar.
-type RecordingInfo struct {
-	Name string `json:"name"` // the media file's name in its room's folder
-	// IncidentID is the incident of the room ("incident:<id>"), 0 for other rooms.
-	IncidentID  int64            `json:"incident_id,omitempty"`
-	Room        string           `json:"room"`
-	Stream      string           `json:"stream"` // the publishing unit's id
-	ContentType string           `json:"content_type"`
-	Tracks      []RecordingTrack `json:"tracks"`
-	// StartedAt is the wall-clock arrival of the first written frame: media time 0.
-	StartedAt time.Time `json:"started_at"`
-	// EndedAt is the wall-clock time of the last written frame (StartedAt + Duration); nil
-	// while recording.
-	EndedAt  *time.Time `json:"ended_at,omitempty"`
-	Duration float64    `json:"duration_s"` // seconds of media time
-	Bytes    int64      `json:"bytes"`
-	Frames   int        `json:"frames"`
-	// Complete is true only for a recording closed cleanly.
-	Complete bool   `json:"complete"`
-	State    string `json:"state"`
-	Error    string `json:"error,omitempty"`
-	// Node names the media node that wrote the file, so that several nodes may share one
-	// folder and each recovers only what it left open.
-	Node string `json:"node,omitempty"`
-}
-
-// RecordingTrack is one track of a recording.
-type RecordingTrack struct {
-	Number int    `json:"number"`
-	Kind   string `json:"kind"`  // audio or video
-	Codec  string `json:"codec"` // MIME type: video/VP8, video/H264, audio/opus
-	Width  int    `json:"width,omitempty"`
-	Height int    `json:"height,omitempty"`
-	Frames int    `json:"frames"`
-}
-
-// Codecs lists the MIME types of the recording's tracks.
-func (ri RecordingInfo) Codecs() []string {
-	out := make([]string, 0, len(ri.Tracks))
-	for _, t := range ri.Tracks {
-		out = append(out, t.Codec)
-	}
-	return out
-}
-
-func (ri *RecordingInfo) track(n int) *RecordingTrack {
+// trackOf is the recording's track number n, a throwaway one when it has none.
+func trackOf(ri *fireline.Recording, n int) *fireline.RecordingTrack {
 	for i := range ri.Tracks {
 		if ri.Tracks[i].Number == n {
 			return &ri.Tracks[i]
 		}
 	}
-	return &RecordingTrack{}
+	return &fireline.RecordingTrack{}
 }
 
 // nameTime is a recording name's start: UTC to the millisecond, and sortable.
@@ -144,7 +100,7 @@ func contentType(docType string, video bool) string {
 }
 
 // writeSidecar writes ri's sidecar in dir atomically: a reader sees the old one or the new one.
-func writeSidecar(dir string, ri RecordingInfo) error {
+func writeSidecar(dir string, ri fireline.Recording) error {
 	b, err := json.MarshalIndent(ri, "", "  ")
 	if err != nil {
 		return fmt.Errorf("recording sidecar: %w", err)
@@ -160,8 +116,8 @@ func writeSidecar(dir string, ri RecordingInfo) error {
 	return nil
 }
 
-func readSidecar(path string) (RecordingInfo, error) {
-	var ri RecordingInfo
+func readSidecar(path string) (fireline.Recording, error) {
+	var ri fireline.Recording
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return ri, err
@@ -212,26 +168,29 @@ func recoverRecordings(dir, node string) (int, error) {
 	return n, nil
 }
 
-// Library reads the recordings under a folder. It is safe for concurrent use.
+// Library reads the recordings under a folder, for the review. It is safe for concurrent use.
 type Library struct {
 	dir string
 }
+
+// Library is the recordings' folder the API reads.
+var _ fireline.RecordingLibrary = (*Library)(nil)
 
 // NewLibrary returns a Library of the recordings under dir (a Recorder's Dir).
 func NewLibrary(dir string) *Library { return &Library{dir: dir} }
 
 // Recordings lists room's recordings, oldest first. A recording still being written reports
 // the size and duration it has so far.
-func (l *Library) Recordings(room string) ([]RecordingInfo, error) {
+func (l *Library) Recordings(room string) ([]fireline.Recording, error) {
 	dir := filepath.Join(l.dir, roomDir(room))
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return []RecordingInfo{}, nil
+		return []fireline.Recording{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list recordings: %w", err)
 	}
-	out := []RecordingInfo{}
+	out := []fireline.Recording{}
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
 			continue
@@ -250,7 +209,7 @@ func (l *Library) Recordings(room string) ([]RecordingInfo, error) {
 		}
 		out = append(out, ri)
 	}
-	slices.SortFunc(out, func(a, b RecordingInfo) int {
+	slices.SortFunc(out, func(a, b fireline.Recording) int {
 		if c := a.StartedAt.Compare(b.StartedAt); c != 0 {
 			return c
 		}
@@ -261,24 +220,24 @@ func (l *Library) Recordings(room string) ([]RecordingInfo, error) {
 
 // Open opens room's recording name for reading. A name that is not a recording's is EINVALID
 // and never touches the disk; an unknown one is ENOTFOUND.
-func (l *Library) Open(room, name string) (*os.File, RecordingInfo, error) {
+func (l *Library) Open(room, name string) (fireline.RecordingFile, fireline.Recording, error) {
 	if !recordingName.MatchString(name) {
-		return nil, RecordingInfo{}, fireline.Errorf(fireline.EINVALID, "%q is not a recording's name", name)
+		return nil, fireline.Recording{}, fireline.Errorf(fireline.EINVALID, "%q is not a recording's name", name)
 	}
 	dir := filepath.Join(l.dir, roomDir(room))
 	ri, err := readSidecar(filepath.Join(dir, name+".json"))
 	if err != nil || ri.Room != room {
 		if err == nil || errors.Is(err, fs.ErrNotExist) {
-			return nil, RecordingInfo{}, fireline.Errorf(fireline.ENOTFOUND, "no recording %q in room %q", name, room)
+			return nil, fireline.Recording{}, fireline.Errorf(fireline.ENOTFOUND, "no recording %q in room %q", name, room)
 		}
-		return nil, RecordingInfo{}, err
+		return nil, fireline.Recording{}, err
 	}
 	f, err := os.Open(filepath.Join(dir, name))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, RecordingInfo{}, fireline.Errorf(fireline.ENOTFOUND, "no recording %q in room %q", name, room)
+		return nil, fireline.Recording{}, fireline.Errorf(fireline.ENOTFOUND, "no recording %q in room %q", name, room)
 	}
 	if err != nil {
-		return nil, RecordingInfo{}, fmt.Errorf("open recording: %w", err)
+		return nil, fireline.Recording{}, fmt.Errorf("open recording: %w", err)
 	}
 	return f, ri, nil
 }

@@ -4,55 +4,9 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v3"
+
+	"github.com/fireline/fireline"
 )
-
-// StreamInfo describes a live stream of a room.
-type StreamInfo struct {
-	Stream    string
-	Tracks    []string // MIME types of the tracks received so far, e.g. "video/VP8"
-	Viewers   int      // viewers currently registered to the stream
-	StartedAt time.Time
-	Packets   uint64 // RTP packets received from the publisher, every track and layer
-	Bytes     uint64 // RTP payload bytes received from the publisher
-	// Bitrate is what the publisher sends, bits/s over the last few seconds.
-	Bitrate uint64
-	// PacketsLost is the packets the publisher's streams lost on the way (sequence gaps).
-	PacketsLost int64
-	// Layers are the simulcast layers of the video track, lowest first; nil without simulcast.
-	Layers []string
-	// TrackStats has one entry per track and layer; ViewerStats one per viewer.
-	TrackStats  []TrackInfo
-	ViewerStats []ViewerInfo
-}
-
-// TrackInfo describes one RTP stream the publisher sends: a track, or one simulcast layer.
-type TrackInfo struct {
-	Track       string // the publisher's track id
-	Kind        string // audio or video
-	Codec       string // MIME type
-	Layer       string // the simulcast layer's RTP stream id; "" without simulcast
-	Active      bool   // it has sent media in the last two seconds
-	Packets     uint64
-	Bytes       uint64
-	Bitrate     uint64  // bits/s
-	PacketsLost int64   // from sequence gaps (RFC 3550 A.3)
-	JitterMS    float64 // RFC 3550 interarrival jitter, milliseconds
-}
-
-// ViewerInfo describes one viewer of a stream.
-type ViewerInfo struct {
-	Session string
-	Owner   string
-	// Layer is the simulcast layer it is sent ("" without simulcast); Pinned says it asked
-	// for it rather than having it chosen from its link.
-	Layer  string
-	Pinned bool
-	// Bitrate is what it is sent, bits/s; Estimate is its own estimate of what it can take
-	// (REMB), 0 if it gives none; FractionLost is from its latest receiver report, 0 to 1.
-	Bitrate      uint64
-	Estimate     uint64
-	FractionLost float64
-}
 
 // Stats is the server's state at a glance, for the metrics endpoint.
 type Stats struct {
@@ -66,12 +20,15 @@ type Stats struct {
 // RoomStream is a stream with the room it is in.
 type RoomStream struct {
 	Room string
-	StreamInfo
+	fireline.StreamInfo
 }
 
-func (st *stream) stats() StreamInfo {
+// stats describes the stream. Its lists of tracks and viewers are never nil: the consoles are
+// given [] rather than null.
+func (st *stream) stats() fireline.StreamInfo {
 	now := time.Now()
-	info := StreamInfo{Stream: st.name, StartedAt: st.startedAt}
+	info := fireline.StreamInfo{Stream: st.name, StartedAt: st.startedAt,
+		TrackStats: []fireline.TrackStats{}, ViewerStats: []fireline.ViewerStat{}}
 	for _, t := range st.trackList() {
 		c := t.codecOf()
 		if c.MimeType != "" {
@@ -84,7 +41,7 @@ func (st *stream) stats() StreamInfo {
 			if !l.running.Load() && l.stats.packets.Load() == 0 {
 				continue
 			}
-			ti := TrackInfo{
+			ti := fireline.TrackStats{
 				Track: t.id, Kind: t.kind.String(), Codec: c.MimeType, Layer: l.rid, Active: t.layerActive(i, now),
 				Packets: l.stats.packets.Load(), Bytes: l.stats.bytes.Load(), Bitrate: l.rate.get(),
 				PacketsLost: l.stats.lost.Load(), JitterMS: l.stats.jitterMS(c.ClockRate),
@@ -97,7 +54,7 @@ func (st *stream) stats() StreamInfo {
 		}
 	}
 	for _, v := range st.viewerList() {
-		vi := ViewerInfo{Session: v.id, Owner: v.owner}
+		vi := fireline.ViewerStat{Session: v.id, Owner: v.owner}
 		if at := v.estimateAt.Load(); at != 0 && now.Sub(time.Unix(0, at)) < 5*time.Second {
 			vi.Estimate = v.estimate.Load()
 		}

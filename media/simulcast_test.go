@@ -16,6 +16,7 @@ import (
 	"github.com/pion/webrtc/v3"
 	pionmedia "github.com/pion/webrtc/v3/pkg/media"
 
+	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/media"
 )
 
@@ -24,7 +25,7 @@ import (
 // every two seconds or when the server asks for one, and the frames between are deltas.
 type simulcastPublisher struct {
 	pc      *webrtc.PeerConnection
-	session media.Session
+	session fireline.MediaSession
 	plis    sync.Map // rid → *atomic.Int64
 }
 
@@ -155,7 +156,7 @@ type layerViewer struct {
 	arrived chan struct{}
 }
 
-func playLayers(t *testing.T, srv *media.Server, room, stream string, opts ...media.Option) *layerViewer {
+func playLayers(t *testing.T, srv *media.Server, room, stream string, opts ...fireline.MediaOption) *layerViewer {
 	t.Helper()
 	pc, err := clientAPI(t).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {

@@ -15,6 +15,8 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v3"
+
+	"github.com/fireline/fireline"
 )
 
 // stream is one publisher (a WHIP session) and the tracks it forwards to its viewers.
@@ -94,8 +96,8 @@ func newStream(s *Server, room, name, owner string) (*stream, error) {
 
 func (st *stream) roomName() string             { return st.room }
 func (st *stream) peer() *webrtc.PeerConnection { return st.pc }
-func (st *stream) info() SessionInfo {
-	return SessionInfo{ID: st.id, Room: st.room, Stream: st.name, Owner: st.owner, Publisher: true}
+func (st *stream) info() fireline.MediaSessionInfo {
+	return fireline.MediaSessionInfo{ID: st.id, Room: st.room, Stream: st.name, Owner: st.owner, Publisher: true}
 }
 func (st *stream) iceState() *iceSession { return &st.ice }
 

@@ -10,6 +10,8 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v3"
+
+	"github.com/fireline/fireline"
 )
 
 // viewer is one WHEP session.
@@ -33,8 +35,8 @@ type viewer struct {
 func (v *viewer) roomName() string             { return v.st.room }
 func (v *viewer) peer() *webrtc.PeerConnection { return v.pc }
 func (v *viewer) iceState() *iceSession        { return &v.ice }
-func (v *viewer) info() SessionInfo {
-	return SessionInfo{ID: v.id, Room: v.st.room, Stream: v.st.name, Owner: v.owner}
+func (v *viewer) info() fireline.MediaSessionInfo {
+	return fireline.MediaSessionInfo{ID: v.id, Room: v.st.room, Stream: v.st.name, Owner: v.owner}
 }
 
 // newViewer negotiates a viewer's connection carrying tracks and returns it with its answer.

@@ -122,9 +122,9 @@ func TestAdminStations(t *testing.T) {
 			t.Errorf("a second retirement moved retired_at: %v, want %v", again.RetiredAt, retired.RetiredAt)
 		}
 
-		active, err := db.Stations(ctx, postgres.RefFilter{})
+		active, err := db.Stations(ctx, fireline.RefFilter{})
 		must(t, err)
-		all, err := db.Stations(ctx, postgres.RefFilter{IncludeRetired: true})
+		all, err := db.Stations(ctx, fireline.RefFilter{IncludeRetired: true})
 		must(t, err)
 		if len(active) != 2 || len(all) != 3 || all[2].ID != "S3" || all[2].RetiredAt == nil {
 			t.Errorf("Stations: %d in service, %d in all (%+v); want S3 only among all", len(active), len(all), all)
@@ -307,7 +307,7 @@ func TestAdminUnits(t *testing.T) {
 	})
 
 	t.Run("retired units leave the lists", func(t *testing.T) {
-		ids := func(f postgres.UnitFilter) string {
+		ids := func(f fireline.UnitFilter) string {
 			units, err := db.Units(ctx, f)
 			must(t, err)
 			var out []string
@@ -316,13 +316,13 @@ func TestAdminUnits(t *testing.T) {
 			}
 			return strings.Join(out, ",")
 		}
-		if got := ids(postgres.UnitFilter{}); got != "E2,E3,E5,R1,X1" {
+		if got := ids(fireline.UnitFilter{}); got != "E2,E3,E5,R1,X1" {
 			t.Errorf("Units() = %s, want the units in service", got)
 		}
-		if got := ids(postgres.UnitFilter{Status: fireline.UnitOutOfService}); got != "E5,X1" {
+		if got := ids(fireline.UnitFilter{Status: fireline.UnitOutOfService}); got != "E5,X1" {
 			t.Errorf("Units(out_of_service) = %s, want E5,X1", got)
 		}
-		if got := ids(postgres.UnitFilter{IncludeRetired: true}); got != "E1,E2,E3,E5,L1,R1,X1" {
+		if got := ids(fireline.UnitFilter{IncludeRetired: true}); got != "E1,E2,E3,E5,L1,R1,X1" {
 			t.Errorf("Units(include retired) = %s", got)
 		}
 		u, err := db.Unit(ctx, "L1")
@@ -353,12 +353,12 @@ func TestAdminChangesReachTheUnitIndex(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	db, url := cityDB(t)
-	units, err := db.Units(ctx, postgres.UnitFilter{})
+	units, err := db.Units(ctx, fireline.UnitFilter{})
 	must(t, err)
 	index := resources.NewIndex()
 	must(t, index.Replace(units))
 	go func() {
-		_ = db.Listen(ctx, func(c postgres.Change) {
+		_ = db.Listen(ctx, func(c fireline.Change) {
 			if c.Kind != "unit" {
 				return
 			}
@@ -442,9 +442,9 @@ func TestAdminWaterSources(t *testing.T) {
 	if got := nearby(); !slices.Equal(got, []string{"W2"}) {
 		t.Errorf("nearby water %v after retiring W1, want W2", got)
 	}
-	listed, err := db.WaterSources(ctx, postgres.RefFilter{})
+	listed, err := db.WaterSources(ctx, fireline.RefFilter{})
 	must(t, err)
-	all, err := db.WaterSources(ctx, postgres.RefFilter{IncludeRetired: true})
+	all, err := db.WaterSources(ctx, fireline.RefFilter{IncludeRetired: true})
 	must(t, err)
 	if len(listed) != 2 || len(all) != 3 || all[0].ID != "W1" || all[0].RetiredAt == nil {
 		t.Errorf("WaterSources %+v / all %+v, want W1 only among all", listed, all)
@@ -495,9 +495,9 @@ func TestAdminPremises(t *testing.T) {
 	if !slices.Equal(ids, []string{"P3", "P2"}) {
 		t.Errorf("nearby premises %v, want P3 and P2 (P1 is retired)", ids)
 	}
-	listed, err := db.Premises(ctx, postgres.RefFilter{})
+	listed, err := db.Premises(ctx, fireline.RefFilter{})
 	must(t, err)
-	all, err := db.Premises(ctx, postgres.RefFilter{IncludeRetired: true})
+	all, err := db.Premises(ctx, fireline.RefFilter{IncludeRetired: true})
 	must(t, err)
 	if len(listed) != 2 || len(all) != 3 {
 		t.Errorf("Premises: %d listed, %d in all; want 2 and 3", len(listed), len(all))
@@ -571,7 +571,7 @@ func TestAdminResponsePlans(t *testing.T) {
 	l3 := fireline.ResponsePlan{IncidentType: fireline.TypeStructureFire, Level: 3, Slots: slots(5)}
 	_, err = db.CreatePlan(ctx, l3, admin)
 	must(t, err)
-	all, err := db.ResponsePlans(ctx, postgres.RefFilter{IncludeRetired: true})
+	all, err := db.ResponsePlans(ctx, fireline.RefFilter{IncludeRetired: true})
 	must(t, err)
 	var keys []string
 	for _, p := range all {
@@ -585,7 +585,7 @@ func TestAdminResponsePlans(t *testing.T) {
 	if strings.Join(keys, ",") != want {
 		t.Errorf("ResponsePlans(include retired) = %v, want %s", keys, want)
 	}
-	inForce, err := db.ResponsePlans(ctx, postgres.RefFilter{})
+	inForce, err := db.ResponsePlans(ctx, fireline.RefFilter{})
 	must(t, err)
 	if len(inForce) != 4 {
 		t.Errorf("ResponsePlans() has %d cards, want 4", len(inForce))

@@ -13,33 +13,6 @@ import (
 	"github.com/fireline/fireline"
 )
 
-// DedupeRule says which open incidents an alarm may join.
-type DedupeRule struct {
-	// Cells are the H3 cells (hex) where a duplicate's incident may lie: the alarm's own cell
-	// and its neighbours out to the configured ring.
-	Cells []string
-	// Window is how far apart in time an incident's creation and the alarm's receipt may be.
-	// Zero or less turns merging off.
-	Window time.Duration
-}
-
-// Receipt is the outcome of storing an alarm.
-type Receipt struct {
-	// Alarm is the stored alarm, with ID, IncidentID and ReceivedAt filled.
-	Alarm      fireline.Alarm
-	IncidentID int64
-	// Merged is true when the alarm joined an incident opened by an earlier alarm.
-	Merged bool
-	// Repeat is true when the source had sent this alarm before; nothing was written.
-	Repeat bool
-	// RecordedOnly is true for an alarm whose kind opens no incident (a panel's fault,
-	// supervisory event or reset): it is stored with no incident.
-	RecordedOnly bool
-	// RelatedIncidentID is, for a panel's reset, the open incident its device's latest fire
-	// alarm opened or joined (0 when none): the caller tells that incident's workflow.
-	RelatedIncidentID int64
-}
-
 // ReceiveAlarm stores an alarm and attaches it to an incident, in one transaction:
 //
 //   - A (source, source_id) seen before is a source's retry: the stored alarm comes back with
@@ -59,23 +32,23 @@ type Receipt struct {
 // device's latest fire alarm, if any.
 //
 // ReceivedAt is the database's clock when the alarm has none.
-func (db *DB) ReceiveAlarm(ctx context.Context, a fireline.Alarm, rule DedupeRule) (Receipt, error) {
+func (db *DB) ReceiveAlarm(ctx context.Context, a fireline.Alarm, rule fireline.DedupeRule) (fireline.AlarmReceipt, error) {
 	if a.Cell == "" {
-		return Receipt{}, fireline.Errorf(fireline.EINVALID, "alarm has no cell")
+		return fireline.AlarmReceipt{}, fireline.Errorf(fireline.EINVALID, "alarm has no cell")
 	}
-	var rc Receipt
+	var rc fireline.AlarmReceipt
 	err := db.inTx(ctx, "receive alarm", func(tx pgx.Tx) error {
 		var err error
 		rc, err = receiveAlarm(ctx, tx, a, rule)
 		return err
 	})
 	if err != nil {
-		return Receipt{}, err
+		return fireline.AlarmReceipt{}, err
 	}
 	return rc, nil
 }
 
-func receiveAlarm(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule DedupeRule) (Receipt, error) {
+func receiveAlarm(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule fireline.DedupeRule) (fireline.AlarmReceipt, error) {
 	// The insert comes before the cell locks: a retry of the same alarm waits here for the
 	// first delivery's transaction while holding no cell lock, so the two kinds of wait never
 	// form a cycle.
@@ -90,22 +63,22 @@ func receiveAlarm(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule DedupeR
 	if noRows(err) {
 		stored, err := storedAlarm(ctx, tx, "source = $1 AND source_id = $2", a.Source, a.SourceID)
 		if err != nil {
-			return Receipt{}, err
+			return fireline.AlarmReceipt{}, err
 		}
-		rc := Receipt{Alarm: stored, IncidentID: stored.IncidentID, Repeat: true, RecordedOnly: !stored.Kind.OpensIncident()}
+		rc := fireline.AlarmReceipt{Alarm: stored, IncidentID: stored.IncidentID, Repeat: true, RecordedOnly: !stored.Kind.OpensIncident()}
 		if stored.Kind == fireline.KindReset {
 			rc.RelatedIncidentID, err = deviceIncident(ctx, tx, stored.DeviceID)
 		}
 		return rc, err
 	}
 	if pgConstraint(err) == "alarms_premise_id_fkey" {
-		return Receipt{}, fireline.Errorf(fireline.EINVALID, "premise_id: %s is not a key premises", a.PremiseID)
+		return fireline.AlarmReceipt{}, fireline.Errorf(fireline.EINVALID, "premise_id: %s is not a key premises", a.PremiseID)
 	}
 	if err != nil {
-		return Receipt{}, translate("store alarm", err)
+		return fireline.AlarmReceipt{}, translate("store alarm", err)
 	}
 	if !a.Kind.OpensIncident() {
-		rc := Receipt{Alarm: a, RecordedOnly: true}
+		rc := fireline.AlarmReceipt{Alarm: a, RecordedOnly: true}
 		if a.Kind == fireline.KindReset {
 			rc.RelatedIncidentID, err = deviceIncident(ctx, tx, a.DeviceID)
 		}
@@ -114,14 +87,14 @@ func receiveAlarm(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule DedupeR
 
 	if _, err := tx.Exec(ctx, "SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k",
 		cellLockKeys(a.Cell, rule.Cells)); err != nil {
-		return Receipt{}, translate("lock cells", err)
+		return fireline.AlarmReceipt{}, translate("lock cells", err)
 	}
 
-	rc := Receipt{}
+	rc := fireline.AlarmReceipt{}
 	if rule.Window > 0 && len(rule.Cells) > 0 {
 		id, err := joinIncident(ctx, tx, a, rule)
 		if err != nil {
-			return Receipt{}, err
+			return fireline.AlarmReceipt{}, err
 		}
 		rc.IncidentID, rc.Merged = id, id != 0
 	}
@@ -132,13 +105,13 @@ func receiveAlarm(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule DedupeR
 			VALUES ($1, 1, 'received', $2, $3, $4, $5, $6, 1) RETURNING id`,
 			a.Type, a.Point.Lat, a.Point.Lng, a.Cell, a.Address, a.ReceivedAt).Scan(&rc.IncidentID)
 		if err != nil {
-			return Receipt{}, translate("create incident", err)
+			return fireline.AlarmReceipt{}, translate("create incident", err)
 		}
 		kind, detail = fireline.EventAlarmReceived, fmt.Sprintf("%s alarm %s received", a.Source, a.SourceID)
 	}
 	a.IncidentID = rc.IncidentID
 	if _, err := tx.Exec(ctx, "UPDATE alarms SET incident_id = $1 WHERE id = $2", a.IncidentID, a.ID); err != nil {
-		return Receipt{}, translate("link alarm", err)
+		return fireline.AlarmReceipt{}, translate("link alarm", err)
 	}
 	ev := fireline.TimelineEvent{
 		IncidentID: a.IncidentID, Key: "alarm:" + strconv.FormatInt(a.ID, 10), At: a.ReceivedAt, Kind: kind,
@@ -146,7 +119,7 @@ func receiveAlarm(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule DedupeR
 		Data: map[string]any{"alarm_id": a.ID, "source": a.Source, "source_id": a.SourceID, "type": a.Type, "address": a.Address},
 	}
 	if err := appendEvent(ctx, tx, ev); err != nil {
-		return Receipt{}, err
+		return fireline.AlarmReceipt{}, err
 	}
 	rc.Alarm = a
 	return rc, nil
@@ -154,7 +127,7 @@ func receiveAlarm(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule DedupeR
 
 // joinIncident finds the open incident the alarm duplicates and counts the alarm on it,
 // returning its id, or 0 when there is none.
-func joinIncident(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule DedupeRule) (int64, error) {
+func joinIncident(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule fireline.DedupeRule) (int64, error) {
 	type candidate struct {
 		ID   int64
 		Type fireline.IncidentType

@@ -8,14 +8,13 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/postgres"
 )
 
 func TestReceiveAlarm(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db, _ := cityDB(t)
-	ring := postgres.DedupeRule{Cells: []string{cellA, cellA2}, Window: 10 * time.Minute}
+	ring := fireline.DedupeRule{Cells: []string{cellA, cellA2}, Window: 10 * time.Minute}
 
 	first := alarm(cellA)
 	rc, err := db.ReceiveAlarm(ctx, first, ring)
@@ -89,12 +88,12 @@ func TestReceiveAlarm(t *testing.T) {
 	t.Run("no merge", func(t *testing.T) {
 		tests := []struct {
 			name   string
-			change func(*fireline.Alarm, *postgres.DedupeRule)
+			change func(*fireline.Alarm, *fireline.DedupeRule)
 		}{
-			{"incompatible type", func(a *fireline.Alarm, _ *postgres.DedupeRule) { a.Type = fireline.TypeTrafficAccident }},
-			{"outside the cells", func(a *fireline.Alarm, r *postgres.DedupeRule) { a.Cell, r.Cells = cellB, []string{cellB} }},
-			{"outside the window", func(a *fireline.Alarm, _ *postgres.DedupeRule) { a.ReceivedAt = time.Now().Add(time.Hour) }},
-			{"merging off", func(_ *fireline.Alarm, r *postgres.DedupeRule) { r.Window = 0 }},
+			{"incompatible type", func(a *fireline.Alarm, _ *fireline.DedupeRule) { a.Type = fireline.TypeTrafficAccident }},
+			{"outside the cells", func(a *fireline.Alarm, r *fireline.DedupeRule) { a.Cell, r.Cells = cellB, []string{cellB} }},
+			{"outside the window", func(a *fireline.Alarm, _ *fireline.DedupeRule) { a.ReceivedAt = time.Now().Add(time.Hour) }},
+			{"merging off", func(_ *fireline.Alarm, r *fireline.DedupeRule) { r.Window = 0 }},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -116,7 +115,7 @@ func TestReceiveAlarm(t *testing.T) {
 		const cellC = "8940c8a00c3ffff"
 		id := openIncident(t, db, cellC)
 		must(t, db.SetIncidentStatus(ctx, id, fireline.IncidentClosed))
-		got, err := db.ReceiveAlarm(ctx, alarm(cellC), postgres.DedupeRule{Cells: []string{cellC}, Window: time.Hour})
+		got, err := db.ReceiveAlarm(ctx, alarm(cellC), fireline.DedupeRule{Cells: []string{cellC}, Window: time.Hour})
 		must(t, err)
 		if got.Merged || got.IncidentID == id {
 			t.Fatalf("%+v joined closed incident %d", got, id)
@@ -139,14 +138,14 @@ func TestReceiveAlarmConcurrent(t *testing.T) {
 		// Fresh cells each round, so earlier rounds' incidents are out of reach.
 		c1, c2 := fmt.Sprintf("89%013x", 2*i), fmt.Sprintf("89%013x", 2*i+1)
 		alarms := []fireline.Alarm{alarm(c1), alarm(c2)}
-		var receipts [2]postgres.Receipt
+		var receipts [2]fireline.AlarmReceipt
 		var errs [2]error
 		var wg sync.WaitGroup
 		start := make(chan struct{})
 		for j := range alarms {
 			wg.Go(func() {
 				<-start
-				receipts[j], errs[j] = db.ReceiveAlarm(ctx, alarms[j], postgres.DedupeRule{Cells: []string{c1, c2}, Window: time.Minute})
+				receipts[j], errs[j] = db.ReceiveAlarm(ctx, alarms[j], fireline.DedupeRule{Cells: []string{c1, c2}, Window: time.Minute})
 			})
 		}
 		close(start)
@@ -157,7 +156,7 @@ func TestReceiveAlarmConcurrent(t *testing.T) {
 			t.Fatalf("round %d: %+v and %+v, want one incident, one of them merged", i, receipts[0], receipts[1])
 		}
 	}
-	incs, err := db.Incidents(ctx, postgres.IncidentFilter{Limit: 1000})
+	incs, err := db.Incidents(ctx, fireline.IncidentFilter{Limit: 1000})
 	must(t, err)
 	if len(incs) != 100 {
 		t.Fatalf("%d incidents, want 100", len(incs))

@@ -203,12 +203,6 @@ func validateCity(c fireline.City) error {
 	return nil
 }
 
-// RefFilter narrows reads of reference data (stations, water sources, premises, run cards).
-type RefFilter struct {
-	// IncludeRetired keeps retired records too; they are left out by default.
-	IncludeRetired bool
-}
-
 const stationColumns = "id, name, district, address, lat, lng, retired_at"
 
 func scanStation(r pgx.CollectableRow) (fireline.Station, error) {
@@ -218,7 +212,7 @@ func scanStation(r pgx.CollectableRow) (fireline.Station, error) {
 }
 
 // Stations returns the stations that pass f, by id.
-func (db *DB) Stations(ctx context.Context, f RefFilter) ([]fireline.Station, error) {
+func (db *DB) Stations(ctx context.Context, f fireline.RefFilter) ([]fireline.Station, error) {
 	rows, _ := db.pool.Query(ctx, "SELECT "+stationColumns+" FROM stations WHERE $1 OR retired_at IS NULL ORDER BY id", f.IncludeRetired)
 	out, err := pgx.CollectRows(rows, scanStation)
 	return out, translate("stations", err)
@@ -233,7 +227,7 @@ func scanWaterSource(r pgx.CollectableRow) (fireline.WaterSource, error) {
 }
 
 // WaterSources returns the hydrants and static water points that pass f, by id.
-func (db *DB) WaterSources(ctx context.Context, f RefFilter) ([]fireline.WaterSource, error) {
+func (db *DB) WaterSources(ctx context.Context, f fireline.RefFilter) ([]fireline.WaterSource, error) {
 	rows, _ := db.pool.Query(ctx, "SELECT "+waterColumns+" FROM water_sources WHERE $1 OR retired_at IS NULL ORDER BY id", f.IncludeRetired)
 	out, err := pgx.CollectRows(rows, scanWaterSource)
 	return out, translate("water sources", err)
@@ -249,7 +243,7 @@ func scanPremise(r pgx.CollectableRow) (fireline.Premise, error) {
 }
 
 // Premises returns the key premises that pass f, by id.
-func (db *DB) Premises(ctx context.Context, f RefFilter) ([]fireline.Premise, error) {
+func (db *DB) Premises(ctx context.Context, f fireline.RefFilter) ([]fireline.Premise, error) {
 	rows, _ := db.pool.Query(ctx, "SELECT "+premiseColumns+" FROM premises WHERE $1 OR retired_at IS NULL ORDER BY id", f.IncludeRetired)
 	out, err := pgx.CollectRows(rows, scanPremise)
 	return out, translate("premises", err)
@@ -265,7 +259,7 @@ func scanPlan(r pgx.CollectableRow) (fireline.ResponsePlan, error) {
 
 // ResponsePlans returns the run cards that pass f by incident type and level, a key's card in
 // force before its retired ones, newest retired first.
-func (db *DB) ResponsePlans(ctx context.Context, f RefFilter) ([]fireline.ResponsePlan, error) {
+func (db *DB) ResponsePlans(ctx context.Context, f fireline.RefFilter) ([]fireline.ResponsePlan, error) {
 	rows, _ := db.pool.Query(ctx, "SELECT "+planColumns+` FROM response_plans WHERE $1 OR retired_at IS NULL
 		ORDER BY incident_type, level, retired_at DESC NULLS FIRST, id DESC`, f.IncludeRetired)
 	out, err := pgx.CollectRows(rows, scanPlan)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/postgres"
 )
 
 func TestImportCity(t *testing.T) {
@@ -16,26 +15,26 @@ func TestImportCity(t *testing.T) {
 	db, _ := cityDB(t)
 	c := city()
 
-	stations, err := db.Stations(ctx, postgres.RefFilter{})
+	stations, err := db.Stations(ctx, fireline.RefFilter{})
 	must(t, err)
 	if !slices.Equal(stations, c.Stations) {
 		t.Errorf("Stations = %+v, want %+v", stations, c.Stations)
 	}
 
-	ws, err := db.WaterSources(ctx, postgres.RefFilter{})
+	ws, err := db.WaterSources(ctx, fireline.RefFilter{})
 	must(t, err)
 	if len(ws) != 2 || ws[0] != c.WaterSources[0] || ws[1].Status != "working" {
 		t.Errorf("WaterSources = %+v (a missing status means working)", ws)
 	}
 
-	ps, err := db.Premises(ctx, postgres.RefFilter{})
+	ps, err := db.Premises(ctx, fireline.RefFilter{})
 	must(t, err)
 	if len(ps) != 2 || !slices.Equal(ps[0].Hazards, []string{"chlorine", "LPG"}) || ps[0].PrePlan != c.Premises[0].PrePlan ||
 		ps[1].Hazards == nil {
 		t.Errorf("Premises = %+v", ps)
 	}
 
-	units, err := db.Units(ctx, postgres.UnitFilter{})
+	units, err := db.Units(ctx, fireline.UnitFilter{})
 	must(t, err)
 	var ids []string
 	for _, u := range units {
@@ -51,7 +50,7 @@ func TestImportCity(t *testing.T) {
 	if !slices.Equal(ids, []string{"E1", "E2", "L1", "R1", "X1"}) {
 		t.Errorf("Units order %v, want by id", ids)
 	}
-	oos, err := db.Units(ctx, postgres.UnitFilter{Status: fireline.UnitOutOfService})
+	oos, err := db.Units(ctx, fireline.UnitFilter{Status: fireline.UnitOutOfService})
 	must(t, err)
 	if len(oos) != 1 || oos[0].ID != "X1" {
 		t.Errorf("Units(out_of_service) = %+v, want X1", oos)
@@ -76,7 +75,7 @@ func TestImportCity(t *testing.T) {
 		c2 := city()
 		c2.Stations[0].Name = "Station One (rebuilt)"
 		must(t, db.ImportCity(ctx, c2))
-		st, err := db.Stations(ctx, postgres.RefFilter{})
+		st, err := db.Stations(ctx, fireline.RefFilter{})
 		must(t, err)
 		if st[0].Name != "Station One (rebuilt)" {
 			t.Errorf("station not updated: %+v", st[0])

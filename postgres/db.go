@@ -17,6 +17,16 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/fireline/fireline"
+)
+
+// DB is what the API, the intake desk and the media nodes read and write: the assertions keep
+// its methods and the root's contracts from drifting apart.
+var (
+	_ fireline.Store         = (*DB)(nil)
+	_ fireline.AdminStore    = (*DB)(nil)
+	_ fireline.MediaRegistry = (*DB)(nil)
 )
 
 // DB is Fireline's PostgreSQL store. It is safe for concurrent use.

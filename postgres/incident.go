@@ -12,14 +12,6 @@ import (
 	"github.com/fireline/fireline"
 )
 
-// IncidentFilter narrows Incidents.
-type IncidentFilter struct {
-	// OpenOnly keeps incidents that still need the command centre (fireline.IncidentStatus.Open).
-	OpenOnly bool
-	// Limit caps the list; zero or less means 100, and more than 1000 means 1000.
-	Limit int
-}
-
 // incidentColumns are an incident's own columns. updated_at is the last write to the incident
 // or its timeline, whichever is later: every activity of the workflow writes one or the other,
 // so it says how fresh the whole record is.
@@ -48,7 +40,7 @@ var openStatuses = func() []string {
 }
 
 // Incidents returns incidents newest first, each as complete as Incident returns it.
-func (db *DB) Incidents(ctx context.Context, f IncidentFilter) ([]fireline.Incident, error) {
+func (db *DB) Incidents(ctx context.Context, f fireline.IncidentFilter) ([]fireline.Incident, error) {
 	limit := f.Limit
 	switch {
 	case limit <= 0:

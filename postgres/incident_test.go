@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/postgres"
 )
 
 func TestIncidents(t *testing.T) {
@@ -38,17 +37,17 @@ func TestIncidents(t *testing.T) {
 	wantCode(t, db.SetIncidentStatus(ctx, ids[0], "burning"), fireline.EINVALID)
 	wantCode(t, db.SetIncidentStatus(ctx, 999999, fireline.IncidentActive), fireline.ENOTFOUND)
 
-	all, err := db.Incidents(ctx, postgres.IncidentFilter{})
+	all, err := db.Incidents(ctx, fireline.IncidentFilter{})
 	must(t, err)
 	if len(all) != 3 || all[0].ID != ids[2] || all[2].ID != ids[0] {
 		t.Errorf("Incidents = %v, want newest first", incidentIDs(all))
 	}
-	open, err := db.Incidents(ctx, postgres.IncidentFilter{OpenOnly: true})
+	open, err := db.Incidents(ctx, fireline.IncidentFilter{OpenOnly: true})
 	must(t, err)
 	if len(open) != 2 || open[0].ID != ids[2] || open[1].ID != ids[0] {
 		t.Errorf("open incidents %v, want %d, %d", incidentIDs(open), ids[2], ids[0])
 	}
-	one, err := db.Incidents(ctx, postgres.IncidentFilter{Limit: 1})
+	one, err := db.Incidents(ctx, fireline.IncidentFilter{Limit: 1})
 	must(t, err)
 	if len(one) != 1 || one[0].Recommendation == nil || one[0].Assignments == nil {
 		t.Errorf("Incidents(limit 1) = %+v, want one, with empty lists rather than nil", one)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/geo"
-	"github.com/fireline/fireline/postgres"
 )
 
 // panelAlarm is a panel event of device FAP-1 at premises P1 in cell.
@@ -24,7 +23,7 @@ func TestReceivePanelEvents(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db, _ := cityDB(t)
-	ring := postgres.DedupeRule{Cells: []string{cellA, cellA2}, Window: 10 * time.Minute}
+	ring := fireline.DedupeRule{Cells: []string{cellA, cellA2}, Window: 10 * time.Minute}
 
 	fault, err := db.ReceiveAlarm(ctx, panelAlarm(cellA, fireline.KindFault), ring)
 	must(t, err)
@@ -84,7 +83,7 @@ func TestConfirmAlarm(t *testing.T) {
 	report := alarm(cellB)
 	report.Source, report.Unverified, report.Type = fireline.SourcePublic, true, fireline.TypeHelpRequested
 	report.Details = fireline.AlarmDetails{Channel: "app", PhotoRef: "photo/1.jpg"}
-	rc, err := db.ReceiveAlarm(ctx, report, postgres.DedupeRule{Cells: []string{cellB}, Window: time.Minute})
+	rc, err := db.ReceiveAlarm(ctx, report, fireline.DedupeRule{Cells: []string{cellB}, Window: time.Minute})
 	must(t, err)
 	at := time.Now().UTC().Truncate(time.Millisecond)
 
@@ -115,7 +114,7 @@ func TestConfirmAlarm(t *testing.T) {
 		t.Errorf("incident's alarms %+v", alarms)
 	}
 
-	call, err := db.ReceiveAlarm(ctx, alarm(cellB), postgres.DedupeRule{})
+	call, err := db.ReceiveAlarm(ctx, alarm(cellB), fireline.DedupeRule{})
 	must(t, err)
 	_, err = db.ConfirmAlarm(ctx, call.Alarm.ID, "operator", at)
 	wantCode(t, err, fireline.ECONFLICT)
@@ -184,7 +183,7 @@ func TestReceiveAlarmConcurrentSources(t *testing.T) {
 		must(t, err)
 		call, panel := alarm(c.String()), panelAlarm(other.String(), fireline.KindFireAlarm)
 		call.Point, panel.Point = p, q
-		var receipts [2]postgres.Receipt
+		var receipts [2]fireline.AlarmReceipt
 		var errs [2]error
 		var wg sync.WaitGroup
 		start := make(chan struct{})
@@ -196,7 +195,7 @@ func TestReceiveAlarmConcurrentSources(t *testing.T) {
 					return
 				}
 				<-start
-				receipts[j], errs[j] = db.ReceiveAlarm(ctx, a, postgres.DedupeRule{Cells: cells, Window: 30 * time.Minute})
+				receipts[j], errs[j] = db.ReceiveAlarm(ctx, a, fireline.DedupeRule{Cells: cells, Window: 30 * time.Minute})
 			})
 		}
 		close(start)

@@ -51,18 +51,8 @@ func scanEscalation(r pgx.CollectableRow) (fireline.Escalation, error) {
 	return e, err
 }
 
-// EscalationFilter narrows Escalations.
-type EscalationFilter struct {
-	// OpenOnly keeps escalations no supervisor has taken yet.
-	OpenOnly bool
-	// IncidentID keeps one incident's; 0 keeps all.
-	IncidentID int64
-	// Limit caps the list (1..1000; 0 means 200).
-	Limit int
-}
-
 // Escalations returns escalations newest first.
-func (db *DB) Escalations(ctx context.Context, f EscalationFilter) ([]fireline.Escalation, error) {
+func (db *DB) Escalations(ctx context.Context, f fireline.EscalationFilter) ([]fireline.Escalation, error) {
 	if f.Limit == 0 {
 		f.Limit = 200
 	}

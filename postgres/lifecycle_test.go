@@ -26,7 +26,7 @@ func TestIncidentLifecycleStatuses(t *testing.T) {
 			t.Fatalf("%s: %+v", s, inc)
 		}
 	}
-	open, err := db.Incidents(ctx, postgres.IncidentFilter{OpenOnly: true})
+	open, err := db.Incidents(ctx, fireline.IncidentFilter{OpenOnly: true})
 	must(t, err)
 	if !slices.Contains(incidentIDs(open), id) {
 		t.Errorf("a controlled incident is still open: %v", incidentIDs(open))
@@ -66,7 +66,7 @@ func TestEscalations(t *testing.T) {
 		Detail: "E1 not en route", RaisedAt: t0.Add(time.Minute)}, fireline.TimelineEvent{IncidentID: other, Key: "k", Kind: fireline.EventEscalation})
 	must(t, err)
 
-	open, err := db.Escalations(ctx, postgres.EscalationFilter{OpenOnly: true})
+	open, err := db.Escalations(ctx, fireline.EscalationFilter{OpenOnly: true})
 	must(t, err)
 	if len(open) != 2 || open[0].IncidentID != other {
 		t.Fatalf("open escalations %+v, want two, newest first", open)
@@ -80,9 +80,9 @@ func TestEscalations(t *testing.T) {
 	wantCode(t, err, fireline.ECONFLICT)
 	_, err = db.AckEscalation(ctx, 999999, "supervisor", t0)
 	wantCode(t, err, fireline.ENOTFOUND)
-	open, err = db.Escalations(ctx, postgres.EscalationFilter{OpenOnly: true})
+	open, err = db.Escalations(ctx, fireline.EscalationFilter{OpenOnly: true})
 	must(t, err)
-	mine, err := db.Escalations(ctx, postgres.EscalationFilter{IncidentID: id})
+	mine, err := db.Escalations(ctx, fireline.EscalationFilter{IncidentID: id})
 	must(t, err)
 	if len(open) != 1 || open[0].IncidentID != other || len(mine) != 1 || mine[0].AckedBy != "supervisor" {
 		t.Errorf("after taking one: open %+v, incident's %+v", open, mine)
@@ -96,7 +96,7 @@ func TestEscalations(t *testing.T) {
 	if !slices.Contains(keys, "escalation:call_processing") || !slices.Contains(keys, "escalation-taken:"+itoa(first.ID)) {
 		t.Errorf("timeline keys %v: want the escalation and its taking", keys)
 	}
-	_, err = db.Escalations(ctx, postgres.EscalationFilter{Limit: 5000})
+	_, err = db.Escalations(ctx, fireline.EscalationFilter{Limit: 5000})
 	wantCode(t, err, fireline.EINVALID)
 }
 
@@ -160,7 +160,7 @@ func TestMergeIncidents(t *testing.T) {
 	db, _ := cityDB(t)
 	into := openIncident(t, db, cellA)
 	from := openIncident(t, db, cellB)
-	second, err := db.ReceiveAlarm(ctx, alarm(cellB), postgres.DedupeRule{Cells: []string{cellB}, Window: time.Hour})
+	second, err := db.ReceiveAlarm(ctx, alarm(cellB), fireline.DedupeRule{Cells: []string{cellB}, Window: time.Hour})
 	must(t, err)
 	if second.IncidentID != from {
 		t.Fatalf("second alarm went to %d, want %d", second.IncidentID, from)
@@ -225,7 +225,7 @@ func TestSplitAlarm(t *testing.T) {
 	from := openIncident(t, db, cellA)
 	_, err := db.SplitAlarm(ctx, from, firstAlarm(t, db, from), t0, "operator")
 	wantCode(t, err, fireline.ECONFLICT) // its only alarm
-	rc, err := db.ReceiveAlarm(ctx, alarm(cellA), postgres.DedupeRule{Cells: []string{cellA}, Window: time.Hour})
+	rc, err := db.ReceiveAlarm(ctx, alarm(cellA), fireline.DedupeRule{Cells: []string{cellA}, Window: time.Hour})
 	must(t, err)
 	if rc.IncidentID != from {
 		t.Fatalf("second alarm joined %d, want %d", rc.IncidentID, from)

@@ -7,21 +7,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/fireline/fireline"
 )
 
 // changeChannel is the NOTIFY channel the schema's triggers write to.
 const changeChannel = "fireline_changes"
-
-// Change is a notice that something the console shows, or the unit index keeps, has changed.
-type Change struct {
-	// Kind is "incident", "unit" or "event" (a timeline entry).
-	Kind string
-	// ID is the changed row's id: an incident or event number, or a unit id.
-	ID string
-	// IncidentID is the incident concerned: for a unit, the one it joined or just left; 0 when
-	// none.
-	IncidentID int64
-}
 
 // Listen calls fn with every change committed to incidents, units and timelines, in commit
 // order, until ctx is done; then it returns nil. fn runs on Listen's goroutine, so a slow fn
@@ -30,7 +21,7 @@ type Change struct {
 // Listen outlives database restarts: a lost connection is re-established with backoff. Notices
 // sent while it was down are lost, so after a reconnect fn is called once for every unit, which
 // brings an index of units back in step; incidents and timelines are read fresh by consoles.
-func (db *DB) Listen(ctx context.Context, fn func(Change)) error {
+func (db *DB) Listen(ctx context.Context, fn func(fireline.Change)) error {
 	const minBackoff, maxBackoff = 100 * time.Millisecond, 5 * time.Second
 	backoff := minBackoff
 	first := true
@@ -55,7 +46,7 @@ func (db *DB) Listen(ctx context.Context, fn func(Change)) error {
 
 // listen runs one connection's worth of the change feed. connected reports whether it got as
 // far as listening, which resets the backoff.
-func (db *DB) listen(ctx context.Context, fn func(Change), replay bool) (connected bool, err error) {
+func (db *DB) listen(ctx context.Context, fn func(fireline.Change), replay bool) (connected bool, err error) {
 	// A dedicated connection: LISTEN is session state, and a pooled connection would carry it
 	// to its next user.
 	conn, err := db.dedicatedConn(ctx, "fireline-listen")
@@ -69,8 +60,8 @@ func (db *DB) listen(ctx context.Context, fn func(Change), replay bool) (connect
 	if replay {
 		// Listening first, then reading: a change in between is delivered twice, never lost.
 		rows, _ := conn.Query(ctx, "SELECT id, coalesce(incident_id, 0) FROM units ORDER BY id")
-		changes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Change, error) {
-			c := Change{Kind: "unit"}
+		changes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (fireline.Change, error) {
+			c := fireline.Change{Kind: "unit"}
 			err := r.Scan(&c.ID, &c.IncidentID)
 			return c, err
 		})
@@ -97,6 +88,6 @@ func (db *DB) listen(ctx context.Context, fn func(Change), replay bool) (connect
 			db.log.Error("change feed: bad payload", "payload", n.Payload, "error", fmt.Errorf("decode: %w", err))
 			continue
 		}
-		fn(Change{Kind: p.Kind, ID: p.ID, IncidentID: p.IncidentID})
+		fn(fireline.Change{Kind: p.Kind, ID: p.ID, IncidentID: p.IncidentID})
 	}
 }

@@ -7,16 +7,15 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/postgres"
 )
 
 func TestListen(t *testing.T) {
 	t.Parallel()
 	db, url := cityDB(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	changes := make(chan postgres.Change, 1000)
+	changes := make(chan fireline.Change, 1000)
 	done := make(chan error, 1)
-	go func() { done <- db.Listen(ctx, func(c postgres.Change) { changes <- c }) }()
+	go func() { done <- db.Listen(ctx, func(c fireline.Change) { changes <- c }) }()
 	defer func() {
 		cancel()
 		select {
@@ -36,7 +35,7 @@ func TestListen(t *testing.T) {
 		return n == 1
 	})
 
-	expect := func(t *testing.T, want postgres.Change) {
+	expect := func(t *testing.T, want fireline.Change) {
 		t.Helper()
 		timeout := time.After(10 * time.Second)
 		for {
@@ -51,34 +50,34 @@ func TestListen(t *testing.T) {
 		}
 	}
 
-	rc, err := db.ReceiveAlarm(ctx, alarm(cellA), postgres.DedupeRule{Cells: []string{cellA}})
+	rc, err := db.ReceiveAlarm(ctx, alarm(cellA), fireline.DedupeRule{Cells: []string{cellA}})
 	must(t, err)
 	inc := rc.IncidentID
 	id := strconv.FormatInt(inc, 10)
-	expect(t, postgres.Change{Kind: "incident", ID: id, IncidentID: inc})
+	expect(t, fireline.Change{Kind: "incident", ID: id, IncidentID: inc})
 	events, err := db.Timeline(ctx, inc)
 	must(t, err)
-	expect(t, postgres.Change{Kind: "event", ID: strconv.FormatInt(events[0].ID, 10), IncidentID: inc})
+	expect(t, fireline.Change{Kind: "event", ID: strconv.FormatInt(events[0].ID, 10), IncidentID: inc})
 
 	_, err = db.ReserveUnits(ctx, inc, []string{"E1"}, t0)
 	must(t, err)
-	expect(t, postgres.Change{Kind: "unit", ID: "E1", IncidentID: inc})
+	expect(t, fireline.Change{Kind: "unit", ID: "E1", IncidentID: inc})
 	_, err = db.SetUnitStatus(ctx, "E1", inc, fireline.UnitAvailable, t0.Add(time.Minute))
 	must(t, err)
-	expect(t, postgres.Change{Kind: "unit", ID: "E1", IncidentID: inc}) // the incident it left
+	expect(t, fireline.Change{Kind: "unit", ID: "E1", IncidentID: inc}) // the incident it left
 
 	m, err := db.IgnoreMoveUp(ctx, fireline.MoveUp{UnitID: "E1", Type: fireline.UnitEngine, ToStationID: "S2"}, t0, "supervisor")
 	must(t, err)
-	expect(t, postgres.Change{Kind: "move_up", ID: strconv.FormatInt(m.ID, 10)})
+	expect(t, fireline.Change{Kind: "move_up", ID: strconv.FormatInt(m.ID, 10)})
 
 	t.Run("reconnects", func(t *testing.T) {
 		if _, err := conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'fireline-listen' AND datname = current_database()"); err != nil {
 			t.Fatal(err)
 		}
 		// After a reconnect every unit is replayed, then the feed carries on.
-		expect(t, postgres.Change{Kind: "unit", ID: "X1"})
+		expect(t, fireline.Change{Kind: "unit", ID: "X1"})
 		must(t, db.SetIncidentStatus(ctx, inc, fireline.IncidentActive))
-		expect(t, postgres.Change{Kind: "incident", ID: id, IncidentID: inc})
+		expect(t, fireline.Change{Kind: "incident", ID: id, IncidentID: inc})
 	})
 }
 

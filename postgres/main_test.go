@@ -197,7 +197,7 @@ func alarm(cell string) fireline.Alarm {
 // openIncident stores an alarm in cell and returns its new incident's id.
 func openIncident(t *testing.T, db *postgres.DB, cell string) int64 {
 	t.Helper()
-	rc, err := db.ReceiveAlarm(context.Background(), alarm(cell), postgres.DedupeRule{Cells: []string{cell}})
+	rc, err := db.ReceiveAlarm(context.Background(), alarm(cell), fireline.DedupeRule{Cells: []string{cell}})
 	must(t, err)
 	return rc.IncidentID
 }

@@ -11,21 +11,10 @@ import (
 	"github.com/fireline/fireline"
 )
 
-// MediaNode is a node running the media role, as registered.
-type MediaNode struct {
-	ID  string
-	URL string // public base URL: scheme, host and port
-}
-
-// MediaLoad is what a media node reports with each heartbeat.
-type MediaLoad struct {
-	Publishers, Viewers int
-}
-
 // MediaBeat registers the node, or renews its heartbeat, with its current load. It also lets
 // go of the node's rooms whose incidents are no longer open: a room is closed when its
 // incident closes, but nobody need be watching for its row to go.
-func (db *DB) MediaBeat(ctx context.Context, n MediaNode, load MediaLoad) error {
+func (db *DB) MediaBeat(ctx context.Context, n fireline.MediaNode, load fireline.MediaLoad) error {
 	_, err := db.pool.Exec(ctx, `
 		INSERT INTO media_nodes (id, url, publishers, viewers) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, heartbeat_at = now(),
@@ -51,8 +40,8 @@ func (db *DB) MediaLeave(ctx context.Context, nodeID string) error {
 // it (a first publish, or its node stopped beating for longer than ttl), it goes to the live
 // node with the least load: its publishers and viewers at its last beat, and the rooms it
 // holds, which counts assignments made since. EUNAVAILABLE when no node is live.
-func (db *DB) AssignMediaRoom(ctx context.Context, incidentID int64, ttl time.Duration) (MediaNode, error) {
-	var n MediaNode
+func (db *DB) AssignMediaRoom(ctx context.Context, incidentID int64, ttl time.Duration) (fireline.MediaNode, error) {
+	var n fireline.MediaNode
 	err := db.inTx(ctx, "assign media room", func(tx pgx.Tx) error {
 		// One assignment per room at a time: racing first publishes agree on the node.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('media_room:' || $1::bigint, 0))`, incidentID); err != nil {
@@ -86,22 +75,22 @@ func (db *DB) AssignMediaRoom(ctx context.Context, incidentID int64, ttl time.Du
 		return translate("assign media room", err)
 	})
 	if err != nil {
-		return MediaNode{}, err
+		return fireline.MediaNode{}, err
 	}
 	return n, nil
 }
 
 // MediaRoomNode returns the live node holding the incident's room; false when none does.
-func (db *DB) MediaRoomNode(ctx context.Context, incidentID int64, ttl time.Duration) (MediaNode, bool, error) {
-	var n MediaNode
+func (db *DB) MediaRoomNode(ctx context.Context, incidentID int64, ttl time.Duration) (fireline.MediaNode, bool, error) {
+	var n fireline.MediaNode
 	err := db.pool.QueryRow(ctx, `
 		SELECT n.id, n.url FROM media_rooms r JOIN media_nodes n ON n.id = r.node_id
 		WHERE r.incident_id = $1 AND n.heartbeat_at > now() - $2::interval`, incidentID, ttl).Scan(&n.ID, &n.URL)
 	if noRows(err) {
-		return MediaNode{}, false, nil
+		return fireline.MediaNode{}, false, nil
 	}
 	if err != nil {
-		return MediaNode{}, false, translate("media room", err)
+		return fireline.MediaNode{}, false, translate("media room", err)
 	}
 	return n, true, nil
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/postgres"
 )
 
 func TestMediaRooms(t *testing.T) {
@@ -15,17 +14,17 @@ func TestMediaRooms(t *testing.T) {
 	db, url := newDB(t)
 	ctx := context.Background()
 	const ttl = 10 * time.Second
-	a := postgres.MediaNode{ID: "media-a", URL: "http://10.0.0.1:8080"}
-	b := postgres.MediaNode{ID: "media-b", URL: "http://10.0.0.2:8080"}
+	a := fireline.MediaNode{ID: "media-a", URL: "http://10.0.0.1:8080"}
+	b := fireline.MediaNode{ID: "media-b", URL: "http://10.0.0.2:8080"}
 
 	if _, err := db.AssignMediaRoom(ctx, 1, ttl); fireline.ErrorCode(err) != fireline.EUNAVAILABLE {
 		t.Fatalf("assign with no node = %v, want EUNAVAILABLE", err)
 	}
-	if err := db.MediaBeat(ctx, postgres.MediaNode{ID: "bad", URL: "10.0.0.3"}, postgres.MediaLoad{}); err == nil {
+	if err := db.MediaBeat(ctx, fireline.MediaNode{ID: "bad", URL: "10.0.0.3"}, fireline.MediaLoad{}); err == nil {
 		t.Error("a node with a URL that is no http(s) base URL registered")
 	}
-	must(t, db.MediaBeat(ctx, a, postgres.MediaLoad{Publishers: 2, Viewers: 3}))
-	must(t, db.MediaBeat(ctx, b, postgres.MediaLoad{Publishers: 1}))
+	must(t, db.MediaBeat(ctx, a, fireline.MediaLoad{Publishers: 2, Viewers: 3}))
+	must(t, db.MediaBeat(ctx, b, fireline.MediaLoad{Publishers: 1}))
 
 	// The least loaded node gets the room, and keeps it.
 	n, err := db.AssignMediaRoom(ctx, 1, ttl)
@@ -33,7 +32,7 @@ func TestMediaRooms(t *testing.T) {
 	if n != b {
 		t.Fatalf("room 1 went to %+v, want the idle %s", n, b.ID)
 	}
-	must(t, db.MediaBeat(ctx, b, postgres.MediaLoad{Publishers: 9, Viewers: 9}))
+	must(t, db.MediaBeat(ctx, b, fireline.MediaLoad{Publishers: 9, Viewers: 9}))
 	if n, err := db.AssignMediaRoom(ctx, 1, ttl); err != nil || n != b {
 		t.Fatalf("room 1 again = %+v, %v; want it to stay on %s", n, err, b.ID)
 	}
@@ -46,7 +45,7 @@ func TestMediaRooms(t *testing.T) {
 
 	// Racing first publishes of one room agree on its node.
 	var wg sync.WaitGroup
-	got := make([]postgres.MediaNode, 8)
+	got := make([]fireline.MediaNode, 8)
 	for i := range got {
 		wg.Add(1)
 		go func() {
@@ -62,10 +61,10 @@ func TestMediaRooms(t *testing.T) {
 	}
 
 	// The node reports its room's streams; the change feed tells of it.
-	changes := make(chan postgres.Change, 100)
+	changes := make(chan fireline.Change, 100)
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() { _ = db.Listen(lctx, func(c postgres.Change) { changes <- c }) }()
+	go func() { _ = db.Listen(lctx, func(c fireline.Change) { changes <- c }) }()
 	conn := sqlConn(t, url)
 	waitFor(t, func() bool {
 		var n int
@@ -75,7 +74,7 @@ func TestMediaRooms(t *testing.T) {
 	must(t, db.ReportMediaRoom(ctx, b.ID, 1, []byte(`[{"stream":"E-1"}]`)))
 	select {
 	case c := <-changes:
-		if c != (postgres.Change{Kind: "media", ID: "incident:1", IncidentID: 1}) {
+		if c != (fireline.Change{Kind: "media", ID: "incident:1", IncidentID: 1}) {
 			t.Errorf("notice = %+v", c)
 		}
 	case <-time.After(10 * time.Second):
@@ -101,7 +100,7 @@ func TestMediaRooms(t *testing.T) {
 	if _, ok, _ := db.MediaRoomNode(ctx, 1, 300*time.Millisecond); ok {
 		t.Error("a room on a node silent for longer than the ttl still has a node")
 	}
-	must(t, db.MediaBeat(ctx, a, postgres.MediaLoad{}))
+	must(t, db.MediaBeat(ctx, a, fireline.MediaLoad{}))
 	if n, err := db.AssignMediaRoom(ctx, 1, 300*time.Millisecond); err != nil || n != a {
 		t.Errorf("room 1 after its node went silent = %+v, %v; want %s", n, err, a.ID)
 	}
@@ -123,21 +122,21 @@ func TestMediaBeatReleasesClosedRooms(t *testing.T) {
 	t.Parallel()
 	db, url := cityDB(t)
 	ctx := context.Background()
-	rc, err := db.ReceiveAlarm(ctx, alarm(cellA), postgres.DedupeRule{Cells: []string{cellA}})
+	rc, err := db.ReceiveAlarm(ctx, alarm(cellA), fireline.DedupeRule{Cells: []string{cellA}})
 	must(t, err)
-	node := postgres.MediaNode{ID: "media-a", URL: "http://10.0.0.1:8080"}
-	must(t, db.MediaBeat(ctx, node, postgres.MediaLoad{}))
+	node := fireline.MediaNode{ID: "media-a", URL: "http://10.0.0.1:8080"}
+	must(t, db.MediaBeat(ctx, node, fireline.MediaLoad{}))
 	if _, err := db.AssignMediaRoom(ctx, rc.IncidentID, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	must(t, db.MediaBeat(ctx, node, postgres.MediaLoad{}))
+	must(t, db.MediaBeat(ctx, node, fireline.MediaLoad{}))
 	if _, ok, _ := db.MediaRoomNode(ctx, rc.IncidentID, time.Minute); !ok {
 		t.Fatal("the open incident's room was let go")
 	}
 	if _, err := sqlConn(t, url).Exec(ctx, `UPDATE incidents SET status = 'cancelled', closed_at = now(), outcome = 'cancelled' WHERE id = $1`, rc.IncidentID); err != nil {
 		t.Fatal(err)
 	}
-	must(t, db.MediaBeat(ctx, node, postgres.MediaLoad{}))
+	must(t, db.MediaBeat(ctx, node, fireline.MediaLoad{}))
 	if _, ok, _ := db.MediaRoomNode(ctx, rc.IncidentID, time.Minute); ok {
 		t.Error("the cancelled incident's room is still held")
 	}

@@ -164,7 +164,7 @@ func TestIncidentReadModel(t *testing.T) {
 
 	t.Run("the list carries the same", func(t *testing.T) {
 		one := read()
-		list, err := db.Incidents(ctx, postgres.IncidentFilter{})
+		list, err := db.Incidents(ctx, fireline.IncidentFilter{})
 		must(t, err)
 		i := slices.IndexFunc(list, func(x fireline.Incident) bool { return x.ID == id })
 		if i < 0 {

@@ -11,14 +11,6 @@ import (
 	"github.com/fireline/fireline"
 )
 
-// UnitFilter narrows Units.
-type UnitFilter struct {
-	// Status keeps units in this status; empty keeps all.
-	Status fireline.UnitStatus
-	// IncludeRetired keeps retired units too; they are left out by default.
-	IncludeRetired bool
-}
-
 // unitColumns are the columns scanUnit reads. The home station's position comes from a scalar
 // subquery rather than a join so that the same list serves SELECT ... FOR UPDATE (which may not
 // lock the nullable side of an outer join) and UPDATE ... RETURNING.
@@ -47,7 +39,7 @@ func scanUnit(r pgx.CollectableRow) (fireline.Unit, error) {
 }
 
 // Units returns the units that pass f, by id.
-func (db *DB) Units(ctx context.Context, f UnitFilter) ([]fireline.Unit, error) {
+func (db *DB) Units(ctx context.Context, f fireline.UnitFilter) ([]fireline.Unit, error) {
 	rows, _ := db.pool.Query(ctx, `SELECT `+unitColumns+` FROM units
 		WHERE ($1 = '' OR status = $1) AND ($2 OR retired_at IS NULL) ORDER BY id`, f.Status, f.IncludeRetired)
 	units, err := pgx.CollectRows(rows, scanUnit)

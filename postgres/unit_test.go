@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/postgres"
 )
 
 // t0 is a dispatch time with microsecond precision, as PostgreSQL stores it.
@@ -247,7 +246,7 @@ func TestReleaseUnits(t *testing.T) {
 	if strings.Join(released, ",") != "E1,L1" {
 		t.Fatalf("released %v, want E1,L1", released)
 	}
-	units, err := db.Units(ctx, postgres.UnitFilter{Status: fireline.UnitAvailable})
+	units, err := db.Units(ctx, fireline.UnitFilter{Status: fireline.UnitAvailable})
 	must(t, err)
 	if len(units) != 4 {
 		t.Errorf("%d available units, want 4: %+v", len(units), units)

@@ -11,32 +11,21 @@ import (
 	"github.com/fireline/fireline"
 )
 
-// WarningReceipt is the outcome of storing a CAP warning.
-type WarningReceipt struct {
-	// Warning is the stored warning with ID and ReceivedAt filled.
-	Warning fireline.Warning
-	// Repeat is true when the feed had sent this alert (sender, identifier) before: nothing was
-	// written and Warning is the stored one.
-	Repeat bool
-	// Superseded lists the earlier warnings this Update or Cancel superseded.
-	Superseded []int64
-}
-
 // ReceiveWarning stores a CAP warning, its cells and the XML it came as, in one transaction,
 // idempotently on (sender, identifier). An Update or Cancel supersedes the warnings it
 // references that are still in force; a warning that arrives after an Update or Cancel that
 // references it is stored superseded at once, so feeds that deliver out of order end the same.
-func (db *DB) ReceiveWarning(ctx context.Context, w fireline.Warning, raw []byte) (WarningReceipt, error) {
+func (db *DB) ReceiveWarning(ctx context.Context, w fireline.Warning, raw []byte) (fireline.WarningReceipt, error) {
 	if w.Sender == "" || w.Identifier == "" {
-		return WarningReceipt{}, fireline.Errorf(fireline.EINVALID, "warning: sender and identifier are required")
+		return fireline.WarningReceipt{}, fireline.Errorf(fireline.EINVALID, "warning: sender and identifier are required")
 	}
 	alert := w
 	alert.ID, alert.Cells, alert.Superseded, alert.ReceivedAt = 0, nil, nil, time.Time{}
 	doc, err := json.Marshal(alert)
 	if err != nil {
-		return WarningReceipt{}, fmt.Errorf("receive warning: %w", err)
+		return fireline.WarningReceipt{}, fmt.Errorf("receive warning: %w", err)
 	}
-	var rc WarningReceipt
+	var rc fireline.WarningReceipt
 	err = db.inTx(ctx, "receive warning", func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			INSERT INTO warnings (sender, identifier, sent, status, msg_type, expires, readiness, in_service_area, alert, raw)
@@ -95,22 +84,10 @@ func (db *DB) ReceiveWarning(ctx context.Context, w fireline.Warning, raw []byte
 	return rc, err
 }
 
-// WarningFilter narrows a read of warnings, newest first.
-type WarningFilter struct {
-	// ActiveAt keeps only the warnings that raise readiness at that time: not superseded, not
-	// expired, readiness above none, in the service area. Zero keeps every warning.
-	ActiveAt time.Time
-	// Limit is how many to return, 1..MaxWarnings.
-	Limit int
-}
-
-// MaxWarnings bounds one read of warnings.
-const MaxWarnings = 500
-
 // Warnings returns warnings with their cells, newest first.
-func (db *DB) Warnings(ctx context.Context, f WarningFilter) ([]fireline.Warning, error) {
-	if f.Limit < 1 || f.Limit > MaxWarnings {
-		return nil, fireline.Errorf(fireline.EINVALID, "limit: %d is outside 1..%d", f.Limit, MaxWarnings)
+func (db *DB) Warnings(ctx context.Context, f fireline.WarningFilter) ([]fireline.Warning, error) {
+	if f.Limit < 1 || f.Limit > fireline.MaxWarnings {
+		return nil, fireline.Errorf(fireline.EINVALID, "limit: %d is outside 1..%d", f.Limit, fireline.MaxWarnings)
 	}
 	where, args := "true", []any{f.Limit}
 	if !f.ActiveAt.IsZero() {

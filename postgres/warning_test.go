@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/postgres"
 )
 
 func capWarning(id string, msg fireline.CAPMsgType, r fireline.Readiness, expires time.Time, cells ...string) fireline.Warning {
@@ -51,7 +50,7 @@ func TestReceiveWarning(t *testing.T) {
 	if len(ready) != 2 || ready[0].Cell != c1 || ready[0].Readiness != fireline.ReadinessHigh {
 		t.Fatalf("readiness %+v", ready)
 	}
-	active, err := db.Warnings(ctx, postgres.WarningFilter{ActiveAt: now, Limit: 10})
+	active, err := db.Warnings(ctx, fireline.WarningFilter{ActiveAt: now, Limit: 10})
 	must(t, err)
 	if len(active) != 1 || active[0].ID != w.ID {
 		t.Fatalf("active %+v, want the orange warning alone (the far one covers none of ours)", active)
@@ -93,12 +92,12 @@ func TestReceiveWarning(t *testing.T) {
 	if len(ready) != 0 {
 		t.Fatalf("readiness after expiry %+v", ready)
 	}
-	all, err := db.Warnings(ctx, postgres.WarningFilter{Limit: 10})
+	all, err := db.Warnings(ctx, fireline.WarningFilter{Limit: 10})
 	must(t, err)
 	if len(all) != 5 || all[0].Identifier != "W-3" {
 		t.Fatalf("%d warnings, newest %s", len(all), all[0].Identifier)
 	}
-	_, err = db.Warnings(ctx, postgres.WarningFilter{Limit: 0})
+	_, err = db.Warnings(ctx, fireline.WarningFilter{Limit: 0})
 	wantCode(t, err, fireline.EINVALID)
 	_, err = db.Warning(ctx, 424242)
 	wantCode(t, err, fireline.ENOTFOUND)

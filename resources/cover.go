@@ -11,11 +11,12 @@ import (
 )
 
 // CoverSource is the reference data a Cover draws its grid from, and the move-up decisions
-// operators made. PostgreSQL implements it.
+// operators made. PostgreSQL implements it. The grid is drawn from the records in service: a
+// retired station covers nothing.
 type CoverSource interface {
-	Stations(ctx context.Context) ([]fireline.Station, error)
+	Stations(ctx context.Context, f fireline.RefFilter) ([]fireline.Station, error)
 	PopulationAreas(ctx context.Context) ([]fireline.PopulationArea, error)
-	Premises(ctx context.Context) ([]fireline.Premise, error)
+	Premises(ctx context.Context, f fireline.RefFilter) ([]fireline.Premise, error)
 	MoveUps(ctx context.Context, since time.Time, limit int) ([]fireline.MoveUp, error)
 	// Readiness returns the cells whose readiness a warning in force at raises (CAP).
 	Readiness(ctx context.Context, at time.Time) ([]fireline.WarningCell, error)
@@ -75,7 +76,7 @@ func (c *Cover) Grid(ctx context.Context) (*Grid, error) {
 	if c.grid != nil && now.Sub(c.drawn) < c.cfg.Refresh {
 		return c.grid, nil
 	}
-	stations, err := c.src.Stations(ctx)
+	stations, err := c.src.Stations(ctx, fireline.RefFilter{})
 	if err != nil {
 		return nil, fmt.Errorf("resources: coverage grid: %w", err)
 	}
@@ -85,7 +86,7 @@ func (c *Cover) Grid(ctx context.Context) (*Grid, error) {
 		if err != nil {
 			return nil, fmt.Errorf("resources: coverage grid: %w", err)
 		}
-		premises, err := c.src.Premises(ctx)
+		premises, err := c.src.Premises(ctx, fireline.RefFilter{})
 		if err != nil {
 			return nil, fmt.Errorf("resources: coverage grid: %w", err)
 		}

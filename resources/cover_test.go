@@ -31,7 +31,7 @@ func (s *coverSource) Readiness(_ context.Context, at time.Time) ([]fireline.War
 	return out, nil
 }
 
-func (s *coverSource) Stations(context.Context) ([]fireline.Station, error) {
+func (s *coverSource) Stations(context.Context, fireline.RefFilter) ([]fireline.Station, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.stations), nil
@@ -41,7 +41,9 @@ func (s *coverSource) PopulationAreas(context.Context) ([]fireline.PopulationAre
 	return s.areas, nil
 }
 
-func (s *coverSource) Premises(context.Context) ([]fireline.Premise, error) { return nil, nil }
+func (s *coverSource) Premises(context.Context, fireline.RefFilter) ([]fireline.Premise, error) {
+	return nil, nil
+}
 
 func (s *coverSource) MoveUps(_ context.Context, since time.Time, limit int) ([]fireline.MoveUp, error) {
 	var out []fireline.MoveUp

@@ -92,274 +92,337 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-// Run starts the configured roles and returns once they serve.
+// Run starts the configured roles and returns once they serve. It only wires: each part is
+// built by a step below, and the change feed is connected to the parts that follow it.
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.Config
 	// The listeners are bound before anything else starts: a port clash fails at once, and the
 	// many connections the embedded servers open while starting cannot take a port first.
-	var httpLn, metricsLn net.Listener
-	if cfg.has("api") || cfg.has("media") {
-		ln, err := m.listen("http", cfg.HTTPAddr)
-		if err != nil {
-			return err
-		}
-		httpLn, m.HTTPAddr = ln, ln.Addr().String()
-		if cfg.MetricsAddr != "" {
-			ln, err := m.listen("metrics", cfg.MetricsAddr)
-			if err != nil {
-				return err
-			}
-			metricsLn, m.MetricsAddr = ln, ln.Addr().String()
-		}
+	httpLn, metricsLn, err := m.bind(cfg)
+	if err != nil {
+		return err
 	}
 	var temporalUI string
 	if m.Dev {
-		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-			return fmt.Errorf("data dir: %w", err)
+		if temporalUI, err = m.startDevStack(ctx, &cfg); err != nil {
+			return err
 		}
-		abs, err := filepath.Abs(cfg.DataDir)
-		if err != nil {
-			return fmt.Errorf("data dir: %w", err)
-		}
-		m.log.Info("starting embedded PostgreSQL", "dir", filepath.Join(abs, "postgres"))
-		pg, err := pgcluster.Start(ctx, pgcluster.Config{DataDir: filepath.Join(abs, "postgres"), Durable: true, Logger: m.log})
-		if err != nil {
-			return fmt.Errorf("embedded postgres: %w", err)
-		}
-		m.onClose("postgres cluster", pg.Close)
-		cfg.RecordingsDir = filepath.Join(abs, "recordings")
-		cfg.DatabaseURL = pg.URL("fireline")
-
-		m.log.Info("starting embedded Temporal", "port", cfg.TemporalPort)
-		tmp, err := devstack.StartTemporal(ctx, devstack.TemporalConfig{
-			DataDir: filepath.Join(abs, "temporal"), Port: cfg.TemporalPort, UIPort: cfg.UIPort,
-			Namespace: cfg.Namespace, Logger: m.log,
-		})
-		if err != nil {
-			return fmt.Errorf("embedded temporal: %w", err)
-		}
-		m.onClose("temporal", tmp.Close)
-		cfg.TemporalAddress = tmp.Address()
-		temporalUI = tmp.UIURL()
 	}
-
-	db, err := postgres.Open(ctx, cfg.DatabaseURL, m.log)
+	db, err := m.openDatabase(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	units, err := m.loadUnits(ctx, db)
+	if err != nil {
+		return err
+	}
+	mediaSrv, err := m.startMedia(cfg)
+	if err != nil {
+		return err
+	}
+	tc, err := m.dialTemporal(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.has("worker") {
+		if err := m.startWorker(tc, db, units, mediaSrv); err != nil {
+			return err
+		}
+	}
+	var node *media.Node
+	var self fireline.MediaNode
+	if mediaSrv != nil {
+		self = m.mediaNode(cfg)
+		node = media.NewNode(mediaSrv, db, db, self, m.log)
+	}
+	apiSrv := m.newAPI(ctx, cfg, db, tc, units, mediaSrv, self.ID)
+
+	// Each notice goes to the parts in this order: a closed incident's room closes and the unit
+	// index is current before the consoles hear of the change and read again.
+	var followers []func(context.Context, fireline.Change)
+	if node != nil {
+		followers = append(followers, node.Follow)
+	}
+	followers = append(followers, units.fleet.Follow)
+	if apiSrv != nil {
+		followers = append(followers, func(_ context.Context, c fireline.Change) { apiSrv.Publish(c) })
+	}
+	m.followChanges(db, followers...)
+
+	if node != nil {
+		if err := m.runMediaNode(ctx, node); err != nil {
+			return err
+		}
+	}
+	if apiSrv != nil {
+		m.serve("http server", httpLn, apiSrv)
+		if metricsLn != nil {
+			mux := http.NewServeMux()
+			mux.Handle("GET /metrics", apiSrv.MetricsHandler())
+			m.serve("metrics server", metricsLn, mux)
+		}
+	}
+	m.banner(cfg, temporalUI)
+	return nil
+}
+
+// bind binds the API's listener, and the metrics listener when asked for, if this process
+// serves HTTP at all (the api or media role).
+func (m *Main) bind(cfg Config) (httpLn, metricsLn net.Listener, err error) {
+	if !cfg.has("api") && !cfg.has("media") {
+		return nil, nil, nil
+	}
+	if httpLn, err = m.listen("http", cfg.HTTPAddr); err != nil {
+		return nil, nil, err
+	}
+	m.HTTPAddr = httpLn.Addr().String()
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = m.listen("metrics", cfg.MetricsAddr); err != nil {
+			return nil, nil, err
+		}
+		m.MetricsAddr = metricsLn.Addr().String()
+	}
+	return httpLn, metricsLn, nil
+}
+
+// startDevStack starts the embedded PostgreSQL and Temporal under the data folder and points
+// cfg at them. It returns the Temporal UI's URL.
+func (m *Main) startDevStack(ctx context.Context, cfg *Config) (temporalUI string, err error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return "", fmt.Errorf("data dir: %w", err)
+	}
+	abs, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return "", fmt.Errorf("data dir: %w", err)
+	}
+	m.log.Info("starting embedded PostgreSQL", "dir", filepath.Join(abs, "postgres"))
+	pg, err := pgcluster.Start(ctx, pgcluster.Config{DataDir: filepath.Join(abs, "postgres"), Durable: true, Logger: m.log})
+	if err != nil {
+		return "", fmt.Errorf("embedded postgres: %w", err)
+	}
+	m.onClose("postgres cluster", pg.Close)
+	cfg.RecordingsDir = filepath.Join(abs, "recordings")
+	cfg.DatabaseURL = pg.URL("fireline")
+
+	m.log.Info("starting embedded Temporal", "port", cfg.TemporalPort)
+	tmp, err := devstack.StartTemporal(ctx, devstack.TemporalConfig{
+		DataDir: filepath.Join(abs, "temporal"), Port: cfg.TemporalPort, UIPort: cfg.UIPort,
+		Namespace: cfg.Namespace, Logger: m.log,
+	})
+	if err != nil {
+		return "", fmt.Errorf("embedded temporal: %w", err)
+	}
+	m.onClose("temporal", tmp.Close)
+	cfg.TemporalAddress = tmp.Address()
+	return tmp.UIURL(), nil
+}
+
+// openDatabase connects to PostgreSQL; in dev it also migrates and loads the sample city.
+func (m *Main) openDatabase(ctx context.Context, cfg Config) (*postgres.DB, error) {
+	db, err := postgres.Open(ctx, cfg.DatabaseURL, m.log)
+	if err != nil {
+		return nil, err
 	}
 	m.onClose("database pool", func() error { db.Close(); return nil })
 	if m.Dev {
 		if err := db.Migrate(ctx); err != nil {
-			return err
+			return nil, err
 		}
 		if err := loadSampleCity(ctx, db, cfg.DemoPassword, m.log); err != nil {
-			return err
+			return nil, err
 		}
 	}
+	return db, nil
+}
 
-	// Live state: the unit index follows PostgreSQL's change notices, so every process sees
-	// every other's status changes; reservation itself stays a PostgreSQL transaction.
-	index := resources.NewIndex()
-	units, err := db.Units(ctx, postgres.UnitFilter{})
-	if err != nil {
-		return err
-	}
-	if err := index.Replace(units); err != nil {
-		return err
-	}
-	// The learned travel-time model starts from the distance model and replays every trip in
-	// the units' histories; from then on it learns each trip as its unit clears (below).
+// liveUnits is this process's picture of the units: the index the recommender and the coverage
+// map search, the learned travel-time model their ETAs come from, and the fleet that keeps
+// both current.
+type liveUnits struct {
+	index   *resources.Index
+	model   *geo.LearnedModel
+	learner *resources.Learner
+	fleet   *resources.Fleet
+}
+
+// loadUnits fills the unit index from PostgreSQL and trains the travel-time model, which starts
+// from the distance model, on every trip in the units' histories.
+func (m *Main) loadUnits(ctx context.Context, db *postgres.DB) (liveUnits, error) {
 	model, err := geo.NewLearnedModel(geo.DefaultTravelModel())
 	if err != nil {
-		return err
+		return liveUnits{}, err
 	}
-	learner := resources.NewLearner(model)
-	start := time.Now()
-	trips, err := db.Trips(ctx)
+	u := liveUnits{index: resources.NewIndex(), model: model, learner: resources.NewLearner(model)}
+	u.fleet = resources.NewFleet(u.index, u.learner, db, m.log)
+	return u, u.fleet.Load(ctx)
+}
+
+// startMedia starts the media server and its recorder if this process has the media role;
+// otherwise it returns nil.
+func (m *Main) startMedia(cfg Config) (*media.Server, error) {
+	if !cfg.has("media") {
+		return nil, nil
+	}
+	ice, err := iceServers(cfg.ICEServers)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, rejected, firstRejection := learner.Learn(trips...)
-	st := model.Stats()
-	m.log.Info("travel-time model trained from unit histories", "trips", len(trips), "learned", st.Learned,
-		"too_short", st.Skipped, "rejected", rejected, "pairs", st.FinePairs, "duration_ms", time.Since(start).Milliseconds())
-	if firstRejection != nil {
-		m.log.Warn("trips rejected by the travel-time model", "count", rejected, "first", firstRejection)
+	// The recorder closes after the media server: it finishes the files the streams leave.
+	// A node is known by its public URL, or its listen address: stable across its restarts,
+	// and different for nodes that share the recordings' folder.
+	rec, err := media.NewRecorder(media.RecorderConfig{Dir: cfg.RecordingsDir, Logger: m.log, Node: cmp.Or(cfg.MediaURL, cfg.HTTPAddr)})
+	if err != nil {
+		return nil, err
 	}
-	var mediaSrv *media.Server
-	if cfg.has("media") {
-		ice, err := iceServers(cfg.ICEServers)
-		if err != nil {
-			return err
-		}
-		// The recorder closes after the media server: it finishes the files the streams leave.
-		// A node is known by its public URL, or its listen address: stable across its restarts,
-		// and different for nodes that share the recordings' folder.
-		rec, err := media.NewRecorder(media.RecorderConfig{Dir: cfg.RecordingsDir, Logger: m.log, Node: cmp.Or(cfg.MediaURL, cfg.HTTPAddr)})
-		if err != nil {
-			return err
-		}
-		m.onClose("recorder", rec.Close)
-		mediaSrv, err = media.New(media.Config{Logger: m.log, ICEServers: ice, Sinks: rec.Sink})
-		if err != nil {
-			return fmt.Errorf("media: %w", err)
-		}
-		m.onClose("media", mediaSrv.Close)
+	m.onClose("recorder", rec.Close)
+	srv, err := media.New(media.Config{Logger: m.log, ICEServers: ice, Sinks: rec.Sink})
+	if err != nil {
+		return nil, fmt.Errorf("media: %w", err)
 	}
+	m.onClose("media", srv.Close)
+	return srv, nil
+}
 
-	// A media node alone needs no Temporal: it checks tokens and incidents in PostgreSQL.
-	var tc client.Client
-	if cfg.has("api") || cfg.has("worker") {
-		tc, err = client.DialContext(ctx, client.Options{
-			HostPort: cfg.TemporalAddress, Namespace: cfg.Namespace,
-			Logger: tlog.NewStructuredLogger(m.log.With("component", "temporal-sdk")),
-		})
-		if err != nil {
-			return fmt.Errorf("temporal client: %w", err)
-		}
-		m.onClose("temporal client", func() error { tc.Close(); return nil })
+// dialTemporal connects to Temporal for the api and worker roles. A media node alone needs no
+// Temporal (nil): it checks tokens and incidents in PostgreSQL.
+func (m *Main) dialTemporal(ctx context.Context, cfg Config) (client.Client, error) {
+	if !cfg.has("api") && !cfg.has("worker") {
+		return nil, nil
 	}
-
-	if cfg.has("worker") {
-		var rooms activities.Rooms
-		if mediaSrv != nil {
-			rooms = mediaSrv
-		}
-		w := worker.New(tc, workflows.TaskQueue, worker.Options{})
-		w.RegisterWorkflowWithOptions(workflows.Incident, workflows.IncidentOptions())
-		w.RegisterActivity(activities.New(db, resources.NewRecommender(index, db, resources.WithEstimator(model)), rooms, m.log))
-		if err := w.Start(); err != nil {
-			return fmt.Errorf("worker: %w", err)
-		}
-		m.onClose("worker", func() error { w.Stop(); return nil })
+	tc, err := client.DialContext(ctx, client.Options{
+		HostPort: cfg.TemporalAddress, Namespace: cfg.Namespace,
+		Logger: tlog.NewStructuredLogger(m.log.With("component", "temporal-sdk")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("temporal client: %w", err)
 	}
+	m.onClose("temporal client", func() error { tc.Close(); return nil })
+	return tc, nil
+}
 
-	var apiSrv *api.Server
-	if cfg.has("api") {
-		policy := workflows.DefaultTimerPolicy()
-		policy.Default = cfg.Timers
-		incidents := workflows.NewClient(tc, policy)
-		// The Temporal UI filters incidents by type, level, status and cell once the namespace
-		// has these search attributes; without them incidents run all the same.
-		if err := incidents.EnsureSearchAttributes(ctx, cfg.Namespace); err != nil {
-			m.log.Warn("incident search attributes unavailable; the Temporal UI cannot filter incidents by them", "error", err)
+// startWorker runs the incident workflow and its activities. Without a media server here,
+// closing an incident's room is left to the media node that holds it (media.Node.Follow).
+func (m *Main) startWorker(tc client.Client, db *postgres.DB, units liveUnits, mediaSrv *media.Server) error {
+	var rooms activities.Rooms
+	if mediaSrv != nil {
+		rooms = mediaSrv
+	}
+	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
+	w.RegisterWorkflowWithOptions(workflows.Incident, workflows.IncidentOptions())
+	w.RegisterActivity(activities.New(db, resources.NewRecommender(units.index, db, resources.WithEstimator(units.model)), rooms, m.log))
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
+	m.onClose("worker", func() error { w.Stop(); return nil })
+	return nil
+}
+
+// mediaNode is this process's media node as other nodes reach it: its public URL, or failing
+// that its listen address, which is also its id. It is recorded in MediaURL.
+func (m *Main) mediaNode(cfg Config) fireline.MediaNode {
+	url := strings.TrimSuffix(cfg.MediaURL, "/")
+	if url == "" {
+		url = "http://" + m.HTTPAddr
+		if host, _, _ := net.SplitHostPort(m.HTTPAddr); net.ParseIP(host).IsUnspecified() {
+			m.log.Warn("media node listens on every address and knows no public URL: other nodes cannot redirect clients to it; set --media-url", "url", url)
 		}
-		cover := resources.NewCover(index, coverSource{db}, resources.CoverConfig{Grid: resources.GridConfig{Estimator: model}})
-		deps := api.Deps{
-			Store: storeAdapter{db}, Incidents: incidents, Admin: storeAdapter{db}, Locator: locator{},
-			// The panel and pole registries are PostgreSQL's; a CAP warning maps onto the
-			// coverage grid's service area.
-			Intake: intake.New(db, cover, nil),
-			Cover:  cover, Travel: learner,
-			Assets: web.Assets(), Logger: m.log,
+	}
+	m.MediaURL = url
+	return fireline.MediaNode{ID: url, URL: url}
+}
+
+// newAPI builds the HTTP API of the api role or, on a media node without it, the WHIP and
+// WHEP endpoints with the same token and incident checks; nil when this process serves no
+// HTTP. mediaNodeID is this process's media node, so that it serves its own rooms rather
+// than redirecting.
+func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc client.Client, units liveUnits, mediaSrv *media.Server, mediaNodeID string) *api.Server {
+	if !cfg.has("api") {
+		if mediaSrv == nil {
+			return nil
 		}
-		if mediaSrv != nil {
-			deps.Media = mediaAdapter{mediaSrv}
-		}
-		deps.Recordings = recordings{media.NewLibrary(cfg.RecordingsDir)}
-		deps.MediaNodes = mediaNodes{db}
-		apiCfg := api.DefaultConfig()
-		apiCfg.TicketKey = []byte(cfg.RecordingKey)
-		apiSrv = api.New(apiCfg, deps)
-	} else if mediaSrv != nil {
-		// A media node: WHIP and WHEP with the same token and incident checks as the API.
 		acfg := api.DefaultConfig()
 		acfg.MediaOnly = true
-		apiSrv = api.New(acfg, api.Deps{Store: storeAdapter{db}, Media: mediaAdapter{mediaSrv}, MediaNodes: mediaNodes{db}, Logger: m.log})
+		return api.New(acfg, api.Deps{Store: db, Media: mediaSrv, MediaNodes: db, MediaNodeID: mediaNodeID, Logger: m.log})
 	}
-	// The media node registers once its address is known (below); the API must already
-	// know which node it is, so that it serves its own rooms rather than redirecting.
-	var node *mediaNode
+	policy := workflows.DefaultTimerPolicy()
+	policy.Default = cfg.Timers
+	incidents := workflows.NewClient(tc, policy)
+	// The Temporal UI filters incidents by type, level, status and cell once the namespace
+	// has these search attributes; without them incidents run all the same.
+	if err := incidents.EnsureSearchAttributes(ctx, cfg.Namespace); err != nil {
+		m.log.Warn("incident search attributes unavailable; the Temporal UI cannot filter incidents by them", "error", err)
+	}
+	cover := resources.NewCover(units.index, db, resources.CoverConfig{Grid: resources.GridConfig{Estimator: units.model}})
+	// The panel and pole registries are PostgreSQL's; a CAP warning maps onto the coverage
+	// grid's service area.
+	desk := intake.NewDesk(intake.New(db, cover, nil), db, db, incidents, intake.DefaultDeskConfig(), m.log)
+	deps := api.Deps{
+		Store: db, Incidents: incidents, Admin: db, Intake: desk,
+		MediaNodes: db, MediaNodeID: mediaNodeID,
+		Cover: cover, Travel: units.learner,
+		Assets: web.Assets(), Logger: m.log,
+		Recordings: media.NewLibrary(cfg.RecordingsDir),
+	}
 	if mediaSrv != nil {
-		node = newMediaNode(db, mediaSrv, postgres.MediaNode{}, m.log)
+		deps.Media = mediaSrv
 	}
+	acfg := api.DefaultConfig()
+	acfg.TicketKey = []byte(cfg.RecordingKey)
+	return api.New(acfg, deps)
+}
 
-	listenCtx, stopListening := context.WithCancel(context.Background())
-	listenDone := make(chan struct{})
+// followChanges connects PostgreSQL's change feed to the parts that follow it, each notice
+// to each in turn, until Main closes.
+func (m *Main) followChanges(db *postgres.DB, followers ...func(context.Context, fireline.Change)) {
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
 	go func() {
-		defer close(listenDone)
-		err := db.Listen(listenCtx, func(c postgres.Change) {
-			if c.Kind == "incident" && node != nil && c.IncidentID != 0 {
-				node.incidentChanged(listenCtx, c.IncidentID)
-			}
-			if c.Kind == "unit" {
-				// A new unit enters the index, a retired one (out of service for good) leaves it.
-				switch u, err := db.Unit(listenCtx, c.ID); {
-				case err == nil:
-					if err := index.Upsert(u); err != nil {
-						m.log.Warn("unit index update", "unit", c.ID, "error", err)
-					}
-					if c.IncidentID != 0 && u.IncidentID == 0 {
-						learnTrip(listenCtx, db, learner, u.ID, m.log)
-					}
-				case fireline.ErrorCode(err) == fireline.ENOTFOUND:
-					index.Remove(c.ID)
-				case listenCtx.Err() == nil:
-					m.log.Warn("unit index update", "unit", c.ID, "error", err)
-				}
-			}
-			if apiSrv != nil {
-				apiSrv.Publish(api.Change{Kind: c.Kind, ID: c.ID, IncidentID: c.IncidentID})
+		defer close(done)
+		err := db.Listen(ctx, func(c fireline.Change) {
+			for _, follow := range followers {
+				follow(ctx, c)
 			}
 		})
-		if err != nil && listenCtx.Err() == nil {
+		if err != nil && ctx.Err() == nil {
 			m.log.Error("change feed stopped", "error", err)
 		}
 	}()
-	m.onClose("change feed", func() error { stopListening(); <-listenDone; return nil })
+	m.onClose("change feed", func() error { stop(); <-done; return nil })
+}
 
-	if apiSrv != nil {
-		ln := httpLn
-		if node != nil {
-			node.node = postgres.MediaNode{URL: strings.TrimSuffix(cfg.MediaURL, "/")}
-			if node.node.URL == "" {
-				node.node.URL = "http://" + m.HTTPAddr
-				if host, _, _ := net.SplitHostPort(m.HTTPAddr); net.ParseIP(host).IsUnspecified() {
-					m.log.Warn("media node listens on every address and knows no public URL: other nodes cannot redirect clients to it; set --media-url", "url", node.node.URL)
-				}
-			}
-			node.node.ID = node.node.URL
-			m.MediaURL = node.node.URL
-			apiSrv.SetMediaNode(node.node.ID)
-			if err := node.beat(ctx); err != nil {
-				return fmt.Errorf("register media node: %w", err)
-			}
-			beatCtx, stopBeat := context.WithCancel(context.Background())
-			beatDone := make(chan struct{})
-			go func() { defer close(beatDone); node.run(beatCtx) }()
-			m.onClose("media node", func() error { stopBeat(); <-beatDone; return node.leave() })
-			m.log.Info("media node registered", "url", node.node.URL)
-		}
-		srv := &http.Server{Handler: apiSrv, ReadHeaderTimeout: 10 * time.Second}
-		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				m.log.Error("http server", "error", err)
-			}
-		}()
-		m.onClose("http server", func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			return srv.Shutdown(ctx)
-		})
+// runMediaNode registers the media node and keeps it beating until Main closes; a clean stop
+// unregisters it, so its rooms move at once.
+func (m *Main) runMediaNode(ctx context.Context, node *media.Node) error {
+	if err := node.Beat(ctx); err != nil {
+		return fmt.Errorf("register media node: %w", err)
 	}
-	if metricsLn != nil && apiSrv != nil {
-		ln := metricsLn
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", apiSrv.MetricsHandler())
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				m.log.Error("metrics server", "error", err)
-			}
-		}()
-		m.onClose("metrics server", func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			return srv.Shutdown(ctx)
-		})
-	}
-	m.banner(cfg, temporalUI)
+	beatCtx, stopBeat := context.WithCancel(context.Background())
+	beatDone := make(chan struct{})
+	go func() { defer close(beatDone); node.Run(beatCtx) }()
+	m.onClose("media node", func() error {
+		stopBeat()
+		<-beatDone
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return node.Leave(ctx)
+	})
+	m.log.Info("media node registered", "url", m.MediaURL)
 	return nil
+}
+
+// serve serves h on ln until Main closes, then shuts down gracefully.
+func (m *Main) serve(name string, ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.log.Error(name, "error", err)
+		}
+	}()
+	m.onClose(name, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(ctx)
+	})
 }
 
 func (m *Main) banner(cfg Config, temporalUI string) {
@@ -407,7 +470,7 @@ func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 // logins. A restart must not reset units that are out on incidents, so the city is imported once.
 func loadSampleCity(ctx context.Context, db *postgres.DB, password string, log *slog.Logger) error {
 	// Retired stations count: a city whose stations were all retired is not an empty database.
-	stations, err := db.Stations(ctx, postgres.RefFilter{IncludeRetired: true})
+	stations, err := db.Stations(ctx, fireline.RefFilter{IncludeRetired: true})
 	if err != nil {
 		return err
 	}
@@ -438,22 +501,4 @@ func loadSampleCity(ctx context.Context, db *postgres.DB, password string, log *
 		seeds = append(seeds, postgres.UserSeed{Username: "crew-" + u.ID, Password: password, Role: fireline.RoleField, UnitID: u.ID})
 	}
 	return db.SeedUsers(ctx, seeds)
-}
-
-// learnTrip teaches the travel-time model the drive of the unit's assignment that just cleared,
-// if it made one (en route, then on scene).
-func learnTrip(ctx context.Context, db *postgres.DB, l *resources.Learner, unitID string, log *slog.Logger) {
-	trip, ok, err := db.LatestTrip(ctx, unitID)
-	if err != nil {
-		log.Warn("travel-time model: read trip", "unit", unitID, "error", err)
-		return
-	}
-	if !ok {
-		return
-	}
-	if fresh, _, err := l.Learn(trip); err != nil {
-		log.Info("travel-time model rejected a trip", "unit", unitID, "incident", trip.IncidentID, "reason", err)
-	} else if fresh > 0 {
-		log.Debug("travel-time model learned a trip", "unit", unitID, "incident", trip.IncidentID, "seconds", trip.Seconds())
-	}
 }

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fireline/fireline/media"
+	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/workflows"
 )
 
@@ -201,11 +201,11 @@ func (cfg *Config) validate(cmd string) error {
 func (cfg *Config) has(role string) bool { return slices.Contains(cfg.Roles, role) }
 
 // iceServers reads --ice-server values: a URL, then ";username=…;credential=…" for TURN.
-func iceServers(vals []string) ([]media.ICEServer, error) {
-	var out []media.ICEServer
+func iceServers(vals []string) ([]fireline.ICEServer, error) {
+	var out []fireline.ICEServer
 	for _, v := range vals {
 		parts := strings.Split(v, ";")
-		s := media.ICEServer{URL: parts[0]}
+		s := fireline.ICEServer{URL: parts[0]}
 		for _, p := range parts[1:] {
 			k, val, _ := strings.Cut(p, "=")
 			switch k {

@@ -33,7 +33,7 @@ func serveSFU(ctx context.Context, addr string, log *slog.Logger) error {
 	}
 	defer srv.Close()
 	mux := http.NewServeMux()
-	sdp := func(do func(ctx context.Context, room, stream, offer string, opts ...media.Option) (media.Session, error)) http.HandlerFunc {
+	sdp := func(do func(ctx context.Context, room, stream, offer string, opts ...fireline.MediaOption) (fireline.MediaSession, error)) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get("Content-Type") != "application/sdp" {
 				http.Error(w, "Content-Type must be application/sdp", http.StatusUnsupportedMediaType)

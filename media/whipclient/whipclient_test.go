@@ -38,7 +38,7 @@ func whipServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	mux.HandleFunc("POST /go/{kind}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/"+r.PathValue("kind"), http.StatusTemporaryRedirect)
 	})
-	open := func(w http.ResponseWriter, r *http.Request, sess media.Session, err error) {
+	open := func(w http.ResponseWriter, r *http.Request, sess fireline.MediaSession, err error) {
 		if err != nil {
 			http.Error(w, err.Error(), status(err))
 			return

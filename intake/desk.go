@@ -1,0 +1,133 @@
+package intake
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/geo"
+)
+
+// DeskConfig says when two alarms are the same emergency.
+type DeskConfig struct {
+	// DedupeRing is how many H3 rings around an alarm's cell count as "the same place".
+	DedupeRing int
+	// DedupeWindow is how long an incident keeps absorbing compatible alarms.
+	DedupeWindow time.Duration
+}
+
+// DefaultDeskConfig is the standard configuration.
+func DefaultDeskConfig() DeskConfig {
+	return DeskConfig{DedupeRing: 1, DedupeWindow: 30 * time.Minute}
+}
+
+// Desk is the intake desk, one for every source: each payload goes through its source's
+// adapter, the alarm is placed on the H3 grid, stored durably and handed to its incident, and
+// only then is the source answered. The HTTP endpoints call it, and so may a listener or an
+// importer. It is safe for concurrent use.
+type Desk struct {
+	in        *Intake
+	alarms    fireline.AlarmStore
+	warnings  fireline.WarningStore
+	incidents fireline.IncidentService
+	cfg       DeskConfig
+	log       *slog.Logger
+}
+
+// Desk is the intake service the API calls.
+var _ fireline.IntakeService = (*Desk)(nil)
+
+// NewDesk returns the desk that reads payloads with in's adapters, stores alarms and warnings
+// and hands alarms to the incidents.
+func NewDesk(in *Intake, alarms fireline.AlarmStore, warnings fireline.WarningStore, incidents fireline.IncidentService, cfg DeskConfig, log *slog.Logger) *Desk {
+	return &Desk{in: in, alarms: alarms, warnings: warnings, incidents: incidents, cfg: cfg, log: log.With("component", "intake")}
+}
+
+// ReceiveAlarm reads payload with the format's adapter, places the alarm on the grid, stores it
+// durably and hands it to its incident. A repeat (same source and source id) answers the same
+// ids and is handed on again, so a source retrying after a failure loses nothing. An alarm
+// that opens no incident is only stored; a panel's reset is also handed to the open incident
+// its device's fire alarm opened, which decides what it means.
+func (d *Desk) ReceiveAlarm(ctx context.Context, format fireline.AlarmFormat, payload []byte) (fireline.AlarmReceipt, error) {
+	read, err := d.adapter(format)
+	if err != nil {
+		return fireline.AlarmReceipt{}, err
+	}
+	a, err := read(ctx, payload)
+	if err != nil {
+		return fireline.AlarmReceipt{}, err
+	}
+	if a.Cell, err = cellOf(a.Point); err != nil {
+		return fireline.AlarmReceipt{}, fireline.Errorf(fireline.EINVALID, "lat/lng: %v", err)
+	}
+	cells, err := geo.NeighbourCells(a.Point, d.cfg.DedupeRing)
+	if err != nil {
+		return fireline.AlarmReceipt{}, err
+	}
+	rc, err := d.alarms.ReceiveAlarm(ctx, a, fireline.DedupeRule{Cells: cells, Window: d.cfg.DedupeWindow})
+	if err != nil {
+		return fireline.AlarmReceipt{}, err
+	}
+	switch {
+	case rc.RecordedOnly && rc.RelatedIncidentID != 0:
+		err = d.incidents.AlarmRecorded(ctx, rc.RelatedIncidentID, rc.Alarm)
+		if fireline.ErrorCode(err) == fireline.ECONFLICT {
+			// The incident has finished meanwhile: the reset is stored, nothing to tell.
+			d.log.Info("reset for a finished incident", "alarm", rc.Alarm.ID, "incident", rc.RelatedIncidentID)
+			err = nil
+		}
+	case !rc.RecordedOnly:
+		err = d.incidents.AlarmReceived(ctx, rc.IncidentID, rc.Alarm, rc.Alarm)
+	}
+	if err != nil {
+		return fireline.AlarmReceipt{}, err
+	}
+	d.log.Info("alarm received", "alarm", rc.Alarm.ID, "incident", rc.IncidentID, "source", a.Source, "kind", a.Kind,
+		"merged", rc.Merged, "repeat", rc.Repeat, "recorded_only", rc.RecordedOnly, "related_incident", rc.RelatedIncidentID)
+	return rc, nil
+}
+
+// adapter is the adapter that reads format.
+func (d *Desk) adapter(format fireline.AlarmFormat) (func(context.Context, []byte) (fireline.Alarm, error), error) {
+	switch format {
+	case fireline.FormatAlarm:
+		return d.in.Alarm, nil
+	case fireline.FormatCall:
+		return d.in.Call, nil
+	case fireline.FormatIoT:
+		return d.in.IoT, nil
+	case fireline.FormatLampPost:
+		return d.in.LampPost, nil
+	case fireline.FormatPublic:
+		return d.in.Public, nil
+	}
+	return nil, fmt.Errorf("intake: no adapter reads alarm format %q", format)
+}
+
+// cellOf is the resolution-9 cell of p as a hex string.
+func cellOf(p fireline.Point) (string, error) {
+	c, err := geo.CellOf(p, geo.Resolution)
+	if err != nil {
+		return "", err
+	}
+	return c.String(), nil
+}
+
+// ReceiveWarning reads a CAP 1.2 alert, maps it onto the service area and stores it with the
+// XML it came as. It opens no incident.
+func (d *Desk) ReceiveWarning(ctx context.Context, payload []byte) (fireline.WarningReceipt, error) {
+	w, err := d.in.CAP(ctx, payload)
+	if err != nil {
+		return fireline.WarningReceipt{}, err
+	}
+	rc, err := d.warnings.ReceiveWarning(ctx, w, payload)
+	if err != nil {
+		return fireline.WarningReceipt{}, err
+	}
+	st := rc.Warning
+	d.log.Info("warning received", "warning", st.ID, "sender", st.Sender, "identifier", st.Identifier, "msg_type", st.MsgType,
+		"cells", len(st.Cells), "in_service_area", st.InServiceArea, "repeat", rc.Repeat, "superseded", rc.Superseded)
+	return rc, nil
+}

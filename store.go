@@ -1,0 +1,147 @@
+package fireline
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the durable state the API reads and writes. postgres.DB implements it.
+type Store interface {
+	// Ping reports whether the store answers now.
+	Ping(ctx context.Context) error
+	UserStore
+	AlarmStore
+	WarningStore
+	IncidentStore
+	UnitStore
+	MoveUpStore
+	ReferenceStore
+}
+
+// UserStore signs users in. postgres.DB implements it.
+type UserStore interface {
+	Authenticate(ctx context.Context, username, password string) (User, error)
+	// CreateSession opens a session for u that lasts ttl and returns its token.
+	CreateSession(ctx context.Context, u User, ttl time.Duration) (string, error)
+	// SessionUser is the user of a live session's token.
+	SessionUser(ctx context.Context, token string) (User, error)
+}
+
+// IncidentFilter narrows a read of incidents, newest first.
+type IncidentFilter struct {
+	// OpenOnly keeps incidents that still need the command centre (IncidentStatus.Open).
+	OpenOnly bool
+	// Limit caps the list; zero or less means 100, and more than 1000 means 1000.
+	Limit int
+}
+
+// EscalationFilter narrows a read of escalations, newest first.
+type EscalationFilter struct {
+	// OpenOnly keeps escalations no supervisor has taken yet.
+	OpenOnly bool
+	// IncidentID keeps one incident's; 0 keeps all.
+	IncidentID int64
+	// Limit caps the list (1..1000; 0 means 200).
+	Limit int
+}
+
+// IncidentStore reads the incidents' projection, which the activities keep complete, and
+// keeps the supervisors' queue. postgres.DB implements it.
+type IncidentStore interface {
+	// Incident returns one incident with its recommendation, assignments and review.
+	Incident(ctx context.Context, id int64) (Incident, error)
+	Incidents(ctx context.Context, f IncidentFilter) ([]Incident, error)
+	Timeline(ctx context.Context, incidentID int64) ([]TimelineEvent, error)
+	// Escalations returns the supervisors' queue.
+	Escalations(ctx context.Context, f EscalationFilter) ([]Escalation, error)
+	AckEscalation(ctx context.Context, id int64, actor string, at time.Time) (Escalation, error)
+	AgencyTasks(ctx context.Context, incidentID int64) ([]AgencyTask, error)
+}
+
+// UnitFilter narrows a read of units.
+type UnitFilter struct {
+	// Status keeps units in this status; empty keeps all.
+	Status UnitStatus
+	// IncludeRetired keeps retired units too; they are left out by default.
+	IncludeRetired bool
+}
+
+// UnitStore keeps the units' status and position. postgres.DB implements it.
+type UnitStore interface {
+	Units(ctx context.Context, f UnitFilter) ([]Unit, error)
+	// Unit returns one unit, retired or not (RetiredAt says).
+	Unit(ctx context.Context, id string) (Unit, error)
+	// SetUnitStatusBy changes a unit's status off an incident (incidentID 0) and writes it to
+	// the unit's history with the actor.
+	SetUnitStatusBy(ctx context.Context, unitID string, incidentID int64, s UnitStatus, at time.Time, actor string) (Unit, error)
+	// ReportPosition stores an AVL fix unless the unit holds one at least as new (stored false).
+	ReportPosition(ctx context.Context, unitID string, f Fix) (u Unit, stored bool, err error)
+	// UnitHistory returns the latest limit entries of a unit's history, newest first.
+	UnitHistory(ctx context.Context, unitID string, limit int) ([]UnitEvent, error)
+}
+
+// MoveUpStore keeps the operators' move-up decisions. postgres.DB implements it.
+type MoveUpStore interface {
+	// PostUnit records an accepted move-up: the unit stands by at the station (whose H3 cell
+	// is given) from at, or, sent to its home station, is back in quarters.
+	PostUnit(ctx context.Context, m MoveUp, stationCell string, at time.Time, actor string) (MoveUp, Unit, error)
+	// IgnoreMoveUp records that an operator ignored a move-up suggestion.
+	IgnoreMoveUp(ctx context.Context, m MoveUp, at time.Time, actor string) (MoveUp, error)
+	// MoveUps returns the move-up decisions since a time, newest first.
+	MoveUps(ctx context.Context, since time.Time, limit int) ([]MoveUp, error)
+}
+
+// RefFilter narrows reads of reference data (stations, water sources, premises, run cards).
+type RefFilter struct {
+	// IncludeRetired keeps retired records too; they are left out by default.
+	IncludeRetired bool
+}
+
+// ReferenceStore reads the city's reference data. postgres.DB implements it.
+type ReferenceStore interface {
+	// Stations, WaterSources and Premises list reference data by id.
+	Stations(ctx context.Context, f RefFilter) ([]Station, error)
+	WaterSources(ctx context.Context, f RefFilter) ([]WaterSource, error)
+	Premises(ctx context.Context, f RefFilter) ([]Premise, error)
+	NearbyWater(ctx context.Context, p Point, radiusMeters float64, k int) ([]WaterSourceNear, error)
+	NearbyPremises(ctx context.Context, p Point, radiusMeters float64, k int) ([]PremiseNear, error)
+}
+
+// AdminStore changes reference data for administrators. Each change is written to the audit
+// trail in the same transaction, with actor the administrator's username; nothing is deleted,
+// and a retired record is kept unchanged. Reads by id include retired records. postgres.DB
+// implements it.
+type AdminStore interface {
+	Station(ctx context.Context, id string) (Station, error)
+	CreateStation(ctx context.Context, s Station, actor string) (Station, error)
+	// UpdateStation takes cell, the resolution-9 cell of s.Point, for the units parked there.
+	UpdateStation(ctx context.Context, s Station, cell, actor string) (Station, error)
+	RetireStation(ctx context.Context, id, actor string) (Station, error)
+
+	// CreateUnit and UpdateUnit take the home station's position and cell in u.Point and u.Cell.
+	CreateUnit(ctx context.Context, u Unit, actor string) (Unit, error)
+	UpdateUnit(ctx context.Context, u Unit, actor string) (Unit, error)
+	RetireUnit(ctx context.Context, id, actor string) (Unit, error)
+
+	WaterSource(ctx context.Context, id string) (WaterSource, error)
+	CreateWaterSource(ctx context.Context, w WaterSource, actor string) (WaterSource, error)
+	UpdateWaterSource(ctx context.Context, w WaterSource, actor string) (WaterSource, error)
+	RetireWaterSource(ctx context.Context, id, actor string) (WaterSource, error)
+
+	Premise(ctx context.Context, id string) (Premise, error)
+	CreatePremise(ctx context.Context, p Premise, actor string) (Premise, error)
+	UpdatePremise(ctx context.Context, p Premise, actor string) (Premise, error)
+	RetirePremise(ctx context.Context, id, actor string) (Premise, error)
+
+	// ResponsePlans lists run cards by incident type and level.
+	ResponsePlans(ctx context.Context, f RefFilter) ([]ResponsePlan, error)
+	// Plan returns the card in force for exactly this key; with includeRetired, a key without
+	// one answers its latest retired card.
+	Plan(ctx context.Context, t IncidentType, level int, includeRetired bool) (ResponsePlan, error)
+	CreatePlan(ctx context.Context, p ResponsePlan, actor string) (ResponsePlan, error)
+	UpdatePlan(ctx context.Context, p ResponsePlan, actor string) (ResponsePlan, error)
+	RetirePlan(ctx context.Context, t IncidentType, level int, actor string) (ResponsePlan, error)
+
+	// Audit reads the audit trail, newest first.
+	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+}
