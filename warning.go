@@ -80,10 +80,11 @@ type WarningInfo struct {
 	Areas         []WarningArea     `json:"areas"`
 }
 
-// NamedValue is a CAP valueName/value pair (eventCode, parameter, geocode).
+// NamedValue is a CAP valueName/value pair (eventCode, parameter, geocode), read from the
+// alert's XML as it is.
 type NamedValue struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
+	Name  string `json:"name" xml:"valueName"`
+	Value string `json:"value" xml:"value"`
 }
 
 // WarningResource is a CAP resource: a file that goes with the info (a map, an audio message),

@@ -96,12 +96,9 @@ type RecommendInput struct {
 	Slots []fireline.PlanSlot
 }
 
-// RecommendResult is the recommendation, stored on the incident before it is returned.
-type RecommendResult struct {
-	Units      []fireline.Recommendation
-	Alternates []fireline.Recommendation
-	Short      []fireline.PlanSlot
-}
+// RecommendResult is the recommendation, stored on the incident before it is returned: the
+// recommender's own result, which travels in the workflow's history by its field names.
+type RecommendResult = resources.Result
 
 // staleRetries bounds how often Recommend asks again after PostgreSQL showed the index stale: a
 // change feed a few notices behind costs one retry, and a burst of dispatches a few more.
@@ -146,12 +143,12 @@ func (a *Activities) Recommend(ctx context.Context, in RecommendInput) (Recommen
 		exclude = append(exclude, taken...)
 	}
 	if in.Probe {
-		return RecommendResult{Units: res.Units, Alternates: res.Alternates, Short: res.Short}, nil
+		return res, nil
 	}
 	if err := a.store.SaveRecommendation(ctx, in.IncidentID, res.Units, res.Alternates, res.Short); err != nil {
 		return RecommendResult{}, classify("save recommendation", err)
 	}
-	return RecommendResult{Units: res.Units, Alternates: res.Alternates, Short: res.Short}, nil
+	return res, nil
 }
 
 // AppendEvent writes one timeline event; a repeat of the same key writes nothing. An offered

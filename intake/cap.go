@@ -177,32 +177,27 @@ type capAlert struct {
 }
 
 type capInfo struct {
-	Language      string        `xml:"language"`
-	Categories    []string      `xml:"category"`
-	Event         string        `xml:"event"`
-	ResponseTypes []string      `xml:"responseType"`
-	Urgency       string        `xml:"urgency"`
-	Severity      string        `xml:"severity"`
-	Certainty     string        `xml:"certainty"`
-	Audience      string        `xml:"audience"`
-	EventCodes    []capValue    `xml:"eventCode"`
-	Effective     string        `xml:"effective"`
-	Onset         string        `xml:"onset"`
-	Expires       string        `xml:"expires"`
-	SenderName    string        `xml:"senderName"`
-	Headline      string        `xml:"headline"`
-	Description   string        `xml:"description"`
-	Instruction   string        `xml:"instruction"`
-	Web           string        `xml:"web"`
-	Contact       string        `xml:"contact"`
-	Parameters    []capValue    `xml:"parameter"`
-	Resources     []capResource `xml:"resource"`
-	Areas         []capArea     `xml:"area"`
-}
-
-type capValue struct {
-	Name  string `xml:"valueName"`
-	Value string `xml:"value"`
+	Language      string                `xml:"language"`
+	Categories    []string              `xml:"category"`
+	Event         string                `xml:"event"`
+	ResponseTypes []string              `xml:"responseType"`
+	Urgency       string                `xml:"urgency"`
+	Severity      string                `xml:"severity"`
+	Certainty     string                `xml:"certainty"`
+	Audience      string                `xml:"audience"`
+	EventCodes    []fireline.NamedValue `xml:"eventCode"`
+	Effective     string                `xml:"effective"`
+	Onset         string                `xml:"onset"`
+	Expires       string                `xml:"expires"`
+	SenderName    string                `xml:"senderName"`
+	Headline      string                `xml:"headline"`
+	Description   string                `xml:"description"`
+	Instruction   string                `xml:"instruction"`
+	Web           string                `xml:"web"`
+	Contact       string                `xml:"contact"`
+	Parameters    []fireline.NamedValue `xml:"parameter"`
+	Resources     []capResource         `xml:"resource"`
+	Areas         []capArea             `xml:"area"`
 }
 
 type capResource struct {
@@ -215,12 +210,12 @@ type capResource struct {
 }
 
 type capArea struct {
-	Description string     `xml:"areaDesc"`
-	Polygons    []string   `xml:"polygon"`
-	Circles     []string   `xml:"circle"`
-	Geocodes    []capValue `xml:"geocode"`
-	Altitude    string     `xml:"altitude"`
-	Ceiling     string     `xml:"ceiling"`
+	Description string                `xml:"areaDesc"`
+	Polygons    []string              `xml:"polygon"`
+	Circles     []string              `xml:"circle"`
+	Geocodes    []fireline.NamedValue `xml:"geocode"`
+	Altitude    string                `xml:"altitude"`
+	Ceiling     string                `xml:"ceiling"`
 }
 
 // warning checks every field and builds the domain's warning, without cells.
@@ -542,8 +537,7 @@ func capPoint(at, s string) (fireline.Point, error) {
 	return fireline.Point{Lat: lat, Lng: lng}, nil
 }
 
-func capValues(at string, vs []capValue) ([]fireline.NamedValue, error) {
-	var out []fireline.NamedValue
+func capValues(at string, vs []fireline.NamedValue) ([]fireline.NamedValue, error) {
 	for i, v := range vs {
 		if err := required(fmt.Sprintf("%s[%d].valueName", at, i), v.Name, MaxCAPText); err != nil {
 			return nil, err
@@ -551,9 +545,8 @@ func capValues(at string, vs []capValue) ([]fireline.NamedValue, error) {
 		if err := text(fmt.Sprintf("%s[%d].value", at, i), v.Value, MaxCAPText); err != nil {
 			return nil, err
 		}
-		out = append(out, fireline.NamedValue{Name: v.Name, Value: v.Value})
 	}
-	return out, nil
+	return vs, nil
 }
 
 // capID checks an identifier or sender: required, no spaces, commas, < or &.

@@ -212,7 +212,6 @@ func (db *DB) MergeIncidents(ctx context.Context, from, into int64, at time.Time
 	if from == into {
 		return nil, nil, fireline.Errorf(fireline.EINVALID, "an incident cannot be merged into itself")
 	}
-	var out merged
 	err = db.inTx(ctx, "merge incidents", func(tx pgx.Tx) error {
 		type row struct {
 			ID         int64
@@ -239,7 +238,7 @@ func (db *DB) MergeIncidents(ctx context.Context, from, into int64, at time.Time
 			}
 		}
 		if mergedInto == into {
-			return mergedBefore(ctx, tx, from, into, &out)
+			return mergedBefore(ctx, tx, from, into, &alarmIDs, &units)
 		}
 		for _, id := range []int64{from, into} {
 			if !status[id].Open() {
@@ -248,11 +247,11 @@ func (db *DB) MergeIncidents(ctx context.Context, from, into int64, at time.Time
 		}
 
 		rows, _ = tx.Query(ctx, `UPDATE alarms SET incident_id = $2 WHERE incident_id = $1 RETURNING id`, from, into)
-		if out.AlarmIDs, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+		if alarmIDs, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
 			return translate("merge incidents: alarms", err)
 		}
 		rows, _ = tx.Query(ctx, `SELECT id FROM units WHERE incident_id = $1 ORDER BY id FOR UPDATE`, from)
-		if out.Units, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		if units, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
 			return translate("merge incidents: lock units", err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE incident_units SET incident_id = $2 WHERE incident_id = $1 AND cleared_at IS NULL`, from, into); err != nil {
@@ -267,19 +266,19 @@ func (db *DB) MergeIncidents(ctx context.Context, from, into int64, at time.Time
 			return translate("merge incidents: agency tasks", err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE incidents SET alarm_count = alarm_count + $2, updated_at = now() WHERE id = $1`,
-			into, len(out.AlarmIDs)); err != nil {
+			into, len(alarmIDs)); err != nil {
 			return translate("merge incidents: count", err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE incidents SET status = 'merged', outcome = 'merged', merged_into = $2,
 				alarm_count = 0, closed_at = coalesce($3, now()), par_due_at = NULL, updated_at = now() WHERE id = $1`, from, into, nullTime(at)); err != nil {
 			return translate("merge incidents: end", err)
 		}
-		data := map[string]any{"from": from, "into": into, "alarms": out.AlarmIDs, "units": out.Units}
+		data := map[string]any{"from": from, "into": into, "alarms": alarmIDs, "units": units}
 		for _, e := range []fireline.TimelineEvent{
 			{IncidentID: from, Key: "merged-into:" + strconv.FormatInt(into, 10), At: at, Kind: fireline.EventIncidentMerged, Actor: actor,
-				Detail: fmt.Sprintf("merged into incident %d with %d alarms and units %v", into, len(out.AlarmIDs), out.Units), Data: data},
+				Detail: fmt.Sprintf("merged into incident %d with %d alarms and units %v", into, len(alarmIDs), units), Data: data},
 			{IncidentID: into, Key: "merged-from:" + strconv.FormatInt(from, 10), At: at, Kind: fireline.EventIncidentMerged, Actor: actor,
-				Detail: fmt.Sprintf("incident %d merged in: %d alarms, units %v", from, len(out.AlarmIDs), out.Units), Data: data},
+				Detail: fmt.Sprintf("incident %d merged in: %d alarms, units %v", from, len(alarmIDs), units), Data: data},
 		} {
 			if err := appendEvent(ctx, tx, e); err != nil {
 				return err
@@ -290,31 +289,21 @@ func (db *DB) MergeIncidents(ctx context.Context, from, into int64, at time.Time
 	if err != nil {
 		return nil, nil, err
 	}
-	if out.AlarmIDs == nil {
-		out.AlarmIDs = []int64{}
+	if alarmIDs == nil {
+		alarmIDs = []int64{}
 	}
-	if out.Units == nil {
-		out.Units = []string{}
+	if units == nil {
+		units = []string{}
 	}
-	return out.AlarmIDs, out.Units, nil
-}
-
-// merged is what a merge moved, as its timeline entry records it.
-type merged struct {
-	AlarmIDs []int64  `json:"alarms"`
-	Units    []string `json:"units"`
+	return alarmIDs, units, nil
 }
 
 // mergedBefore reads back what an earlier merge of from into into moved, from its timeline
 // entry.
-func mergedBefore(ctx context.Context, tx pgx.Tx, from, into int64, out *merged) error {
-	var raw []byte
-	err := tx.QueryRow(ctx, `SELECT data FROM incident_events WHERE incident_id = $1 AND key = $2`,
-		from, "merged-into:"+strconv.FormatInt(into, 10)).Scan(&raw)
-	if err != nil {
-		return translate("merge incidents: earlier merge", err)
-	}
-	return json.Unmarshal(raw, out)
+func mergedBefore(ctx context.Context, tx pgx.Tx, from, into int64, alarmIDs *[]int64, units *[]string) error {
+	err := tx.QueryRow(ctx, `SELECT coalesce(data->'alarms', '[]'), coalesce(data->'units', '[]') FROM incident_events
+		WHERE incident_id = $1 AND key = $2`, from, "merged-into:"+strconv.FormatInt(into, 10)).Scan(alarmIDs, units)
+	return translate("merge incidents: earlier merge", err)
 }
 
 // SplitAlarm moves an alarm out of incident from into a new incident of its own, at time at, by
