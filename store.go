@@ -48,8 +48,12 @@ type EscalationFilter struct {
 // IncidentStore reads the incidents' projection, which the activities keep complete, and
 // keeps the supervisors' queue. postgres.DB implements it.
 type IncidentStore interface {
-	// Incident returns one incident with its recommendation, assignments and review.
+	// Incident returns an incident whole, as the console shows it, from one consistent read of
+	// the projection the activities keep: recommendation with alternates and unfilled slots,
+	// replacement offers, the first assessment, a PAR due, assignments, agency tasks,
+	// escalations and the review. Empty lists are empty, not nil. It never asks the workflow.
 	Incident(ctx context.Context, id int64) (Incident, error)
+	// Incidents returns incidents newest first, each as complete as Incident returns it.
 	Incidents(ctx context.Context, f IncidentFilter) ([]Incident, error)
 	Timeline(ctx context.Context, incidentID int64) ([]TimelineEvent, error)
 	// Escalations returns the supervisors' queue.
