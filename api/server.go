@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -47,14 +46,15 @@ type Server struct {
 	locator   Locator
 	media     fireline.MediaService
 	nodes     fireline.MediaRegistry
-	nodeID    atomic.Value // string: this process's media node id
-	cover     Cover
-	travel    TravelModel
-	assets    fs.FS
-	hub       *hub
-	log       *slog.Logger
-	router    chi.Router
-	now       func() time.Time
+	// nodeID is this process's media node id, empty when it runs no media server.
+	nodeID string
+	cover  Cover
+	travel TravelModel
+	assets fs.FS
+	hub    *hub
+	log    *slog.Logger
+	router chi.Router
+	now    func() time.Time
 
 	recordings fireline.RecordingLibrary
 	ticketKey  []byte
@@ -103,7 +103,7 @@ func New(cfg Config, d Deps) *Server {
 	if s.locator == nil {
 		s.locator = grid{}
 	}
-	s.nodeID.Store(d.MediaNodeID)
+	s.nodeID = d.MediaNodeID
 	s.router = s.routes()
 	return s
 }
@@ -293,8 +293,4 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-// SetMediaNode tells the API which registered media node it is, once the node's address is
-// known (it listens before it registers).
-func (s *Server) SetMediaNode(id string) { s.nodeID.Store(id) }
-
-func (s *Server) selfNode() string { return s.nodeID.Load().(string) }
+func (s *Server) selfNode() string { return s.nodeID }
