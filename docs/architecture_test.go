@@ -6,6 +6,11 @@ package docs
 import (
 	"bufio"
 	"bytes"
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/token"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -188,6 +193,75 @@ func TestOneImporterPerHeavyDependency(t *testing.T) {
 					t.Errorf("%s imports %s; only %s may", name(pkg), imp, strings.Join(homes, ", "))
 				}
 			}
+		}
+	}
+}
+
+// TestNoShapeDeclaredTwice keeps the contracts in one place: a struct with the same fields (names
+// and types) declared in two packages is a copy that one side will forget to change, the kind
+// of adapter-to-adapter translation the root package's contracts replace. Tests may declare
+// what they like.
+func TestNoShapeDeclaredTwice(t *testing.T) {
+	fset := token.NewFileSet()
+	where := map[string][]string{} // field list → "package.Type" declaring it
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", "node_modules", "testdata", "bin", ".fireline":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		pkg := strings.TrimPrefix(filepath.ToSlash(filepath.Dir(path)), "../")
+		ast.Inspect(f, func(n ast.Node) bool {
+			ts, ok := n.(*ast.TypeSpec)
+			if !ok {
+				return true
+			}
+			st, ok := ts.Type.(*ast.StructType)
+			if !ok || st.Fields == nil || st.Fields.NumFields() < 2 {
+				return true
+			}
+			var fields []string
+			for _, fl := range st.Fields.List {
+				var typ bytes.Buffer
+				if err := printer.Fprint(&typ, fset, fl.Type); err != nil {
+					t.Fatal(err)
+				}
+				if len(fl.Names) == 0 {
+					fields = append(fields, "embedded "+typ.String())
+				}
+				for _, n := range fl.Names {
+					fields = append(fields, n.Name+" "+typ.String())
+				}
+			}
+			slices.Sort(fields)
+			key := strings.Join(fields, "; ")
+			where[key] = append(where[key], pkg+"."+ts.Name.Name)
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for fields, decls := range where {
+		pkgs := map[string]bool{}
+		for _, d := range decls {
+			pkgs[d[:strings.LastIndex(d, ".")]] = true
+		}
+		if len(pkgs) > 1 {
+			t.Errorf("%s declare the same fields (%s): declare the shape once, in the package that owns it", strings.Join(decls, " and "), fields)
 		}
 	}
 }
