@@ -159,11 +159,24 @@ func (inc *incident) start(ctx workflow.Context) error {
 	if err := inc.setStatus(ctx, fireline.IncidentAssessing, "assessing the alarm"); err != nil {
 		return err
 	}
-	unlock, err := inc.lockForStart(ctx)
+	waited, err := inc.lockForStart(ctx)
 	if err != nil {
 		return err
 	}
-	defer unlock()
+	defer inc.release()
+	if waited {
+		// The order that held the lock may have settled what start would do, or ended the
+		// incident: start does only what is left.
+		if inc.ending || !inc.st.Status.Open() {
+			return nil
+		}
+		if inc.st.AssessedAt != nil {
+			if inc.led.Recommendations > 0 {
+				return nil
+			}
+			return inc.recommend(ctx, false)
+		}
+	}
 	a := inc.in.Alarm
 	if a.Kind == fireline.KindFireAlarm && a.PremiseID != "" {
 		var p fireline.Premise
@@ -180,20 +193,31 @@ func (inc *incident) start(ctx workflow.Context) error {
 	return inc.recommend(ctx, false)
 }
 
-// lockForStart takes the order lock for start and returns its release. An order holds it
-// already only if it arrived while the first status was being written: since startLockChange
-// start waits for it; an incident that ran start beside such an order replays doing so.
-func (inc *incident) lockForStart(ctx workflow.Context) (unlock func(), err error) {
+// lockForStart takes the order lock for start, and says whether start had to wait for an order
+// that held it: one that arrived while the first status was being written. Since
+// startLockChange start waits for such an order; an incident recorded before ran start beside
+// it, sharing one flag that whichever finished first cleared, and replays doing so (release).
+func (inc *incident) lockForStart(ctx workflow.Context) (waited bool, err error) {
 	if inc.orders.TryLock(ctx) {
-		return inc.orders.Unlock, nil
+		return false, nil
 	}
 	if workflow.GetVersion(ctx, startLockChange, workflow.DefaultVersion, startLockVersion) == workflow.DefaultVersion {
-		return func() {}, nil
+		return false, nil
 	}
 	if err := inc.orders.Lock(ctx); err != nil {
-		return nil, err
+		return false, err
 	}
-	return inc.orders.Unlock, nil
+	return true, nil
+}
+
+// release frees the order lock if it is held. With one holder at a time it is a plain Unlock;
+// in an incident recorded before startLockChange, start and an early order shared the lock as
+// the old busy flag, which the first of them to finish cleared, and releasing only a held lock
+// replays exactly that.
+func (inc *incident) release() {
+	if inc.orders.IsLocked() {
+		inc.orders.Unlock()
+	}
 }
 
 func (inc *incident) ended() bool { return inc.st.Outcome != "" }

@@ -43,7 +43,7 @@ func (inc *incident) assess(ctx workflow.Context, req fireline.AssessOrder) (Inc
 	if err := inc.orders.Lock(ctx); err != nil {
 		return inc.st, err
 	}
-	defer inc.orders.Unlock()
+	defer inc.release()
 	if err := inc.refuseIfEnding(); err != nil {
 		return inc.st, err
 	}
@@ -91,7 +91,7 @@ func (inc *incident) dispatch(ctx workflow.Context, req fireline.DispatchOrder) 
 	if err := inc.orders.Lock(ctx); err != nil {
 		return DispatchResult{}, err
 	}
-	defer inc.orders.Unlock()
+	defer inc.release()
 	if err := inc.refuseIfEnding(); err != nil {
 		return DispatchResult{}, err
 	}
@@ -295,7 +295,7 @@ func (inc *incident) splitAlarm(ctx workflow.Context, req fireline.SplitOrder) (
 	if err := inc.orders.Lock(ctx); err != nil {
 		return SplitResult{}, err
 	}
-	defer inc.orders.Unlock()
+	defer inc.release()
 	if err := inc.refuseIfEnding(); err != nil {
 		return SplitResult{}, err
 	}

@@ -21,7 +21,7 @@ import (
 // TestStartWaitsForEarlyAssessment sends an assessment while the first status is still being
 // written, and keeps it in flight when start wants the order lock: start waits for it instead
 // of recommending beside it, so no recommendation is made for the alarm's level once the
-// operator has assessed. The harness's activities answer at once, so this test slows them.
+// operator has assessed, nor a second one after the assessment's. The harness's activities answer at once, so this test slows them.
 func TestStartWaitsForEarlyAssessment(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
@@ -83,5 +83,8 @@ func TestStartWaitsForEarlyAssessment(t *testing.T) {
 	defer mu.Unlock()
 	if len(levels) == 0 || slices.ContainsFunc(levels, func(l int) bool { return l != 2 }) {
 		t.Errorf("recommended for levels %v, want only the assessed level 2: start ran beside the assessment", levels)
+	}
+	if len(levels) != 1 {
+		t.Errorf("recommended %d times (levels %v), want once: start recommended again after the assessment had", len(levels), levels)
 	}
 }
