@@ -42,12 +42,26 @@ FROM (SELECT DISTINCT ON (incident_id) incident_id, key, at FROM incident_events
 WHERE e.incident_id = i.id AND e.key LIKE 'par:%:due'
     AND i.status IN ('received', 'assessing', 'dispatching', 'active', 'controlled');
 
+-- Replacement offers not taken yet. Events written before this migration name the unit, the
+-- silent unit and the ETA only; the offer is rebuilt from those and the unit's record.
 UPDATE incidents i SET replacements = r.list
-FROM (SELECT e.incident_id, jsonb_agg(e.data->'recommendation' ORDER BY e.at, e.id) AS list
+FROM (SELECT e.incident_id, jsonb_agg(
+            CASE WHEN jsonb_typeof(e.data->'recommendation') = 'object' THEN e.data->'recommendation'
+            ELSE jsonb_build_object('unit_id', e.data->>'unit', 'type', coalesce(u.type, ''),
+                'eta_s', coalesce((e.data->>'eta_s')::double precision, 0), 'distance_m', 0,
+                'station_id', coalesce(u.station_id, ''), 'model', '', 'position_source', 'station',
+                'position_stale', false, 'reason', 'recommended in place of ' || (e.data->>'replaces'),
+                'replaces', e.data->>'replaces') END
+            ORDER BY e.at, e.id) AS list
       FROM incident_events e
-      WHERE e.kind = 'replacement_recommended' AND jsonb_typeof(e.data->'recommendation') = 'object'
+      LEFT JOIN units u ON u.id = coalesce(e.data->'recommendation'->>'unit_id', e.data->>'unit')
+      WHERE e.kind = 'replacement_recommended'
+        AND (jsonb_typeof(e.data->'recommendation') = 'object' OR jsonb_typeof(e.data->'unit') = 'string')
         AND NOT EXISTS (SELECT FROM incident_events d WHERE d.incident_id = e.incident_id AND d.id > e.id AND (
-            (d.kind IN ('dispatched', 'reinforced') AND d.data->'units' ? (e.data->'recommendation'->>'unit_id'))
-            OR (d.kind = 'unit_status' AND d.unit_id = e.data->'recommendation'->>'replaces')))
+            (d.kind IN ('dispatched', 'reinforced')
+                AND d.data->'units' ? coalesce(e.data->'recommendation'->>'unit_id', e.data->>'unit'))
+            OR (d.kind = 'unit_status'
+                AND d.unit_id = coalesce(e.data->'recommendation'->>'replaces', e.data->>'replaces'))))
       GROUP BY e.incident_id) r
-WHERE r.incident_id = i.id;
+WHERE r.incident_id = i.id
+    AND i.status IN ('received', 'assessing', 'dispatching', 'active', 'controlled');

@@ -25,6 +25,11 @@ func scanIncident(r pgx.CollectableRow) (fireline.Incident, error) {
 	err := r.Scan(&i.ID, &i.Type, &i.Level, &i.Status, &i.Point.Lat, &i.Point.Lng, &i.Cell, &i.Address,
 		&i.CreatedAt, &i.ClosedAt, &i.AlarmCount, &i.Recommendation, &i.Review, &i.Priority, &i.Outcome, &i.MergedInto,
 		&i.Alternates, &i.Short, &i.Replacements, &i.AssessedAt, &i.AssessedBy, &i.PARDueAt, &i.UpdatedAt)
+	if err == nil && !i.Status.Open() {
+		// Offers and a PAR due are for an incident that still takes orders: a finished one
+		// shows none, whatever its record last held.
+		i.Alternates, i.Short, i.Replacements, i.PARDueAt = []fireline.Recommendation{}, []fireline.PlanSlot{}, []fireline.Recommendation{}, nil
+	}
 	return i, err
 }
 
@@ -349,9 +354,14 @@ func project(ctx context.Context, q querier, e fireline.TimelineEvent) error {
 	case fireline.EventPAR:
 		switch {
 		case strings.HasSuffix(e.Key, ":due"):
-			// A PAR falling due as the incident ends is not asked for any more.
+			// A PAR falling due as the incident ends is not asked for any more, and one whose
+			// confirmation was written first (the workflow takes a confirmation as soon as the
+			// round is due, while this append may still be retrying) is not due either.
+			round := strings.TrimSuffix(e.Key, ":due")
 			_, err = q.Exec(ctx, `UPDATE incidents SET par_due_at = coalesce($2, now()), updated_at = now()
-				WHERE id = $1 AND status = ANY($3)`, e.IncidentID, nullTime(e.At), openStatuses())
+				WHERE id = $1 AND status = ANY($3)
+				AND NOT EXISTS (SELECT FROM incident_events WHERE incident_id = $1 AND key = $4)`,
+				e.IncidentID, nullTime(e.At), openStatuses(), round+":confirmed")
 		case strings.HasSuffix(e.Key, ":confirmed"):
 			_, err = q.Exec(ctx, `UPDATE incidents SET par_due_at = NULL, updated_at = now()
 				WHERE id = $1 AND par_due_at IS NOT NULL`, e.IncidentID)
