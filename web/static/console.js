@@ -334,9 +334,14 @@ function renderEngineNotice() {
   }
   note.hidden = !state.engineDown;
   const d = state.detail;
-  note.replaceChildren(el('p', {}, el('strong', {}, 'Workflow engine down:'),
-    ' orders wait; incidents show their last recorded state',
-    d?.updated_at ? ` (incident #${d.id} as recorded at ${clock(d.updated_at)})` : '', '.'));
+  // Both languages until the pages have their message catalogues: the operators read Chinese.
+  note.replaceChildren(
+    el('p', { lang: 'zh-CN' }, el('strong', {}, '工作流引擎无响应：'),
+      '指令需等待；事件显示最后记录的状态',
+      d?.updated_at ? `（事件 #${d.id}，记录于 ${clock(d.updated_at)}）` : '', '。'),
+    el('p', { lang: 'en' }, el('strong', {}, 'Workflow engine down:'),
+      ' orders wait; incidents show their last recorded state',
+      d?.updated_at ? ` (incident #${d.id} as recorded at ${clock(d.updated_at)})` : '', '.'));
 }
 
 // ---- signing in and out ----------------------------------------------------------------------
