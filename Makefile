@@ -46,15 +46,10 @@ lint:
 unit:
 	$(GO) test -race -count=1 $(UNIT)
 
-## fuzz-smoke: each intake adapter's fuzz target for FUZZTIME, one after another (go test runs
-## one fuzz target at a time); a crasher lands in intake/testdata/fuzz/ to be kept as a seed.
-## Minimizing each new interesting input may take a minute by default, and the fuzzer stops
-## mutating meanwhile: a second each keeps a short smoke fuzzing (twice the executions).
+## fuzz-smoke: each intake adapter's fuzz target for FUZZTIME, one after another; a crasher
+## lands in intake/testdata/fuzz/ to be kept as a seed (scripts/fuzz-smoke.sh says more).
 fuzz-smoke:
-	@for f in $(FUZZ_TARGETS); do \
-		echo "fuzz $$f for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./intake/ || exit 1; \
-	done
+	@GO=$(GO) scripts/fuzz-smoke.sh intake $(FUZZTIME) $(FUZZ_TARGETS)
 
 e2e: build
 	FIRELINE_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m -v ./e2e/
