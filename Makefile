@@ -13,7 +13,7 @@ export CGO_ENABLED := 1
 FUZZTIME ?= 60s
 FUZZ_TARGETS = FuzzCall FuzzIoT FuzzLampPost FuzzPublic FuzzCAP
 
-.PHONY: demo test deps build vet lint unit fuzz-smoke e2e devstack-test clean
+.PHONY: demo test deps web build vet lint unit fuzz-smoke e2e devstack-test clean
 
 ## demo: install what is missing, build, and run the whole embedded system on the sample city
 demo: deps build
@@ -26,10 +26,14 @@ test: deps vet lint unit fuzz-smoke e2e
 deps:
 	@scripts/deps.sh
 
-build:
+## web: bundle the pages (web/src) into web/static/dist with esbuild, which the binary embeds
+web:
+	@npm run --prefix web --silent build
+
+build: web
 	$(GO) build -o $(BIN) ./cmd/fireline
 
-vet:
+vet: web
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 
@@ -39,11 +43,12 @@ vet:
 ## they never move the project's own dependencies.
 STATICCHECK   = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 WORKFLOWCHECK = go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
-lint:
+lint: web
+	npm run --prefix web --silent lint
 	$(GO) run $(STATICCHECK) $(UNIT) ./e2e/
 	$(GO) run $(WORKFLOWCHECK) ./workflows/...
 
-unit:
+unit: web
 	$(GO) test -race -count=1 $(UNIT)
 
 ## fuzz-smoke: each intake adapter's fuzz target for FUZZTIME, one after another; a crasher
@@ -58,7 +63,7 @@ devstack-test:
 	$(GO) test -tags devstack -count=1 -v ./devstack/
 
 clean:
-	rm -rf bin .fireline
+	rm -rf bin .fireline web/static/dist
 
 ## bench: issue 4's benchmarks — in-memory index vs brute force vs PostGIS KNN in one run,
 ## recommendation latency, AVL update cost — and rewrite BENCHMARKS.md. Not part of `make test`.

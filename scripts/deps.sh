@@ -60,4 +60,11 @@ if [[ -f e2e/browser/package-lock.json ]]; then
 		npm ci --prefix e2e/browser --no-audit --no-fund --loglevel=error
 	fi
 fi
+# The pages' build and lint tools and MapLibre, pinned by web/package-lock.json. Some npm
+# packages carry Go files of their own; a go.mod in node_modules keeps them out of ./...
+if [[ ! -d web/node_modules/esbuild ]] || [[ web/package-lock.json -nt web/node_modules/.package-lock.json ]]; then
+	log "installing the pages' node modules (esbuild, ESLint, MapLibre)"
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+fi
+[[ -f web/node_modules/go.mod ]] || printf '// npm packages, not part of the fireline module: this go.mod keeps ./... out of them.\nmodule fireline.invalid/node_modules\n' >web/node_modules/go.mod
 log "ok: go $(go env GOVERSION), $(ls -d /usr/lib/postgresql/*/bin | tail -1), $(chromium --version 2>/dev/null | head -1), node $(node --version), $(ffprobe -version 2>/dev/null | head -1 | cut -d' ' -f1-3)"

@@ -20,8 +20,10 @@ var (
 )
 
 var (
-	htmlRef   = regexp.MustCompile(`(?i)\s(?:src|href)\s*=\s*["']([^"']*)["']`)
-	jsImport  = regexp.MustCompile(`(?m)(?:^\s*import\s+(?:[\w*{}\s,$]+\s+from\s+)?|^\s*export\s+[\w*{}\s,$]+\s+from\s+|\bimport\()\s*['"]([^'"]+)['"]`)
+	htmlRef = regexp.MustCompile(`(?i)\s(?:src|href)\s*=\s*["']([^"']*)["']`)
+	// jsImport finds module specifiers in esbuild's minified output as well as in source:
+	// `import{a as b}from"./chunk-X.js"`, `import"./x.js"`, `import("./x.js")`.
+	jsImport  = regexp.MustCompile(`(?:\bfrom\s*|\bimport\s*\(?\s*)["']((?:\.{1,2}/|/|[a-z][a-z0-9+.-]*:)[^"'\s]*)["']`)
 	cssURL    = regexp.MustCompile(`url\(\s*['"]?([^'")]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]`)
 	remoteRef = regexp.MustCompile(`(?i)^(?:[a-z][a-z0-9+.-]*:)?//`)
 )
@@ -65,7 +67,7 @@ func TestAssetsReferences(t *testing.T) {
 			queue = append(queue, target)
 		}
 	}
-	for _, want := range []string{"index.html", "field.html", "review.html", "console.js", "field.js", "review.js", "domain.js", "fireline.css"} {
+	for _, want := range []string{"index.html", "field.html", "review.html", "dist/console.js", "dist/field.js", "dist/review.js", "fireline.css"} {
 		if !seen[want] {
 			t.Errorf("%s is not reachable from the pages", want)
 		}
@@ -125,10 +127,10 @@ func TestAssetsServed(t *testing.T) {
 	}{
 		{"/", "text/html", `id="login-username"`},
 		{"/field.html", "text/html", `id="camera-start"`},
-		{"/console.js", "text/javascript", "RTCPeerConnection"},
-		{"/field.js", "text/javascript", "getUserMedia"},
+		{"/dist/console.js", "text/javascript", "RTCPeerConnection"},
+		{"/dist/field.js", "text/javascript", "getUserMedia"},
 		{"/review.html", "text/html", `data-testid="recordings"`},
-		{"/review.js", "text/javascript", "currentTime"},
+		{"/dist/review.js", "text/javascript", "currentTime"},
 		{"/fireline.css", "text/css", ":root"},
 		{"/icon.svg", "image/svg+xml", "<svg"},
 	}

@@ -356,6 +356,9 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 	// The panel and pole registries are PostgreSQL's; a CAP warning maps onto the coverage
 	// grid's service area.
 	desk := intake.NewDesk(intake.New(db, cover, nil), db, db, incidents, intake.DefaultDeskConfig(), m.log)
+	if err := web.Built(); err != nil {
+		m.log.Error("the console cannot load", "error", err)
+	}
 	deps := api.Deps{
 		Store: db, Incidents: incidents, Admin: db, Intake: desk,
 		MediaNodes: db, MediaNodeID: mediaNodeID,

@@ -1,4 +1,4 @@
-// Command gen writes web/static/domain.js, the pages' copy of who may do what
+// Command gen writes web/src/lib/domain.js, the pages' copy of who may do what
 // (fireline.Can) and of the domain's lists: incident types and statuses, alarm levels,
 // priorities, unit types and statuses, agencies and task statuses. The pages have no build
 // step, so the file is generated here from package fireline and committed with it;
@@ -20,7 +20,7 @@ import (
 )
 
 func main() {
-	out := flag.String("o", "static/domain.js", "the file to write")
+	out := flag.String("o", "src/lib/domain.js", "the file to write")
 	flag.Parse()
 	js, err := domainJS()
 	if err == nil {

@@ -7,14 +7,14 @@ import (
 	"testing"
 )
 
-// TestDomainJSIsCurrent fails when web/static/domain.js is not what the generator makes of
+// TestDomainJSIsCurrent fails when web/src/lib/domain.js is not what the generator makes of
 // package fireline now: the pages would offer what the API refuses, or hide what it allows.
 func TestDomainJSIsCurrent(t *testing.T) {
 	want, err := domainJS()
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile("../static/domain.js")
+	got, err := os.ReadFile("../src/lib/domain.js")
 	if err != nil {
 		t.Fatalf("%v: generate it with `go generate ./web/...`", err)
 	}
@@ -32,7 +32,7 @@ func TestDomainJSIsCurrent(t *testing.T) {
 		}
 		return "(end of file)"
 	}
-	t.Fatalf("web/static/domain.js is not current with package fireline: regenerate it with `go generate ./web/...` and commit it.\n"+
+	t.Fatalf("web/src/lib/domain.js is not current with package fireline: regenerate it with `go generate ./web/...` and commit it.\n"+
 		"first difference at line %d:\n  file:      %s\n  generated: %s", line+1, at(g), at(w))
 }
 

@@ -9,7 +9,7 @@
 // one transform on their group: a unit moving changes the fit and so the transform, never the
 // paths, and a coverage refresh changes only the class of the cells whose shade changed.
 
-import { el, label, duration } from './common.js';
+import { el, label, duration } from '../lib/common.js';
 
 const PAD = 28;
 

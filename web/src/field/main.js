@@ -1,9 +1,9 @@
 // The field page, for a crew's phone or tablet: the crew's unit and incident, big status
 // buttons, and the scene camera published to the command centre over WHIP.
 
-import { Client, LiveEvents, Messages, Session, onLoginSubmit, showLogin, showSignedIn, $, label, showLiveState } from './common.js';
-import { connected, negotiate } from './webrtc.js';
-import { can, FIELD_STATUSES, OFF_INCIDENT_STATUSES } from './domain.js';
+import { Client, LiveEvents, Messages, Session, onLoginSubmit, showLogin, showSignedIn, $, label, showLiveState } from '../lib/common.js';
+import { connected, negotiate } from '../lib/webrtc.js';
+import { can, FIELD_STATUSES, OFF_INCIDENT_STATUSES } from '../lib/domain.js';
 
 const session = new Session('fireline.field');
 const messages = new Messages($('#messages'));

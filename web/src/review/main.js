@@ -5,9 +5,9 @@
 // at time t is t − started_at into it. Read only; it works during an incident too, when the
 // recordings are still growing.
 
-import { Client, Messages, Session, onLoginSubmit, resumeSession, showLogin, showSignedIn, $, el, label, clock, duration } from './common.js';
-import { priorityText } from './lifecycle.js';
-import { can, OPEN_INCIDENT_STATUSES } from './domain.js';
+import { Client, Messages, Session, onLoginSubmit, resumeSession, showLogin, showSignedIn, $, el, label, clock, duration } from '../lib/common.js';
+import { priorityText } from '../lib/lifecycle.js';
+import { can, OPEN_INCIDENT_STATUSES } from '../lib/domain.js';
 
 // NFPA 1710 targets in seconds; Fireline's supervision timers default to the same.
 const TARGET = { callProcessing: 60, turnoutFire: 80, turnoutEMS: 60, firstArrival: 240, fullAlarm: 480 };

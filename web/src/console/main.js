@@ -7,16 +7,16 @@
 import {
   Client, LiveEvents, Messages, Session, $, el, label, clock, duration, distance, fillElapsed, fillCountdowns, showLiveState,
   onLoginSubmit, resumeSession, showLogin, showSignedIn,
-} from './common.js';
-import { negotiate } from './webrtc.js';
-import { COVERAGE_BANDS, SituationMap } from './map.js';
+} from '../lib/common.js';
+import { negotiate } from '../lib/webrtc.js';
+import { COVERAGE_BANDS, SituationMap } from '../map/svgmap.js';
 import {
   PRIORITIES, priorityText, timerLabel, agencyLabel, dispatched,
   assessEffect, replacedUnits, metresBetween, taskRow, escalationItem, alarmItem,
-} from './lifecycle.js';
+} from '../lib/lifecycle.js';
 import {
   can, INCIDENT_TYPES, OPEN_INCIDENT_STATUSES, MIN_LEVEL, MAX_LEVEL, UNIT_STATUSES, FINISHED_TASK_STATUSES,
-} from './domain.js';
+} from '../lib/domain.js';
 
 const TYPE_CODES = { engine: 'ENG', ladder: 'LAD', rescue: 'RES', hazmat: 'HAZ', tanker: 'TNK', command: 'CMD' };
 const OPEN = OPEN_INCIDENT_STATUSES;
