@@ -134,8 +134,10 @@ export async function shot(page, file) {
   log(`screenshot ${path}`);
 }
 
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
+// WebGL (MapLibre draws the map with it) runs on SwiftShader, Chromium's CPU renderer: there is
+// no GPU here, and newer Chromium offers SwiftShader's WebGL only when asked.
+const ARGS = ['--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** FAKE_MEDIA are the flags that give pages a fake camera and microphone, granted without asking. */
 export const FAKE_MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
