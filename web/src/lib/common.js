@@ -1,16 +1,30 @@
 // What the console and the field page share: the session, API calls that turn RFC 9457
 // problems into errors a person can read, the live event stream, the message area, a small DOM
-// builder and the formatting of times, durations and distances.
+// builder and the formatting of times, durations and distances. Every word shown comes from the
+// catalogues (common.json); an API problem's detail is shown as the server wrote it, after a
+// translated sentence, and marked as text the page does not translate.
 
-/** ApiError is a failed API call; its message is the problem's `detail`, meant for people. */
+import { t, formatTime, formatDuration, formatDistance } from './i18n.js';
+
+/**
+ * ApiError is a failed API call; its message is the problem's `detail`, meant for people, as the
+ * server wrote it (in English). `local` is set when the page itself wrote the message from a
+ * catalogue (the server could not be reached), so it needs no prefix.
+ */
 export class ApiError extends Error {
-  constructor(status, problem = {}) {
-    super(problem.detail || problem.title || (status ? `HTTP ${status}` : 'request failed'));
+  constructor(status, problem = {}, { local = false } = {}) {
+    super(problem.detail || problem.title || (status ? `HTTP ${status}` : t('common.error.failed')));
     this.name = 'ApiError';
     this.status = status;
     this.code = problem.code || '';
     this.problem = problem;
+    this.local = local;
   }
+}
+
+/** unreachable is the error of a request that never reached the server. */
+function unreachable(err) {
+  return new ApiError(0, { detail: t('common.error.unreachable', { error: err.message }) }, { local: true });
 }
 
 /** problemOf reads a failed response's body as problem JSON, or as text if it is not JSON. */
@@ -72,7 +86,7 @@ export class Client {
         body: body === undefined ? undefined : (type ? body : JSON.stringify(body)),
       });
     } catch (err) {
-      throw new ApiError(0, { detail: `Cannot reach the Fireline server (${err.message}).` });
+      throw unreachable(err);
     }
     if (!res.ok) {
       const err = new ApiError(res.status, await problemOf(res));
@@ -102,7 +116,7 @@ export class Client {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify({ username, password }),
-    }).catch((err) => { throw new ApiError(0, { detail: `Cannot reach the Fireline server (${err.message}).` }); });
+    }).catch((err) => { throw unreachable(err); });
     if (!res.ok) throw new ApiError(res.status, await problemOf(res));
     const { token, user } = await res.json();
     this.session.save(token, user);
@@ -125,9 +139,9 @@ export class Client {
       if (err.status !== 401 || !err.redirectedTo) throw err;
       res = await this.send('POST', err.redirectedTo, opts);
     }
-    if (res.status !== 201) throw new ApiError(res.status, { detail: `Media server answered ${res.status}, expected 201 Created.` });
+    if (res.status !== 201) throw new ApiError(res.status, { detail: t('common.error.mediaStatus', { status: res.status }) }, { local: true });
     const location = res.headers.get('Location');
-    if (!location) throw new ApiError(res.status, { detail: 'Media server answered without a Location.' });
+    if (!location) throw new ApiError(res.status, { detail: t('common.error.mediaLocation') }, { local: true });
     // The session lives on the node that answered, which may be another origin than ours.
     const url = new URL(location, res.url);
     return { answer: await res.text(), location: url.origin === window.location.origin ? url.pathname + url.search : url.href };
@@ -147,8 +161,9 @@ export class Client {
 /**
  * LiveEvents keeps a Server-Sent Events stream open: events `incident`, `unit`, `timeline`,
  * `move_up` (a move-up decision was stored), `escalation` (raised or taken) and `agency_task`
- * (requested or updated) carry {kind, id, incident_id}; `media` (every few seconds while an
- * incident's room has live video) carries the room's streams with their statistics too. The browser retries a dropped stream by itself;
+ * (requested or updated) and `warning` (a CAP warning stored or superseded) carry {kind, id,
+ * incident_id}; `media` (every few seconds while an incident's room has live video) carries the
+ * room's streams with their statistics too. The browser retries a dropped stream by itself;
  * when the server refuses it outright (a restart, an expired session) we verify the session
  * and open a new one with backoff. onOpen runs on every (re)connection, because notices sent
  * while we were away are lost and everything must be refetched.
@@ -180,7 +195,7 @@ export class LiveEvents {
         this.setState('reconnecting');
       }
     };
-    for (const kind of ['incident', 'unit', 'timeline', 'move_up', 'escalation', 'agency_task', 'media']) {
+    for (const kind of ['incident', 'unit', 'timeline', 'move_up', 'escalation', 'agency_task', 'media', 'warning']) {
       es.addEventListener(kind, (e) => {
         let change;
         try {
@@ -224,12 +239,17 @@ export class LiveEvents {
   }
 }
 
-/** showLiveState shows the event stream's state in a status pill. */
-export function showLiveState(pill, state) {
-  const text = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' };
-  pill.dataset.state = state;
-  pill.textContent = text[state] ?? state;
-  pill.title = state === 'live' ? 'Receiving live updates' : 'Live updates interrupted; data may be stale';
+const LIVE_STATES = ['connecting', 'live', 'reconnecting', 'offline'];
+
+/**
+ * showLiveState shows the event stream's state in a status pill; with no state it redraws the
+ * pill's last one (after a language switch).
+ */
+export function showLiveState(pill, state = pill.dataset.state) {
+  const known = LIVE_STATES.includes(state) ? state : 'offline';
+  pill.dataset.state = known;
+  pill.textContent = t(`common.live.${known}`);
+  pill.title = t(known === 'live' ? 'common.live.liveTitle' : 'common.live.staleTitle');
 }
 
 // ---- signing in: every page has the same login form (#login-view) and header (#whoami,
@@ -275,7 +295,8 @@ export function onLoginSubmit(client, session, refuse, enter) {
       $('#login-password').value = '';
       enter();
     } catch (err) {
-      $('#login-error').textContent = err.message;
+      $('#login-error').textContent = err instanceof ApiError && !err.local
+        ? t('common.login.refused', { detail: err.message }) : err.message;
     } finally {
       submit.disabled = false;
     }
@@ -297,23 +318,38 @@ export async function resumeSession(client, session, messages) {
   return true;
 }
 
-/** Messages is the visible message area: errors stay until dismissed, notices fade. */
+/**
+ * Messages is the visible message area: errors stay until dismissed, notices fade. An error is
+ * a sentence from the catalogues, or an API error: its detail, the server's own words, follows
+ * a translated sentence (context, when given, else a general one) and is marked as not the
+ * page's to translate.
+ */
 export class Messages {
   constructor(container, { max = 4 } = {}) {
     this.container = container;
     this.max = max;
   }
 
-  error(errOrText) { this.show('error', typeof errOrText === 'string' ? errOrText : errOrText.message, 20000); }
+  error(errOrText, context = '') {
+    if (typeof errOrText === 'string') {
+      this.show('error', errOrText, 20000);
+    } else if (errOrText instanceof ApiError && !errOrText.local) {
+      this.show('error', context || t('common.error.refused'), 20000, errOrText.message);
+    } else {
+      this.show('error', context ? `${context} ${errOrText.message}` : errOrText.message, 20000);
+    }
+  }
+
   info(text) { this.show('info', text, 5000); }
 
-  show(kind, text, ttl) {
+  show(kind, text, ttl, detail = '') {
+    const key = `${text}|${detail}`;
     for (const m of this.container.querySelectorAll('.msg')) {
-      if (m.dataset.text === text) m.remove(); // a repeat moves to the top instead of stacking
+      if (m.dataset.text === key) m.remove(); // a repeat moves to the top instead of stacking
     }
-    const close = el('button', { type: 'button', class: 'msg-close', 'aria-label': 'Dismiss message' }, '×');
-    const msg = el('div', { class: `msg msg-${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-testid': 'message', 'data-kind': kind, 'data-text': text },
-      el('span', { class: 'msg-text' }, text), close);
+    const close = el('button', { type: 'button', class: 'msg-close', 'aria-label': t('common.dismiss') }, '×');
+    const msg = el('div', { class: `msg msg-${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-testid': 'message', 'data-kind': kind, 'data-text': key },
+      el('span', { class: 'msg-text' }, text, detail ? [' ', el('span', { class: 'msg-detail', lang: 'en', translate: 'no', 'data-i18n-skip': '' }, detail)] : null), close);
     close.addEventListener('click', () => msg.remove());
     this.container.prepend(msg);
     while (this.container.children.length > this.max) this.container.lastElementChild.remove();
@@ -350,28 +386,25 @@ export function $(selector, root = document) {
   return node;
 }
 
-/** label turns an API word like en_route or structure_fire into "En route", "Structure fire". */
+/**
+ * label turns an API word like en_route into "En route". Deprecated: it is English only. The
+ * console names words with tEnum (i18n.js); label stays for the pages that still call it until
+ * they speak from their catalogues too.
+ */
 export function label(word) {
   if (!word) return '';
   const s = String(word).replaceAll('_', ' ');
   return s[0].toUpperCase() + s.slice(1);
 }
 
-/** clock formats a time as 24-hour local HH:MM:SS. */
+/** clock formats a time as 24-hour local HH:MM:SS in the page's locale. */
 export function clock(iso) {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '—';
-  return d.toLocaleTimeString('en-GB', { hour12: false });
+  return formatTime(iso);
 }
 
-/** duration formats seconds as "45 s", "3:07" or "1:02:09". */
+/** duration formats seconds as "45 s" (45 秒), "3:07" or "1:02:09". */
 export function duration(seconds) {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = String(s % 60).padStart(2, '0');
-  return h ? `${h}:${String(m).padStart(2, '0')}:${r}` : `${m}:${r}`;
+  return formatDuration(seconds);
 }
 
 /** since is the time elapsed from iso to now, as duration() formats it. */
@@ -379,15 +412,20 @@ export function since(iso) {
   return duration((Date.now() - new Date(iso).getTime()) / 1000);
 }
 
-/** distance formats metres as "850 m" or "3.4 km". */
+/** distance formats metres as "850 m" or "3.4 km" (850 米, 3.4 公里). */
 export function distance(m) {
-  if (!Number.isFinite(m)) return '—';
-  return m < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(1)} km`;
+  return formatDistance(m);
 }
 
-/** fillElapsed sets the text of every [data-since] element under root to the time since then. */
+/**
+ * fillElapsed sets the text of every [data-since] element under root to the time since then;
+ * with data-since-format="ago" it reads "3:07 ago" (3:07 前).
+ */
 export function fillElapsed(root = document) {
-  for (const node of root.querySelectorAll('[data-since]')) node.textContent = since(node.dataset.since);
+  for (const node of root.querySelectorAll('[data-since]')) {
+    const time = since(node.dataset.since);
+    node.textContent = node.dataset.sinceFormat === 'ago' ? t('common.ago', { time }) : time;
+  }
 }
 
 /**
@@ -400,7 +438,7 @@ export function fillCountdowns(root = document) {
   for (const node of root.querySelectorAll('[data-due]')) {
     const left = (new Date(node.dataset.due).getTime() - now) / 1000;
     const overdue = left < 0;
-    node.textContent = overdue ? `overdue ${duration(-left)}` : `in ${duration(left)}`;
+    node.textContent = t(overdue ? 'common.overdueBy' : 'common.dueIn', { time: duration(Math.abs(left)) });
     node.classList.toggle('is-overdue', overdue);
   }
 }

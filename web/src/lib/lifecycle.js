@@ -1,49 +1,48 @@
-// The incident lifecycle as the console shows it: statuses and priorities, what an assessment
-// will do, joint-agency tasks, escalations (of one incident and in the supervisors' queue) and
-// an incident's alarms. These are builders from API answers to elements; console.js keeps the
-// state, makes the calls and passes the callbacks in.
+// The incident lifecycle as the pages show it: priorities, what an assessment will do, joint-agency
+// tasks, escalations (of one incident and in the supervisors' queue) and an incident's alarms.
+// These are builders from API answers to elements; the console keeps the state, makes the calls
+// and passes the callbacks in. Words come from the catalogues (common.json's lifecycle part and
+// domain.json); what the server or a caller wrote (an alarm's description, a task's wording) is
+// data, shown as it came and marked translate="no".
 
-import { el, label, clock } from './common.js';
+import { el } from './common.js';
+import { t, tEnum, locale, formatTime } from './i18n.js';
 import { FINISHED_TASK_STATUSES, PRIORITIES as PRIORITY_VALUES } from './domain.js';
 
-// What each priority is called and means, for people; the values are the domain's.
-const PRIORITY_TEXT = {
-  1: { name: 'immediate', hint: 'life at risk, now' },
-  2: { name: 'urgent', hint: 'property or spread at risk' },
-  3: { name: 'prompt', hint: 'no one at risk, attend soon' },
-  4: { name: 'routine', hint: 'no hazard, attend in turn' },
-};
+/** PRIORITIES name the assessed urgency, the most urgent (1) first, in the current language. */
+export const PRIORITIES = PRIORITY_VALUES.map((value) => ({
+  value,
+  get name() { return tEnum('priority', value); },
+  get hint() { return tEnum('priorityHint', value); },
+}));
 
-/** PRIORITIES name the assessed urgency, the most urgent (1) first. */
-export const PRIORITIES = PRIORITY_VALUES.map((value) => ({ value, name: '', hint: '', ...PRIORITY_TEXT[value] }));
-
-/** priorityText is "P1 immediate", or '' for an incident not assessed yet (priority 0). */
+/** priorityText is "P1 特急" / "P1 Immediate", or '' for an incident not assessed yet (priority 0). */
 export function priorityText(p) {
-  const known = PRIORITIES.find((x) => x.value === p);
-  return known ? `P${p} ${known.name}`.trim() : '';
+  return PRIORITY_VALUES.includes(p) ? `P${p} ${tEnum('priority', p)}` : '';
 }
 
-const TIMERS = {
-  assessment: 'Assessment', call_processing: 'Call processing', acknowledge: 'Acknowledgement', turnout: 'Turnout',
-  first_arrival: 'First arrival', full_alarm: 'Full first alarm', par: 'PAR', agency_task: 'Agency task',
-};
-
-/** timerLabel names a supervision timer (fireline.Timer…) for people. */
-export function timerLabel(t) {
-  return TIMERS[t] || label(t);
+/** timerLabel names a supervision timer (fireline.Timer…). */
+export function timerLabel(timer) {
+  return tEnum('timer', timer);
 }
 
-const AGENCIES = {
-  police: 'Police', ems: 'Ambulance (EMS)', gas: 'Gas supply', power: 'Electricity supply', water: 'Water supply',
-  emergency_management: 'Emergency management', environment: 'Environment bureau',
-};
-
-/** agencyLabel names a joint-response agency for people. */
+/** agencyLabel names a joint-response agency. */
 export function agencyLabel(a) {
-  return AGENCIES[a] || label(a);
+  return tEnum('agency', a);
 }
 
-const SOURCES = { call: '119 call', iot: 'Fire-alarm panel', lamppost: 'Lamp-post SOS', public: 'Public report', cap: 'CAP warning' };
+/** data marks text the server or a caller wrote: shown as it came, not the page's to translate. */
+export function data(text, attrs = {}) {
+  return el('span', { translate: 'no', 'data-i18n-skip': '', ...attrs }, text);
+}
+
+/**
+ * serverSentence is a sentence the server wrote in English, when the page speaks English, else
+ * the page's own sentence built from the same facts.
+ */
+export function serverSentence(text, key, vars) {
+  return locale() === 'en' && text ? text : t(key, vars);
+}
 
 /** dispatched reports whether any unit was ever sent to the incident. */
 export function dispatched(d) {
@@ -53,22 +52,21 @@ export function dispatched(d) {
 /**
  * assessEffect says what assessing d as {type, level} will do, as the workflow does it: before
  * any dispatch the new level's run card replaces the recommendation; after, an upgrade (a higher
- * level or another type) sends the difference at once, and anything else moves no unit.
+ * level or another type) sends the difference at once, and anything else moves no unit. rule
+ * names the case, for tests and styles.
  */
 export function assessEffect(d, { type, level }) {
   const changed = type !== d.type || level !== d.level;
-  const card = `the level ${level} run card for ${label(type).toLowerCase()}`;
-  const agencies = 'Other agencies are asked as the type and level call for.';
+  const vars = { level, type: tEnum('incidentType', type) };
+  const say = (rule, upgrade = false) => ({ rule, upgrade, text: t(`common.lifecycle.assess.${rule}`, vars) });
   if (!dispatched(d)) {
-    if (changed) return { upgrade: false, text: `Before dispatch: ${card} replaces the recommendation; nothing is sent until you dispatch. ${agencies}` };
-    if (!d.assessed_at) return { upgrade: false, text: `Confirms the alarm's type and level: the recommendation stands and the incident goes on to dispatch. ${agencies}` };
-    return { upgrade: false, text: 'Same type and level: the recommendation stands; sets the priority.' };
+    if (changed) return say('beforeDispatchChanged');
+    if (!d.assessed_at) return say('beforeDispatchConfirm');
+    return say('beforeDispatchSame');
   }
-  if (level > d.level || type !== d.type) {
-    return { upgrade: true, text: `After dispatch, an upgrade sends the difference at once: the units ${card} lacks are dispatched on this click. ${agencies}` };
-  }
-  if (level < d.level) return { upgrade: false, text: 'A lower level sends no unit and recalls none; units are released from the field.' };
-  return { upgrade: false, text: 'Sets the priority; no unit moves.' };
+  if (level > d.level || type !== d.type) return say('upgrade', true);
+  if (level < d.level) return say('downgrade');
+  return say('priorityOnly');
 }
 
 /**
@@ -112,36 +110,46 @@ export function metresBetween(p, q) {
 /**
  * taskRow is one agency task as a table row; onAct(task, status) reports a button press. busy
  * says a change of this task is on its way, so its buttons wait; ended says the incident is
- * over, so nothing is due any more.
+ * over, so nothing is due any more. due, when given, builds the due cell's running timer.
  */
-export function taskRow(t, { canAct, busy, onAct, ended }) {
-  const finished = FINISHED_TASK_STATUSES.includes(t.status);
-  const name = agencyLabel(t.agency);
+export function taskRow(task, { canAct, busy, onAct, ended, due }) {
+  const finished = FINISHED_TASK_STATUSES.includes(task.status);
+  const name = agencyLabel(task.agency);
   const button = (status, text, cls) => el('button', {
-    type: 'button', class: `btn btn-small ${cls}`, 'data-testid': `task-${status}`, 'data-agency': t.agency, disabled: busy,
-    'aria-label': `${name}: ${text}`, onclick: () => onAct(t, status),
+    type: 'button', class: `btn btn-small ${cls}`, 'data-testid': `task-${status}`, 'data-agency': task.agency, disabled: busy,
+    'aria-label': t('common.lifecycle.task.actionAria', { agency: name, action: text }), onclick: () => onAct(task, status),
   }, text);
   const actions = canAct && !finished ? [
-    t.status === 'requested' ? button('acknowledged', 'Acknowledged', '') : null,
-    button('done', 'Done', 'btn-primary'),
-    button('cancelled', 'Cancel', 'btn-quiet'),
+    task.status === 'requested' ? button('acknowledged', t('common.lifecycle.task.acknowledged'), '') : null,
+    button('done', t('common.lifecycle.task.done'), 'btn-primary'),
+    button('cancelled', t('common.lifecycle.task.cancel'), 'btn-quiet'),
   ] : [];
   return el('tr', {
-    'data-testid': 'agency-task', 'data-agency': t.agency, 'data-status': t.status, 'data-escalated': t.escalated_at ? 'true' : null,
-    class: `${finished ? 'is-finished' : ''}${t.escalated_at ? ' is-escalated' : ''}`.trim() || null,
+    'data-testid': 'agency-task', 'data-agency': task.agency, 'data-status': task.status, 'data-escalated': task.escalated_at ? 'true' : null,
+    class: `${finished ? 'is-finished' : ''}${task.escalated_at ? ' is-escalated' : ''}`.trim() || null,
   },
   el('th', { scope: 'row' }, el('span', { class: 'task-agency' }, name),
-    el('span', { class: 'task-what' }, t.task), t.note ? el('span', { class: 'task-note' }, t.note) : null),
+    data(task.task, { class: 'task-what', lang: 'en' }), task.note ? data(task.note, { class: 'task-note' }) : null),
   el('td', {},
-    el('span', { class: `badge task-${t.status}`, 'data-testid': 'task-status' }, label(t.status)),
-    t.actor && t.status !== 'requested' ? el('div', { class: 'sub task-by' }, `${t.actor} ${clock(t.updated_at)}`) : null),
-  el('td', { class: 'num task-due', title: `Requested ${clock(t.requested_at)}, due ${clock(t.due_at)}` },
-    finished || ended ? '—' : el('span', { class: 'countdown', 'data-due': t.due_at }, ''),
-    t.escalated_at ? el('span', { class: 'tag tag-danger', 'data-testid': 'task-escalated', title: `Escalated to the supervisors at ${clock(t.escalated_at)}` }, 'escalated') : null),
+    el('span', { class: `badge task-${task.status}`, 'data-testid': 'task-status' }, tEnum('taskStatus', task.status)),
+    task.actor && task.status !== 'requested' ? el('div', { class: 'sub task-by' },
+      t('common.lifecycle.task.by', { who: task.actor, time: formatTime(task.updated_at) })) : null),
+  el('td', { class: 'num task-due', title: t('common.lifecycle.task.dueTitle', { requested: formatTime(task.requested_at), due: formatTime(task.due_at) }) },
+    finished || ended ? '—' : (due ? due(task) : el('span', { class: 'countdown', 'data-due': task.due_at }, '')),
+    task.escalated_at ? el('span', {
+      class: 'tag tag-danger', 'data-testid': 'task-escalated', title: t('common.lifecycle.task.escalatedTitle', { time: formatTime(task.escalated_at) }),
+    }, t('common.lifecycle.task.escalated')) : null),
   el('td', { class: 'row-actions' }, actions));
 }
 
 // ---- escalations -----------------------------------------------------------------------------
+
+/** escalationDetail is what is overdue: the server's sentence in English, the page's otherwise. */
+export function escalationDetail(e) {
+  const who = e.unit_id ? (e.timer === 'agency_task' ? agencyLabel(e.unit_id) : e.unit_id) : '';
+  return serverSentence(e.detail, who ? 'common.lifecycle.escalation.detailWho' : 'common.lifecycle.escalation.detail',
+    { timer: timerLabel(e.timer), who });
+}
 
 /**
  * escalationItem is one escalation as a list item. In the supervisors' queue (queue true) it
@@ -151,11 +159,13 @@ export function taskRow(t, { canAct, busy, onAct, ended }) {
  */
 export function escalationItem(e, { canTake, busy, onTake, incident, onSelect, queue = false }) {
   const open = !e.acknowledged_at;
-  const what = `${timerLabel(e.timer)}${e.unit_id ? ` · ${e.unit_id}` : ''}`;
+  const what = el('span', {}, timerLabel(e.timer), e.unit_id ? [' · ', data(e.unit_id)] : null);
   const take = () => el('button', {
     type: 'button', class: 'btn btn-small btn-primary esc-take', 'data-testid': queue ? 'queue-take' : 'escalation-take',
-    'data-escalation-id': e.id, disabled: busy, 'aria-label': `Take escalation: ${what} on incident ${e.incident_id}`, onclick: () => onTake(e),
-  }, busy ? 'Taking…' : 'Take');
+    'data-escalation-id': e.id, disabled: busy, onclick: () => onTake(e),
+    'aria-label': t('common.lifecycle.escalation.takeAria', { timer: timerLabel(e.timer), id: e.incident_id }),
+  }, busy ? t('common.lifecycle.escalation.taking') : t('common.lifecycle.escalation.take'));
+  const detail = escalationDetail(e);
   if (!queue) {
     // In its incident's detail an escalation is one line: the queue has the room to say more.
     return el('li', {
@@ -164,13 +174,14 @@ export function escalationItem(e, { canTake, busy, onTake, incident, onSelect, q
       'aria-busy': busy ? 'true' : null,
     },
     el('span', { class: 'esc-timer' }, what),
-    el('span', { class: 'esc-detail', title: e.detail }, e.detail),
-    el('span', { class: 'esc-age', title: `Raised ${clock(e.raised_at)}` }, el('time', { datetime: e.raised_at }, clock(e.raised_at))),
+    el('span', { class: 'esc-detail', title: detail }, detail),
+    el('span', { class: 'esc-age', title: t('common.lifecycle.escalation.raised', { time: formatTime(e.raised_at) }) },
+      el('time', { datetime: e.raised_at }, formatTime(e.raised_at))),
     open ? (canTake ? take() : null)
-      : el('span', { class: 'esc-taken', 'data-testid': 'escalation-taken', title: `Taken at ${clock(e.acknowledged_at)}` }, `taken by ${e.acknowledged_by}`));
+      : el('span', { class: 'esc-taken', 'data-testid': 'escalation-taken', title: t('common.lifecycle.escalation.takenAt', { time: formatTime(e.acknowledged_at) }) },
+        t('common.lifecycle.escalation.takenBy', { who: e.acknowledged_by })));
   }
-  const ref = `#${e.incident_id}${incident ? ` ${label(incident.type)}` : ''}`;
-  const where = incident?.address ? el('span', { class: 'esc-where', title: incident.address }, incident.address) : null;
+  const ref = el('span', {}, el('span', { translate: 'no' }, `#${e.incident_id}`), incident ? ` ${tEnum('incidentType', incident.type)}` : '');
   return el('li', {
     class: `esc${open ? ' is-open' : ''}`, 'data-testid': 'queue-item',
     'data-escalation-id': e.id, 'data-incident-id': e.incident_id, 'data-timer': e.timer, 'data-open': String(open),
@@ -179,53 +190,60 @@ export function escalationItem(e, { canTake, busy, onTake, incident, onSelect, q
   el('div', { class: 'esc-head' },
     el('button', {
       type: 'button', class: 'esc-incident', 'data-testid': 'queue-incident', onclick: () => onSelect(e.incident_id),
-      'aria-label': `Show incident ${e.incident_id}`, title: incident?.address || `Incident ${e.incident_id}`,
+      'aria-label': t('common.lifecycle.showIncident', { id: e.incident_id }),
     }, ref),
-    where,
+    incident?.address ? data(incident.address, { class: 'esc-where' }) : null,
     el('span', { class: 'esc-timer' }, what),
-    el('span', { class: 'esc-age', title: `Raised ${clock(e.raised_at)}` },
-      el('time', { datetime: e.raised_at }, clock(e.raised_at)), ' · ', el('span', { 'data-since': e.raised_at }, ''), ' ago')),
-  el('p', { class: 'esc-detail' }, e.detail),
+    el('span', { class: 'esc-age', title: t('common.lifecycle.escalation.raised', { time: formatTime(e.raised_at) }) },
+      el('time', { datetime: e.raised_at }, formatTime(e.raised_at)), ' · ',
+      el('span', { 'data-since': e.raised_at, 'data-since-format': 'ago' }, ''))),
+  el('p', { class: 'esc-detail' }, detail),
   open
     ? (canTake ? take() : null)
-    : el('p', { class: 'esc-taken', 'data-testid': 'escalation-taken' }, `Taken by ${e.acknowledged_by} at ${clock(e.acknowledged_at)}`));
+    : el('p', { class: 'esc-taken', 'data-testid': 'escalation-taken' },
+      t('common.lifecycle.escalation.takenByAt', { who: e.acknowledged_by, time: formatTime(e.acknowledged_at) })));
 }
 
 // ---- alarms ----------------------------------------------------------------------------------
 
 /** alarmItem is one alarm of an incident, with a button to split it out into its own incident. */
-export function alarmItem(a, { canSplit, only, busy, onSplit, canConfirm, onConfirm }) {
+export function alarmItem(a, { canSplit, only, busy, onSplit, canConfirm, onConfirm, icon }) {
   const d = a.details || {};
-  const where = [d.building, d.floor && `floor ${d.floor}`, d.zone && `zone ${d.zone}`].filter(Boolean).join(', ');
+  const place = [d.building, d.floor && t('common.lifecycle.alarm.floor', { floor: d.floor }), d.zone && t('common.lifecycle.alarm.zone', { zone: d.zone })]
+    .filter(Boolean).join(' · ');
   const who = [a.caller, d.caller_number].filter(Boolean).join(', ');
   const tags = [
-    a.unverified ? el('span', { class: 'tag tag-warn', title: 'A public report nobody has confirmed yet', 'data-testid': 'alarm-unverified' }, 'unverified') : null,
-    a.confirmed_by ? el('span', { class: 'tag' }, `confirmed by ${a.confirmed_by}`) : null,
-    a.kind ? el('span', { class: 'tag' }, label(a.kind)) : null,
-    a.device_id ? el('span', { class: 'tag', title: 'Device that raised the alarm' }, a.device_id) : null,
-    a.premise_id ? el('span', { class: 'tag', title: 'Key premises' }, a.premise_id) : null,
+    a.unverified ? el('span', { class: 'tag tag-warn', title: t('common.lifecycle.alarm.unverifiedTitle'), 'data-testid': 'alarm-unverified' },
+      t('common.lifecycle.alarm.unverified')) : null,
+    a.confirmed_by ? el('span', { class: 'tag' }, t('common.lifecycle.alarm.confirmedBy', { who: a.confirmed_by })) : null,
+    a.kind ? el('span', { class: 'tag' }, t(`common.lifecycle.alarm.kind.${a.kind}`)) : null,
+    a.device_id ? el('span', { class: 'tag', title: t('common.lifecycle.alarm.device'), translate: 'no' }, a.device_id) : null,
+    a.premise_id ? el('span', { class: 'tag', title: t('common.lifecycle.alarm.premise'), translate: 'no' }, a.premise_id) : null,
   ];
   return el('li', { class: `alarm${a.unverified ? ' is-unverified' : ''}`, 'data-testid': 'alarm', 'data-alarm-id': a.id, 'aria-busy': busy ? 'true' : null },
     el('div', { class: 'alarm-head' },
-      el('strong', {}, `Alarm ${a.id}`),
-      el('span', { class: 'sub' }, ` ${SOURCES[a.source] || label(a.source)} · `, el('time', { datetime: a.received_at }, clock(a.received_at))),
+      icon ? icon(a.source) : null,
+      el('strong', {}, t('common.lifecycle.alarm.title', { id: a.id })),
+      el('span', { class: 'sub' }, ` ${tEnum('source', a.source)} · `, el('time', { datetime: a.received_at }, formatTime(a.received_at))),
       tags,
       a.unverified && canConfirm ? el('button', {
         type: 'button', class: 'btn btn-small', 'data-testid': 'alarm-confirm', onclick: () => onConfirm(a),
-        title: 'An operator has checked the report: it is real',
-      }, 'Confirm') : null,
+        title: t('common.lifecycle.alarm.confirmTitle'),
+      }, t('common.lifecycle.alarm.confirm')) : null,
       canSplit ? el('button', {
         type: 'button', class: 'btn btn-small alarm-split', 'data-testid': 'alarm-split', 'data-alarm-id': a.id,
-        disabled: only || busy, 'aria-label': `Split alarm ${a.id} out into an incident of its own`, onclick: () => onSplit(a),
-        title: only ? 'The only alarm of the incident: there is nothing to split it from' : 'This alarm is about another emergency: give it an incident of its own',
-      }, busy ? 'Splitting…' : 'Split out') : null),
+        disabled: only || busy, 'aria-label': t('common.lifecycle.alarm.splitAria', { id: a.id }), onclick: () => onSplit(a),
+        title: t(only ? 'common.lifecycle.alarm.splitOnly' : 'common.lifecycle.alarm.splitTitle'),
+      }, busy ? t('common.lifecycle.alarm.splitting') : t('common.lifecycle.alarm.split')) : null),
     el('div', { class: 'alarm-body' },
-      a.address ? el('span', {}, a.address) : null,
+      a.address ? data(a.address) : null,
       a.address && a.description ? ' — ' : null,
-      a.description ? el('span', { class: 'sub' }, a.description) : null),
-    where || d.premise_name ? el('div', { class: 'sub alarm-meta' }, [d.premise_name, where].filter(Boolean).join(' · ')) : null,
-    d.hazards?.length ? el('div', { class: 'alarm-hazards', 'data-testid': 'alarm-hazards' }, `Hazards: ${d.hazards.join('; ')}`) : null,
-    d.people_trapped != null ? el('div', { class: 'sub alarm-meta' }, `People trapped: ${d.people_trapped}`) : null,
-    who ? el('div', { class: 'sub alarm-caller' }, `Caller: ${who}`) : null,
-    d.photo_ref ? el('div', { class: 'sub alarm-meta' }, `Photo: ${d.photo_ref}`) : null);
+      a.description ? data(a.description, { class: 'sub' }) : null),
+    place || d.premise_name ? el('div', { class: 'sub alarm-meta' }, d.premise_name ? data(d.premise_name) : null,
+      d.premise_name && place ? ' · ' : null, place ? data(place) : null) : null,
+    d.hazards?.length ? el('div', { class: 'alarm-hazards', 'data-testid': 'alarm-hazards' },
+      t('common.lifecycle.alarm.hazards'), ' ', data(d.hazards.join('; '))) : null,
+    d.people_trapped != null ? el('div', { class: 'sub alarm-meta' }, t('common.lifecycle.alarm.trapped', { n: d.people_trapped })) : null,
+    who ? el('div', { class: 'sub alarm-caller' }, t('common.lifecycle.alarm.caller'), ' ', data(who)) : null,
+    d.photo_ref ? el('div', { class: 'sub alarm-meta' }, t('common.lifecycle.alarm.photo'), ' ', data(d.photo_ref)) : null);
 }
