@@ -24,3 +24,15 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	runScript(t, s, script, artifactsDir(t), 4*time.Minute, nil)
 }
+
+// TestOperatorInBrowser runs e2e/browser/operator.test.mjs: an operator sees an alarm posted
+// through the API arrive live in the console's alarm queue and on its MapLibre map (the feature
+// drawn at the alarm's point), and dispatches it with the keyboard only (N, A, D, Enter); then
+// the console, switched to zh-CN and to English, is walked for text not in that language, and
+// screenshots of both languages and of the shortcut help are saved.
+func TestOperatorInBrowser(t *testing.T) {
+	script := browserScript(t, "operator.test.mjs")
+	s := newStack(t)
+	s.start()
+	runScript(t, s, script, artifactsDir(t), 4*time.Minute, nil)
+}

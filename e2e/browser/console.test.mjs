@@ -1,7 +1,7 @@
 // console.test.mjs drives Fireline's console and field pages in Debian's Chromium against a
-// running stack (started by e2e/browser_test.go). A supervisor sees the coverage map, and when a
-// station's only engine goes out of service, a move-up suggestion to it appears live and is
-// accepted. An operator sees an alarm appear live, dispatches it; a crew acknowledges, goes en
+// running stack (started by e2e/browser_test.go). A supervisor sees the coverage on the map, and
+// when a station's only engine goes out of service, a move-up suggestion to it appears live and
+// is accepted. An operator sees an alarm appear live, dispatches it; a crew acknowledges, goes en
 // route and starts its (fake) camera over WHIP; the console must decode that video over WHEP.
 // Then an operator assesses a new incident in the console, sees its agency tasks and marks one
 // done; the incident's supervision timer lapses (the stack runs with short timers) and a
@@ -40,22 +40,26 @@ async function coverage(browser) {
     await signIn(s, 'supervisor', '#console-view');
     await s.waitForSelector('#sse-state[data-state="live"]', { timeout: 10_000 });
   });
-  await step('the coverage layer is on for a supervisor and drawn, with its summary', async () => {
-    await s.waitForSelector('#coverage-toggle[aria-pressed="true"]', { timeout: 5_000 });
-    await s.waitForFunction(() => document.querySelectorAll('#map [data-testid="coverage-layer"] path:not(.none)').length > 1000,
-      null, { timeout: 20_000 });
+  const { token } = await login('supervisor');
+  const stations = (await api('GET', '/api/v1/stations', { token })).json.stations;
+  const home = stations.find((x) => x.id === station).location;
+  await step('the coverage layer is on for a supervisor and drawn on the map, with its summary in the supervisor view', async () => {
+    await s.waitForFunction(() => document.querySelector('#map')?.situationMap, null, { timeout: 10_000 });
+    await s.evaluate(() => document.querySelector('#map').situationMap.whenReady());
+    await s.waitForFunction(() => document.querySelector('#map').situationMap.layerVisible('coverage'), null, { timeout: 5_000 });
+    // The cell under the station is shaded: the map draws the coverage there.
+    await s.waitForFunction(({ lat, lng }) => document.querySelector('#map').situationMap.renderedAt({ lat, lon: lng }, 'coverage').length > 0,
+      home, { timeout: 20_000 });
+    await s.click('#tab-supervisor');
     await s.waitForSelector('#cover-summary:not([hidden]) [data-testid="coverage-gap-cells"][data-value]', { timeout: 10_000 });
-    await s.waitForSelector('#coverage-legend:not([hidden]) .swatch', { timeout: 5_000 });
   });
   const gapCells = () => s.$eval('[data-testid="coverage-gap-cells"]', (e) => Number(e.dataset.value));
   const gapBefore = await gapCells();
-  const drawn = await s.$$eval('#map [data-testid="coverage-layer"] path:not(.none)', (p) => p.length);
   const share = await s.textContent('[data-testid="coverage-share"]');
-  log(`coverage: ${drawn} cells drawn, ${share} of people within target, ${gapBefore} gap cells`);
+  log(`coverage: drawn at ${station}, ${share} of people within target, ${gapBefore} gap cells`);
   if (await s.$('[data-testid="move-up"]')) fail('a move-up is suggested before any engine is out: every station has one');
   await shot(s, 'console-coverage.png');
 
-  const { token } = await login('supervisor');
   const risk = await api('POST', '/api/v1/move-ups', { token: (await login('risk')).token, body: { unit_id: engine, station_id: 'DCF-1' } });
   if (risk.status !== 403) fail(`the risk role moved a unit up: ${risk.status} ${JSON.stringify(risk.json)}`);
 
@@ -63,7 +67,7 @@ async function coverage(browser) {
   log(`${engine} out of service: ${station} has no engine`);
   const suggestion = `[data-testid="move-up"][data-station-id="${station}"]`;
   await step(`a move-up to ${station} is suggested live (no reload)`, async () => {
-    await s.waitForSelector(suggestion, { timeout: 15_000 });
+    await s.waitForSelector(suggestion, { timeout: 15_000 }); // in the supervisor view, open since the coverage step
     await s.waitForFunction((n) => Number(document.querySelector('[data-testid="coverage-gap-cells"]').dataset.value) > n,
       gapBefore, { timeout: 10_000 });
   });
@@ -74,11 +78,14 @@ async function coverage(browser) {
   const chip = `[data-testid="unit-status"][data-unit-id="${mover}"]`;
   await step(`accept the move-up: ${mover} covers ${station}`, async () => {
     await s.click(`${suggestion} [data-testid="move-up-accept"]`);
-    await s.waitForFunction(([sel, want]) => document.querySelector(sel)?.textContent === want,
-      [`${chip} [data-testid="unit-post"]`, `covering ${station}`], { timeout: 10_000 });
+    await s.waitForSelector(`${chip} [data-testid="unit-post"][data-station-id="${station}"]`, { state: 'attached', timeout: 10_000 });
     await s.waitForFunction((sel) => !document.querySelector(sel), suggestion, { timeout: 10_000 });
     await s.waitForSelector(`[data-testid="move-up-decision"][data-decision="accepted"][data-unit-id="${mover}"][data-station-id="${station}"]`, { timeout: 10_000 });
-    await s.waitForSelector(`#map .map-unit.is-posted[data-unit-id="${mover}"]`, { timeout: 10_000 });
+    // The map moves the unit to its post: it stands by at the station now.
+    await s.waitForFunction(([unit, at]) => {
+      const p = document.querySelector('#map').situationMap.unitPosition(unit);
+      return p && Math.abs(p.lat - at.lat) < 0.002 && Math.abs((p.lon ?? p.lng) - at.lng) < 0.002;
+    }, [mover, home], { timeout: 10_000 });
     await s.waitForFunction((n) => Number(document.querySelector('[data-testid="coverage-gap-cells"]').dataset.value) < n,
       gapOut, { timeout: 15_000 });
   });
@@ -144,8 +151,8 @@ async function lifecycle(browser, other) {
     await op.selectOption('[data-testid="assess-type"]', 'structure_fire');
     await op.selectOption('[data-testid="assess-level"]', '2');
     await op.selectOption('[data-testid="assess-priority"]', '1');
-    const effect = await op.textContent('[data-testid="assess-effect"]');
-    if (!/Before dispatch/.test(effect)) fail(`the assessment's effect reads "${effect}", want the before-dispatch rule`);
+    const effect = await op.$eval('[data-testid="assess-effect"]', (e) => ({ rule: e.dataset.rule, text: e.textContent }));
+    if (effect.rule !== 'beforeDispatchChanged') fail(`the assessment's effect reads "${effect.text}" (${effect.rule}), want the before-dispatch rule`);
     await op.click('[data-testid="assess-submit"]');
     await op.waitForSelector(`${detail} [data-testid="incident-status"][data-status="dispatching"]`, { timeout: 15_000 });
     await op.waitForSelector(`${detail} [data-testid="incident-priority"]:has-text("P1")`, { timeout: 5_000 });
@@ -167,6 +174,7 @@ async function lifecycle(browser, other) {
 
   const item = `[data-testid="queue-item"][data-incident-id="${id}"]`;
   await step('the lapsed timer reaches the supervisors\' queue live', async () => {
+    for (const page of [sup, op]) await page.click('#tab-supervisor');
     await sup.waitForSelector(item, { timeout: 30_000 });
     await op.waitForSelector(item, { timeout: 10_000 });
     await sup.waitForFunction(() => Number(document.querySelector('[data-testid="queue-count"]').dataset.count) > 0, null, { timeout: 5_000 });
@@ -181,6 +189,7 @@ async function lifecycle(browser, other) {
   await shot(sup, 'console-queue.png');
 
   await step('the supervisor takes the escalation', async () => {
+    await sup.click('#tab-supervisor');
     await sup.click(`[data-testid="queue-item"][data-escalation-id="${escalation.id}"] [data-testid="queue-take"]`);
     await sup.waitForFunction((eid) => !document.querySelector(`[data-testid="queue-item"][data-escalation-id="${eid}"]`), escalation.id, { timeout: 10_000 });
     await sup.waitForSelector(`${detail} [data-testid="incident-escalation"][data-escalation-id="${escalation.id}"][data-open="false"]`, { state: 'attached', timeout: 10_000 });
@@ -188,15 +197,17 @@ async function lifecycle(browser, other) {
   });
 
   await step('the operator cancels the incident, with a reason', async () => {
+    await op.click('#tab-incident');
     await op.click('[data-testid="order-cancel"]');
     await op.click('[data-testid="cancel-submit"]');
-    await op.waitForSelector('#cancel-error:has-text("Say why")', { timeout: 5_000 });
+    await op.waitForFunction(() => document.querySelector('#cancel-error').textContent.trim() !== ''
+      && document.querySelector('#cancel-reason').getAttribute('aria-invalid') === 'true', null, { timeout: 5_000 });
     await op.fill('[data-testid="cancel-reason"]', 'caller saw a barbecue, no fire');
     await op.click('[data-testid="cancel-submit"]');
     await op.waitForFunction((sel) => ['cancelled', 'reviewed'].includes(document.querySelector(sel)?.dataset.status),
       `${detail} [data-testid="incident-status"]`, { timeout: 15_000 });
   });
-  // A narrower console: the panels stack into two columns.
+  // A narrower console: the side panel narrows; under 1100 px the panels stack.
   await sup.setViewportSize({ width: 1280, height: 900 });
   await sup.waitForTimeout(300);
   await shot(sup, 'console-1280.png');
@@ -268,8 +279,9 @@ async function run(browser) {
     await a.waitForSelector('#nearby-premises [data-testid="premise"]', { timeout: 10_000 });
     await a.waitForSelector('#nearby-water [data-testid="water-source"]', { timeout: 10_000 });
   });
-  await step('dispatch', async () => {
+  await step('dispatch, and confirm it', async () => {
     await a.click('#dispatch');
+    await a.click('#dispatch-confirm-ok');
     await a.waitForFunction((n) => document.querySelectorAll('#assignments [data-testid="assignment"]').length >= n,
       chosen.length, { timeout: 20_000 });
   });
@@ -324,7 +336,10 @@ async function run(browser) {
   await shot(b, 'field.png');
 
   const video = `video[data-stream="${unit}"]`;
-  await step('the console opens the stream (WHEP)', () => a.waitForSelector(video, { state: 'attached', timeout: 20_000 }));
+  await step('the console opens the stream (WHEP) in the incident\'s video grid', async () => {
+    await a.waitForSelector(video, { state: 'attached', timeout: 20_000 });
+    await a.$eval('#video-section', (e) => e.scrollIntoView({ block: 'center' }));
+  });
   await step('the console video plays', () => a.waitForFunction((sel) => {
     const v = document.querySelector(sel);
     return v && v.readyState >= 2 && v.videoWidth > 0;

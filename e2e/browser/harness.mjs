@@ -9,8 +9,10 @@
 // needs none of them and keeps stdout for its results, takes only launch.
 
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const BASE = (process.env.FIRELINE_URL || '').replace(/\/$/, '');
@@ -125,6 +127,29 @@ export function watch(page, name, { failedRequests = false } = {}) {
 /** failOnPageErrors fails if a watched page threw an uncaught error. */
 export function failOnPageErrors() {
   if (pageErrors.length) fail(`uncaught errors in the pages:\n  ${pageErrors.join('\n  ')}`);
+}
+
+let modulesScript = null;
+
+/**
+ * pageModules returns a script that puts the pages' own modules on window.fl — common
+ * (Session, Client…) and webrtc (negotiate, connected…) — for tests that drive WHIP and WHEP as
+ * the console does: the bundles are minified and split, so these are built from web/src with the
+ * web's own esbuild. Add it to a page of the stack's origin with page.addScriptTag({content}).
+ */
+export async function pageModules() {
+  if (modulesScript) return modulesScript;
+  const web = fileURLToPath(new URL('../../web/', import.meta.url));
+  const esbuild = createRequire(import.meta.url)(join(web, 'node_modules', 'esbuild'));
+  const out = await esbuild.build({
+    stdin: {
+      contents: "import * as common from './src/lib/common.js'; import * as webrtc from './src/lib/webrtc.js'; window.fl = { ...window.fl, common, webrtc };",
+      resolveDir: web, loader: 'js',
+    },
+    bundle: true, format: 'iife', target: 'es2022', write: false, loader: { '.json': 'json' }, logLevel: 'warning',
+  });
+  modulesScript = out.outputFiles[0].text;
+  return modulesScript;
 }
 
 /** shot saves a screenshot of page's viewport in ARTIFACTS and logs where. */

@@ -14,7 +14,7 @@
 // `RESULT {json}` with what it measured. Exit status 0 on success, 1 with a message on failure.
 
 import { join } from 'node:path';
-import { ARTIFACTS, BASE, fail, log, login, PASSWORD, runBrowserTest, step, watch } from './harness.mjs';
+import { ARTIFACTS, BASE, fail, log, login, PASSWORD, pageModules, runBrowserTest, step, watch } from './harness.mjs';
 
 const INCIDENT = Number(process.env.FIRELINE_INCIDENT);
 const UNIT = process.env.FIRELINE_UNIT || '';
@@ -29,17 +29,17 @@ if (!BASE || !PASSWORD || !INCIDENT || !UNIT || (!SIMULCAST_UNIT && process.env.
 
 /**
  * mediaPage opens a page on the stack's origin signed in as username, with the console's own
- * modules (common.js, webrtc.js) loaded as window.fl.
+ * modules (common.js, webrtc.js, built by pageModules) on window.fl.
  */
 async function mediaPage(browser, name, username, contextOpts = {}) {
   const { token, user } = await login(username);
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...contextOpts });
   const page = await ctx.newPage();
   watch(page, name);
-  await page.goto(`${BASE}/field`); // a page of the origin, whose modules it imports; its own UI is replaced
-  await page.evaluate(async ({ token, user }) => {
-    const common = await import('/common.js');
-    const webrtc = await import('/webrtc.js');
+  await page.goto(`${BASE}/field`); // a page of the origin, to call the API as its pages do; its own UI is replaced
+  await page.addScriptTag({ content: await pageModules() });
+  await page.evaluate(({ token, user }) => {
+    const { common, webrtc } = window.fl;
     const session = new common.Session('fireline.media-test');
     session.save(token, user);
     window.fl = { client: new common.Client(session), webrtc };
