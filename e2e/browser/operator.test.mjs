@@ -7,7 +7,9 @@
 // incident). From then on the operator uses the keyboard only — N opens the next alarm, A
 // accepts the recommendation, D asks to dispatch, Enter confirms — and the incident shows its
 // units dispatched and moves to the incident board. Not one mouse click is made after signing in
-// (the page counts them).
+// (the page counts them). On the way, an alternate unit goes out of service: it can no longer be
+// picked and its row says why; each dispatched unit shows its time in status. Last, the network
+// drops: the console says the live connection is lost, and reconnects by itself when it is back.
 //
 // language: for zh-CN and then English the console is switched (with the header's language
 // switcher) and its DOM walked — every visible text node and every title, aria-label and
@@ -22,7 +24,7 @@
 // message on a failure.
 
 import {
-  api, ARTIFACTS, BASE, fail, failOnPageErrors, log, login, PASSWORD, runBrowserTest, shot, signIn, step, watch,
+  api, ARTIFACTS, BASE, fail, failOnPageErrors, log, login, PASSWORD, runBrowserTest, setStatus, shot, signIn, step, watch,
 } from './harness.mjs';
 
 const OVERALL_MS = 200_000;
@@ -119,6 +121,19 @@ async function keyboard(browser) {
   const recommended = await page.$$eval('#recommendation [data-testid="rec-unit"]:not(:disabled)', (b) => b.map((x) => x.dataset.unitId));
   log(`recommended: ${recommended.join(' ')}`);
 
+  // An alternate goes out of service (its crew reports a fault): it cannot be picked any more,
+  // and the console says why in words beside it.
+  const alternate = await page.$eval('#recommendation [data-testid="alt-unit"]', (b) => b.dataset.unitId).catch(() => '');
+  if (alternate) {
+    await setStatus(token, alternate, 'out_of_service');
+    await step(`${alternate} out of service: its row says it cannot be dispatched, and its box is disabled`, async () => {
+      await page.waitForSelector(`#recommendation [data-testid="rec-row"][data-unit-id="${alternate}"][data-blocked="true"] [data-testid="rec-blocked"]`, { timeout: 10_000 });
+      await page.waitForSelector(`#recommendation input[data-unit-id="${alternate}"]:disabled`, { state: 'attached', timeout: 5_000 });
+    });
+  } else {
+    log('no alternate offered: the out-of-service check is left out');
+  }
+
   await step('A accepts the recommendation and readies the dispatch', async () => {
     await page.keyboard.press('a');
     await page.waitForFunction(() => document.activeElement?.id === 'dispatch' && !document.activeElement.disabled, null, { timeout: 5_000 });
@@ -138,11 +153,25 @@ async function keyboard(browser) {
       picked, { timeout: 10_000 });
     await page.waitForSelector(`#incident-board [data-testid="incident-row"][data-incident-id="${id}"]`, { timeout: 15_000 });
   });
+  await step('each dispatched unit shows its time in status', () => page.waitForFunction(
+    (n) => [...document.querySelectorAll('#assignments [data-testid="time-in-status"]')].filter((e) => e.getAttribute('aria-label')).length >= n,
+    picked.length, { timeout: 10_000 }));
   const assigned = await page.$$eval('#assignments [data-testid="assignment"]', (rows) => rows.map((r) => `${r.dataset.unitId}(${r.dataset.status})`));
   log(`assigned: ${assigned.join(' ')}`);
+  if (alternate) await setStatus(token, alternate, 'available');
   const clicks = await page.evaluate(() => window.mouseClicks);
   if (clicks) fail(`${clicks} mouse clicks were made after signing in: the dispatch must need the keyboard only`);
   await shot(page, 'operator-dispatched-zh-CN.png');
+
+  await step('a lost connection is shown, and heals by itself', async () => {
+    await ctx.setOffline(true);
+    await page.waitForSelector('#live-lost:not([hidden])', { timeout: 15_000 });
+    await page.waitForSelector('#sse-state:not([data-state="live"])', { timeout: 5_000 });
+    await shot(page, 'operator-offline-zh-CN.png');
+    await ctx.setOffline(false);
+    await page.waitForSelector('#sse-state[data-state="live"]', { timeout: 30_000 });
+    await page.waitForSelector('#live-lost', { state: 'hidden', timeout: 5_000 });
+  });
   await ctx.close();
   return id;
 }

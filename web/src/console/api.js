@@ -63,7 +63,9 @@ async function flush() {
       try {
         await loaders[w]?.();
       } catch (err) {
-        if (err.status !== 401) messages.error(err, t('console.error.load', { what: t(`console.data.${w}`) }));
+        // Unreachable: the live indicator and its banner say so, once, not each fetch.
+        if (err.status === 0) live.lost();
+        else if (err.status !== 401) messages.error(err, t('console.error.load', { what: t(`console.data.${w}`) }));
       }
     }));
   } finally {
@@ -325,7 +327,7 @@ export async function checkEngine() {
     const checks = await res.json();
     down = 'temporal' in checks && checks.temporal !== 'ok';
   } catch {
-    // as above: not the engine's fault
+    live.lost(); // as above: not the engine's fault, but the stream may be dead too
   }
   if (down !== state.engineDown) {
     state.engineDown = down;

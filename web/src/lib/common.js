@@ -225,6 +225,17 @@ export class LiveEvents {
     }, wait);
   }
 
+  /**
+   * lost tells the stream that a request just failed to reach the server. A dropped network does
+   * not always close a stream that is open (nothing arrives, nothing fails), so one that still
+   * looks live is closed and opened again, with the usual backoff, until the server answers.
+   */
+  lost() {
+    if (!this.source || this.state !== 'live') return;
+    this.setState('reconnecting');
+    this.reconnectLater();
+  }
+
   stop() {
     clearTimeout(this.retry);
     this.source?.close();
