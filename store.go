@@ -113,6 +113,10 @@ type UnitFilter struct {
 	Status UnitStatus
 	// IncludeRetired keeps retired units too; they are left out by default.
 	IncludeRetired bool
+	// UpdatedSince keeps units whose record changed after this time (status, position, post);
+	// zero keeps all. A change is stamped when its transaction starts and seen when it commits,
+	// so a reader that follows changes asks with a few seconds' overlap.
+	UpdatedSince time.Time
 }
 
 // UnitStore keeps the units' status and position. postgres.DB implements it.

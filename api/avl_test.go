@@ -81,6 +81,8 @@ type fakeStore struct {
 	history []fireline.UnitEvent
 	// historyFilter is the filter of the last history read.
 	historyFilter fireline.HistoryFilter
+	// unitFilter is the filter of the last list of units.
+	unitFilter fireline.UnitFilter
 }
 
 func (f *fakeStore) SessionUser(_ context.Context, token string) (fireline.User, error) {
@@ -292,4 +294,27 @@ func rfc(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+func (f *fakeStore) Units(_ context.Context, uf fireline.UnitFilter) ([]fireline.Unit, error) {
+	f.unitFilter = uf
+	var out []fireline.Unit
+	for _, u := range f.units {
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// TestListUnitsUpdatedSince checks that the console's follow-up read of changed units reaches
+// the store as asked, and that a malformed time is refused with a problem naming it.
+func TestListUnitsUpdatedSince(t *testing.T) {
+	s, st, _ := newTestServer(t)
+	code, body := call(t, s, "operator", "GET", "/api/v1/units?updated_since=2026-11-22T08:59:50.25Z", "")
+	if code != 200 || !st.unitFilter.UpdatedSince.Equal(time.Date(2026, 11, 22, 8, 59, 50, 250e6, time.UTC)) {
+		t.Fatalf("%d %v, filter %+v", code, body, st.unitFilter)
+	}
+	code, body = call(t, s, "operator", "GET", "/api/v1/units?updated_since=yesterday", "")
+	if code != 400 || !strings.Contains(fmt.Sprint(body["detail"]), `updated_since: "yesterday" is not an RFC 3339 time`) {
+		t.Fatalf("%d %v", code, body)
+	}
 }
