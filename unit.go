@@ -225,6 +225,8 @@ type Unit struct {
 	// be when it has no fresh fix.
 	PostStationID string    `json:"post_station_id,omitempty"`
 	UpdatedAt     time.Time `json:"updated_at"`
+	// StatusSince is when the unit entered its current status (the console's time in status).
+	StatusSince time.Time `json:"status_since"`
 	// RetiredAt is when an administrator retired the unit, nil while it is in service. A retired
 	// unit stays out of service for good and is kept as evidence for past incidents' reviews.
 	RetiredAt *time.Time `json:"retired_at,omitempty"`

@@ -79,6 +79,10 @@ type fakeStore struct {
 	fireline.Store
 	units   map[string]fireline.Unit
 	history []fireline.UnitEvent
+	// historyFilter is the filter of the last history read.
+	historyFilter fireline.HistoryFilter
+	// unitFilter is the filter of the last list of units.
+	unitFilter fireline.UnitFilter
 }
 
 func (f *fakeStore) SessionUser(_ context.Context, token string) (fireline.User, error) {
@@ -112,10 +116,11 @@ func (f *fakeStore) ReportPosition(_ context.Context, id string, fx fireline.Fix
 	return u, true, nil
 }
 
-func (f *fakeStore) UnitHistory(_ context.Context, id string, limit int) ([]fireline.UnitEvent, error) {
-	if limit < 1 || limit > 1000 {
-		return nil, fireline.Errorf(fireline.EINVALID, "limit: %d is outside 1..1000", limit)
+func (f *fakeStore) UnitHistory(_ context.Context, id string, hf fireline.HistoryFilter) ([]fireline.UnitEvent, error) {
+	if hf.Limit < 1 || hf.Limit > 1000 {
+		return nil, fireline.Errorf(fireline.EINVALID, "limit: %d is outside 1..1000", hf.Limit)
 	}
+	f.historyFilter = hf
 	return f.history, nil
 }
 
@@ -251,9 +256,65 @@ func TestUnitHistoryAccess(t *testing.T) {
 		{"risk", "/api/v1/units/E-1/history?limit=5", 200},
 		{"operator", "/api/v1/units/E-1/history?limit=many", 400},
 		{"operator", "/api/v1/units/E-1/history?limit=0", 400},
+		{"operator", "/api/v1/units/E-1/history?from=yesterday", 400},
+		{"operator", "/api/v1/units/E-1/history?from=2026-11-22T08:00:00Z&to=2026-11-22T08:00:00Z", 400},
 	} {
 		if code, body := call(t, s, tt.token, "GET", tt.path, ""); code != tt.code {
 			t.Errorf("%s %s: %d %v, want %d", tt.token, tt.path, code, body, tt.code)
 		}
+	}
+}
+
+// TestUnitHistoryRange: from and to reach the store as the incident's time range; a calendar
+// date is a whole UTC day, and an unencoded "+" of a time zone is read as meant.
+func TestUnitHistoryRange(t *testing.T) {
+	s, st, _ := newTestServer(t)
+	for _, tt := range []struct {
+		query    string
+		from, to string
+	}{
+		{"from=2026-11-22T08:00:00Z&to=2026-11-22T09:30:00Z", "2026-11-22T08:00:00Z", "2026-11-22T09:30:00Z"},
+		{"from=2026-11-22T16:00:00+08:00", "2026-11-22T08:00:00Z", ""},
+		{"from=2026-11-22&to=2026-11-22", "2026-11-22T00:00:00Z", "2026-11-23T00:00:00Z"},
+		{"", "", ""},
+	} {
+		code, body := call(t, s, "risk", "GET", "/api/v1/units/E-1/history?"+tt.query, "")
+		if code != 200 {
+			t.Fatalf("%s: %d %v", tt.query, code, body)
+		}
+		got := st.historyFilter
+		if rfc(got.From) != tt.from || rfc(got.To) != tt.to || got.Limit != defaultHistoryLimit {
+			t.Errorf("%s: filter %+v, want from %q to %q", tt.query, got, tt.from, tt.to)
+		}
+	}
+}
+
+func rfc(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func (f *fakeStore) Units(_ context.Context, uf fireline.UnitFilter) ([]fireline.Unit, error) {
+	f.unitFilter = uf
+	var out []fireline.Unit
+	for _, u := range f.units {
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// TestListUnitsUpdatedSince checks that the console's follow-up read of changed units reaches
+// the store as asked, and that a malformed time is refused with a problem naming it.
+func TestListUnitsUpdatedSince(t *testing.T) {
+	s, st, _ := newTestServer(t)
+	code, body := call(t, s, "operator", "GET", "/api/v1/units?updated_since=2026-11-22T08:59:50.25Z", "")
+	if code != 200 || !st.unitFilter.UpdatedSince.Equal(time.Date(2026, 11, 22, 8, 59, 50, 250e6, time.UTC)) {
+		t.Fatalf("%d %v, filter %+v", code, body, st.unitFilter)
+	}
+	code, body = call(t, s, "operator", "GET", "/api/v1/units?updated_since=yesterday", "")
+	if code != 400 || !strings.Contains(fmt.Sprint(body["detail"]), `updated_since: "yesterday" is not an RFC 3339 time`) {
+		t.Fatalf("%d %v", code, body)
 	}
 }

@@ -16,7 +16,16 @@ func (s *Server) listUnits(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "status: %q is not a unit status", status))
 		return
 	}
-	units, err := s.store.Units(r.Context(), fireline.UnitFilter{Status: status})
+	f := fireline.UnitFilter{Status: status}
+	if v := r.URL.Query().Get("updated_since"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "updated_since: %q is not an RFC 3339 time", v))
+			return
+		}
+		f.UpdatedSince = t
+	}
+	units, err := s.store.Units(r.Context(), f)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -19,14 +19,14 @@ import (
 const unitColumns = `id, name, type, status, coalesce(station_id, ''), lat, lng, cell, coalesce(incident_id, 0), updated_at,
 	fix_at, heading, speed, accuracy,
 	(SELECT ARRAY[s.lat, s.lng] FROM stations s WHERE s.id = coalesce(units.post_station_id, units.station_id)),
-	coalesce(post_station_id, ''), retired_at`
+	coalesce(post_station_id, ''), retired_at, status_since`
 
 func scanUnit(r pgx.CollectableRow) (fireline.Unit, error) {
 	var u fireline.Unit
 	var home []float64
 	err := r.Scan(&u.ID, &u.Name, &u.Type, &u.Status, &u.StationID, &u.Point.Lat, &u.Point.Lng, &u.Cell,
 		&u.IncidentID, &u.UpdatedAt, &u.PositionAt, &u.Heading, &u.SpeedMPS, &u.AccuracyMeters, &home, &u.PostStationID,
-		&u.RetiredAt)
+		&u.RetiredAt, &u.StatusSince)
 	if len(home) == 2 {
 		u.Home = &fireline.Point{Lat: home[0], Lng: home[1]}
 	}
@@ -41,7 +41,8 @@ func scanUnit(r pgx.CollectableRow) (fireline.Unit, error) {
 // Units returns the units that pass f, by id.
 func (db *DB) Units(ctx context.Context, f fireline.UnitFilter) ([]fireline.Unit, error) {
 	rows, _ := db.pool.Query(ctx, `SELECT `+unitColumns+` FROM units
-		WHERE ($1 = '' OR status = $1) AND ($2 OR retired_at IS NULL) ORDER BY id`, f.Status, f.IncludeRetired)
+		WHERE ($1 = '' OR status = $1) AND ($2 OR retired_at IS NULL) AND ($3::timestamptz IS NULL OR updated_at > $3)
+		ORDER BY id`, f.Status, f.IncludeRetired, nullTime(f.UpdatedSince))
 	units, err := pgx.CollectRows(rows, scanUnit)
 	return units, translate("units", err)
 }

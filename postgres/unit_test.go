@@ -288,3 +288,40 @@ func TestUnavailable(t *testing.T) {
 		t.Errorf("Unavailable(nil) = %v, %v", got, err)
 	}
 }
+
+// TestUnitStatusSinceAndUpdatedSince checks the two things the console follows units by:
+// status_since moves with a change of status and not with a position fix (time in status), and
+// UpdatedSince returns only the units written after the moment asked.
+func TestUnitStatusSinceAndUpdatedSince(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := cityDB(t)
+	before, err := db.Unit(ctx, "E1")
+	must(t, err)
+	mark := time.Now()
+	time.Sleep(20 * time.Millisecond) // now() in the next transactions is after mark
+
+	u, err := db.SetUnitStatusBy(ctx, "E1", 0, fireline.UnitOutOfService, time.Now(), "op")
+	must(t, err)
+	if !u.StatusSince.After(mark) || !u.StatusSince.After(before.StatusSince) {
+		t.Fatalf("status_since %s after a change of status at %s (was %s)", u.StatusSince, mark, before.StatusSince)
+	}
+	since := u.StatusSince
+	time.Sleep(20 * time.Millisecond)
+	moved, stored, err := db.ReportPosition(ctx, "E1", fireline.Fix{Point: u.Point, Cell: u.Cell, At: time.Now()})
+	must(t, err)
+	if !stored || !moved.StatusSince.Equal(since) || !moved.UpdatedAt.After(since) {
+		t.Fatalf("after a fix: stored %v, status_since %s (want %s), updated_at %s", stored, moved.StatusSince, since, moved.UpdatedAt)
+	}
+
+	changed, err := db.Units(ctx, fireline.UnitFilter{UpdatedSince: mark})
+	must(t, err)
+	if len(changed) != 1 || changed[0].ID != "E1" {
+		t.Fatalf("units updated since the mark: %v, want only E1", changed)
+	}
+	all, err := db.Units(ctx, fireline.UnitFilter{})
+	must(t, err)
+	if len(all) < 2 {
+		t.Fatalf("all units: %d", len(all))
+	}
+}
