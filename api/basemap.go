@@ -213,20 +213,20 @@ func (b *Basemap) Close() error { return b.f.Close() }
 // what it covers, so a page knows before it asks for a tile.
 type basemapInfo struct {
 	Available bool   `json:"available"`
-	URL       string `json:"url,omitempty"`
-	MinZoom   uint8  `json:"min_zoom,omitempty"`
-	MaxZoom   uint8  `json:"max_zoom,omitempty"`
+	URL       string `json:"url"`
+	MinZoom   uint8  `json:"min_zoom"`
+	MaxZoom   uint8  `json:"max_zoom"`
 	// Bounds are west, south, east, north (WGS-84 degrees).
-	Bounds []float64 `json:"bounds,omitempty"`
+	Bounds []float64 `json:"bounds"`
 	// Center is longitude, latitude, zoom.
-	Center []float64 `json:"center,omitempty"`
+	Center []float64 `json:"center"`
 }
 
 func (s *Server) basemapInfo(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
 	b := s.basemap
 	if b == nil {
-		writeJSON(w, http.StatusOK, basemapInfo{})
+		writeJSON(w, http.StatusOK, map[string]bool{"available": false})
 		return
 	}
 	h := b.header
