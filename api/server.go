@@ -58,6 +58,7 @@ type Server struct {
 
 	recordings fireline.RecordingLibrary
 	ticketKey  []byte
+	basemap    *Basemap
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -86,6 +87,8 @@ type Deps struct {
 
 	// Recordings may be nil: a node that cannot read the recordings' folder.
 	Recordings fireline.RecordingLibrary
+	// Basemap is the base map's tiles (--basemap); nil: the map draws on a plain background.
+	Basemap *Basemap
 }
 
 // New builds the API.
@@ -95,7 +98,7 @@ func New(cfg Config, d Deps) *Server {
 		nodes:  d.MediaNodes,
 		travel: d.Travel, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
-		recordings: d.Recordings, ticketKey: cfg.TicketKey,
+		recordings: d.Recordings, ticketKey: cfg.TicketKey, basemap: d.Basemap,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -193,6 +196,10 @@ func (s *Server) routes() chi.Router {
 				Instance: r.URL.Path, Code: "method_not_allowed"})
 		})
 	})
+
+	r.Get(basemapInfoPath, s.basemapInfo)
+	r.Get(basemapTilesPath, s.basemapTiles)
+	r.Head(basemapTilesPath, s.basemapTiles)
 
 	if s.assets != nil {
 		files := http.FileServerFS(s.assets)

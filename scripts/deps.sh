@@ -22,6 +22,7 @@ command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v jq >/dev/null 2>&1 || need+=(jq) # the README's curl examples
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils) # checks the CAP test alerts against the OASIS schema
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg) # encodes the recorder's test clips, probes recordings
+command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3) # writes the base-map test's MBTiles
 # Station and premise names are Chinese; without a CJK font a headless browser draws boxes.
 fc-list 2>/dev/null | grep -qi -e 'wenquanyi' -e 'noto.*cjk' || need+=(fonts-wqy-microhei)
 # GStreamer for the media test: the tools, VP8 (good), webrtcbin (bad), libnice, and the

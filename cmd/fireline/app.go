@@ -50,6 +50,7 @@ type Main struct {
 
 	log     *slog.Logger
 	closers []func() error
+	basemap *api.Basemap
 }
 
 // NewMain returns a program with the given configuration.
@@ -96,6 +97,10 @@ func (m *Main) Close() error {
 // built by a step below, and the change feed is connected to the parts that follow it.
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.Config
+	// A wrong base map file is refused before anything starts.
+	if err := m.openBasemap(cfg); err != nil {
+		return err
+	}
 	// The listeners are bound before anything else starts: a port clash fails at once, and the
 	// many connections the embedded servers open while starting cannot take a port first.
 	httpLn, metricsLn, err := m.bind(cfg)
@@ -163,6 +168,24 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	m.banner(cfg, temporalUI)
+	return nil
+}
+
+// openBasemap opens the --basemap file for the api role, checking that it is a PMTiles archive
+// of vector tiles.
+func (m *Main) openBasemap(cfg Config) error {
+	if cfg.Basemap == "" || !cfg.has("api") {
+		return nil
+	}
+	b, err := api.OpenBasemap(cfg.Basemap)
+	if err != nil {
+		return err
+	}
+	m.onClose("basemap", b.Close)
+	m.basemap = b
+	h := b.Header()
+	m.log.Info("base map", "file", cfg.Basemap, "zooms", fmt.Sprintf("%d-%d", h.MinZoom, h.MaxZoom),
+		"bounds", fmt.Sprintf("%g,%g,%g,%g", h.MinLon, h.MinLat, h.MaxLon, h.MaxLat))
 	return nil
 }
 
@@ -365,6 +388,7 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		Cover: cover, Travel: units.learner,
 		Assets: web.Assets(), Logger: m.log,
 		Recordings: media.NewLibrary(cfg.RecordingsDir),
+		Basemap:    m.basemap,
 	}
 	if mediaSrv != nil {
 		deps.Media = mediaSrv

@@ -56,6 +56,9 @@ type Config struct {
 	// RecordingKey signs the URLs that play recordings (FIRELINE_RECORDING_KEY, at least 16
 	// bytes); API nodes behind one load balancer need the same. Empty: a random key per process.
 	RecordingKey string
+	// Basemap is a PMTiles v3 file of vector tiles (Protomaps basemap schema) the pages draw
+	// under the map; empty: a plain background.
+	Basemap string
 }
 
 // DefaultConfig holds every default.
@@ -127,6 +130,7 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 		})
 		fs.StringVar(&cfg.MediaURL, "media-url", cfg.MediaURL, "public base URL of this node's media server, e.g. http://10.0.0.5:8080 (default: the --http address)")
 		fs.StringVar(&cfg.MetricsAddr, "metrics", cfg.MetricsAddr, "address for an unauthenticated /metrics listener (default off; /metrics on --http takes a console token)")
+		fs.StringVar(&cfg.Basemap, "basemap", cfg.Basemap, "a PMTiles file of vector tiles (Protomaps basemap schema) drawn under the map (default none: a plain background)")
 	}
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
