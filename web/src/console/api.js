@@ -8,13 +8,17 @@ import { t } from '../lib/i18n.js';
 import { OPEN_INCIDENT_STATUSES as OPEN } from '../lib/domain.js';
 import { state, changed, putUnits } from './store.js';
 import { session, client, messages } from './client.js';
-import { wantSources, noteSources, wantHistories, stopPools } from './background.js';
+import { wantSources, noteSources, stopPools } from './background.js';
 
 export { session, client, messages, whenSignedOut } from './client.js';
 
 const FLUSH_MS = 150;
-const UNITS_FULL_MS = 1000; // the whole units list at most once a second, under AVL load
-const UNITS_ONE_BY_ONE = 8; // fewer changed units than this are fetched one by one
+// Units are read as the changes since the last read (GET /units?updated_since=), at most this
+// often under AVL load, with this much overlap (a write is stamped when its transaction starts
+// and seen when it commits), and whole now and then and on every reconnection.
+const UNITS_EVERY_MS = 500;
+const UNITS_OVERLAP_MS = 5000;
+const UNITS_WHOLE_MS = 30000;
 // Coverage is thousands of cells timed on the server: a burst of unit changes (a dispatch, AVL
 // pings) is folded into one fetch this long after the first of them.
 const COVERAGE_SETTLE_MS = 1500;
@@ -24,7 +28,10 @@ export const live = new LiveEvents(session, {
     showLiveState($('#sse-state'), s);
     $('#live-lost').hidden = s === 'live' || !session.signedIn;
   },
-  onOpen: () => invalidate('incidents', 'units', 'detail', 'timeline', 'alarms', 'queue', 'streams', 'coverage', 'moveups', 'warnings'),
+  onOpen: () => {
+    unitsWhole = true; // notices sent while away are lost
+    invalidate('incidents', 'units', 'detail', 'timeline', 'alarms', 'queue', 'streams', 'coverage', 'moveups', 'warnings');
+  },
   onChange,
   verify: () => client.get('/api/v1/auth/me'),
 });
@@ -32,10 +39,12 @@ export const live = new LiveEvents(session, {
 // ---- stale marks and their fetches -------------------------------------------------------------
 
 const dirty = new Set();
-const staleUnits = new Set();
+let unitsWhole = true; // the next read of units is of all of them
+let lastUnitsRead = 0;
+let lastWholeUnits = 0;
+let latestUnitWrite = 0; // the newest updated_at read, epoch ms
 let flushTimer = null;
 let flushing = false;
-let lastFullUnits = 0;
 
 /** invalidate marks kinds of data stale; one fetch of each runs shortly. */
 export function invalidate(...what) {
@@ -49,10 +58,11 @@ async function flush() {
     if (session.signedIn) flushTimer = setTimeout(flush, FLUSH_MS);
     return;
   }
-  // Under AVL load the whole units list waits its turn; other kinds go now.
-  if (dirty.has('units') && staleUnits.size >= UNITS_ONE_BY_ONE && Date.now() - lastFullUnits < UNITS_FULL_MS) {
+  // Under AVL load the units wait their turn; other kinds go now.
+  const wait = UNITS_EVERY_MS - (Date.now() - lastUnitsRead);
+  if (dirty.has('units') && wait > 0) {
     dirty.delete('units');
-    setTimeout(() => invalidate('units'), UNITS_FULL_MS - (Date.now() - lastFullUnits));
+    setTimeout(() => invalidate('units'), wait);
   }
   const what = [...dirty];
   dirty.clear();
@@ -83,7 +93,6 @@ function onChange(kind, change) {
       if (sel !== null && String(change.id) === String(sel)) invalidate('detail', 'timeline', 'alarms');
       break;
     case 'unit': {
-      staleUnits.add(change.id);
       invalidate('units');
       const assigned = state.detail?.assigned_units?.some((a) => a.unit_id === change.id);
       if (mine || (sel !== null && assigned)) invalidate('detail', 'streams');
@@ -156,21 +165,14 @@ const loaders = {
     wantSources(incidents);
   },
   async units() {
-    const ids = [...staleUnits];
-    staleUnits.clear();
-    let got;
-    if (state.units.length && ids.length && ids.length < UNITS_ONE_BY_ONE) {
-      got = (await Promise.all(ids.map((id) => client.get(`/api/v1/units/${encodeURIComponent(id)}`).catch((err) => {
-        if (err.status === 404) return null;
-        throw err;
-      })))).filter(Boolean);
-      putAndAnnounce(got, false);
-    } else {
-      lastFullUnits = Date.now();
-      ({ units: got } = await client.get('/api/v1/units'));
-      putAndAnnounce(got, true);
-      wantHistories();
-    }
+    lastUnitsRead = Date.now();
+    const whole = unitsWhole || !latestUnitWrite || Date.now() - lastWholeUnits > UNITS_WHOLE_MS;
+    unitsWhole = false;
+    const since = new Date(latestUnitWrite - UNITS_OVERLAP_MS).toISOString();
+    const { units } = await client.get(whole ? '/api/v1/units' : `/api/v1/units?updated_since=${encodeURIComponent(since)}`);
+    if (whole) lastWholeUnits = Date.now();
+    for (const u of units) latestUnitWrite = Math.max(latestUnitWrite, new Date(u.updated_at).getTime() || 0);
+    putAndAnnounce(units, whole);
   },
   async stations() {
     ({ stations: state.stations } = await client.get('/api/v1/stations'));
@@ -305,7 +307,8 @@ function putAndAnnounce(units, replace) {
 /** stopBackground drops the queued background fetches (signing out). */
 export function stopBackground() {
   stopPools();
-  staleUnits.clear();
+  unitsWhole = true;
+  latestUnitWrite = 0;
   dirty.clear();
   clearTimeout(flushTimer);
   flushTimer = null;

@@ -1,9 +1,8 @@
 // Background fetches the views need but no change notice brings: the sources of each incident's
-// alarms (the icons of its row), fetched once per alarm count, and each unit's latest status
-// change from its history (its time in status). A few at a time, so they never crowd out what
-// the operator is waiting for.
+// alarms (the icons of its row), fetched once per alarm count, a few at a time, so they never
+// crowd out what the operator is waiting for.
 
-import { state, changed, may } from './store.js';
+import { state, changed } from './store.js';
 import { client, session } from './client.js';
 
 /** pool runs fn over a queue with at most n at a time; a full queue is drained in order. */
@@ -56,31 +55,7 @@ export function noteSources(id, alarms) {
   state.sources.set(id, { count: alarms.length, sources, hazards, trapped: trapped < 0 ? null : trapped, unverified });
 }
 
-// A unit's time in its status starts at its latest status change: its history says when.
-const historyPool = pool(3, async (id) => {
-  const u = state.unitsById.get(id);
-  if (!u || state.statusSince.has(id)) return;
-  const { events } = await client.get(`/api/v1/units/${encodeURIComponent(id)}/history?limit=20`);
-  let since = null;
-  for (const e of events) { // newest first: the run of the current status
-    if (e.status !== u.status) break;
-    since = e.at;
-  }
-  if (!state.statusSince.has(id) && since) {
-    state.statusSince.set(id, since);
-    changed('statusSince');
-  }
-});
-
-export function wantHistories() {
-  if (!may('read_unit_history')) return;
-  // Units on incidents and out of service first: their thresholds matter.
-  const units = [...state.units].sort((a, b) => (a.status === 'available') - (b.status === 'available'));
-  for (const u of units) if (!state.statusSince.has(u.id)) historyPool.add(u.id);
-}
-
 /** stopPools drops the queued background fetches (signing out). */
 export function stopPools() {
   sourcesPool.clear();
-  historyPool.clear();
 }

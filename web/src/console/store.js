@@ -12,7 +12,7 @@ import { can } from '../lib/domain.js';
 export const TOPICS = Object.freeze([
   'session', 'incidents', 'units', 'stations', 'water', 'premises', 'selection', 'detail', 'timeline', 'alarms',
   'sources', 'nearby', 'review', 'queue', 'coverage', 'moveups', 'warnings', 'streams', 'busy', 'engine',
-  'statusSince', 'tick', 'locale', 'tab', 'filter',
+  'tick', 'locale', 'tab', 'filter',
 ]);
 
 function initial() {
@@ -26,7 +26,7 @@ function initial() {
     stations: [],
     water: [],
     premises: [],
-    statusSince: new Map(), // unit id → when it entered its current status (ISO), as far as known
+    statusSince: new Map(), // unit id → when it entered its current status (ISO): the units' status_since
     selectedId: null,
     detail: null, // the open incident, as GET /incidents/{id} answers
     timeline: [],
@@ -132,9 +132,11 @@ export function putUnits(units, { replace = false } = {}) {
   }
   for (const u of units) {
     const old = byId.get(u.id);
+    // status_since is the server's; an older server's units take their status change's write.
+    if (u.status_since) state.statusSince.set(u.id, u.status_since);
+    else if (old && old.status !== u.status) state.statusSince.set(u.id, u.updated_at);
     if (old && old.updated_at === u.updated_at && old.status === u.status && old.post_station_id === u.post_station_id
       && old.incident_id === u.incident_id && old.location?.lat === u.location?.lat && old.location?.lng === u.location?.lng) continue;
-    if (old && old.status !== u.status) state.statusSince.set(u.id, u.updated_at);
     byId.set(u.id, u);
     changedUnits.push(u);
   }

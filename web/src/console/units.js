@@ -46,8 +46,7 @@ function chip(u) {
   el('span', { class: 'chip-id', translate: 'no' }, u.id),
   el('span', { class: 'chip-type' }, tEnum('unitTypeCode', u.type)),
   el('span', { class: 'visually-hidden' }, tEnum('unitStatus', u.status)),
-  // An available unit has no threshold: its time in status shows once it is known.
-  u.status !== 'available' || state.statusSince.has(u.id) ? inStatusChip(u, state.statusSince.get(u.id)) : null,
+  inStatusChip(u, state.statusSince.get(u.id)),
   post ? el('span', { class: 'chip-post', 'data-testid': 'unit-post', 'data-station-id': post },
     t('console.units.coveringShort', { station: post })) : null,
   // Only an available unit moves; a committed one keeps its post until it is back.
@@ -131,6 +130,6 @@ async function returnToQuarters(u) {
 
 /** setupUnits draws the units board. */
 export function setupUnits() {
-  on(['units', 'stations', 'statusSince', 'locale', 'session'], render);
+  on(['units', 'stations', 'locale', 'session'], render);
   on('tick', () => fillTimers($('#unit-board')));
 }

@@ -259,7 +259,7 @@ export function setupDispatch() {
   $('#dispatch-confirm-cancel').addEventListener('click', () => $('#dispatch-confirm').close());
   on(['detail', 'units', 'timeline', 'locale', 'session'], render);
   on('busy', updateButtons);
-  on(['detail', 'units', 'statusSince', 'locale'], renderAssignments);
+  on(['detail', 'units', 'locale'], renderAssignments);
   on('tick', () => { if (state.detail) fillTimers($('#assignments')); });
   on('detail', () => {
     const open = state.detail && ['received', 'assessing', 'dispatching', 'active', 'controlled'].includes(state.detail.status);
