@@ -6,7 +6,7 @@
 // their times and each one's time in its status.
 
 import { $, el } from '../../lib/common.js';
-import { t, tEnum, formatTime, formatDuration, formatDistance } from '../../lib/i18n.js';
+import { t, tEnum, locale, formatTime, formatDuration, formatDistance } from '../../lib/i18n.js';
 import { data, replacedUnits } from '../../lib/lifecycle.js';
 import { state, on, changed, may } from '../store.js';
 import { client, messages, invalidate } from '../api.js';
@@ -75,6 +75,20 @@ function learnedTag(r) {
     n ? t('console.rec.learned', { n }) : t('console.rec.learnedShort'));
 }
 
+/**
+ * signature sums up what the table shows, so hundreds of AVL updates a second that do not touch
+ * the offered units leave it (and a checkbox the operator has tabbed to) alone. A unit's GPS age
+ * in its reason is refreshed with the next change that does.
+ */
+function signature(d, offered, chosen) {
+  const units = offered.map((r) => {
+    const u = state.unitsById.get(r.unit_id);
+    return u ? `${u.id}:${u.status}:${u.incident_id || ''}:${u.retired_at || ''}` : r.unit_id;
+  });
+  return JSON.stringify([locale(), d.id, d.updated_at, d.status, state.timeline.length, may('dispatch'), [...chosen], units,
+    offered.map((r) => `${r.unit_id}:${r.eta_s}:${r.position_source}:${r.model}`)]);
+}
+
 function render() {
   const d = state.detail;
   if (!d) return;
@@ -82,6 +96,12 @@ function render() {
   const assigned = assignedNow(d);
   const { rec, repl, alt } = offers(d);
   const chosen = picked(d);
+  const sig = signature(d, [...rec, ...repl, ...alt], chosen);
+  if (table.dataset.signature === sig) {
+    updateButtons();
+    return;
+  }
+  table.dataset.signature = sig;
   const replaces = replacedUnits(d, state.timeline);
   const assignment = new Map((d.assigned_units || []).filter((a) => !a.cleared_at).map((a) => [a.unit_id, a]));
   const testids = { recommended: 'rec-unit', replacement: 'repl-unit', alternate: 'alt-unit' };
@@ -121,7 +141,10 @@ function render() {
   const group = (key) => el('tr', { class: 'separator' }, el('th', { colspan: 6, scope: 'rowgroup' }, t(key)));
   if (repl.length) body.push(group('console.rec.groupReplacements'), ...repl.map((r) => row(r, 'replacement')));
   if (alt.length) body.push(group('console.rec.groupAlternates'), ...alt.map((r) => row(r, 'alternate')));
+  // The box the operator is on keeps the focus across the redraw.
+  const focused = table.contains(document.activeElement) ? document.activeElement.dataset.unitId : null;
   table.tBodies[0].replaceChildren(...body);
+  if (focused) table.querySelector(`input[data-unit-id="${CSS.escape(focused)}"]`)?.focus();
   table.hidden = body.length === 0;
   $('#rec-empty').hidden = body.length > 0;
   $('#rec-h').textContent = t(assigned.size ? 'console.rec.titleMore' : 'console.rec.title');
