@@ -123,7 +123,12 @@ function fillTimer(node, now) {
       : t(compact ? 'console.timer.okShort' : 'console.timer.ok', vars);
   if (node.dataset.state !== s) node.dataset.state = s;
   if (node.textContent !== text) node.textContent = text;
-  node.setAttribute('aria-label', t(`console.timer.aria.${s}`, vars));
+  setLabel(node, t(`console.timer.aria.${s}`, vars));
+}
+
+/** setLabel writes an aria-label only when it changed: the tick passes over hundreds of chips. */
+function setLabel(node, label) {
+  if (node.getAttribute('aria-label') !== label) node.setAttribute('aria-label', label);
 }
 
 /** inStatusChip is a unit's time in its current status; fillTimers writes its text. */
@@ -140,7 +145,7 @@ function fillInStatus(node, now) {
   if (!since) {
     node.textContent = '—';
     node.dataset.state = 'unknown';
-    node.setAttribute('aria-label', t('console.inStatus.unknown', { status: tEnum('unitStatus', status) }));
+    setLabel(node, t('console.inStatus.unknown', { status: tEnum('unitStatus', status) }));
     return;
   }
   const elapsed = Math.max(0, (now - ms(since)) / 1000);
@@ -150,7 +155,7 @@ function fillInStatus(node, now) {
   const text = s === 'over' ? t('console.inStatus.over', vars) : s === 'warn' ? t('console.inStatus.warn', vars) : formatDuration(elapsed);
   if (node.dataset.state !== s) node.dataset.state = s;
   if (node.textContent !== text) node.textContent = text;
-  node.setAttribute('aria-label', t(`console.inStatus.aria.${th ? s : 'none'}`, vars));
+  setLabel(node, t(`console.inStatus.aria.${th ? s : 'none'}`, vars));
 }
 
 /** overdueTimers lists, across incidents, the running timers past their limit, most overdue first. */
