@@ -3,7 +3,7 @@
 // move-ups that would close them (and the last decisions), and the CAP warnings in force.
 
 import { $, el, fillElapsed } from '../lib/common.js';
-import { t, tEnum, formatTime, formatDuration, formatNumber } from '../lib/i18n.js';
+import { t, tEnum, locale, formatTime, formatDuration, formatNumber } from '../lib/i18n.js';
 import { escalationItem, escalationDetail, data } from '../lib/lifecycle.js';
 import { state, on, changed, may, putUnits } from './store.js';
 import { client, messages, invalidate, act } from './api.js';
@@ -134,7 +134,8 @@ function moveUpItem(m) {
       t('console.moveUps.from', { station: m.from_station_id || t('console.moveUps.road'), time: formatDuration(m.travel_s) }), ' · ',
       el('span', { class: 'num' }, t('console.moveUps.gapCells', { n: signed(m.gap_cells_after - m.gap_cells_before) })), ' · ',
       el('span', { class: 'num' }, t('console.moveUps.people', { n: signed(m.gap_weight_after - m.gap_weight_before) }))),
-    m.reason ? el('p', { class: 'move-up-reason' }, data(m.reason, { lang: 'en', class: 'move-up-reason-text' })) : null);
+    // The server's reason says the same as the line above, in English: shown to English readers.
+    m.reason && locale() === 'en' ? el('p', { class: 'move-up-reason' }, data(m.reason, { lang: 'en', class: 'move-up-reason-text' })) : null);
 }
 
 function renderMoveUps() {
