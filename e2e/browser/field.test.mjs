@@ -189,13 +189,13 @@ async function run(browser) {
     await f.waitForSelector(`#unit-incident[data-incident-id="${id}"] #incident-address`, { timeout: 15_000 });
     const address = await f.textContent('#incident-address');
     if (address !== SCENE.address) fail(`the field page shows the address "${address}", want "${SCENE.address}"`);
-    await f.waitForSelector('#unit-status[data-status="dispatched"]', { timeout: 5_000 });
-    await f.waitForSelector('#status-acknowledged.is-next:not([disabled])', { timeout: 5_000 });
+    await f.waitForSelector('#unit-status[data-status="dispatched"]', { timeout: 10_000 });
+    await f.waitForSelector('#status-acknowledged.is-next:not([disabled])', { timeout: 10_000 });
   });
   await step('the hazards and pre-plan of the key premises at the scene, and water nearby', async () => {
     await f.waitForSelector(`#hazards [data-testid="premise"][data-premise-id="${PREMISES}"][data-at-scene="true"] [data-testid="hazard"]`, { timeout: 10_000 });
-    await f.waitForSelector(`#hazards [data-premise-id="${PREMISES}"] [data-testid="pre-plan"]`, { timeout: 5_000 });
-    await f.waitForSelector('#water [data-testid="water-source"]', { timeout: 5_000 });
+    await f.waitForSelector(`#hazards [data-premise-id="${PREMISES}"] [data-testid="pre-plan"]`, { timeout: 10_000 });
+    await f.waitForSelector('#water [data-testid="water-source"]', { timeout: 10_000 });
   });
   const hazards = await f.$$eval(`[data-premise-id="${PREMISES}"] [data-testid="hazard"]`, (l) => l.map((x) => x.textContent));
   const water = await f.$$eval('#water [data-testid="water-source"]', (l) => l.map((x) => x.dataset.waterId));
@@ -204,7 +204,7 @@ async function run(browser) {
   await step('position reporting is on, with the fix\'s age and accuracy, and the centre has the fix', async () => {
     await f.waitForSelector('#position[data-state="on"]', { timeout: 10_000 });
     await f.waitForFunction(() => /\d/.test(document.querySelector('#fix-age').textContent) && /12/.test(document.querySelector('#fix-accuracy').textContent),
-      null, { timeout: 5_000 });
+      null, { timeout: 10_000 });
     await poll(async () => {
       const u = (await api('GET', `/api/v1/units/${encodeURIComponent(unitId)}`, { token })).json;
       return u.position_source === 'avl' && metres(u.location, asPoint(PHONE_START)) < 1;
@@ -233,7 +233,7 @@ async function run(browser) {
     await f.selectOption('#language', 'zh-CN');
     await f.waitForFunction(() => document.documentElement.lang === 'zh-CN'
       && document.querySelector('#status-acknowledged .f-status-label')?.textContent === '确认接收'
-      && document.querySelector('#sse-state').textContent === '实时', null, { timeout: 5_000 });
+      && document.querySelector('#sse-state').textContent === '实时', null, { timeout: 10_000 });
   });
   await checkLayout(f, 'zh-CN');
   await screenshots(f, 'field-zh-CN');
@@ -291,8 +291,8 @@ async function run(browser) {
   await step('one tap starts the camera: LIVE shows in the panel and the top bar', async () => {
     await f.tap('#camera-start');
     await f.waitForSelector('#camera-state[data-state="live"]', { timeout: 20_000 });
-    await f.waitForSelector('#camera-live:not([hidden])', { timeout: 2_000 });
-    await f.waitForSelector('#live-badge:not([hidden])', { timeout: 2_000 });
+    await f.waitForSelector('#camera-live:not([hidden])', { timeout: 10_000 });
+    await f.waitForSelector('#live-badge:not([hidden])', { timeout: 10_000 });
   });
   await f.$eval('#camera-panel', (e) => e.scrollIntoView({ block: 'center' }));
   await f.waitForTimeout(1200);
@@ -300,7 +300,7 @@ async function run(browser) {
   await step('stop the camera', async () => {
     await f.tap('#camera-stop');
     await f.waitForSelector('#camera-state[data-state="idle"]', { timeout: 10_000 });
-    await f.waitForSelector('#live-badge[hidden]', { state: 'attached', timeout: 2_000 });
+    await f.waitForSelector('#live-badge[hidden]', { state: 'attached', timeout: 10_000 });
   });
 
   // ---- a lost connection is shown, and recovers -------------------------------------------------
@@ -316,15 +316,15 @@ async function run(browser) {
   });
   await step('the network drops: the page says the connection is lost', async () => {
     proxy.cut();
-    await g.waitForSelector('#connection-lost:not([hidden])', { timeout: 15_000 });
-    await g.waitForSelector('#sse-state:not([data-state="live"])', { timeout: 2_000 });
+    await g.waitForFunction(() => !document.querySelector('#connection-lost').hidden
+      && document.querySelector('#sse-state').dataset.state !== 'live', null, { timeout: 15_000 });
   });
   log(`lost connection: "${await g.textContent('#connection-lost')}"`.replace(/\s+/g, ' '));
   await shot(g, 'field-en-offline.png');
   await step('the network returns: the page recovers by itself and the banner goes', async () => {
     proxy.restore();
     await g.waitForSelector('#sse-state[data-state="live"]', { timeout: 40_000 });
-    await g.waitForSelector('#connection-lost[hidden]', { state: 'attached', timeout: 2_000 });
+    await g.waitForSelector('#connection-lost[hidden]', { state: 'attached', timeout: 10_000 });
   });
   proxy.close();
   delete pages['field-proxied'];

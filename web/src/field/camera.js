@@ -118,9 +118,11 @@ export class CameraPanel {
     const state = camera ? camera.state : 'idle';
     const p = $('#camera-state');
     p.dataset.state = state;
-    if (state === 'live') p.textContent = t('field.camera.state.live', { id: camera.incidentId });
-    else if (state === 'connecting') p.textContent = t(`field.camera.state.${camera.note || 'connecting'}`);
-    else p.textContent = t(this.incidentId ? 'field.camera.state.idle' : 'field.camera.state.noIncident');
+    let said;
+    if (state === 'live') said = t('field.camera.state.live', { id: camera.incidentId });
+    else if (state === 'connecting') said = t(`field.camera.state.${camera.note || 'connecting'}`);
+    else said = t(this.incidentId ? 'field.camera.state.idle' : 'field.camera.state.noIncident');
+    if (p.textContent !== said) p.textContent = said; // a live region: said again only when it changes
     const live = state === 'live';
     $('#camera-live').hidden = !live;
     $('#live-badge').hidden = !live;

@@ -85,7 +85,7 @@ function enter() {
 async function signOut(note = '') {
   live.stop();
   liveState.setSignedIn(false);
-  position.stop();
+  position.reset();
   clearInterval(ticker);
   await camera.stop();
   Object.assign(state, { unit: null, incident: null, nearby: null, nearbyFor: 0, nearbyError: '', nearbyStale: false });

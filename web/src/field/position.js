@@ -31,7 +31,6 @@ export class PositionReporter {
     this.watch = null;
     this.fix = null; // {lat, lng, accuracy, heading, speed, at (ms)}
     this.sent = null; // {at (the fix's ms), ok, error}
-    this.error = '';
     this.state = 'off';
     this.enabled = readPref();
   }
@@ -47,10 +46,17 @@ export class PositionReporter {
       { enableHighAccuracy: true, maximumAge: 5_000 });
   }
 
-  /** stop ends the watch (on sign-out, or when the crew turns sharing off). */
+  /** stop ends the watch (when the crew turns sharing off, or asks the device again). */
   stop() {
     if (this.watch !== null) navigator.geolocation.clearWatch(this.watch);
     this.watch = null;
+  }
+
+  /** reset stops and forgets the fix and the last report: the crew signed out. */
+  reset() {
+    this.stop();
+    Object.assign(this, { unitId: '', fix: null, sent: null });
+    this.setState('off');
   }
 
   /** setEnabled turns sharing on or off at the crew's word, and remembers the choice. */
@@ -98,7 +104,6 @@ export class PositionReporter {
       this.stop();
       this.setState('denied');
     } else if (!this.fix) {
-      this.error = err.message || '';
       this.setState('unavailable');
     }
   }
@@ -142,7 +147,9 @@ export class PositionReporter {
     const q = (sel) => root.querySelector(sel);
     const fix = this.current;
     root.dataset.state = this.state;
-    q('#position-state').textContent = t(`field.position.state.${this.state}`);
+    const said = t(`field.position.state.${this.state}`);
+    // A live region: set only when it changes, or it is read out again every second.
+    if (q('#position-state').textContent !== said) q('#position-state').textContent = said;
     q('#fix-age').textContent = fix ? t('field.position.age', { age: formatDuration((Date.now() - fix.at) / 1000) }) : t('field.position.noFix');
     q('#fix-accuracy').textContent = fix ? t('field.position.accuracy', { accuracy: formatDistance(fix.accuracy) }) : '';
     const report = q('#fix-sent');

@@ -4,7 +4,7 @@
 // as they are stored; every word around them comes from the catalogue.
 
 import { el, $ } from '../lib/common.js';
-import { formatDistance, formatNumber, formatTime, has, t, tEnum } from '../lib/i18n.js';
+import { formatDistance, formatNumber, formatTime, has, locale, t, tEnum } from '../lib/i18n.js';
 import { hasPoint } from './geo.js';
 
 // AT_PREMISES_M is how close a key premises must be to the incident's point to count as the
@@ -29,18 +29,27 @@ export function renderIncident(unit, incident) {
   const card = $('#unit-incident');
   card.dataset.incidentId = unit.incident_id || '';
   card.classList.toggle('is-assigned', Boolean(unit.incident_id));
+  let children;
   if (!unit.incident_id) {
-    card.replaceChildren(el('p', { class: 'f-none' }, t('field.incident.none')));
-    return;
+    children = [el('p', { class: 'f-none' }, t('field.incident.none'))];
+  } else if (!incident || incident.id !== unit.incident_id) {
+    children = [el('p', { class: 'f-none' }, t('field.incident.loading', { id: unit.incident_id }))];
+  } else {
+    children = incidentLines(unit, incident);
   }
-  if (!incident || incident.id !== unit.incident_id) {
-    card.replaceChildren(el('p', { class: 'f-none' }, t('field.incident.loading', { id: unit.incident_id })));
-    return;
-  }
+  // The card is a live region: it is redrawn only when what it says changes, or a screen
+  // reader would read it out again at every refresh.
+  const said = children.map((c) => `${c.className}:${c.textContent}`).join('\n');
+  if (card.dataset.said === said) return;
+  card.dataset.said = said;
+  card.replaceChildren(...children);
+}
+
+function incidentLines(unit, incident) {
   const where = incident.address || (hasPoint(incident.location)
     ? t('field.incident.coordinates', { lat: incident.location.lat.toFixed(5), lng: incident.location.lng.toFixed(5) }) : '—');
   const mine = (incident.assigned_units || []).find((a) => a.unit_id === unit.id);
-  card.replaceChildren(
+  return [
     el('p', { class: 'f-inc-head' },
       el('span', { class: 'f-inc-type', 'data-testid': 'incident-type' }, tEnum('incidentType', incident.type)),
       el('span', { class: 'f-level' }, t('field.incident.level', { n: incident.level })),
@@ -51,7 +60,7 @@ export function renderIncident(unit, incident) {
       t('field.incident.number', { id: incident.id }), ' · ',
       t('field.incident.received', { time: formatTime(incident.created_at) }),
       mine ? [' · ', t('field.incident.dispatched', { time: formatTime(mine.dispatched_at) })] : null),
-  );
+  ];
 }
 
 /**
@@ -60,6 +69,7 @@ export function renderIncident(unit, incident) {
  */
 export function renderHazards(nearby, failure) {
   const root = $('#hazards-body');
+  if (unchanged(root, nearby, failure)) return; // a premises the crew opened stays open
   if (failure) return root.replaceChildren(el('p', { class: 'f-warn' }, t('field.hazards.failed', { detail: failure })));
   if (!nearby) return root.replaceChildren(el('p', { class: 'f-none' }, t('field.loading')));
   const list = nearby.premises || [];
@@ -101,6 +111,7 @@ function premiseKind(kind) {
 /** renderWater fills #water from the same answer: working sources, nearest first. */
 export function renderWater(nearby, failure) {
   const root = $('#water-body');
+  if (unchanged(root, nearby, failure)) return;
   if (failure) return root.replaceChildren(el('p', { class: 'f-warn' }, t('field.water.failed', { detail: failure })));
   if (!nearby) return root.replaceChildren(el('p', { class: 'f-none' }, t('field.loading')));
   const list = nearby.water_sources || [];
@@ -120,4 +131,15 @@ export function renderWater(nearby, failure) {
 
 function waterKind(kind) {
   return has(`field.waterKind.${kind}`) ? t(`field.waterKind.${kind}`) : kind;
+}
+
+// drawn remembers what each section was last drawn from: the same answer in the same language
+// is not drawn again at every refresh of the unit.
+const drawn = new WeakMap();
+
+function unchanged(root, nearby, failure) {
+  const last = drawn.get(root);
+  if (last && last.nearby === nearby && last.failure === failure && last.locale === locale()) return true;
+  drawn.set(root, { nearby, failure, locale: locale() });
+  return false;
 }
