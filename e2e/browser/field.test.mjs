@@ -144,6 +144,40 @@ async function checkLayout(page, lang) {
   log(`${lang}: ${report.buttons} buttons, all targets ≥ 48 px; ${report.scrollWidth} px wide, no sideways scroll`);
 }
 
+/**
+ * untranslated lists the English words a Chinese page still shows: text and the attributes
+ * people read (title, aria-label, placeholder, alt), outside what the centre's data says
+ * (marked translate="no"), the language list (each language names itself) and the map (whose
+ * words are the map module's, checked by its own tests). Identifiers (with a digit), the
+ * product's name and the crew-<unit id> account syntax are not words.
+ */
+function untranslated(page) {
+  return page.evaluate(() => {
+    const out = [];
+    const skip = (e) => !e || e.closest('[translate="no"], #field-map, #language, script, style, [hidden]');
+    const check = (text, where) => {
+      for (const token of text.split(/[^A-Za-z0-9_#.<>-]+/)) {
+        if (/\d/.test(token) || token === 'Fireline' || token.startsWith('crew-')) continue;
+        if (/[A-Za-z]{2,}/.test(token)) out.push(`"${token}" in ${where}: "${text.trim().slice(0, 80)}"`);
+      }
+    };
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const e = n.parentElement;
+      if (skip(e) || !e.getClientRects().length) continue;
+      check(n.textContent, `<${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}>`);
+    }
+    for (const e of document.querySelectorAll('[title], [aria-label], [placeholder], [alt]')) {
+      if (skip(e)) continue;
+      for (const a of ['title', 'aria-label', 'placeholder', 'alt']) {
+        if (e.hasAttribute(a)) check(e.getAttribute(a), `${a} of <${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}>`);
+      }
+    }
+    check(document.title, '<title>');
+    return out;
+  });
+}
+
 /** screenshots saves the viewport and the whole page. */
 async function screenshots(page, name) {
   await shot(page, `${name}.png`);
@@ -229,6 +263,11 @@ async function run(browser) {
   await shot(f, 'field-en-map.png');
   await f.evaluate(() => window.scrollTo(0, 0));
 
+  // The same walk over the English page must find its English, or it proves nothing in Chinese.
+  const english = (await untranslated(f)).length;
+  if (english < 30) fail(`the untranslated-text walk finds only ${english} English words on the English page`);
+  log(`the untranslated-text walk finds ${english} English words on the English page`);
+
   await step('switching to Chinese changes the labels', async () => {
     await f.selectOption('#language', 'zh-CN');
     await f.waitForFunction(() => document.documentElement.lang === 'zh-CN'
@@ -236,6 +275,10 @@ async function run(browser) {
       && document.querySelector('#sse-state').textContent === '实时', null, { timeout: 10_000 });
   });
   await checkLayout(f, 'zh-CN');
+  await step('no English is left on the Chinese page', async () => {
+    const left = await untranslated(f);
+    if (left.length) fail(`untranslated text on the zh-CN field page:\n  ${left.join('\n  ')}`);
+  });
   await screenshots(f, 'field-zh-CN');
 
   // ---- status changes carry the phone's position ----------------------------------------------
@@ -296,6 +339,8 @@ async function run(browser) {
   });
   await f.$eval('#camera-panel', (e) => e.scrollIntoView({ block: 'center' }));
   await f.waitForTimeout(1200);
+  const left = await untranslated(f);
+  if (left.length) fail(`untranslated text on the zh-CN field page, en route and live:\n  ${left.join('\n  ')}`);
   await shot(f, 'field-zh-CN-live.png');
   await step('stop the camera', async () => {
     await f.tap('#camera-stop');

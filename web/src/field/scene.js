@@ -55,7 +55,7 @@ function incidentLines(unit, incident) {
       el('span', { class: 'f-level' }, t('field.incident.level', { n: incident.level })),
       el('span', { class: `f-inc-status inc-${incident.status}`, 'data-testid': 'incident-status', 'data-status': incident.status },
         tEnum('incidentStatus', incident.status))),
-    el('p', { class: 'f-address', id: 'incident-address', 'data-testid': 'incident-address' }, where),
+    el('p', { class: 'f-address', id: 'incident-address', 'data-testid': 'incident-address', translate: incident.address ? 'no' : null }, where),
     el('p', { class: 'f-inc-meta' },
       t('field.incident.number', { id: incident.id }), ' · ',
       t('field.incident.received', { time: formatTime(incident.created_at) }),
@@ -91,16 +91,18 @@ export function renderHazards(nearby, failure) {
 
 function premiseCard(p, atScene) {
   const body = [
-    el('p', { class: 'f-premise-meta' }, premiseKind(p.kind), ' · ', p.address || '—', ' · ', t('field.distanceFromScene', { distance: formatDistance(p.distance_m) })),
+    el('p', { class: 'f-premise-meta' }, premiseKind(p.kind), ' · ', el('span', { translate: 'no' }, p.address || '—'), ' · ',
+      t('field.distanceFromScene', { distance: formatDistance(p.distance_m) })),
     p.hazards?.length
-      ? el('ul', { class: 'f-hazard-list', 'aria-label': t('field.hazards.listLabel') }, p.hazards.map((h) => el('li', { 'data-testid': 'hazard' }, h)))
+      ? el('ul', { class: 'f-hazard-list', 'aria-label': t('field.hazards.listLabel'), translate: 'no' }, p.hazards.map((h) => el('li', { 'data-testid': 'hazard' }, h)))
       : el('p', { class: 'f-none' }, t('field.hazards.noneRecorded')),
-    p.pre_plan ? el('div', { class: 'f-preplan' }, el('h4', {}, t('field.hazards.prePlan')), el('p', { 'data-testid': 'pre-plan' }, p.pre_plan)) : null,
+    p.pre_plan ? el('div', { class: 'f-preplan' }, el('h4', {}, t('field.hazards.prePlan')), el('p', { 'data-testid': 'pre-plan', translate: 'no' }, p.pre_plan)) : null,
   ];
   const attrs = { class: `f-premise${atScene ? ' is-at-scene' : ''}`, 'data-testid': 'premise', 'data-premise-id': p.id, 'data-at-scene': String(atScene) };
-  if (atScene) return el('article', attrs, el('h3', { class: 'f-premise-name' }, t('field.hazards.atScene'), ' ', p.name), ...body);
+  const name = el('span', { translate: 'no' }, p.name);
+  if (atScene) return el('article', attrs, el('h3', { class: 'f-premise-name' }, t('field.hazards.atScene'), ' ', name), ...body);
   // Premises near the scene fold, so the one at the scene and the water stay within reach.
-  return el('details', attrs, el('summary', { class: 'f-premise-name' }, p.name, ' · ', formatDistance(p.distance_m)), ...body);
+  return el('details', attrs, el('summary', { class: 'f-premise-name' }, name, ' · ', formatDistance(p.distance_m)), ...body);
 }
 
 // Kinds are the centre's data: one the catalogue does not name is shown as it is stored.
@@ -124,7 +126,7 @@ export function renderWater(nearby, failure) {
   },
   el('span', { class: 'f-water-kind' }, waterKind(w.kind)),
   el('span', { class: 'f-water-dist num' }, formatDistance(w.distance_m)),
-  el('span', { class: 'f-water-id num' }, w.id),
+  el('span', { class: 'f-water-id num', translate: 'no' }, w.id),
   el('span', { class: 'f-water-flow' }, w.flow_lpm > 0 ? t('field.water.flow', { flow: formatNumber(w.flow_lpm) }) : t('field.water.static')),
   w.status !== 'working' ? el('span', { class: 'f-warn' }, t('field.water.notWorking')) : null))));
 }
