@@ -298,6 +298,7 @@ async function run(browser) {
     await fieldCtx.setGeolocation(PHONE_MOVED);
     await f.tap('#status-en_route');
     await f.waitForSelector('#unit-status[data-status="en_route"]', { timeout: 15_000 });
+    await f.waitForFunction(() => /\d:\d\d/.test(document.querySelector('[data-testid="status-since"]').textContent), null, { timeout: 10_000 });
   });
   for (const status of ['acknowledged', 'en_route']) {
     const b = lastFixBefore(status);

@@ -15,7 +15,7 @@ import { bindLogin, isCrew, showField, showLogin } from './login.js';
 import { errorText, LiveState, Notices } from './notices.js';
 import { PositionReporter } from './position.js';
 import { RouteMap } from './routemap.js';
-import { renderHazards, renderIncident, renderUnit, renderWater } from './scene.js';
+import { renderHazards, renderIncident, renderStatusSince, renderUnit, renderWater } from './scene.js';
 import { StatusButtons } from './status.js';
 
 const session = new Session('fireline.field');
@@ -78,8 +78,11 @@ function enter() {
   refresh({ nearby: true });
   position.start(session.user.unit_id);
   clearInterval(ticker);
-  // The fix's age and the live camera's time move on their own.
-  ticker = setInterval(() => position.render($('#position')), 1000);
+  // The fix's age and the time in status move on their own.
+  ticker = setInterval(() => {
+    position.render($('#position'));
+    renderStatusSince(state.unit);
+  }, 1000);
 }
 
 async function signOut(note = '') {

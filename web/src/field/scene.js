@@ -4,7 +4,7 @@
 // as they are stored; every word around them comes from the catalogue.
 
 import { el, $ } from '../lib/common.js';
-import { formatDistance, formatNumber, formatTime, has, locale, t, tEnum } from '../lib/i18n.js';
+import { formatDistance, formatDuration, formatNumber, formatTime, has, locale, t, tEnum } from '../lib/i18n.js';
 import { hasPoint } from './geo.js';
 
 // AT_PREMISES_M is how close a key premises must be to the incident's point to count as the
@@ -22,6 +22,16 @@ export function renderUnit(unit) {
   status.textContent = tEnum('unitStatus', unit.status);
   status.dataset.status = unit.status;
   status.className = `f-badge status-${unit.status}`;
+  renderStatusSince(unit);
+}
+
+/** renderStatusSince says since when the unit is in its status, and for how long (each second). */
+export function renderStatusSince(unit) {
+  const since = unit?.status_since ? new Date(unit.status_since) : null;
+  // Go writes a time never set as year 1: a unit whose store predates status_since.
+  const known = since && since.getFullYear() > 2000;
+  $('#unit-status-since').textContent = known
+    ? t('field.unit.since', { time: formatTime(since), duration: formatDuration((Date.now() - since.getTime()) / 1000) }) : '';
 }
 
 /** renderIncident fills the incident card (#unit-incident): the job, or that there is none. */
