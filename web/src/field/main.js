@@ -1,249 +1,215 @@
-// The field page, for a crew's phone or tablet: the crew's unit and incident, big status
-// buttons, and the scene camera published to the command centre over WHIP.
+// The field page, for the phone or tablet of a crew or a mobile command unit: the unit and its
+// incident (address, hazards of key premises, water nearby, a map with the straight line from
+// the unit to the scene), big status buttons, the device's position reported as the unit's,
+// and the scene camera published to the command centre over WHIP. Live updates come over the
+// event stream; a lost connection is shown until it recovers by itself.
+//
+// This module wires the parts together and holds what the page knows: the unit, its incident
+// and what is near the scene.
 
-import { Client, LiveEvents, Messages, Session, onLoginSubmit, showLogin, showSignedIn, $, label, showLiveState } from '../lib/common.js';
-import { connected, negotiate } from '../lib/webrtc.js';
-import { can, FIELD_STATUSES, OFF_INCIDENT_STATUSES } from '../lib/domain.js';
+import './field.css';
+import { Client, LiveEvents, Session, $ } from '../lib/common.js';
+import { languageSwitcher, onLocaleChange, t, tEnum, translate } from '../lib/i18n.js';
+import { CameraPanel } from './camera.js';
+import { bindLogin, isCrew, showField, showLogin } from './login.js';
+import { errorText, LiveState, Notices } from './notices.js';
+import { PositionReporter } from './position.js';
+import { RouteMap } from './routemap.js';
+import { renderHazards, renderIncident, renderStatusSince, renderUnit, renderWater } from './scene.js';
+import { StatusButtons } from './status.js';
 
 const session = new Session('fireline.field');
-const messages = new Messages($('#messages'));
-const client = new Client(session, { onUnauthorized: () => signOut('Your session has ended: sign in again.') });
+const notices = new Notices($('#messages'));
+const client = new Client(session, { onUnauthorized: () => signOut(t('field.login.ended')) });
+const liveState = new LiveState($('#sse-state'), $('#connection-lost'));
 const live = new LiveEvents(session, {
-  onState: (s) => showLiveState($('#sse-state'), s),
-  onOpen: () => refresh(),
+  onState: (s) => liveState.set(s),
+  // Notices sent while the stream was down are lost: read everything again.
+  onOpen: () => refresh({ nearby: true }),
   onChange: (kind, change) => {
+    const unit = state.unit;
     if (kind === 'unit' && change.id === session.user?.unit_id) refresh();
+    else if (kind === 'incident' && unit?.incident_id && change.id === unit.incident_id) refresh();
   },
   verify: () => client.get('/api/v1/auth/me'),
 });
 
-let unit = null;
-let incident = null;
-let camera = null;
-let refreshTimer = null;
-let positionWatch = null;
-let lastFixSent = 0;
+/**
+ * state is what the page knows: the unit, its incident, and what is near the scene (nearbyFor
+ * is the incident that answer is about; nearbyStale asks for it again after a reconnection).
+ */
+const state = { unit: null, incident: null, nearby: null, nearbyFor: 0, nearbyError: '', nearbyStale: false };
+
+const position = new PositionReporter(client, {
+  onChange: () => position.render($('#position')),
+  onFix: (fix) => routeMap.moveUnit(fix),
+});
+const camera = new CameraPanel(client, session, notices);
+const routeMap = new RouteMap($('#map-section'));
+const buttons = new StatusButtons($('#status-buttons'), (s) => setStatus(s));
+let ticker = null;
+
+function main() {
+  translate(document);
+  languageSwitcher($('#language'));
+  onLocaleChange(() => {
+    liveState.render();
+    camera.render();
+    position.render($('#position'));
+    if (session.user) showField(session.user);
+    render();
+  });
+  bindLogin(client, session, enter);
+  $('#sign-out').addEventListener('click', () => signOut());
+  $('#position-toggle').addEventListener('click', () => position.toggle());
+  liveState.render();
+  camera.render();
+  position.render($('#position'));
+  if (session.signedIn && isCrew(session.user)) enter();
+  else showLogin();
+}
 
 // ---- signing in and out ----------------------------------------------------------------------
 
-async function main() {
-  $('#login-form').addEventListener('submit', onLoginSubmit(client, session, refuseField, enter));
-  $('#sign-out').addEventListener('click', () => signOut());
-  for (const btn of document.querySelectorAll('.status-buttons button')) {
-    btn.addEventListener('click', () => setStatus(btn.dataset.status, btn));
-  }
-  $('#camera-start').addEventListener('click', startCamera);
-  $('#camera-stop').addEventListener('click', stopCamera);
-  if (session.signedIn && session.user?.unit_id) enter();
-  else showLogin($('#field-view'));
-}
-
-/** refuseField says why a user may not use the field page, or '' when they may. */
-function refuseField(user) {
-  return can(user.role, 'move_own_unit') && user.unit_id ? '' : 'This page is for crews (crew-<unit id>); dispatchers use the console at /.';
-}
-
 function enter() {
-  showSignedIn($('#field-view'), session.user.username);
+  showField(session.user);
+  liveState.setSignedIn(true);
   live.start();
-  refresh();
-  startPositionReports();
+  refresh({ nearby: true });
+  position.start(session.user.unit_id);
+  clearInterval(ticker);
+  // The fix's age and the time in status move on their own.
+  ticker = setInterval(() => {
+    position.render($('#position'));
+    renderStatusSince(state.unit);
+  }, 1000);
 }
 
 async function signOut(note = '') {
   live.stop();
-  stopPositionReports();
-  await stopCamera();
-  unit = null;
+  liveState.setSignedIn(false);
+  position.reset();
+  clearInterval(ticker);
+  await camera.stop();
+  Object.assign(state, { unit: null, incident: null, nearby: null, nearbyFor: 0, nearbyError: '', nearbyStale: false });
   session.clear();
-  showLogin($('#field-view'), note);
+  notices.clear();
+  showLogin(note);
 }
 
-// ---- AVL: the device's position is the unit's --------------------------------------------------
+// ---- reading the unit and its incident -------------------------------------------------------
 
-// FIX_INTERVAL_MS throttles reports: the recommendation needs the unit's whereabouts, not its
-// every metre, and a phone on a bad network should spend its bandwidth on video.
-const FIX_INTERVAL_MS = 10_000;
+let loading = null;
+let again = false;
 
-function startPositionReports() {
-  if (!('geolocation' in navigator) || positionWatch !== null) return;
-  positionWatch = navigator.geolocation.watchPosition(reportPosition, (err) => {
-    // No permission or no fix: the command centre falls back to the home station and says so.
-    $('#position-state').textContent = `Position not shared (${err.message || 'unavailable'}): the centre uses your home station.`;
-  }, { enableHighAccuracy: true, maximumAge: 5_000 });
-}
-
-function stopPositionReports() {
-  if (positionWatch !== null) navigator.geolocation.clearWatch(positionWatch);
-  positionWatch = null;
-}
-
-async function reportPosition(pos) {
-  const id = session.user?.unit_id;
-  if (!id || pos.timestamp - lastFixSent < FIX_INTERVAL_MS) return;
-  lastFixSent = pos.timestamp;
-  const c = pos.coords;
-  const fix = { lat: c.latitude, lng: c.longitude, accuracy: c.accuracy, time: new Date(pos.timestamp).toISOString() };
-  if (Number.isFinite(c.heading)) fix.heading = c.heading;
-  if (Number.isFinite(c.speed)) fix.speed = c.speed;
-  try {
-    await client.post(`/api/v1/units/${encodeURIComponent(id)}/position`, fix);
-    $('#position-state').textContent = `Position shared at ${new Date(pos.timestamp).toLocaleTimeString()} (±${Math.round(c.accuracy)} m).`;
-  } catch (err) {
-    $('#position-state').textContent = `Position not accepted: ${err.message}`;
+/**
+ * refresh reads the unit and its incident again (and what is near the scene when the incident
+ * changed, or with nearby). Calls while one runs are folded into one more run after it.
+ */
+function refresh({ nearby = false } = {}) {
+  if (nearby) state.nearbyStale = true;
+  if (loading) {
+    again = true;
+    return loading;
   }
+  loading = (async () => {
+    do {
+      again = false;
+      await load();
+    } while (again);
+  })().finally(() => { loading = null; });
+  return loading;
 }
 
-// ---- the unit --------------------------------------------------------------------------------
-
-async function refresh() {
-  clearTimeout(refreshTimer);
+async function load() {
   const id = session.user?.unit_id;
   if (!id) return;
   try {
-    unit = await client.get(`/api/v1/units/${encodeURIComponent(id)}`);
-    incident = null;
+    const unit = await client.get(`/api/v1/units/${encodeURIComponent(id)}`);
+    let incident = null;
     if (unit.incident_id) {
       // The crew may read the incident its unit is on: where to go and what is burning.
-      incident = await client.get(`/api/v1/incidents/${unit.incident_id}`).catch(() => null);
+      incident = await client.get(`/api/v1/incidents/${unit.incident_id}`).catch((err) => {
+        if (err.status !== 401) notices.error(t('field.error.loadIncident', { id: unit.incident_id, detail: errorText(err) }));
+        return null;
+      });
     }
+    if (!session.user) return; // signed out meanwhile
+    state.unit = unit;
+    state.incident = incident;
+    if (buttons.awaiting === unit.status) buttons.awaiting = '';
+    if (!unit.incident_id) Object.assign(state, { nearby: null, nearbyFor: 0, nearbyError: '' });
+    else if (state.nearbyFor !== unit.incident_id || state.nearbyStale) loadNearby(unit.incident_id);
     render();
   } catch (err) {
-    if (err.status !== 401) messages.error(`Could not load unit ${id}: ${err.message}`);
+    if (err.status !== 401) notices.error(t('field.error.loadUnit', { id, detail: errorText(err) }));
   }
 }
+
+/** loadNearby reads the water sources and key premises around the incident's point. */
+async function loadNearby(incidentId) {
+  if (state.nearbyFor !== incidentId) Object.assign(state, { nearby: null, nearbyError: '' });
+  state.nearbyFor = incidentId;
+  state.nearbyStale = false;
+  try {
+    const nearby = await client.get(`/api/v1/incidents/${incidentId}/nearby`);
+    if (state.nearbyFor !== incidentId) return;
+    Object.assign(state, { nearby, nearbyError: '' });
+  } catch (err) {
+    if (state.nearbyFor !== incidentId || err.status === 401) return;
+    state.nearbyError = errorText(err);
+  }
+  render();
+}
+
+// ---- drawing ---------------------------------------------------------------------------------
 
 function render() {
-  $('#unit-name').textContent = unit.name || unit.id;
-  $('#unit-id').textContent = unit.id;
-  $('#unit-type').textContent = label(unit.type);
-  $('#unit-station').textContent = unit.station_id || '—';
-  const status = $('#unit-status');
-  status.textContent = label(unit.status);
-  status.dataset.status = unit.status;
-  status.className = `badge status-${unit.status}`;
-  const inc = $('#unit-incident');
-  inc.dataset.incidentId = unit.incident_id || '';
-  inc.textContent = unit.incident_id ? `Assigned to incident #${unit.incident_id}` : 'No incident assigned.';
-  if (incident && incident.id === unit.incident_id) {
-    const where = incident.address || `${incident.location.lat.toFixed(5)}, ${incident.location.lng.toFixed(5)}`;
-    inc.textContent += ` — ${label(incident.type)}, level ${incident.level}, ${where}`;
-  }
-  inc.classList.toggle('is-assigned', Boolean(unit.incident_id));
-
-  // On an incident a crew reports its progress; off one, only available and out of service.
-  const allowed = unit.incident_id ? FIELD_STATUSES : OFF_INCIDENT_STATUSES;
-  for (const btn of document.querySelectorAll('.status-buttons button')) {
-    btn.disabled = !allowed.includes(btn.dataset.status) || btn.dataset.busy === '1';
-    btn.setAttribute('aria-pressed', String(btn.dataset.status === unit.status));
-  }
-  renderCamera();
-}
-
-async function setStatus(status, btn) {
+  const { unit, incident, nearby, nearbyError } = state;
   if (!unit) return;
-  btn.dataset.busy = '1';
-  btn.disabled = true;
+  renderUnit(unit);
+  renderIncident(unit, incident);
+  buttons.render(unit);
+  const onIncident = Boolean(unit.incident_id);
+  $('#hazards').hidden = !onIncident;
+  $('#water').hidden = !onIncident;
+  if (onIncident) {
+    renderHazards(nearby, nearbyError);
+    renderWater(nearby, nearbyError);
+  }
+  routeMap.show({ unit, incident: onIncident ? incident : null, from: position.current, water: nearby?.water_sources });
+  camera.setIncident(unit.incident_id);
+}
+
+// ---- reporting a status ----------------------------------------------------------------------
+
+/**
+ * setStatus reports a status: the device's latest fix first (the status API takes no position,
+ * the position API does), then the status. The change comes back over the event stream; a
+ * refresh after two seconds covers a lost notice.
+ */
+async function setStatus(status) {
+  const unit = state.unit;
+  if (!unit || buttons.pending) return;
+  buttons.pending = status;
+  buttons.render(unit);
   try {
+    await position.sendLatest();
     await client.post(`/api/v1/units/${encodeURIComponent(unit.id)}/status`, { status });
-    messages.info(`Status sent: ${label(status)}.`);
-    // The change arrives over the event stream; this is the fallback if that notice is lost.
-    clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(refresh, 2000);
+    buttons.awaiting = status;
+    notices.info(t('field.status.sent', { status: tEnum('unitStatus', status) }));
+    setTimeout(() => refresh(), 2000);
+    setTimeout(() => {
+      if (buttons.awaiting !== status) return;
+      buttons.awaiting = '';
+      buttons.render(state.unit);
+    }, 10_000);
   } catch (err) {
-    messages.error(err);
+    notices.error(t('field.status.refused', { status: tEnum('unitStatus', status), detail: errorText(err) }));
   } finally {
-    delete btn.dataset.busy;
-    if (unit) render();
+    buttons.pending = '';
+    if (state.unit) buttons.render(state.unit);
   }
 }
-
-// ---- the camera ------------------------------------------------------------------------------
-
-/** Camera publishes the device camera to an incident's media room over WHIP. */
-class Camera {
-  constructor(incidentId) {
-    this.incidentId = incidentId;
-    this.stopped = false;
-  }
-
-  async start() {
-    this.setState('connecting', 'Starting the camera…');
-    this.media = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
-    $('#camera-preview').srcObject = this.media;
-    const pc = new RTCPeerConnection();
-    this.pc = pc;
-    for (const track of this.media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [this.media] });
-    pc.addEventListener('connectionstatechange', () => {
-      if (this.stopped) return;
-      if (pc.connectionState === 'disconnected') this.setState('connecting', 'Connection unstable, retrying…');
-      if (pc.connectionState === 'connected') this.setLive();
-      if (pc.connectionState === 'failed') {
-        messages.error('The video connection to the command centre failed.');
-        stopCamera();
-      }
-    });
-    this.setState('connecting', 'Connecting to the command centre…');
-    this.location = await negotiate(client, `/api/v1/media/incidents/${this.incidentId}/whip`, pc);
-    await connected(pc);
-    this.setLive();
-  }
-
-  setLive() {
-    this.setState('live', `Streaming live to the command centre (incident #${this.incidentId}).`);
-  }
-
-  setState(s, text) {
-    if (this.stopped) return;
-    const p = $('#camera-state');
-    p.dataset.state = s;
-    p.textContent = text;
-  }
-
-  async stop() {
-    this.stopped = true;
-    this.pc?.close();
-    for (const t of this.media?.getTracks() ?? []) t.stop();
-    $('#camera-preview').srcObject = null;
-    if (this.location) await client.end(this.location).catch((err) => messages.error(err));
-    this.location = null;
-  }
-}
-
-async function startCamera() {
-  if (camera || !unit?.incident_id) return;
-  camera = new Camera(unit.incident_id);
-  renderCamera();
-  try {
-    await camera.start();
-  } catch (err) {
-    const text = err.name === 'NotAllowedError' ? 'Camera permission was refused.' : err.message;
-    messages.error(`Camera: ${text}`);
-    await stopCamera();
-  }
-  renderCamera();
-}
-
-async function stopCamera() {
-  const c = camera;
-  camera = null;
-  if (c) await c.stop();
-  const p = $('#camera-state');
-  p.dataset.state = 'idle';
-  p.textContent = 'Camera off.';
-  renderCamera();
-}
-
-function renderCamera() {
-  $('#camera-start').disabled = Boolean(camera) || !unit?.incident_id;
-  $('#camera-stop').disabled = !camera;
-  $('#camera-preview').hidden = !camera;
-  $('#camera-start').title = unit?.incident_id ? '' : 'Video is for a unit on an incident';
-}
-
-// A closing tab ends its WHIP session at once rather than after the server's timeout.
-addEventListener('pagehide', () => {
-  if (camera?.location) fetch(camera.location, { method: 'DELETE', keepalive: true, headers: { Authorization: `Bearer ${session.token}` } }).catch(() => {});
-});
 
 main();
