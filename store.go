@@ -27,12 +27,56 @@ type UserStore interface {
 	SessionUser(ctx context.Context, token string) (User, error)
 }
 
-// IncidentFilter narrows a read of incidents, newest first.
+// IncidentFilter narrows a read of incidents, newest first. Every field left at its zero value
+// keeps all incidents; the fields set must all hold.
 type IncidentFilter struct {
-	// OpenOnly keeps incidents that still need the command centre (IncidentStatus.Open).
-	OpenOnly bool
-	// Limit caps the list; zero or less means 100, and more than 1000 means 1000.
+	// OpenOnly keeps incidents that still need the command centre (IncidentStatus.Open), and
+	// FinishedOnly those that no longer do (closed, cancelled, merged or reviewed).
+	OpenOnly     bool
+	FinishedOnly bool
+	// From and To bound when the first alarm was received (CreatedAt): From included, To
+	// excluded. A zero time leaves that side open.
+	From, To time.Time
+	// Type keeps incidents of this type.
+	Type IncidentType
+	// Level keeps incidents at this alarm level.
+	Level int
+	// Near and RadiusMeters keep incidents whose location lies within RadiusMeters of Near, on
+	// the great circle. A zero radius keeps incidents anywhere.
+	Near         Point
+	RadiusMeters float64
+	// Limit caps the list; zero or less means 100, and more than MaxIncidentList means
+	// MaxIncidentList.
 	Limit int
+}
+
+// MaxIncidentList bounds one read of incidents, and MaxSearchRadius the area of a search: the
+// sample city's districts lie within 50 km of its centre.
+const (
+	MaxIncidentList = 1000
+	MaxSearchRadius = 50_000
+)
+
+// Validate names the first filter that cannot hold: open and finished at once, a time range
+// that ends before it starts, an unknown type or level, a bad centre or radius.
+func (f IncidentFilter) Validate() error {
+	switch {
+	case f.OpenOnly && f.FinishedOnly:
+		return Errorf(EINVALID, "status: an incident is open or finished, not both")
+	case !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To):
+		return Errorf(EINVALID, "from: %s is not before to: %s", f.From.Format(time.RFC3339), f.To.Format(time.RFC3339))
+	case f.Type != "" && !f.Type.Valid():
+		return Errorf(EINVALID, "type: %q is not a known incident type", f.Type)
+	case f.Level != 0 && (f.Level < MinLevel || f.Level > MaxLevel):
+		return Errorf(EINVALID, "level: %d is outside %d..%d", f.Level, MinLevel, MaxLevel)
+	case f.RadiusMeters < 0 || f.RadiusMeters > MaxSearchRadius:
+		return Errorf(EINVALID, "radius_m: %v is outside 0..%d metres", f.RadiusMeters, MaxSearchRadius)
+	case f.RadiusMeters > 0:
+		if err := f.Near.Validate(); err != nil {
+			return Errorf(EINVALID, "near: %s", ErrorMessage(err))
+		}
+	}
+	return nil
 }
 
 // EscalationFilter narrows a read of escalations, newest first.
@@ -80,8 +124,33 @@ type UnitStore interface {
 	SetUnitStatusBy(ctx context.Context, unitID string, incidentID int64, s UnitStatus, at time.Time, actor string) (Unit, error)
 	// ReportPosition stores an AVL fix unless the unit holds one at least as new (stored false).
 	ReportPosition(ctx context.Context, unitID string, f Fix) (u Unit, stored bool, err error)
-	// UnitHistory returns the latest limit entries of a unit's history, newest first.
-	UnitHistory(ctx context.Context, unitID string, limit int) ([]UnitEvent, error)
+	// UnitHistory returns the latest entries of a unit's history within the filter's time
+	// range, newest first.
+	UnitHistory(ctx context.Context, unitID string, f HistoryFilter) ([]UnitEvent, error)
+}
+
+// HistoryFilter narrows a read of a unit's history: the review reads where a unit was during
+// an incident.
+type HistoryFilter struct {
+	// From and To bound the entries' times: From included, To excluded; a zero time leaves that
+	// side open.
+	From, To time.Time
+	// Limit is how many of the latest entries in the range to return (1..MaxUnitHistory).
+	Limit int
+}
+
+// MaxUnitHistory bounds one read of a unit's history.
+const MaxUnitHistory = 1000
+
+// Validate names what is wrong with the limit or the time range.
+func (f HistoryFilter) Validate() error {
+	switch {
+	case f.Limit < 1 || f.Limit > MaxUnitHistory:
+		return Errorf(EINVALID, "limit: %d is outside 1..%d", f.Limit, MaxUnitHistory)
+	case !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To):
+		return Errorf(EINVALID, "from: %s is not before to: %s", f.From.Format(time.RFC3339), f.To.Format(time.RFC3339))
+	}
+	return nil
 }
 
 // MoveUpStore keeps the operators' move-up decisions. postgres.DB implements it.

@@ -122,7 +122,8 @@ func (s *Server) unitPosition(w http.ResponseWriter, r *http.Request) {
 const defaultHistoryLimit = 100
 
 // unitHistory answers a unit's own history, newest first: console roles read any unit's, a
-// crew its own unit's.
+// crew its own unit's. from and to (RFC 3339 times or calendar dates, as GET /incidents takes
+// them) bound it to a time range, such as an incident's, for the review's map of unit tracks.
 func (s *Server) unitHistory(w http.ResponseWriter, r *http.Request) {
 	user := userFrom(r.Context())
 	unitID := chi.URLParam(r, "id")
@@ -135,16 +136,30 @@ func (s *Server) unitHistory(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fireline.Errorf(fireline.EFORBIDDEN, "crew of %s may not read the history of %s", user.UnitID, unitID))
 		return
 	}
-	limit := defaultHistoryLimit
-	if v := r.URL.Query().Get("limit"); v != "" {
+	q := r.URL.Query()
+	f := fireline.HistoryFilter{Limit: defaultHistoryLimit}
+	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "limit: %q is not a whole number", v))
 			return
 		}
-		limit = n
+		f.Limit = n
 	}
-	events, err := s.store.UnitHistory(r.Context(), unitID, limit)
+	var err error
+	if f.From, err = timeBound("from", q.Get("from"), false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if f.To, err = timeBound("to", q.Get("to"), true); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := f.Validate(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	events, err := s.store.UnitHistory(r.Context(), unitID, f)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -79,6 +79,8 @@ type fakeStore struct {
 	fireline.Store
 	units   map[string]fireline.Unit
 	history []fireline.UnitEvent
+	// historyFilter is the filter of the last history read.
+	historyFilter fireline.HistoryFilter
 }
 
 func (f *fakeStore) SessionUser(_ context.Context, token string) (fireline.User, error) {
@@ -112,10 +114,11 @@ func (f *fakeStore) ReportPosition(_ context.Context, id string, fx fireline.Fix
 	return u, true, nil
 }
 
-func (f *fakeStore) UnitHistory(_ context.Context, id string, limit int) ([]fireline.UnitEvent, error) {
-	if limit < 1 || limit > 1000 {
-		return nil, fireline.Errorf(fireline.EINVALID, "limit: %d is outside 1..1000", limit)
+func (f *fakeStore) UnitHistory(_ context.Context, id string, hf fireline.HistoryFilter) ([]fireline.UnitEvent, error) {
+	if hf.Limit < 1 || hf.Limit > 1000 {
+		return nil, fireline.Errorf(fireline.EINVALID, "limit: %d is outside 1..1000", hf.Limit)
 	}
+	f.historyFilter = hf
 	return f.history, nil
 }
 
@@ -251,9 +254,42 @@ func TestUnitHistoryAccess(t *testing.T) {
 		{"risk", "/api/v1/units/E-1/history?limit=5", 200},
 		{"operator", "/api/v1/units/E-1/history?limit=many", 400},
 		{"operator", "/api/v1/units/E-1/history?limit=0", 400},
+		{"operator", "/api/v1/units/E-1/history?from=yesterday", 400},
+		{"operator", "/api/v1/units/E-1/history?from=2026-11-22T08:00:00Z&to=2026-11-22T08:00:00Z", 400},
 	} {
 		if code, body := call(t, s, tt.token, "GET", tt.path, ""); code != tt.code {
 			t.Errorf("%s %s: %d %v, want %d", tt.token, tt.path, code, body, tt.code)
 		}
 	}
+}
+
+// TestUnitHistoryRange: from and to reach the store as the incident's time range; a calendar
+// date is a whole UTC day, and an unencoded "+" of a time zone is read as meant.
+func TestUnitHistoryRange(t *testing.T) {
+	s, st, _ := newTestServer(t)
+	for _, tt := range []struct {
+		query    string
+		from, to string
+	}{
+		{"from=2026-11-22T08:00:00Z&to=2026-11-22T09:30:00Z", "2026-11-22T08:00:00Z", "2026-11-22T09:30:00Z"},
+		{"from=2026-11-22T16:00:00+08:00", "2026-11-22T08:00:00Z", ""},
+		{"from=2026-11-22&to=2026-11-22", "2026-11-22T00:00:00Z", "2026-11-23T00:00:00Z"},
+		{"", "", ""},
+	} {
+		code, body := call(t, s, "risk", "GET", "/api/v1/units/E-1/history?"+tt.query, "")
+		if code != 200 {
+			t.Fatalf("%s: %d %v", tt.query, code, body)
+		}
+		got := st.historyFilter
+		if rfc(got.From) != tt.from || rfc(got.To) != tt.to || got.Limit != defaultHistoryLimit {
+			t.Errorf("%s: filter %+v, want from %q to %q", tt.query, got, tt.from, tt.to)
+		}
+	}
+}
+
+func rfc(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }

@@ -3,24 +3,124 @@ package api
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/fireline/fireline"
 )
 
+// listIncidents answers GET /incidents: the incidents the query keeps, newest first. The
+// console asks for the open ones (?open=true); the review searches (incidentFilter).
 func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
-	open := r.URL.Query().Get("open") == "true"
-	incs, err := s.store.Incidents(r.Context(), fireline.IncidentFilter{OpenOnly: open, Limit: 200})
+	f, err := incidentFilter(r.URL.Query())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if incs == nil {
-		incs = []fireline.Incident{}
+	incs, err := s.store.Incidents(r.Context(), f)
+	answerList(s, w, r, "incidents", incs, err)
+}
+
+// defaultIncidentList is how many incidents GET /incidents answers without a limit.
+const defaultIncidentList = 200
+
+// searchParams are the query parameters GET /incidents takes; any other is refused, so a
+// misspelt filter is not silently ignored.
+var searchParams = []string{"open", "status", "from", "to", "type", "level", "near", "radius_m", "limit"}
+
+// incidentFilter reads GET /incidents' query: status (open, finished or any; open=true is the
+// console's older spelling of status=open), from and to (calendar dates, taken as whole UTC
+// days, or RFC 3339 times; from included, to excluded), type, level, near=lat,lng with
+// radius_m, and limit (1..1000, 200 by default). It names the first parameter at fault.
+func incidentFilter(q url.Values) (fireline.IncidentFilter, error) {
+	f := fireline.IncidentFilter{Limit: defaultIncidentList}
+	for name := range q {
+		if !slices.Contains(searchParams, name) {
+			return f, fireline.Errorf(fireline.EINVALID, "%s: not a search parameter; use %s", name, strings.Join(searchParams, ", "))
+		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"incidents": incs})
+	switch v := q.Get("open"); v {
+	case "", "false":
+	case "true":
+		f.OpenOnly = true
+	default:
+		return f, fireline.Errorf(fireline.EINVALID, "open: %q is not true or false", v)
+	}
+	switch v := q.Get("status"); v {
+	case "", "any":
+	case "open":
+		f.OpenOnly = true
+	case "finished":
+		f.FinishedOnly = true
+	default:
+		return f, fireline.Errorf(fireline.EINVALID, "status: %q is not open, finished or any", v)
+	}
+	var err error
+	if f.From, err = timeBound("from", q.Get("from"), false); err != nil {
+		return f, err
+	}
+	if f.To, err = timeBound("to", q.Get("to"), true); err != nil {
+		return f, err
+	}
+	f.Type = fireline.IncidentType(q.Get("type"))
+	if v := q.Get("level"); v != "" {
+		if f.Level, err = strconv.Atoi(v); err != nil {
+			return f, fireline.Errorf(fireline.EINVALID, "level: %q is not a whole number", v)
+		}
+	}
+	near, radius := q.Get("near"), q.Get("radius_m")
+	switch {
+	case near != "" && radius == "":
+		return f, fireline.Errorf(fireline.EINVALID, "radius_m: required with near (metres, at most %d)", fireline.MaxSearchRadius)
+	case near == "" && radius != "":
+		return f, fireline.Errorf(fireline.EINVALID, "near: required with radius_m (lat,lng in decimal degrees)")
+	case near != "":
+		lat, lng, ok := strings.Cut(near, ",")
+		var errLat, errLng error
+		f.Near.Lat, errLat = strconv.ParseFloat(strings.TrimSpace(lat), 64)
+		f.Near.Lng, errLng = strconv.ParseFloat(strings.TrimSpace(lng), 64)
+		if !ok || errLat != nil || errLng != nil {
+			return f, fireline.Errorf(fireline.EINVALID, "near: %q is not lat,lng in decimal degrees", near)
+		}
+		f.RadiusMeters, err = strconv.ParseFloat(radius, 64)
+		if err != nil || f.RadiusMeters <= 0 {
+			return f, fireline.Errorf(fireline.EINVALID, "radius_m: %q is not a distance in metres above 0", radius)
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > fireline.MaxIncidentList {
+			return f, fireline.Errorf(fireline.EINVALID, "limit: %q is not a whole number in 1..%d", v, fireline.MaxIncidentList)
+		}
+		f.Limit = n
+	}
+	return f, f.Validate()
+}
+
+// timeBound reads a search bound: an RFC 3339 time, or a calendar date taken as a UTC day
+// (its start for from, the start of the next day for to, which is excluded). Pages that know
+// the user's time zone send RFC 3339 times at the user's own midnight.
+func timeBound(name, v string, end bool) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	// An unencoded "+" in a query string arrives as a space; an RFC 3339 time has none.
+	if t, err := time.Parse(time.RFC3339Nano, strings.Replace(v, " ", "+", 1)); err == nil {
+		return t, nil
+	}
+	d, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, fireline.Errorf(fireline.EINVALID, "%s: %q is neither a calendar date (2026-12-01) nor an RFC 3339 time (2026-12-01T08:00:00+08:00)", name, v)
+	}
+	if end {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d, nil
 }
 
 func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) {

@@ -184,7 +184,7 @@ func TestAdminUnits(t *testing.T) {
 		got.PositionSource != fireline.PositionStation || got.RetiredAt != nil {
 		t.Fatalf("CreateUnit = %+v, want available and parked at S1", got)
 	}
-	history, err := db.UnitHistory(ctx, "E3", 10)
+	history, err := db.UnitHistory(ctx, "E3", fireline.HistoryFilter{Limit: 10})
 	must(t, err)
 	if len(history) != 1 || history[0].Status != fireline.UnitAvailable || history[0].Actor != admin {
 		t.Errorf("E3's history %+v, want it to start available, by %s", history, admin)
@@ -277,7 +277,7 @@ func TestAdminUnits(t *testing.T) {
 	if retired.Status != fireline.UnitOutOfService || retired.RetiredAt == nil {
 		t.Fatalf("RetireUnit = %+v, want out of service and retired", retired)
 	}
-	history, err = db.UnitHistory(ctx, "L1", 10)
+	history, err = db.UnitHistory(ctx, "L1", fireline.HistoryFilter{Limit: 10})
 	must(t, err)
 	if len(history) != 1 || history[0].Status != fireline.UnitOutOfService || history[0].Actor != admin {
 		t.Errorf("L1's history %+v, want out of service by %s", history, admin)

@@ -41,17 +41,18 @@ func (db *DB) ReportPosition(ctx context.Context, unitID string, f fireline.Fix)
 }
 
 // MaxHistory bounds one read of a unit's history.
-const MaxHistory = 1000
+const MaxHistory = fireline.MaxUnitHistory
 
-// UnitHistory returns the latest limit (1..MaxHistory) entries of a unit's history, newest
-// first. ENOTFOUND when there is no such unit.
-func (db *DB) UnitHistory(ctx context.Context, unitID string, limit int) ([]fireline.UnitEvent, error) {
-	if limit < 1 || limit > MaxHistory {
-		return nil, fireline.Errorf(fireline.EINVALID, "limit: %d is outside 1..%d", limit, MaxHistory)
+// UnitHistory returns the latest f.Limit (1..MaxHistory) entries of a unit's history between
+// f.From (included) and f.To (excluded), newest first. ENOTFOUND when there is no such unit.
+func (db *DB) UnitHistory(ctx context.Context, unitID string, f fireline.HistoryFilter) ([]fireline.UnitEvent, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
 	}
 	rows, _ := db.pool.Query(ctx, `
 		SELECT id, unit_id, at, status, coalesce(incident_id, 0), actor, lat, lng, source, fix_at, note
-		FROM unit_events WHERE unit_id = $1 ORDER BY at DESC, id DESC LIMIT $2`, unitID, limit)
+		FROM unit_events WHERE unit_id = $1 AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)
+		ORDER BY at DESC, id DESC LIMIT $2`, unitID, f.Limit, nullTime(f.From), nullTime(f.To))
 	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (fireline.UnitEvent, error) {
 		var e fireline.UnitEvent
 		err := r.Scan(&e.ID, &e.UnitID, &e.At, &e.Status, &e.IncidentID, &e.Actor, &e.Point.Lat, &e.Point.Lng,

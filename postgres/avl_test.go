@@ -158,7 +158,7 @@ func TestUnitHistory(t *testing.T) {
 	_, err = db.ReleaseUnits(ctx, inc2, t0.Add(4*time.Hour))
 	must(t, err)
 
-	events, err := db.UnitHistory(ctx, "E1", 100)
+	events, err := db.UnitHistory(ctx, "E1", fireline.HistoryFilter{Limit: 100})
 	must(t, err)
 	type row struct {
 		status   fireline.UnitStatus
@@ -200,23 +200,49 @@ func TestUnitHistory(t *testing.T) {
 	}
 
 	t.Run("limit", func(t *testing.T) {
-		few, err := db.UnitHistory(ctx, "E1", 2)
+		few, err := db.UnitHistory(ctx, "E1", fireline.HistoryFilter{Limit: 2})
 		must(t, err)
 		if len(few) != 2 || few[0].ID != events[0].ID {
 			t.Fatalf("limit 2: %+v", few)
 		}
-		_, err = db.UnitHistory(ctx, "E1", 0)
+		_, err = db.UnitHistory(ctx, "E1", fireline.HistoryFilter{Limit: 0})
 		wantCode(t, err, fireline.EINVALID)
-		_, err = db.UnitHistory(ctx, "E1", postgres.MaxHistory+1)
+		_, err = db.UnitHistory(ctx, "E1", fireline.HistoryFilter{Limit: postgres.MaxHistory + 1})
+		wantCode(t, err, fireline.EINVALID)
+	})
+	t.Run("time range", func(t *testing.T) {
+		// The first incident, as its review reads it: from its dispatch to an hour later.
+		during, err := db.UnitHistory(ctx, "E1", fireline.HistoryFilter{From: t0, To: t0.Add(time.Hour), Limit: 100})
+		must(t, err)
+		if len(during) != 9 || !during[0].At.Equal(t0.Add(9*time.Minute)) || !during[8].At.Equal(t0) {
+			t.Fatalf("history during the first incident: %d entries %v, want its 9, newest first", len(during), statuses(during))
+		}
+		for _, e := range during {
+			if e.IncidentID != inc {
+				t.Errorf("entry %+v is not the first incident's", e)
+			}
+		}
+		// From is included, To is not.
+		edge, err := db.UnitHistory(ctx, "E1", fireline.HistoryFilter{From: t0.Add(time.Hour), To: t0.Add(3 * time.Hour), Limit: 100})
+		must(t, err)
+		if got := statuses(edge); !slices.Equal(got, []fireline.UnitStatus{fireline.UnitAvailable, fireline.UnitOutOfService}) {
+			t.Errorf("history [1 h, 3 h): %v, want available, out_of_service", got)
+		}
+		since, err := db.UnitHistory(ctx, "E1", fireline.HistoryFilter{From: t0.Add(3 * time.Hour), Limit: 100})
+		must(t, err)
+		if len(since) != 2 {
+			t.Errorf("history from 3 h on: %v, want the second incident's two entries", statuses(since))
+		}
+		_, err = db.UnitHistory(ctx, "E1", fireline.HistoryFilter{From: t0, To: t0, Limit: 10})
 		wantCode(t, err, fireline.EINVALID)
 	})
 	t.Run("empty and unknown", func(t *testing.T) {
-		none, err := db.UnitHistory(ctx, "L1", 10)
+		none, err := db.UnitHistory(ctx, "L1", fireline.HistoryFilter{Limit: 10})
 		must(t, err)
 		if none == nil || len(none) != 0 {
 			t.Fatalf("history of a unit that never changed: %v, want empty", none)
 		}
-		_, err = db.UnitHistory(ctx, "Z9", 10)
+		_, err = db.UnitHistory(ctx, "Z9", fireline.HistoryFilter{Limit: 10})
 		wantCode(t, err, fireline.ENOTFOUND)
 	})
 	t.Run("append-only", func(t *testing.T) {
@@ -246,7 +272,7 @@ func TestSetUnitStatusTransitions(t *testing.T) {
 	if u.Status != fireline.UnitOnScene || u.IncidentID != inc {
 		t.Fatalf("a refused move changed the unit: %+v", u)
 	}
-	events, err := db.UnitHistory(ctx, "E1", 10)
+	events, err := db.UnitHistory(ctx, "E1", fireline.HistoryFilter{Limit: 10})
 	must(t, err)
 	if got := statuses(events); !slices.Equal(got, []fireline.UnitStatus{fireline.UnitOnScene, fireline.UnitDispatched}) {
 		t.Fatalf("history %v, want on_scene, dispatched", got)

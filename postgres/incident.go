@@ -44,20 +44,59 @@ var openStatuses = func() []string {
 	return out
 }
 
-// Incidents returns incidents newest first, each as complete as Incident returns it.
+// Incidents returns the incidents f keeps, newest first, each as complete as Incident returns
+// it. Each filter set adds a condition with its value as a parameter.
 func (db *DB) Incidents(ctx context.Context, f fireline.IncidentFilter) ([]fireline.Incident, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
 	limit := f.Limit
 	switch {
 	case limit <= 0:
 		limit = 100
-	case limit > 1000:
-		limit = 1000
+	case limit > fireline.MaxIncidentList:
+		limit = fireline.MaxIncidentList
 	}
+	var (
+		where []string
+		args  []any
+	)
+	if f.RadiusMeters > 0 {
+		// haversineSQL reads the centre from $1 and $2: they come first.
+		minLat, maxLat, minLng, maxLng := box(f.Near, f.RadiusMeters)
+		args = append(args, f.Near.Lat, f.Near.Lng, minLat, maxLat, minLng, maxLng, f.RadiusMeters)
+		where = append(where, `lat BETWEEN $3 AND $4 AND lng BETWEEN $5 AND $6 AND `+haversineSQL+` <= $7`)
+	}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	switch {
+	case f.OpenOnly:
+		where = append(where, "status = ANY("+arg(openStatuses())+")")
+	case f.FinishedOnly:
+		where = append(where, "NOT status = ANY("+arg(openStatuses())+")")
+	}
+	if !f.From.IsZero() {
+		where = append(where, "created_at >= "+arg(f.From))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "created_at < "+arg(f.To))
+	}
+	if f.Type != "" {
+		where = append(where, "type = "+arg(f.Type))
+	}
+	if f.Level != 0 {
+		where = append(where, "level = "+arg(f.Level))
+	}
+	sql := `SELECT ` + incidentColumns + ` FROM incidents`
+	if len(where) > 0 {
+		sql += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	sql += ` ORDER BY created_at DESC, id DESC LIMIT ` + arg(limit)
 	var incs []fireline.Incident
 	err := db.readTx(ctx, "incidents", func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, `SELECT `+incidentColumns+` FROM incidents
-			WHERE NOT $1 OR status = ANY($3)
-			ORDER BY created_at DESC, id DESC LIMIT $2`, f.OpenOnly, limit, openStatuses())
+		rows, _ := tx.Query(ctx, sql, args...)
 		var err error
 		if incs, err = pgx.CollectRows(rows, scanIncident); err != nil {
 			return translate("incidents", err)

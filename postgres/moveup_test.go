@@ -34,7 +34,7 @@ func TestPostUnit(t *testing.T) {
 	if again, err := db.Unit(ctx, "E2"); err != nil || again.PostStationID != "S2" || again.Point != s2.Point {
 		t.Errorf("re-read: %+v, %v", again, err)
 	}
-	history, err := db.UnitHistory(ctx, "E2", 10)
+	history, err := db.UnitHistory(ctx, "E2", fireline.HistoryFilter{Limit: 10})
 	must(t, err)
 	if len(history) != 1 || history[0].Note != "move-up to station S2" || history[0].Actor != "supervisor" ||
 		history[0].Status != fireline.UnitAvailable || history[0].Point != s2.Point {
@@ -102,7 +102,7 @@ func TestPostUnit(t *testing.T) {
 	if u.PostStationID != "" || u.Point != s1.Point || u.Cell != cellA || *u.Home != s1.Point || m.FromStationID != "S2" {
 		t.Errorf("back home: unit %+v, decision %+v", u, m)
 	}
-	history, err = db.UnitHistory(ctx, "E2", 1)
+	history, err = db.UnitHistory(ctx, "E2", fireline.HistoryFilter{Limit: 1})
 	must(t, err)
 	if history[0].Note != "back to home station S1" {
 		t.Errorf("history %+v", history[0])
