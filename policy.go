@@ -61,6 +61,9 @@ const (
 	// ActionManageVideo changes or ends anybody's media session; everyone else may change only
 	// the sessions they opened.
 	ActionManageVideo Action = "manage_video"
+	// ActionWriteFindings records the findings of an incident's review: what went wrong or well,
+	// by category. Findings are only added, never changed.
+	ActionWriteFindings Action = "write_findings"
 	// ActionAdmin keeps the reference data (stations, units, water sources, key premises,
 	// response plans) and reads the audit of its changes.
 	ActionAdmin Action = "admin"
@@ -70,7 +73,7 @@ const (
 var Actions = []Action{
 	ActionReadUnits, ActionReadIncidents, ActionReadOwnIncident, ActionReadUnitHistory, ActionReadOwnUnitHistory,
 	ActionReadRecordings, ActionPostAlarm, ActionPostDeviceAlarm, ActionDispatch, ActionMoveUnit, ActionMoveOwnUnit,
-	ActionAckEscalation, ActionWatchVideo, ActionPublishVideo, ActionManageVideo, ActionAdmin,
+	ActionAckEscalation, ActionWatchVideo, ActionPublishVideo, ActionManageVideo, ActionWriteFindings, ActionAdmin,
 }
 
 // policy says which roles may take each action. It is written action by action, as a route
@@ -94,7 +97,9 @@ var policy = map[Action][]Role{
 	ActionWatchVideo:   {RoleOperator, RoleSupervisor, RoleAdmin, RoleRisk},
 	ActionPublishVideo: {RoleField},
 	ActionManageVideo:  {RoleSupervisor, RoleAdmin},
-	ActionAdmin:        {RoleAdmin},
+	// Risk officers write the reviews; supervisors add what they saw from the floor.
+	ActionWriteFindings: {RoleRisk, RoleSupervisor, RoleAdmin},
+	ActionAdmin:         {RoleAdmin},
 }
 
 // Can reports whether a user of role r may take action a. An unknown role or action may

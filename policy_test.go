@@ -27,17 +27,19 @@ func TestCan(t *testing.T) {
 		watchVideo     = fireline.ActionWatchVideo
 		publishVideo   = fireline.ActionPublishVideo
 		manageVideo    = fireline.ActionManageVideo
+		writeFindings  = fireline.ActionWriteFindings
 		admin          = fireline.ActionAdmin
 	)
 	may := map[fireline.Role][]fireline.Action{
 		fireline.RoleOperator: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
 			dispatch, moveUnit, watchVideo},
 		fireline.RoleSupervisor: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo},
+			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings},
 		fireline.RoleAdmin: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, admin},
-		// Risk officers read and review: every read of the console, and nothing that acts.
-		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo},
+			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin},
+		// Risk officers read and review: every read of the console, and their findings; nothing
+		// that acts on an incident.
+		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo, writeFindings},
 		// Crews act on their own unit and incident only; the API checks which is theirs.
 		fireline.RoleField: {readUnits, readOwnInc, readOwnHistory, moveOwnUnit, publishVideo},
 		// A gateway posts its sources' alarms and reads nothing.

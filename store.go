@@ -16,6 +16,7 @@ type Store interface {
 	UnitStore
 	MoveUpStore
 	ReferenceStore
+	FindingStore
 }
 
 // UserStore signs users in. postgres.DB implements it.

@@ -381,7 +381,8 @@ func TestWarningsAndReadiness(t *testing.T) {
 }
 
 // TestOpenAPI: the document is OpenAPI 3.1, served without sign-in, and lists every intake
-// route chi serves (and the review's search and unit histories), and nothing chi does not.
+// route chi serves (and the review's search, findings and unit histories), and nothing chi
+// does not.
 func TestOpenAPI(t *testing.T) {
 	s, _, _ := newIntakeServer(t)
 	r := httptest.NewRequest("GET", "/api/v1/openapi.json", nil)
@@ -402,7 +403,7 @@ func TestOpenAPI(t *testing.T) {
 		return strings.HasPrefix(route, "/alarms") || route == "/warnings" || route == "/readiness" ||
 			route == "/incidents/{id}/alarms" || route == "/openapi.json" || route == "/auth/login" ||
 			strings.HasPrefix(route, "/media/") ||
-			route == "/incidents" || route == "/units/{id}/history"
+			route == "/incidents" || route == "/incidents/{id}/findings" || route == "/units/{id}/history"
 	}
 	served := map[string]bool{}
 	err := chi.Walk(s.router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {

@@ -220,6 +220,8 @@ func (s *Server) peopleRoutes(r chi.Router) {
 	r.With(readOne).Get("/incidents/{id}", s.getIncident)
 	r.With(read).Get("/incidents/{id}/timeline", s.timeline)
 	r.With(read).Get("/incidents/{id}/review", s.review)
+	r.With(read).Get("/incidents/{id}/findings", s.findings)
+	r.With(s.may(fireline.ActionWriteFindings)).Post("/incidents/{id}/findings", s.addFinding)
 	r.With(s.may(fireline.ActionReadRecordings)).Get("/incidents/{id}/recordings", s.listRecordings)
 	r.With(dispatch).Post("/incidents/{id}/dispatch", s.dispatch)
 	r.With(dispatch).Post("/incidents/{id}/close", s.closeIncident)

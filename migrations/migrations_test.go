@@ -24,8 +24,8 @@ func TestAll(t *testing.T) {
 			t.Errorf("%s: version %d is reserved", m.Name, m.Version)
 		}
 	}
-	if last := all[len(all)-1]; last.Name != "0009_incident_read_model.sql" {
-		t.Errorf("last migration %s, want 0009_incident_read_model.sql", last.Name)
+	if last := all[len(all)-1]; last.Name != "0010_review_findings.sql" {
+		t.Errorf("last migration %s, want 0010_review_findings.sql", last.Name)
 	}
 }
 

@@ -1,7 +1,7 @@
 // Command gen writes web/src/lib/domain.js, the pages' copy of who may do what
 // (fireline.Can) and of the domain's lists: incident types and statuses, alarm levels,
-// priorities, unit types and statuses, agencies and task statuses. The pages have no build
-// step, so the file is generated here from package fireline and committed with it;
+// priorities, unit types and statuses, agencies and task statuses, and the review's finding
+// categories. The file is generated here from package fireline and committed with it;
 // TestDomainJSIsCurrent fails when it is stale.
 //
 // go generate ./web/... runs it from the web directory.
@@ -52,6 +52,8 @@ func domainJS() ([]byte, error) {
 		"INCIDENT_STATUSES", fireline.IncidentStatuses)
 	list(&m, "OPEN_INCIDENT_STATUSES still need the command centre (IncidentStatus.Open).",
 		"OPEN_INCIDENT_STATUSES", filter(fireline.IncidentStatuses, fireline.IncidentStatus.Open))
+	list(&m, "FIRE_INCIDENT_TYPES are the fires, as opposed to rescues and assistance (IncidentType.Fire).",
+		"FIRE_INCIDENT_TYPES", filter(fireline.IncidentTypes, fireline.IncidentType.Fire))
 	fmt.Fprintf(&m.b, "/** MIN_LEVEL and MAX_LEVEL bound an incident's alarm level (fireline.MinLevel, MaxLevel). */\n"+
 		"export const MIN_LEVEL = %d;\nexport const MAX_LEVEL = %d;\n\n", fireline.MinLevel, fireline.MaxLevel)
 	var priorities []string
@@ -70,6 +72,8 @@ func domainJS() ([]byte, error) {
 		"TASK_STATUSES", fireline.AgencyTaskStatuses)
 	list(&m, "FINISHED_TASK_STATUSES are a task's that needs nothing more (AgencyTaskStatus.Finished).",
 		"FINISHED_TASK_STATUSES", filter(fireline.AgencyTaskStatuses, fireline.AgencyTaskStatus.Finished))
+	list(&m, "FINDING_CATEGORIES are what a review finding is about (fireline.FindingCategories).",
+		"FINDING_CATEGORIES", fireline.FindingCategories)
 	if m.err != nil {
 		return nil, m.err
 	}

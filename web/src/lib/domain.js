@@ -11,7 +11,7 @@ export const ROLES = Object.freeze(['operator', 'supervisor', 'field', 'risk', '
 export const ACTIONS = Object.freeze([
   'read_units', 'read_incidents', 'read_own_incident', 'read_unit_history', 'read_own_unit_history',
   'read_recordings', 'post_alarm', 'post_device_alarm', 'dispatch', 'move_unit', 'move_own_unit',
-  'ack_escalation', 'watch_video', 'publish_video', 'manage_video', 'admin',
+  'ack_escalation', 'watch_video', 'publish_video', 'manage_video', 'write_findings', 'admin',
 ]);
 
 /** POLICY is, for each role, the actions it may take (fireline.Can). */
@@ -22,17 +22,17 @@ export const POLICY = Object.freeze({
   ]),
   supervisor: Object.freeze([
     'read_units', 'read_incidents', 'read_unit_history', 'read_recordings', 'post_alarm', 'post_device_alarm',
-    'dispatch', 'move_unit', 'ack_escalation', 'watch_video', 'manage_video',
+    'dispatch', 'move_unit', 'ack_escalation', 'watch_video', 'manage_video', 'write_findings',
   ]),
   field: Object.freeze([
     'read_units', 'read_own_incident', 'read_own_unit_history', 'move_own_unit', 'publish_video',
   ]),
   risk: Object.freeze([
-    'read_units', 'read_incidents', 'read_unit_history', 'read_recordings', 'watch_video',
+    'read_units', 'read_incidents', 'read_unit_history', 'read_recordings', 'watch_video', 'write_findings',
   ]),
   admin: Object.freeze([
     'read_units', 'read_incidents', 'read_unit_history', 'read_recordings', 'post_alarm', 'post_device_alarm',
-    'dispatch', 'move_unit', 'ack_escalation', 'watch_video', 'manage_video', 'admin',
+    'dispatch', 'move_unit', 'ack_escalation', 'watch_video', 'manage_video', 'write_findings', 'admin',
   ]),
   gateway: Object.freeze(['post_device_alarm']),
 });
@@ -61,6 +61,11 @@ export const INCIDENT_STATUSES = Object.freeze([
 /** OPEN_INCIDENT_STATUSES still need the command centre (IncidentStatus.Open). */
 export const OPEN_INCIDENT_STATUSES = Object.freeze([
   'received', 'assessing', 'dispatching', 'active', 'controlled',
+]);
+
+/** FIRE_INCIDENT_TYPES are the fires, as opposed to rescues and assistance (IncidentType.Fire). */
+export const FIRE_INCIDENT_TYPES = Object.freeze([
+  'structure_fire', 'high_rise_fire', 'industrial_fire', 'vehicle_fire', 'wildland_fire',
 ]);
 
 /** MIN_LEVEL and MAX_LEVEL bound an incident's alarm level (fireline.MinLevel, MaxLevel). */
@@ -97,3 +102,8 @@ export const TASK_STATUSES = Object.freeze(['requested', 'acknowledged', 'done',
 
 /** FINISHED_TASK_STATUSES are a task's that needs nothing more (AgencyTaskStatus.Finished). */
 export const FINISHED_TASK_STATUSES = Object.freeze(['done', 'cancelled']);
+
+/** FINDING_CATEGORIES are what a review finding is about (fireline.FindingCategories). */
+export const FINDING_CATEGORIES = Object.freeze([
+  'response_time', 'communication', 'equipment', 'procedure', 'other',
+]);
