@@ -18,12 +18,15 @@ import (
 	"github.com/fireline/fireline"
 )
 
-// TestRecordingInBrowser is issue 5's acceptance on the real stack: a crew's Chromium publishes
-// its fake camera and microphone into a dispatched incident for a few seconds, going on scene
-// meanwhile; the incident closes; the recording is listed on the incident's review, ffprobe
-// decodes its frames, and the review page in Chromium plays it and seeks it to the on-scene
-// event. The browser side is e2e/browser/recording.test.mjs. The recording URLs' refusals are
-// checked here against the real API and media library.
+// TestRecordingInBrowser is issue 5's acceptance on the real stack, and issue 12's for the
+// review workspace: a crew's Chromium publishes its fake camera and microphone into a
+// dispatched incident for a few seconds, reporting its position and going on scene meanwhile;
+// the incident closes; the recording is listed on the incident's review, ffprobe decodes its
+// frames, and the review page in Chromium shows the intervals against their targets, plays the
+// recording with the cursor and the map's unit following it, seeks it to the on-scene event,
+// records a finding, exports CSV and prints; in English it finds the incident with the
+// search. The browser side is e2e/browser/recording.test.mjs. The recording URLs' refusals and
+// the finding are checked here against the real API.
 func TestRecordingInBrowser(t *testing.T) {
 	script := browserScript(t, "recording.test.mjs", "ffprobe")
 
@@ -48,9 +51,12 @@ func TestRecordingInBrowser(t *testing.T) {
 	unit := inc.Recommendation[0].UnitID
 	s.must(http.StatusOK, "POST", path+"/dispatch", op, map[string]any{"unit_ids": []string{unit}}, nil)
 	crew := s.login("crew-" + unit)
-	for _, st := range []fireline.UnitStatus{fireline.UnitAcknowledged, fireline.UnitEnRoute} {
-		s.must(http.StatusAccepted, "POST", "/api/v1/units/"+unit+"/status", crew, map[string]string{"status": string(st)}, nil)
-	}
+	s.must(http.StatusAccepted, "POST", "/api/v1/units/"+unit+"/status", crew, map[string]string{"status": string(fireline.UnitAcknowledged)}, nil)
+	// The crew's phone reports where the engine is as it sets off, 1 km from the scene: the
+	// review's map draws the track from there to the scene (the script reports the scene).
+	s.must(http.StatusOK, "POST", "/api/v1/units/"+unit+"/position", crew, map[string]any{
+		"lat": 36.4580, "lng": 115.9700, "time": time.Now().UTC().Format(time.RFC3339Nano)}, nil)
+	s.must(http.StatusAccepted, "POST", "/api/v1/units/"+unit+"/status", crew, map[string]string{"status": string(fireline.UnitEnRoute)}, nil)
 	waitAssignments(t, s, op, path, func(a fireline.Assignment) bool { return a.EnRouteAt != nil }, unit+" en route")
 	t.Logf("incident %d: %s dispatched and en route", id, unit)
 
@@ -74,6 +80,14 @@ func TestRecordingInBrowser(t *testing.T) {
 		} `json:"recordings"`
 	}
 	s.must(http.StatusOK, "GET", path+"/recordings", risk, nil, &list)
+	var findings struct {
+		Findings []fireline.Finding `json:"findings"`
+	}
+	s.must(http.StatusOK, "GET", path+"/findings", risk, nil, &findings)
+	if len(findings.Findings) != 1 || findings.Findings[0].Author != "risk" || findings.Findings[0].Category != fireline.FindingCommunication ||
+		!strings.Contains(findings.Findings[0].Text, "中继") {
+		t.Errorf("findings after the review: %+v, want the risk officer's one on communication", findings.Findings)
+	}
 	if len(list.Recordings) != 1 {
 		t.Fatalf("recordings = %+v, want the crew's one", list.Recordings)
 	}
