@@ -80,7 +80,7 @@ bench-media:
 
 ## bench-console: issue 12's console benchmark — the operator console in Chromium with 200 open
 ## incidents and 500 units sending AVL fixes, frame times idle and under load in one run, click
-## to panel open — and rewrite its section of BENCHMARKS.md. About four minutes. Not part of `make test`.
+## to panel open — and rewrite its section of BENCHMARKS.md. About five minutes. Not part of `make test`.
 .PHONY: bench-console
 bench-console:
 	@scripts/bench-console.sh

@@ -8,8 +8,8 @@
 # bench-console` runs it; `make test` does not.
 #
 # Environment: OUT (default BENCHMARKS.md); BENCH_IDLE_S (10), BENCH_LOAD_S (30), BENCH_CLICKS
-# (40), BENCH_PROFILE_S (10) reach the browser side; FIRELINE_ARTIFACTS keeps its screenshots
-# (default: a temporary folder, removed). About four minutes on two cores.
+# (40), BENCH_PROFILE_S (10) reach the browser side; FIRELINE_ARTIFACTS keeps its screenshots and
+# the raw results (default: a temporary folder, removed). About five minutes on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +36,7 @@ if ! FIRELINE_BIN="$PWD/bin/fireline" FIRELINE_BENCH_CONSOLE=1 FIRELINE_BENCH_OU
 	exit 1
 fi
 after=$(cat /proc/loadavg)
+if [[ -n ${FIRELINE_ARTIFACTS:-} ]]; then cp "$work/results.json" "$FIRELINE_ARTIFACTS/console-bench-results.json"; fi
 elapsed="$(($(date +%s) - start)) s"
 
 mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
