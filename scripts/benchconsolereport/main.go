@@ -256,8 +256,12 @@ func render(r results, m meta, cmd string) string {
 	w("| AVL fixes | %s in %s s: **%s a second** (target %s), %d failed, at most %s behind schedule |\n",
 		benchdoc.Thousands(ld.AVL.Sent), num(ld.AVL.Seconds), num(ld.AVL.Rate), num(float64(ld.UnitsCreated)/ld.AVLPeriodS), ld.AVL.Failed, ms(ld.AVL.MaxLagMS))
 	w("| one fix, POST to answer | p50 %s, p95 %s, p99 %s |\n", ms(ld.AVL.P50), ms(ld.AVL.P95), ms(ld.AVL.P99))
-	w("| units | %d on the board: %d created through the admin API, round the %d stations, each driving laps of a few blocks round its station at 8–14 m/s, and the sample city's own %d, which stay put |\n",
-		br.Board.Units, ld.UnitsCreated, ld.Stations, ld.UnitsTotal-ld.UnitsCreated)
+	onBoard := ""
+	if br.Board.Units > 0 {
+		onBoard = fmt.Sprintf(" (%d on the units board)", br.Board.Units)
+	}
+	w("| units | %d%s: %d created through the admin API, round the %d stations, each driving laps of a few blocks round its station at 8–14 m/s, and the sample city's own %d, which stay put |\n",
+		ld.UnitsTotal, onBoard, ld.UnitsCreated, ld.Stations, ld.UnitsTotal-ld.UnitsCreated)
 	w("| incidents | %d rows on the board: %d opened by `POST /alarms` in %d districts in turn, at least 1.2 km apart (no merging), each with its recommendation before the page opens |\n",
 		br.Board.Rows, ld.Incidents, ld.Districts)
 	w("| setup | units %s s, alarms %s s, incidents worked up %s s |\n", num(ld.SetupUnitsS), num(ld.SetupAlarmsS), num(ld.SetupSettleS))
