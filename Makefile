@@ -77,3 +77,10 @@ bench:
 .PHONY: bench-media
 bench-media:
 	@scripts/bench-media.sh
+
+## bench-console: issue 12's console benchmark — the operator console in Chromium with 200 open
+## incidents and 500 units sending AVL fixes, frame times idle and under load in one run, click
+## to panel open — and rewrite its section of BENCHMARKS.md. About five minutes. Not part of `make test`.
+.PHONY: bench-console
+bench-console:
+	@scripts/bench-console.sh
