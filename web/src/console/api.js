@@ -22,6 +22,9 @@ const UNITS_WHOLE_MS = 30000;
 // Coverage is thousands of cells timed on the server: a burst of unit changes (a dispatch, AVL
 // pings) is folded into one fetch this long after the first of them.
 const COVERAGE_SETTLE_MS = 1500;
+// The board lists every open incident, up to the API's largest page (fireline.MaxIncidentList);
+// the API's default of 200 would silently drop the oldest on a bad day.
+const MAX_OPEN_INCIDENTS = 1000;
 
 export const live = new LiveEvents(session, {
   onState: (s) => {
@@ -138,13 +141,15 @@ export function coverageStale() {
 
 /**
  * coverageBasis sums up what coverage depends on: which units of the measured type are
- * available, where and at which station. Most unit changes (an en-route unit's AVL ping, a
- * ladder's status) leave it alone and cost no coverage fetch.
+ * available, where (to about a kilometre: coverage is reckoned on resolution-7 cells, and an
+ * available engine's AVL pings within its patch move nothing) and at which station. Most unit
+ * changes (an en-route unit's AVL ping, a ladder's status) leave it alone and cost no coverage
+ * fetch.
  */
 function coverageBasis(units) {
   const type = state.coverage?.unit_type;
   return units.filter((u) => u.status === 'available' && !u.incident_id && (!type || u.type === type))
-    .map((u) => `${u.id}@${u.post_station_id || u.station_id}:${u.location?.lat?.toFixed(3)},${u.location?.lng?.toFixed(3)}`)
+    .map((u) => `${u.id}@${u.post_station_id || u.station_id}:${u.location?.lat?.toFixed(2)},${u.location?.lng?.toFixed(2)}`)
     .sort().join('|');
 }
 let lastBasis = null;
@@ -158,7 +163,7 @@ async function forSelected(fn) {
 
 const loaders = {
   async incidents() {
-    const { incidents } = await client.get('/api/v1/incidents?open=true');
+    const { incidents } = await client.get(`/api/v1/incidents?open=true&limit=${MAX_OPEN_INCIDENTS}`);
     state.incidents = incidents;
     state.incidentsLoaded = true;
     changed('incidents');

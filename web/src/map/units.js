@@ -1,9 +1,14 @@
 // units: the units' layer kept live. Every AVL fix or status change reaches the map through
 // update(), up to a hundred a second with a city's fleet on the move; they are gathered and
-// drawn together once per animation frame (one setData for the units and one for their lines
-// to their incidents), so the map's cost follows the frame rate, not the update rate.
+// drawn together (one setData for the units and one for their lines to their incidents) at the
+// next animation frame, but at most once per MIN_REDRAW_MS: each setData re-tiles the source
+// and repaints the whole map, which on a machine without a GPU takes hundreds of milliseconds,
+// and a tracker reports every few seconds anyway. A change after a quiet spell is drawn at once.
 
 import { unitFeature, unitLines } from './features.js';
+
+/** MIN_REDRAW_MS is the least time between two redraws of the units. */
+export const MIN_REDRAW_MS = 1000;
 
 export class UnitLayer {
   /** draw(units, lines) puts the two FeatureCollections on the map. */
@@ -15,6 +20,7 @@ export class UnitLayer {
     this.frame = 0;
     this.timer = 0;
     this.incidents = new Map(); // incident id → [lon, lat]
+    this.lastFlush = -Infinity;
   }
 
   /** setAll replaces every unit (GET /units), drawn at the next frame. */
@@ -40,15 +46,22 @@ export class UnitLayer {
   schedule() {
     this.dirty = true;
     if (this.frame || this.timer) return;
-    // A hidden page has no animation frames; its map is still kept current, more slowly.
-    if (document.hidden) this.timer = setTimeout(() => { this.timer = 0; this.flush(); }, 250);
-    else this.frame = requestAnimationFrame(() => { this.frame = 0; this.flush(); });
+    const wait = Math.max(0, this.lastFlush + MIN_REDRAW_MS - performance.now());
+    // A hidden page has no animation frames; its map is still kept current, on the timer alone.
+    const draw = () => {
+      this.timer = 0;
+      if (document.hidden) this.flush();
+      else this.frame = requestAnimationFrame(() => { this.frame = 0; this.flush(); });
+    };
+    if (wait > 0 || document.hidden) this.timer = setTimeout(draw, Math.max(wait, document.hidden ? 250 : 0));
+    else draw();
   }
 
   /** flush draws what changed since the last frame, at once. */
   flush() {
     if (!this.dirty) return;
     this.dirty = false;
+    this.lastFlush = performance.now();
     const drawn = new Map();
     for (const [id, u] of this.units) {
       const f = unitFeature(u);
