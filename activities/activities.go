@@ -259,12 +259,14 @@ type ReviewInput struct {
 	Event      fireline.TimelineEvent
 }
 
-// WriteReview stores the review's intervals on the incident and marks it reviewed.
+// WriteReview stores the review's intervals on the incident and marks it reviewed. The
+// timeline's event goes first: a reader that sees the incident reviewed then finds the event on
+// its timeline too (the two are separate writes, and a retry repeats both harmlessly).
 func (a *Activities) WriteReview(ctx context.Context, in ReviewInput) error {
-	if err := a.store.SaveReview(ctx, in.IncidentID, in.Review); err != nil {
-		return classify("save review", err)
+	if err := a.store.AppendEvent(ctx, in.Event); err != nil {
+		return classify("append event", err)
 	}
-	return classify("append event", a.store.AppendEvent(ctx, in.Event))
+	return classify("save review", a.store.SaveReview(ctx, in.IncidentID, in.Review))
 }
 
 // classify wraps err for Temporal: a user-facing business rejection (*fireline.Error other than

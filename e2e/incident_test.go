@@ -313,14 +313,16 @@ func TestIncidentFromAlarmToReview(t *testing.T) {
 			t.Fatalf("dial temporal: %v", err)
 		}
 		defer c.Close()
-		desc, err := c.DescribeWorkflowExecution(ctx, fireline.WorkflowID(id), "")
-		if err != nil {
-			t.Fatalf("describe %s: %v", fireline.WorkflowID(id), err)
-		}
-		info := desc.GetWorkflowExecutionInfo()
-		if info.GetType().GetName() != "Incident" || info.GetStatus() != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED {
-			t.Fatalf("workflow %s: type %s status %s, want a completed Incident", fireline.WorkflowID(id), info.GetType().GetName(), info.GetStatus())
-		}
+		// The workflow completes just after its review is written, which the read model shows.
+		eventually(t, 20*time.Second, func() (bool, string) {
+			desc, err := c.DescribeWorkflowExecution(ctx, fireline.WorkflowID(id), "")
+			if err != nil {
+				return false, fmt.Sprintf("describe %s: %v", fireline.WorkflowID(id), err)
+			}
+			info := desc.GetWorkflowExecutionInfo()
+			return info.GetType().GetName() == "Incident" && info.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_COMPLETED,
+				fmt.Sprintf("workflow %s: type %s status %s, want a completed Incident", fireline.WorkflowID(id), info.GetType().GetName(), info.GetStatus())
+		})
 		// The Temporal UI filters incidents by their search attributes.
 		query := fmt.Sprintf("FirelineType = 'structure_fire' AND FirelineStatus = 'reviewed' AND FirelineLevel = 1 AND FirelineCell = '%s'", inc.Cell)
 		eventually(t, 20*time.Second, func() (bool, string) {
