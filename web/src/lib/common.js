@@ -397,17 +397,6 @@ export function $(selector, root = document) {
   return node;
 }
 
-/**
- * label turns an API word like en_route into "En route". Deprecated: it is English only. The
- * console names words with tEnum (i18n.js); label stays for the pages that still call it until
- * they speak from their catalogues too.
- */
-export function label(word) {
-  if (!word) return '';
-  const s = String(word).replaceAll('_', ' ');
-  return s[0].toUpperCase() + s.slice(1);
-}
-
 /** clock formats a time as 24-hour local HH:MM:SS in the page's locale. */
 export function clock(iso) {
   return formatTime(iso);
