@@ -15,9 +15,11 @@ export { session, client, messages, whenSignedOut } from './client.js';
 const FLUSH_MS = 150;
 // Units are read as the changes since the last read (GET /units?updated_since=), at most this
 // often under AVL load, with this much overlap (a write is stamped when its transaction starts
-// and seen when it commits), and whole now and then and on every reconnection.
+// and seen when it commits; units are written by short transactions), and whole now and then
+// and on every reconnection, which also catches a write that took longer. The overlap sets the
+// size of each read: with 100 fixes a second, 5 s of it returned every moving unit every time.
 const UNITS_EVERY_MS = 500;
-const UNITS_OVERLAP_MS = 5000;
+const UNITS_OVERLAP_MS = 1000;
 const UNITS_WHOLE_MS = 30000;
 // Coverage is thousands of cells timed on the server: a burst of unit changes (a dispatch, AVL
 // pings) is folded into one fetch this long after the first of them.
