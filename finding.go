@@ -60,6 +60,8 @@ func (f Finding) Validate() error {
 		return Errorf(EINVALID, "text: write what was found")
 	case !utf8.ValidString(f.Text):
 		return Errorf(EINVALID, "text: not valid UTF-8")
+	case strings.ContainsRune(f.Text, 0):
+		return Errorf(EINVALID, "text: contains a NUL character")
 	case n > MaxFindingLen:
 		return Errorf(EINVALID, "text: %d characters, at most %d", n, MaxFindingLen)
 	case f.Corrects < 0:

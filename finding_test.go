@@ -26,6 +26,8 @@ func TestFindingValidate(t *testing.T) {
 		{"text too long", func(f *fireline.Finding) { f.Text = strings.Repeat("火", fireline.MaxFindingLen+1) },
 			"text: 2001 characters, at most 2000"},
 		{"broken UTF-8", func(f *fireline.Finding) { f.Text = "ok \xff" }, "text: not valid UTF-8"},
+		// PostgreSQL's text refuses NUL: caught here, it is a 400, not a 500 from the store.
+		{"NUL in text", func(f *fireline.Finding) { f.Text = "a\x00b" }, "text: contains a NUL character"},
 		{"negative correction", func(f *fireline.Finding) { f.Corrects = -1 }, "corrects: -1 is not a finding id"},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package fireline
 
 import (
 	"context"
+	"math"
 	"time"
 )
 
@@ -70,7 +71,7 @@ func (f IncidentFilter) Validate() error {
 		return Errorf(EINVALID, "type: %q is not a known incident type", f.Type)
 	case f.Level != 0 && (f.Level < MinLevel || f.Level > MaxLevel):
 		return Errorf(EINVALID, "level: %d is outside %d..%d", f.Level, MinLevel, MaxLevel)
-	case f.RadiusMeters < 0 || f.RadiusMeters > MaxSearchRadius:
+	case math.IsNaN(f.RadiusMeters) || f.RadiusMeters < 0 || f.RadiusMeters > MaxSearchRadius:
 		return Errorf(EINVALID, "radius_m: %v is outside 0..%d metres", f.RadiusMeters, MaxSearchRadius)
 	case f.RadiusMeters > 0:
 		if err := f.Near.Validate(); err != nil {
@@ -113,9 +114,10 @@ type UnitFilter struct {
 	Status UnitStatus
 	// IncludeRetired keeps retired units too; they are left out by default.
 	IncludeRetired bool
-	// UpdatedSince keeps units whose record changed after this time (status, position, post);
-	// zero keeps all. A change is stamped when its transaction starts and seen when it commits,
-	// so a reader that follows changes asks with a few seconds' overlap.
+	// UpdatedSince keeps units whose record changed after this time (status, position, post,
+	// retirement); zero keeps all. A unit retired since then is kept whatever IncludeRetired
+	// says, so a reader following changes learns of it. A change is stamped when its
+	// transaction starts and seen when it commits, so such a reader asks with some overlap.
 	UpdatedSince time.Time
 }
 

@@ -313,6 +313,11 @@ func TestListUnitsUpdatedSince(t *testing.T) {
 	if code != 200 || !st.unitFilter.UpdatedSince.Equal(time.Date(2026, 11, 22, 8, 59, 50, 250e6, time.UTC)) {
 		t.Fatalf("%d %v, filter %+v", code, body, st.unitFilter)
 	}
+	// An unencoded "+" of a zone offset arrives as a space.
+	code, body = call(t, s, "operator", "GET", "/api/v1/units?updated_since=2026-11-22T16:59:50+08:00", "")
+	if code != 200 || !st.unitFilter.UpdatedSince.Equal(time.Date(2026, 11, 22, 8, 59, 50, 0, time.UTC)) {
+		t.Fatalf("%d %v, filter %+v", code, body, st.unitFilter)
+	}
 	code, body = call(t, s, "operator", "GET", "/api/v1/units?updated_since=yesterday", "")
 	if code != 400 || !strings.Contains(fmt.Sprint(body["detail"]), `updated_since: "yesterday" is not an RFC 3339 time`) {
 		t.Fatalf("%d %v", code, body)

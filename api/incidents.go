@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -88,7 +89,7 @@ func incidentFilter(q url.Values) (fireline.IncidentFilter, error) {
 			return f, fireline.Errorf(fireline.EINVALID, "near: %q is not lat,lng in decimal degrees", near)
 		}
 		f.RadiusMeters, err = strconv.ParseFloat(radius, 64)
-		if err != nil || f.RadiusMeters <= 0 {
+		if err != nil || !(f.RadiusMeters > 0) || math.IsInf(f.RadiusMeters, 0) {
 			return f, fireline.Errorf(fireline.EINVALID, "radius_m: %q is not a distance in metres above 0", radius)
 		}
 	}

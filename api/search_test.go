@@ -90,6 +90,9 @@ func TestIncidentSearchQuery(t *testing.T) {
 		{"near=north,115.98&radius_m=500", `near: "north,115.98" is not lat,lng`},
 		{"near=95,115.98&radius_m=500", "near: lat 95 is outside -90..90"},
 		{"near=36.45,115.98&radius_m=-5", `radius_m: "-5" is not a distance in metres above 0`},
+		// NaN fails every comparison, so it would slip past a range check and drop the area.
+		{"near=36.45,115.98&radius_m=NaN", `radius_m: "NaN" is not a distance in metres above 0`},
+		{"near=36.45,115.98&radius_m=Inf", `radius_m: "Inf" is not a distance in metres above 0`},
 		{"near=36.45,115.98&radius_m=60000", "radius_m: 60000 is outside 0..50000 metres"},
 		{"limit=0", `limit: "0" is not a whole number in 1..1000`},
 		{"limit=5000", `limit: "5000" is not a whole number in 1..1000`},

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -18,7 +19,8 @@ func (s *Server) listUnits(w http.ResponseWriter, r *http.Request) {
 	}
 	f := fireline.UnitFilter{Status: status}
 	if v := r.URL.Query().Get("updated_since"); v != "" {
-		t, err := time.Parse(time.RFC3339Nano, v)
+		// An unencoded "+" in a query string arrives as a space; an RFC 3339 time has none.
+		t, err := time.Parse(time.RFC3339Nano, strings.Replace(v, " ", "+", 1))
 		if err != nil {
 			s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "updated_since: %q is not an RFC 3339 time", v))
 			return

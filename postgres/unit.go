@@ -41,7 +41,8 @@ func scanUnit(r pgx.CollectableRow) (fireline.Unit, error) {
 // Units returns the units that pass f, by id.
 func (db *DB) Units(ctx context.Context, f fireline.UnitFilter) ([]fireline.Unit, error) {
 	rows, _ := db.pool.Query(ctx, `SELECT `+unitColumns+` FROM units
-		WHERE ($1 = '' OR status = $1) AND ($2 OR retired_at IS NULL) AND ($3::timestamptz IS NULL OR updated_at > $3)
+		WHERE ($1 = '' OR status = $1) AND ($2 OR retired_at IS NULL OR retired_at > $3)
+			AND ($3::timestamptz IS NULL OR updated_at > $3)
 		ORDER BY id`, f.Status, f.IncludeRetired, nullTime(f.UpdatedSince))
 	units, err := pgx.CollectRows(rows, scanUnit)
 	return units, translate("units", err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/postgres"
 )
 
 // t0 is a dispatch time with microsecond precision, as PostgreSQL stores it.
@@ -295,7 +296,7 @@ func TestUnavailable(t *testing.T) {
 func TestUnitStatusSinceAndUpdatedSince(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, _ := cityDB(t)
+	db, url := cityDB(t)
 	before, err := db.Unit(ctx, "E1")
 	must(t, err)
 	mark := time.Now()
@@ -324,4 +325,30 @@ func TestUnitStatusSinceAndUpdatedSince(t *testing.T) {
 	if len(all) < 2 {
 		t.Fatalf("all units: %d", len(all))
 	}
+
+	// A unit retired since the mark is in the changes, so a reader following them drops it;
+	// a plain read leaves retired units out.
+	_, err = sqlConn(t, url).Exec(ctx, "UPDATE units SET status = 'out_of_service', retired_at = now(), updated_at = now() WHERE id = 'L1'")
+	must(t, err)
+	changed, err = db.Units(ctx, fireline.UnitFilter{UpdatedSince: mark})
+	must(t, err)
+	var retired bool
+	for _, u := range changed {
+		retired = retired || (u.ID == "L1" && u.RetiredAt != nil)
+	}
+	if !retired {
+		t.Fatalf("units updated since the mark: %v, want L1 retired among them", changed)
+	}
+	for _, u := range mustUnits(t, db, fireline.UnitFilter{}) {
+		if u.ID == "L1" {
+			t.Fatalf("a plain read lists retired L1")
+		}
+	}
+}
+
+func mustUnits(t *testing.T, db *postgres.DB, f fireline.UnitFilter) []fireline.Unit {
+	t.Helper()
+	units, err := db.Units(context.Background(), f)
+	must(t, err)
+	return units
 }

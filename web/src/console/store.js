@@ -132,6 +132,10 @@ export function putUnits(units, { replace = false } = {}) {
   }
   for (const u of units) {
     const old = byId.get(u.id);
+    if (u.retired_at) { // an administrator retired it since the last read: it leaves the board
+      if (old) { byId.delete(u.id); changedUnits.push(u); }
+      continue;
+    }
     // status_since is the server's; an older server's units take their status change's write.
     if (u.status_since) state.statusSince.set(u.id, u.status_since);
     else if (old && old.status !== u.status) state.statusSince.set(u.id, u.updated_at);

@@ -8,6 +8,7 @@
 import { el } from '../lib/common.js';
 import { t, tEnum, formatDuration } from '../lib/i18n.js';
 import { FINISHED_TASK_STATUSES, OPEN_INCIDENT_STATUSES as OPEN } from '../lib/domain.js';
+import { RESCUE_TURNOUT_S, RESCUE_TURNOUT_TYPES } from '../lib/turnout.js';
 
 /**
  * TIMER_LIMITS are the supervision intervals in seconds as the workflow's default policy sets
@@ -19,9 +20,6 @@ export const TIMER_LIMITS = Object.freeze({
   assessment: 60, call_processing: 60, acknowledge: 30, turnout: 80, first_arrival: 240, full_alarm: 480, par: 300,
 });
 
-// NFPA 1710's shorter EMS turnout for the types whose first units are a rescue, not a fire fight.
-const EMS_TURNOUT = 60;
-const EMS_TYPES = ['traffic_accident', 'water_rescue', 'building_collapse', 'help_requested'];
 
 /** WARN_SHARE is the share of a limit from which a timer turns amber. */
 export const WARN_SHARE = 0.75;
@@ -54,7 +52,8 @@ export function runningTimers(inc) {
   const assigned = inc.assigned_units || [];
   if (!inc.assessed_at && !assigned.length) add('assessment', created, created + TIMER_LIMITS.assessment * 1000);
   if (!assigned.length) add('call_processing', created, created + TIMER_LIMITS.call_processing * 1000);
-  const turnout = (EMS_TYPES.includes(inc.type) ? EMS_TURNOUT : TIMER_LIMITS.turnout) * 1000;
+  // NFPA 1710's shorter EMS turnout for the types whose first units are a rescue (lib/turnout.js).
+  const turnout = (RESCUE_TURNOUT_TYPES.includes(inc.type) ? RESCUE_TURNOUT_S : TIMER_LIMITS.turnout) * 1000;
   for (const a of assigned) {
     if (a.cleared_at) continue;
     const sent = ms(a.dispatched_at);

@@ -29,7 +29,8 @@ const live = new LiveEvents(session, {
   onChange: (kind, change) => {
     const unit = state.unit;
     if (kind === 'unit' && change.id === session.user?.unit_id) refresh();
-    else if (kind === 'incident' && unit?.incident_id && change.id === unit.incident_id) refresh();
+    // A change's id is a string (fireline.Change), the unit's incident_id a number.
+    else if (kind === 'incident' && unit?.incident_id && String(change.id) === String(unit.incident_id)) refresh();
   },
   verify: () => client.get('/api/v1/auth/me'),
 });

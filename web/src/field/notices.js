@@ -8,6 +8,9 @@ import { t } from '../lib/i18n.js';
 /** errorText is what a failed call says to a person: the API's own detail, or no network. */
 export function errorText(err) {
   if (err?.status === 0) return t('field.error.network');
+  if (err?.code?.startsWith('media_')) return t(`field.media.${err.code.slice(6)}`);
+  // The browser's own refusals (camera, location) come as DOMExceptions in its language.
+  if (err instanceof DOMException) return t('field.error.device', { name: err.name });
   return err?.message || String(err);
 }
 

@@ -38,12 +38,23 @@ export async function negotiate(client, path, pc) {
   return location;
 }
 
+/**
+ * mediaError is a failed media connection: its code (timeout, failed, closed) names the
+ * message people read (common.media.<code> in the catalogues); the English message is for logs.
+ */
+export function mediaError(code) {
+  const english = { timeout: 'media connection timed out: the media server is not reachable from this device', failed: 'media connection failed', closed: 'media connection closed' };
+  const err = new Error(english[code] ?? `media connection ${code}`);
+  err.code = `media_${code}`;
+  return err;
+}
+
 /** connected resolves when pc connects and rejects if it fails first or within timeoutMs. */
 export function connected(pc, timeoutMs = 20000) {
   return new Promise((resolve, reject) => {
     const check = () => {
       if (pc.connectionState === 'connected') finish();
-      else if (pc.connectionState === 'failed' || pc.connectionState === 'closed') finish(new Error(`media connection ${pc.connectionState}`));
+      else if (pc.connectionState === 'failed' || pc.connectionState === 'closed') finish(mediaError(pc.connectionState));
     };
     const finish = (err) => {
       clearTimeout(timer);
@@ -51,7 +62,7 @@ export function connected(pc, timeoutMs = 20000) {
       if (err) reject(err);
       else resolve();
     };
-    const timer = setTimeout(() => finish(new Error('media connection timed out: the media server is not reachable from this device')), timeoutMs);
+    const timer = setTimeout(() => finish(mediaError('timeout')), timeoutMs);
     pc.addEventListener('connectionstatechange', check);
     check();
   });

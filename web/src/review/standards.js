@@ -5,7 +5,8 @@
 
 import { el } from '../lib/common.js';
 import { formatDuration, t, tEnum } from '../lib/i18n.js';
-import { FIRE_INCIDENT_TYPES, OPEN_INCIDENT_STATUSES } from '../lib/domain.js';
+import { OPEN_INCIDENT_STATUSES } from '../lib/domain.js';
+import { turnoutSeconds } from '../lib/turnout.js';
 import { ms } from './cursor.js';
 import { datum } from './text.js';
 
@@ -29,7 +30,7 @@ export const TARGETS = Object.freeze({
 
 /** turnoutTarget is the turnout target that applies to an incident of type t. */
 export function turnoutTarget(type) {
-  return FIRE_INCIDENT_TYPES.includes(type) ? TARGETS.turnoutFire : TARGETS.turnoutOther;
+  return turnoutSeconds(type) === TARGETS.turnoutFire.seconds ? TARGETS.turnoutFire : TARGETS.turnoutOther;
 }
 
 /** firstArrivalTarget is call processing + turnout + first-engine travel, in seconds. */

@@ -3,7 +3,7 @@
 // parameter), so an operator can hold a busy wall of cameras on the low layer and one on high.
 
 import { $, el } from '../../lib/common.js';
-import { negotiate } from '../../lib/webrtc.js';
+import { mediaError, negotiate } from '../../lib/webrtc.js';
 import { t, formatTime, formatNumber } from '../../lib/i18n.js';
 import { data } from '../../lib/lifecycle.js';
 import { state, on } from '../store.js';
@@ -64,7 +64,7 @@ class Player {
       switch (pc.connectionState) {
         case 'connected': this.setState('live'); break;
         case 'disconnected': this.setState('lost'); break;
-        case 'failed': this.fail(new Error('media connection failed')); break;
+        case 'failed': this.fail(mediaError('failed')); break;
       }
     };
     try {
@@ -79,7 +79,8 @@ class Player {
 
   fail(err) {
     if (this.stopped) return;
-    this.setState('failed', err.message);
+    // A media error has a code with words in the catalogues; an API problem brings its detail.
+    this.setState('failed', err.code?.startsWith('media_') ? t(`common.media.${err.code.slice(6)}`) : err.message);
     this.failedAt = Date.now();
     this.end();
   }
