@@ -2,10 +2,9 @@
 // as the other pages' (#login-view, #login-username, #login-password, #login-submit,
 // #login-error); the words come from the field catalogue.
 
-import { $ } from '../lib/common.js';
+import { $, onLoginSubmit } from '../lib/common.js';
 import { can } from '../lib/domain.js';
 import { t } from '../lib/i18n.js';
-import { errorText } from './notices.js';
 
 /** isCrew reports whether user may use this page: it moves its own unit and has one. */
 export function isCrew(user) {
@@ -30,28 +29,11 @@ export function showField(user) {
 }
 
 /**
- * bindLogin answers the form: it signs in, refuses anyone but a crew (the session is then
- * cleared and the reason shown) and calls enter() for a crew.
+ * bindLogin answers the form the way every page does (onLoginSubmit): it signs in, refuses
+ * anyone but a crew (the session is then cleared and the reason shown) and calls enter() for a
+ * crew.
  */
 export function bindLogin(client, session, enter) {
-  $('#login-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const submit = $('#login-submit');
-    submit.disabled = true;
-    $('#login-error').textContent = '';
-    try {
-      const user = await client.login($('#login-username').value.trim(), $('#login-password').value);
-      if (!isCrew(user)) {
-        session.clear();
-        $('#login-error').textContent = t('field.login.notCrew');
-        return;
-      }
-      $('#login-password').value = '';
-      enter();
-    } catch (err) {
-      $('#login-error').textContent = t('field.login.failed', { detail: errorText(err) });
-    } finally {
-      submit.disabled = false;
-    }
-  });
+  $('#login-form').addEventListener('submit', onLoginSubmit(client, session,
+    (user) => (isCrew(user) ? '' : t('field.login.notCrew')), enter));
 }
