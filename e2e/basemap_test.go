@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -191,11 +193,11 @@ func buildBasemap(t *testing.T, dir string) (mbtiles, pmtiles string) {
 	mbtiles = filepath.Join(dir, "liaocheng-streets.mbtiles")
 	writeMBTiles(t, mbtiles, tiles)
 	pmtiles = filepath.Join(dir, "liaocheng-streets.pmtiles")
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	tool := pmtilesConverter(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	began := time.Now()
-	cmd := exec.CommandContext(ctx, "go", "run", pmtilesTool, "convert", mbtiles, pmtiles)
-	cmd.Dir = dir // outside the module: go run pkg@version builds the tool on its own go.mod
+	cmd := exec.CommandContext(ctx, tool, "convert", mbtiles, pmtiles)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("pmtiles convert: %v\n%s", err, out)
 	}
@@ -216,6 +218,8 @@ func buildBasemap(t *testing.T, dir string) (mbtiles, pmtiles string) {
 // browser side is e2e/browser/basemap.test.mjs.
 func TestBasemapInBrowser(t *testing.T) {
 	script := browserScript(t, "basemap.test.mjs", "sqlite3", "go")
+	// Parallel: it runs after the other end-to-end tests, while which the converter was built.
+	t.Parallel()
 	dir := t.TempDir()
 	mbtiles, pmtiles := buildBasemap(t, dir)
 	artifacts := artifactsDir(t)
@@ -255,3 +259,76 @@ func TestBasemapInBrowser(t *testing.T) {
 }
 
 func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
+
+// The converter (go-pmtiles, pinned, built on its own go.mod: about 800 packages, minutes on two
+// cores with a cold cache) is built in the background from TestMain when the base map test is
+// among those selected, so the build overlaps the other end-to-end tests instead of adding to
+// them; TestBasemapInBrowser, parallel, runs after them and waits for it.
+var converter struct {
+	done chan struct{}
+	path string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	var dir string
+	if selected("TestBasemapInBrowser") {
+		var err error
+		if dir, err = os.MkdirTemp("", "fireline-pmtiles-"); err == nil {
+			startConverterBuild(dir)
+		}
+	}
+	code := m.Run()
+	if dir != "" {
+		<-converter.done
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
+// selected reports whether -run (if any) selects the top-level test name.
+func selected(name string) bool {
+	f := flag.Lookup("test.run")
+	if f == nil || f.Value.String() == "" {
+		return true
+	}
+	top, _, _ := strings.Cut(f.Value.String(), "/")
+	ok, err := regexp.MatchString(top, name)
+	return err == nil && ok
+}
+
+func startConverterBuild(dir string) {
+	converter.done = make(chan struct{})
+	go func() {
+		defer close(converter.done)
+		// Outside the module: go install pkg@version builds the tool on its own go.mod.
+		cmd := exec.Command("go", "install", pmtilesTool)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOBIN="+dir)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			converter.err = fmt.Errorf("go install %s: %v\n%s", pmtilesTool, err, out)
+			return
+		}
+		converter.path = filepath.Join(dir, "go-pmtiles")
+	}()
+}
+
+// pmtilesConverter waits for the converter's build and returns its path.
+func pmtilesConverter(t *testing.T) string {
+	t.Helper()
+	if converter.done == nil {
+		t.Fatal("the PMTiles converter was not built: TestMain builds it when TestBasemapInBrowser is selected")
+	}
+	began := time.Now()
+	select {
+	case <-converter.done:
+	case <-time.After(8 * time.Minute):
+		t.Fatalf("building %s took over 8 minutes", pmtilesTool)
+	}
+	if converter.err != nil {
+		t.Fatal(converter.err)
+	}
+	t.Logf("PMTiles converter ready (waited %s for its build)", time.Since(began).Round(time.Second))
+	return converter.path
+}
