@@ -45,3 +45,19 @@ func Thousands(n int) string {
 	}
 	return s
 }
+
+// Meta is what a report script knows about the run, given as repeatable -meta key=value flags
+// (flag.Var(m, "meta", …)).
+type Meta map[string]string
+
+func (m Meta) String() string { return fmt.Sprint(map[string]string(m)) }
+
+// Set takes one key=value.
+func (m Meta) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok {
+		return fmt.Errorf("-meta %q: want key=value", s)
+	}
+	m[k] = v
+	return nil
+}

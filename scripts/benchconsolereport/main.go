@@ -150,18 +150,7 @@ type load struct {
 }
 
 // meta is what the script knows about the run: -meta key=value flags.
-type meta map[string]string
-
-func (m meta) String() string { return fmt.Sprint(map[string]string(m)) }
-
-func (m meta) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok {
-		return fmt.Errorf("-meta %q: want key=value", s)
-	}
-	m[k] = v
-	return nil
-}
+type meta = benchdoc.Meta
 
 func main() {
 	in := flag.String("in", "", "the results TestConsoleUnderLoad wrote (required)")

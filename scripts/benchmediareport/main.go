@@ -169,18 +169,7 @@ func (r results) get(target string, c cell) (load, bool) {
 }
 
 // meta is what the script knows about the run: -meta key=value flags.
-type meta map[string]string
-
-func (m meta) String() string { return fmt.Sprint(map[string]string(m)) }
-
-func (m meta) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok {
-		return fmt.Errorf("-meta %q: want key=value", s)
-	}
-	m[k] = v
-	return nil
-}
+type meta = benchdoc.Meta
 
 func main() {
 	in := flag.String("in", "", "the benchmark's JSON lines (required)")
