@@ -90,7 +90,7 @@ type File struct {
 // Counts sum an archive up.
 type Counts struct {
 	Tables         int   `json:"tables"`
-	Recordings     int   `json:"recordings"`
+	RecordingFiles int   `json:"recording_files"`
 	RecordingBytes int64 `json:"recording_bytes"`
 	DatabaseBytes  int64 `json:"database_bytes"`
 }
@@ -236,7 +236,7 @@ func Create(ctx context.Context, o Options, out string) (Manifest, error) {
 		m.Recordings = []File{}
 	}
 	m.Counts.Tables = len(m.Database.Tables)
-	m.Counts.Recordings = len(m.Recordings)
+	m.Counts.RecordingFiles = len(m.Recordings)
 	m.Counts.DatabaseBytes = m.Database.Size
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

@@ -83,7 +83,7 @@ func TestCreateRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Format != Format || m.Migration != latest || m.Counts.Recordings != 3 || m.Counts.Tables != 2 ||
+	if m.Format != Format || m.Migration != latest || m.Counts.RecordingFiles != 3 || m.Counts.Tables != 2 ||
 		m.Database.Name != dumpName || len(m.Database.SHA256) != 64 || m.CreatedAt.IsZero() {
 		t.Errorf("manifest %+v: want format 1, migration %d, 3 recordings, 2 tables, the dump hashed", m, latest)
 	}

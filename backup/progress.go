@@ -80,7 +80,8 @@ func (m *meter) report(final bool) {
 		}
 		return
 	}
-	if ten := m.percent() / 10; final || ten > m.lastTen {
+	// The last tenth is the final line's: a file's bytes are all in before its count is.
+	if ten := m.percent() / 10; final || (ten > m.lastTen && ten < 10) {
 		m.lastTen = ten
 		m.log.Info(m.verb+" progress", "percent", m.percent(), "bytes", m.bytes, "total_bytes", m.total, "files", m.filesDone,
 			"elapsed", time.Since(m.began).Round(time.Millisecond))

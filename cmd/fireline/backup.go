@@ -88,7 +88,7 @@ func runBackup(ctx context.Context, cmd string, args []string, getenv func(strin
 			return err
 		}
 		log.Info("backup written", "file", f.file, "migration", m.Migration, "tables", m.Counts.Tables,
-			"recordings", m.Counts.Recordings, "database_bytes", m.Counts.DatabaseBytes, "recording_bytes", m.Counts.RecordingBytes)
+			"recording_files", m.Counts.RecordingFiles, "database_bytes", m.Counts.DatabaseBytes, "recording_bytes", m.Counts.RecordingBytes)
 		return nil
 	}
 	m, err := backup.Restore(ctx, o, f.file)
@@ -96,7 +96,7 @@ func runBackup(ctx context.Context, cmd string, args []string, getenv func(strin
 		return err
 	}
 	log.Info("restored", "file", f.file, "created_at", m.CreatedAt, "migration", m.Migration, "tables", m.Counts.Tables,
-		"recordings", m.Counts.Recordings)
+		"recording_files", m.Counts.RecordingFiles)
 	return nil
 }
 
