@@ -232,3 +232,26 @@ func rewriteManifest(t *testing.T, from, to string, edit func(*Manifest)) string
 	}
 	return to
 }
+
+// TestSafeRel: a recording's path from an archive stays inside the recordings' folder.
+func TestSafeRel(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		ok   bool
+	}{
+		{"incident-1/E1-20261204T100000.000Z.webm", true},
+		{"incident-1/E1-20261204T100000.000Z.webm.json", true},
+		{"../postgres/postgresql.conf", false},
+		{"incident-1/../../etc/passwd", false},
+		{"/etc/passwd", false},
+		{"..", false},
+		{".", false},
+		{"", false},
+		{"incident-1//x.webm", false},
+		{`incident-1\..\x.webm`, false},
+	} {
+		if err := safeRel(tt.name); (err == nil) != tt.ok {
+			t.Errorf("safeRel(%q) = %v, want ok %v", tt.name, err, tt.ok)
+		}
+	}
+}

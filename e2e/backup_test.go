@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -73,6 +75,15 @@ func TestBackupRestoreDrill(t *testing.T) {
 	began = time.Now()
 	s.stop()
 	t.Logf("stopped in %s", time.Since(began).Round(time.Millisecond))
+	// With dev stopped, the backup starts the embedded cluster itself: the same recordings.
+	cold := filepath.Join(t.TempDir(), "cold.tar")
+	began = time.Now()
+	runFireline(t, "backup", "--out", cold, "--data", filepath.Join(s.dir, "data"))
+	t.Logf("backup of the stopped deployment in %s", time.Since(began).Round(time.Millisecond))
+	if hot, cold := manifestOf(t, archive), manifestOf(t, cold); cold.Migration != hot.Migration || !reflect.DeepEqual(cold.Recordings, hot.Recordings) {
+		t.Errorf("a backup of the stopped deployment: migration %d, recordings %+v; of the running one: %d, %+v",
+			cold.Migration, cold.Recordings, hot.Migration, hot.Recordings)
+	}
 
 	r := newStack(t)
 	began = time.Now()
@@ -119,6 +130,39 @@ func TestBackupRestoreDrill(t *testing.T) {
 	}
 	t.Logf("compared %d incidents, %d audit trail(s), %d recording(s); backup %s", len(before.incidents), len(auditPaths), len(before.files),
 		backupTook.Round(time.Millisecond))
+}
+
+// manifestOf reads the manifest of a backup archive, its last entry.
+func manifestOf(t *testing.T, archive string) (m struct {
+	Migration  int `json:"migration"`
+	Recordings []struct {
+		Name   string `json:"name"`
+		Size   int64  `json:"size"`
+		SHA256 string `json:"sha256"`
+	} `json:"recordings"`
+}) {
+	t.Helper()
+	f, err := os.Open(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("%s: no manifest (%v)", archive, err)
+		}
+		if h.Name == "fireline-backup/manifest.json" {
+			if err := json.NewDecoder(tr).Decode(&m); err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Recordings) == 0 {
+				t.Fatalf("%s: the manifest lists no recordings", archive)
+			}
+			return m
+		}
+	}
 }
 
 // runFireline runs the fireline binary with args and fails the test unless it succeeds.
