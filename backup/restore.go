@@ -46,7 +46,16 @@ func Restore(ctx context.Context, o Options, in string) (Manifest, error) {
 	if err != nil {
 		return Manifest{}, fmt.Errorf("restore: %w", err)
 	}
-	tmpDir, err := os.MkdirTemp("", "fireline-restore-")
+	// The dump waits beside the recordings' folder, on the deployment's own disk rather than
+	// in a /tmp that may be small.
+	tmpParent := ""
+	if o.Recordings != "" {
+		tmpParent = filepath.Dir(filepath.Clean(o.Recordings))
+		if err := os.MkdirAll(tmpParent, 0o755); err != nil {
+			return Manifest{}, fmt.Errorf("restore: %w", err)
+		}
+	}
+	tmpDir, err := os.MkdirTemp(tmpParent, ".fireline-restore-")
 	if err != nil {
 		return Manifest{}, fmt.Errorf("restore: %w", err)
 	}

@@ -25,7 +25,7 @@ type backupFlags struct {
 // runBackup runs `fireline backup` or `fireline restore`. The database is DATABASE_URL and
 // the recordings --recordings, as for serve; or --data names a `fireline dev` data folder,
 // whose embedded cluster is used while dev runs and started for the occasion when it does not.
-func runBackup(ctx context.Context, cmd string, args []string, getenv func(string) string, stderr io.Writer) error {
+func runBackup(ctx context.Context, cmd string, args []string, getenv func(string) string, stderr io.Writer) (err error) {
 	f := backupFlags{logLevel: DefaultConfig().LogLevel}
 	if v := getenv("FIRELINE_LOG_LEVEL"); v != "" {
 		f.logLevel = v
@@ -76,11 +76,12 @@ func runBackup(ctx context.Context, cmd string, args []string, getenv func(strin
 		o.Progress = stderr
 	}
 	if f.data != "" {
-		stop, err := devDatabase(ctx, cmd, f.data, &o, log)
-		if err != nil {
+		var stop func(failed bool)
+		if stop, err = devDatabase(ctx, cmd, f.data, &o, log); err != nil {
 			return err
 		}
-		defer stop()
+		// err is the result: a failed restore's cluster is removed.
+		defer func() { stop(err != nil) }()
 	}
 	if cmd == "backup" {
 		m, err := backup.Create(ctx, o, f.file)
@@ -103,8 +104,9 @@ func runBackup(ctx context.Context, cmd string, args []string, getenv func(strin
 // devDatabase points o at a dev data folder's embedded cluster and recordings. A backup reads
 // the cluster of a running `fireline dev` (pg_dump's snapshot makes that safe) or starts the
 // cluster itself when dev is not running; a restore needs a folder with no cluster yet, and
-// creates one. stop stops a cluster started here.
-func devDatabase(ctx context.Context, cmd, data string, o *backup.Options, log *slog.Logger) (stop func(), err error) {
+// creates one. stop stops a cluster started here; after a failed restore it also removes the
+// cluster it created, so that the same folder can be tried again.
+func devDatabase(ctx context.Context, cmd, data string, o *backup.Options, log *slog.Logger) (stop func(failed bool), err error) {
 	abs, err := filepath.Abs(data)
 	if err != nil {
 		return nil, err
@@ -130,15 +132,21 @@ func devDatabase(ctx context.Context, cmd, data string, o *backup.Options, log *
 		}
 		log.Info("backing up a running dev deployment", "data", data)
 		o.DatabaseURL = url
-		return func() {}, nil
+		return func(bool) {}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	o.DatabaseURL = pg.URL("fireline")
-	return func() {
+	return func(failed bool) {
 		if err := pg.Close(); err != nil {
 			log.Error("stop the embedded PostgreSQL", "error", err)
+			return
+		}
+		if failed && cmd == "restore" {
+			if err := os.RemoveAll(pgDir); err != nil {
+				log.Error("remove the embedded PostgreSQL of the failed restore", "dir", pgDir, "error", err)
+			}
 		}
 	}, nil
 }
