@@ -77,6 +77,9 @@ type Dump struct {
 	Server string `json:"server"`
 	// Tables are the tables whose data the dump holds.
 	Tables []string `json:"tables"`
+	// Roles are the roles the dump grants privileges to (the application's role): a restore
+	// needs them on the target server.
+	Roles []string `json:"roles"`
 }
 
 // File is one file of the archive, with the hash it must have.
@@ -107,6 +110,9 @@ type Options struct {
 	Bin string
 	// Logger receives the steps; nil discards them.
 	Logger *slog.Logger
+	// CreateRoles has a restore create the roles the archive grants to that the server lacks,
+	// as NOLOGIN roles, rather than refuse: for a server of our own (dev's embedded cluster).
+	CreateRoles bool
 	// Progress, if not nil, is a terminal: progress is drawn on it in place. Otherwise it
 	// goes to Logger as plain lines.
 	Progress io.Writer
@@ -175,6 +181,9 @@ func Create(ctx context.Context, o Options, out string) (Manifest, error) {
 		return Manifest{}, fmt.Errorf("backup: %s has no Fireline schema (no schema_migrations): is DATABASE_URL the right database?", pg.where())
 	}
 	if m.Database.Server, err = pg.scalar(ctx, "SHOW server_version"); err != nil {
+		return Manifest{}, err
+	}
+	if m.Database.Roles, err = pg.grantees(ctx); err != nil {
 		return Manifest{}, err
 	}
 	if m.Database.Tool, err = pg.toolVersion(ctx, "pg_dump"); err != nil {

@@ -34,7 +34,7 @@ func TestCreateRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cluster.Close()
-	for _, db := range []string{"src", "dst", "tampered"} {
+	for _, db := range []string{"src", "dst", "tampered", "roles"} {
 		if err := cluster.CreateDatabase(ctx, db); err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +54,9 @@ func TestCreateRestore(t *testing.T) {
 	if _, err := src.query(ctx, fmt.Sprintf(`CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL);
 		INSERT INTO schema_migrations SELECT v, 'm' || v FROM generate_series(1, %d) v;
 		CREATE TABLE incidents (id bigint PRIMARY KEY, address text NOT NULL, at timestamptz NOT NULL);
-		INSERT INTO incidents VALUES (1, '东昌府区光岳楼', '2026-12-04T10:00:00Z'), (2, 'Liuyuan Street 12', '2026-12-04T11:00:00Z');`, latest)); err != nil {
+		INSERT INTO incidents VALUES (1, '东昌府区光岳楼', '2026-12-04T10:00:00Z'), (2, 'Liuyuan Street 12', '2026-12-04T11:00:00Z');
+		CREATE ROLE backup_test_app LOGIN;
+		GRANT SELECT, INSERT ON incidents TO backup_test_app;`, latest)); err != nil {
 		t.Fatal(err)
 	}
 	recs := filepath.Join(dir, "recordings")
@@ -84,8 +86,8 @@ func TestCreateRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	if m.Format != Format || m.Migration != latest || m.Counts.RecordingFiles != 3 || m.Counts.Tables != 2 ||
-		m.Database.Name != dumpName || len(m.Database.SHA256) != 64 || m.CreatedAt.IsZero() {
-		t.Errorf("manifest %+v: want format 1, migration %d, 3 recordings, 2 tables, the dump hashed", m, latest)
+		m.Database.Name != dumpName || len(m.Database.SHA256) != 64 || m.CreatedAt.IsZero() || strings.Join(m.Database.Roles, ",") != "backup_test_app" {
+		t.Errorf("manifest %+v: want format 1, migration %d, 3 recordings, 2 tables, the dump hashed, the application's role", m, latest)
 	}
 	if _, err := Create(ctx, Options{DatabaseURL: cluster.URL("src"), Recordings: recs, Bin: bin}, archive); err == nil || !strings.Contains(err.Error(), "exists") {
 		t.Errorf("a backup over an existing file: %v, want a refusal", err)
@@ -107,6 +109,9 @@ func TestCreateRestore(t *testing.T) {
 		want, _ := src.query(ctx, "SELECT id, address, at FROM incidents ORDER BY id")
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("restored incidents %q, want %q", got, want)
+		}
+		if v, err := dst.scalar(ctx, "SELECT has_table_privilege('backup_test_app', 'incidents', 'INSERT')"); err != nil || v != "t" {
+			t.Errorf("the application role's grant after the restore: %q (%v)", v, err)
 		}
 		for name, b := range files {
 			if got, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(name))); err != nil || !bytes.Equal(got, b) {
@@ -152,6 +157,31 @@ func TestCreateRestore(t *testing.T) {
 		c, _ := newClient(bin, cluster.URL("tampered"))
 		if tables, err := c.tables(ctx); err != nil || len(tables) != 0 {
 			t.Errorf("tables after a refused restore: %v (%v), want none", tables, err)
+		}
+	})
+
+	t.Run("a role the archive grants to must exist", func(t *testing.T) {
+		for _, db := range []string{"src", "dst"} {
+			c, _ := newClient(bin, cluster.URL(db))
+			if _, err := c.query(ctx, "DROP OWNED BY backup_test_app"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := src.query(ctx, "DROP ROLE backup_test_app"); err != nil {
+			t.Fatal(err)
+		}
+		o := Options{DatabaseURL: cluster.URL("roles"), Recordings: filepath.Join(dir, "roles"), Bin: bin}
+		_, err := Restore(ctx, o, archive)
+		if err == nil || !strings.Contains(err.Error(), "the archive grants privileges to roles this server lacks: backup_test_app; create them first") {
+			t.Fatalf("restore without the role: %v", err)
+		}
+		o.CreateRoles = true
+		if _, err := Restore(ctx, o, archive); err != nil {
+			t.Fatalf("restore creating the role: %v", err)
+		}
+		c, _ := newClient(bin, cluster.URL("roles"))
+		if v, err := c.scalar(ctx, "SELECT has_table_privilege('backup_test_app', 'incidents', 'INSERT')"); err != nil || v != "t" {
+			t.Errorf("the created role's grant: %q (%v)", v, err)
 		}
 	})
 

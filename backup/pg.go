@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -98,6 +99,56 @@ func (c *client) scalar(ctx context.Context, sql string) (string, error) {
 func (c *client) tables(ctx context.Context) ([]string, error) {
 	return c.query(ctx, `SELECT schemaname || '.' || tablename FROM pg_tables
 		WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)
+}
+
+// grantees are the roles the database's own objects grant privileges to, other than each
+// object's owner and PUBLIC: roles live in the cluster, not in the database, so a dump names
+// them but cannot create them, and a restore needs them to exist.
+func (c *client) grantees(ctx context.Context) ([]string, error) {
+	rows, err := c.query(ctx, `SELECT DISTINCT r.rolname FROM (
+		SELECT (aclexplode(relacl)).grantee, relowner AS owner FROM pg_class
+		WHERE relacl IS NOT NULL AND relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'pg_toast'::regnamespace)
+		UNION ALL
+		SELECT (aclexplode(nspacl)).grantee, nspowner FROM pg_namespace
+		WHERE nspacl IS NOT NULL AND nspname NOT LIKE 'pg\_%' AND nspname <> 'information_schema'
+		UNION ALL
+		SELECT (aclexplode(proacl)).grantee, proowner FROM pg_proc
+		WHERE proacl IS NOT NULL AND pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+		UNION ALL
+		SELECT (aclexplode(defaclacl)).grantee, defaclrole FROM pg_default_acl
+	) g JOIN pg_roles r ON r.oid = g.grantee
+	WHERE g.grantee <> g.owner ORDER BY 1`)
+	if rows == nil {
+		rows = []string{}
+	}
+	return rows, err
+}
+
+// missingRoles are those of roles the server lacks.
+func (c *client) missingRoles(ctx context.Context, roles []string) ([]string, error) {
+	have, err := c.query(ctx, "SELECT rolname FROM pg_roles")
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, r := range roles {
+		if !slices.Contains(have, r) {
+			missing = append(missing, r)
+		}
+	}
+	return missing, nil
+}
+
+// createRoles creates roles as NOLOGIN roles, the name quoted by the server (format %I).
+func (c *client) createRoles(ctx context.Context, roles []string) error {
+	for _, r := range roles {
+		cmd := c.command(ctx, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "role="+r, "--dbname="+c.url)
+		cmd.Stdin = strings.NewReader("SELECT format('CREATE ROLE %I NOLOGIN', :'role') \\gexec\n")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("backup: create role %q: %w: %s", r, err, tail(out))
+		}
+	}
+	return nil
 }
 
 // migration is the newest applied migration, 0 when the database has no schema_migrations.

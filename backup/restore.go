@@ -90,6 +90,21 @@ func Restore(ctx context.Context, o Options, in string) (Manifest, error) {
 			m.Migration, latest, m.Fireline)
 	}
 
+	missing, err := pg.missingRoles(ctx, m.Database.Roles)
+	if err != nil {
+		return Manifest{}, err
+	}
+	if len(missing) > 0 && !o.CreateRoles {
+		return Manifest{}, fmt.Errorf("restore: the archive grants privileges to roles this server lacks: %s; create them first (CREATE ROLE … LOGIN PASSWORD …), then restore again",
+			strings.Join(missing, ", "))
+	}
+	if len(missing) > 0 {
+		log.Info("creating the roles the archive grants to", "roles", missing)
+		if err := pg.createRoles(ctx, missing); err != nil {
+			return Manifest{}, err
+		}
+	}
+
 	// --no-owner: the restored objects belong to the role restoring them, the deployment's
 	// owner role, whatever the source's was called. Grants are restored as dumped, so the
 	// application role must exist on the target before the restore (see README).

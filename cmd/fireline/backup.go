@@ -138,6 +138,8 @@ func devDatabase(ctx context.Context, cmd, data string, o *backup.Options, log *
 		return nil, err
 	}
 	o.DatabaseURL = pg.URL("fireline")
+	// The cluster is the restore's own: the roles the archive grants to are created in it.
+	o.CreateRoles = true
 	return func(failed bool) {
 		if err := pg.Close(); err != nil {
 			log.Error("stop the embedded PostgreSQL", "error", err)
