@@ -437,3 +437,30 @@ func tail(b []byte, n int) string {
 	}
 	return string(b)
 }
+
+// Binaries is the directory of the PostgreSQL binaries Start runs (the newest Debian
+// /usr/lib/postgresql/<version>/bin, else PATH's): the same pg_dump, pg_restore and psql
+// serve backups, whose pg_dump must be at least as new as the server it reads.
+func Binaries() (string, error) {
+	return findBinaries()
+}
+
+// RunningURL is the connection URL of database db on the cluster that a live Cluster, in
+// this process or another (a running `fireline dev`), serves from dataDir: the port is the
+// fourth line of its postmaster.pid. It fails when no server there is ready.
+func RunningURL(dataDir, db string) (string, error) {
+	pidFile := filepath.Join(dataDir, "postmaster.pid")
+	if !pidFileReady(pidFile) {
+		return "", fmt.Errorf("pgcluster: no running server in %s", dataDir)
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		return "", fmt.Errorf("pgcluster: %w", err)
+	}
+	lines := strings.Split(string(b), "\n")
+	port, err := strconv.Atoi(strings.TrimSpace(lines[3]))
+	if err != nil || port <= 0 {
+		return "", fmt.Errorf("pgcluster: %s: no port on its fourth line", pidFile)
+	}
+	return (&Cluster{port: port}).URL(db), nil
+}
