@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -59,6 +60,9 @@ type Server struct {
 	recordings fireline.RecordingLibrary
 	ticketKey  []byte
 	basemap    *Basemap
+
+	directory      Directory
+	directoryUsers fireline.DirectoryUsers
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -89,6 +93,11 @@ type Deps struct {
 	Recordings fireline.RecordingLibrary
 	// Basemap is the base map's tiles (--basemap); nil: the map draws on a plain background.
 	Basemap *Basemap
+
+	// Directory, if set, signs people in through the centre's directory (OpenID Connect), and
+	// DirectoryUsers keeps the users it signs in (postgres.DB).
+	Directory      Directory
+	DirectoryUsers fireline.DirectoryUsers
 }
 
 // New builds the API.
@@ -99,6 +108,7 @@ func New(cfg Config, d Deps) *Server {
 		travel: d.Travel, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
 		recordings: d.Recordings, ticketKey: cfg.TicketKey, basemap: d.Basemap,
+		directory: d.Directory, directoryUsers: d.DirectoryUsers,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -160,6 +170,10 @@ func (s *Server) routes() chi.Router {
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Post("/auth/login", s.login)
+		// Directory sign-in: the browser comes and goes by redirects, without a token.
+		r.Get("/auth/options", s.authOptions)
+		r.Get("/auth/oidc/login", s.oidcLogin)
+		r.Get(strings.TrimPrefix(oidcCallbackPath, "/api/v1"), s.oidcCallback)
 		r.Get("/openapi.json", s.openAPI)
 		// A <video> plays a recording with a ticket in its URL, without a bearer token: the
 		// handler checks either (recordingTicket).

@@ -26,6 +26,7 @@ import (
 	"github.com/fireline/fireline/geo"
 	"github.com/fireline/fireline/intake"
 	"github.com/fireline/fireline/media"
+	"github.com/fireline/fireline/oidc"
 	"github.com/fireline/fireline/postgres"
 	"github.com/fireline/fireline/resources"
 	"github.com/fireline/fireline/samplecity"
@@ -392,6 +393,15 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 	}
 	if mediaSrv != nil {
 		deps.Media = mediaSrv
+	}
+	if cfg.OIDC.Issuer != "" {
+		dir, err := oidc.New(ctx, cfg.OIDC)
+		if err != nil {
+			// Password sign-in still works; the pages offer the directory only when it answered.
+			m.log.Error("directory sign-in unavailable", "issuer", cfg.OIDC.Issuer, "error", err)
+		} else {
+			deps.Directory, deps.DirectoryUsers = dir, db
+		}
 	}
 	acfg := api.DefaultConfig()
 	acfg.TicketKey = []byte(cfg.RecordingKey)

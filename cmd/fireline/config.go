@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/oidc"
 	"github.com/fireline/fireline/workflows"
 )
 
@@ -59,6 +60,10 @@ type Config struct {
 	// Basemap is a PMTiles v3 file of vector tiles (Protomaps basemap schema) the pages draw
 	// under the map; empty: a plain background.
 	Basemap string
+
+	// OIDC signs people in through the centre's directory when OIDC.Issuer is set; the client
+	// secret comes from FIRELINE_OIDC_CLIENT_SECRET only, never a flag.
+	OIDC oidc.Config
 }
 
 // DefaultConfig holds every default.
@@ -97,6 +102,7 @@ func (cfg *Config) fromEnv(getenv func(string) string) {
 	set(&cfg.RecordingKey, "FIRELINE_RECORDING_KEY")
 	set(&cfg.MediaURL, "FIRELINE_MEDIA_URL")
 	set(&cfg.MetricsAddr, "FIRELINE_METRICS")
+	set(&cfg.OIDC.ClientSecret, "FIRELINE_OIDC_CLIENT_SECRET")
 }
 
 // parse reads the flags of a command over cfg.
@@ -131,6 +137,18 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 		fs.StringVar(&cfg.MediaURL, "media-url", cfg.MediaURL, "public base URL of this node's media server, e.g. http://10.0.0.5:8080 (default: the --http address)")
 		fs.StringVar(&cfg.MetricsAddr, "metrics", cfg.MetricsAddr, "address for an unauthenticated /metrics listener (default off; /metrics on --http takes a console token)")
 		fs.StringVar(&cfg.Basemap, "basemap", cfg.Basemap, "a PMTiles file of vector tiles (Protomaps basemap schema) drawn under the map (default none: a plain background)")
+		fs.StringVar(&cfg.OIDC.Issuer, "oidc-issuer", cfg.OIDC.Issuer, "issuer URL of the centre's OpenID Connect directory (default none: password sign-in only)")
+		fs.StringVar(&cfg.OIDC.ClientID, "oidc-client-id", cfg.OIDC.ClientID, "Fireline's client id at the directory (the secret: FIRELINE_OIDC_CLIENT_SECRET)")
+		fs.StringVar(&cfg.OIDC.RedirectURL, "oidc-redirect-url", cfg.OIDC.RedirectURL, "public URL of /api/v1/auth/oidc/callback, as registered at the directory")
+		fs.StringVar(&cfg.OIDC.UsernameClaim, "oidc-username-claim", cfg.OIDC.UsernameClaim, "ID token claim used as the username (default preferred_username)")
+		fs.StringVar(&cfg.OIDC.GroupsClaim, "oidc-groups-claim", cfg.OIDC.GroupsClaim, "ID token claim listing the person's groups (default groups)")
+		fs.Func("oidc-role", "role=group: members of the directory group get the role (repeatable; the first match wins)", func(v string) error {
+			m, err := oidc.ParseRoleMapping(v)
+			if err == nil {
+				cfg.OIDC.Roles = append(cfg.OIDC.Roles, m)
+			}
+			return err
+		})
 	}
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
@@ -168,6 +186,11 @@ func (cfg *Config) validate(cmd string) error {
 	if cfg.MediaURL != "" {
 		if u, err := url.Parse(cfg.MediaURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			errs = append(errs, fmt.Errorf("media URL %q: want http(s)://host:port", cfg.MediaURL))
+		}
+	}
+	if cfg.OIDC.Issuer != "" {
+		if err := cfg.OIDC.Validate(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if _, err := parseLevel(cfg.LogLevel); err != nil {
