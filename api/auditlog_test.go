@@ -338,6 +338,7 @@ func TestSummariseJSON(t *testing.T) {
 		{"secrets at any depth", `{"a":[{"token":"t0k"}],"Secret":"s","privateKey":"k"}`, `"token":"[redacted]"`, "t0k"},
 		{"long strings shortened", `{"description":"` + long + `"}`, "…", long},
 		{"too large keeps field names", `{"x":[` + strings.Repeat(`"abcdefghij",`, 600) + `"z"],"password":"p"}`, `"fields":["password","x"]`, "abcdefghij"},
+		{"callers' personal data", `{"caller":"李","phone":"13800000000","address":"柳园路 1号"}`, `"phone":"[personal]"`, "13800000000"},
 		{"not JSON", `{"a":`, "", "a"},
 	}
 	for _, tt := range tests {

@@ -2,7 +2,8 @@
 //
 //	fireline dev       the whole system in one process on the sample city (embedded Temporal and PostgreSQL)
 //	fireline serve     the chosen roles against external Temporal and PostgreSQL (TEMPORAL_ADDRESS, DATABASE_URL)
-//	fireline migrate   apply the database migrations to DATABASE_URL
+//	fireline migrate   apply the database migrations as the schema owner (FIRELINE_MIGRATE_DATABASE_URL)
+//	fireline audit     export the audit log as CSV
 package main
 
 import (
@@ -21,7 +22,8 @@ const usage = `usage: fireline <command> [flags]
 commands:
   dev       run everything in one process on the Liaocheng sample city
   serve     run the chosen roles against external Temporal and PostgreSQL
-  migrate   apply database migrations to DATABASE_URL
+  migrate   apply database migrations as the schema owner (FIRELINE_MIGRATE_DATABASE_URL, else DATABASE_URL)
+  audit     export the audit log: fireline audit export --from TIME --to TIME
 
 Run 'fireline <command> -h' for a command's flags.
 `
@@ -47,6 +49,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cmd := args[0]
 	switch cmd {
 	case "dev", "serve", "migrate":
+	case "audit":
+		return auditCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
