@@ -363,7 +363,10 @@ func (s *Server) trusted(a netip.Addr) bool {
 const defaultAuditEvents = 100
 
 // auditQuery reads the filters GET /audit and GET /audit/export share.
-func auditQuery(r *http.Request) (fireline.AuditQuery, error) {
+func (s *Server) auditQuery(r *http.Request) (fireline.AuditQuery, error) {
+	if s.auditLog == nil {
+		return fireline.AuditQuery{}, fireline.Errorf(fireline.EUNAVAILABLE, "this node keeps no audit log")
+	}
 	q := r.URL.Query()
 	f := fireline.AuditQuery{Actor: q.Get("actor"), Action: q.Get("action"), Entity: q.Get("entity"),
 		EntityID: q.Get("entity_id"), Limit: defaultAuditEvents}
@@ -401,7 +404,7 @@ func auditQuery(r *http.Request) (fireline.AuditQuery, error) {
 // auditEvents answers GET /audit[?from=][&to=][&actor=][&action=][&entity=][&entity_id=]
 // [&before=][&limit=]: the newest entries first; before (an entry id) pages back.
 func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) {
-	q, err := auditQuery(r)
+	q, err := s.auditQuery(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -418,7 +421,7 @@ var auditCSVHeader = []string{"id", "at", "actor", "role", "remote_addr", "metho
 // as CSV with a header row, written as it is read. An error after the first row can no longer
 // become a problem answer: the export stops short and the log says why.
 func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request) {
-	q, err := auditQuery(r)
+	q, err := s.auditQuery(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
