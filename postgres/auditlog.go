@@ -107,3 +107,14 @@ func rawJSON(b json.RawMessage) any {
 	}
 	return string(b)
 }
+
+// AuditProtected reports whether the role this store connects as is kept from rewriting the
+// audit log: it is neither a superuser nor the log's owner (or a member of the owner's role).
+// A deployment that runs the program as the owner still works, but its log is only as safe as
+// the program; the caller warns.
+func (db *DB) AuditProtected(ctx context.Context) (bool, error) {
+	var ok bool
+	err := db.pool.QueryRow(ctx, `SELECT NOT (r.rolsuper OR pg_has_role(current_user, c.relowner, 'MEMBER'))
+		FROM pg_class c, pg_roles r WHERE c.oid = 'audit_log'::regclass AND r.rolname = current_user`).Scan(&ok)
+	return ok, translate("audit protection", err)
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/postgres"
 )
 
 func auditEvent(actor, method, route, entity, id string, status int) fireline.AuditEvent {
@@ -72,6 +73,15 @@ func TestAuditLogAppendOnly(t *testing.T) {
 	}
 	if after := snapshot(); after != before {
 		t.Fatalf("the audit log changed:\nbefore %s\nafter  %s", before, after)
+	}
+	if ok, err := db.AuditProtected(ctx); err != nil || !ok {
+		t.Errorf("AuditProtected as the application = %v, %v; want true", ok, err)
+	}
+	asOwner, err := postgres.Open(ctx, ownerURL, quietLog())
+	must(t, err)
+	defer asOwner.Close()
+	if ok, err := asOwner.AuditProtected(ctx); err != nil || ok {
+		t.Errorf("AuditProtected as the owner = %v, %v; want false", ok, err)
 	}
 	// The application still works on the tables it needs.
 	if _, err := app.Exec(ctx, `UPDATE units SET name = name WHERE false`); err != nil {

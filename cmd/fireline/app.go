@@ -255,6 +255,12 @@ func (m *Main) openDatabase(ctx context.Context, cfg Config) (*postgres.DB, erro
 		return nil, err
 	}
 	m.onClose("database pool", func() error { db.Close(); return nil })
+	if ok, err := db.AuditProtected(ctx); err != nil {
+		m.log.Warn("cannot tell whether the database role may rewrite the audit log", "error", err)
+	} else if !ok {
+		m.log.Warn("DATABASE_URL connects as a superuser or the schema's owner, which could rewrite the audit log; " +
+			"connect as fireline_app and migrate with FIRELINE_MIGRATE_DATABASE_URL")
+	}
 	if m.Dev {
 		if err := loadSampleCity(ctx, db, cfg.DemoPassword, m.log); err != nil {
 			return nil, err
