@@ -67,6 +67,8 @@ const (
 	// ActionAdmin keeps the reference data (stations, units, water sources, key premises,
 	// response plans) and reads the audit of its changes.
 	ActionAdmin Action = "admin"
+	// ActionReadAudit reads and exports the audit log of every request that changed something.
+	ActionReadAudit Action = "read_audit"
 )
 
 // Actions lists every action in a stable order, for the generated pages and the tests.
@@ -74,6 +76,7 @@ var Actions = []Action{
 	ActionReadUnits, ActionReadIncidents, ActionReadOwnIncident, ActionReadUnitHistory, ActionReadOwnUnitHistory,
 	ActionReadRecordings, ActionPostAlarm, ActionPostDeviceAlarm, ActionDispatch, ActionMoveUnit, ActionMoveOwnUnit,
 	ActionAckEscalation, ActionWatchVideo, ActionPublishVideo, ActionManageVideo, ActionWriteFindings, ActionAdmin,
+	ActionReadAudit,
 }
 
 // policy says which roles may take each action. It is written action by action, as a route
@@ -100,6 +103,8 @@ var policy = map[Action][]Role{
 	// Risk officers write the reviews; supervisors add what they saw from the floor.
 	ActionWriteFindings: {RoleRisk, RoleSupervisor, RoleAdmin},
 	ActionAdmin:         {RoleAdmin},
+	// Risk officers review what people did; administrators answer for the system.
+	ActionReadAudit: {RoleAdmin, RoleRisk},
 }
 
 // Can reports whether a user of role r may take action a. An unknown role or action may

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -30,6 +32,9 @@ type Config struct {
 	// MediaOnly serves only what a media node needs (serve --roles media without api): the
 	// media routes, /metrics, /healthz and /readyz.
 	MediaOnly bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For the audit log believes;
+	// from any other peer the connection's address is the client's.
+	TrustedProxies []netip.Prefix
 }
 
 // DefaultConfig is the standard configuration.
@@ -63,6 +68,10 @@ type Server struct {
 
 	directory      Directory
 	directoryUsers fireline.DirectoryUsers
+	// auditLog, if set, gets an entry for every unsafe request (recordAudit); auditFailures
+	// counts the entries it could not take.
+	auditLog      fireline.AuditLog
+	auditFailures atomic.Int64
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -98,6 +107,8 @@ type Deps struct {
 	// DirectoryUsers keeps the users it signs in (postgres.DB).
 	Directory      Directory
 	DirectoryUsers fireline.DirectoryUsers
+	// AuditLog keeps the audit log (postgres.DB); nil records nothing and serves no /audit.
+	AuditLog fireline.AuditLog
 }
 
 // New builds the API.
@@ -109,6 +120,7 @@ func New(cfg Config, d Deps) *Server {
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
 		recordings: d.Recordings, ticketKey: cfg.TicketKey, basemap: d.Basemap,
 		directory: d.Directory, directoryUsers: d.DirectoryUsers,
+		auditLog: d.AuditLog,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -154,6 +166,7 @@ func (s *Server) routes() chi.Router {
 		// A media node: its metrics are on its own listener or behind a console token, the
 		// same as on an API node (see below).
 		r.Route("/api/v1", func(r chi.Router) {
+			r.Use(s.recordAudit)
 			s.mediaRoutes(r)
 			r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 				s.writeError(w, r, fireline.Errorf(fireline.ENOTFOUND, "no media endpoint %s %s: this is a media node", r.Method, r.URL.Path))
@@ -169,6 +182,7 @@ func (s *Server) routes() chi.Router {
 	r.With(s.authenticate, s.may(fireline.ActionReadIncidents)).Get("/metrics", s.metrics)
 
 	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(s.recordAudit)
 		r.Post("/auth/login", s.login)
 		// Directory sign-in: the browser comes and goes by redirects, without a token.
 		r.Get("/auth/options", s.authOptions)
@@ -283,6 +297,10 @@ func (s *Server) peopleRoutes(r chi.Router) {
 		r.Use(s.may(fireline.ActionAdmin))
 		s.adminRoutes(r)
 	})
+
+	// The audit log (auditlog.go): administrators and risk officers read and export it.
+	r.With(s.may(fireline.ActionReadAudit)).Get("/audit", s.auditEvents)
+	r.With(s.may(fireline.ActionReadAudit)).Get("/audit/export", s.exportAudit)
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -31,6 +32,13 @@ type Config struct {
 	TemporalAddress string
 	Namespace       string
 	DatabaseURL     string
+	// MigrateDatabaseURL is the schema owner's connection (FIRELINE_MIGRATE_DATABASE_URL).
+	// DatabaseURL is the application's role, which may not change the audit log, so it cannot
+	// migrate either: fireline migrate uses this URL, and serve, given it, migrates at start.
+	MigrateDatabaseURL string
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes) whose
+	// X-Forwarded-For the audit log believes (FIRELINE_TRUSTED_PROXIES, comma-separated).
+	TrustedProxies []string
 
 	// Roles are the parts this process runs: api, worker, media.
 	Roles []string
@@ -96,6 +104,10 @@ func (cfg *Config) fromEnv(getenv func(string) string) {
 	set(&cfg.TemporalAddress, "TEMPORAL_ADDRESS")
 	set(&cfg.Namespace, "TEMPORAL_NAMESPACE")
 	set(&cfg.DatabaseURL, "DATABASE_URL")
+	set(&cfg.MigrateDatabaseURL, "FIRELINE_MIGRATE_DATABASE_URL")
+	if v := getenv("FIRELINE_TRUSTED_PROXIES"); v != "" {
+		cfg.TrustedProxies = strings.Split(v, ",")
+	}
 	set(&cfg.DemoPassword, "FIRELINE_DEMO_PASSWORD")
 	set(&cfg.HTTPAddr, "FIRELINE_HTTP")
 	set(&cfg.LogLevel, "FIRELINE_LOG_LEVEL")
@@ -149,6 +161,10 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 			}
 			return err
 		})
+		fs.Func("trusted-proxy", "a reverse proxy (address or CIDR) whose X-Forwarded-For names the client in the audit log (repeatable)", func(v string) error {
+			cfg.TrustedProxies = append(cfg.TrustedProxies, v)
+			return nil
+		})
 	}
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
@@ -183,6 +199,9 @@ func (cfg *Config) validate(cmd string) error {
 	if _, err := iceServers(cfg.ICEServers); err != nil {
 		errs = append(errs, err)
 	}
+	if _, err := trustedProxies(cfg.TrustedProxies); err != nil {
+		errs = append(errs, err)
+	}
 	if cfg.MediaURL != "" {
 		if u, err := url.Parse(cfg.MediaURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			errs = append(errs, fmt.Errorf("media URL %q: want http(s)://host:port", cfg.MediaURL))
@@ -211,8 +230,8 @@ func (cfg *Config) validate(cmd string) error {
 			errs = append(errs, errors.New("TEMPORAL_ADDRESS is required"))
 		}
 	case "migrate":
-		if cfg.DatabaseURL == "" {
-			errs = append(errs, errors.New("DATABASE_URL is required"))
+		if cfg.MigrateDatabaseURL == "" && cfg.DatabaseURL == "" {
+			errs = append(errs, errors.New("FIRELINE_MIGRATE_DATABASE_URL (the schema owner's) is required"))
 		}
 	case "dev":
 		if cfg.DataDir == "" {
@@ -245,6 +264,27 @@ func iceServers(vals []string) ([]fireline.ICEServer, error) {
 			}
 		}
 		out = append(out, s)
+	}
+	return out, nil
+}
+
+// trustedProxies reads --trusted-proxy values: an IP address or a CIDR prefix.
+func trustedProxies(vals []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range vals {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: want an IP address or a CIDR prefix such as 10.0.0.0/8", v)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out, nil
 }
