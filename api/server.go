@@ -8,8 +8,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"strings"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 
