@@ -127,11 +127,13 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 // the application needs and no more: it may read the audit log and add to it, never change it.
 const AppRole = "fireline_app"
 
-// createAppRole creates AppRole unless it exists. Like postgres, it needs no password: the
-// cluster trusts loopback connections.
+// createAppRole creates AppRole unless it exists, and lets it log in either way: a restore
+// into a new cluster creates the roles its dump grants to without a login. Like postgres, it
+// needs no password: the cluster trusts loopback connections.
 func (c *Cluster) createAppRole(ctx context.Context) error {
 	const script = `SELECT format('CREATE ROLE %I LOGIN', :'name')
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'name') \gexec
+SELECT format('ALTER ROLE %I LOGIN', :'name') \gexec
 `
 	out, err := c.psql(ctx, "postgres", script, "name="+AppRole)
 	if err != nil && !strings.Contains(out, "already exists") {
