@@ -3,6 +3,7 @@
 //	fireline dev       the whole system in one process on the sample city (embedded Temporal and PostgreSQL)
 //	fireline serve     the chosen roles against external Temporal and PostgreSQL (TEMPORAL_ADDRESS, DATABASE_URL)
 //	fireline migrate   apply the database migrations to DATABASE_URL
+//	fireline keys      create, list and revoke the alarm sources' API keys (keys.go)
 package main
 
 import (
@@ -22,6 +23,7 @@ commands:
   dev       run everything in one process on the Liaocheng sample city
   serve     run the chosen roles against external Temporal and PostgreSQL
   migrate   apply database migrations to DATABASE_URL
+  keys      create, list and revoke the alarm sources' API keys
 
 Run 'fireline <command> -h' for a command's flags.
 `
@@ -45,6 +47,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.New("no command given")
 	}
 	cmd := args[0]
+	if cmd == "keys" {
+		return runKeys(ctx, args[1:], getenv, stdout, stderr)
+	}
 	switch cmd {
 	case "dev", "serve", "migrate":
 	case "-h", "--help", "help":
