@@ -3,6 +3,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -63,6 +64,26 @@ func TestAccessTableCoversTheRouter(t *testing.T) {
 	for _, route := range walkRoutes(t, media) {
 		if _, ok := accessRules[route]; !ok {
 			t.Errorf("media node: route %s has no row in the access table (api/access.go)", route)
+		}
+	}
+}
+
+// TestRouteWithoutRowRefuses: a route registered without a row in the access table never runs
+// its handler, whoever asks.
+func TestRouteWithoutRowRefuses(t *testing.T) {
+	s := New(DefaultConfig(), Deps{Store: &fakeStore{}, Logger: slog.New(slog.DiscardHandler)})
+	r := chi.NewRouter()
+	ran := false
+	routeSet{s: s, r: r, prefix: "/api/v1"}.post("/unlisted", func(http.ResponseWriter, *http.Request) { ran = true })
+	for _, token := range []string{"", "admin"} {
+		req := httptest.NewRequest("POST", "/unlisted", nil) // r stands for the /api/v1 sub-router
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		if ran || w.Code != http.StatusInternalServerError {
+			t.Errorf("token %q: %d, handler ran %v; want 500 and the handler never run", token, w.Code, ran)
 		}
 	}
 }
