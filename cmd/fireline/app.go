@@ -522,6 +522,8 @@ func loadSampleCity(ctx context.Context, db *postgres.DB, password string, log *
 		{Username: "risk", Password: password, Role: fireline.RoleRisk},
 		{Username: "admin", Password: password, Role: fireline.RoleAdmin},
 		// One login for the sample city's gateways: panel network, lamp posts, app and SMS, CAP.
+		// It posts for any source; a real gateway gets an API key scoped to its own source
+		// (fireline keys create), which posts only that source's alarms.
 		{Username: "gateway", Password: password, Role: fireline.RoleGateway},
 	}
 	for _, u := range city.Units {
