@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -213,15 +212,6 @@ func (r rule) String() string {
 		return "ticket or " + strings.Join(names, " or ")
 	}
 	return strings.Join(names, " or ")
-}
-
-// allows reports whether a signed-in user of role may call a route of this rule.
-func (r rule) allows(role fireline.Role) bool {
-	switch r.kind {
-	case kindPublic, kindSignedIn:
-		return true
-	}
-	return slices.ContainsFunc(r.actions, func(a fireline.Action) bool { return fireline.Can(role, a) })
 }
 
 // accessRules is the table by method and path; a duplicate row is a mistake the coverage test
