@@ -250,6 +250,7 @@ type routeSet struct {
 // without a row refuses every request: a forgotten row closes a route rather than opening it.
 func (rs routeSet) handle(method, pattern string, h http.HandlerFunc, use ...func(http.Handler) http.Handler) {
 	path := rs.prefix + pattern
+	rs.s.guarded[method+" "+path] = true
 	who, ok := accessRules[method+" "+path]
 	guard := rs.s.guard(who)
 	if !ok {

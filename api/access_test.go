@@ -39,6 +39,9 @@ func TestAccessTableCoversTheRouter(t *testing.T) {
 		if _, ok := accessRules[route]; !ok {
 			t.Errorf("route %s is registered but has no row in the access table (api/access.go): add one saying who may call it", route)
 		}
+		if !full.guarded[route] {
+			t.Errorf("route %s is registered on the chi router directly: register it through a routeSet, which puts its access row's guard in front", route)
+		}
 	}
 	seen := map[string]bool{}
 	for _, row := range accessTable {
@@ -62,8 +65,8 @@ func TestAccessTableCoversTheRouter(t *testing.T) {
 	cfg.MediaOnly = true
 	media := New(cfg, Deps{Store: &fakeStore{}, Logger: slog.New(slog.DiscardHandler)})
 	for _, route := range walkRoutes(t, media) {
-		if _, ok := accessRules[route]; !ok {
-			t.Errorf("media node: route %s has no row in the access table (api/access.go)", route)
+		if _, ok := accessRules[route]; !ok || !media.guarded[route] {
+			t.Errorf("media node: route %s has no row in the access table (api/access.go), or is not registered through a routeSet", route)
 		}
 	}
 }

@@ -60,6 +60,9 @@ type Server struct {
 	recordings fireline.RecordingLibrary
 	ticketKey  []byte
 	basemap    *Basemap
+	// guarded are the routes registered through a routeSet, behind their access rows' guards
+	// ("GET /api/v1/units"), for the test that checks the router against the table.
+	guarded map[string]bool
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -110,6 +113,7 @@ func New(cfg Config, d Deps) *Server {
 		s.locator = grid{}
 	}
 	s.nodeID = d.MediaNodeID
+	s.guarded = map[string]bool{}
 	s.router = s.routes()
 	return s
 }
