@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -260,7 +261,7 @@ func (rs routeSet) handle(method, pattern string, h http.HandlerFunc, use ...fun
 			})
 		}}
 	}
-	rs.r.With(append(use, guard...)...).Method(method, pattern, h)
+	rs.r.With(slices.Concat(use, guard)...).Method(method, pattern, h)
 }
 
 // The methods, for short.
