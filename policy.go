@@ -16,9 +16,9 @@ type Action string
 // The actions, each with the requests it covers. The names are the values the pages see.
 const (
 	// ActionReadUnits reads the units, stations and water sources and follows the live event
-	// stream: what every person who signs in sees. A gateway may not, as it reads nothing; the
-	// routes for people only (and the media routes) require it before any narrower check, so
-	// a gateway is refused there the same way whatever the route.
+	// stream: what every person who signs in sees. A gateway may not, as it reads nothing: the
+	// API's access table (api/access.go) names the actions of every route, and a gateway may
+	// take none but the intake's.
 	ActionReadUnits Action = "read_units"
 	// ActionReadIncidents reads every incident and the command centre's picture around them:
 	// alarms, timelines, reviews, agency tasks, escalations, warnings, readiness, key premises,

@@ -19,38 +19,38 @@ import (
 // too. Nothing is deleted: a retired record is evidence for past incidents' reviews. Every change
 // is logged and written to the audit trail (GET /admin/audit) with the administrator's name.
 
-func (s *Server) adminRoutes(r chi.Router) {
-	r.Get("/stations", s.adminStations)
-	r.Post("/stations", s.createStation)
-	r.Get("/stations/{id}", s.adminStation)
-	r.Put("/stations/{id}", s.updateStation)
-	r.Delete("/stations/{id}", s.retireStation)
+func (s *Server) adminRoutes(r routeSet) {
+	r.get("/stations", s.adminStations)
+	r.post("/stations", s.createStation)
+	r.get("/stations/{id}", s.adminStation)
+	r.put("/stations/{id}", s.updateStation)
+	r.delete("/stations/{id}", s.retireStation)
 
-	r.Get("/units", s.adminUnits)
-	r.Post("/units", s.createUnit)
-	r.Get("/units/{id}", s.adminUnit)
-	r.Put("/units/{id}", s.updateUnit)
-	r.Delete("/units/{id}", s.retireUnit)
+	r.get("/units", s.adminUnits)
+	r.post("/units", s.createUnit)
+	r.get("/units/{id}", s.adminUnit)
+	r.put("/units/{id}", s.updateUnit)
+	r.delete("/units/{id}", s.retireUnit)
 
-	r.Get("/water-sources", s.adminWaterSources)
-	r.Post("/water-sources", s.createWaterSource)
-	r.Get("/water-sources/{id}", s.adminWaterSource)
-	r.Put("/water-sources/{id}", s.updateWaterSource)
-	r.Delete("/water-sources/{id}", s.retireWaterSource)
+	r.get("/water-sources", s.adminWaterSources)
+	r.post("/water-sources", s.createWaterSource)
+	r.get("/water-sources/{id}", s.adminWaterSource)
+	r.put("/water-sources/{id}", s.updateWaterSource)
+	r.delete("/water-sources/{id}", s.retireWaterSource)
 
-	r.Get("/premises", s.adminPremises)
-	r.Post("/premises", s.createPremise)
-	r.Get("/premises/{id}", s.adminPremise)
-	r.Put("/premises/{id}", s.updatePremise)
-	r.Delete("/premises/{id}", s.retirePremise)
+	r.get("/premises", s.adminPremises)
+	r.post("/premises", s.createPremise)
+	r.get("/premises/{id}", s.adminPremise)
+	r.put("/premises/{id}", s.updatePremise)
+	r.delete("/premises/{id}", s.retirePremise)
 
-	r.Get("/response-plans", s.adminPlans)
-	r.Post("/response-plans", s.createPlan)
-	r.Get("/response-plans/{type}/{level}", s.adminPlan)
-	r.Put("/response-plans/{type}/{level}", s.updatePlan)
-	r.Delete("/response-plans/{type}/{level}", s.retirePlan)
+	r.get("/response-plans", s.adminPlans)
+	r.post("/response-plans", s.createPlan)
+	r.get("/response-plans/{type}/{level}", s.adminPlan)
+	r.put("/response-plans/{type}/{level}", s.updatePlan)
+	r.delete("/response-plans/{type}/{level}", s.retirePlan)
 
-	r.Get("/audit", s.audit)
+	r.get("/audit", s.audit)
 }
 
 // adminPath is where the admin API serves a record: the Location of a created one.

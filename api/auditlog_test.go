@@ -105,7 +105,7 @@ func newAuditServer(t *testing.T, cfg Config) (*Server, *auditFake, *bytes.Buffe
 }
 
 // send sends a request as token ("" for nobody) from remote and returns the recorder.
-func send(s *Server, token, method, path, body string) *httptest.ResponseRecorder {
+func sendAudit(s *Server, token, method, path, body string) *httptest.ResponseRecorder {
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
 	if token != "" {
 		r.Header.Set("Authorization", "Bearer "+token)
@@ -124,25 +124,25 @@ func TestAuditRecordsUnsafeRequests(t *testing.T) {
 	for _, req := range []struct{ method, path string }{
 		{"GET", "/api/v1/admin/stations"}, {"GET", "/api/v1/audit"}, {"POST", "/api/v1/no-such-thing"}, {"PATCH", "/api/v1/admin/stations"},
 	} {
-		send(s, "admin", req.method, req.path, `{}`)
+		sendAudit(s, "admin", req.method, req.path, `{}`)
 	}
 	if got := audit.all(); len(got) != 0 {
 		t.Fatalf("reads and unrouted requests were recorded: %+v", got)
 	}
 
-	w := send(s, "", "POST", "/api/v1/auth/login", `{"username":"risk","password":"hunter2"}`)
+	w := sendAudit(s, "", "POST", "/api/v1/auth/login", `{"username":"risk","password":"hunter2"}`)
 	if w.Code != http.StatusUnauthorized {
 		t.Fatalf("bad login: %d %s", w.Code, w.Body)
 	}
-	w = send(s, "", "POST", "/api/v1/auth/login", `{"username":"risk","password":"correct horse"}`)
+	w = sendAudit(s, "", "POST", "/api/v1/auth/login", `{"username":"risk","password":"correct horse"}`)
 	if w.Code != http.StatusOK {
 		t.Fatalf("login: %d %s", w.Code, w.Body)
 	}
-	w = send(s, "admin", "PUT", "/api/v1/admin/stations/S1", `{"name":"Station Uno","location":{"lat":36.45,"lng":115.98}}`)
+	w = sendAudit(s, "admin", "PUT", "/api/v1/admin/stations/S1", `{"name":"Station Uno","location":{"lat":36.45,"lng":115.98}}`)
 	if w.Code != http.StatusOK {
 		t.Fatalf("update station: %d %s", w.Code, w.Body)
 	}
-	w = send(s, "operator", "DELETE", "/api/v1/admin/units/E2", ``)
+	w = sendAudit(s, "operator", "DELETE", "/api/v1/admin/units/E2", ``)
 	if w.Code != http.StatusForbidden {
 		t.Fatalf("operator retires a unit: %d %s", w.Code, w.Body)
 	}
@@ -200,7 +200,7 @@ func TestAuditRecordsUnsafeRequests(t *testing.T) {
 func TestAuditWriteFailure(t *testing.T) {
 	s, audit, logs := newAuditServer(t, DefaultConfig())
 	audit.fail = true
-	w := send(s, "admin", "PUT", "/api/v1/admin/stations/S1", `{"name":"Station Uno","location":{"lat":36.45,"lng":115.98}}`)
+	w := sendAudit(s, "admin", "PUT", "/api/v1/admin/stations/S1", `{"name":"Station Uno","location":{"lat":36.45,"lng":115.98}}`)
 	if w.Code != http.StatusOK {
 		t.Fatalf("update station: %d %s", w.Code, w.Body)
 	}
@@ -225,7 +225,7 @@ func TestAuditAccess(t *testing.T) {
 			code  int
 		}{{"admin", 200}, {"risk", 200}, {"operator", 403}, {"supervisor", 403}, {"field:E2", 403}, {"gateway", 403}, {"", 401}} {
 			t.Run(path+" as "+tt.token, func(t *testing.T) {
-				if w := send(s, tt.token, "GET", path, ""); w.Code != tt.code {
+				if w := sendAudit(s, tt.token, "GET", path, ""); w.Code != tt.code {
 					t.Errorf("%d %s, want %d", w.Code, w.Body, tt.code)
 				}
 			})
@@ -234,7 +234,7 @@ func TestAuditAccess(t *testing.T) {
 	for _, q := range []string{"?limit=0", "?limit=x", "?from=yesterday", "?from=2026-12-04T08:00:00Z&to=2026-12-04T07:00:00Z",
 		"?entity_id=E1", "?before=-1"} {
 		t.Run(q, func(t *testing.T) {
-			if w := send(s, "risk", "GET", "/api/v1/audit"+q, ""); w.Code != http.StatusBadRequest {
+			if w := sendAudit(s, "risk", "GET", "/api/v1/audit"+q, ""); w.Code != http.StatusBadRequest {
 				t.Errorf("%d %s, want 400", w.Code, w.Body)
 			}
 		})
@@ -243,12 +243,12 @@ func TestAuditAccess(t *testing.T) {
 
 func TestAuditReadAndExport(t *testing.T) {
 	s, audit, _ := newAuditServer(t, DefaultConfig())
-	send(s, "admin", "PUT", "/api/v1/admin/stations/S1", `{"name":"=HYPERLINK(\"http://evil\")","location":{"lat":36.45,"lng":115.98}}`)
-	send(s, "operator", "DELETE", "/api/v1/admin/units/E2", ``)
+	sendAudit(s, "admin", "PUT", "/api/v1/admin/stations/S1", `{"name":"=HYPERLINK(\"http://evil\")","location":{"lat":36.45,"lng":115.98}}`)
+	sendAudit(s, "operator", "DELETE", "/api/v1/admin/units/E2", ``)
 	_ = audit.AppendAudit(context.Background(), fireline.AuditEvent{At: now.Add(-48 * time.Hour), Actor: "=cmd|' /C calc'!A0",
 		Method: "POST", Route: "/api/v1/incidents/{id}/dispatch", Status: 200})
 
-	w := send(s, "risk", "GET", "/api/v1/audit?actor=operator", "")
+	w := sendAudit(s, "risk", "GET", "/api/v1/audit?actor=operator", "")
 	var page struct{ Entries []fireline.AuditEvent }
 	if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil || w.Code != 200 {
 		t.Fatalf("%d %s: %v", w.Code, w.Body, err)
@@ -257,7 +257,7 @@ func TestAuditReadAndExport(t *testing.T) {
 		t.Errorf("entries %+v", page.Entries)
 	}
 
-	w = send(s, "risk", "GET", "/api/v1/audit/export?from="+now.Add(-time.Hour).Format(time.RFC3339)+"&to="+now.Add(time.Hour).Format(time.RFC3339), "")
+	w = sendAudit(s, "risk", "GET", "/api/v1/audit/export?from="+now.Add(-time.Hour).Format(time.RFC3339)+"&to="+now.Add(time.Hour).Format(time.RFC3339), "")
 	if w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/csv") ||
 		!strings.Contains(w.Header().Get("Content-Disposition"), "attachment") {
 		t.Fatalf("%d %v", w.Code, w.Header())
@@ -280,7 +280,7 @@ func TestAuditReadAndExport(t *testing.T) {
 	}
 
 	// Everything, and a cell a spreadsheet would run as a formula is defused.
-	w = send(s, "admin", "GET", "/api/v1/audit/export", "")
+	w = sendAudit(s, "admin", "GET", "/api/v1/audit/export", "")
 	rows, err = csv.NewReader(w.Body).ReadAll()
 	if err != nil || len(rows) != 4 {
 		t.Fatalf("rows %q: %v", rows, err)
@@ -290,7 +290,7 @@ func TestAuditReadAndExport(t *testing.T) {
 	}
 
 	// An empty period is the header alone.
-	w = send(s, "admin", "GET", "/api/v1/audit/export?to=2000-01-01T00:00:00Z", "")
+	w = sendAudit(s, "admin", "GET", "/api/v1/audit/export?to=2000-01-01T00:00:00Z", "")
 	rows, err = csv.NewReader(w.Body).ReadAll()
 	if err != nil || len(rows) != 1 {
 		t.Fatalf("rows %q: %v", rows, err)

@@ -58,7 +58,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, userFrom(r.Context()))
 }
 
-// authenticate requires a bearer token. EventSource cannot send headers, so the event stream
+// authenticate requires a bearer token: a session's, or an alarm source's API key. EventSource cannot send headers, so the event stream
 // alone also takes the token as ?token=.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -70,13 +70,20 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			s.writeError(w, r, fireline.Errorf(fireline.EUNAUTHORIZED, "sign in first: Authorization: Bearer <token> is missing"))
 			return
 		}
-		u, err := s.store.SessionUser(r.Context(), token)
+		ctx := r.Context()
+		var u fireline.User
+		var err error
+		if strings.HasPrefix(token, fireline.APIKeyPrefix) {
+			u, ctx, err = s.keyUser(ctx, token) // an alarm source's API key (apikeys.go)
+		} else {
+			u, err = s.store.SessionUser(ctx, token)
+		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		noteAuditUser(r.Context(), u)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
+		noteAuditUser(ctx, u)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, userKey, u)))
 	})
 }
 

@@ -20,27 +20,24 @@ func roomOf(incidentID int64) string { return "incident:" + strconv.FormatInt(in
 // mediaRoutes are WHIP (RFC 9725) and WHEP under /api/v1/media/incidents/{id}. They answer
 // browsers on other origins too (CORS): a console served by an API node publishes and plays on
 // whichever media node holds the room, with its bearer token, never cookies.
-func (s *Server) mediaRoutes(r chi.Router) {
-	watch := s.may(fireline.ActionWatchVideo)
-	r.Route("/media/incidents/{id}", func(r chi.Router) {
+func (s *Server) mediaRoutes(v1 routeSet) {
+	v1.r.Route("/media/incidents/{id}", func(r chi.Router) {
 		r.Use(s.cors)
+		m := v1.under(r, "/media/incidents/{id}")
 		// OPTIONS needs no token: a browser's preflight cannot send one (the ICE servers are
 		// only told to a request that does, see mediaOptions).
-		r.Options("/whip", s.mediaOptions("OPTIONS, POST"))
-		r.Options("/streams/{stream}/whep", s.mediaOptions("OPTIONS, POST"))
-		r.Options("/whip/{session}", s.mediaOptions("OPTIONS, PATCH, DELETE"))
-		r.Options("/whep/{session}", s.mediaOptions("OPTIONS, PATCH, DELETE"))
-		r.Group(func(r chi.Router) {
-			r.Use(s.authenticate, s.may(fireline.ActionReadUnits))
-			r.Get("/", s.mediaRoom)
-			r.Post("/whip", s.whip)
-			r.Patch("/whip/{session}", s.patchSession)
-			r.Delete("/whip/{session}", s.endSession)
-			r.With(watch).Get("/streams", s.streams)
-			r.With(watch).Post("/streams/{stream}/whep", s.whep)
-			r.With(watch).Patch("/whep/{session}", s.patchSession)
-			r.With(watch).Delete("/whep/{session}", s.endSession)
-		})
+		m.options("/whip", s.mediaOptions("OPTIONS, POST"))
+		m.options("/streams/{stream}/whep", s.mediaOptions("OPTIONS, POST"))
+		m.options("/whip/{session}", s.mediaOptions("OPTIONS, PATCH, DELETE"))
+		m.options("/whep/{session}", s.mediaOptions("OPTIONS, PATCH, DELETE"))
+		m.get("/", s.mediaRoom)
+		m.post("/whip", s.whip)
+		m.patch("/whip/{session}", s.patchSession)
+		m.delete("/whip/{session}", s.endSession)
+		m.get("/streams", s.streams)
+		m.post("/streams/{stream}/whep", s.whep)
+		m.patch("/whep/{session}", s.patchSession)
+		m.delete("/whep/{session}", s.endSession)
 	})
 }
 

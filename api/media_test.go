@@ -189,8 +189,8 @@ func TestWHIPAndWHEPRefusals(t *testing.T) {
 	}{
 		{"publish without a token", req{method: "POST", path: whip, ctype: "application/sdp", body: offerSDP}, 401, "sign in"},
 		{"publish with an expired token", req{method: "POST", path: whip, token: "bad", ctype: "application/sdp", body: offerSDP}, 401, "expired"},
-		{"the risk role publishes", req{method: "POST", path: whip, token: "risk", ctype: "application/sdp", body: offerSDP}, 403, "only the crew"},
-		{"an operator publishes", req{method: "POST", path: whip, token: "operator", ctype: "application/sdp", body: offerSDP}, 403, "only the crew"},
+		{"the risk role publishes", req{method: "POST", path: whip, token: "risk", ctype: "application/sdp", body: offerSDP}, 403, "role risk may not POST"},
+		{"an operator publishes", req{method: "POST", path: whip, token: "operator", ctype: "application/sdp", body: offerSDP}, 403, "role operator may not POST"},
 		{"a gateway publishes", req{method: "POST", path: whip, token: "gateway", ctype: "application/sdp", body: offerSDP}, 403, "gateway"},
 		{"a crew not dispatched", req{method: "POST", path: whip, token: "field:L-2", ctype: "application/sdp", body: offerSDP}, 403, "not dispatched"},
 		{"publish to a closed incident", req{method: "POST", path: "/api/v1/media/incidents/2/whip", token: "field:E-1", ctype: "application/sdp", body: offerSDP}, 409, "closed"},

@@ -128,8 +128,38 @@ func (s *Server) checkTicket(id int64, name, ticket string) error {
 	return nil
 }
 
+// ticketOr lets through a request that carries a valid ticket for the recording its URL names
+// or, with a bearer token, whoever byRole lets through once signed in (the access table's
+// "ticket or" rule).
+func (s *Server) ticketOr(byRole func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		signed := s.authenticate(byRole(next))
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+				signed.ServeHTTP(w, r)
+				return
+			}
+			ticket := r.URL.Query().Get("ticket")
+			if ticket == "" {
+				s.writeError(w, r, fireline.Errorf(fireline.EUNAUTHORIZED, "sign in first: send Authorization: Bearer <token>, or use the URL the recordings list gives"))
+				return
+			}
+			id, err := incidentID(r)
+			if err == nil {
+				err = s.checkTicket(id, chi.URLParam(r, "name"), ticket)
+			}
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
 // recordingFile serves one recording with range requests (players seek by asking for byte
-// ranges). It takes the bearer token of a role that reads recordings, or a ticket from the list.
+// ranges). Its route takes the bearer token of a role that reads recordings, or a ticket from
+// the list (ticketOr).
 func (s *Server) recordingFile(w http.ResponseWriter, r *http.Request) {
 	id, err := incidentID(r)
 	if err != nil {
@@ -137,24 +167,6 @@ func (s *Server) recordingFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := chi.URLParam(r, "name")
-	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		u, err := s.store.SessionUser(r.Context(), token)
-		if err == nil && !fireline.Can(u.Role, fireline.ActionReadRecordings) {
-			err = fireline.Errorf(fireline.EFORBIDDEN, "role %s may not view recordings", u.Role)
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	} else if ticket := r.URL.Query().Get("ticket"); ticket != "" {
-		if err := s.checkTicket(id, name, ticket); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	} else {
-		s.writeError(w, r, fireline.Errorf(fireline.EUNAUTHORIZED, "sign in first: send Authorization: Bearer <token>, or use the URL the recordings list gives"))
-		return
-	}
 	if s.recordings == nil {
 		s.writeError(w, r, fireline.Errorf(fireline.EUNAVAILABLE, "this node serves no recordings"))
 		return

@@ -49,6 +49,7 @@ type Server struct {
 	incidents Incidents
 	intake    fireline.IntakeService
 	admin     fireline.AdminStore
+	keys      fireline.APIKeyStore
 	locator   Locator
 	media     fireline.MediaService
 	nodes     fireline.MediaRegistry
@@ -72,6 +73,9 @@ type Server struct {
 	// counts the entries it could not take.
 	auditLog      fireline.AuditLog
 	auditFailures atomic.Int64
+	// guarded are the routes registered through a routeSet, behind their access rows' guards
+	// ("GET /api/v1/units"), for the test that checks the router against the table.
+	guarded map[string]bool
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -84,6 +88,8 @@ type Deps struct {
 	// Intake takes the alarm sources' payloads and the CAP feeds' warnings.
 	Intake fireline.IntakeService
 	Admin  fireline.AdminStore
+	// APIKeys keeps the alarm sources' keys; nil: this node takes none.
+	APIKeys fireline.APIKeyStore
 	// Locator places unit fixes and stations on the grid; nil means geo's H3 grid.
 	Locator Locator
 	Media   fireline.MediaService
@@ -114,7 +120,7 @@ type Deps struct {
 // New builds the API.
 func New(cfg Config, d Deps) *Server {
 	s := &Server{
-		cfg: cfg, store: d.Store, incidents: d.Incidents, intake: d.Intake, admin: d.Admin, locator: d.Locator, media: d.Media, cover: d.Cover,
+		cfg: cfg, store: d.Store, incidents: d.Incidents, intake: d.Intake, admin: d.Admin, keys: d.APIKeys, locator: d.Locator, media: d.Media, cover: d.Cover,
 		nodes:  d.MediaNodes,
 		travel: d.Travel, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
@@ -129,6 +135,7 @@ func New(cfg Config, d Deps) *Server {
 		s.locator = grid{}
 	}
 	s.nodeID = d.MediaNodeID
+	s.guarded = map[string]bool{}
 	s.router = s.routes()
 	return s
 }
@@ -151,70 +158,62 @@ func (s *Server) Publish(c fireline.Change) {
 	s.hub.publish(n)
 }
 
+// routes builds the router. Every route is registered through a routeSet, which puts it
+// behind the guard of its row in the access table (access.go).
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
 	// No RealIP: it would take the client's address from X-Forwarded-For whoever sent it, and
 	// a spoofed address in the logs of a dispatch system is worse than a proxy's.
 	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer)
+	root := routeSet{s: s, r: r}
 
-	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+	root.get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	r.Get("/readyz", s.ready)
+	root.get("/readyz", s.ready)
+	root.get("/metrics", s.metrics)
 
 	if s.cfg.MediaOnly {
-		// A media node: its metrics are on its own listener or behind a console token, the
-		// same as on an API node (see below).
+		// A media node serves the media routes, /metrics and the health checks.
 		r.Route("/api/v1", func(r chi.Router) {
 			r.Use(s.recordAudit)
-			s.mediaRoutes(r)
+			s.mediaRoutes(root.under(r, "/api/v1"))
 			r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 				s.writeError(w, r, fireline.Errorf(fireline.ENOTFOUND, "no media endpoint %s %s: this is a media node", r.Method, r.URL.Path))
 			})
 		})
-		r.With(s.authenticate, s.may(fireline.ActionReadIncidents)).Get("/metrics", s.metrics)
 		return r
 	}
-	// /metrics names incidents (room labels), so on the API's listener it takes a token of a
-	// role that reads incidents. A Prometheus server, which cannot sign in, scrapes the
-	// unauthenticated listener that serve --metrics opens on an address of the monitoring
-	// network.
-	r.With(s.authenticate, s.may(fireline.ActionReadIncidents)).Get("/metrics", s.metrics)
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(s.recordAudit)
-		r.Post("/auth/login", s.login)
+		v1 := root.under(r, "/api/v1")
+		v1.post("/auth/login", s.login)
 		// Directory sign-in: the browser comes and goes by redirects, without a token.
-		r.Get("/auth/options", s.authOptions)
-		r.Get("/auth/oidc/login", s.oidcLogin)
-		r.Get(strings.TrimPrefix(oidcCallbackPath, "/api/v1"), s.oidcCallback)
-		r.Get("/openapi.json", s.openAPI)
-		// A <video> plays a recording with a ticket in its URL, without a bearer token: the
-		// handler checks either (recordingTicket).
-		r.Get("/incidents/{id}/recordings/{name}", s.recordingFile)
-		r.Head("/incidents/{id}/recordings/{name}", s.recordingFile)
-		s.mediaRoutes(r)
-		r.Group(func(r chi.Router) {
-			r.Use(s.authenticate)
-			r.Get("/auth/me", s.me)
+		v1.get("/auth/options", s.authOptions)
+		v1.get("/auth/oidc/login", s.oidcLogin)
+		v1.get(strings.TrimPrefix(oidcCallbackPath, "/api/v1"), s.oidcCallback)
+		v1.get("/openapi.json", s.openAPI)
+		v1.get("/auth/me", s.me)
+		v1.get("/incidents/{id}/recordings/{name}", s.recordingFile)
+		v1.head("/incidents/{id}/recordings/{name}", s.recordingFile)
+		s.mediaRoutes(v1)
 
-			// Device sources post through their gateways, which sign in with the gateway role;
-			// dispatchers may post the same by hand (a report phoned in from a panel company).
-			byHand, byDevice := s.may(fireline.ActionPostAlarm), s.may(fireline.ActionPostDeviceAlarm)
-			r.With(byHand).Post("/alarms", s.intakeAlarm(fireline.FormatAlarm))
-			r.With(byHand).Post("/alarms/call", s.intakeAlarm(fireline.FormatCall))
-			r.With(byDevice).Post("/alarms/iot", s.intakeAlarm(fireline.FormatIoT))
-			r.With(byDevice).Post("/alarms/lamppost", s.intakeAlarm(fireline.FormatLampPost))
-			r.With(byDevice).Post("/alarms/public", s.intakeAlarm(fireline.FormatPublic))
-			r.With(byHand).Post("/alarms/{id}/confirm", s.confirmAlarm)
-			r.With(byDevice).Post("/warnings", s.receiveWarning)
+		v1.post("/alarms", s.intakeAlarm(fireline.FormatAlarm))
+		v1.post("/alarms/call", s.intakeAlarm(fireline.FormatCall))
+		v1.post("/alarms/iot", s.intakeAlarm(fireline.FormatIoT))
+		v1.post("/alarms/lamppost", s.intakeAlarm(fireline.FormatLampPost))
+		v1.post("/alarms/public", s.intakeAlarm(fireline.FormatPublic))
+		v1.post("/alarms/{id}/confirm", s.confirmAlarm)
+		v1.post("/warnings", s.receiveWarning)
 
-			// A gateway reads nothing: every other route is for people, who all read the units.
-			r.Group(func(r chi.Router) {
-				r.Use(s.may(fireline.ActionReadUnits))
-				s.peopleRoutes(r)
-			})
+		s.peopleRoutes(v1)
+		r.Route("/admin", func(r chi.Router) {
+			admin := v1.under(r, "/admin")
+			s.adminRoutes(admin)
+			s.apiKeyRoutes(admin)
 		})
+
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, fireline.Errorf(fireline.ENOTFOUND, "no API endpoint %s %s", r.Method, r.URL.Path))
 		})
@@ -225,82 +224,70 @@ func (s *Server) routes() chi.Router {
 		})
 	})
 
-	r.Get(basemapInfoPath, s.basemapInfo)
-	r.Get(basemapTilesPath, s.basemapTiles)
-	r.Head(basemapTilesPath, s.basemapTiles)
+	root.get(basemapInfoPath, s.basemapInfo)
+	root.get(basemapTilesPath, s.basemapTiles)
+	root.head(basemapTilesPath, s.basemapTiles)
 
 	if s.assets != nil {
 		files := http.FileServerFS(s.assets)
-		r.Get("/field", func(w http.ResponseWriter, r *http.Request) {
+		root.get("/field", func(w http.ResponseWriter, r *http.Request) {
 			http.ServeFileFS(w, r, s.assets, "field.html")
 		})
-		r.Get("/review", func(w http.ResponseWriter, r *http.Request) {
+		root.get("/review", func(w http.ResponseWriter, r *http.Request) {
 			http.ServeFileFS(w, r, s.assets, "review.html")
 		})
-		r.Get("/*", files.ServeHTTP)
+		root.get("/*", files.ServeHTTP)
 	}
 	return r
 }
 
-// peopleRoutes are the routes of the console, the field page and administration. The group
-// they are in lets through only roles that read the units (ActionReadUnits).
-func (s *Server) peopleRoutes(r chi.Router) {
-	read, dispatch := s.may(fireline.ActionReadIncidents), s.may(fireline.ActionDispatch)
-	// Crews read the one incident their unit is on (the handler checks which).
-	readOne := s.may(fireline.ActionReadIncidents, fireline.ActionReadOwnIncident)
-	r.With(read).Get("/warnings", s.warnings)
-	r.With(read).Get("/readiness", s.readiness)
-	r.With(read).Get("/incidents/{id}/alarms", s.incidentAlarms)
-	r.With(read).Get("/incidents", s.listIncidents)
-	r.With(readOne).Get("/incidents/{id}", s.getIncident)
-	r.With(read).Get("/incidents/{id}/timeline", s.timeline)
-	r.With(read).Get("/incidents/{id}/review", s.review)
-	r.With(read).Get("/incidents/{id}/findings", s.findings)
-	r.With(s.may(fireline.ActionWriteFindings)).Post("/incidents/{id}/findings", s.addFinding)
-	r.With(s.may(fireline.ActionReadRecordings)).Get("/incidents/{id}/recordings", s.listRecordings)
-	r.With(dispatch).Post("/incidents/{id}/dispatch", s.dispatch)
-	r.With(dispatch).Post("/incidents/{id}/close", s.closeIncident)
-	r.With(dispatch).Post("/incidents/{id}/assess", s.assessIncident)
-	r.With(dispatch).Post("/incidents/{id}/controlled", s.controlIncident)
-	r.With(dispatch).Post("/incidents/{id}/cancel", s.cancelIncident)
-	r.With(dispatch).Post("/incidents/{id}/merge", s.mergeIncident)
-	r.With(dispatch).Post("/incidents/{id}/split", s.splitAlarm)
-	r.With(dispatch).Post("/incidents/{id}/par", s.confirmPAR)
-	r.With(read).Get("/incidents/{id}/agency-tasks", s.agencyTasks)
-	r.With(dispatch).Post("/incidents/{id}/agency-tasks/{agency}", s.updateAgencyTask)
-	r.With(read).Get("/escalations", s.escalations)
-	r.With(s.may(fireline.ActionAckEscalation)).Post("/escalations/{eid}/ack", s.ackEscalation)
+// peopleRoutes are the routes of the console, the field page and the review.
+func (s *Server) peopleRoutes(v1 routeSet) {
+	v1.get("/warnings", s.warnings)
+	v1.get("/readiness", s.readiness)
+	v1.get("/incidents/{id}/alarms", s.incidentAlarms)
+	v1.get("/incidents", s.listIncidents)
+	v1.get("/incidents/{id}", s.getIncident)
+	v1.get("/incidents/{id}/timeline", s.timeline)
+	v1.get("/incidents/{id}/review", s.review)
+	v1.get("/incidents/{id}/findings", s.findings)
+	v1.post("/incidents/{id}/findings", s.addFinding)
+	v1.get("/incidents/{id}/recordings", s.listRecordings)
+	v1.post("/incidents/{id}/dispatch", s.dispatch)
+	v1.post("/incidents/{id}/close", s.closeIncident)
+	v1.post("/incidents/{id}/assess", s.assessIncident)
+	v1.post("/incidents/{id}/controlled", s.controlIncident)
+	v1.post("/incidents/{id}/cancel", s.cancelIncident)
+	v1.post("/incidents/{id}/merge", s.mergeIncident)
+	v1.post("/incidents/{id}/split", s.splitAlarm)
+	v1.post("/incidents/{id}/par", s.confirmPAR)
+	v1.get("/incidents/{id}/agency-tasks", s.agencyTasks)
+	v1.post("/incidents/{id}/agency-tasks/{agency}", s.updateAgencyTask)
+	v1.get("/escalations", s.escalations)
+	v1.post("/escalations/{eid}/ack", s.ackEscalation)
 
-	// Every role here reads the units; the handlers of a unit's status, position and history
-	// check the role and, for a crew, that the unit is its own.
-	r.Get("/units", s.listUnits)
-	r.Get("/units/{id}", s.getUnit)
-	r.Post("/units/{id}/status", s.unitStatus)
-	// Crews report their own unit; trackers sign in as dispatchers for now (unitPosition).
-	r.Post("/units/{id}/position", s.unitPosition)
-	r.Get("/units/{id}/history", s.unitHistory)
-	r.Get("/stations", s.stations)
-	r.Get("/water-sources", s.waterSources)
-	r.With(read).Get("/premises", s.premises)
-	r.With(read).Get("/nearby", s.nearbyPoint)
-	r.With(readOne).Get("/incidents/{id}/nearby", s.nearbyIncident)
+	v1.get("/units", s.listUnits)
+	v1.get("/units/{id}", s.getUnit)
+	v1.post("/units/{id}/status", s.unitStatus)
+	v1.post("/units/{id}/position", s.unitPosition)
+	v1.get("/units/{id}/history", s.unitHistory)
+	v1.get("/stations", s.stations)
+	v1.get("/water-sources", s.waterSources)
+	v1.get("/premises", s.premises)
+	v1.get("/nearby", s.nearbyPoint)
+	v1.get("/incidents/{id}/nearby", s.nearbyIncident)
 	// The coverage map is thousands of cells (more with their outlines): gzip takes it
 	// from about 600 kB to a tenth.
-	r.With(read, middleware.Compress(5, "application/json")).Get("/coverage", s.coverage)
-	r.With(read).Get("/move-ups", s.moveUps)
-	r.With(read).Get("/travel-model", s.travelModel)
-	r.With(s.may(fireline.ActionMoveUnit)).Post("/move-ups", s.acceptMoveUp)
-	r.With(s.may(fireline.ActionMoveUnit)).Post("/move-ups/ignore", s.ignoreMoveUp)
-	r.Get("/events", s.events)
-
-	r.Route("/admin", func(r chi.Router) {
-		r.Use(s.may(fireline.ActionAdmin))
-		s.adminRoutes(r)
-	})
+	v1.get("/coverage", s.coverage, middleware.Compress(5, "application/json"))
+	v1.get("/move-ups", s.moveUps)
+	v1.get("/travel-model", s.travelModel)
+	v1.post("/move-ups", s.acceptMoveUp)
+	v1.post("/move-ups/ignore", s.ignoreMoveUp)
+	v1.get("/events", s.events)
 
 	// The audit log (auditlog.go): administrators and risk officers read and export it.
-	r.With(s.may(fireline.ActionReadAudit)).Get("/audit", s.auditEvents)
-	r.With(s.may(fireline.ActionReadAudit)).Get("/audit/export", s.exportAudit)
+	v1.get("/audit", s.auditEvents)
+	v1.get("/audit/export", s.exportAudit)
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

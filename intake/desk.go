@@ -50,7 +50,16 @@ func NewDesk(in *Intake, alarms fireline.AlarmStore, warnings fireline.WarningSt
 // ids and is handed on again, so a source retrying after a failure loses nothing. An alarm
 // that opens no incident is only stored; a panel's reset is also handed to the open incident
 // its device's fire alarm opened, which decides what it means.
+//
+// A request signed with an API key (fireline.AlarmGrantFrom) posts only its key's source, and
+// only source ids within its prefix: anything else is refused before it is stored.
 func (d *Desk) ReceiveAlarm(ctx context.Context, format fireline.AlarmFormat, payload []byte) (fireline.AlarmReceipt, error) {
+	grant, signed := fireline.AlarmGrantFrom(ctx)
+	if signed {
+		if err := grant.PermitsFormat(format); err != nil {
+			return fireline.AlarmReceipt{}, err
+		}
+	}
 	read, err := d.adapter(format)
 	if err != nil {
 		return fireline.AlarmReceipt{}, err
@@ -58,6 +67,11 @@ func (d *Desk) ReceiveAlarm(ctx context.Context, format fireline.AlarmFormat, pa
 	a, err := read(ctx, payload)
 	if err != nil {
 		return fireline.AlarmReceipt{}, err
+	}
+	if signed {
+		if err := grant.PermitsAlarm(a); err != nil {
+			return fireline.AlarmReceipt{}, err
+		}
 	}
 	if a.Cell, err = cellOf(a.Point); err != nil {
 		return fireline.AlarmReceipt{}, fireline.Errorf(fireline.EINVALID, "lat/lng: %v", err)
@@ -116,11 +130,21 @@ func cellOf(p fireline.Point) (string, error) {
 }
 
 // ReceiveWarning reads a CAP 1.2 alert, maps it onto the service area and stores it with the
-// XML it came as. It opens no incident.
+// XML it came as. It opens no incident. A request signed with an API key posts warnings only
+// with a CAP key, and only of senders within its prefix.
 func (d *Desk) ReceiveWarning(ctx context.Context, payload []byte) (fireline.WarningReceipt, error) {
+	grant, signed := fireline.AlarmGrantFrom(ctx)
+	if signed && grant.Source != fireline.SourceCAP {
+		return fireline.WarningReceipt{}, grant.PermitsWarning(fireline.Warning{})
+	}
 	w, err := d.in.CAP(ctx, payload)
 	if err != nil {
 		return fireline.WarningReceipt{}, err
+	}
+	if signed {
+		if err := grant.PermitsWarning(w); err != nil {
+			return fireline.WarningReceipt{}, err
+		}
 	}
 	rc, err := d.warnings.ReceiveWarning(ctx, w, payload)
 	if err != nil {

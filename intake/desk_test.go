@@ -164,3 +164,61 @@ func TestDeskReceivesWarnings(t *testing.T) {
 		t.Errorf("a bad alert: %v, %d stored", err, len(st.warnings))
 	}
 }
+
+// TestDeskHonoursAPIKeyGrants: a request signed with an API key posts only its key's source,
+// and only source ids (or, for CAP, senders) within its prefix; a refused one stores nothing.
+func TestDeskHonoursAPIKeyGrants(t *testing.T) {
+	signed := func(src fireline.AlarmSource, prefix string) context.Context {
+		return fireline.NewContextWithAlarmGrant(context.Background(), fireline.AlarmGrant{Key: "k", Source: src, SourceIDPrefix: prefix})
+	}
+	for _, tt := range []struct {
+		name    string
+		ctx     context.Context
+		format  fireline.AlarmFormat
+		body    string
+		wantErr string // "" when it is stored
+	}{
+		{"own source", signed(fireline.SourceIoT, ""), fireline.FormatIoT, goodPanelEvent, ""},
+		{"own source within the prefix", signed(fireline.SourceIoT, "FAP-CHEM-"), fireline.FormatIoT, goodPanelEvent, ""},
+		{"outside the prefix", signed(fireline.SourceIoT, "FAP-MALL-"), fireline.FormatIoT, goodPanelEvent,
+			`API key k posts alarms whose source id begins with "FAP-MALL-" only, not "FAP-CHEM-1:EV-000123"`},
+		{"another source's format", signed(fireline.SourceLampPost, ""), fireline.FormatIoT, goodPanelEvent,
+			"API key k posts lamppost alarms only, not the iot format"},
+		{"the generic form", signed(fireline.SourceCall, ""), fireline.FormatAlarm, goodAlarm,
+			"API key k posts call alarms only, not the alarm format"},
+		{"a lamp-post key's own press", signed(fireline.SourceLampPost, "LP-DCF-"), fireline.FormatLampPost, goodPress, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d, st, inc := newDesk()
+			_, err := d.ReceiveAlarm(tt.ctx, tt.format, []byte(tt.body))
+			if tt.wantErr == "" {
+				if err != nil || len(st.stored) != 1 {
+					t.Fatalf("%v, %d stored", err, len(st.stored))
+				}
+				return
+			}
+			if fireline.ErrorCode(err) != fireline.EFORBIDDEN || fireline.ErrorMessage(err) != tt.wantErr {
+				t.Errorf("error %v, want forbidden %q", err, tt.wantErr)
+			}
+			if len(st.stored)+len(inc.received) != 0 {
+				t.Errorf("a refused alarm was stored %v or handed on %v", st.stored, inc.received)
+			}
+		})
+	}
+	t.Run("warnings", func(t *testing.T) {
+		d, st, _ := newDesk()
+		if _, err := d.ReceiveWarning(signed(fireline.SourceIoT, ""), []byte(minimalAlert)); fireline.ErrorCode(err) != fireline.EFORBIDDEN {
+			t.Errorf("a panel key posting a CAP warning: %v", err)
+		}
+		if _, err := d.ReceiveWarning(signed(fireline.SourceCAP, "cma@"), []byte(minimalAlert)); fireline.ErrorCode(err) != fireline.EFORBIDDEN ||
+			!strings.Contains(fireline.ErrorMessage(err), `not "test@example.cn"`) {
+			t.Errorf("a CAP key of another sender: %v", err)
+		}
+		if len(st.warnings) != 0 {
+			t.Fatalf("refused warnings stored: %v", st.warnings)
+		}
+		if _, err := d.ReceiveWarning(signed(fireline.SourceCAP, "test@"), []byte(minimalAlert)); err != nil || len(st.warnings) != 1 {
+			t.Errorf("a CAP key of its own sender: %v, %d stored", err, len(st.warnings))
+		}
+	})
+}

@@ -396,7 +396,7 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		m.log.Error("the console cannot load", "error", err)
 	}
 	deps := api.Deps{
-		Store: db, Incidents: incidents, Admin: db, Intake: desk,
+		Store: db, Incidents: incidents, Admin: db, APIKeys: db, Intake: desk,
 		MediaNodes: db, MediaNodeID: mediaNodeID,
 		Cover: cover, Travel: units.learner,
 		Assets: web.Assets(), Logger: m.log,
@@ -553,6 +553,8 @@ func loadSampleCity(ctx context.Context, db *postgres.DB, password string, log *
 		{Username: "risk", Password: password, Role: fireline.RoleRisk},
 		{Username: "admin", Password: password, Role: fireline.RoleAdmin},
 		// One login for the sample city's gateways: panel network, lamp posts, app and SMS, CAP.
+		// It posts for any source; a real gateway gets an API key scoped to its own source
+		// (fireline keys create), which posts only that source's alarms.
 		{Username: "gateway", Password: password, Role: fireline.RoleGateway},
 	}
 	for _, u := range city.Units {

@@ -7,6 +7,7 @@
 //	fireline restore   restore such an archive into an empty deployment
 //	fireline migrate   apply the database migrations as the schema owner (FIRELINE_MIGRATE_DATABASE_URL)
 //	fireline audit     export the audit log as CSV
+//	fireline keys      create, list and revoke the alarm sources' API keys (keys.go)
 package main
 
 import (
@@ -30,6 +31,7 @@ commands:
   restore   restore an archive into an empty deployment (--in FILE)
   migrate   apply database migrations as the schema owner (FIRELINE_MIGRATE_DATABASE_URL, else DATABASE_URL)
   audit     export the audit log: fireline audit export --from TIME --to TIME
+  keys      create, list and revoke the alarm sources' API keys
 
 Run 'fireline <command> -h' for a command's flags.
 `
@@ -53,6 +55,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.New("no command given")
 	}
 	cmd := args[0]
+	if cmd == "keys" {
+		return runKeys(ctx, args[1:], getenv, stdout, stderr)
+	}
 	switch cmd {
 	case "dev", "serve", "migrate":
 	case "backup", "restore":
