@@ -43,6 +43,7 @@ type Server struct {
 	incidents Incidents
 	intake    fireline.IntakeService
 	admin     fireline.AdminStore
+	types     fireline.IncidentTypeStore
 	locator   Locator
 	media     fireline.MediaService
 	nodes     fireline.MediaRegistry
@@ -71,6 +72,8 @@ type Deps struct {
 	// Intake takes the alarm sources' payloads and the CAP feeds' warnings.
 	Intake fireline.IntakeService
 	Admin  fireline.AdminStore
+	// Types are the incident types (postgres.DB); nil answers their routes unavailable.
+	Types fireline.IncidentTypeStore
 	// Locator places unit fixes and stations on the grid; nil means geo's H3 grid.
 	Locator Locator
 	Media   fireline.MediaService
@@ -94,7 +97,7 @@ type Deps struct {
 // New builds the API.
 func New(cfg Config, d Deps) *Server {
 	s := &Server{
-		cfg: cfg, store: d.Store, incidents: d.Incidents, intake: d.Intake, admin: d.Admin, locator: d.Locator, media: d.Media, cover: d.Cover,
+		cfg: cfg, store: d.Store, incidents: d.Incidents, intake: d.Intake, admin: d.Admin, types: d.Types, locator: d.Locator, media: d.Media, cover: d.Cover,
 		nodes:  d.MediaNodes,
 		travel: d.Travel, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
@@ -265,9 +268,14 @@ func (s *Server) peopleRoutes(r chi.Router) {
 	r.With(s.may(fireline.ActionMoveUnit)).Post("/move-ups/ignore", s.ignoreMoveUp)
 	r.Get("/events", s.events)
 
+	// Incident types (incidenttypes.go): read by whoever reads incidents, crews included, so
+	// every page can name a type its catalogues lack; administered under /admin.
+	r.With(readOne).Get("/incident-types", s.incidentTypes)
+
 	r.Route("/admin", func(r chi.Router) {
 		r.Use(s.may(fireline.ActionAdmin))
 		s.adminRoutes(r)
+		s.incidentTypeAdminRoutes(r)
 	})
 }
 
