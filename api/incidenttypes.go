@@ -8,7 +8,7 @@ import (
 	"github.com/fireline/fireline"
 )
 
-// Incident types as data. Everyone who reads incidents reads the types in force, with their
+// Incident types as data. Everyone who reads incidents reads the types, with their
 // names in both languages, so that a page can name a type its catalogues do not know; the
 // administrators add, change (PATCH: only the fields given) and retire them, audited like the
 // rest of the reference data. A change reaches the next incidents of the type: running ones
@@ -35,14 +35,15 @@ func incidentTypeRef(v fireline.TypeDefinition) (string, string) {
 	return string(v.Code), adminPath("incident-types", string(v.Code))
 }
 
-// incidentTypes answers GET /incident-types: the types in force, by code.
+// incidentTypes answers GET /incident-types: every type by code, the retired ones too (with
+// retired_at), since the pages name the incidents of the past by them.
 func (s *Server) incidentTypes(w http.ResponseWriter, r *http.Request) {
 	st, err := s.typeStore()
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := st.IncidentTypeDefs(r.Context(), fireline.RefFilter{})
+	v, err := st.IncidentTypeDefs(r.Context(), fireline.RefFilter{IncludeRetired: true})
 	answerList(s, w, r, "incident_types", v, err)
 }
 

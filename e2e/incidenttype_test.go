@@ -96,6 +96,15 @@ func TestAdminAddsIncidentTypeWithRunCard(t *testing.T) {
 		t.Errorf("agency tasks %+v, want the gas company asked", v.AgencyTasks)
 	}
 
+	// No catalogue knows gas_leak: the console names it by its stored names, as renamed.
+	t.Run("the console names the type in each language", func(t *testing.T) {
+		script := browserScript(t, "incidenttype.test.mjs")
+		runScript(t, s, script, artifactsDir(t), 2*time.Minute, map[string]string{
+			"FIRELINE_INCIDENT":   fmt.Sprint(id),
+			"FIRELINE_TYPE_NAMES": `{"zh-CN": "天然气泄漏", "en": "Natural gas leak"}`,
+		})
+	})
+
 	s.must(http.StatusOK, "POST", path+"/cancel", op, map[string]any{"reason": "gas company found a loose fitting"}, nil)
 	if dir := os.Getenv("FIRELINE_RECORD_HISTORY"); dir != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

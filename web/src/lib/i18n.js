@@ -112,9 +112,13 @@ export function setIncidentTypes(types) {
   for (const fn of listeners) fn(current);
 }
 
-/** incidentTypeCodes lists the incident types to offer: the built-in ones, then the others in force. */
+/**
+ * incidentTypeCodes lists the incident types to offer: the built-in ones, then the others in
+ * force; a retired type is named but no longer offered.
+ */
 export function incidentTypeCodes(builtin) {
-  return [...builtin, ...[...incidentTypes.keys()].filter((c) => !builtin.includes(c))];
+  const retired = (c) => Boolean(incidentTypes.get(c)?.retired_at);
+  return [...builtin.filter((c) => !retired(c)), ...[...incidentTypes.keys()].filter((c) => !builtin.includes(c) && !retired(c))];
 }
 
 /** missingKeys lists the keys looked up this session that the current locale lacks. */
