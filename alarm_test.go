@@ -25,7 +25,7 @@ func TestAlarmValidate(t *testing.T) {
 		{"unknown source", func(a *fireline.Alarm) { a.Source = "fax" }, "source:"},
 		{"blank source id", func(a *fireline.Alarm) { a.SourceID = "  " }, "source_id:"},
 		{"long source id", func(a *fireline.Alarm) { a.SourceID = strings.Repeat("x", fireline.MaxSourceIDLen+1) }, "source_id:"},
-		{"unknown type", func(a *fireline.Alarm) { a.Type = "Alien landing" }, "type:"},
+		{"malformed type", func(a *fireline.Alarm) { a.Type = "Alien landing" }, "type:"},
 		{"long address", func(a *fireline.Alarm) { a.Address = strings.Repeat("路", fireline.MaxAddressLen) }, "address:"},
 		{"long description", func(a *fireline.Alarm) { a.Description = strings.Repeat("x", fireline.MaxDescriptionLen+1) }, "description:"},
 		{"missing time", func(a *fireline.Alarm) { a.ReportedAt = time.Time{} }, "reported_at:"},
