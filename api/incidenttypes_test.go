@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,10 +18,7 @@ type typesFake struct {
 }
 
 func (f *typesFake) IncidentTypeDefs(_ context.Context, rf fireline.RefFilter) ([]fireline.TypeDefinition, error) {
-	out := []fireline.TypeDefinition{}
-	for _, d := range fireline.BuiltinTypes() {
-		out = append(out, d)
-	}
+	out := fireline.BuiltinTypes()
 	for _, d := range f.defs {
 		if d.RetiredAt == nil || rf.IncludeRetired {
 			out = append(out, d)
@@ -193,18 +191,9 @@ func TestIncidentTypesAdmin(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			code, _, body := adminCall(t, s, "admin", tt.method, tt.path, tt.body)
 			detail, _ := body["detail"].(string)
-			if code != tt.status || !contains(detail, tt.detail) {
+			if code != tt.status || !strings.Contains(detail, tt.detail) {
 				t.Fatalf("%d %q, want %d with %q", code, detail, tt.status, tt.detail)
 			}
 		})
 	}
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }
