@@ -54,6 +54,8 @@ func domainJS() ([]byte, error) {
 		"OPEN_INCIDENT_STATUSES", filter(fireline.IncidentStatuses, fireline.IncidentStatus.Open))
 	list(&m, "INCIDENT_CATEGORIES are the kinds of emergency an incident type is (fireline.IncidentCategories).",
 		"INCIDENT_CATEGORIES", fireline.IncidentCategories)
+	list(&m, "QUICK_TURNOUT_CATEGORIES turn out within EMS's 60 s (IncidentCategory.QuickTurnout).",
+		"QUICK_TURNOUT_CATEGORIES", filter(fireline.IncidentCategories, fireline.IncidentCategory.QuickTurnout))
 	fmt.Fprintf(&m.b, "/** MIN_LEVEL and MAX_LEVEL bound an incident's alarm level (fireline.MinLevel, MaxLevel). */\n"+
 		"export const MIN_LEVEL = %d;\nexport const MAX_LEVEL = %d;\n\n", fireline.MinLevel, fireline.MaxLevel)
 	var priorities []string

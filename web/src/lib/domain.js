@@ -66,6 +66,9 @@ export const OPEN_INCIDENT_STATUSES = Object.freeze([
 /** INCIDENT_CATEGORIES are the kinds of emergency an incident type is (fireline.IncidentCategories). */
 export const INCIDENT_CATEGORIES = Object.freeze(['fire', 'ems', 'rescue', 'hazmat', 'other']);
 
+/** QUICK_TURNOUT_CATEGORIES turn out within EMS's 60 s (IncidentCategory.QuickTurnout). */
+export const QUICK_TURNOUT_CATEGORIES = Object.freeze(['ems', 'rescue', 'other']);
+
 /** MIN_LEVEL and MAX_LEVEL bound an incident's alarm level (fireline.MinLevel, MaxLevel). */
 export const MIN_LEVEL = 1;
 export const MAX_LEVEL = 5;

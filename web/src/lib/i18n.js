@@ -112,6 +112,9 @@ export function setIncidentTypes(types) {
   for (const fn of listeners) fn(current);
 }
 
+/** incidentType is the stored definition of incident type code, undefined before they are read. */
+export function incidentType(code) { return incidentTypes.get(code); }
+
 /**
  * incidentTypeCodes lists the incident types to offer: the built-in ones, then the others in
  * force; a retired type is named but no longer offered.
