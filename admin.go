@@ -164,7 +164,7 @@ func (p Premise) Validate() error {
 	switch {
 	case p.PlanType == "" && p.PlanLevel == 0:
 	case !p.PlanType.Valid():
-		return Errorf(EINVALID, "plan_type: %q is not an incident type (%s)", p.PlanType, joinNames(IncidentTypes))
+		return Errorf(EINVALID, "plan_type: %q is not an incident type code", p.PlanType)
 	case p.PlanLevel < MinLevel || p.PlanLevel > MaxLevel:
 		return Errorf(EINVALID, "plan_level: %d is outside %d..%d (a pre-plan assessment needs both type and level)", p.PlanLevel, MinLevel, MaxLevel)
 	}
@@ -177,7 +177,7 @@ func (p Premise) Validate() error {
 func (p ResponsePlan) Validate() error {
 	switch {
 	case !p.IncidentType.Valid():
-		return Errorf(EINVALID, "incident_type: %q is not an incident type (%s)", p.IncidentType, joinNames(IncidentTypes))
+		return Errorf(EINVALID, "incident_type: %q is not an incident type code", p.IncidentType)
 	case p.Level < MinLevel || p.Level > MaxLevel:
 		return Errorf(EINVALID, "level: %d is outside %d..%d", p.Level, MinLevel, MaxLevel)
 	case len(p.Slots) == 0:
@@ -225,10 +225,11 @@ const (
 	EntityWaterSource  = "water_source"
 	EntityPremise      = "premise"
 	EntityResponsePlan = "response_plan"
+	EntityIncidentType = "incident_type"
 )
 
 // AuditEntities lists the audited entities in a stable order.
-var AuditEntities = []string{EntityStation, EntityUnit, EntityWaterSource, EntityPremise, EntityResponsePlan}
+var AuditEntities = []string{EntityStation, EntityUnit, EntityWaterSource, EntityPremise, EntityResponsePlan, EntityIncidentType}
 
 // AuditEntry is one administrator's change to reference data, kept for good: who changed what,
 // when, and the record before and after.

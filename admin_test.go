@@ -94,7 +94,7 @@ func TestReferenceValidation(t *testing.T) {
 		{"premises pre-plan", premise(func(p *fireline.Premise) { p.PrePlan = strings.Repeat("x", 16<<10+1) }), "pre_plan: longer than 16384 bytes"},
 
 		{"plan good", plan(func(*fireline.ResponsePlan) {}), ""},
-		{"plan type", plan(func(p *fireline.ResponsePlan) { p.IncidentType = "picnic" }), `incident_type: "picnic" is not an incident type`},
+		{"plan type", plan(func(p *fireline.ResponsePlan) { p.IncidentType = "Picnic" }), `incident_type: "Picnic" is not an incident type code`},
 		{"plan level 0", plan(func(p *fireline.ResponsePlan) { p.Level = 0 }), "level: 0 is outside 1..5"},
 		{"plan level 6", plan(func(p *fireline.ResponsePlan) { p.Level = 6 }), "level: 6 is outside 1..5"},
 		{"plan without slots", plan(func(p *fireline.ResponsePlan) { p.Slots = nil }), "slots: a run card needs at least one slot"},

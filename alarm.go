@@ -170,7 +170,7 @@ func (a *Alarm) Validate(now time.Time) error {
 	case len(a.SourceID) > MaxSourceIDLen:
 		return Errorf(EINVALID, "source_id: longer than %d bytes", MaxSourceIDLen)
 	case !a.Type.Valid():
-		return Errorf(EINVALID, "type: %q is not a known incident type", a.Type)
+		return Errorf(EINVALID, "type: %q is not an incident type code", a.Type)
 	case len(a.Address) > MaxAddressLen:
 		return Errorf(EINVALID, "address: longer than %d bytes", MaxAddressLen)
 	case len(a.Description) > MaxDescriptionLen:

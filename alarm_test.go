@@ -25,7 +25,7 @@ func TestAlarmValidate(t *testing.T) {
 		{"unknown source", func(a *fireline.Alarm) { a.Source = "fax" }, "source:"},
 		{"blank source id", func(a *fireline.Alarm) { a.SourceID = "  " }, "source_id:"},
 		{"long source id", func(a *fireline.Alarm) { a.SourceID = strings.Repeat("x", fireline.MaxSourceIDLen+1) }, "source_id:"},
-		{"unknown type", func(a *fireline.Alarm) { a.Type = "alien_landing" }, "type:"},
+		{"malformed type", func(a *fireline.Alarm) { a.Type = "Alien landing" }, "type:"},
 		{"long address", func(a *fireline.Alarm) { a.Address = strings.Repeat("路", fireline.MaxAddressLen) }, "address:"},
 		{"long description", func(a *fireline.Alarm) { a.Description = strings.Repeat("x", fireline.MaxDescriptionLen+1) }, "description:"},
 		{"missing time", func(a *fireline.Alarm) { a.ReportedAt = time.Time{} }, "reported_at:"},
@@ -119,6 +119,11 @@ func TestDeviceAndPoleValidate(t *testing.T) {
 }
 
 func TestIncidentTypeCompatible(t *testing.T) {
+	category := map[fireline.IncidentType]fireline.IncidentCategory{}
+	for _, d := range fireline.BuiltinTypes() {
+		category[d.Code] = d.Category
+	}
+	category["gas_leak"] = fireline.CategoryHazmat
 	tests := []struct {
 		a, b fireline.IncidentType
 		want bool
@@ -128,13 +133,16 @@ func TestIncidentTypeCompatible(t *testing.T) {
 		{fireline.TypeStructureFire, fireline.TypeTrafficAccident, false},
 		{fireline.TypeWaterRescue, fireline.TypeHazmat, false},
 		{fireline.TypeHelpRequested, fireline.TypeWaterRescue, true}, // a lamp-post button says only "help"
+		{"gas_leak", fireline.TypeHazmat, false},                     // one category is not one incident
+		{"gas_leak", "gas_leak", true},
+		{"gas_leak", fireline.TypeHelpRequested, true},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.a)+"/"+string(tt.b), func(t *testing.T) {
-			if got := tt.a.Compatible(tt.b); got != tt.want {
+			if got := fireline.Compatible(tt.a, category[tt.a], tt.b, category[tt.b]); got != tt.want {
 				t.Fatalf("Compatible = %v, want %v", got, tt.want)
 			}
-			if got := tt.b.Compatible(tt.a); got != tt.want {
+			if got := fireline.Compatible(tt.b, category[tt.b], tt.a, category[tt.a]); got != tt.want {
 				t.Fatalf("Compatible is not symmetric")
 			}
 		})

@@ -23,28 +23,34 @@ const (
 	TypeHelpRequested    IncidentType = "help_requested"
 )
 
-// IncidentTypes lists every known incident type in a stable order.
+// IncidentTypes lists the built-in incident types in a stable order: those every deployment
+// starts with (BuiltinTypes). Administrators add others; the stored types are the whole list.
 var IncidentTypes = []IncidentType{
 	TypeStructureFire, TypeHighRiseFire, TypeIndustrialFire, TypeVehicleFire, TypeWildlandFire,
 	TypeHazmat, TypeTrafficAccident, TypeWaterRescue, TypeBuildingCollapse, TypeHelpRequested,
 }
 
-// Valid reports whether t is a known incident type.
-func (t IncidentType) Valid() bool { return slices.Contains(IncidentTypes, t) }
+// Valid reports whether t is well formed as an incident type's code: a lowercase letter, then
+// lowercase letters, digits and '_', at most MaxTypeCodeLen bytes, as the built-in types are.
+// Whether such a type exists, and is in force, is the stored types' to say
+// (IncidentTypeStore), and is checked where an alarm, an order or a run card comes in.
+func (t IncidentType) Valid() bool { return t.Check() == nil }
 
-// Fire reports whether t is a fire (as opposed to a rescue or assistance call): fires share
-// duplicates with each other because callers often mistake what is burning.
-func (t IncidentType) Fire() bool {
-	switch t {
-	case TypeStructureFire, TypeHighRiseFire, TypeIndustrialFire, TypeVehicleFire, TypeWildlandFire:
-		return true
+// Check is Valid with a message naming what is wrong.
+func (t IncidentType) Check() error {
+	switch {
+	case t == "":
+		return Errorf(EINVALID, "code: required")
+	case len(t) > MaxTypeCodeLen:
+		return Errorf(EINVALID, "code: longer than %d bytes", MaxTypeCodeLen)
 	}
-	return false
-}
-
-// Compatible reports whether alarms of types t and u may describe the same incident.
-func (t IncidentType) Compatible(u IncidentType) bool {
-	return t == u || (t.Fire() && u.Fire()) || t == TypeHelpRequested || u == TypeHelpRequested
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !('a' <= c && c <= 'z' || i > 0 && ('0' <= c && c <= '9' || c == '_')) {
+			return Errorf(EINVALID, "code: %q may hold only lowercase letters, digits and '_', and must start with a letter", string(t))
+		}
+	}
+	return nil
 }
 
 // IncidentStatus is where an incident is in its life.

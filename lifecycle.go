@@ -117,11 +117,24 @@ type AgencyRule struct {
 // AgencyRules are the joint-response rules of the sample command centre: who is called for
 // what. Each incident type and level gets the tasks of every rule it meets; one agency is asked
 // once per incident.
+//
+// They are the built-in types' tasks (BuiltinTypes), which incidents started before the types
+// were data still follow.
 func AgencyRules() []AgencyRule {
+	return agencyRules(func(t IncidentType) bool {
+		switch t {
+		case TypeStructureFire, TypeHighRiseFire, TypeIndustrialFire, TypeVehicleFire, TypeWildlandFire:
+			return true
+		}
+		return false
+	})
+}
+
+func agencyRules(fire func(IncidentType) bool) []AgencyRule {
 	const m = time.Minute
 	var rules []AgencyRule
 	for _, t := range IncidentTypes {
-		if t.Fire() {
+		if fire(t) {
 			rules = append(rules,
 				AgencyRule{t, 1, AgencyPolice, "traffic control and cordon at the scene", 10 * m},
 				AgencyRule{t, 2, AgencyEMS, "ambulance standing by at the scene", 10 * m},

@@ -32,7 +32,7 @@ type AssessOrder struct {
 func (o AssessOrder) Validate() error {
 	switch {
 	case !o.Type.Valid():
-		return Errorf(EINVALID, "type: %q is not a known incident type", o.Type)
+		return Errorf(EINVALID, "type: %q is not an incident type code", o.Type)
 	case o.Level < MinLevel || o.Level > MaxLevel:
 		return Errorf(EINVALID, "level: %d is outside %d..%d", o.Level, MinLevel, MaxLevel)
 	case !o.Priority.Valid():

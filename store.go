@@ -68,7 +68,7 @@ func (f IncidentFilter) Validate() error {
 	case !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To):
 		return Errorf(EINVALID, "from: %s is not before to: %s", f.From.Format(time.RFC3339), f.To.Format(time.RFC3339))
 	case f.Type != "" && !f.Type.Valid():
-		return Errorf(EINVALID, "type: %q is not a known incident type", f.Type)
+		return Errorf(EINVALID, "type: %q is not an incident type code", f.Type)
 	case f.Level != 0 && (f.Level < MinLevel || f.Level > MaxLevel):
 		return Errorf(EINVALID, "level: %d is outside %d..%d", f.Level, MinLevel, MaxLevel)
 	case math.IsNaN(f.RadiusMeters) || f.RadiusMeters < 0 || f.RadiusMeters > MaxSearchRadius:

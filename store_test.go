@@ -23,7 +23,7 @@ func TestIncidentFilterValidate(t *testing.T) {
 		{"empty range", fireline.IncidentFilter{From: day, To: day}, "from: 2026-12-01T00:00:00Z is not before to: 2026-12-01T00:00:00Z"},
 		{"backwards range", fireline.IncidentFilter{From: day, To: day.Add(-time.Hour)}, "is not before to"},
 		{"open-ended range", fireline.IncidentFilter{From: day}, ""},
-		{"unknown type", fireline.IncidentFilter{Type: "meteor"}, `type: "meteor" is not a known incident type`},
+		{"malformed type", fireline.IncidentFilter{Type: "Meteor"}, `type: "Meteor" is not an incident type code`},
 		{"level 6", fireline.IncidentFilter{Level: 6}, "level: 6 is outside 1..5"},
 		{"negative radius", fireline.IncidentFilter{Near: liaocheng, RadiusMeters: -1}, "radius_m: -1 is outside 0..50000 metres"},
 		{"radius too large", fireline.IncidentFilter{Near: liaocheng, RadiusMeters: 50_001}, "radius_m: 50001 is outside"},

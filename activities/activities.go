@@ -49,6 +49,9 @@ type Store interface {
 	MergeIncidents(ctx context.Context, from, into int64, at time.Time, actor string) (alarmIDs []int64, units []string, err error)
 	CancelOpenAgencyTasks(ctx context.Context, incidentID int64, note string, at time.Time) error
 	SplitAlarm(ctx context.Context, from, alarmID int64, at time.Time, actor string) (int64, error)
+	// IncidentTypeSnapshot reads a type in force with its run cards; EINVALID when the type
+	// does not exist or is retired.
+	IncidentTypeSnapshot(ctx context.Context, code fireline.IncidentType) (fireline.TypeSnapshot, error)
 }
 
 // Recommender finds the units to send. resources.Recommender implements it.

@@ -40,6 +40,15 @@ func (a *Activities) Premise(ctx context.Context, id string) (fireline.Premise, 
 	return p, classify("premise", err)
 }
 
+// SnapshotIncidentType reads an incident type in force and its run cards, for an incident
+// that starts with it or is assessed as it: the workflow keeps the answer in its history, so
+// the incident goes on with that definition whatever is changed after. A type that does not
+// exist or is retired is a non-retryable EINVALID.
+func (a *Activities) SnapshotIncidentType(ctx context.Context, code fireline.IncidentType) (fireline.TypeSnapshot, error) {
+	s, err := a.store.IncidentTypeSnapshot(ctx, code)
+	return s, classify("incident type snapshot", err)
+}
+
 // EscalateInput raises a lapsed timer to the supervisors.
 type EscalateInput struct {
 	Escalation fireline.Escalation

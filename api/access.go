@@ -70,6 +70,9 @@ var accessTable = []accessRow{
 	{"GET", "/api/v1/move-ups", can(fireline.ActionReadIncidents)},
 	{"GET", "/api/v1/travel-model", can(fireline.ActionReadIncidents)},
 
+	// Incident types: every page names types its catalogues lack, crews' pages too.
+	{"GET", "/api/v1/incident-types", can(fireline.ActionReadIncidents, fireline.ActionReadOwnIncident)},
+
 	// The audit log: administrators and risk officers read and export it.
 	{"GET", "/api/v1/audit", can(fireline.ActionReadAudit)},
 	{"GET", "/api/v1/audit/export", can(fireline.ActionReadAudit)},
@@ -153,6 +156,11 @@ var accessTable = []accessRow{
 	{"GET", "/api/v1/admin/api-keys", can(fireline.ActionAdmin)},
 	{"POST", "/api/v1/admin/api-keys", can(fireline.ActionAdmin)},
 	{"DELETE", "/api/v1/admin/api-keys/{id}", can(fireline.ActionAdmin)},
+	{"GET", "/api/v1/admin/incident-types", can(fireline.ActionAdmin)},
+	{"POST", "/api/v1/admin/incident-types", can(fireline.ActionAdmin)},
+	{"GET", "/api/v1/admin/incident-types/{code}", can(fireline.ActionAdmin)},
+	{"PATCH", "/api/v1/admin/incident-types/{code}", can(fireline.ActionAdmin)},
+	{"POST", "/api/v1/admin/incident-types/{code}/retire", can(fireline.ActionAdmin)},
 
 	// The offline base map and the pages. They hold no data of any incident, and the sign-in
 	// form is itself a page, so they must load before anyone has signed in.

@@ -471,7 +471,7 @@ type planRequest struct {
 func planKey(r *http.Request) (fireline.IncidentType, int, error) {
 	t := fireline.IncidentType(chi.URLParam(r, "type"))
 	if !t.Valid() {
-		return "", 0, fireline.Errorf(fireline.EINVALID, "incident_type: %q is not an incident type", t)
+		return "", 0, fireline.Errorf(fireline.EINVALID, "incident_type: %q is not an incident type code", t)
 	}
 	v := chi.URLParam(r, "level")
 	level, err := strconv.Atoi(v)

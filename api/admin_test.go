@@ -339,14 +339,14 @@ func TestAdminValidationNamesTheField(t *testing.T) {
 
 		{"plan: no level", "POST", "/api/v1/admin/response-plans", `{"incident_type":"structure_fire","slots":[{"type":"engine","count":2}]}`, 400, "level: required (1..5)"},
 		{"plan: level 6", "POST", "/api/v1/admin/response-plans", `{"incident_type":"structure_fire","level":6,"slots":[{"type":"engine","count":2}]}`, 400, "level: 6 is outside 1..5"},
-		{"plan: incident type", "POST", "/api/v1/admin/response-plans", `{"incident_type":"picnic","level":1,"slots":[{"type":"engine","count":2}]}`, 400, `incident_type: "picnic" is not an incident type`},
+		{"plan: incident type", "POST", "/api/v1/admin/response-plans", `{"incident_type":"Picnic","level":1,"slots":[{"type":"engine","count":2}]}`, 400, `incident_type: "Picnic" is not an incident type code`},
 		{"plan: no slots", "POST", "/api/v1/admin/response-plans", `{"incident_type":"hazmat","level":1,"slots":[]}`, 400, "slots: a run card needs at least one slot"},
 		{"plan: zero count", "POST", "/api/v1/admin/response-plans", `{"incident_type":"hazmat","level":1,"slots":[{"type":"hazmat","count":0}]}`, 400, "slots[0].count: 0 is outside 1..100"},
 		{"plan: unknown unit type", "POST", "/api/v1/admin/response-plans", `{"incident_type":"hazmat","level":1,"slots":[{"type":"hazmat","count":1},{"type":"boat","count":1}]}`, 400, `slots[1].type: "boat" is not a unit type`},
 		{"plan: slot field", "POST", "/api/v1/admin/response-plans", `{"incident_type":"hazmat","level":1,"slots":[{"type":"hazmat","n":1}]}`, 400, `body: unknown field "n"`},
 		{"plan: duplicate", "POST", "/api/v1/admin/response-plans", `{"incident_type":"structure_fire","level":1,"slots":[{"type":"engine","count":3}]}`, 409, "already exists"},
 		{"plan: path level", "PUT", "/api/v1/admin/response-plans/structure_fire/9", `{"slots":[{"type":"engine","count":3}]}`, 400, `level: "9" is not a level 1..5`},
-		{"plan: path type", "PUT", "/api/v1/admin/response-plans/picnic/1", `{"slots":[{"type":"engine","count":3}]}`, 400, `incident_type: "picnic" is not an incident type`},
+		{"plan: path type", "PUT", "/api/v1/admin/response-plans/Picnic!/1", `{"slots":[{"type":"engine","count":3}]}`, 400, `incident_type: "Picnic!" is not an incident type code`},
 		{"plan: body disagrees", "PUT", "/api/v1/admin/response-plans/structure_fire/1", `{"level":2,"slots":[{"type":"engine","count":3}]}`, 400, "level: the body says 2 but the path says 1"},
 		{"plan: update unknown", "PUT", "/api/v1/admin/response-plans/hazmat/2", `{"slots":[{"type":"hazmat","count":1}]}`, 404, "hazmat/2 does not exist"},
 

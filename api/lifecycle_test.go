@@ -122,7 +122,7 @@ func TestLifecycleOrders(t *testing.T) {
 		detail                  string
 	}{
 		{"assess", "operator", "/api/v1/incidents/7/assess", `{"type":"high_rise_fire","level":3,"priority":1}`, 200, ""},
-		{"assess: unknown type", "operator", "/api/v1/incidents/7/assess", `{"type":"meteor","level":3,"priority":1}`, 400, "type:"},
+		{"assess: malformed type", "operator", "/api/v1/incidents/7/assess", `{"type":"Meteor!","level":3,"priority":1}`, 400, "type:"},
 		{"assess: level 6", "operator", "/api/v1/incidents/7/assess", `{"type":"hazmat","level":6,"priority":1}`, 400, "level:"},
 		{"assess: no priority", "operator", "/api/v1/incidents/7/assess", `{"type":"hazmat","level":2}`, 400, "priority:"},
 		{"assess: risk reads only", "risk", "/api/v1/incidents/7/assess", `{"type":"hazmat","level":2,"priority":2}`, 403, "may not"},

@@ -80,7 +80,7 @@ func TestIncidentSearchQuery(t *testing.T) {
 		{"from=yesterday", `from: "yesterday" is neither a calendar date (2026-12-01) nor an RFC 3339 time`},
 		{"to=2026-13-01", `to: "2026-13-01" is neither`},
 		{"from=2026-12-02&to=2026-12-01", "from: 2026-12-02T00:00:00Z is not before to: 2026-12-02T00:00:00Z"},
-		{"type=meteor", `type: "meteor" is not a known incident type`},
+		{"type=Meteor", `type: "Meteor" is not an incident type code`},
 		{"level=high", `level: "high" is not a whole number`},
 		{"level=0", ""}, // 0 keeps every level, as no level does
 		{"level=7", "level: 7 is outside 1..5"},

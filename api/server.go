@@ -50,6 +50,7 @@ type Server struct {
 	intake    fireline.IntakeService
 	admin     fireline.AdminStore
 	keys      fireline.APIKeyStore
+	types     fireline.IncidentTypeStore
 	locator   Locator
 	media     fireline.MediaService
 	nodes     fireline.MediaRegistry
@@ -90,6 +91,8 @@ type Deps struct {
 	Admin  fireline.AdminStore
 	// APIKeys keeps the alarm sources' keys; nil: this node takes none.
 	APIKeys fireline.APIKeyStore
+	// Types are the incident types (postgres.DB); nil answers their routes unavailable.
+	Types fireline.IncidentTypeStore
 	// Locator places unit fixes and stations on the grid; nil means geo's H3 grid.
 	Locator Locator
 	Media   fireline.MediaService
@@ -120,7 +123,7 @@ type Deps struct {
 // New builds the API.
 func New(cfg Config, d Deps) *Server {
 	s := &Server{
-		cfg: cfg, store: d.Store, incidents: d.Incidents, intake: d.Intake, admin: d.Admin, keys: d.APIKeys, locator: d.Locator, media: d.Media, cover: d.Cover,
+		cfg: cfg, store: d.Store, incidents: d.Incidents, intake: d.Intake, admin: d.Admin, keys: d.APIKeys, types: d.Types, locator: d.Locator, media: d.Media, cover: d.Cover,
 		nodes:  d.MediaNodes,
 		travel: d.Travel, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
@@ -212,6 +215,7 @@ func (s *Server) routes() chi.Router {
 			admin := v1.under(r, "/admin")
 			s.adminRoutes(admin)
 			s.apiKeyRoutes(admin)
+			s.incidentTypeAdminRoutes(admin)
 		})
 
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -288,6 +292,10 @@ func (s *Server) peopleRoutes(v1 routeSet) {
 	// The audit log (auditlog.go): administrators and risk officers read and export it.
 	v1.get("/audit", s.auditEvents)
 	v1.get("/audit/export", s.exportAudit)
+
+	// Incident types (incidenttypes.go): read by whoever reads incidents, crews included, so
+	// every page can name a type its catalogues lack; administered under /admin.
+	v1.get("/incident-types", s.incidentTypes)
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

@@ -26,7 +26,7 @@ func callCases() []adapterCase {
 		{"no line", with(`"line":"119",`, ``), fireline.EINVALID, "line: required"},
 		{"unknown line", with(`"line":"119"`, `"line":"999"`), fireline.EINVALID, `line: "999" is not one of`},
 		{"no type", with(`"type":"structure_fire",`, ``), fireline.EINVALID, "type: required"},
-		{"unknown type", with(`"structure_fire"`, `"alien_landing"`), fireline.EINVALID, `type: "alien_landing"`},
+		{"malformed type", with(`"structure_fire"`, `"Alien landing"`), fireline.EINVALID, `type: "Alien landing" is not an incident type code`},
 		{"address only", `{"call_id":"c3","line":"119","type":"structure_fire","address":"Dongchang West Road 5"}`, fireline.EINVALID, "an address alone cannot be placed"},
 		{"lat only", with(`"lng":115.985,`, ``), fireline.EINVALID, "lng: required"},
 		{"lat as text", with(`"lat":36.456`, `"lat":"36.456"`), fireline.EINVALID, "lat: expected a number"},

@@ -22,7 +22,7 @@ func publicCases() []adapterCase {
 		{"long text", with(`Black smoke over the market on Liuyuan Road`, strings.Repeat("x", 4097)), fireline.EINVALID, "text: longer than 4096"},
 		{"no position", with(`"lat":36.481,"lng":115.986,`, ``), fireline.EINVALID, "lat: required"},
 		{"position out of range", with(`"lng":115.986`, `"lng":-181`), fireline.EINVALID, "lng -181 is outside"},
-		{"unknown type", with(`"channel":"app"`, `"channel":"app","type":"prank"`), fireline.EINVALID, `type: "prank"`},
+		{"malformed type", with(`"channel":"app"`, `"channel":"app","type":"Prank!"`), fireline.EINVALID, `type: "Prank!" is not an incident type code`},
 		{"photo ref with NUL", with(`photo/7f3a9c.jpg`, `photo\u0000.jpg`), fireline.EINVALID, "photo_ref: control character"},
 		{"a claim to be verified", with(`"channel":"app"`, `"channel":"app","unverified":false`), fireline.EINVALID, `unknown field "unverified"`},
 		{"time far ahead", with(`2026-11-22T08:58:00Z`, `2026-12-22T08:58:00Z`), fireline.EINVALID, "time: 2026-12-22T08:58:00Z is in the future"},

@@ -496,6 +496,11 @@ func (db *DB) CreatePremise(ctx context.Context, p fireline.Premise, actor strin
 	}
 	var out fireline.Premise
 	err := db.inTx(ctx, "create premises", func(tx pgx.Tx) error {
+		if p.PlanType != "" {
+			if _, err := typeInForce(ctx, tx, "plan_type", p.PlanType); err != nil {
+				return err
+			}
+		}
 		rows, _ := tx.Query(ctx, `INSERT INTO premises (id, name, kind, address, lat, lng, hazards, pre_plan, plan_type, plan_level)
 			VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, '{}'::text[]), $8, $9, $10)
 			ON CONFLICT (id) DO NOTHING RETURNING `+premiseColumns,
@@ -524,6 +529,11 @@ func (db *DB) UpdatePremise(ctx context.Context, p fireline.Premise, actor strin
 	}
 	var out fireline.Premise
 	err := db.inTx(ctx, "update premises", func(tx pgx.Tx) error {
+		if p.PlanType != "" {
+			if _, err := typeInForce(ctx, tx, "plan_type", p.PlanType); err != nil {
+				return err
+			}
+		}
 		before, err := premise(ctx, tx, p.ID, "FOR UPDATE")
 		switch {
 		case err != nil:
@@ -609,6 +619,9 @@ func (db *DB) CreatePlan(ctx context.Context, p fireline.ResponsePlan, actor str
 	}
 	var out fireline.ResponsePlan
 	err := db.inTx(ctx, "create response plan", func(tx pgx.Tx) error {
+		if _, err := typeInForce(ctx, tx, "incident_type", p.IncidentType); err != nil {
+			return err
+		}
 		rows, _ := tx.Query(ctx, `INSERT INTO response_plans (incident_type, level, slots) VALUES ($1, $2, $3)
 			ON CONFLICT (incident_type, level) WHERE retired_at IS NULL DO NOTHING RETURNING `+planColumns,
 			p.IncidentType, p.Level, p.Slots)
@@ -638,6 +651,9 @@ func (db *DB) UpdatePlan(ctx context.Context, p fireline.ResponsePlan, actor str
 	p.RetiredAt = nil
 	var out fireline.ResponsePlan
 	err := db.inTx(ctx, "update response plan", func(tx pgx.Tx) error {
+		if _, err := typeInForce(ctx, tx, "incident_type", p.IncidentType); err != nil {
+			return err
+		}
 		rows, _ := tx.Query(ctx, "SELECT "+planColumns+` FROM response_plans
 			WHERE incident_type = $1 AND level = $2 AND retired_at IS NULL FOR UPDATE`, p.IncidentType, p.Level)
 		before, err := pgx.CollectExactlyOneRow(rows, scanPlan)

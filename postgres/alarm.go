@@ -77,6 +77,11 @@ func receiveAlarm(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule firelin
 	if err != nil {
 		return fireline.AlarmReceipt{}, translate("store alarm", err)
 	}
+	// A new alarm names a type in force; a repeat (above) answers as it did the first time.
+	category, err := typeInForce(ctx, tx, "type", a.Type)
+	if err != nil {
+		return fireline.AlarmReceipt{}, err
+	}
 	if !a.Kind.OpensIncident() {
 		rc := fireline.AlarmReceipt{Alarm: a, RecordedOnly: true}
 		if a.Kind == fireline.KindReset {
@@ -92,7 +97,7 @@ func receiveAlarm(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule firelin
 
 	rc := fireline.AlarmReceipt{}
 	if rule.Window > 0 && len(rule.Cells) > 0 {
-		id, err := joinIncident(ctx, tx, a, rule)
+		id, err := joinIncident(ctx, tx, a, category, rule)
 		if err != nil {
 			return fireline.AlarmReceipt{}, err
 		}
@@ -125,18 +130,21 @@ func receiveAlarm(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule firelin
 	return rc, nil
 }
 
-// joinIncident finds the open incident the alarm duplicates and counts the alarm on it,
+// joinIncident finds the open incident the alarm (of type category category) duplicates and counts the alarm on it,
 // returning its id, or 0 when there is none.
-func joinIncident(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule fireline.DedupeRule) (int64, error) {
+func joinIncident(ctx context.Context, tx pgx.Tx, a fireline.Alarm, category fireline.IncidentCategory, rule fireline.DedupeRule) (int64, error) {
 	type candidate struct {
-		ID   int64
-		Type fireline.IncidentType
+		ID       int64
+		Type     fireline.IncidentType
+		Category fireline.IncidentCategory
 	}
+	// An incident of a type since retired keeps its category; one whose type was never stored
+	// (none should be) joins nothing but its own type.
 	rows, _ := tx.Query(ctx, `
-		SELECT id, type FROM incidents
-		WHERE status = ANY($5) AND cell = ANY($1)
-		  AND created_at BETWEEN $2::timestamptz - make_interval(secs => $3) AND $2::timestamptz + make_interval(secs => $3)
-		ORDER BY cell = $4 DESC, created_at DESC, id DESC`,
+		SELECT i.id, i.type, coalesce(t.category, '') FROM incidents i LEFT JOIN incident_types t ON t.code = i.type
+		WHERE i.status = ANY($5) AND i.cell = ANY($1)
+		  AND i.created_at BETWEEN $2::timestamptz - make_interval(secs => $3) AND $2::timestamptz + make_interval(secs => $3)
+		ORDER BY i.cell = $4 DESC, i.created_at DESC, i.id DESC`,
 		rule.Cells, a.ReceivedAt, rule.Window.Seconds(), a.Cell, openStatuses())
 	candidates, err := pgx.CollectRows(rows, pgx.RowToStructByPos[candidate])
 	if err != nil {
@@ -144,7 +152,7 @@ func joinIncident(ctx context.Context, tx pgx.Tx, a fireline.Alarm, rule firelin
 	}
 	for _, c := range candidates {
 		// Compatibility is the domain's rule, so it is applied here rather than in SQL.
-		if !c.Type.Compatible(a.Type) {
+		if !fireline.Compatible(c.Type, c.Category, a.Type, category) {
 			continue
 		}
 		// The incident may have closed since the search (closing takes no cell lock); the

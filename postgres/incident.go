@@ -260,7 +260,7 @@ func (db *DB) SetIncidentStatus(ctx context.Context, id int64, s fireline.Incide
 func (db *DB) AssessIncident(ctx context.Context, id int64, t fireline.IncidentType, level int, p fireline.Priority, by string, at time.Time) error {
 	switch {
 	case !t.Valid():
-		return fireline.Errorf(fireline.EINVALID, "type: %q is not a known incident type", t)
+		return fireline.Errorf(fireline.EINVALID, "type: %q is not an incident type code", t)
 	case level < fireline.MinLevel || level > fireline.MaxLevel:
 		return fireline.Errorf(fireline.EINVALID, "level: %d is outside %d..%d", level, fireline.MinLevel, fireline.MaxLevel)
 	case !p.Valid():

@@ -83,7 +83,7 @@ func TestIncidentSearch(t *testing.T) {
 		for _, f := range []fireline.IncidentFilter{
 			{OpenOnly: true, FinishedOnly: true},
 			{From: day, To: day},
-			{Type: "meteor"},
+			{Type: "Meteor!"},
 			{Level: 9},
 			{RadiusMeters: 500},
 			{Near: centre, RadiusMeters: fireline.MaxSearchRadius + 1},

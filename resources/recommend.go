@@ -86,7 +86,7 @@ func (req Request) Validate() error {
 		return err
 	}
 	if !req.Type.Valid() {
-		return fireline.Errorf(fireline.EINVALID, "type: %q is not a known incident type", req.Type)
+		return fireline.Errorf(fireline.EINVALID, "type: %q is not an incident type code", req.Type)
 	}
 	if req.Level < fireline.MinLevel || req.Level > fireline.MaxLevel {
 		return fireline.Errorf(fireline.EINVALID, "level: %d is outside %d..%d", req.Level, fireline.MinLevel, fireline.MaxLevel)

@@ -205,7 +205,7 @@ func TestRecommendErrors(t *testing.T) {
 	}{
 		{"valid", resources.NewRecommender(x, p), ok, ""},
 		{"no position", resources.NewRecommender(x, p), with(func(r *resources.Request) { r.Point = fireline.Point{} }), fireline.EINVALID},
-		{"unknown type", resources.NewRecommender(x, p), with(func(r *resources.Request) { r.Type = "alien_landing" }), fireline.EINVALID},
+		{"malformed type", resources.NewRecommender(x, p), with(func(r *resources.Request) { r.Type = "Alien landing" }), fireline.EINVALID},
 		{"level 0", resources.NewRecommender(x, p), with(func(r *resources.Request) { r.Level = 0 }), fireline.EINVALID},
 		{"level 6", resources.NewRecommender(x, p), with(func(r *resources.Request) { r.Level = 6 }), fireline.EINVALID},
 		{"no plan", resources.NewRecommender(x, p), with(func(r *resources.Request) { r.Level = 4 }), fireline.ENOTFOUND},

@@ -69,6 +69,8 @@ type incident struct {
 	// each other or for orders; it only tells the run loop that the moment is not quiet enough
 	// to continue as new.
 	applying int
+	// snapshots is set when this run keeps its incident types' definitions (types.go).
+	snapshots bool
 }
 
 func newIncident(ctx workflow.Context, in IncidentInput) *incident {
@@ -105,6 +107,7 @@ func runIncident(ctx workflow.Context, in IncidentInput) (IncidentState, error) 
 	if err := inc.register(ctx); err != nil {
 		return inc.st, err
 	}
+	inc.decideSnapshots(ctx)
 	workflow.Go(ctx, inc.receiveAlarms)
 	workflow.Go(ctx, inc.receiveUnitStatuses)
 	workflow.Go(ctx, inc.receiveMerged)
@@ -186,6 +189,11 @@ func (inc *incident) start(ctx workflow.Context) error {
 			// Unknown premises: the operator assesses, as for any alarm.
 			inc.log.Warn("pre-plan not read", "premises", a.PremiseID, "error", err)
 		case p.PlanType.Valid() && p.PlanLevel >= fireline.MinLevel:
+			if _, err := inc.snapshot(withRetries(ctx), p.PlanType); err != nil {
+				// A pre-plan naming a type since retired: the operator assesses.
+				inc.log.Warn("pre-plan type not read", "premises", a.PremiseID, "type", p.PlanType, "error", err)
+				break
+			}
 			return inc.applyAssessment(ctx, fireline.AssessOrder{Type: p.PlanType, Level: p.PlanLevel, Priority: fireline.PriorityImmediate, Actor: "pre-plan"},
 				fmt.Sprintf("assessed from the pre-plan of %s", p.Name))
 		}

@@ -46,6 +46,23 @@ type harness struct {
 	merged activities.MergeResult
 	split  activities.SplitResult
 	closes []activities.CloseInput
+	// types are the incident types as SnapshotIncidentType reads them: the built-in ones with
+	// the test run card at every level, unless a test changes them; snapshots counts the reads.
+	types     map[fireline.IncidentType]fireline.TypeSnapshot
+	snapshots []fireline.IncidentType
+}
+
+// builtinSnapshots are the built-in types, each with the test run card (runCard) per level.
+func builtinSnapshots() map[fireline.IncidentType]fireline.TypeSnapshot {
+	out := map[fireline.IncidentType]fireline.TypeSnapshot{}
+	for _, d := range fireline.BuiltinTypes() {
+		s := fireline.TypeSnapshot{Definition: d}
+		for level := fireline.MinLevel; level <= fireline.MaxLevel; level++ {
+			s.Plans = append(s.Plans, fireline.ResponsePlan{IncidentType: d.Code, Level: level, Slots: runCard(level)})
+		}
+		out[d.Code] = s
+	}
+	return out
 }
 
 func newHarness(t *testing.T) *harness {
@@ -53,7 +70,8 @@ func newHarness(t *testing.T) *harness {
 	var suite testsuite.WorkflowTestSuite
 	// The test environment logs every timer and retry at debug level; warnings are enough here.
 	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
-	h := &harness{env: suite.NewTestWorkflowEnvironment(), taken: map[string]bool{}, premises: map[string]fireline.Premise{}}
+	h := &harness{env: suite.NewTestWorkflowEnvironment(), taken: map[string]bool{}, premises: map[string]fireline.Premise{},
+		types: builtinSnapshots()}
 	h.env.SetStartTime(t0)
 	h.env.RegisterWorkflowWithOptions(workflows.Incident, workflows.IncidentOptions())
 	h.env.RegisterActivity(acts)
@@ -66,6 +84,17 @@ func newHarness(t *testing.T) *harness {
 			h.recommends = append(h.recommends, in)
 			h.mu.Unlock()
 			return recommend(in), nil
+		})
+	h.env.OnActivity(acts.SnapshotIncidentType, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, t fireline.IncidentType) (fireline.TypeSnapshot, error) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.snapshots = append(h.snapshots, t)
+			s, ok := h.types[t]
+			if !ok || s.Definition.RetiredAt != nil {
+				return s, temporal.NewNonRetryableApplicationError("type: "+string(t)+" is not an incident type in force", fireline.EINVALID, nil)
+			}
+			return s, nil
 		})
 	h.env.OnActivity(acts.AssessIncident, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.AssessInput) error {
@@ -220,7 +249,13 @@ func input() workflows.IncidentInput {
 
 func (h *harness) run(t *testing.T) workflows.IncidentState {
 	t.Helper()
-	h.env.ExecuteWorkflow(workflows.IncidentWorkflow, input())
+	return h.runInput(t, input())
+}
+
+// runInput runs the workflow from in to its end and returns its final state.
+func (h *harness) runInput(t *testing.T, in workflows.IncidentInput) workflows.IncidentState {
+	t.Helper()
+	h.env.ExecuteWorkflow(workflows.IncidentWorkflow, in)
 	if !h.env.IsWorkflowCompleted() {
 		t.Fatal("workflow did not complete")
 	}

@@ -191,6 +191,9 @@ type Ledger struct {
 	Assessments     int
 	// Runs counts the runs of this incident's workflow, the first being 1.
 	Runs int
+	// Types are the incident types the incident has had, each as it was when the incident
+	// took it (types.go); empty for an incident started before types were data.
+	Types []fireline.TypeSnapshot
 }
 
 // AlarmSignal reports a further alarm merged into the incident.

@@ -19,6 +19,13 @@ import (
 // (sent at once) after. The caller holds inc.orders.
 func (inc *incident) applyAssessment(ctx workflow.Context, req fireline.AssessOrder, how string) error {
 	changed := req.Type != inc.st.Type || req.Level != inc.st.Level
+	if req.Type != inc.st.Type {
+		// The new type's definition, as it is now, is what the incident goes on with; a type
+		// that does not exist or is retired refuses the order.
+		if _, err := inc.snapshot(withFewRetries(ctx), req.Type); err != nil {
+			return err
+		}
+	}
 	now := workflow.Now(ctx)
 	inc.led.Assessments++
 	key := fmt.Sprintf("assessed:%d", inc.led.Assessments)
@@ -65,6 +72,7 @@ func (inc *incident) recommend(ctx workflow.Context, reinforcement bool) error {
 	if reinforcement {
 		in.Have = inc.have()
 	}
+	inc.planSlots(&in)
 	var rec activities.RecommendResult
 	if err := workflow.ExecuteActivity(withRetries(ctx), acts.Recommend, in).Get(ctx, &rec); err != nil {
 		return fmt.Errorf("recommend: %w", err)
@@ -134,7 +142,7 @@ func (inc *incident) requestAgencyTasks(ctx workflow.Context, actor string) erro
 	now := workflow.Now(ctx)
 	var tasks []fireline.AgencyTask
 	var events []fireline.TimelineEvent
-	for _, r := range fireline.TasksFor(fireline.AgencyRules(), inc.st.Type, inc.st.Level) {
+	for _, r := range inc.agencyRules() {
 		if slices.ContainsFunc(inc.st.AgencyTasks, func(t fireline.AgencyTask) bool { return t.Agency == r.Agency }) {
 			continue
 		}

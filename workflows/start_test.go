@@ -42,6 +42,10 @@ func TestStartWaitsForEarlyAssessment(t *testing.T) {
 			return recommend(in), nil
 		})
 	env.OnActivity(acts.RequestAgencyTasks, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(acts.SnapshotIncidentType, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, t fireline.IncidentType) (fireline.TypeSnapshot, error) {
+			return builtinSnapshots()[t], nil
+		})
 	env.OnActivity(acts.AppendEvent, mock.Anything, mock.Anything).Return(nil)
 	env.OnActivity(acts.Escalate, mock.Anything, mock.Anything).Return(nil)
 	env.OnActivity(acts.CloseIncident, mock.Anything, mock.Anything).Return(

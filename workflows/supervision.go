@@ -43,8 +43,6 @@ func (inc *incident) superviseAll(ctx workflow.Context) {
 	}
 }
 
-func (inc *incident) timers() Timers { return inc.policy.For(inc.st.Type) }
-
 // waitUntil waits until deadline or until done is true, whichever comes first, and reports
 // done. A cancelled context (the run ending) reports true: there is nothing left to supervise.
 func waitUntil(ctx workflow.Context, deadline time.Time, done func() bool) bool {

@@ -396,7 +396,7 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		m.log.Error("the console cannot load", "error", err)
 	}
 	deps := api.Deps{
-		Store: db, Incidents: incidents, Admin: db, APIKeys: db, Intake: desk,
+		Store: db, Incidents: incidents, Admin: db, APIKeys: db, Types: db, Intake: desk,
 		MediaNodes: db, MediaNodeID: mediaNodeID,
 		Cover: cover, Travel: units.learner,
 		Assets: web.Assets(), Logger: m.log,

@@ -46,14 +46,16 @@ func domainJS() ([]byte, error) {
 	list(&m, "ROLES are the roles a user signs in with (fireline.Roles).", "ROLES", fireline.Roles)
 	list(&m, "ACTIONS are what a user may ask to do (fireline.Actions).", "ACTIONS", fireline.Actions)
 	m.policy()
-	list(&m, "INCIDENT_TYPES are the incident types in the domain's order (fireline.IncidentTypes).",
+	list(&m, "INCIDENT_TYPES are the built-in incident types (fireline.IncidentTypes); administrators add others, which GET /api/v1/incident-types lists.",
 		"INCIDENT_TYPES", fireline.IncidentTypes)
 	list(&m, "INCIDENT_STATUSES are in the order of a normal life (fireline.IncidentStatuses).",
 		"INCIDENT_STATUSES", fireline.IncidentStatuses)
 	list(&m, "OPEN_INCIDENT_STATUSES still need the command centre (IncidentStatus.Open).",
 		"OPEN_INCIDENT_STATUSES", filter(fireline.IncidentStatuses, fireline.IncidentStatus.Open))
-	list(&m, "FIRE_INCIDENT_TYPES are the fires, as opposed to rescues and assistance (IncidentType.Fire).",
-		"FIRE_INCIDENT_TYPES", filter(fireline.IncidentTypes, fireline.IncidentType.Fire))
+	list(&m, "INCIDENT_CATEGORIES are the kinds of emergency an incident type is (fireline.IncidentCategories).",
+		"INCIDENT_CATEGORIES", fireline.IncidentCategories)
+	list(&m, "QUICK_TURNOUT_CATEGORIES turn out within EMS's 60 s (IncidentCategory.QuickTurnout).",
+		"QUICK_TURNOUT_CATEGORIES", filter(fireline.IncidentCategories, fireline.IncidentCategory.QuickTurnout))
 	fmt.Fprintf(&m.b, "/** MIN_LEVEL and MAX_LEVEL bound an incident's alarm level (fireline.MinLevel, MaxLevel). */\n"+
 		"export const MIN_LEVEL = %d;\nexport const MAX_LEVEL = %d;\n\n", fireline.MinLevel, fireline.MaxLevel)
 	var priorities []string

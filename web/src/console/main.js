@@ -7,7 +7,7 @@
 
 import './console.css';
 import {
-  $, fillElapsed, onLoginSubmit, resumeSession, showLogin, showSignedIn, showLiveState,
+  $, fillElapsed, loadIncidentTypes, onLoginSubmit, resumeSession, showLogin, showSignedIn, showLiveState,
 } from '../lib/common.js';
 import { t, tEnum, translate, languageSwitcher, onLocaleChange, formatTime } from '../lib/i18n.js';
 import { can } from '../lib/domain.js';
@@ -56,6 +56,7 @@ function enter() {
   state.queueSeen = null;
   changed('session');
   live.start();
+  loadIncidentTypes(client);
   invalidate('incidents', 'units', 'stations', 'water', 'premises', 'coverage', 'moveups', 'warnings', 'queue');
   timers.push(
     setInterval(() => { if (state.selectedId !== null && !document.hidden) invalidate('streams'); }, STREAM_POLL_MS),

@@ -8,7 +8,7 @@
 import { el } from '../lib/common.js';
 import { t, tEnum, formatDuration } from '../lib/i18n.js';
 import { FINISHED_TASK_STATUSES, OPEN_INCIDENT_STATUSES as OPEN } from '../lib/domain.js';
-import { RESCUE_TURNOUT_S, RESCUE_TURNOUT_TYPES } from '../lib/turnout.js';
+import { turnoutSeconds } from '../lib/turnout.js';
 
 /**
  * TIMER_LIMITS are the supervision intervals in seconds as the workflow's default policy sets
@@ -52,8 +52,9 @@ export function runningTimers(inc) {
   const assigned = inc.assigned_units || [];
   if (!inc.assessed_at && !assigned.length) add('assessment', created, created + TIMER_LIMITS.assessment * 1000);
   if (!assigned.length) add('call_processing', created, created + TIMER_LIMITS.call_processing * 1000);
-  // NFPA 1710's shorter EMS turnout for the types whose first units are a rescue (lib/turnout.js).
-  const turnout = (RESCUE_TURNOUT_TYPES.includes(inc.type) ? RESCUE_TURNOUT_S : TIMER_LIMITS.turnout) * 1000;
+  // NFPA 1710's shorter EMS turnout for the types whose first units are a rescue, or the
+  // type's own (lib/turnout.js).
+  const turnout = turnoutSeconds(inc.type) * 1000;
   for (const a of assigned) {
     if (a.cleared_at) continue;
     const sent = ms(a.dispatched_at);

@@ -8,7 +8,7 @@
 // and what is near the scene.
 
 import './field.css';
-import { Client, LiveEvents, Session, $ } from '../lib/common.js';
+import { Client, LiveEvents, Session, loadIncidentTypes, $ } from '../lib/common.js';
 import { languageSwitcher, onLocaleChange, t, tEnum, translate } from '../lib/i18n.js';
 import { CameraPanel } from './camera.js';
 import { bindLogin, isCrew, showField, showLogin } from './login.js';
@@ -76,6 +76,7 @@ function enter() {
   showField(session.user);
   liveState.setSignedIn(true);
   live.start();
+  loadIncidentTypes(client);
   refresh({ nearby: true });
   position.start(session.user.unit_id);
   clearInterval(ticker);

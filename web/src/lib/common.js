@@ -4,7 +4,7 @@
 // catalogues (common.json); an API problem's detail is shown as the server wrote it, after a
 // translated sentence, and marked as text the page does not translate.
 
-import { t, formatTime, formatDuration, formatDistance } from './i18n.js';
+import { t, formatTime, formatDuration, formatDistance, setIncidentTypes } from './i18n.js';
 
 /**
  * ApiError is a failed API call; its message is the problem's `detail`, meant for people, as the
@@ -312,6 +312,16 @@ export function onLoginSubmit(client, session, refuse, enter) {
       submit.disabled = false;
     }
   };
+}
+
+/**
+ * loadIncidentTypes reads the incident types in force, so that tEnum names an administrator's
+ * type in the current language; until they arrive, or if they cannot be read, it shows the code.
+ */
+export function loadIncidentTypes(client) {
+  return client.get('/api/v1/incident-types')
+    .then(({ incident_types: types }) => setIncidentTypes(types))
+    .catch((err) => console.warn('incident types not read:', err.message));
 }
 
 /**

@@ -49,7 +49,7 @@ export function can(role, action) {
   return Object.hasOwn(POLICY, role) && POLICY[role].includes(action);
 }
 
-/** INCIDENT_TYPES are the incident types in the domain's order (fireline.IncidentTypes). */
+/** INCIDENT_TYPES are the built-in incident types (fireline.IncidentTypes); administrators add others, which GET /api/v1/incident-types lists. */
 export const INCIDENT_TYPES = Object.freeze([
   'structure_fire', 'high_rise_fire', 'industrial_fire', 'vehicle_fire', 'wildland_fire', 'hazmat',
   'traffic_accident', 'water_rescue', 'building_collapse', 'help_requested',
@@ -65,10 +65,11 @@ export const OPEN_INCIDENT_STATUSES = Object.freeze([
   'received', 'assessing', 'dispatching', 'active', 'controlled',
 ]);
 
-/** FIRE_INCIDENT_TYPES are the fires, as opposed to rescues and assistance (IncidentType.Fire). */
-export const FIRE_INCIDENT_TYPES = Object.freeze([
-  'structure_fire', 'high_rise_fire', 'industrial_fire', 'vehicle_fire', 'wildland_fire',
-]);
+/** INCIDENT_CATEGORIES are the kinds of emergency an incident type is (fireline.IncidentCategories). */
+export const INCIDENT_CATEGORIES = Object.freeze(['fire', 'ems', 'rescue', 'hazmat', 'other']);
+
+/** QUICK_TURNOUT_CATEGORIES turn out within EMS's 60 s (IncidentCategory.QuickTurnout). */
+export const QUICK_TURNOUT_CATEGORIES = Object.freeze(['ems', 'rescue', 'other']);
 
 /** MIN_LEVEL and MAX_LEVEL bound an incident's alarm level (fireline.MinLevel, MaxLevel). */
 export const MIN_LEVEL = 1;

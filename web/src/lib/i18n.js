@@ -92,7 +92,36 @@ export function t(key, vars) {
 export function tEnum(kind, word) {
   if (word === null || word === undefined || word === '') return '';
   const key = `domain.${kind}.${word}`;
-  return has(key) || key in CATALOGUES.en ? t(key) : String(word);
+  if (has(key) || key in CATALOGUES.en) return t(key);
+  const stored = kind === 'incidentType' ? incidentTypes.get(String(word)) : undefined;
+  if (stored) return (current === 'zh-CN' ? stored.name_zh : stored.name_en) || String(word);
+  return String(word);
+}
+
+// An administrator's incident types have no catalogue entry: their names come with the types
+// themselves (GET /api/v1/incident-types), in both languages.
+const incidentTypes = new Map();
+
+/**
+ * setIncidentTypes keeps the stored incident types' names for tEnum and redraws the page as a
+ * locale switch does, since names may have changed.
+ */
+export function setIncidentTypes(types) {
+  incidentTypes.clear();
+  for (const d of types || []) incidentTypes.set(d.code, d);
+  for (const fn of listeners) fn(current);
+}
+
+/** incidentType is the stored definition of incident type code, undefined before they are read. */
+export function incidentType(code) { return incidentTypes.get(code); }
+
+/**
+ * incidentTypeCodes lists the incident types to offer: the built-in ones, then the others in
+ * force; a retired type is named but no longer offered.
+ */
+export function incidentTypeCodes(builtin) {
+  const retired = (c) => Boolean(incidentTypes.get(c)?.retired_at);
+  return [...builtin.filter((c) => !retired(c)), ...[...incidentTypes.keys()].filter((c) => !builtin.includes(c) && !retired(c))];
 }
 
 /** missingKeys lists the keys looked up this session that the current locale lacks. */

@@ -9,7 +9,7 @@
 // player.js (the recordings), tracks.js (the map), findings.js, report.js (CSV and print).
 
 import './review.css';
-import { Client, Messages, Session, onLoginSubmit, resumeSession, showLogin, showSignedIn, $, el } from '../lib/common.js';
+import { Client, Messages, Session, loadIncidentTypes, onLoginSubmit, resumeSession, showLogin, showSignedIn, $, el } from '../lib/common.js';
 import { can, OPEN_INCIDENT_STATUSES } from '../lib/domain.js';
 import { formatDateTime, formatTime, languageSwitcher, onLocaleChange, t, tEnum, translate } from '../lib/i18n.js';
 import { Cursor, ms } from './cursor.js';
@@ -124,6 +124,7 @@ function enter() {
   showSignedIn($('#review-view'), t('review.page.whoami', { user: user.username, role: tEnum('role', user.role) }));
   document.body.dataset.role = user.role;
   findings.allow(user.role);
+  loadIncidentTypes(client);
   client.get('/api/v1/stations').then(({ stations }) => {
     search.setStations(stations);
     map?.setStations(stations);

@@ -4,7 +4,7 @@
 // focused, so Enter sends it.
 
 import { $, el } from '../../lib/common.js';
-import { t, tEnum } from '../../lib/i18n.js';
+import { incidentTypeCodes, t, tEnum } from '../../lib/i18n.js';
 import { assessEffect, dispatched } from '../../lib/lifecycle.js';
 import { INCIDENT_TYPES, MIN_LEVEL, MAX_LEVEL, PRIORITIES, OPEN_INCIDENT_STATUSES as OPEN } from '../../lib/domain.js';
 import { state, on, may, busy } from '../store.js';
@@ -14,7 +14,7 @@ function fillChoices() {
   const keep = (sel) => sel.value;
   const type = $('#assess-type'), level = $('#assess-level'), prio = $('#assess-priority');
   const [tv, lv, pv] = [keep(type), keep(level), keep(prio)];
-  type.replaceChildren(...INCIDENT_TYPES.map((x) => el('option', { value: x }, tEnum('incidentType', x))));
+  type.replaceChildren(...incidentTypeCodes(INCIDENT_TYPES).map((x) => el('option', { value: x }, tEnum('incidentType', x))));
   const levels = [];
   for (let l = MIN_LEVEL; l <= MAX_LEVEL; l++) levels.push(el('option', { value: l }, t('domain.level', { n: l })));
   level.replaceChildren(...levels);
