@@ -19,6 +19,7 @@ var statusOf = map[string]int{
 	fireline.EUNAUTHORIZED: http.StatusUnauthorized,
 	fireline.EFORBIDDEN:    http.StatusForbidden,
 	fireline.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	fireline.ETOOMANY:      http.StatusTooManyRequests,
 	fireline.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	fireline.EINTERNAL:     http.StatusInternalServerError,
 	errUnsupportedMedia:    http.StatusUnsupportedMediaType,

@@ -29,11 +29,16 @@ type Config struct {
 	// MediaOnly serves only what a media node needs (serve --roles media without api): the
 	// media routes, /metrics, /healthz and /readyz.
 	MediaOnly bool
+	// RateLimits are each client's request budgets; the zero value limits nothing.
+	RateLimits RateLimits
+	// MediaOrigins are the origins (https://host:port) of other media nodes the pages are
+	// redirected to for WHIP and WHEP, allowed in the pages' connect-src.
+	MediaOrigins []string
 }
 
 // DefaultConfig is the standard configuration.
 func DefaultConfig() Config {
-	return Config{SessionTTL: 12 * time.Hour, StaleAfter: fireline.DefaultStaleAfter}
+	return Config{SessionTTL: 12 * time.Hour, StaleAfter: fireline.DefaultStaleAfter, RateLimits: DefaultRateLimits()}
 }
 
 // Server is the HTTP API. Build it with New and serve it as an http.Handler.
@@ -59,6 +64,9 @@ type Server struct {
 	recordings fireline.RecordingLibrary
 	ticketKey  []byte
 	basemap    *Basemap
+
+	limiter *limiter
+	csp     string
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -107,6 +115,8 @@ func New(cfg Config, d Deps) *Server {
 		s.locator = grid{}
 	}
 	s.nodeID = d.MediaNodeID
+	s.limiter = newLimiter(cfg.RateLimits, time.Now)
+	s.csp = contentSecurityPolicy(cfg.MediaOrigins)
 	s.router = s.routes()
 	return s
 }
@@ -133,7 +143,7 @@ func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
 	// No RealIP: it would take the client's address from X-Forwarded-For whoever sent it, and
 	// a spoofed address in the logs of a dispatch system is worse than a proxy's.
-	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer)
+	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, s.secureHeaders, s.limitAddress)
 
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -167,7 +177,7 @@ func (s *Server) routes() chi.Router {
 		r.Head("/incidents/{id}/recordings/{name}", s.recordingFile)
 		s.mediaRoutes(r)
 		r.Group(func(r chi.Router) {
-			r.Use(s.authenticate)
+			r.Use(s.authenticate, s.limitUser)
 			r.Get("/auth/me", s.me)
 
 			// Device sources post through their gateways, which sign in with the gateway role;

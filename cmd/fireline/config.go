@@ -59,6 +59,13 @@ type Config struct {
 	// Basemap is a PMTiles v3 file of vector tiles (Protomaps basemap schema) the pages draw
 	// under the map; empty: a plain background.
 	Basemap string
+	// TLSCert and TLSKey are PEM files of the HTTP listener's certificate chain and key: with
+	// both, the API, console and WHIP/WHEP are served over TLS only.
+	TLSCert string
+	TLSKey  string
+	// MediaOrigins are other media nodes' public URLs the pages may be redirected to for
+	// WHIP and WHEP (their content security policy allows them).
+	MediaOrigins []string
 }
 
 // DefaultConfig holds every default.
@@ -131,6 +138,12 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 		fs.StringVar(&cfg.MediaURL, "media-url", cfg.MediaURL, "public base URL of this node's media server, e.g. http://10.0.0.5:8080 (default: the --http address)")
 		fs.StringVar(&cfg.MetricsAddr, "metrics", cfg.MetricsAddr, "address for an unauthenticated /metrics listener (default off; /metrics on --http takes a console token)")
 		fs.StringVar(&cfg.Basemap, "basemap", cfg.Basemap, "a PMTiles file of vector tiles (Protomaps basemap schema) drawn under the map (default none: a plain background)")
+		fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "PEM certificate chain: serve --http over TLS (with --tls-key)")
+		fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "PEM private key of --tls-cert")
+		fs.Func("media-origin", "another media node's public URL the pages may be sent to for video (repeatable), e.g. https://10.0.0.6:8443", func(v string) error {
+			cfg.MediaOrigins = append(cfg.MediaOrigins, v)
+			return nil
+		})
 	}
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
@@ -168,6 +181,14 @@ func (cfg *Config) validate(cmd string) error {
 	if cfg.MediaURL != "" {
 		if u, err := url.Parse(cfg.MediaURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			errs = append(errs, fmt.Errorf("media URL %q: want http(s)://host:port", cfg.MediaURL))
+		}
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
+	for _, o := range cfg.MediaOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			errs = append(errs, fmt.Errorf("media origin %q: want http(s)://host:port", o))
 		}
 	}
 	if _, err := parseLevel(cfg.LogLevel); err != nil {
