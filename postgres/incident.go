@@ -46,7 +46,7 @@ var openStatuses = func() []string {
 
 // incidentSearchSQL is the incident search: one constant statement in which a filter left
 // unset is a parameter that makes its condition true ($7 radius 0, $8 and $9 false, $10 and
-// $11 NULL, $12 '', $13 0). haversineSQL reads the centre from $1 and $2.
+// $11 NULL, $12 ”, $13 0). haversineSQL reads the centre from $1 and $2.
 const incidentSearchSQL = `SELECT ` + incidentColumns + ` FROM incidents
 WHERE ($7::float8 = 0 OR (lat BETWEEN $3 AND $4 AND lng BETWEEN $5 AND $6 AND ` + haversineSQL + ` <= $7))
   AND (NOT $8::bool OR status = ANY($14::text[]))
