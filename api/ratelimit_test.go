@@ -171,4 +171,3 @@ func TestClientAddress(t *testing.T) {
 		}
 	}
 }
-
