@@ -58,6 +58,8 @@ const (
 	budgetIntake
 )
 
+var budgetNames = map[budget]string{budgetOther: "other", budgetLogin: "login", budgetIntake: "intake"}
+
 // budgetOf classifies a request by its route: the alarm and warning posts, the login, the rest.
 func budgetOf(r *http.Request) budget {
 	if r.Method != http.MethodPost {
@@ -93,6 +95,9 @@ type bucketKey struct {
 type bucket struct {
 	tokens float64
 	at     time.Time
+	// refusing is set from the first refusal until a request is let through again, so that
+	// a throttled client is logged once per episode, not once per refused request.
+	refusing bool
 }
 
 func newLimiter(l RateLimits, now func() time.Time) *limiter {
@@ -113,11 +118,11 @@ func (l *limiter) limit(b budget) RateLimit {
 }
 
 // take spends one token of the client's budget. When none is left it returns how long until
-// one is.
-func (l *limiter) take(client string, b budget) (bool, time.Duration) {
+// one is, and whether this is the first refusal since the client was last let through.
+func (l *limiter) take(client string, b budget) (ok bool, wait time.Duration, first bool) {
 	lim := l.limit(b)
 	if lim.Rate <= 0 {
-		return true, 0
+		return true, 0, false
 	}
 	burst := float64(max(lim.Burst, 1))
 	now := l.now()
@@ -134,9 +139,12 @@ func (l *limiter) take(client string, b budget) (bool, time.Duration) {
 	bk.at = now
 	if bk.tokens >= 1 {
 		bk.tokens--
-		return true, 0
+		bk.refusing = false
+		return true, 0, false
 	}
-	return false, time.Duration((1 - bk.tokens) / lim.Rate * float64(time.Second))
+	first = !bk.refusing
+	bk.refusing = true
+	return false, time.Duration((1 - bk.tokens) / lim.Rate * float64(time.Second)), first
 }
 
 // makeRoom keeps the buckets under MaxClients: when full it drops every bucket that has
@@ -210,9 +218,13 @@ func (s *Server) limitUser(next http.Handler) http.Handler {
 }
 
 func (s *Server) allow(w http.ResponseWriter, r *http.Request, client string, b budget) bool {
-	ok, wait := s.limiter.take(client, b)
+	ok, wait, first := s.limiter.take(client, b)
 	if ok {
 		return true
+	}
+	if first {
+		s.log.Warn("client over its request budget: refusing with 429 until it slows down", "client", client,
+			"budget", budgetNames[b], "method", r.Method, "path", r.URL.Path)
 	}
 	secs := int(math.Ceil(wait.Seconds()))
 	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
