@@ -446,7 +446,9 @@ func (m *Main) runMediaNode(ctx context.Context, node *media.Node) error {
 
 // serve serves h on ln until Main closes, then shuts down gracefully.
 func (m *Main) serve(name string, ln net.Listener, h http.Handler) {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// Request headers are a few hundred bytes from a browser or gateway: 64 KiB leaves room
+	// for long cookies and tokens, and none for a megabyte of header (Go's default).
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.log.Error(name, "error", err)
