@@ -28,8 +28,10 @@ type RateLimits struct {
 	// Login is POST /auth/login per address: enough for a shift change behind one address,
 	// far too few for guessing passwords.
 	Login RateLimit
-	// Intake is the alarm and warning posts, per address and per gateway. It must carry a
-	// real surge: a gateway relaying a fire's detectors sends tens of alarms a second.
+	// Intake is what devices post — alarms, warnings and units' position fixes — per address
+	// and per gateway or tracker account. It must carry a real surge: a gateway relaying a
+	// fire's detectors sends tens of alarms a second, and a fleet's trackers behind one
+	// account report hundreds of units every few seconds.
 	Intake RateLimit
 	// Other is every other request, per address and per user.
 	Other RateLimit
@@ -39,7 +41,7 @@ type RateLimits struct {
 
 // DefaultRateLimits are budgets no real client reaches: a console loads its page, a few
 // hundred assets and tiles in a burst, then a few requests a second; a gateway in a surge
-// posts 50 alarms a second; a person signs in once a shift.
+// posts 50 alarms a second, a city's 500 trackers 100 fixes; a person signs in once a shift.
 func DefaultRateLimits() RateLimits {
 	return RateLimits{
 		Login:      RateLimit{Rate: 1, Burst: 20},
@@ -60,7 +62,7 @@ const (
 
 var budgetNames = map[budget]string{budgetOther: "other", budgetLogin: "login", budgetIntake: "intake"}
 
-// budgetOf classifies a request by its route: the alarm and warning posts, the login, the rest.
+// budgetOf classifies a request by its route: the devices' posts, the login, the rest.
 func budgetOf(r *http.Request) budget {
 	if r.Method != http.MethodPost {
 		return budgetOther
@@ -71,7 +73,8 @@ func budgetOf(r *http.Request) budget {
 		return budgetOther
 	case p == "auth/login":
 		return budgetLogin
-	case p == "alarms" || p == "warnings" || (strings.HasPrefix(p, "alarms/") && !strings.HasSuffix(p, "/confirm")):
+	case p == "alarms" || p == "warnings" || (strings.HasPrefix(p, "alarms/") && !strings.HasSuffix(p, "/confirm")),
+		strings.HasPrefix(p, "units/") && strings.HasSuffix(p, "/position"):
 		return budgetIntake
 	}
 	return budgetOther

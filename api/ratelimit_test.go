@@ -124,6 +124,8 @@ func TestBudgetOf(t *testing.T) {
 		{"POST", "/api/v1/alarms/iot", budgetIntake},
 		{"POST", "/api/v1/warnings", budgetIntake},
 		{"POST", "/api/v1/alarms/7/confirm", budgetOther},
+		{"POST", "/api/v1/units/E-1/position", budgetIntake},
+		{"POST", "/api/v1/units/E-1/status", budgetOther},
 		{"GET", "/api/v1/warnings", budgetOther},
 		{"GET", "/api/v1/auth/login", budgetOther},
 		{"POST", "/api/v1/incidents/7/dispatch", budgetOther},

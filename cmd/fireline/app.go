@@ -371,6 +371,7 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		acfg := api.DefaultConfig()
 		acfg.MediaOnly = true
 		acfg.MediaOrigins = mediaOrigins(cfg)
+		acfg.RateLimits = rateLimits(cfg)
 		return api.New(acfg, api.Deps{Store: db, Media: mediaSrv, MediaNodes: db, MediaNodeID: mediaNodeID, Logger: m.log})
 	}
 	policy := workflows.DefaultTimerPolicy()
@@ -402,6 +403,7 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 	acfg := api.DefaultConfig()
 	acfg.TicketKey = []byte(cfg.RecordingKey)
 	acfg.MediaOrigins = mediaOrigins(cfg)
+	acfg.RateLimits = rateLimits(cfg)
 	return api.New(acfg, deps)
 }
 

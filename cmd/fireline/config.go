@@ -63,6 +63,9 @@ type Config struct {
 	// both, the API, console and WHIP/WHEP are served over TLS only.
 	TLSCert string
 	TLSKey  string
+	// IntakeRate is how many alarms, warnings and position fixes a second one gateway or
+	// address may post, sustained; ten seconds' worth may come at once.
+	IntakeRate float64
 	// MediaOrigins are other media nodes' public URLs the pages may be redirected to for
 	// WHIP and WHEP (their content security policy allows them).
 	MediaOrigins []string
@@ -83,6 +86,7 @@ func DefaultConfig() Config {
 		LogFormat:    "text",
 
 		RecordingsDir: "recordings",
+		IntakeRate:    200,
 	}
 }
 
@@ -138,6 +142,7 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 		fs.StringVar(&cfg.MediaURL, "media-url", cfg.MediaURL, "public base URL of this node's media server, e.g. http://10.0.0.5:8080 (default: the --http address)")
 		fs.StringVar(&cfg.MetricsAddr, "metrics", cfg.MetricsAddr, "address for an unauthenticated /metrics listener (default off; /metrics on --http takes a console token)")
 		fs.StringVar(&cfg.Basemap, "basemap", cfg.Basemap, "a PMTiles file of vector tiles (Protomaps basemap schema) drawn under the map (default none: a plain background)")
+		fs.Float64Var(&cfg.IntakeRate, "intake-rate", cfg.IntakeRate, "alarms, warnings and position fixes a second per gateway and per address (10 s of it at once); beyond it 429")
 		fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "PEM certificate chain: serve --http over TLS (with --tls-key)")
 		fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "PEM private key of --tls-cert")
 		fs.Func("media-origin", "another media node's public URL the pages may be sent to for video (repeatable), e.g. https://10.0.0.6:8443", func(v string) error {
@@ -182,6 +187,9 @@ func (cfg *Config) validate(cmd string) error {
 		if u, err := url.Parse(cfg.MediaURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			errs = append(errs, fmt.Errorf("media URL %q: want http(s)://host:port", cfg.MediaURL))
 		}
+	}
+	if cfg.IntakeRate < 1 {
+		errs = append(errs, fmt.Errorf("--intake-rate %g: want at least 1 a second", cfg.IntakeRate))
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))

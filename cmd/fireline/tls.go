@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+
+	"github.com/fireline/fireline/api"
 )
 
 // listenTLS serves TLS on ln with the certificate chain and key of the PEM files
@@ -37,4 +39,11 @@ func mediaOrigins(cfg Config) []string {
 		}
 	}
 	return out
+}
+
+// rateLimits are the API's request budgets with the intake's from --intake-rate.
+func rateLimits(cfg Config) api.RateLimits {
+	l := api.DefaultRateLimits()
+	l.Intake = api.RateLimit{Rate: cfg.IntakeRate, Burst: int(10 * cfg.IntakeRate)}
+	return l
 }

@@ -149,3 +149,19 @@ func FuzzICEServers(f *testing.F) {
 		}
 	})
 }
+
+// --intake-rate sets the devices' budget, ten seconds of it at once; less than one a second
+// is refused.
+func TestIntakeRate(t *testing.T) {
+	cfg := DefaultConfig()
+	if err := cfg.parse("serve", []string{"--intake-rate", "500"}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if l := rateLimits(cfg); l.Intake.Rate != 500 || l.Intake.Burst != 5000 || l.Login != api.DefaultRateLimits().Login {
+		t.Fatalf("rate limits %+v", l)
+	}
+	cfg.IntakeRate = 0.5
+	if err := cfg.validate("dev"); err == nil || !strings.Contains(err.Error(), "--intake-rate") {
+		t.Fatalf("validate: %v", err)
+	}
+}
