@@ -9,9 +9,14 @@ ARGS ?=
 
 export CGO_ENABLED := 1
 
-# FUZZTIME is how long fuzz-smoke runs each intake adapter's fuzz target.
+# FUZZTIME is how long fuzz-smoke runs each intake adapter's fuzz target; FUZZTIME_SMALL each
+# of the API's and the media server's small parsers (a header, a query string, a file name, an
+# SDP body), whose few branches a fuzzer covers in seconds.
 FUZZTIME ?= 60s
-FUZZ_TARGETS = FuzzCall FuzzIoT FuzzLampPost FuzzPublic FuzzCAP
+FUZZTIME_SMALL ?= 10s
+FUZZ_TARGETS = FuzzAlarm FuzzCall FuzzIoT FuzzLampPost FuzzPublic FuzzCAP
+API_FUZZ_TARGETS = FuzzPMTilesHeader FuzzIncidentFilter FuzzRecordingName FuzzSDPText FuzzDecodeJSON FuzzClientAddress
+MEDIA_FUZZ_TARGETS = FuzzSDPFrag FuzzOffer
 
 .PHONY: demo test deps web build vet lint unit fuzz-smoke e2e devstack-test clean
 
@@ -51,10 +56,13 @@ lint: web
 unit: web
 	$(GO) test -race -count=1 $(UNIT)
 
-## fuzz-smoke: each intake adapter's fuzz target for FUZZTIME, one after another; a crasher
-## lands in intake/testdata/fuzz/ to be kept as a seed (scripts/fuzz-smoke.sh says more).
+## fuzz-smoke: each intake adapter's fuzz target for FUZZTIME, then the API's and the media
+## server's parsers for FUZZTIME_SMALL, one after another; a crasher lands in
+## PKG/testdata/fuzz/ to be kept as a seed (scripts/fuzz-smoke.sh says more).
 fuzz-smoke:
 	@GO=$(GO) scripts/fuzz-smoke.sh intake $(FUZZTIME) $(FUZZ_TARGETS)
+	@GO=$(GO) scripts/fuzz-smoke.sh api $(FUZZTIME_SMALL) $(API_FUZZ_TARGETS)
+	@GO=$(GO) scripts/fuzz-smoke.sh media $(FUZZTIME_SMALL) $(MEDIA_FUZZ_TARGETS)
 
 e2e: build
 	FIRELINE_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m -v ./e2e/

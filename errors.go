@@ -13,6 +13,7 @@ const (
 	EUNAUTHORIZED = "unauthorized" // no or bad credentials
 	EFORBIDDEN    = "forbidden"    // credentials fine, role may not do this
 	ETOOLARGE     = "too_large"    // payload over its limit
+	ETOOMANY      = "too_many"     // the caller sent too many requests; retry after a while
 	EUNAVAILABLE  = "unavailable"  // a dependency is down; safe to retry
 	EINTERNAL     = "internal"     // our bug; the log has the detail
 )

@@ -246,11 +246,13 @@ func (s *Server) guard(r rule) []func(http.Handler) http.Handler {
 	case kindPublic:
 		return nil
 	case kindSignedIn:
-		return []func(http.Handler) http.Handler{s.authenticate}
+		return []func(http.Handler) http.Handler{s.authenticate, s.limitUser}
 	case kindTicket:
 		return []func(http.Handler) http.Handler{s.ticketOr(s.may(r.actions...))}
 	}
-	return []func(http.Handler) http.Handler{s.authenticate, s.may(r.actions...)}
+	// Each user's request budget follows them across addresses (limitUser), right after
+	// they are known.
+	return []func(http.Handler) http.Handler{s.authenticate, s.limitUser, s.may(r.actions...)}
 }
 
 // routeSet registers handlers under prefix on a router, each behind the guard of its row in the

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -220,12 +222,12 @@ func (s *Server) patchSession(w http.ResponseWriter, r *http.Request) {
 			Message: "If-Match " + im + " does not name this session's current entity tag " + info.ETag})
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSDPFragBody))
+	body, err := sdpText(w, r, "application/trickle-ice-sdpfrag", maxSDPFragBody)
 	if err != nil {
-		s.writeError(w, r, fireline.Errorf(fireline.ETOOLARGE, "SDP fragment larger than %d bytes", maxSDPFragBody))
+		s.writeError(w, r, err)
 		return
 	}
-	if err := s.media.Trickle(room, session, string(body)); err != nil {
+	if err := s.media.Trickle(room, session, body); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -406,20 +408,37 @@ func (s *Server) mediaIncident(w http.ResponseWriter, r *http.Request) (int64, b
 
 // sdpBody reads a WHIP or WHEP offer: application/sdp, bounded, not empty.
 func (s *Server) sdpBody(w http.ResponseWriter, r *http.Request) (string, bool) {
-	if err := requireType(r, "application/sdp"); err != nil {
+	body, err := sdpText(w, r, "application/sdp", maxSDPBody)
+	if err == nil && len(strings.TrimSpace(body)) == 0 {
+		err = fireline.Errorf(fireline.EINVALID, "SDP offer is empty")
+	}
+	if err != nil {
 		s.writeError(w, r, err)
 		return "", false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSDPBody))
+	return body, true
+}
+
+// sdpText reads an SDP body of the media type, at most limit bytes: UTF-8 text (RFC 8866
+// §5) without NUL or other control characters but line ends and tabs, which no SDP parser
+// downstream should have to meet.
+func sdpText(w http.ResponseWriter, r *http.Request, mediaType string, limit int64) (string, error) {
+	body, err := readBody(w, r, mediaType, limit)
 	if err != nil {
-		s.writeError(w, r, fireline.Errorf(fireline.ETOOLARGE, "SDP offer larger than %d bytes", maxSDPBody))
-		return "", false
+		return "", err
 	}
-	if len(strings.TrimSpace(string(body))) == 0 {
-		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "SDP offer is empty"))
-		return "", false
+	return checkSDP(body)
+}
+
+// checkSDP checks that body is SDP text.
+func checkSDP(body []byte) (string, error) {
+	if !utf8.Valid(body) {
+		return "", fireline.Errorf(fireline.EINVALID, "SDP: not valid UTF-8")
 	}
-	return string(body), true
+	if i := bytes.IndexFunc(body, func(c rune) bool { return c < 0x20 && c != '\r' && c != '\n' && c != '\t' || c == 0x7f }); i >= 0 {
+		return "", fireline.Errorf(fireline.EINVALID, "SDP: control character 0x%02x at byte %d", body[i], i)
+	}
+	return string(body), nil
 }
 
 // answerSDP answers a WHIP or WHEP POST: 201 Created, the answer, the session's Location, its

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/intake"
 )
 
 // statusOf maps each error code to one HTTP status: the only such table in the project.
@@ -19,6 +21,7 @@ var statusOf = map[string]int{
 	fireline.EUNAUTHORIZED: http.StatusUnauthorized,
 	fireline.EFORBIDDEN:    http.StatusForbidden,
 	fireline.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	fireline.ETOOMANY:      http.StatusTooManyRequests,
 	fireline.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	fireline.EINTERNAL:     http.StatusInternalServerError,
 	errUnsupportedMedia:    http.StatusUnsupportedMediaType,
@@ -94,7 +97,11 @@ func decodeJSONMax(w http.ResponseWriter, r *http.Request, v any, limit int64) e
 	if err := requireType(r, "application/json"); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return jsonError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
@@ -102,7 +109,7 @@ func decodeJSONMax(w http.ResponseWriter, r *http.Request, v any, limit int64) e
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		return fireline.Errorf(fireline.EINVALID, "body: one JSON object expected, found more data after it")
 	}
-	return nil
+	return intake.StrictJSON(body)
 }
 
 func jsonError(err error) error {

@@ -167,6 +167,10 @@ func (s *Server) recordingFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := chi.URLParam(r, "name")
+	if !plainName(name) {
+		s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "%q is not a recording's name", name))
+		return
+	}
 	if s.recordings == nil {
 		s.writeError(w, r, fireline.Errorf(fireline.EUNAVAILABLE, "this node serves no recordings"))
 		return
@@ -190,6 +194,14 @@ func (s *Server) recordingFile(w http.ResponseWriter, r *http.Request) {
 	h.Set("ETag", `"`+strconv.FormatInt(st.Size(), 36)+"-"+strconv.FormatInt(st.ModTime().UnixNano(), 36)+`"`)
 	h.Set("Cache-Control", "private, no-cache")
 	http.ServeContent(w, r, "", st.ModTime(), f)
+}
+
+// plainName reports whether name can only name a file in the room's own folder: no
+// separator, parent, NUL, escape (chi hands over a path segment still percent-encoded when
+// the URL had an encoded slash) or hidden file. The library checks its own naming pattern as
+// well; this keeps a hostile name from reaching any library at all.
+func plainName(name string) bool {
+	return name != "" && len(name) <= 255 && !strings.ContainsAny(name, "/\\%\x00") && !strings.HasPrefix(name, ".")
 }
 
 // newTicketKey is a random key, for an API that was given none: its tickets work on it alone.

@@ -35,11 +35,16 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For the audit log believes;
 	// from any other peer the connection's address is the client's.
 	TrustedProxies []netip.Prefix
+	// RateLimits are each client's request budgets; the zero value limits nothing.
+	RateLimits RateLimits
+	// MediaOrigins are the origins (https://host:port) of other media nodes the pages are
+	// redirected to for WHIP and WHEP, allowed in the pages' connect-src.
+	MediaOrigins []string
 }
 
 // DefaultConfig is the standard configuration.
 func DefaultConfig() Config {
-	return Config{SessionTTL: 12 * time.Hour, StaleAfter: fireline.DefaultStaleAfter}
+	return Config{SessionTTL: 12 * time.Hour, StaleAfter: fireline.DefaultStaleAfter, RateLimits: DefaultRateLimits()}
 }
 
 // Server is the HTTP API. Build it with New and serve it as an http.Handler.
@@ -77,6 +82,8 @@ type Server struct {
 	// guarded are the routes registered through a routeSet, behind their access rows' guards
 	// ("GET /api/v1/units"), for the test that checks the router against the table.
 	guarded map[string]bool
+	limiter *limiter
+	csp     string
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -139,6 +146,8 @@ func New(cfg Config, d Deps) *Server {
 	}
 	s.nodeID = d.MediaNodeID
 	s.guarded = map[string]bool{}
+	s.limiter = newLimiter(cfg.RateLimits, time.Now)
+	s.csp = contentSecurityPolicy(cfg.MediaOrigins)
 	s.router = s.routes()
 	return s
 }
@@ -167,7 +176,7 @@ func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
 	// No RealIP: it would take the client's address from X-Forwarded-For whoever sent it, and
 	// a spoofed address in the logs of a dispatch system is worse than a proxy's.
-	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer)
+	r.Use(middleware.RequestID, s.logRequests, middleware.Recoverer, s.secureHeaders, s.limitAddress)
 	root := routeSet{s: s, r: r}
 
 	root.get("/healthz", func(w http.ResponseWriter, _ *http.Request) {

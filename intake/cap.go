@@ -77,6 +77,13 @@ func (in *Intake) CAP(ctx context.Context, body []byte) (fireline.Warning, error
 }
 
 // decodeCAP checks the XML's structure token by token, then decodes it.
+//
+// Go's encoding/xml never reads a DTD: it fetches no external entity or DTD (no XXE, no
+// server-side request to file:// or http:// URLs) and expands no entity but the five
+// predefined ones, so an entity bomb ("billion laughs") cannot expand either. CAP needs no
+// DOCTYPE at all, so one is refused outright with its own message, before anything is
+// decoded: a feed that sends one is told why, rather than met with an undeclared entity,
+// and a later change of XML library cannot bring entity processing back unnoticed.
 func decodeCAP(body []byte) (*capAlert, error) {
 	switch {
 	case len(body) > MaxCAPBytes:

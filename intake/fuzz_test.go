@@ -2,6 +2,7 @@ package intake_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/fireline/fireline"
@@ -72,4 +73,16 @@ func FuzzCAP(f *testing.F) {
 			t.Fatalf("%q: accepted as %+v", body, w)
 		}
 	})
+}
+
+// FuzzAlarm holds the generic alarm form (POST /alarms) to the same contract as the sources'
+// adapters.
+func FuzzAlarm(f *testing.F) {
+	cases := []adapterCase{
+		{body: goodAlarm},
+		{body: strings.Replace(goodAlarm, `"lat":36.456`, `"lat":"36.456"`, 1)},
+		{body: strings.Replace(goodAlarm, `"structure_fire"`, `"structure_fire' OR '1'='1"`, 1)},
+		{body: `{"source":"call","source_id":"x","lat":0,"lng":0,"reported_at":"2026-11-22T08:59:00Z"}`},
+	}
+	fuzzAlarm(f, cases, func(in *intake.Intake) func(context.Context, []byte) (fireline.Alarm, error) { return in.Alarm })
 }

@@ -97,7 +97,60 @@ func decodeJSON(body []byte, v any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return invalid("body: one JSON object expected, found more data after it")
 	}
-	return nil
+	return StrictJSON(body)
+}
+
+// StrictJSON refuses what encoding/json lets through in a body it has decoded: invalid UTF-8,
+// which it replaces quietly, and a key given twice in one object, of which it keeps the last
+// while another reader (a gateway's log, an auditor's tool) may keep the first. A body must
+// mean one thing to every reader.
+func StrictJSON(body []byte) error {
+	if !utf8.Valid(body) {
+		return invalid("body: not valid UTF-8")
+	}
+	type frame struct {
+		keys      map[string]bool // nil for an array
+		expectKey bool
+	}
+	var stack []*frame
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1].keys != nil {
+			stack[n-1].expectKey = true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return invalid("body: %v", err)
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, &frame{keys: map[string]bool{}, expectKey: true})
+			case '[':
+				stack = append(stack, &frame{})
+			default:
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+		case string:
+			if n := len(stack); n > 0 && stack[n-1].keys != nil && stack[n-1].expectKey {
+				if stack[n-1].keys[t] {
+					return invalid("body: key %q appears twice in one object", t)
+				}
+				stack[n-1].keys[t], stack[n-1].expectKey = true, false
+				continue
+			}
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
 }
 
 func jsonError(err error) error {

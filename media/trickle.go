@@ -75,7 +75,9 @@ type fragCandidate struct {
 func parseSDPFrag(body string) (sdpFrag, error) {
 	var f sdpFrag
 	mid, known := "", 0
-	for _, line := range strings.Split(body, "\n") {
+	// A line ends at LF, CRLF or a lone CR alike: a CR left inside a line would reach the ICE
+	// candidate parser as part of an address.
+	for _, line := range strings.FieldsFunc(body, func(r rune) bool { return r == '\n' || r == '\r' }) {
 		line = strings.TrimSpace(line)
 		if line == "" {
 			continue

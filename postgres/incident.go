@@ -44,8 +44,23 @@ var openStatuses = func() []string {
 	return out
 }
 
+// incidentSearchSQL is the incident search: one constant statement in which a filter left
+// unset is a parameter that makes its condition true ($7 radius 0, $8 and $9 false, $10 and
+// $11 NULL, $12 ”, $13 0). haversineSQL reads the centre from $1 and $2.
+const incidentSearchSQL = `SELECT ` + incidentColumns + ` FROM incidents
+WHERE ($7::float8 = 0 OR (lat BETWEEN $3 AND $4 AND lng BETWEEN $5 AND $6 AND ` + haversineSQL + ` <= $7))
+  AND (NOT $8::bool OR status = ANY($14::text[]))
+  AND (NOT $9::bool OR NOT status = ANY($14::text[]))
+  AND ($10::timestamptz IS NULL OR created_at >= $10)
+  AND ($11::timestamptz IS NULL OR created_at < $11)
+  AND ($12::text = '' OR type = $12)
+  AND ($13::int = 0 OR level = $13)
+ORDER BY created_at DESC, id DESC LIMIT $15`
+
 // Incidents returns the incidents f keeps, newest first, each as complete as Incident returns
-// it. Each filter set adds a condition with its value as a parameter.
+// it. The search is one constant statement with every filter a parameter; planning it with
+// the parameters' values (force_custom_plan) folds the unset filters away, so the index of
+// the conditions set is used as if the statement had been written for them.
 func (db *DB) Incidents(ctx context.Context, f fireline.IncidentFilter) ([]fireline.Incident, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
@@ -57,46 +72,18 @@ func (db *DB) Incidents(ctx context.Context, f fireline.IncidentFilter) ([]firel
 	case limit > fireline.MaxIncidentList:
 		limit = fireline.MaxIncidentList
 	}
-	var (
-		where []string
-		args  []any
-	)
+	var minLat, maxLat, minLng, maxLng float64
 	if f.RadiusMeters > 0 {
-		// haversineSQL reads the centre from $1 and $2: they come first.
-		minLat, maxLat, minLng, maxLng := box(f.Near, f.RadiusMeters)
-		args = append(args, f.Near.Lat, f.Near.Lng, minLat, maxLat, minLng, maxLng, f.RadiusMeters)
-		where = append(where, `lat BETWEEN $3 AND $4 AND lng BETWEEN $5 AND $6 AND `+haversineSQL+` <= $7`)
+		minLat, maxLat, minLng, maxLng = box(f.Near, f.RadiusMeters)
 	}
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	switch {
-	case f.OpenOnly:
-		where = append(where, "status = ANY("+arg(openStatuses())+")")
-	case f.FinishedOnly:
-		where = append(where, "NOT status = ANY("+arg(openStatuses())+")")
-	}
-	if !f.From.IsZero() {
-		where = append(where, "created_at >= "+arg(f.From))
-	}
-	if !f.To.IsZero() {
-		where = append(where, "created_at < "+arg(f.To))
-	}
-	if f.Type != "" {
-		where = append(where, "type = "+arg(f.Type))
-	}
-	if f.Level != 0 {
-		where = append(where, "level = "+arg(f.Level))
-	}
-	sql := `SELECT ` + incidentColumns + ` FROM incidents`
-	if len(where) > 0 {
-		sql += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	sql += ` ORDER BY created_at DESC, id DESC LIMIT ` + arg(limit)
+	args := []any{f.Near.Lat, f.Near.Lng, minLat, maxLat, minLng, maxLng, f.RadiusMeters,
+		f.OpenOnly, f.FinishedOnly, nullTime(f.From), nullTime(f.To), string(f.Type), f.Level, openStatuses(), limit}
 	var incs []fireline.Incident
 	err := db.readTx(ctx, "incidents", func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, sql, args...)
+		if _, err := tx.Exec(ctx, `SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
+			return translate("incidents", err)
+		}
+		rows, _ := tx.Query(ctx, incidentSearchSQL, args...)
 		var err error
 		if incs, err = pgx.CollectRows(rows, scanIncident); err != nil {
 			return translate("incidents", err)

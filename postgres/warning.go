@@ -89,12 +89,10 @@ func (db *DB) Warnings(ctx context.Context, f fireline.WarningFilter) ([]firelin
 	if f.Limit < 1 || f.Limit > fireline.MaxWarnings {
 		return nil, fireline.Errorf(fireline.EINVALID, "limit: %d is outside 1..%d", f.Limit, fireline.MaxWarnings)
 	}
-	where, args := "true", []any{f.Limit}
-	if !f.ActiveAt.IsZero() {
-		where = "w.superseded_by IS NULL AND w.expires > $2 AND w.readiness > 0 AND w.in_service_area"
-		args = append(args, f.ActiveAt)
-	}
-	rows, _ := db.pool.Query(ctx, warningQuery+" WHERE "+where+" ORDER BY w.received_at DESC, w.id DESC LIMIT $1", args...)
+	// Without ActiveAt ($2 NULL) every warning is listed.
+	rows, _ := db.pool.Query(ctx, warningQuery+` WHERE ($2::timestamptz IS NULL
+		OR (w.superseded_by IS NULL AND w.expires > $2 AND w.readiness > 0 AND w.in_service_area))
+		ORDER BY w.received_at DESC, w.id DESC LIMIT $1`, f.Limit, nullTime(f.ActiveAt))
 	out, err := pgx.CollectRows(rows, scanWarning)
 	return out, translate("read warnings", err)
 }

@@ -200,6 +200,11 @@ func (m *Main) bind(cfg Config) (httpLn, metricsLn net.Listener, err error) {
 		return nil, nil, err
 	}
 	m.HTTPAddr = httpLn.Addr().String()
+	if cfg.TLSCert != "" {
+		if httpLn, err = listenTLS(httpLn, cfg.TLSCert, cfg.TLSKey); err != nil {
+			return nil, nil, err
+		}
+	}
 	if cfg.MetricsAddr != "" {
 		if metricsLn, err = m.listen("metrics", cfg.MetricsAddr); err != nil {
 			return nil, nil, err
@@ -357,7 +362,7 @@ func (m *Main) startWorker(tc client.Client, db *postgres.DB, units liveUnits, m
 func (m *Main) mediaNode(cfg Config) fireline.MediaNode {
 	url := strings.TrimSuffix(cfg.MediaURL, "/")
 	if url == "" {
-		url = "http://" + m.HTTPAddr
+		url = cfg.scheme() + "://" + m.HTTPAddr
 		if host, _, _ := net.SplitHostPort(m.HTTPAddr); net.ParseIP(host).IsUnspecified() {
 			m.log.Warn("media node listens on every address and knows no public URL: other nodes cannot redirect clients to it; set --media-url", "url", url)
 		}
@@ -378,6 +383,8 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		acfg := api.DefaultConfig()
 		acfg.MediaOnly = true
 		acfg.TrustedProxies, _ = trustedProxies(cfg.TrustedProxies) // checked by validate
+		acfg.MediaOrigins = mediaOrigins(cfg)
+		acfg.RateLimits = rateLimits(cfg)
 		return api.New(acfg, api.Deps{Store: db, Media: mediaSrv, MediaNodes: db, MediaNodeID: mediaNodeID, Logger: m.log, AuditLog: db})
 	}
 	policy := workflows.DefaultTimerPolicy()
@@ -419,6 +426,8 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 	acfg := api.DefaultConfig()
 	acfg.TicketKey = []byte(cfg.RecordingKey)
 	acfg.TrustedProxies, _ = trustedProxies(cfg.TrustedProxies) // checked by validate
+	acfg.MediaOrigins = mediaOrigins(cfg)
+	acfg.RateLimits = rateLimits(cfg)
 	return api.New(acfg, deps)
 }
 
@@ -463,7 +472,9 @@ func (m *Main) runMediaNode(ctx context.Context, node *media.Node) error {
 
 // serve serves h on ln until Main closes, then shuts down gracefully.
 func (m *Main) serve(name string, ln net.Listener, h http.Handler) {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// Request headers are a few hundred bytes from a browser or gateway: 64 KiB leaves room
+	// for long cookies and tokens, and none for a megabyte of header (Go's default).
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.log.Error(name, "error", err)
@@ -480,7 +491,8 @@ func (m *Main) banner(cfg Config, temporalUI string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nFireline is running (roles: %s)\n", strings.Join(cfg.Roles, ", "))
 	if m.HTTPAddr != "" && cfg.has("api") {
-		fmt.Fprintf(&b, "  console      http://%s/\n  field page   http://%s/field\n  API          http://%s/api/v1\n", m.HTTPAddr, m.HTTPAddr, m.HTTPAddr)
+		base := cfg.scheme() + "://" + m.HTTPAddr
+		fmt.Fprintf(&b, "  console      %s/\n  field page   %s/field\n  API          %s/api/v1\n", base, base, base)
 	}
 	if m.MediaURL != "" {
 		fmt.Fprintf(&b, "  media node   %s (WHIP/WHEP)\n", m.MediaURL)

@@ -72,6 +72,16 @@ type Config struct {
 	// OIDC signs people in through the centre's directory when OIDC.Issuer is set; the client
 	// secret comes from FIRELINE_OIDC_CLIENT_SECRET only, never a flag.
 	OIDC oidc.Config
+	// TLSCert and TLSKey are PEM files of the HTTP listener's certificate chain and key: with
+	// both, the API, console and WHIP/WHEP are served over TLS only.
+	TLSCert string
+	TLSKey  string
+	// IntakeRate is how many alarms, warnings and position fixes a second one gateway or
+	// address may post, sustained; ten seconds' worth may come at once.
+	IntakeRate float64
+	// MediaOrigins are other media nodes' public URLs the pages may be redirected to for
+	// WHIP and WHEP (their content security policy allows them).
+	MediaOrigins []string
 }
 
 // DefaultConfig holds every default.
@@ -89,6 +99,7 @@ func DefaultConfig() Config {
 		LogFormat:    "text",
 
 		RecordingsDir: "recordings",
+		IntakeRate:    200,
 	}
 }
 
@@ -165,6 +176,13 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 			cfg.TrustedProxies = append(cfg.TrustedProxies, v)
 			return nil
 		})
+		fs.Float64Var(&cfg.IntakeRate, "intake-rate", cfg.IntakeRate, "alarms, warnings and position fixes a second per gateway and per address (10 s of it at once); beyond it 429")
+		fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "PEM certificate chain: serve --http over TLS (with --tls-key)")
+		fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "PEM private key of --tls-cert")
+		fs.Func("media-origin", "another media node's public URL the pages may be sent to for video (repeatable), e.g. https://10.0.0.6:8443", func(v string) error {
+			cfg.MediaOrigins = append(cfg.MediaOrigins, v)
+			return nil
+		})
 	}
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
@@ -210,6 +228,17 @@ func (cfg *Config) validate(cmd string) error {
 	if cfg.OIDC.Issuer != "" {
 		if err := cfg.OIDC.Validate(); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	if cfg.IntakeRate < 1 {
+		errs = append(errs, fmt.Errorf("--intake-rate %g: want at least 1 a second", cfg.IntakeRate))
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
+	for _, o := range cfg.MediaOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			errs = append(errs, fmt.Errorf("media origin %q: want http(s)://host:port", o))
 		}
 	}
 	if _, err := parseLevel(cfg.LogLevel); err != nil {
