@@ -59,6 +59,7 @@ type Server struct {
 	recordings fireline.RecordingLibrary
 	ticketKey  []byte
 	basemap    *Basemap
+	roster     fireline.RosterStore
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -89,6 +90,8 @@ type Deps struct {
 	Recordings fireline.RecordingLibrary
 	// Basemap is the base map's tiles (--basemap); nil: the map draws on a plain background.
 	Basemap *Basemap
+	// Roster is the duty roster; nil: no roster routes.
+	Roster fireline.RosterStore
 }
 
 // New builds the API.
@@ -99,6 +102,7 @@ func New(cfg Config, d Deps) *Server {
 		travel: d.Travel, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
 		recordings: d.Recordings, ticketKey: cfg.TicketKey, basemap: d.Basemap,
+		roster: d.Roster,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -264,6 +268,10 @@ func (s *Server) peopleRoutes(r chi.Router) {
 	r.With(s.may(fireline.ActionMoveUnit)).Post("/move-ups", s.acceptMoveUp)
 	r.With(s.may(fireline.ActionMoveUnit)).Post("/move-ups/ignore", s.ignoreMoveUp)
 	r.Get("/events", s.events)
+
+	// Duty roster: GET /roster (read incidents), POST /roster and DELETE /roster/{rid}
+	// (manage the roster). See rosterRoutes.
+	s.rosterRoutes(r)
 
 	r.Route("/admin", func(r chi.Router) {
 		r.Use(s.may(fireline.ActionAdmin))

@@ -332,7 +332,8 @@ func (m *Main) startWorker(tc client.Client, db *postgres.DB, units liveUnits, m
 	}
 	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.Incident, workflows.IncidentOptions())
-	w.RegisterActivity(activities.New(db, resources.NewRecommender(units.index, db, resources.WithEstimator(units.model)), rooms, m.log))
+	w.RegisterActivity(activities.New(db, resources.NewRecommender(units.index, db, resources.WithEstimator(units.model),
+		resources.WithUnderstaffed(m.Config.Understaffed)), rooms, m.log))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
@@ -389,6 +390,7 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		Assets: web.Assets(), Logger: m.log,
 		Recordings: media.NewLibrary(cfg.RecordingsDir),
 		Basemap:    m.basemap,
+		Roster:     db,
 	}
 	if mediaSrv != nil {
 		deps.Media = mediaSrv

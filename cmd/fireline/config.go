@@ -59,6 +59,9 @@ type Config struct {
 	// Basemap is a PMTiles v3 file of vector tiles (Protomaps basemap schema) the pages draw
 	// under the map; empty: a plain background.
 	Basemap string
+	// Understaffed is what the recommendation does with a unit below its minimum staffing:
+	// flag it (recommended, saying why) or skip it for the next suitable unit.
+	Understaffed fireline.Understaffed
 }
 
 // DefaultConfig holds every default.
@@ -76,6 +79,7 @@ func DefaultConfig() Config {
 		LogFormat:    "text",
 
 		RecordingsDir: "recordings",
+		Understaffed:  fireline.UnderstaffedFlag,
 	}
 }
 
@@ -131,6 +135,10 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 		fs.StringVar(&cfg.MediaURL, "media-url", cfg.MediaURL, "public base URL of this node's media server, e.g. http://10.0.0.5:8080 (default: the --http address)")
 		fs.StringVar(&cfg.MetricsAddr, "metrics", cfg.MetricsAddr, "address for an unauthenticated /metrics listener (default off; /metrics on --http takes a console token)")
 		fs.StringVar(&cfg.Basemap, "basemap", cfg.Basemap, "a PMTiles file of vector tiles (Protomaps basemap schema) drawn under the map (default none: a plain background)")
+		fs.Func("understaffed", "a unit below its minimum staffing is recommended and flagged (flag, the default) or left out (skip)", func(v string) error {
+			cfg.Understaffed = fireline.Understaffed(v)
+			return nil
+		})
 	}
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
@@ -169,6 +177,9 @@ func (cfg *Config) validate(cmd string) error {
 		if u, err := url.Parse(cfg.MediaURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			errs = append(errs, fmt.Errorf("media URL %q: want http(s)://host:port", cfg.MediaURL))
 		}
+	}
+	if !cfg.Understaffed.Valid() {
+		errs = append(errs, fmt.Errorf("understaffed %q: want flag or skip", cfg.Understaffed))
 	}
 	if _, err := parseLevel(cfg.LogLevel); err != nil {
 		errs = append(errs, err)
