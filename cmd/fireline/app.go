@@ -529,5 +529,26 @@ func loadSampleCity(ctx context.Context, db *postgres.DB, password string, log *
 	for _, u := range city.Units {
 		seeds = append(seeds, postgres.UserSeed{Username: "crew-" + u.ID, Password: password, Role: fireline.RoleField, UnitID: u.ID})
 	}
-	return db.SeedUsers(ctx, seeds)
+	if err := db.SeedUsers(ctx, seeds); err != nil {
+		return err
+	}
+	return seedRoster(ctx, db, city, log)
+}
+
+// seedRoster puts the sample city's crews on duty for the shift that covers now, unless
+// somebody already is (a restart within the shift, or a roster the supervisor keeps).
+func seedRoster(ctx context.Context, db *postgres.DB, city fireline.City, log *slog.Logger) error {
+	now := time.Now()
+	on, err := db.Roster(ctx, fireline.RosterFilter{At: now})
+	if err != nil || len(on) > 0 {
+		return err
+	}
+	entries := samplecity.Roster(city.Units, now)
+	for _, e := range entries {
+		if _, err := db.AddRosterEntry(ctx, e, "samplecity"); err != nil {
+			return fmt.Errorf("sample roster: %w", err)
+		}
+	}
+	log.Info("sample duty roster loaded", "people", len(entries), "short_staffed", samplecity.Short())
+	return nil
 }
