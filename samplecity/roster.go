@@ -66,10 +66,11 @@ func seat(t fireline.UnitType, i int) []fireline.Qualification {
 	return []fireline.Qualification{fireline.QualFirefighter}
 }
 
-// crewName is the n-th of the sample city's firefighters: a surname and a given name, distinct
-// for the first 690 (the city rosters fewer than 200).
+// crewName is the n-th of the sample city's firefighters: a surname and a given name. n mod 23
+// picks the surname and 7n mod 30 the given name, so by the Chinese remainder theorem the first
+// 690 names are distinct (the city rosters about 200).
 func crewName(n int) string {
 	surnames := []string{"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗", "郑", "梁", "谢"}
 	given := []string{"伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "刚", "平", "辉", "鹏", "华", "飞", "鑫", "波", "宇", "浩", "凯", "健", "俊", "帆", "帅", "旭", "宁", "龙", "林", "欢"}
-	return surnames[n%len(surnames)] + given[n/len(surnames)%len(given)]
+	return surnames[n%len(surnames)] + given[7*n%len(given)]
 }

@@ -18,7 +18,7 @@ export function staffingTitle(u) {
   const parts = [t('staffing.title', { filled: s.filled, minimum: s.minimum, crew })];
   if (s.missing?.length) parts.push(t('staffing.missing', { qualifications: qualifications(s.missing) }));
   if (s.below_minimum) parts.push(t('staffing.short'));
-  return parts.join(t('staffing.joiner'));
+  return parts.join(t('console.listJoiner'));
 }
 
 /** staffingChip is the unit board's "3/4", amber when below minimum; null without staffing. */
