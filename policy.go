@@ -67,6 +67,8 @@ const (
 	// ActionAdmin keeps the reference data (stations, units, water sources, key premises,
 	// response plans) and reads the audit of its changes.
 	ActionAdmin Action = "admin"
+	// ActionReadAudit reads and exports the audit log of every request that changed something.
+	ActionReadAudit Action = "read_audit"
 	// ActionManageRoster puts people on duty on units and ends their shifts: the duty officer's
 	// work at a shift change. Everyone who reads units sees the staffing.
 	ActionManageRoster Action = "manage_roster"
@@ -77,6 +79,7 @@ var Actions = []Action{
 	ActionReadUnits, ActionReadIncidents, ActionReadOwnIncident, ActionReadUnitHistory, ActionReadOwnUnitHistory,
 	ActionReadRecordings, ActionPostAlarm, ActionPostDeviceAlarm, ActionDispatch, ActionMoveUnit, ActionMoveOwnUnit,
 	ActionAckEscalation, ActionWatchVideo, ActionPublishVideo, ActionManageVideo, ActionWriteFindings, ActionAdmin,
+	ActionReadAudit,
 	ActionManageRoster,
 }
 
@@ -104,6 +107,8 @@ var policy = map[Action][]Role{
 	// Risk officers write the reviews; supervisors add what they saw from the floor.
 	ActionWriteFindings: {RoleRisk, RoleSupervisor, RoleAdmin},
 	ActionAdmin:         {RoleAdmin},
+	// Risk officers review what people did; administrators answer for the system.
+	ActionReadAudit: {RoleAdmin, RoleRisk},
 	ActionManageRoster:  {RoleSupervisor, RoleAdmin},
 }
 

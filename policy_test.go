@@ -29,6 +29,7 @@ func TestCan(t *testing.T) {
 		manageVideo    = fireline.ActionManageVideo
 		writeFindings  = fireline.ActionWriteFindings
 		admin          = fireline.ActionAdmin
+		readAudit      = fireline.ActionReadAudit
 		manageRoster   = fireline.ActionManageRoster
 	)
 	may := map[fireline.Role][]fireline.Action{
@@ -37,10 +38,10 @@ func TestCan(t *testing.T) {
 		fireline.RoleSupervisor: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
 			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, manageRoster},
 		fireline.RoleAdmin: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, manageRoster},
+			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, readAudit, manageRoster},
 		// Risk officers read and review: every read of the console, and their findings; nothing
 		// that acts on an incident.
-		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo, writeFindings},
+		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo, writeFindings, readAudit},
 		// Crews act on their own unit and incident only; the API checks which is theirs.
 		fireline.RoleField: {readUnits, readOwnInc, readOwnHistory, moveOwnUnit, publishVideo},
 		// A gateway posts its sources' alarms and reads nothing.

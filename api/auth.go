@@ -45,6 +45,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	noteAuditUser(r.Context(), u)
 	token, err := s.store.CreateSession(r.Context(), u, s.cfg.SessionTTL)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -74,6 +75,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
+		noteAuditUser(r.Context(), u)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
 	})
 }

@@ -8,6 +8,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -29,6 +32,9 @@ type Config struct {
 	// MediaOnly serves only what a media node needs (serve --roles media without api): the
 	// media routes, /metrics, /healthz and /readyz.
 	MediaOnly bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For the audit log believes;
+	// from any other peer the connection's address is the client's.
+	TrustedProxies []netip.Prefix
 }
 
 // DefaultConfig is the standard configuration.
@@ -59,7 +65,14 @@ type Server struct {
 	recordings fireline.RecordingLibrary
 	ticketKey  []byte
 	basemap    *Basemap
-	roster     fireline.RosterStore
+
+	directory      Directory
+	directoryUsers fireline.DirectoryUsers
+	// auditLog, if set, gets an entry for every unsafe request (recordAudit); auditFailures
+	// counts the entries it could not take.
+	auditLog      fireline.AuditLog
+	auditFailures atomic.Int64
+	roster        fireline.RosterStore
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -90,6 +103,13 @@ type Deps struct {
 	Recordings fireline.RecordingLibrary
 	// Basemap is the base map's tiles (--basemap); nil: the map draws on a plain background.
 	Basemap *Basemap
+
+	// Directory, if set, signs people in through the centre's directory (OpenID Connect), and
+	// DirectoryUsers keeps the users it signs in (postgres.DB).
+	Directory      Directory
+	DirectoryUsers fireline.DirectoryUsers
+	// AuditLog keeps the audit log (postgres.DB); nil records nothing and serves no /audit.
+	AuditLog fireline.AuditLog
 	// Roster is the duty roster; nil: no roster routes.
 	Roster fireline.RosterStore
 }
@@ -102,7 +122,9 @@ func New(cfg Config, d Deps) *Server {
 		travel: d.Travel, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
 		recordings: d.Recordings, ticketKey: cfg.TicketKey, basemap: d.Basemap,
-		roster: d.Roster,
+		directory: d.Directory, directoryUsers: d.DirectoryUsers,
+		auditLog: d.AuditLog,
+		roster:   d.Roster,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -148,6 +170,7 @@ func (s *Server) routes() chi.Router {
 		// A media node: its metrics are on its own listener or behind a console token, the
 		// same as on an API node (see below).
 		r.Route("/api/v1", func(r chi.Router) {
+			r.Use(s.recordAudit)
 			s.mediaRoutes(r)
 			r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 				s.writeError(w, r, fireline.Errorf(fireline.ENOTFOUND, "no media endpoint %s %s: this is a media node", r.Method, r.URL.Path))
@@ -163,7 +186,12 @@ func (s *Server) routes() chi.Router {
 	r.With(s.authenticate, s.may(fireline.ActionReadIncidents)).Get("/metrics", s.metrics)
 
 	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(s.recordAudit)
 		r.Post("/auth/login", s.login)
+		// Directory sign-in: the browser comes and goes by redirects, without a token.
+		r.Get("/auth/options", s.authOptions)
+		r.Get("/auth/oidc/login", s.oidcLogin)
+		r.Get(strings.TrimPrefix(oidcCallbackPath, "/api/v1"), s.oidcCallback)
 		r.Get("/openapi.json", s.openAPI)
 		// A <video> plays a recording with a ticket in its URL, without a bearer token: the
 		// handler checks either (recordingTicket).
@@ -277,6 +305,10 @@ func (s *Server) peopleRoutes(r chi.Router) {
 		r.Use(s.may(fireline.ActionAdmin))
 		s.adminRoutes(r)
 	})
+
+	// The audit log (auditlog.go): administrators and risk officers read and export it.
+	r.With(s.may(fireline.ActionReadAudit)).Get("/audit", s.auditEvents)
+	r.With(s.may(fireline.ActionReadAudit)).Get("/audit/export", s.exportAudit)
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,10 @@
 //	fireline dev       the whole system in one process on the sample city (embedded Temporal and PostgreSQL)
 //	fireline serve     the chosen roles against external Temporal and PostgreSQL (TEMPORAL_ADDRESS, DATABASE_URL)
 //	fireline migrate   apply the database migrations to DATABASE_URL
+//	fireline backup    write the database and the recordings to one archive
+//	fireline restore   restore such an archive into an empty deployment
+//	fireline migrate   apply the database migrations as the schema owner (FIRELINE_MIGRATE_DATABASE_URL)
+//	fireline audit     export the audit log as CSV
 package main
 
 import (
@@ -22,6 +26,10 @@ commands:
   dev       run everything in one process on the Liaocheng sample city
   serve     run the chosen roles against external Temporal and PostgreSQL
   migrate   apply database migrations to DATABASE_URL
+  backup    write the database and the recordings to one archive (--out FILE)
+  restore   restore an archive into an empty deployment (--in FILE)
+  migrate   apply database migrations as the schema owner (FIRELINE_MIGRATE_DATABASE_URL, else DATABASE_URL)
+  audit     export the audit log: fireline audit export --from TIME --to TIME
 
 Run 'fireline <command> -h' for a command's flags.
 `
@@ -47,6 +55,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cmd := args[0]
 	switch cmd {
 	case "dev", "serve", "migrate":
+	case "backup", "restore":
+		return runBackup(ctx, cmd, args[1:], getenv, stderr)
+	case "audit":
+		return auditCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
