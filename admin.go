@@ -108,8 +108,8 @@ func (s Station) Validate() error {
 	)
 }
 
-// ValidateRecord checks what an administrator enters of a unit (id, name, type and home
-// station), naming the first bad field. Every unit has a home station: it is where planning
+// ValidateRecord checks what an administrator enters of a unit (id, name, type, home station,
+// minimum staffing and required qualifications), naming the first bad field. Every unit has a home station: it is where planning
 // takes the unit to be when it has no trustworthy AVL fix. Status and position are the unit's
 // live state, changed by crews, dispatch and trackers, and are not checked here.
 func (u Unit) ValidateRecord() error {
@@ -118,6 +118,12 @@ func (u Unit) ValidateRecord() error {
 	}
 	if !u.Type.Valid() {
 		return Errorf(EINVALID, "type: %q is not a unit type (%s)", u.Type, joinNames(UnitTypes))
+	}
+	if u.MinStaff < 0 || u.MinStaff > MaxMinStaff {
+		return Errorf(EINVALID, "min_staff: %d is outside 0..%d", u.MinStaff, MaxMinStaff)
+	}
+	if err := ValidateQualifications("required_qualifications", u.RequiredQualifications); err != nil {
+		return err
 	}
 	return ValidateID("station_id", u.StationID)
 }

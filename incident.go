@@ -172,6 +172,9 @@ type Recommendation struct {
 	PositionStale bool `json:"position_stale"`
 	// Reason says in a short sentence why this unit, for the operator.
 	Reason string `json:"reason"`
+	// Understaffed is true when the unit was below its minimum staffing when recommended
+	// (Staffing.BelowMinimum); the Reason then says why.
+	Understaffed bool `json:"understaffed,omitempty"`
 	// Replaces is, for a replacement, the unit that did not acknowledge in time.
 	Replaces string `json:"replaces,omitempty"`
 }

@@ -69,6 +69,9 @@ const (
 	ActionAdmin Action = "admin"
 	// ActionReadAudit reads and exports the audit log of every request that changed something.
 	ActionReadAudit Action = "read_audit"
+	// ActionManageRoster puts people on duty on units and ends their shifts: the duty officer's
+	// work at a shift change. Everyone who reads units sees the staffing.
+	ActionManageRoster Action = "manage_roster"
 )
 
 // Actions lists every action in a stable order, for the generated pages and the tests.
@@ -77,6 +80,7 @@ var Actions = []Action{
 	ActionReadRecordings, ActionPostAlarm, ActionPostDeviceAlarm, ActionDispatch, ActionMoveUnit, ActionMoveOwnUnit,
 	ActionAckEscalation, ActionWatchVideo, ActionPublishVideo, ActionManageVideo, ActionWriteFindings, ActionAdmin,
 	ActionReadAudit,
+	ActionManageRoster,
 }
 
 // policy says which roles may take each action. It is written action by action, as a route
@@ -105,6 +109,7 @@ var policy = map[Action][]Role{
 	ActionAdmin:         {RoleAdmin},
 	// Risk officers review what people did; administrators answer for the system.
 	ActionReadAudit: {RoleAdmin, RoleRisk},
+	ActionManageRoster:  {RoleSupervisor, RoleAdmin},
 }
 
 // Can reports whether a user of role r may take action a. An unknown role or action may

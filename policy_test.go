@@ -30,14 +30,15 @@ func TestCan(t *testing.T) {
 		writeFindings  = fireline.ActionWriteFindings
 		admin          = fireline.ActionAdmin
 		readAudit      = fireline.ActionReadAudit
+		manageRoster   = fireline.ActionManageRoster
 	)
 	may := map[fireline.Role][]fireline.Action{
 		fireline.RoleOperator: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
 			dispatch, moveUnit, watchVideo},
 		fireline.RoleSupervisor: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings},
+			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, manageRoster},
 		fireline.RoleAdmin: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, readAudit},
+			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, readAudit, manageRoster},
 		// Risk officers read and review: every read of the console, and their findings; nothing
 		// that acts on an incident.
 		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo, writeFindings, readAudit},

@@ -230,6 +230,18 @@ type Unit struct {
 	// RetiredAt is when an administrator retired the unit, nil while it is in service. A retired
 	// unit stays out of service for good and is kept as evidence for past incidents' reviews.
 	RetiredAt *time.Time `json:"retired_at,omitempty"`
+	// MinStaff is the seats that must be filled for the unit to respond, and
+	// RequiredQualifications what somebody on duty must hold (a hazmat unit needs hazmat); an
+	// administrator sets both. A MinStaff of 0 asks for nobody.
+	MinStaff               int             `json:"min_staff"`
+	RequiredQualifications []Qualification `json:"required_qualifications"`
+	// Staffing is the unit's crew when it was read (StaffingAt), nil when the reader did not
+	// look at the roster.
+	Staffing *Staffing `json:"staffing,omitempty"`
+	// Shifts are the unit's roster entries that had not ended when it was read (on duty and
+	// coming up), so that planning judges the staffing at its own time: a shift change needs
+	// no notice.
+	Shifts []RosterEntry `json:"-"`
 }
 
 // FixStale reports whether the unit's AVL fix is older than staleAfter at now. A unit without a

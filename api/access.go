@@ -73,6 +73,11 @@ var accessTable = []accessRow{
 	// Incident types: every page names types its catalogues lack, crews' pages too.
 	{"GET", "/api/v1/incident-types", can(fireline.ActionReadIncidents, fireline.ActionReadOwnIncident)},
 
+	// The duty roster: who is on which unit this shift. Supervisors change it on the floor.
+	{"GET", "/api/v1/roster", can(fireline.ActionReadIncidents)},
+	{"POST", "/api/v1/roster", can(fireline.ActionManageRoster)},
+	{"DELETE", "/api/v1/roster/{rid}", can(fireline.ActionManageRoster)},
+
 	// The audit log: administrators and risk officers read and export it.
 	{"GET", "/api/v1/audit", can(fireline.ActionReadAudit)},
 	{"GET", "/api/v1/audit/export", can(fireline.ActionReadAudit)},

@@ -256,6 +256,11 @@ type unitRequest struct {
 	StationID string            `json:"station_id"`
 	// Status is for a create only: available (the default) or out_of_service.
 	Status fireline.UnitStatus `json:"status"`
+	// MinStaff is the seats that must be filled for the unit to respond; absent: the default
+	// of its type (fireline.DefaultMinStaff). RequiredQualifications, what somebody on duty
+	// must hold.
+	MinStaff               *int                     `json:"min_staff"`
+	RequiredQualifications []fireline.Qualification `json:"required_qualifications"`
 }
 
 func (req unitRequest) unit(r *http.Request) (fireline.Unit, error) {
@@ -263,7 +268,11 @@ func (req unitRequest) unit(r *http.Request) (fireline.Unit, error) {
 	if err != nil {
 		return fireline.Unit{}, err
 	}
-	u := fireline.Unit{ID: id, Name: req.Name, Type: req.Type, StationID: req.StationID, Status: req.Status}
+	u := fireline.Unit{ID: id, Name: req.Name, Type: req.Type, StationID: req.StationID, Status: req.Status,
+		MinStaff: fireline.DefaultMinStaff(req.Type), RequiredQualifications: req.RequiredQualifications}
+	if req.MinStaff != nil {
+		u.MinStaff = *req.MinStaff
+	}
 	if err := u.ValidateRecord(); err != nil {
 		return fireline.Unit{}, err
 	}

@@ -84,6 +84,7 @@ type Server struct {
 	guarded map[string]bool
 	limiter *limiter
 	csp     string
+	roster  fireline.RosterStore
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -125,6 +126,8 @@ type Deps struct {
 	DirectoryUsers fireline.DirectoryUsers
 	// AuditLog keeps the audit log (postgres.DB); nil records nothing and serves no /audit.
 	AuditLog fireline.AuditLog
+	// Roster is the duty roster; nil: no roster routes.
+	Roster fireline.RosterStore
 }
 
 // New builds the API.
@@ -137,6 +140,7 @@ func New(cfg Config, d Deps) *Server {
 		recordings: d.Recordings, ticketKey: cfg.TicketKey, basemap: d.Basemap,
 		directory: d.Directory, directoryUsers: d.DirectoryUsers,
 		auditLog: d.AuditLog,
+		roster:   d.Roster,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -297,6 +301,10 @@ func (s *Server) peopleRoutes(v1 routeSet) {
 	v1.post("/move-ups", s.acceptMoveUp)
 	v1.post("/move-ups/ignore", s.ignoreMoveUp)
 	v1.get("/events", s.events)
+
+	// Duty roster: GET /roster (read incidents), POST /roster and DELETE /roster/{rid}
+	// (manage the roster). See rosterRoutes.
+	s.rosterRoutes(v1)
 
 	// The audit log (auditlog.go): administrators and risk officers read and export it.
 	v1.get("/audit", s.auditEvents)

@@ -260,9 +260,9 @@ func (db *DB) CreateUnit(ctx context.Context, u fireline.Unit, actor string) (fi
 		if err := lockHome(ctx, tx, u); err != nil {
 			return err
 		}
-		rows, _ := tx.Query(ctx, `INSERT INTO units (id, name, type, status, station_id, lat, lng, cell)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING `+unitColumns,
-			u.ID, u.Name, u.Type, u.Status, u.StationID, u.Point.Lat, u.Point.Lng, u.Cell)
+		rows, _ := tx.Query(ctx, `INSERT INTO units (id, name, type, status, station_id, lat, lng, cell, min_staff, required_qualifications)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING RETURNING `+unitColumns,
+			u.ID, u.Name, u.Type, u.Status, u.StationID, u.Point.Lat, u.Point.Lng, u.Cell, u.MinStaff, qualifications(u.RequiredQualifications))
 		created, err := pgx.CollectRows(rows, scanUnit)
 		switch {
 		case err != nil:
@@ -307,6 +307,7 @@ func (db *DB) UpdateUnit(ctx context.Context, u fireline.Unit, actor string) (fi
 		case before.RetiredAt != nil:
 			return errRetiredRecord("unit", u.ID, *before.RetiredAt)
 		case before.Name == u.Name && before.Type == u.Type && before.StationID == u.StationID &&
+			before.MinStaff == u.MinStaff && slices.Equal(before.RequiredQualifications, qualifications(u.RequiredQualifications)) &&
 			(before.PositionAt != nil || (before.Point == u.Point && before.Cell == u.Cell)):
 			out = before
 			return nil
@@ -315,8 +316,9 @@ func (db *DB) UpdateUnit(ctx context.Context, u fireline.Unit, actor string) (fi
 				lat  = CASE WHEN fix_at IS NULL AND post_station_id IS NULL THEN $5 ELSE lat END,
 				lng  = CASE WHEN fix_at IS NULL AND post_station_id IS NULL THEN $6 ELSE lng END,
 				cell = CASE WHEN fix_at IS NULL AND post_station_id IS NULL THEN $7 ELSE cell END,
-				updated_at = now()
-			WHERE id = $1 RETURNING `+unitColumns, u.ID, u.Name, u.Type, u.StationID, u.Point.Lat, u.Point.Lng, u.Cell)
+				min_staff = $8, required_qualifications = $9, updated_at = now()
+			WHERE id = $1 RETURNING `+unitColumns, u.ID, u.Name, u.Type, u.StationID, u.Point.Lat, u.Point.Lng, u.Cell,
+			u.MinStaff, qualifications(u.RequiredQualifications))
 		if out, err = pgx.CollectExactlyOneRow(rows, scanUnit); err != nil {
 			return translate("update unit", err)
 		}

@@ -19,14 +19,32 @@ import (
 const unitColumns = `id, name, type, status, coalesce(station_id, ''), lat, lng, cell, coalesce(incident_id, 0), updated_at,
 	fix_at, heading, speed, accuracy,
 	(SELECT ARRAY[s.lat, s.lng] FROM stations s WHERE s.id = coalesce(units.post_station_id, units.station_id)),
-	coalesce(post_station_id, ''), retired_at, status_since`
+	coalesce(post_station_id, ''), retired_at, status_since, min_staff, required_qualifications, ` + unitShifts
+
+// unitShifts is the unit's roster entries whose shift has not ended, as JSON
+// (fireline.Unit.Shifts): planning judges the staffing from them at its own time.
+const unitShifts = `(SELECT coalesce(json_agg(json_build_object('id', r.id, 'unit_id', r.unit_id, 'name', r.name,
+		'username', r.username, 'qualifications', r.qualifications, 'from', r.starts_at, 'to', r.ends_at,
+		'created_by', r.created_by) ORDER BY r.starts_at, r.id), '[]')
+	FROM roster r WHERE r.unit_id = units.id AND r.ends_at > now())`
 
 func scanUnit(r pgx.CollectableRow) (fireline.Unit, error) {
 	var u fireline.Unit
 	var home []float64
+	var minStaff *int
 	err := r.Scan(&u.ID, &u.Name, &u.Type, &u.Status, &u.StationID, &u.Point.Lat, &u.Point.Lng, &u.Cell,
 		&u.IncidentID, &u.UpdatedAt, &u.PositionAt, &u.Heading, &u.SpeedMPS, &u.AccuracyMeters, &home, &u.PostStationID,
-		&u.RetiredAt, &u.StatusSince)
+		&u.RetiredAt, &u.StatusSince, &minStaff, &u.RequiredQualifications, &u.Shifts)
+	// No minimum set: the default of the unit's type.
+	u.MinStaff = fireline.DefaultMinStaff(u.Type)
+	if minStaff != nil {
+		u.MinStaff = *minStaff
+	}
+	if u.RequiredQualifications == nil {
+		u.RequiredQualifications = []fireline.Qualification{}
+	}
+	st := u.StaffingAt(time.Now())
+	u.Staffing = &st
 	if len(home) == 2 {
 		u.Home = &fireline.Point{Lat: home[0], Lng: home[1]}
 	}

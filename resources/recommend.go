@@ -55,6 +55,8 @@ type Recommender struct {
 	index *Index
 	plans Plans
 	model geo.Estimator
+	// understaffed is what becomes of a unit below its minimum staffing at the index's time.
+	understaffed fireline.Understaffed
 }
 
 // Option configures a Recommender.
@@ -71,9 +73,16 @@ func WithEstimator(e geo.Estimator) Option {
 	return func(r *Recommender) { r.model = e }
 }
 
+// WithUnderstaffed says what becomes of a unit below its minimum staffing (fireline.Unit.
+// StaffingAt at the index's time): flagged in its recommendation (the default) or skipped for
+// the next suitable unit.
+func WithUnderstaffed(p fireline.Understaffed) Option {
+	return func(r *Recommender) { r.understaffed = p }
+}
+
 // NewRecommender returns a Recommender over the live index and the run cards.
 func NewRecommender(index *Index, plans Plans, opts ...Option) *Recommender {
-	r := &Recommender{index: index, plans: plans, model: geo.DefaultTravelModel()}
+	r := &Recommender{index: index, plans: plans, model: geo.DefaultTravelModel(), understaffed: fireline.UnderstaffedFlag}
 	for _, o := range opts {
 		o(r)
 	}
@@ -133,12 +142,16 @@ func (r *Recommender) Recommend(ctx context.Context, req Request) (Result, error
 	}
 	slots = slices.DeleteFunc(slots, func(s fireline.PlanSlot) bool { return s.Count <= 0 })
 	res := Result{Units: []fireline.Recommendation{}, Alternates: []fireline.Recommendation{}, Short: []fireline.PlanSlot{}}
+	// Staffing is judged at the index's time, as stale fixes are: a shift change needs no
+	// notice to take effect.
+	now := r.index.now()
+	skip := r.understaffed == fireline.UnderstaffedSkip
 	for _, s := range slots {
 		// Nearest ranks by distance. A learned model is not monotonic in distance: a unit a
 		// little farther may be faster over known roads, so rank twice the units needed by ETA.
 		want := min(2*(s.Count+alternatesPerSlot), MaxNearest)
 		cands, err := r.index.Nearest(req.Point, want, func(u fireline.Unit) bool {
-			return u.Type == s.Type && !exclude[u.ID]
+			return u.Type == s.Type && !exclude[u.ID] && !(skip && u.BelowMinimumAt(now))
 		})
 		if err != nil {
 			return Result{}, fmt.Errorf("resources: nearest %s: %w", s.Type, err)
@@ -155,6 +168,10 @@ func (r *Recommender) Recommend(ctx context.Context, req Request) (Result, error
 		recs, cands, bases = recs[:shown], cands[:shown], bases[:shown]
 		for i := range recs {
 			recs[i].Reason = reason(i+1, recs[i], cands[i], bases[i])
+			if st := cands[i].Unit.StaffingAt(now); st.BelowMinimum {
+				recs[i].Understaffed = true
+				recs[i].Reason += "; understaffed: " + st.Shortfall()
+			}
 		}
 		n := min(s.Count, len(recs))
 		res.Units = append(res.Units, recs[:n]...)

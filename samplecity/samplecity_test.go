@@ -3,7 +3,9 @@ package samplecity_test
 import (
 	"math"
 	"reflect"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/samplecity"
@@ -441,5 +443,37 @@ func TestFleetAndScenes(t *testing.T) {
 				t.Error("not the same on every call")
 			}
 		})
+	}
+}
+
+// TestRoster: the shift covering now crews every unit to its minimum but the Short ones, one
+// seat short each; no person is on two units.
+func TestRoster(t *testing.T) {
+	city := samplecity.Liaocheng()
+	now := time.Date(2026, 12, 4, 23, 0, 0, 0, time.UTC) // 07:00 in Liaocheng: yesterday's shift
+	entries := samplecity.Roster(city.Units, now)
+	seen := map[string]bool{}
+	filled := map[string]int{}
+	for _, e := range entries {
+		if err := e.Validate(); err != nil {
+			t.Fatalf("%+v: %v", e, err)
+		}
+		if !e.OnDuty(now) {
+			t.Fatalf("%s: shift %s–%s does not cover %s", e.Name, e.From, e.To, now)
+		}
+		if seen[e.Name] {
+			t.Fatalf("%s rostered twice", e.Name)
+		}
+		seen[e.Name] = true
+		filled[e.UnitID]++
+	}
+	for _, u := range city.Units {
+		want := fireline.DefaultMinStaff(u.Type)
+		if slices.Contains(samplecity.Short(), u.ID) {
+			want--
+		}
+		if filled[u.ID] != want {
+			t.Errorf("%s: %d on duty, want %d", u.ID, filled[u.ID], want)
+		}
 	}
 }

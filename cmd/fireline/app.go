@@ -349,7 +349,8 @@ func (m *Main) startWorker(tc client.Client, db *postgres.DB, units liveUnits, m
 	}
 	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.Incident, workflows.IncidentOptions())
-	w.RegisterActivity(activities.New(db, resources.NewRecommender(units.index, db, resources.WithEstimator(units.model)), rooms, m.log))
+	w.RegisterActivity(activities.New(db, resources.NewRecommender(units.index, db, resources.WithEstimator(units.model),
+		resources.WithUnderstaffed(m.Config.Understaffed)), rooms, m.log))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
@@ -410,6 +411,7 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		Recordings: media.NewLibrary(cfg.RecordingsDir),
 		Basemap:    m.basemap,
 		AuditLog:   db,
+		Roster:     db,
 	}
 	if mediaSrv != nil {
 		deps.Media = mediaSrv
@@ -572,5 +574,26 @@ func loadSampleCity(ctx context.Context, db *postgres.DB, password string, log *
 	for _, u := range city.Units {
 		seeds = append(seeds, postgres.UserSeed{Username: "crew-" + u.ID, Password: password, Role: fireline.RoleField, UnitID: u.ID})
 	}
-	return db.SeedUsers(ctx, seeds)
+	if err := db.SeedUsers(ctx, seeds); err != nil {
+		return err
+	}
+	return seedRoster(ctx, db, city, log)
+}
+
+// seedRoster puts the sample city's crews on duty for the shift that covers now, unless
+// somebody already is (a restart within the shift, or a roster the supervisor keeps).
+func seedRoster(ctx context.Context, db *postgres.DB, city fireline.City, log *slog.Logger) error {
+	now := time.Now()
+	on, err := db.Roster(ctx, fireline.RosterFilter{At: now})
+	if err != nil || len(on) > 0 {
+		return err
+	}
+	entries := samplecity.Roster(city.Units, now)
+	for _, e := range entries {
+		if _, err := db.AddRosterEntry(ctx, e, "samplecity"); err != nil {
+			return fmt.Errorf("sample roster: %w", err)
+		}
+	}
+	log.Info("sample duty roster loaded", "people", len(entries), "short_staffed", samplecity.Short())
+	return nil
 }

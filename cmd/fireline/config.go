@@ -82,6 +82,9 @@ type Config struct {
 	// MediaOrigins are other media nodes' public URLs the pages may be redirected to for
 	// WHIP and WHEP (their content security policy allows them).
 	MediaOrigins []string
+	// Understaffed is what the recommendation does with a unit below its minimum staffing:
+	// flag it (recommended, saying why) or skip it for the next suitable unit.
+	Understaffed fireline.Understaffed
 }
 
 // DefaultConfig holds every default.
@@ -100,6 +103,7 @@ func DefaultConfig() Config {
 
 		RecordingsDir: "recordings",
 		IntakeRate:    200,
+		Understaffed:  fireline.UnderstaffedFlag,
 	}
 }
 
@@ -183,6 +187,10 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 			cfg.MediaOrigins = append(cfg.MediaOrigins, v)
 			return nil
 		})
+		fs.Func("understaffed", "a unit below its minimum staffing is recommended and flagged (flag, the default) or left out (skip)", func(v string) error {
+			cfg.Understaffed = fireline.Understaffed(v)
+			return nil
+		})
 	}
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
@@ -240,6 +248,9 @@ func (cfg *Config) validate(cmd string) error {
 		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			errs = append(errs, fmt.Errorf("media origin %q: want http(s)://host:port", o))
 		}
+	}
+	if !cfg.Understaffed.Valid() {
+		errs = append(errs, fmt.Errorf("understaffed %q: want flag or skip", cfg.Understaffed))
 	}
 	if _, err := parseLevel(cfg.LogLevel); err != nil {
 		errs = append(errs, err)

@@ -65,6 +65,7 @@ func domainJS() ([]byte, error) {
 	m.write("PRIORITIES are the assessed priorities, the most urgent first (fireline.Priority).", "PRIORITIES", priorities)
 	list(&m, "UNIT_TYPES are the kinds of apparatus (fireline.UnitTypes).", "UNIT_TYPES", fireline.UnitTypes)
 	list(&m, "UNIT_STATUSES are in the domain's order (fireline.UnitStatuses).", "UNIT_STATUSES", fireline.UnitStatuses)
+	list(&m, "QUALIFICATIONS are what a rostered crew member may hold (fireline.Qualifications).", "QUALIFICATIONS", fireline.Qualifications)
 	list(&m, "FIELD_STATUSES are what a crew reports on an incident, in order (fireline.FieldStatuses).",
 		"FIELD_STATUSES", fireline.FieldStatuses)
 	list(&m, "OFF_INCIDENT_STATUSES are a unit's on no incident, its crew's to set (not UnitStatus.Committed).",

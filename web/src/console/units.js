@@ -10,6 +10,7 @@ import { state, on, may, putUnits, changed } from './store.js';
 import { client, messages, invalidate } from './api.js';
 import { openIncident } from './nav.js';
 import { inStatusChip, fillTimers } from './timers.js';
+import { staffingChip, staffingSignature, staffingTitle } from './staffing.js';
 
 const chips = new Map(); // unit id → {li, signature}
 let groups = null; // status → {section, ul, count}
@@ -25,7 +26,7 @@ export function stationName(id) {
 
 function signature(u) {
   return [u.status, u.incident_id, u.post_station_id, u.station_id, u.name, state.statusSince.get(u.id),
-    state.deciding.has(moveKey(u.id, u.station_id)), may('move_unit')].join('|');
+    state.deciding.has(moveKey(u.id, u.station_id)), may('move_unit'), staffingSignature(u)].join('|');
 }
 
 function chip(u) {
@@ -38,6 +39,7 @@ function chip(u) {
     tEnum('unitStatus', u.status),
     u.incident_id ? t('console.units.onIncident', { id: u.incident_id }) : '',
     post ? t('console.units.covering', { station: stationName(post) }) : '',
+    staffingTitle(u),
   ].filter(Boolean).join(t('console.listJoiner'));
   return el('li', {
     class: `unit-chip status-${u.status}${post ? ' is-posted' : ''}`, 'data-testid': 'unit-status', 'data-unit-id': u.id,
@@ -47,6 +49,7 @@ function chip(u) {
   el('span', { class: 'chip-type' }, tEnum('unitTypeCode', u.type)),
   el('span', { class: 'visually-hidden' }, tEnum('unitStatus', u.status)),
   inStatusChip(u, state.statusSince.get(u.id)),
+  staffingChip(u),
   post ? el('span', { class: 'chip-post', 'data-testid': 'unit-post', 'data-station-id': post },
     t('console.units.coveringShort', { station: post })) : null,
   // Only an available unit moves; a committed one keeps its post until it is back.

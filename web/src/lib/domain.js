@@ -12,6 +12,7 @@ export const ACTIONS = Object.freeze([
   'read_units', 'read_incidents', 'read_own_incident', 'read_unit_history', 'read_own_unit_history',
   'read_recordings', 'post_alarm', 'post_device_alarm', 'dispatch', 'move_unit', 'move_own_unit',
   'ack_escalation', 'watch_video', 'publish_video', 'manage_video', 'write_findings', 'admin', 'read_audit',
+  'manage_roster',
 ]);
 
 /** POLICY is, for each role, the actions it may take (fireline.Can). */
@@ -23,6 +24,7 @@ export const POLICY = Object.freeze({
   supervisor: Object.freeze([
     'read_units', 'read_incidents', 'read_unit_history', 'read_recordings', 'post_alarm', 'post_device_alarm',
     'dispatch', 'move_unit', 'ack_escalation', 'watch_video', 'manage_video', 'write_findings',
+    'manage_roster',
   ]),
   field: Object.freeze([
     'read_units', 'read_own_incident', 'read_own_unit_history', 'move_own_unit', 'publish_video',
@@ -34,7 +36,7 @@ export const POLICY = Object.freeze({
   admin: Object.freeze([
     'read_units', 'read_incidents', 'read_unit_history', 'read_recordings', 'post_alarm', 'post_device_alarm',
     'dispatch', 'move_unit', 'ack_escalation', 'watch_video', 'manage_video', 'write_findings', 'admin',
-    'read_audit',
+    'read_audit', 'manage_roster',
   ]),
   gateway: Object.freeze(['post_device_alarm']),
 });
@@ -85,6 +87,11 @@ export const UNIT_TYPES = Object.freeze(['engine', 'ladder', 'rescue', 'hazmat',
 export const UNIT_STATUSES = Object.freeze([
   'available', 'dispatched', 'acknowledged', 'en_route', 'on_scene', 'transporting', 'returning',
   'out_of_service',
+]);
+
+/** QUALIFICATIONS are what a rostered crew member may hold (fireline.Qualifications). */
+export const QUALIFICATIONS = Object.freeze([
+  'driver', 'firefighter', 'emt', 'hazmat', 'commander', 'aerial',
 ]);
 
 /** FIELD_STATUSES are what a crew reports on an incident, in order (fireline.FieldStatuses). */

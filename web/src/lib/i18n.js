@@ -22,6 +22,8 @@ import enMap from '../i18n/en/map.json';
 import zhMap from '../i18n/zh-CN/map.json';
 import enDomain from '../i18n/en/domain.json';
 import zhDomain from '../i18n/zh-CN/domain.json';
+import enStaffing from '../i18n/en/staffing.json';
+import zhStaffing from '../i18n/zh-CN/staffing.json';
 
 /** LOCALES are the languages the pages speak, in the order the switcher offers them. */
 export const LOCALES = ['zh-CN', 'en'];
@@ -45,8 +47,8 @@ function catalogue(parts) {
 
 /** CATALOGUES maps each locale to its flat key → message table (exported for the tests). */
 export const CATALOGUES = {
-  en: catalogue({ common: enCommon, console: enConsole, field: enField, review: enReview, map: enMap, domain: enDomain }),
-  'zh-CN': catalogue({ common: zhCommon, console: zhConsole, field: zhField, review: zhReview, map: zhMap, domain: zhDomain }),
+  en: catalogue({ common: enCommon, console: enConsole, field: enField, review: enReview, map: enMap, domain: enDomain, staffing: enStaffing }),
+  'zh-CN': catalogue({ common: zhCommon, console: zhConsole, field: zhField, review: zhReview, map: zhMap, domain: zhDomain, staffing: zhStaffing }),
 };
 
 let current = pick();

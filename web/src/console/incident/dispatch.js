@@ -11,6 +11,7 @@ import { data, replacedUnits } from '../../lib/lifecycle.js';
 import { state, on, changed, may } from '../store.js';
 import { client, messages, invalidate } from '../api.js';
 import { inStatusChip, fillTimers } from '../timers.js';
+import { flaggedReason } from '../staffing.js';
 
 /** assignedNow is the set of units on the incident that have not cleared. */
 function assignedNow(d) {
@@ -65,6 +66,8 @@ function reasonText(r, rank, unit) {
   else if (r.position_source === 'avl') parts.push(t('console.rec.fromAvl', { age: age || '—' }));
   else parts.push(r.station_id ? t('console.rec.fromStation', { station: r.station_id }) : t('console.rec.noFix'));
   if (r.model?.startsWith('learned') && r.model_samples) parts.push(t('console.rec.learned', { n: r.model_samples }));
+  const flagged = flaggedReason(r, unit);
+  if (flagged) parts.push(flagged);
   return parts.join(t('console.rec.joiner'));
 }
 
@@ -86,7 +89,7 @@ function signature(d, offered, chosen) {
     return u ? `${u.id}:${u.status}:${u.incident_id || ''}:${u.retired_at || ''}` : r.unit_id;
   });
   return JSON.stringify([locale(), d.id, d.updated_at, d.status, state.timeline.length, may('dispatch'), [...chosen], units,
-    offered.map((r) => `${r.unit_id}:${r.eta_s}:${r.position_source}:${r.model}`)]);
+    offered.map((r) => `${r.unit_id}:${r.eta_s}:${r.position_source}:${r.model}:${r.understaffed || ''}`)]);
 }
 
 function render() {
@@ -132,7 +135,9 @@ function render() {
     // Why this unit, or why it cannot go: said in words under its name.
     el('span', { class: `rec-reason${why ? ' is-blocked' : ''}`, id: `${id}-why`, 'data-testid': why ? 'rec-blocked' : 'rec-reason' }, why || reasonText(r, rank, u))),
     el('td', { class: 'nowrap' }, el('span', { class: `type type-${r.type}` }, tEnum('unitType', r.type))),
-    el('td', { class: 'num' }, formatDuration(r.eta_s), learnedTag(r)),
+    el('td', { class: 'num' }, formatDuration(r.eta_s), learnedTag(r), r.understaffed ? el('span', {
+      class: 'tag tag-short', 'data-testid': 'rec-understaffed', title: flaggedReason(r, u),
+    }, t('staffing.flaggedTag')) : null),
     el('td', { class: 'num' }, formatDistance(r.distance_m)),
     el('td', { translate: 'no', class: 'nowrap' }, r.station_id || '—'));
   };
