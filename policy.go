@@ -67,6 +67,9 @@ const (
 	// ActionAdmin keeps the reference data (stations, units, water sources, key premises,
 	// response plans) and reads the audit of its changes.
 	ActionAdmin Action = "admin"
+	// ActionManageUsers creates users, changes their roles and units, disables them, resets
+	// their passwords and reads and revokes their sessions.
+	ActionManageUsers Action = "manage_users"
 )
 
 // Actions lists every action in a stable order, for the generated pages and the tests.
@@ -74,6 +77,7 @@ var Actions = []Action{
 	ActionReadUnits, ActionReadIncidents, ActionReadOwnIncident, ActionReadUnitHistory, ActionReadOwnUnitHistory,
 	ActionReadRecordings, ActionPostAlarm, ActionPostDeviceAlarm, ActionDispatch, ActionMoveUnit, ActionMoveOwnUnit,
 	ActionAckEscalation, ActionWatchVideo, ActionPublishVideo, ActionManageVideo, ActionWriteFindings, ActionAdmin,
+	ActionManageUsers,
 }
 
 // policy says which roles may take each action. It is written action by action, as a route
@@ -100,6 +104,8 @@ var policy = map[Action][]Role{
 	// Risk officers write the reviews; supervisors add what they saw from the floor.
 	ActionWriteFindings: {RoleRisk, RoleSupervisor, RoleAdmin},
 	ActionAdmin:         {RoleAdmin},
+	// Who may sign in, and as what, is the administrators' alone.
+	ActionManageUsers: {RoleAdmin},
 }
 
 // Can reports whether a user of role r may take action a. An unknown role or action may

@@ -29,6 +29,7 @@ func TestCan(t *testing.T) {
 		manageVideo    = fireline.ActionManageVideo
 		writeFindings  = fireline.ActionWriteFindings
 		admin          = fireline.ActionAdmin
+		manageUsers    = fireline.ActionManageUsers
 	)
 	may := map[fireline.Role][]fireline.Action{
 		fireline.RoleOperator: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
@@ -36,7 +37,7 @@ func TestCan(t *testing.T) {
 		fireline.RoleSupervisor: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
 			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings},
 		fireline.RoleAdmin: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin},
+			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, manageUsers},
 		// Risk officers read and review: every read of the console, and their findings; nothing
 		// that acts on an incident.
 		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo, writeFindings},

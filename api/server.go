@@ -29,11 +29,14 @@ type Config struct {
 	// MediaOnly serves only what a media node needs (serve --roles media without api): the
 	// media routes, /metrics, /healthz and /readyz.
 	MediaOnly bool
+	// LoginRate is how many login attempts a minute one client address may make on this
+	// node; 0 allows any number.
+	LoginRate int
 }
 
 // DefaultConfig is the standard configuration.
 func DefaultConfig() Config {
-	return Config{SessionTTL: 12 * time.Hour, StaleAfter: fireline.DefaultStaleAfter}
+	return Config{SessionTTL: 12 * time.Hour, StaleAfter: fireline.DefaultStaleAfter, LoginRate: 10}
 }
 
 // Server is the HTTP API. Build it with New and serve it as an http.Handler.
@@ -59,6 +62,9 @@ type Server struct {
 	recordings fireline.RecordingLibrary
 	ticketKey  []byte
 	basemap    *Basemap
+
+	// logins limits login attempts per client address (Config.LoginRate).
+	logins *addrLimiter
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -107,6 +113,7 @@ func New(cfg Config, d Deps) *Server {
 		s.locator = grid{}
 	}
 	s.nodeID = d.MediaNodeID
+	s.logins = newAddrLimiter(cfg.LoginRate, time.Now)
 	s.router = s.routes()
 	return s
 }
@@ -169,6 +176,7 @@ func (s *Server) routes() chi.Router {
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate)
 			r.Get("/auth/me", s.me)
+			s.sessionRoutes(r)
 
 			// Device sources post through their gateways, which sign in with the gateway role;
 			// dispatchers may post the same by hand (a report phoned in from a panel company).
@@ -268,6 +276,7 @@ func (s *Server) peopleRoutes(r chi.Router) {
 	r.Route("/admin", func(r chi.Router) {
 		r.Use(s.may(fireline.ActionAdmin))
 		s.adminRoutes(r)
+		s.userRoutes(r)
 	})
 }
 
