@@ -254,6 +254,11 @@ func (m *Main) openDatabase(ctx context.Context, cfg Config) (*postgres.DB, erro
 		if err := loadSampleCity(ctx, db, cfg.DemoPassword, m.log); err != nil {
 			return nil, err
 		}
+	} else if cfg.has("api") {
+		// Somebody must be able to sign in and create the other users.
+		if err := ensureAdmin(ctx, db, cfg, m.Stdout); err != nil {
+			return nil, err
+		}
 	}
 	return db, nil
 }
@@ -395,6 +400,7 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 	}
 	acfg := api.DefaultConfig()
 	acfg.TicketKey = []byte(cfg.RecordingKey)
+	acfg.LoginRate = cfg.LoginRate
 	return api.New(acfg, deps)
 }
 

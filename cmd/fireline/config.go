@@ -59,6 +59,14 @@ type Config struct {
 	// Basemap is a PMTiles v3 file of vector tiles (Protomaps basemap schema) the pages draw
 	// under the map; empty: a plain background.
 	Basemap string
+
+	// LoginRate is how many login attempts a minute one client address may make on an API
+	// node; 0 allows any number (the default of dev, whose crews all sign in from one address).
+	LoginRate int
+	// AdminPasswordFile, when serve finds no administrator, holds the first one's password
+	// (FIRELINE_ADMIN_PASSWORD_FILE), and AdminUsername names it (FIRELINE_ADMIN_USERNAME).
+	AdminPasswordFile string
+	AdminUsername     string
 }
 
 // DefaultConfig holds every default.
@@ -76,6 +84,8 @@ func DefaultConfig() Config {
 		LogFormat:    "text",
 
 		RecordingsDir: "recordings",
+		LoginRate:     10,
+		AdminUsername: "admin",
 	}
 }
 
@@ -97,6 +107,8 @@ func (cfg *Config) fromEnv(getenv func(string) string) {
 	set(&cfg.RecordingKey, "FIRELINE_RECORDING_KEY")
 	set(&cfg.MediaURL, "FIRELINE_MEDIA_URL")
 	set(&cfg.MetricsAddr, "FIRELINE_METRICS")
+	set(&cfg.AdminPasswordFile, "FIRELINE_ADMIN_PASSWORD_FILE")
+	set(&cfg.AdminUsername, "FIRELINE_ADMIN_USERNAME")
 }
 
 // parse reads the flags of a command over cfg.
@@ -131,6 +143,7 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 		fs.StringVar(&cfg.MediaURL, "media-url", cfg.MediaURL, "public base URL of this node's media server, e.g. http://10.0.0.5:8080 (default: the --http address)")
 		fs.StringVar(&cfg.MetricsAddr, "metrics", cfg.MetricsAddr, "address for an unauthenticated /metrics listener (default off; /metrics on --http takes a console token)")
 		fs.StringVar(&cfg.Basemap, "basemap", cfg.Basemap, "a PMTiles file of vector tiles (Protomaps basemap schema) drawn under the map (default none: a plain background)")
+		fs.IntVar(&cfg.LoginRate, "login-rate", cfg.LoginRate, "login attempts a minute allowed from one client address (0: no limit)")
 	}
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
@@ -169,6 +182,9 @@ func (cfg *Config) validate(cmd string) error {
 		if u, err := url.Parse(cfg.MediaURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			errs = append(errs, fmt.Errorf("media URL %q: want http(s)://host:port", cfg.MediaURL))
 		}
+	}
+	if cfg.LoginRate < 0 {
+		errs = append(errs, fmt.Errorf("--login-rate %d: want 0 or more", cfg.LoginRate))
 	}
 	if _, err := parseLevel(cfg.LogLevel); err != nil {
 		errs = append(errs, err)
