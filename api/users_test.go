@@ -205,7 +205,9 @@ func idCall(s *Server, method, path, body string, header map[string]string, cook
 	return w
 }
 
-func bearer(token string) map[string]string { return map[string]string{"Authorization": "Bearer " + token} }
+func bearer(token string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token}
+}
 
 // signIn logs name in and returns the JSON answer's token and the cookies set.
 func signIn(t *testing.T, s *Server, name, password string) (string, map[string]*http.Cookie) {
