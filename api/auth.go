@@ -145,15 +145,17 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 // can read; a bearer token is never sent by itself and needs none.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A token the page names (header, or the event stream's query) wins over the cookie,
+		// which is the browser's last sign-in and may be another tab's user.
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok && strings.HasSuffix(r.URL.Path, "/events") {
+			token, ok = r.URL.Query().Get("token"), r.URL.Query().Has("token")
+		}
 		byCookie := false
 		if !ok {
 			if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 				token, ok, byCookie = c.Value, true, true
 			}
-		}
-		if !ok && strings.HasSuffix(r.URL.Path, "/events") {
-			token, ok = r.URL.Query().Get("token"), r.URL.Query().Has("token")
 		}
 		if !ok || token == "" {
 			s.writeError(w, r, fireline.Errorf(fireline.EUNAUTHORIZED, "sign in first: Authorization: Bearer <token> is missing"))
