@@ -70,6 +70,8 @@ const (
 	// ActionManageUsers creates users, changes their roles and units, disables them, resets
 	// their passwords and reads and revokes their sessions.
 	ActionManageUsers Action = "manage_users"
+	// ActionReadAudit reads and exports the audit log of every request that changed something.
+	ActionReadAudit Action = "read_audit"
 )
 
 // Actions lists every action in a stable order, for the generated pages and the tests.
@@ -78,6 +80,7 @@ var Actions = []Action{
 	ActionReadRecordings, ActionPostAlarm, ActionPostDeviceAlarm, ActionDispatch, ActionMoveUnit, ActionMoveOwnUnit,
 	ActionAckEscalation, ActionWatchVideo, ActionPublishVideo, ActionManageVideo, ActionWriteFindings, ActionAdmin,
 	ActionManageUsers,
+	ActionReadAudit,
 }
 
 // policy says which roles may take each action. It is written action by action, as a route
@@ -106,6 +109,8 @@ var policy = map[Action][]Role{
 	ActionAdmin:         {RoleAdmin},
 	// Who may sign in, and as what, is the administrators' alone.
 	ActionManageUsers: {RoleAdmin},
+	// Risk officers review what people did; administrators answer for the system.
+	ActionReadAudit: {RoleAdmin, RoleRisk},
 }
 
 // Can reports whether a user of role r may take action a. An unknown role or action may

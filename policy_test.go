@@ -30,6 +30,7 @@ func TestCan(t *testing.T) {
 		writeFindings  = fireline.ActionWriteFindings
 		admin          = fireline.ActionAdmin
 		manageUsers    = fireline.ActionManageUsers
+		readAudit      = fireline.ActionReadAudit
 	)
 	may := map[fireline.Role][]fireline.Action{
 		fireline.RoleOperator: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
@@ -37,10 +38,10 @@ func TestCan(t *testing.T) {
 		fireline.RoleSupervisor: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
 			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings},
 		fireline.RoleAdmin: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, manageUsers},
+			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, readAudit, manageUsers},
 		// Risk officers read and review: every read of the console, and their findings; nothing
 		// that acts on an incident.
-		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo, writeFindings},
+		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo, writeFindings, readAudit},
 		// Crews act on their own unit and incident only; the API checks which is theirs.
 		fireline.RoleField: {readUnits, readOwnInc, readOwnHistory, moveOwnUnit, publishVideo},
 		// A gateway posts its sources' alarms and reads nothing.

@@ -53,11 +53,9 @@ func validateRoleUnit(r Role, unit string) error {
 	return nil
 }
 
-// MaxUsernameLen bounds a username. MinPasswordLen and MaxPasswordBytes bound a password:
-// twelve characters is the shortest we accept, and bcrypt reads only the first 72 bytes, so a
-// longer password would be silently cut.
+// MinPasswordLen and MaxPasswordBytes bound a password: twelve characters is the shortest we
+// accept, and bcrypt reads only the first 72 bytes, so a longer password would be silently cut.
 const (
-	MaxUsernameLen   = 64
 	MinPasswordLen   = 12
 	MaxPasswordBytes = 72
 )

@@ -65,6 +65,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	noteAuditUser(r.Context(), u)
 	resp, err := s.beginSession(w, r, u)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -170,6 +171,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
+		noteAuditUser(r.Context(), u)
 		ctx := context.WithValue(r.Context(), userKey, u)
 		ctx = context.WithValue(ctx, tokenKey, token)
 		next.ServeHTTP(w, r.WithContext(ctx))

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -442,6 +443,10 @@ func (s *Server) answerSDP(w http.ResponseWriter, _ *http.Request, location stri
 // metrics serves the Prometheus text exposition of this node's media server.
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	if s.auditLog != nil {
+		fmt.Fprintf(w, "# HELP fireline_audit_write_failures_total Requests served whose audit log entry could not be written.\n"+
+			"# TYPE fireline_audit_write_failures_total counter\nfireline_audit_write_failures_total %d\n", s.auditFailures.Load())
+	}
 	if s.media == nil {
 		return // a node without media has no media metrics: an empty exposition
 	}

@@ -44,6 +44,7 @@ type Problem struct {
 // detail; the user sees "internal error".
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := fireline.ErrorCode(err)
+	noteAuditError(r.Context(), code)
 	status, ok := statusOf[code]
 	if !ok {
 		status = http.StatusInternalServerError

@@ -8,6 +8,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -32,6 +35,9 @@ type Config struct {
 	// LoginRate is how many login attempts a minute one client address may make on this
 	// node; 0 allows any number.
 	LoginRate int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For the audit log believes;
+	// from any other peer the connection's address is the client's.
+	TrustedProxies []netip.Prefix
 }
 
 // DefaultConfig is the standard configuration.
@@ -64,7 +70,13 @@ type Server struct {
 	basemap    *Basemap
 
 	// logins limits login attempts per client address (Config.LoginRate).
-	logins *addrLimiter
+	logins         *addrLimiter
+	directory      Directory
+	directoryUsers fireline.DirectoryUsers
+	// auditLog, if set, gets an entry for every unsafe request (recordAudit); auditFailures
+	// counts the entries it could not take.
+	auditLog      fireline.AuditLog
+	auditFailures atomic.Int64
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -95,6 +107,13 @@ type Deps struct {
 	Recordings fireline.RecordingLibrary
 	// Basemap is the base map's tiles (--basemap); nil: the map draws on a plain background.
 	Basemap *Basemap
+
+	// Directory, if set, signs people in through the centre's directory (OpenID Connect), and
+	// DirectoryUsers keeps the users it signs in (postgres.DB).
+	Directory      Directory
+	DirectoryUsers fireline.DirectoryUsers
+	// AuditLog keeps the audit log (postgres.DB); nil records nothing and serves no /audit.
+	AuditLog fireline.AuditLog
 }
 
 // New builds the API.
@@ -105,6 +124,8 @@ func New(cfg Config, d Deps) *Server {
 		travel: d.Travel, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
 		recordings: d.Recordings, ticketKey: cfg.TicketKey, basemap: d.Basemap,
+		directory: d.Directory, directoryUsers: d.DirectoryUsers,
+		auditLog: d.AuditLog,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -151,6 +172,7 @@ func (s *Server) routes() chi.Router {
 		// A media node: its metrics are on its own listener or behind a console token, the
 		// same as on an API node (see below).
 		r.Route("/api/v1", func(r chi.Router) {
+			r.Use(s.recordAudit)
 			s.mediaRoutes(r)
 			r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 				s.writeError(w, r, fireline.Errorf(fireline.ENOTFOUND, "no media endpoint %s %s: this is a media node", r.Method, r.URL.Path))
@@ -166,7 +188,12 @@ func (s *Server) routes() chi.Router {
 	r.With(s.authenticate, s.may(fireline.ActionReadIncidents)).Get("/metrics", s.metrics)
 
 	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(s.recordAudit)
 		r.Post("/auth/login", s.login)
+		// Directory sign-in: the browser comes and goes by redirects, without a token.
+		r.Get("/auth/options", s.authOptions)
+		r.Get("/auth/oidc/login", s.oidcLogin)
+		r.Get(strings.TrimPrefix(oidcCallbackPath, "/api/v1"), s.oidcCallback)
 		r.Get("/openapi.json", s.openAPI)
 		// A <video> plays a recording with a ticket in its URL, without a bearer token: the
 		// handler checks either (recordingTicket).
@@ -278,6 +305,10 @@ func (s *Server) peopleRoutes(r chi.Router) {
 		s.adminRoutes(r)
 		s.userRoutes(r)
 	})
+
+	// The audit log (auditlog.go): administrators and risk officers read and export it.
+	r.With(s.may(fireline.ActionReadAudit)).Get("/audit", s.auditEvents)
+	r.With(s.may(fireline.ActionReadAudit)).Get("/audit/export", s.exportAudit)
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

@@ -410,7 +410,7 @@ func secondMediaNode(t *testing.T, s *stack, op string, incident int64, unit str
 	}
 	defer logf.Close()
 	cmd := exec.Command(binary(t), "serve", "--roles", "media", "--http", fmt.Sprintf("127.0.0.1:%d", port))
-	cmd.Env = append(os.Environ(), fmt.Sprintf("DATABASE_URL=postgres://postgres@127.0.0.1:%s/fireline?sslmode=disable", m[1]))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("DATABASE_URL=postgres://fireline_app@127.0.0.1:%s/fireline?sslmode=disable", m[1]))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -187,7 +187,7 @@ func apiNode(t *testing.T, s *stack, temporal string) *stack {
 	n.cmd = exec.Command(binary(t), "serve", "--roles", "api", "--http", fmt.Sprintf("127.0.0.1:%d", port),
 		"--recordings", filepath.Join(s.dir, "api-node-recordings"))
 	n.cmd.Env = append(os.Environ(),
-		fmt.Sprintf("DATABASE_URL=postgres://postgres@127.0.0.1:%s/fireline?sslmode=disable", m[1]),
+		fmt.Sprintf("DATABASE_URL=postgres://fireline_app@127.0.0.1:%s/fireline?sslmode=disable", m[1]),
 		"TEMPORAL_ADDRESS="+temporal)
 	n.cmd.Stdout, n.cmd.Stderr = logf, logf
 	if err := n.cmd.Start(); err != nil {

@@ -37,6 +37,8 @@ func writeAudit(ctx context.Context, tx pgx.Tx, actor, action, entity, id string
 	if err != nil {
 		return fmt.Errorf("audit %s %s: %w", entity, id, err)
 	}
+	// The request's audit log entry shows the same before and after.
+	fireline.NoteChange(ctx, id, json.RawMessage(b), json.RawMessage(a))
 	_, err = tx.Exec(ctx, `INSERT INTO admin_audit (actor, action, entity, entity_id, before, after)
 		VALUES ($1, $2, $3, $4, $5, $6)`, actor, action, entity, id, b, a)
 	return translate("audit", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -91,16 +92,28 @@ func newDatabase(t *testing.T, migrated bool) string {
 	return cluster.URL(name)
 }
 
-// newDB opens a fresh, migrated database.
+// newDB opens a fresh, migrated database as the application's role, as the product runs, and
+// returns it with the owner's URL, for looking behind the store's back.
 func newDB(t *testing.T) (*postgres.DB, string) {
 	t.Helper()
 	url := newDatabase(t, true)
-	db, err := postgres.Open(context.Background(), url, quietLog())
+	db, err := postgres.Open(context.Background(), appURL(t, url), quietLog())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
 	return db, url
+}
+
+// appURL is ownerURL with the application's role (pgcluster.AppRole) in place of the owner.
+func appURL(t *testing.T, ownerURL string) string {
+	t.Helper()
+	u, err := url.Parse(ownerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(pgcluster.AppRole)
+	return u.String()
 }
 
 // sqlConn opens a plain connection for looking behind the store's back.

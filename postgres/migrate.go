@@ -49,9 +49,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 		applied[v] = true
 		newest = max(newest, v)
 	}
-	if newest > len(all) {
+	if len(all) > 0 && newest > all[len(all)-1].Version {
 		// An older binary against a newer schema: migrations only add, so carry on, but say so.
-		db.log.Warn("database schema is newer than this binary", "database_version", newest, "binary_version", len(all))
+		db.log.Warn("database schema is newer than this binary", "database_version", newest, "binary_version", all[len(all)-1].Version)
 	}
 	for _, m := range all {
 		if applied[m.Version] {

@@ -26,6 +26,7 @@ import (
 	"github.com/fireline/fireline/geo"
 	"github.com/fireline/fireline/intake"
 	"github.com/fireline/fireline/media"
+	"github.com/fireline/fireline/oidc"
 	"github.com/fireline/fireline/postgres"
 	"github.com/fireline/fireline/resources"
 	"github.com/fireline/fireline/samplecity"
@@ -225,7 +226,9 @@ func (m *Main) startDevStack(ctx context.Context, cfg *Config) (temporalUI strin
 	}
 	m.onClose("postgres cluster", pg.Close)
 	cfg.RecordingsDir = filepath.Join(abs, "recordings")
-	cfg.DatabaseURL = pg.URL("fireline")
+	// The superuser owns the schema and migrates; the program runs as the application's role.
+	cfg.MigrateDatabaseURL = pg.URL("fireline")
+	cfg.DatabaseURL = pg.AppURL("fireline")
 
 	m.log.Info("starting embedded Temporal", "port", cfg.TemporalPort)
 	tmp, err := devstack.StartTemporal(ctx, devstack.TemporalConfig{
@@ -240,22 +243,32 @@ func (m *Main) startDevStack(ctx context.Context, cfg *Config) (temporalUI strin
 	return tmp.UIURL(), nil
 }
 
-// openDatabase connects to PostgreSQL; in dev it also migrates and loads the sample city.
+// openDatabase migrates as the schema's owner when given its URL (always in dev), then
+// connects as the application's role; in dev it also loads the sample city.
 func (m *Main) openDatabase(ctx context.Context, cfg Config) (*postgres.DB, error) {
+	if cfg.MigrateDatabaseURL != "" {
+		if err := migrateDatabase(ctx, cfg.MigrateDatabaseURL, m.log); err != nil {
+			return nil, err
+		}
+	}
 	db, err := postgres.Open(ctx, cfg.DatabaseURL, m.log)
 	if err != nil {
 		return nil, err
 	}
 	m.onClose("database pool", func() error { db.Close(); return nil })
+	if ok, err := db.AuditProtected(ctx); err != nil {
+		m.log.Warn("cannot tell whether the database role may rewrite the audit log", "error", err)
+	} else if !ok {
+		m.log.Warn("DATABASE_URL connects as a superuser or the schema's owner, which could rewrite the audit log; " +
+			"connect as fireline_app and migrate with FIRELINE_MIGRATE_DATABASE_URL")
+	}
 	if m.Dev {
-		if err := db.Migrate(ctx); err != nil {
-			return nil, err
-		}
 		if err := loadSampleCity(ctx, db, cfg.DemoPassword, m.log); err != nil {
 			return nil, err
 		}
-	} else if cfg.has("api") {
-		// Somebody must be able to sign in and create the other users.
+	} else if cfg.has("api") && cfg.OIDC.Issuer == "" {
+		// Somebody must be able to sign in and create the other users. With a directory, its
+		// administrators become users on their first sign-in, so none need exist beforehand.
 		if err := ensureAdmin(ctx, db, cfg, m.Stdout); err != nil {
 			return nil, err
 		}
@@ -370,7 +383,8 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		}
 		acfg := api.DefaultConfig()
 		acfg.MediaOnly = true
-		return api.New(acfg, api.Deps{Store: db, Media: mediaSrv, MediaNodes: db, MediaNodeID: mediaNodeID, Logger: m.log})
+		acfg.TrustedProxies, _ = trustedProxies(cfg.TrustedProxies) // checked by validate
+		return api.New(acfg, api.Deps{Store: db, Media: mediaSrv, MediaNodes: db, MediaNodeID: mediaNodeID, Logger: m.log, AuditLog: db})
 	}
 	policy := workflows.DefaultTimerPolicy()
 	policy.Default = cfg.Timers
@@ -394,13 +408,24 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		Assets: web.Assets(), Logger: m.log,
 		Recordings: media.NewLibrary(cfg.RecordingsDir),
 		Basemap:    m.basemap,
+		AuditLog:   db,
 	}
 	if mediaSrv != nil {
 		deps.Media = mediaSrv
 	}
+	if cfg.OIDC.Issuer != "" {
+		dir, err := oidc.New(ctx, cfg.OIDC)
+		if err != nil {
+			// Password sign-in still works; the pages offer the directory only when it answered.
+			m.log.Error("directory sign-in unavailable", "issuer", cfg.OIDC.Issuer, "error", err)
+		} else {
+			deps.Directory, deps.DirectoryUsers = dir, db
+		}
+	}
 	acfg := api.DefaultConfig()
 	acfg.TicketKey = []byte(cfg.RecordingKey)
 	acfg.LoginRate = cfg.LoginRate
+	acfg.TrustedProxies, _ = trustedProxies(cfg.TrustedProxies) // checked by validate
 	return api.New(acfg, deps)
 }
 
@@ -485,18 +510,25 @@ func (m *Main) banner(cfg Config, temporalUI string) {
 	fmt.Fprint(m.Stdout, b.String())
 }
 
-// migrate applies the migrations to an external database.
+// migrate applies the migrations to an external database as its owner:
+// FIRELINE_MIGRATE_DATABASE_URL, or DATABASE_URL when that is the owner's too.
 func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
-	db, err := postgres.Open(ctx, cfg.DatabaseURL, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
+	url := cmp.Or(cfg.MigrateDatabaseURL, cfg.DatabaseURL)
+	if err := migrateDatabase(ctx, url, log); err != nil {
 		return err
 	}
 	log.Info("migrations applied")
 	return nil
+}
+
+// migrateDatabase connects as the schema's owner, applies the migrations and disconnects.
+func migrateDatabase(ctx context.Context, ownerURL string, log *slog.Logger) error {
+	db, err := postgres.Open(ctx, ownerURL, log)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer db.Close()
+	return db.Migrate(ctx)
 }
 
 // loadSampleCity loads Liaocheng on first start (an empty database) and (re)seeds the demo

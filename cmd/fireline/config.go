@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/oidc"
 	"github.com/fireline/fireline/workflows"
 )
 
@@ -30,6 +32,13 @@ type Config struct {
 	TemporalAddress string
 	Namespace       string
 	DatabaseURL     string
+	// MigrateDatabaseURL is the schema owner's connection (FIRELINE_MIGRATE_DATABASE_URL).
+	// DatabaseURL is the application's role, which may not change the audit log, so it cannot
+	// migrate either: fireline migrate uses this URL, and serve, given it, migrates at start.
+	MigrateDatabaseURL string
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes) whose
+	// X-Forwarded-For the audit log believes (FIRELINE_TRUSTED_PROXIES, comma-separated).
+	TrustedProxies []string
 
 	// Roles are the parts this process runs: api, worker, media.
 	Roles []string
@@ -67,6 +76,9 @@ type Config struct {
 	// (FIRELINE_ADMIN_PASSWORD_FILE), and AdminUsername names it (FIRELINE_ADMIN_USERNAME).
 	AdminPasswordFile string
 	AdminUsername     string
+	// OIDC signs people in through the centre's directory when OIDC.Issuer is set; the client
+	// secret comes from FIRELINE_OIDC_CLIENT_SECRET only, never a flag.
+	OIDC oidc.Config
 }
 
 // DefaultConfig holds every default.
@@ -101,6 +113,10 @@ func (cfg *Config) fromEnv(getenv func(string) string) {
 	set(&cfg.TemporalAddress, "TEMPORAL_ADDRESS")
 	set(&cfg.Namespace, "TEMPORAL_NAMESPACE")
 	set(&cfg.DatabaseURL, "DATABASE_URL")
+	set(&cfg.MigrateDatabaseURL, "FIRELINE_MIGRATE_DATABASE_URL")
+	if v := getenv("FIRELINE_TRUSTED_PROXIES"); v != "" {
+		cfg.TrustedProxies = strings.Split(v, ",")
+	}
 	set(&cfg.DemoPassword, "FIRELINE_DEMO_PASSWORD")
 	set(&cfg.HTTPAddr, "FIRELINE_HTTP")
 	set(&cfg.LogLevel, "FIRELINE_LOG_LEVEL")
@@ -109,6 +125,7 @@ func (cfg *Config) fromEnv(getenv func(string) string) {
 	set(&cfg.MetricsAddr, "FIRELINE_METRICS")
 	set(&cfg.AdminPasswordFile, "FIRELINE_ADMIN_PASSWORD_FILE")
 	set(&cfg.AdminUsername, "FIRELINE_ADMIN_USERNAME")
+	set(&cfg.OIDC.ClientSecret, "FIRELINE_OIDC_CLIENT_SECRET")
 }
 
 // parse reads the flags of a command over cfg.
@@ -144,6 +161,22 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 		fs.StringVar(&cfg.MetricsAddr, "metrics", cfg.MetricsAddr, "address for an unauthenticated /metrics listener (default off; /metrics on --http takes a console token)")
 		fs.StringVar(&cfg.Basemap, "basemap", cfg.Basemap, "a PMTiles file of vector tiles (Protomaps basemap schema) drawn under the map (default none: a plain background)")
 		fs.IntVar(&cfg.LoginRate, "login-rate", cfg.LoginRate, "login attempts a minute allowed from one client address (0: no limit)")
+		fs.StringVar(&cfg.OIDC.Issuer, "oidc-issuer", cfg.OIDC.Issuer, "issuer URL of the centre's OpenID Connect directory (default none: password sign-in only)")
+		fs.StringVar(&cfg.OIDC.ClientID, "oidc-client-id", cfg.OIDC.ClientID, "Fireline's client id at the directory (the secret: FIRELINE_OIDC_CLIENT_SECRET)")
+		fs.StringVar(&cfg.OIDC.RedirectURL, "oidc-redirect-url", cfg.OIDC.RedirectURL, "public URL of /api/v1/auth/oidc/callback, as registered at the directory")
+		fs.StringVar(&cfg.OIDC.UsernameClaim, "oidc-username-claim", cfg.OIDC.UsernameClaim, "ID token claim used as the username (default preferred_username)")
+		fs.StringVar(&cfg.OIDC.GroupsClaim, "oidc-groups-claim", cfg.OIDC.GroupsClaim, "ID token claim listing the person's groups (default groups)")
+		fs.Func("oidc-role", "role=group: members of the directory group get the role (repeatable; the first match wins)", func(v string) error {
+			m, err := oidc.ParseRoleMapping(v)
+			if err == nil {
+				cfg.OIDC.Roles = append(cfg.OIDC.Roles, m)
+			}
+			return err
+		})
+		fs.Func("trusted-proxy", "a reverse proxy (address or CIDR) whose X-Forwarded-For names the client in the audit log (repeatable)", func(v string) error {
+			cfg.TrustedProxies = append(cfg.TrustedProxies, v)
+			return nil
+		})
 	}
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
@@ -178,6 +211,9 @@ func (cfg *Config) validate(cmd string) error {
 	if _, err := iceServers(cfg.ICEServers); err != nil {
 		errs = append(errs, err)
 	}
+	if _, err := trustedProxies(cfg.TrustedProxies); err != nil {
+		errs = append(errs, err)
+	}
 	if cfg.MediaURL != "" {
 		if u, err := url.Parse(cfg.MediaURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			errs = append(errs, fmt.Errorf("media URL %q: want http(s)://host:port", cfg.MediaURL))
@@ -185,6 +221,11 @@ func (cfg *Config) validate(cmd string) error {
 	}
 	if cfg.LoginRate < 0 {
 		errs = append(errs, fmt.Errorf("--login-rate %d: want 0 or more", cfg.LoginRate))
+	}
+	if cfg.OIDC.Issuer != "" {
+		if err := cfg.OIDC.Validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if _, err := parseLevel(cfg.LogLevel); err != nil {
 		errs = append(errs, err)
@@ -204,8 +245,8 @@ func (cfg *Config) validate(cmd string) error {
 			errs = append(errs, errors.New("TEMPORAL_ADDRESS is required"))
 		}
 	case "migrate":
-		if cfg.DatabaseURL == "" {
-			errs = append(errs, errors.New("DATABASE_URL is required"))
+		if cfg.MigrateDatabaseURL == "" && cfg.DatabaseURL == "" {
+			errs = append(errs, errors.New("FIRELINE_MIGRATE_DATABASE_URL (the schema owner's) is required"))
 		}
 	case "dev":
 		if cfg.DataDir == "" {
@@ -238,6 +279,27 @@ func iceServers(vals []string) ([]fireline.ICEServer, error) {
 			}
 		}
 		out = append(out, s)
+	}
+	return out, nil
+}
+
+// trustedProxies reads --trusted-proxy values: an IP address or a CIDR prefix.
+func trustedProxies(vals []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range vals {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: want an IP address or a CIDR prefix such as 10.0.0.0/8", v)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out, nil
 }

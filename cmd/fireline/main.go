@@ -2,8 +2,11 @@
 //
 //	fireline dev       the whole system in one process on the sample city (embedded Temporal and PostgreSQL)
 //	fireline serve     the chosen roles against external Temporal and PostgreSQL (TEMPORAL_ADDRESS, DATABASE_URL)
-//	fireline migrate   apply the database migrations to DATABASE_URL
 //	fireline users     manage users and their sessions in DATABASE_URL
+//	fireline backup    write the database and the recordings to one archive
+//	fireline restore   restore such an archive into an empty deployment
+//	fireline migrate   apply the database migrations as the schema owner (FIRELINE_MIGRATE_DATABASE_URL)
+//	fireline audit     export the audit log as CSV
 package main
 
 import (
@@ -22,8 +25,11 @@ const usage = `usage: fireline <command> [flags]
 commands:
   dev       run everything in one process on the Liaocheng sample city
   serve     run the chosen roles against external Temporal and PostgreSQL
-  migrate   apply database migrations to DATABASE_URL
   users     add, list, disable and enable users, set passwords, end sessions
+  backup    write the database and the recordings to one archive (--out FILE)
+  restore   restore an archive into an empty deployment (--in FILE)
+  migrate   apply database migrations as the schema owner (FIRELINE_MIGRATE_DATABASE_URL, else DATABASE_URL)
+  audit     export the audit log: fireline audit export --from TIME --to TIME
 
 Run 'fireline <command> -h' for a command's flags.
 `
@@ -53,6 +59,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cfg := DefaultConfig()
 		cfg.fromEnv(getenv)
 		return users(ctx, cfg, args[1:], os.Stdin, stdout, stderr)
+	case "backup", "restore":
+		return runBackup(ctx, cmd, args[1:], getenv, stderr)
+	case "audit":
+		return auditCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

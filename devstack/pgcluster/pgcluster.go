@@ -64,7 +64,8 @@ type Cluster struct {
 }
 
 // Start starts the cluster in cfg.DataDir, initialising it first when the directory holds no
-// cluster, waits until it accepts connections and makes sure the database "fireline" exists.
+// cluster, waits until it accepts connections and makes sure the database "fireline" and the
+// application's login role (AppRole) exist.
 // An existing (durable) cluster is simply started again, whatever its last run left behind: a
 // stale postmaster.pid or an orphaned server. Run as root, the server runs as the postgres
 // system account, which is given the data dir. One Cluster at a time may use a data dir
@@ -114,7 +115,31 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		_ = c.Close()
 		return nil, err
 	}
+	if err := c.createAppRole(ctx); err != nil {
+		_ = c.Close()
+		return nil, err
+	}
 	return c, nil
+}
+
+// AppRole is the login role the application connects as (AppURL), apart from the postgres
+// superuser that owns the schema and runs the migrations (URL). The migrations grant it what
+// the application needs and no more: it may read the audit log and add to it, never change it.
+const AppRole = "fireline_app"
+
+// createAppRole creates AppRole unless it exists, and lets it log in either way: a restore
+// into a new cluster creates the roles its dump grants to without a login. Like postgres, it
+// needs no password: the cluster trusts loopback connections.
+func (c *Cluster) createAppRole(ctx context.Context) error {
+	const script = `SELECT format('CREATE ROLE %I LOGIN', :'name')
+WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'name') \gexec
+SELECT format('ALTER ROLE %I LOGIN', :'name') \gexec
+`
+	out, err := c.psql(ctx, "postgres", script, "name="+AppRole)
+	if err != nil && !strings.Contains(out, "already exists") {
+		return fmt.Errorf("pgcluster: create role %s: %w", AppRole, err)
+	}
+	return nil
 }
 
 func (c *Cluster) start(ctx context.Context, cfg Config) error {
@@ -301,6 +326,11 @@ func (c *Cluster) URL(db string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.port, db)
 }
 
+// AppURL is the connection URL of database db for the application's role, AppRole.
+func (c *Cluster) AppURL(db string) string {
+	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", AppRole, c.port, db)
+}
+
 // Port is the TCP port the cluster listens on (on 127.0.0.1).
 func (c *Cluster) Port() int { return c.port }
 
@@ -436,4 +466,31 @@ func tail(b []byte, n int) string {
 		b = b[len(b)-n:]
 	}
 	return string(b)
+}
+
+// Binaries is the directory of the PostgreSQL binaries Start runs (the newest Debian
+// /usr/lib/postgresql/<version>/bin, else PATH's): the same pg_dump, pg_restore and psql
+// serve backups, whose pg_dump must be at least as new as the server it reads.
+func Binaries() (string, error) {
+	return findBinaries()
+}
+
+// RunningURL is the connection URL of database db on the cluster that a live Cluster, in
+// this process or another (a running `fireline dev`), serves from dataDir: the port is the
+// fourth line of its postmaster.pid. It fails when no server there is ready.
+func RunningURL(dataDir, db string) (string, error) {
+	pidFile := filepath.Join(dataDir, "postmaster.pid")
+	if !pidFileReady(pidFile) {
+		return "", fmt.Errorf("pgcluster: no running server in %s", dataDir)
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		return "", fmt.Errorf("pgcluster: %w", err)
+	}
+	lines := strings.Split(string(b), "\n")
+	port, err := strconv.Atoi(strings.TrimSpace(lines[3]))
+	if err != nil || port <= 0 {
+		return "", fmt.Errorf("pgcluster: %s: no port on its fourth line", pidFile)
+	}
+	return (&Cluster{port: port}).URL(db), nil
 }

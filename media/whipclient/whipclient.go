@@ -28,6 +28,7 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v3"
 	pionmedia "github.com/pion/webrtc/v3/pkg/media"
+	"github.com/pion/webrtc/v3/pkg/media/ivfreader"
 )
 
 // Client talks WHIP and WHEP to one server with one bearer token.
@@ -154,6 +155,40 @@ func (p *Publisher) SendFrames(ctx context.Context) {
 			frame[0], lastPLI = 0, pli // key frame
 		}
 		_ = p.track.WriteSample(pionmedia.Sample{Data: frame, Duration: 33 * time.Millisecond})
+	}
+}
+
+// SendIVF sends the VP8 frames of an IVF file (what `ffmpeg -c:v libvpx out.ivf` writes) in
+// real time, as a camera would, until the file ends or ctx is done: unlike SendFrames' frames,
+// these decode, so what the server records plays.
+func (p *Publisher) SendIVF(ctx context.Context, r io.Reader) error {
+	ivf, h, err := ivfreader.NewWith(r)
+	if err != nil {
+		return fmt.Errorf("ivf: %w", err)
+	}
+	if h.FourCC != "VP80" || h.TimebaseDenominator == 0 {
+		return fmt.Errorf("ivf: %q at timebase %d/%d: want VP8 (VP80) with a timebase", h.FourCC, h.TimebaseNumerator, h.TimebaseDenominator)
+	}
+	// ffmpeg gives each frame one tick of the timebase: 1/30 s at 30 frames/s.
+	frameTime := time.Second * time.Duration(h.TimebaseNumerator) / time.Duration(h.TimebaseDenominator)
+	tick := time.NewTicker(frameTime)
+	defer tick.Stop()
+	for {
+		frame, _, err := ivf.ParseNextFrame()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("ivf: %w", err)
+		}
+		if err := p.track.WriteSample(pionmedia.Sample{Data: frame, Duration: frameTime}); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
 	}
 }
 
