@@ -13,7 +13,8 @@ const (
 	EUNAUTHORIZED = "unauthorized" // no or bad credentials
 	EFORBIDDEN    = "forbidden"    // credentials fine, role may not do this
 	ETOOLARGE     = "too_large"    // payload over its limit
-	ETOOMANY      = "too_many"     // the caller sent too many requests; retry after a while
+	ETOOMANY      = "too_many"     // too many requests from this client; retry later
+	ELOCKED       = "locked"       // the account is locked for a while after failed logins
 	EUNAVAILABLE  = "unavailable"  // a dependency is down; safe to retry
 	EINTERNAL     = "internal"     // our bug; the log has the detail
 )

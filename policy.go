@@ -67,6 +67,9 @@ const (
 	// ActionAdmin keeps the reference data (stations, units, water sources, key premises,
 	// response plans) and reads the audit of its changes.
 	ActionAdmin Action = "admin"
+	// ActionManageUsers creates users, changes their roles and units, disables them, resets
+	// their passwords and reads and revokes their sessions.
+	ActionManageUsers Action = "manage_users"
 	// ActionReadAudit reads and exports the audit log of every request that changed something.
 	ActionReadAudit Action = "read_audit"
 	// ActionManageRoster puts people on duty on units and ends their shifts: the duty officer's
@@ -79,6 +82,7 @@ var Actions = []Action{
 	ActionReadUnits, ActionReadIncidents, ActionReadOwnIncident, ActionReadUnitHistory, ActionReadOwnUnitHistory,
 	ActionReadRecordings, ActionPostAlarm, ActionPostDeviceAlarm, ActionDispatch, ActionMoveUnit, ActionMoveOwnUnit,
 	ActionAckEscalation, ActionWatchVideo, ActionPublishVideo, ActionManageVideo, ActionWriteFindings, ActionAdmin,
+	ActionManageUsers,
 	ActionReadAudit,
 	ActionManageRoster,
 }
@@ -107,9 +111,11 @@ var policy = map[Action][]Role{
 	// Risk officers write the reviews; supervisors add what they saw from the floor.
 	ActionWriteFindings: {RoleRisk, RoleSupervisor, RoleAdmin},
 	ActionAdmin:         {RoleAdmin},
+	// Who may sign in, and as what, is the administrators' alone.
+	ActionManageUsers: {RoleAdmin},
 	// Risk officers review what people did; administrators answer for the system.
-	ActionReadAudit: {RoleAdmin, RoleRisk},
-	ActionManageRoster:  {RoleSupervisor, RoleAdmin},
+	ActionReadAudit:    {RoleAdmin, RoleRisk},
+	ActionManageRoster: {RoleSupervisor, RoleAdmin},
 }
 
 // Can reports whether a user of role r may take action a. An unknown role or action may

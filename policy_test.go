@@ -29,6 +29,7 @@ func TestCan(t *testing.T) {
 		manageVideo    = fireline.ActionManageVideo
 		writeFindings  = fireline.ActionWriteFindings
 		admin          = fireline.ActionAdmin
+		manageUsers    = fireline.ActionManageUsers
 		readAudit      = fireline.ActionReadAudit
 		manageRoster   = fireline.ActionManageRoster
 	)
@@ -38,7 +39,7 @@ func TestCan(t *testing.T) {
 		fireline.RoleSupervisor: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
 			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, manageRoster},
 		fireline.RoleAdmin: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, readAudit, manageRoster},
+			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, readAudit, manageRoster, manageUsers},
 		// Risk officers read and review: every read of the console, and their findings; nothing
 		// that acts on an incident.
 		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo, writeFindings, readAudit},

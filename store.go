@@ -11,6 +11,7 @@ type Store interface {
 	// Ping reports whether the store answers now.
 	Ping(ctx context.Context) error
 	UserStore
+	UserAdmin
 	AlarmStore
 	WarningStore
 	IncidentStore

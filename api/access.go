@@ -38,6 +38,12 @@ var accessTable = []accessRow{
 	{"GET", "/api/v1/auth/options", public("the sign-in forms ask which ways in there are before anyone is signed in")},
 	{"GET", "/api/v1/auth/oidc/login", public("it sends the browser to the directory to sign in")},
 	{"GET", "/api/v1/auth/oidc/callback", public("the directory sends the browser back here; the signed pending cookie, the state and the ID token are the credentials")},
+	// People end their own sessions and change their own passwords. Gateways read nothing
+	// and change nothing but alarms: a key is revoked by an administrator, and a gateway
+	// login's password is reset by one.
+	{"POST", "/api/v1/auth/logout", can(fireline.ActionReadUnits)},
+	{"POST", "/api/v1/auth/logout-all", can(fireline.ActionReadUnits)},
+	{"POST", "/api/v1/auth/password", can(fireline.ActionReadUnits)},
 	{"GET", "/api/v1/auth/me", signedIn("every signed-in user, a gateway too, may ask who it is signed in as")},
 
 	// Alarm intake. Gateways (with a per-source API key, or the demo gateway login) post their
@@ -161,6 +167,13 @@ var accessTable = []accessRow{
 	{"GET", "/api/v1/admin/api-keys", can(fireline.ActionAdmin)},
 	{"POST", "/api/v1/admin/api-keys", can(fireline.ActionAdmin)},
 	{"DELETE", "/api/v1/admin/api-keys/{id}", can(fireline.ActionAdmin)},
+	{"GET", "/api/v1/admin/users", can(fireline.ActionManageUsers)},
+	{"POST", "/api/v1/admin/users", can(fireline.ActionManageUsers)},
+	{"GET", "/api/v1/admin/users/{name}", can(fireline.ActionManageUsers)},
+	{"PATCH", "/api/v1/admin/users/{name}", can(fireline.ActionManageUsers)},
+	{"POST", "/api/v1/admin/users/{name}/password", can(fireline.ActionManageUsers)},
+	{"GET", "/api/v1/admin/users/{name}/sessions", can(fireline.ActionManageUsers)},
+	{"DELETE", "/api/v1/admin/users/{name}/sessions", can(fireline.ActionManageUsers)},
 	{"GET", "/api/v1/admin/incident-types", can(fireline.ActionAdmin)},
 	{"POST", "/api/v1/admin/incident-types", can(fireline.ActionAdmin)},
 	{"GET", "/api/v1/admin/incident-types/{code}", can(fireline.ActionAdmin)},

@@ -357,7 +357,7 @@ func TestAdminValidationNamesTheField(t *testing.T) {
 		{"audit: entity", "GET", "/api/v1/admin/audit?entity=user", "", 400, `entity: "user" is not one of station, unit, water_source, premise, response_plan`},
 		{"audit: before", "GET", "/api/v1/admin/audit?before=x", "", 400, `before: "x" is not an audit entry id`},
 
-		{"no such endpoint", "GET", "/api/v1/admin/users", "", 404, "no API endpoint GET /api/v1/admin/users"},
+		{"no such endpoint", "GET", "/api/v1/admin/nonesuch", "", 404, "no API endpoint GET /api/v1/admin/nonesuch"},
 		{"no such method", "PATCH", "/api/v1/admin/stations/S1", `{}`, 405, "PATCH is not allowed"},
 	}
 	for _, tt := range tests {

@@ -84,6 +84,10 @@ func (a auditedAdmin) CreateSession(_ context.Context, u fireline.User, _ time.D
 	return string(u.Role), nil
 }
 
+func (a auditedAdmin) StartSession(ctx context.Context, u fireline.User, info fireline.SessionInfo) (string, error) {
+	return a.CreateSession(ctx, u, info.TTL)
+}
+
 func (a auditedAdmin) UpdateStation(ctx context.Context, s fireline.Station, cell, actor string) (fireline.Station, error) {
 	before := a.stations[s.ID]
 	out, err := a.adminFake.UpdateStation(ctx, s, cell, actor)

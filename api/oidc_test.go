@@ -48,6 +48,10 @@ func (f *directoryStore) CreateSession(_ context.Context, u fireline.User, _ tim
 	return tok, nil
 }
 
+func (f *directoryStore) StartSession(ctx context.Context, u fireline.User, info fireline.SessionInfo) (string, error) {
+	return f.CreateSession(ctx, u, info.TTL)
+}
+
 // directorySite is Fireline behind a real HTTP listener, signing people in through a real
 // OpenID Connect provider (mockoidc) that sends each sign-in back as the user queued on it.
 func directorySite(t *testing.T) (*httptest.Server, *mockoidc.MockOIDC, *directoryStore) {
@@ -89,7 +93,7 @@ func browse(t *testing.T, jar http.CookieJar, target string) *url.URL {
 	return res.Request.URL
 }
 
-func sessionCookie(jar http.CookieJar, site string) string {
+func sessionCookieIn(jar http.CookieJar, site string) string {
 	u, _ := url.Parse(site)
 	for _, c := range jar.Cookies(u) {
 		if c.Name == "fireline_session" {
@@ -120,7 +124,7 @@ func TestDirectorySignIn(t *testing.T) {
 		if end.Host != strings.TrimPrefix(site.URL, "http://") || end.RequestURI() != "/review?incident=7" {
 			t.Fatalf("ended at %s", end)
 		}
-		tok := sessionCookie(jar, site.URL)
+		tok := sessionCookieIn(jar, site.URL)
 		// The first mapping the person's groups meet gives the role.
 		if u := st.sessions[tok]; tok == "" || u != (fireline.User{Username: "wang.fang", Role: fireline.RoleSupervisor}) {
 			t.Fatalf("session %q: %+v", tok, st.sessions[tok])
@@ -152,7 +156,7 @@ func TestDirectorySignIn(t *testing.T) {
 			if end := browse(t, jar, site.URL+c.start); end.RequestURI() != c.want {
 				t.Fatalf("ended at %s, want %s", end.RequestURI(), c.want)
 			}
-			if sessionCookie(jar, site.URL) != "" || len(st.sessions) != before {
+			if sessionCookieIn(jar, site.URL) != "" || len(st.sessions) != before {
 				t.Fatal("a session was begun")
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/fireline/fireline"
@@ -22,6 +23,7 @@ var statusOf = map[string]int{
 	fireline.EFORBIDDEN:    http.StatusForbidden,
 	fireline.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	fireline.ETOOMANY:      http.StatusTooManyRequests,
+	fireline.ELOCKED:       http.StatusLocked,
 	fireline.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	fireline.EINTERNAL:     http.StatusInternalServerError,
 	errUnsupportedMedia:    http.StatusUnsupportedMediaType,
@@ -51,6 +53,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if code == fireline.EINTERNAL || code == fireline.EUNAVAILABLE {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	if wait, ok := fireline.RetryAfter(err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(seconds(wait)))
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="fireline"`)

@@ -328,9 +328,12 @@ func changes(method string) bool {
 // TestRiskChangesNothingButFindings: a risk officer is refused every state-changing route in
 // the access table except the findings of a review, and writes nothing. Playing an incident's
 // video (a WHEP session of their own) changes nothing of the incident: risk officers watch as the
-// console does.
+// console does. Nor does ending their own sessions or changing their own password.
 func TestRiskChangesNothingButFindings(t *testing.T) {
 	allowed := map[string]bool{
+		"POST /api/v1/auth/logout":                                true,
+		"POST /api/v1/auth/logout-all":                            true,
+		"POST /api/v1/auth/password":                              true,
 		"POST /api/v1/incidents/{id}/findings":                    true,
 		"POST /api/v1/media/incidents/{id}/streams/{stream}/whep": true,
 		"PATCH /api/v1/media/incidents/{id}/whep/{session}":       true,

@@ -214,6 +214,7 @@ func (s *Server) routes() chi.Router {
 		v1.get("/incidents/{id}/recordings/{name}", s.recordingFile)
 		v1.head("/incidents/{id}/recordings/{name}", s.recordingFile)
 		s.mediaRoutes(v1)
+		s.sessionRoutes(v1)
 
 		v1.post("/alarms", s.intakeAlarm(fireline.FormatAlarm))
 		v1.post("/alarms/call", s.intakeAlarm(fireline.FormatCall))
@@ -229,6 +230,7 @@ func (s *Server) routes() chi.Router {
 			s.adminRoutes(admin)
 			s.apiKeyRoutes(admin)
 			s.incidentTypeAdminRoutes(admin)
+			s.userRoutes(admin)
 		})
 
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,43 +24,115 @@ func errWrongLogin() error {
 	return fireline.Errorf(fireline.EUNAUTHORIZED, "wrong username or password")
 }
 
-// Authenticate returns the user whose username and password these are. Whatever is wrong, the
-// answer is the same EUNAUTHORIZED "wrong username or password".
+// SetLoginPolicy sets how failed logins lock a username out; Open sets
+// fireline.DefaultLoginPolicy. Call it before the DB is shared.
+func (db *DB) SetLoginPolicy(p fireline.LoginPolicy) { db.login = p }
+
+// Authenticate returns the user whose username and password these are. A wrong username or
+// password is the same EUNAUTHORIZED "wrong username or password", and counts as a failure of
+// that username whether or not it exists (login_failures): after LoginPolicy.MaxFailures in a
+// row the username is locked (ELOCKED with a retry time) on every node, and a success resets
+// the count. A disabled account with the right password is told so (EFORBIDDEN).
 func (db *DB) Authenticate(ctx context.Context, username, password string) (fireline.User, error) {
-	var u fireline.User
-	var hash string
-	err := db.pool.QueryRow(ctx, "SELECT username, role, coalesce(unit_id, ''), password_hash FROM users WHERE username = $1",
-		username).Scan(&u.Username, &u.Role, &u.UnitID, &hash)
-	switch {
-	case noRows(err):
-		_ = bcrypt.CompareHashAndPassword([]byte(dummyHash), []byte(password))
-		return fireline.User{}, errWrongLogin()
-	case err != nil:
+	var (
+		u        fireline.User
+		hash     *string
+		disabled *bool
+		lockSecs *float64
+	)
+	err := db.pool.QueryRow(ctx, `
+		SELECT coalesce(u.username, ''), coalesce(u.role, ''), coalesce(u.unit_id, ''), u.password_hash, u.disabled,
+		       extract(epoch FROM f.locked_until - now())::float8
+		FROM (SELECT $1::text AS name) q
+		LEFT JOIN users u ON u.username = q.name
+		LEFT JOIN login_failures f ON f.username = q.name AND f.locked_until > now()`,
+		username).Scan(&u.Username, &u.Role, &u.UnitID, &hash, &disabled, &lockSecs)
+	if err != nil {
 		return fireline.User{}, translate("authenticate", err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
-		return fireline.User{}, errWrongLogin()
+	if lockSecs != nil {
+		return fireline.User{}, errLocked(time.Duration(*lockSecs * float64(time.Second)))
+	}
+	if hash == nil {
+		_ = bcrypt.CompareHashAndPassword([]byte(dummyHash), []byte(password))
+		return fireline.User{}, db.loginFailed(ctx, username)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(*hash), []byte(password)) != nil {
+		return fireline.User{}, db.loginFailed(ctx, username)
+	}
+	if *disabled {
+		return fireline.User{}, fireline.Errorf(fireline.EFORBIDDEN, "account %s is disabled; ask an administrator", username)
+	}
+	if _, err := db.pool.Exec(ctx, "DELETE FROM login_failures WHERE username = $1", username); err != nil {
+		return fireline.User{}, translate("authenticate: reset failures", err)
 	}
 	return u, nil
 }
 
-// CreateSession starts a session for u lasting ttl and returns its bearer token: 32 random
-// bytes, base64url. Only the token's SHA-256 is stored. The user's expired sessions are swept
-// on the way, which keeps the table as small as the number of live sessions.
+// errLocked says how long a username stays locked, rounded up to the second.
+func errLocked(d time.Duration) error {
+	secs := max(1, int((d+time.Second-1)/time.Second))
+	return &fireline.RetryError{
+		Err:   fireline.Errorf(fireline.ELOCKED, "too many failed logins: this username is locked for %d more seconds", secs),
+		After: time.Duration(secs) * time.Second,
+	}
+}
+
+// loginFailed counts a failed login of username and returns the error to answer: the plain
+// wrong login, or the lock when this failure locks the username. Names nobody has tried for
+// a day are swept on the way, which bounds the table by a day of attempts.
+func (db *DB) loginFailed(ctx context.Context, username string) error {
+	var failures int
+	err := db.pool.QueryRow(ctx, `
+		WITH swept AS (
+			DELETE FROM login_failures
+			WHERE last_failure < now() - interval '1 day' AND coalesce(locked_until, '-infinity') < now() AND username <> $1)
+		INSERT INTO login_failures (username, failures, last_failure) VALUES ($1, 1, now())
+		ON CONFLICT (username) DO UPDATE SET failures = login_failures.failures + 1, last_failure = now()
+		RETURNING failures`, username).Scan(&failures)
+	if err != nil {
+		return translate("authenticate: count failure", err)
+	}
+	lock := db.login.LockDuration(failures)
+	if lock <= 0 {
+		return errWrongLogin()
+	}
+	_, err = db.pool.Exec(ctx, "UPDATE login_failures SET locked_until = now() + make_interval(secs => $2) WHERE username = $1",
+		username, lock.Seconds())
+	if err != nil {
+		return translate("authenticate: lock", err)
+	}
+	db.log.Warn("username locked after failed logins", "username", username, "failures", failures, "for", lock)
+	return errLocked(lock)
+}
+
+// CreateSession starts a session for u lasting ttl and returns its bearer token; it is
+// StartSession without a client to record.
 func (db *DB) CreateSession(ctx context.Context, u fireline.User, ttl time.Duration) (string, error) {
-	if ttl <= 0 {
-		return "", fireline.Errorf(fireline.EINVALID, "session ttl must be positive, not %s", ttl)
+	return db.StartSession(ctx, u, fireline.SessionInfo{TTL: ttl})
+}
+
+// StartSession starts a session for u and returns its bearer token: 32 random bytes,
+// base64url. Only the token's SHA-256 is stored. The user's expired sessions are swept on the
+// way, which keeps the table as small as the number of live sessions.
+func (db *DB) StartSession(ctx context.Context, u fireline.User, info fireline.SessionInfo) (string, error) {
+	if info.TTL <= 0 {
+		return "", fireline.Errorf(fireline.EINVALID, "session ttl must be positive, not %s", info.TTL)
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", fmt.Errorf("create session: %w", err)
 	}
+	agent := strings.ToValidUTF8(info.UserAgent, "")
+	if len(agent) > fireline.MaxUserAgent {
+		agent = strings.ToValidUTF8(agent[:fireline.MaxUserAgent], "")
+	}
 	token := base64.RawURLEncoding.EncodeToString(raw)
 	_, err := db.pool.Exec(ctx, `
 		WITH swept AS (DELETE FROM sessions WHERE username = $2 AND expires_at <= now())
-		INSERT INTO sessions (token_hash, username, expires_at)
-		VALUES ($1, $2, now() + make_interval(secs => $3))`,
-		tokenHash(token), u.Username, ttl.Seconds())
+		INSERT INTO sessions (token_hash, username, expires_at, remote_addr, user_agent)
+		VALUES ($1, $2, now() + make_interval(secs => $3), $4, $5)`,
+		tokenHash(token), u.Username, info.TTL.Seconds(), info.RemoteAddr, agent)
 	if pgCode(err) == codeForeignKeyViolation {
 		return "", notFound("user %s does not exist", u.Username)
 	}
@@ -69,14 +142,20 @@ func (db *DB) CreateSession(ctx context.Context, u fireline.User, ttl time.Durat
 	return token, nil
 }
 
-// SessionUser returns the user of a live session; EUNAUTHORIZED when the token is unknown or
-// its session has expired.
+// SessionUser returns the user of a live session; EUNAUTHORIZED when the token is unknown,
+// its session has expired or its user is disabled. It notes when the session was last seen,
+// at most once a minute, so reading a session rarely writes.
 func (db *DB) SessionUser(ctx context.Context, token string) (fireline.User, error) {
 	var u fireline.User
 	err := db.pool.QueryRow(ctx, `
-		SELECT u.username, u.role, coalesce(u.unit_id, '')
-		FROM sessions s JOIN users u USING (username)
-		WHERE s.token_hash = $1 AND s.expires_at > now()`, tokenHash(token)).Scan(&u.Username, &u.Role, &u.UnitID)
+		WITH live AS (
+			SELECT u.username, u.role, coalesce(u.unit_id, '') AS unit_id
+			FROM sessions s JOIN users u USING (username)
+			WHERE s.token_hash = $1 AND s.expires_at > now() AND NOT u.disabled),
+		touched AS (
+			UPDATE sessions SET last_seen = now()
+			WHERE token_hash = $1 AND last_seen < now() - interval '1 minute' AND EXISTS (SELECT FROM live))
+		SELECT username, role, unit_id FROM live`, tokenHash(token)).Scan(&u.Username, &u.Role, &u.UnitID)
 	if noRows(err) {
 		return fireline.User{}, fireline.Errorf(fireline.EUNAUTHORIZED, "not signed in, or the session has expired")
 	}
@@ -84,6 +163,45 @@ func (db *DB) SessionUser(ctx context.Context, token string) (fireline.User, err
 		return fireline.User{}, translate("session user", err)
 	}
 	return u, nil
+}
+
+// EndSession ends the session of token: a sign-out. An unknown token has nothing to end.
+func (db *DB) EndSession(ctx context.Context, token string) error {
+	_, err := db.pool.Exec(ctx, "DELETE FROM sessions WHERE token_hash = $1", tokenHash(token))
+	return translate("end session", err)
+}
+
+// EndSessions ends every session of username and says how many there were; ENOTFOUND when
+// there is no such user.
+func (db *DB) EndSessions(ctx context.Context, username string) (int, error) {
+	var n int
+	var exists bool
+	err := db.pool.QueryRow(ctx, `
+		WITH ended AS (DELETE FROM sessions WHERE username = $1 RETURNING 1)
+		SELECT (SELECT count(*) FROM ended), EXISTS (SELECT FROM users WHERE username = $1)`, username).Scan(&n, &exists)
+	if err != nil {
+		return 0, translate("end sessions", err)
+	}
+	if !exists {
+		return 0, notFound("user %s does not exist", username)
+	}
+	return n, nil
+}
+
+// Sessions lists username's live sessions, newest first; ENOTFOUND when there is no such user.
+func (db *DB) Sessions(ctx context.Context, username string) ([]fireline.Session, error) {
+	if _, err := db.Account(ctx, username); err != nil {
+		return nil, err
+	}
+	rows, _ := db.pool.Query(ctx, `
+		SELECT id, username, created_at, last_seen, expires_at, remote_addr, user_agent
+		FROM sessions WHERE username = $1 AND expires_at > now()
+		ORDER BY created_at DESC, id DESC`, username)
+	sessions, err := pgx.CollectRows(rows, pgx.RowToStructByPos[fireline.Session])
+	if err != nil {
+		return nil, translate("sessions", err)
+	}
+	return sessions, nil
 }
 
 func tokenHash(token string) []byte {

@@ -33,6 +33,8 @@ var (
 type DB struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
+	// login is how failed logins lock a username out (SetLoginPolicy).
+	login fireline.LoginPolicy
 }
 
 // Open connects to the database at url (a postgres:// URL or key=value string; pool settings
@@ -57,7 +59,7 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 		pool.Close()
 		return nil, translate("postgres: connect", err)
 	}
-	return &DB{pool: pool, log: log.With("component", "postgres")}, nil
+	return &DB{pool: pool, log: log.With("component", "postgres"), login: fireline.DefaultLoginPolicy()}, nil
 }
 
 // Close closes every connection of the pool, waiting for those in use to be returned.

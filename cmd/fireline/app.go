@@ -271,6 +271,12 @@ func (m *Main) openDatabase(ctx context.Context, cfg Config) (*postgres.DB, erro
 		if err := loadSampleCity(ctx, db, cfg.DemoPassword, m.log); err != nil {
 			return nil, err
 		}
+	} else if cfg.has("api") && cfg.OIDC.Issuer == "" {
+		// Somebody must be able to sign in and create the other users. With a directory, its
+		// administrators become users on their first sign-in, so none need exist beforehand.
+		if err := ensureAdmin(ctx, db, cfg, m.Stdout); err != nil {
+			return nil, err
+		}
 	}
 	return db, nil
 }

@@ -69,6 +69,13 @@ type Config struct {
 	// under the map; empty: a plain background.
 	Basemap string
 
+	// LoginRate is how many login attempts a minute one client address may make on an API
+	// node; 0 keeps the default budget (dev's, whose crews all sign in from one address).
+	LoginRate int
+	// AdminPasswordFile, when serve finds no administrator, holds the first one's password
+	// (FIRELINE_ADMIN_PASSWORD_FILE), and AdminUsername names it (FIRELINE_ADMIN_USERNAME).
+	AdminPasswordFile string
+	AdminUsername     string
 	// OIDC signs people in through the centre's directory when OIDC.Issuer is set; the client
 	// secret comes from FIRELINE_OIDC_CLIENT_SECRET only, never a flag.
 	OIDC oidc.Config
@@ -104,6 +111,8 @@ func DefaultConfig() Config {
 		RecordingsDir: "recordings",
 		IntakeRate:    200,
 		Understaffed:  fireline.UnderstaffedFlag,
+		LoginRate:     10,
+		AdminUsername: "admin",
 	}
 }
 
@@ -129,6 +138,8 @@ func (cfg *Config) fromEnv(getenv func(string) string) {
 	set(&cfg.RecordingKey, "FIRELINE_RECORDING_KEY")
 	set(&cfg.MediaURL, "FIRELINE_MEDIA_URL")
 	set(&cfg.MetricsAddr, "FIRELINE_METRICS")
+	set(&cfg.AdminPasswordFile, "FIRELINE_ADMIN_PASSWORD_FILE")
+	set(&cfg.AdminUsername, "FIRELINE_ADMIN_USERNAME")
 	set(&cfg.OIDC.ClientSecret, "FIRELINE_OIDC_CLIENT_SECRET")
 }
 
@@ -164,6 +175,7 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 		fs.StringVar(&cfg.MediaURL, "media-url", cfg.MediaURL, "public base URL of this node's media server, e.g. http://10.0.0.5:8080 (default: the --http address)")
 		fs.StringVar(&cfg.MetricsAddr, "metrics", cfg.MetricsAddr, "address for an unauthenticated /metrics listener (default off; /metrics on --http takes a console token)")
 		fs.StringVar(&cfg.Basemap, "basemap", cfg.Basemap, "a PMTiles file of vector tiles (Protomaps basemap schema) drawn under the map (default none: a plain background)")
+		fs.IntVar(&cfg.LoginRate, "login-rate", cfg.LoginRate, "login attempts a minute allowed from one client address (0: the default budget, 60 a minute in bursts of 20)")
 		fs.StringVar(&cfg.OIDC.Issuer, "oidc-issuer", cfg.OIDC.Issuer, "issuer URL of the centre's OpenID Connect directory (default none: password sign-in only)")
 		fs.StringVar(&cfg.OIDC.ClientID, "oidc-client-id", cfg.OIDC.ClientID, "Fireline's client id at the directory (the secret: FIRELINE_OIDC_CLIENT_SECRET)")
 		fs.StringVar(&cfg.OIDC.RedirectURL, "oidc-redirect-url", cfg.OIDC.RedirectURL, "public URL of /api/v1/auth/oidc/callback, as registered at the directory")
@@ -232,6 +244,9 @@ func (cfg *Config) validate(cmd string) error {
 		if u, err := url.Parse(cfg.MediaURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			errs = append(errs, fmt.Errorf("media URL %q: want http(s)://host:port", cfg.MediaURL))
 		}
+	}
+	if cfg.LoginRate < 0 {
+		errs = append(errs, fmt.Errorf("--login-rate %d: want 0 or more", cfg.LoginRate))
 	}
 	if cfg.OIDC.Issuer != "" {
 		if err := cfg.OIDC.Validate(); err != nil {

@@ -2,7 +2,7 @@
 //
 //	fireline dev       the whole system in one process on the sample city (embedded Temporal and PostgreSQL)
 //	fireline serve     the chosen roles against external Temporal and PostgreSQL (TEMPORAL_ADDRESS, DATABASE_URL)
-//	fireline migrate   apply the database migrations to DATABASE_URL
+//	fireline users     manage users and their sessions in DATABASE_URL
 //	fireline backup    write the database and the recordings to one archive
 //	fireline restore   restore such an archive into an empty deployment
 //	fireline migrate   apply the database migrations as the schema owner (FIRELINE_MIGRATE_DATABASE_URL)
@@ -26,7 +26,7 @@ const usage = `usage: fireline <command> [flags]
 commands:
   dev       run everything in one process on the Liaocheng sample city
   serve     run the chosen roles against external Temporal and PostgreSQL
-  migrate   apply database migrations to DATABASE_URL
+  users     add, list, disable and enable users, set passwords, end sessions
   backup    write the database and the recordings to one archive (--out FILE)
   restore   restore an archive into an empty deployment (--in FILE)
   migrate   apply database migrations as the schema owner (FIRELINE_MIGRATE_DATABASE_URL, else DATABASE_URL)
@@ -60,6 +60,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch cmd {
 	case "dev", "serve", "migrate":
+	case "users":
+		cfg := DefaultConfig()
+		cfg.fromEnv(getenv)
+		return users(ctx, cfg, args[1:], os.Stdin, stdout, stderr)
 	case "backup", "restore":
 		return runBackup(ctx, cmd, args[1:], getenv, stderr)
 	case "audit":
@@ -72,6 +76,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("unknown command %q", cmd)
 	}
 	cfg := DefaultConfig()
+	if cmd == "dev" {
+		// The demo's crews and the end-to-end tests all sign in from this one machine: the
+		// default budget, not serve's ten a minute.
+		cfg.LoginRate = 0
+	}
 	cfg.fromEnv(getenv)
 	if err := cfg.parse(cmd, args[1:], stderr); err != nil {
 		return err

@@ -45,5 +45,9 @@ func mediaOrigins(cfg Config) []string {
 func rateLimits(cfg Config) api.RateLimits {
 	l := api.DefaultRateLimits()
 	l.Intake = api.RateLimit{Rate: cfg.IntakeRate, Burst: int(10 * cfg.IntakeRate)}
+	if cfg.LoginRate > 0 {
+		// A shift signs in within a minute: the whole minute's attempts may come at once.
+		l.Login = api.RateLimit{Rate: float64(cfg.LoginRate) / 60, Burst: cfg.LoginRate}
+	}
 	return l
 }

@@ -124,7 +124,7 @@ async function main() {
   });
   whenSignedOut(signOut);
   $('#login-form').addEventListener('submit', onLoginSubmit(client, session, refuseConsole, enter));
-  $('#sign-out').addEventListener('click', () => signOut());
+  $('#sign-out').addEventListener('click', async () => { await client.logout(); signOut(); });
   setupMap();
   setupLists();
   setupView();

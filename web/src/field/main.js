@@ -61,7 +61,7 @@ function main() {
     render();
   });
   bindLogin(client, session, enter);
-  $('#sign-out').addEventListener('click', () => signOut());
+  $('#sign-out').addEventListener('click', async () => { await client.logout(); signOut(); });
   $('#position-toggle').addEventListener('click', () => position.toggle());
   liveState.render();
   camera.render();

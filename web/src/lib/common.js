@@ -124,6 +124,17 @@ export class Client {
   }
 
   /**
+   * logout ends the session on the server, which also drops its cookies, before the page
+   * forgets the token. A server that cannot be reached leaves the session to expire.
+   */
+  async logout() {
+    if (!this.session.token) return;
+    await fetch('/api/v1/auth/logout', {
+      method: 'POST', headers: { Authorization: `Bearer ${this.session.token}` }, cache: 'no-store',
+    }).catch(() => {});
+  }
+
+  /**
    * exchangeSDP posts an SDP offer (WHIP or WHEP) and returns the answer and the session's
    * Location, resolved against the request URL.
    */

@@ -80,7 +80,7 @@ async function main() {
   languageSwitcher($('#language'));
   onLocaleChange(() => redraw());
   $('#login-form').addEventListener('submit', onLoginSubmit(client, session, refuseReview, enter));
-  $('#sign-out').addEventListener('click', () => signOut());
+  $('#sign-out').addEventListener('click', async () => { await client.logout(); signOut(); });
   $('#export-timeline').addEventListener('click', exportTimeline);
   $('#export-intervals').addEventListener('click', exportIntervals);
   $('#print-report').addEventListener('click', () => window.print());
