@@ -44,7 +44,13 @@ func All() ([]Migration, error) {
 // together, so the merge that brings the file also deletes the reservation, and a database that
 // already ran a later file refuses to run the reserved one out of order (postgres.DB.Migrate).
 func Reserved() map[int]string {
-	return map[int]string{}
+	return map[int]string{
+		12: "identity",
+		13: "api keys",
+		14: "incident types",
+		15: "staffing and rosters",
+		16: "audit log and database roles",
+	}
 }
 
 // Load returns the migrations at the root of fsys, checked as All describes, with no version

@@ -24,8 +24,8 @@ func TestAll(t *testing.T) {
 			t.Errorf("%s: version %d is reserved", m.Name, m.Version)
 		}
 	}
-	if last := all[len(all)-1]; last.Name != "0011_unit_status_since.sql" {
-		t.Errorf("last migration %s, want 0011_unit_status_since.sql", last.Name)
+	if last := all[len(all)-1]; last.Name != "0017_retention.sql" {
+		t.Errorf("last migration %s, want 0017_retention.sql", last.Name)
 	}
 }
 
