@@ -13,27 +13,30 @@ type Phone string
 
 // Masked is the number with every digit but the last four replaced by '*', its other characters
 // (+, spaces, dashes) kept so the shape still reads: 13812345678 → *******5678. A number of four
-// digits or fewer is masked whole: its last four would be all of it.
+// digits or fewer is masked whole: its last four would be all of it. A '*' counts as a digit
+// already hidden, so masking a mask changes nothing.
 func (p Phone) Masked() string {
-	digits := 0
+	isPos := func(r rune) bool { return r == '*' || (r >= '0' && r <= '9') }
+	total := 0
 	for _, r := range p {
-		if r >= '0' && r <= '9' {
-			digits++
+		if isPos(r) {
+			total++
 		}
 	}
-	hide := digits - 4
-	if digits <= 4 {
-		hide = digits
+	hide := total - 4
+	if total <= 4 {
+		hide = total
 	}
 	out := []rune(string(p))
 	seen := 0
 	for i, r := range out {
-		if r >= '0' && r <= '9' {
-			if seen < hide {
-				out[i] = '*'
-			}
-			seen++
+		if !isPos(r) {
+			continue
 		}
+		if seen < hide {
+			out[i] = '*'
+		}
+		seen++
 	}
 	return string(out)
 }

@@ -133,6 +133,9 @@ func (m *Main) Run(ctx context.Context) error {
 		if err := m.startWorker(tc, db, units, mediaSrv); err != nil {
 			return err
 		}
+		if err := m.schedulePurge(ctx, tc, cfg.PersonalDataRetention); err != nil {
+			return err
+		}
 	}
 	var node *media.Node
 	var self fireline.MediaNode
@@ -333,6 +336,8 @@ func (m *Main) startWorker(tc client.Client, db *postgres.DB, units liveUnits, m
 	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.Incident, workflows.IncidentOptions())
 	w.RegisterActivity(activities.New(db, resources.NewRecommender(units.index, db, resources.WithEstimator(units.model)), rooms, m.log))
+	w.RegisterWorkflowWithOptions(workflows.PurgePersonalData, workflows.PurgeOptions())
+	w.RegisterActivity(activities.NewPurger(db, m.log))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
@@ -472,7 +477,12 @@ func (m *Main) banner(cfg Config, temporalUI string) {
 	}
 	if m.Dev {
 		fmt.Fprintf(&b, "  logins       operator, supervisor, risk, admin, gateway, crew-<unit id> (e.g. crew-%s)\n", samplecity.Liaocheng().Units[0].ID)
-		fmt.Fprintf(&b, "  password     %q (FIRELINE_DEMO_PASSWORD)\n", cfg.DemoPassword)
+		// The default is no secret; a password of the operator's own choosing is not printed.
+		if cfg.DemoPassword == DefaultConfig().DemoPassword {
+			fmt.Fprintf(&b, "  password     %q (FIRELINE_DEMO_PASSWORD)\n", cfg.DemoPassword)
+		} else {
+			fmt.Fprintf(&b, "  password     the one in FIRELINE_DEMO_PASSWORD\n")
+		}
 		fmt.Fprintf(&b, "  data         %s\n", cfg.DataDir)
 	}
 	fmt.Fprint(&b, "Press Ctrl-C to stop.\n")

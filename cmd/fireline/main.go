@@ -55,7 +55,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("unknown command %q", cmd)
 	}
 	cfg := DefaultConfig()
-	cfg.fromEnv(getenv)
+	if err := cfg.fromEnv(getenv); err != nil {
+		return err
+	}
 	if err := cfg.parse(cmd, args[1:], stderr); err != nil {
 		return err
 	}
