@@ -214,7 +214,7 @@ func (m *Main) bind(cfg Config) (httpLn, metricsLn net.Listener, err error) {
 // startDevStack starts the embedded PostgreSQL and Temporal under the data folder and points
 // cfg at them. It returns the Temporal UI's URL.
 func (m *Main) startDevStack(ctx context.Context, cfg *Config) (temporalUI string, err error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil { // #nosec G301 -- run as root, the embedded PostgreSQL runs as postgres and must traverse it
 		return "", fmt.Errorf("data dir: %w", err)
 	}
 	abs, err := filepath.Abs(cfg.DataDir)
