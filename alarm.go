@@ -115,7 +115,7 @@ const (
 // optional; the zero value says nothing.
 type AlarmDetails struct {
 	// CallerNumber is the phone number of a caller or of the public reporter (SMS).
-	CallerNumber string `json:"caller_number,omitempty"`
+	CallerNumber Phone `json:"caller_number,omitempty"`
 	// PeopleTrapped is how many people the caller says are trapped; nil when not asked or not
 	// known, which is not the same as none.
 	PeopleTrapped *int `json:"people_trapped,omitempty"`
@@ -138,7 +138,7 @@ type AlarmDetails struct {
 // Validate checks the details' lengths and text, naming the first bad field.
 func (d AlarmDetails) Validate() error {
 	for _, f := range [...]struct{ name, s string }{
-		{"caller_number", d.CallerNumber}, {"building", d.Building}, {"floor", d.Floor}, {"zone", d.Zone},
+		{"caller_number", string(d.CallerNumber)}, {"building", d.Building}, {"floor", d.Floor}, {"zone", d.Zone},
 		{"premise_name", d.PremiseName}, {"photo_ref", d.PhotoRef}, {"channel", d.Channel},
 	} {
 		if err := validateText(f.name, f.s, MaxDetailLen, false); err != nil {

@@ -16,7 +16,7 @@ import (
 type dirLock struct{ f *os.File }
 
 func lockDir(path string) (*dirLock, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) // #nosec G304 -- the lock file in the developer's data folder
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}

@@ -29,9 +29,9 @@ import (
 func TestMedia(t *testing.T) {
 	s := newStack(t)
 	metrics := freePort(t)
-	s.flags = []string{"--metrics", fmt.Sprintf("127.0.0.1:%d", metrics),
-		"--ice-server", "stun:stun.example.net:3478",
-		"--ice-server", "turn:turn.example.net:3478?transport=udp;username=crew;credential=s3cret"}
+	s.flags = []string{"--metrics", fmt.Sprintf("127.0.0.1:%d", metrics)}
+	// A TURN credential is a secret: the environment carries it, never a flag (ps shows those).
+	s.env = []string{"FIRELINE_ICE_SERVERS=stun:stun.example.net:3478 turn:turn.example.net:3478?transport=udp;username=crew;credential=s3cret"}
 	s.start()
 	op := s.login("operator")
 

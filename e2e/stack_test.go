@@ -71,6 +71,8 @@ type stack struct {
 	runs                      int
 	// flags are added to `fireline dev`'s own, e.g. shorter supervision timers.
 	flags []string
+	// env is added to `fireline dev`'s environment, e.g. secrets no flag may carry.
+	env []string
 }
 
 // newStack reserves ports and a data directory; start runs the process.
@@ -121,7 +123,7 @@ func (s *stack) start() {
 		"--ui-port", fmt.Sprint(s.uiPor),
 	}, s.flags...)
 	s.cmd = exec.Command(binary(t), args...)
-	s.cmd.Env = append(os.Environ(), "FIRELINE_DEMO_PASSWORD="+password)
+	s.cmd.Env = append(append(os.Environ(), "FIRELINE_DEMO_PASSWORD="+password), s.env...)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	began := time.Now()
 	if err := s.cmd.Start(); err != nil {

@@ -15,9 +15,9 @@ type CallForm struct {
 	// CallID is the telephony system's (or the form's) id for the call: the alarm's source id.
 	CallID string `json:"call_id"`
 	// Line is the number the caller dialled: "119", "110" or "120".
-	Line         string `json:"line"`
-	CallerName   string `json:"caller_name"`
-	CallerNumber string `json:"caller_number"`
+	Line         string         `json:"line"`
+	CallerName   string         `json:"caller_name"`
+	CallerNumber fireline.Phone `json:"caller_number"`
 	// Address is what the caller said; the position is the map point the operator set, or the
 	// key premises' when the operator picked one. An address alone cannot be placed: Fireline
 	// has no geocoder.
@@ -62,7 +62,7 @@ func (in *Intake) Call(ctx context.Context, body []byte) (fireline.Alarm, error)
 		max     int
 	}{
 		{"call_id", f.CallID, fireline.MaxSourceIDLen}, {"caller_name", f.CallerName, fireline.MaxCallerLen},
-		{"caller_number", f.CallerNumber, fireline.MaxDetailLen}, {"address", f.Address, fireline.MaxAddressLen},
+		{"caller_number", string(f.CallerNumber), fireline.MaxDetailLen}, {"address", f.Address, fireline.MaxAddressLen},
 		{"description", f.Description, fireline.MaxDescriptionLen},
 	} {
 		if err := text(c.name, c.s, c.max); err != nil {

@@ -23,9 +23,9 @@ type PublicReport struct {
 	Type fireline.IncidentType `json:"type"`
 	// PhotoRef names a photo the app holds (an id or URL); Fireline stores it and never
 	// fetches it.
-	PhotoRef       string  `json:"photo_ref"`
-	ReporterNumber string  `json:"reporter_number"`
-	Time           *string `json:"time"`
+	PhotoRef       string         `json:"photo_ref"`
+	ReporterNumber fireline.Phone `json:"reporter_number"`
+	Time           *string        `json:"time"`
 }
 
 // Channels are how a public report may arrive.
@@ -51,7 +51,7 @@ func (in *Intake) Public(_ context.Context, body []byte) (fireline.Alarm, error)
 		need    bool
 	}{
 		{"report_id", r.ReportID, fireline.MaxSourceIDLen, true}, {"text", r.Text, fireline.MaxDescriptionLen, true},
-		{"photo_ref", r.PhotoRef, fireline.MaxDetailLen, false}, {"reporter_number", r.ReporterNumber, fireline.MaxDetailLen, false},
+		{"photo_ref", r.PhotoRef, fireline.MaxDetailLen, false}, {"reporter_number", string(r.ReporterNumber), fireline.MaxDetailLen, false},
 	} {
 		check := text
 		if c.need {

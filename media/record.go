@@ -101,7 +101,7 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 	if r.dir == "" {
 		return nil, errors.New("recorder: no directory")
 	}
-	if err := os.MkdirAll(r.dir, 0o755); err != nil {
+	if err := os.MkdirAll(r.dir, 0o750); err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
 	n, err := recoverRecordings(r.dir, r.node)
@@ -564,7 +564,7 @@ func (s *recSession) beginLocked() error {
 	meta.ContentType = contentType(h.DocType, h.Tracks[0].Video)
 
 	dir := filepath.Join(s.r.dir, roomDir(s.room))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return s.failLocked(fmt.Errorf("recording folder: %w", err))
 	}
 	ext := ".webm"
@@ -579,7 +579,9 @@ func (s *recSession) beginLocked() error {
 		if i > 1 {
 			meta.Name = fmt.Sprintf("%s-%d%s", base, i, ext)
 		}
-		f, err = os.OpenFile(filepath.Join(dir, meta.Name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		// Recordings show people at their worst moment: the service account and its group (the
+		// API nodes that serve them) read them, nobody else.
+		f, err = os.OpenFile(filepath.Join(dir, meta.Name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640) // #nosec G304 G302 -- dir and name are the recorder's own; 0640: API nodes of the group read it
 		if !errors.Is(err, os.ErrExist) {
 			break
 		}

@@ -177,7 +177,7 @@ func cellLockKeys(own string, cells []string) []int64 {
 	keys := make([]int64, 0, len(cells)+1)
 	for _, c := range append([]string{own}, cells...) {
 		h := fnv.New64a()
-		h.Write([]byte("fireline:cell:" + c))
+		_, _ = h.Write([]byte("fireline:cell:" + c)) // a hash.Hash never fails to write
 		keys = append(keys, int64(h.Sum64()))
 	}
 	slices.Sort(keys)

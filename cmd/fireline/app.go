@@ -134,6 +134,9 @@ func (m *Main) Run(ctx context.Context) error {
 		if err := m.startWorker(tc, db, units, mediaSrv); err != nil {
 			return err
 		}
+		if err := m.schedulePurge(ctx, tc, cfg.PersonalDataRetention); err != nil {
+			return err
+		}
 	}
 	var node *media.Node
 	var self fireline.MediaNode
@@ -217,7 +220,7 @@ func (m *Main) bind(cfg Config) (httpLn, metricsLn net.Listener, err error) {
 // startDevStack starts the embedded PostgreSQL and Temporal under the data folder and points
 // cfg at them. It returns the Temporal UI's URL.
 func (m *Main) startDevStack(ctx context.Context, cfg *Config) (temporalUI string, err error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil { // #nosec G301 -- run as root, the embedded PostgreSQL runs as postgres and must traverse it
 		return "", fmt.Errorf("data dir: %w", err)
 	}
 	abs, err := filepath.Abs(cfg.DataDir)
@@ -357,6 +360,8 @@ func (m *Main) startWorker(tc client.Client, db *postgres.DB, units liveUnits, m
 	w.RegisterWorkflowWithOptions(workflows.Incident, workflows.IncidentOptions())
 	w.RegisterActivity(activities.New(db, resources.NewRecommender(units.index, db, resources.WithEstimator(units.model),
 		resources.WithUnderstaffed(m.Config.Understaffed)), rooms, m.log))
+	w.RegisterWorkflowWithOptions(workflows.PurgePersonalData, workflows.PurgeOptions())
+	w.RegisterActivity(activities.NewPurger(db, m.log))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
@@ -516,7 +521,12 @@ func (m *Main) banner(cfg Config, temporalUI string) {
 	}
 	if m.Dev {
 		fmt.Fprintf(&b, "  logins       operator, supervisor, risk, admin, gateway, crew-<unit id> (e.g. crew-%s)\n", samplecity.Liaocheng().Units[0].ID)
-		fmt.Fprintf(&b, "  password     %q (FIRELINE_DEMO_PASSWORD)\n", cfg.DemoPassword)
+		// The default is no secret; a password of the operator's own choosing is not printed.
+		if cfg.DemoPassword == DefaultConfig().DemoPassword {
+			fmt.Fprintf(&b, "  password     %q (FIRELINE_DEMO_PASSWORD)\n", cfg.DemoPassword)
+		} else {
+			fmt.Fprintf(&b, "  password     the one in FIRELINE_DEMO_PASSWORD\n")
+		}
 		fmt.Fprintf(&b, "  data         %s\n", cfg.DataDir)
 	}
 	fmt.Fprint(&b, "Press Ctrl-C to stop.\n")

@@ -65,6 +65,9 @@ type Config struct {
 	// RecordingKey signs the URLs that play recordings (FIRELINE_RECORDING_KEY, at least 16
 	// bytes); API nodes behind one load balancer need the same. Empty: a random key per process.
 	RecordingKey string
+	// PersonalDataRetention is how long callers' names, numbers and words are kept after their
+	// incident closed; the worker's hourly purge forgets them after it. 0 keeps them forever.
+	PersonalDataRetention time.Duration
 	// Basemap is a PMTiles v3 file of vector tiles (Protomaps basemap schema) the pages draw
 	// under the map; empty: a plain background.
 	Basemap string
@@ -113,34 +116,57 @@ func DefaultConfig() Config {
 		Understaffed:  fireline.UnderstaffedFlag,
 		LoginRate:     10,
 		AdminUsername: "admin",
+
+		PersonalDataRetention: fireline.DefaultPersonalDataRetention,
 	}
 }
 
 var allRoles = []string{"api", "worker", "media"}
 
-// fromEnv applies the environment over cfg. Only cmd reads the environment.
-func (cfg *Config) fromEnv(getenv func(string) string) {
+// fromEnv applies the environment over cfg. Only cmd reads the environment. Secrets come from
+// here alone, each as NAME or NAME_FILE (secret).
+func (cfg *Config) fromEnv(getenv func(string) string) error {
+	var errs []error
 	set := func(dst *string, key string) {
 		if v := getenv(key); v != "" {
 			*dst = v
 		}
 	}
+	setSecret := func(dst *string, key string) {
+		v, err := secret(getenv, key)
+		errs = append(errs, err)
+		if v != "" {
+			*dst = v
+		}
+	}
 	set(&cfg.TemporalAddress, "TEMPORAL_ADDRESS")
 	set(&cfg.Namespace, "TEMPORAL_NAMESPACE")
-	set(&cfg.DatabaseURL, "DATABASE_URL")
-	set(&cfg.MigrateDatabaseURL, "FIRELINE_MIGRATE_DATABASE_URL")
+	setSecret(&cfg.DatabaseURL, "DATABASE_URL")
+	setSecret(&cfg.MigrateDatabaseURL, "FIRELINE_MIGRATE_DATABASE_URL")
 	if v := getenv("FIRELINE_TRUSTED_PROXIES"); v != "" {
 		cfg.TrustedProxies = strings.Split(v, ",")
 	}
-	set(&cfg.DemoPassword, "FIRELINE_DEMO_PASSWORD")
+	setSecret(&cfg.DemoPassword, "FIRELINE_DEMO_PASSWORD")
 	set(&cfg.HTTPAddr, "FIRELINE_HTTP")
 	set(&cfg.LogLevel, "FIRELINE_LOG_LEVEL")
-	set(&cfg.RecordingKey, "FIRELINE_RECORDING_KEY")
+	setSecret(&cfg.RecordingKey, "FIRELINE_RECORDING_KEY")
 	set(&cfg.MediaURL, "FIRELINE_MEDIA_URL")
 	set(&cfg.MetricsAddr, "FIRELINE_METRICS")
 	set(&cfg.AdminPasswordFile, "FIRELINE_ADMIN_PASSWORD_FILE")
 	set(&cfg.AdminUsername, "FIRELINE_ADMIN_USERNAME")
-	set(&cfg.OIDC.ClientSecret, "FIRELINE_OIDC_CLIENT_SECRET")
+	setSecret(&cfg.OIDC.ClientSecret, "FIRELINE_OIDC_CLIENT_SECRET")
+	var ice string
+	setSecret(&ice, "FIRELINE_ICE_SERVERS")
+	// One server per line or space; the flags add theirs after these.
+	cfg.ICEServers = append(cfg.ICEServers, strings.Fields(ice)...)
+	if v := getenv("FIRELINE_PERSONAL_DATA_RETENTION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("FIRELINE_PERSONAL_DATA_RETENTION: %q is not a duration (e.g. 2160h)", v))
+		}
+		cfg.PersonalDataRetention = d
+	}
+	return errors.Join(errs...)
 }
 
 // parse reads the flags of a command over cfg.
@@ -168,7 +194,10 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 	fs.DurationVar(&cfg.Timers.PARInterval, "par-interval", cfg.Timers.PARInterval, "how often a PAR is due while crews work the scene")
 	fs.DurationVar(&cfg.Timers.PARGrace, "par-grace", cfg.Timers.PARGrace, "PAR due → confirmed before escalation")
 	if cmd == "dev" || cmd == "serve" {
-		fs.Func("ice-server", "a STUN/TURN server for WHIP/WHEP clients (repeatable): stun:host:port, or turn:host:port?transport=udp;username=U;credential=P", func(v string) error {
+		fs.Func("ice-server", "a STUN/TURN server for WHIP/WHEP clients (repeatable): stun:host:port, or turn:host:port?transport=udp;username=U (a TURN credential goes in FIRELINE_ICE_SERVERS or FIRELINE_ICE_SERVERS_FILE: a flag shows in ps)", func(v string) error {
+			if strings.Contains(v, ";credential=") {
+				return errors.New("a TURN credential on the command line shows in ps to every user: put the server in FIRELINE_ICE_SERVERS or FIRELINE_ICE_SERVERS_FILE")
+			}
 			cfg.ICEServers = append(cfg.ICEServers, v)
 			return nil
 		})
@@ -203,6 +232,9 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 			cfg.Understaffed = fireline.Understaffed(v)
 			return nil
 		})
+	}
+	if cmd == "dev" || cmd == "serve" {
+		fs.DurationVar(&cfg.PersonalDataRetention, "personal-data-retention", cfg.PersonalDataRetention, "how long callers' names, numbers and words are kept after their incident closed (0: forever); an hourly purge forgets them")
 	}
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
@@ -266,6 +298,9 @@ func (cfg *Config) validate(cmd string) error {
 	}
 	if !cfg.Understaffed.Valid() {
 		errs = append(errs, fmt.Errorf("understaffed %q: want flag or skip", cfg.Understaffed))
+	}
+	if r := cfg.PersonalDataRetention; r < 0 || (r > 0 && r < time.Hour) {
+		errs = append(errs, fmt.Errorf("personal data retention %s: want 0 (keep forever) or at least 1h", r))
 	}
 	if _, err := parseLevel(cfg.LogLevel); err != nil {
 		errs = append(errs, err)
@@ -354,7 +389,8 @@ func parseLevel(s string) (slog.Level, error) {
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	level, _ := parseLevel(cfg.LogLevel)
-	opts := &slog.HandlerOptions{Level: level}
+	// Whatever component logs a caller's number under a phone attribute, the line shows its mask.
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: maskPhones}
 	if cfg.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}

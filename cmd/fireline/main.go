@@ -81,7 +81,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// default budget, not serve's ten a minute.
 		cfg.LoginRate = 0
 	}
-	cfg.fromEnv(getenv)
+	if err := cfg.fromEnv(getenv); err != nil {
+		return err
+	}
 	if err := cfg.parse(cmd, args[1:], stderr); err != nil {
 		return err
 	}

@@ -303,7 +303,7 @@ func (s *Session) post(ctx context.Context, endpoint, offer string) (string, err
 			return "", fmt.Errorf("whip: POST %s: %w", target, err)
 		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if err != nil {
 			return "", fmt.Errorf("whip: POST %s: %w", target, err)
 		}
@@ -396,7 +396,7 @@ func (s *Session) patch(lines ...string) {
 		resp, err := s.httpClient().Do(req)
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode != http.StatusNoContent {
 				err = &StatusError{Code: resp.StatusCode}
 			}
