@@ -157,8 +157,13 @@ func TestIntakeRate(t *testing.T) {
 	if err := cfg.parse("serve", []string{"--intake-rate", "500"}, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if l := rateLimits(cfg); l.Intake.Rate != 500 || l.Intake.Burst != 5000 || l.Login != api.DefaultRateLimits().Login {
-		t.Fatalf("rate limits %+v", l)
+	if l := rateLimits(cfg); l.Intake.Rate != 500 || l.Intake.Burst != 5000 || l.Login != (api.RateLimit{Rate: 10.0 / 60, Burst: 10}) {
+		t.Fatalf("rate limits %+v; want serve's ten logins a minute", l)
+	}
+	// dev keeps the default login budget: its crews all sign in from one machine.
+	cfg.LoginRate = 0
+	if l := rateLimits(cfg); l.Login != api.DefaultRateLimits().Login {
+		t.Fatalf("dev's login budget %+v", l.Login)
 	}
 	cfg.IntakeRate = 0.5
 	if err := cfg.validate("dev"); err == nil || !strings.Contains(err.Error(), "--intake-rate") {
