@@ -7,7 +7,7 @@
 
 import './console.css';
 import {
-  $, fillElapsed, loadIncidentTypes, onLoginSubmit, resumeSession, showLogin, showSignedIn, showLiveState,
+  $, adoptCookieSession, fillElapsed, loadIncidentTypes, offerDirectory, onLoginSubmit, resumeSession, showLogin, showSignedIn, showLiveState,
 } from '../lib/common.js';
 import { t, tEnum, translate, languageSwitcher, onLocaleChange, formatTime } from '../lib/i18n.js';
 import { can } from '../lib/domain.js';
@@ -143,8 +143,9 @@ async function main() {
   tick();
   setInterval(tick, 1000);
 
-  if (!session.signedIn) {
+  if (!session.signedIn && !(await adoptCookieSession(session))) {
     showLogin($('#console-view'));
+    offerDirectory();
     return;
   }
   if (await resumeSession(client, session, messages)) enter();

@@ -2,7 +2,7 @@
 // WHIP, and a LIVE indicator (in the camera panel and in the top bar, so it shows wherever the
 // crew has scrolled) says for how long the centre has been receiving it.
 
-import { $ } from '../lib/common.js';
+import { $, authHeaders } from '../lib/common.js';
 import { connected, negotiate } from '../lib/webrtc.js';
 import { formatDuration, t } from '../lib/i18n.js';
 import { errorText } from './notices.js';
@@ -70,7 +70,7 @@ export class CameraPanel {
     addEventListener('pagehide', () => {
       const location = this.camera?.location;
       if (location) {
-        fetch(location, { method: 'DELETE', keepalive: true, headers: { Authorization: `Bearer ${this.session.token}` } }).catch(() => {});
+        fetch(location, { method: 'DELETE', keepalive: true, headers: authHeaders(this.session, 'DELETE') }).catch(() => {});
       }
     });
   }

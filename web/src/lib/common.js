@@ -39,33 +39,54 @@ async function problemOf(res) {
   return { status: res.status, title: res.statusText, detail: text.trim().slice(0, 300) || `${res.status} ${res.statusText}` };
 }
 
-/** Session is the signed-in user of one page, kept in sessionStorage (per tab, gone on close). */
+/**
+ * Session is the signed-in user of one page, kept in sessionStorage (per tab, gone on close).
+ * A password sign-in keeps its bearer token here; a sign-in through the centre's directory
+ * comes back as the session cookie the page never reads (`cookie`), and the page proves itself
+ * on each change with the CSRF token from the readable cookie (authHeaders).
+ */
 export class Session {
   constructor(key) {
     this.key = key;
     this.token = '';
+    this.cookie = false;
     this.user = null;
     try {
       const saved = JSON.parse(sessionStorage.getItem(key) || 'null');
-      if (saved?.token) Object.assign(this, { token: saved.token, user: saved.user });
+      if (saved?.token || saved?.cookie) Object.assign(this, { token: saved.token || '', cookie: !!saved.cookie, user: saved.user });
     } catch {
       sessionStorage.removeItem(key);
     }
   }
 
-  get signedIn() { return this.token !== ''; }
+  get signedIn() { return this.token !== '' || this.cookie; }
 
   save(token, user) {
     this.token = token;
+    this.cookie = !token;
     this.user = user;
-    sessionStorage.setItem(this.key, JSON.stringify({ token, user }));
+    sessionStorage.setItem(this.key, JSON.stringify({ token, cookie: this.cookie, user }));
   }
 
   clear() {
     this.token = '';
+    this.cookie = false;
     this.user = null;
     sessionStorage.removeItem(this.key);
   }
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * authHeaders are the credentials of a request: the bearer token, or, for a cookie session's
+ * request that changes something, the CSRF token the server set beside the session cookie.
+ */
+export function authHeaders(session, method = 'GET') {
+  if (session.token) return { Authorization: `Bearer ${session.token}` };
+  if (!session.cookie || !UNSAFE.has(method.toUpperCase())) return {};
+  const csrf = document.cookie.split('; ').find((c) => c.startsWith('fireline_csrf='));
+  return csrf ? { 'X-CSRF-Token': decodeURIComponent(csrf.slice('fireline_csrf='.length)) } : {};
 }
 
 /** Client calls the API with the session's bearer token. A 401 calls onUnauthorized. */
@@ -76,8 +97,7 @@ export class Client {
   }
 
   async send(method, path, { body, type, accept = 'application/json' } = {}) {
-    const headers = { Accept: accept };
-    if (this.session.token) headers.Authorization = `Bearer ${this.session.token}`;
+    const headers = { Accept: accept, ...authHeaders(this.session, method) };
     if (body !== undefined) headers['Content-Type'] = type || 'application/json';
     let res;
     try {
@@ -95,7 +115,7 @@ export class Client {
         err.redirectedTo = res.url;
         throw err;
       }
-      if (res.status === 401 && this.session.token) this.onUnauthorized?.(err);
+      if (res.status === 401 && this.session.signedIn) this.onUnauthorized?.(err);
       throw err;
     }
     return res;
@@ -128,9 +148,9 @@ export class Client {
    * forgets the token. A server that cannot be reached leaves the session to expire.
    */
   async logout() {
-    if (!this.session.token) return;
+    if (!this.session.signedIn) return;
     await fetch('/api/v1/auth/logout', {
-      method: 'POST', headers: { Authorization: `Bearer ${this.session.token}` }, cache: 'no-store',
+      method: 'POST', headers: authHeaders(this.session, 'POST'), cache: 'no-store',
     }).catch(() => {});
   }
 
@@ -190,7 +210,9 @@ export class LiveEvents {
   start() {
     this.stop();
     this.setState('connecting');
-    const es = new EventSource(`/api/v1/events?token=${encodeURIComponent(this.session.token)}`);
+    // A cookie session's stream carries the cookie; a token goes in the URL, as EventSource
+    // sends no headers.
+    const es = new EventSource(this.session.token ? `/api/v1/events?token=${encodeURIComponent(this.session.token)}` : '/api/v1/events');
     this.source = es;
     es.onopen = () => {
       this.backoff = 1000;
@@ -333,6 +355,48 @@ export function loadIncidentTypes(client) {
   return client.get('/api/v1/incident-types')
     .then(({ incident_types: types }) => setIncidentTypes(types))
     .catch((err) => console.warn('incident types not read:', err.message));
+}
+
+/**
+ * adoptCookieSession signs the page in with the session cookie a sign-in through the centre's
+ * directory left, if there is one: true when the server knows it.
+ */
+export async function adoptCookieSession(session) {
+  try {
+    const res = await fetch('/api/v1/auth/me', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    if (!res.ok) return false;
+    session.save('', await res.json());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * offerDirectory shows the "sign in through the centre's directory" link when the server
+ * offers it, coming back to this page, and says why a directory sign-in that came back here
+ * failed (?signin_error=).
+ */
+export async function offerDirectory() {
+  const params = new URLSearchParams(window.location.search);
+  const failed = params.get('signin_error');
+  if (failed) {
+    const known = ['role', 'conflict', 'denied', 'expired', 'state'];
+    $('#login-error').textContent = t(`common.login.directoryError.${known.includes(failed) ? failed : 'other'}`);
+    params.delete('signin_error');
+    const rest = params.toString();
+    window.history.replaceState(null, '', window.location.pathname + (rest ? `?${rest}` : '') + window.location.hash);
+  }
+  const link = $('#login-directory');
+  if (!link) return;
+  try {
+    const res = await fetch('/api/v1/auth/options', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    const opts = res.ok ? await res.json() : {};
+    link.href = `/api/v1/auth/oidc/login?return=${encodeURIComponent(window.location.pathname + window.location.search)}`;
+    link.hidden = !opts.directory;
+  } catch {
+    link.hidden = true;
+  }
 }
 
 /**

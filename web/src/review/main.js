@@ -9,7 +9,7 @@
 // player.js (the recordings), tracks.js (the map), findings.js, report.js (CSV and print).
 
 import './review.css';
-import { Client, Messages, Session, loadIncidentTypes, onLoginSubmit, resumeSession, showLogin, showSignedIn, $, el } from '../lib/common.js';
+import { Client, Messages, Session, adoptCookieSession, loadIncidentTypes, offerDirectory, onLoginSubmit, resumeSession, showLogin, showSignedIn, $, el } from '../lib/common.js';
 import { can, OPEN_INCIDENT_STATUSES } from '../lib/domain.js';
 import { formatDateTime, formatTime, languageSwitcher, onLocaleChange, t, tEnum, translate } from '../lib/i18n.js';
 import { Cursor, ms } from './cursor.js';
@@ -90,8 +90,9 @@ async function main() {
     if (id !== null && id !== state.selectedId) select(id);
   });
   redraw();
-  if (!session.signedIn) {
+  if (!session.signedIn && !(await adoptCookieSession(session))) {
     showLogin($('#review-view'));
+    offerDirectory();
     return;
   }
   if (await resumeSession(client, session, messages)) enter();

@@ -2,7 +2,7 @@
 // sends simulcast offers a layer choice (automatic, or low, mid or high: the WHEP ?layer=
 // parameter), so an operator can hold a busy wall of cameras on the low layer and one on high.
 
-import { $, el } from '../../lib/common.js';
+import { $, authHeaders, el } from '../../lib/common.js';
 import { mediaError, negotiate } from '../../lib/webrtc.js';
 import { t, formatTime, formatNumber } from '../../lib/i18n.js';
 import { data } from '../../lib/lifecycle.js';
@@ -194,7 +194,7 @@ export function setupVideo() {
   // WHEP sessions end with the page, so the media server does not wait for a timeout.
   addEventListener('pagehide', () => {
     for (const p of players.values()) {
-      if (p.location) fetch(p.location, { method: 'DELETE', keepalive: true, headers: { Authorization: `Bearer ${session.token}` } }).catch(() => {});
+      if (p.location) fetch(p.location, { method: 'DELETE', keepalive: true, headers: authHeaders(session, 'DELETE') }).catch(() => {});
     }
   });
 }
