@@ -322,6 +322,13 @@ func hostileCases(t *testing.T) []hostileCase {
 		{name: "forged token on WHIP", method: "POST", path: "/api/v1/media/incidents/7/whip", token: "field:E-9", contentType: "application/sdp",
 			body: sdpOffer, status: 401, code: "unauthorized"},
 
+		// Cross-site requests riding on a session cookie: a forged form sends the cookie but
+		// cannot read the CSRF token beside it.
+		{name: "CSRF: cookie session without the token", method: "POST", path: "/api/v1/alarms/call", contentType: js, body: callBody,
+			header: []string{"Cookie: fireline_session=dispatcher"}, status: 403, code: "forbidden"},
+		{name: "CSRF: cookie session with a forged token", method: "POST", path: "/api/v1/alarms/call", contentType: js, body: callBody,
+			header: []string{"Cookie: fireline_session=dispatcher; fireline_csrf=forged", "X-CSRF-Token: forged"}, status: 403, code: "forbidden"},
+
 		// Floods.
 		{name: "login flood from one address", method: "POST", path: "/api/v1/auth/login", contentType: js,
 			body: `{"username":"dispatcher","password":"guess"}`, repeat: 50, status: 429, code: "too_many"},
