@@ -1,11 +1,6 @@
 package fireline
 
-import (
-	"context"
-	"strings"
-	"unicode"
-	"unicode/utf8"
-)
+import "context"
 
 // DirectoryIdentity is a person as the centre's directory vouches for them after an OpenID
 // Connect sign-in: the issuer and subject that name them for good, the username they are
@@ -31,10 +26,10 @@ func (d DirectoryIdentity) Validate() error {
 		return Errorf(EINVALID, "directory identity: issuer and subject are required")
 	case d.Username == "":
 		return Errorf(EINVALID, "directory identity: the username claim is empty")
-	case len(d.Username) > MaxUsernameLen:
-		return Errorf(EINVALID, "directory identity: username longer than %d bytes", MaxUsernameLen)
-	case !utf8.ValidString(d.Username) || strings.IndexFunc(d.Username, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0:
-		return Errorf(EINVALID, "directory identity: username %q holds spaces or control characters", d.Username)
+	case ValidateUsername(d.Username) != nil:
+		// The same rules as a local user's: the name appears in URLs (/admin/users/{name}), the
+		// audit log and the rate limiter's buckets, where "apikey:…" or a '/' would mislead.
+		return Errorf(EINVALID, "directory identity: %s", ErrorMessage(ValidateUsername(d.Username)))
 	case d.Role == "":
 		return Errorf(EFORBIDDEN, "directory identity %s: none of the directory's groups maps to a Fireline role", d.Username)
 	case !d.Role.Valid():

@@ -45,6 +45,9 @@ func validateRoleUnit(r Role, unit string) error {
 	switch {
 	case !r.Valid():
 		return Errorf(EINVALID, "role: %q is not a role", r)
+	case r == RoleGateway:
+		// A gateway's password would post any source's alarms; a key posts only its own.
+		return Errorf(EINVALID, "role: gateways sign in with a per-source API key (POST /api/v1/admin/api-keys, fireline keys create), not a password")
 	case r == RoleField && unit == "":
 		return Errorf(EINVALID, "unit_id: a field user crews one unit; name it")
 	case r != RoleField && unit != "":

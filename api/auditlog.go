@@ -86,8 +86,10 @@ func unsafeMethod(m string) bool {
 }
 
 // recordAudit writes the audit entry of every unsafe request after its handler has answered.
-// A request that matched no route is not recorded: it changed nothing, and anyone could fill
-// the log with them.
+// A request that matched no route is not recorded, nor one nobody signed in for that was
+// refused before it reached its endpoint (no or a forged token, a cross-site request): it
+// changed nothing, and anyone could fill the never-pruned log with them. Failed sign-ins are
+// recorded: they are who tried to get in, and the login budget bounds them.
 func (s *Server) recordAudit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.auditLog == nil || !unsafeMethod(r.Method) {
@@ -116,6 +118,12 @@ func (s *Server) recordAudit(next http.Handler) http.Handler {
 		status := ww.Status()
 		if status == 0 {
 			status = http.StatusOK // nothing written: net/http answers 200
+		}
+		rec.mu.Lock()
+		anonymous := rec.user.Username == ""
+		rec.mu.Unlock()
+		if anonymous && (status == http.StatusUnauthorized || status == http.StatusForbidden) && route != "/api/v1/auth/login" {
+			return
 		}
 		e := s.auditEvent(r, rec, body, rctx, route, status)
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditWriteTimeout)
@@ -276,12 +284,14 @@ func secretField(name string) bool {
 	return false
 }
 
-// personalField reports whether a field's name says it holds a caller's personal data. The
-// audit log is kept for good, while personal data is purged after its retention period, so
-// the log keeps none: who acted is the point, not who called.
+// personalField reports whether a field's name says it may hold a caller's personal data:
+// their number (a call's caller_number, a public report's reporter_number, a callback), their
+// name, or what they said or sent (a call's description, a report's text and photo). The audit
+// log is kept for good, while personal data is purged after its retention period, so the log
+// keeps none: who acted is the point, not who called.
 func personalField(name string) bool {
 	n := strings.ToLower(name)
-	for _, s := range []string{"phone", "mobile", "msisdn", "caller"} {
+	for _, s := range []string{"phone", "mobile", "msisdn", "caller", "reporter", "number", "callback", "description", "text", "photo"} {
 		if strings.Contains(n, s) {
 			return true
 		}

@@ -340,9 +340,11 @@ func TestSummariseJSON(t *testing.T) {
 		not        string // what must not be in it
 	}{
 		{"secrets at any depth", `{"a":[{"token":"t0k"}],"Secret":"s","privateKey":"k"}`, `"token":"[redacted]"`, "t0k"},
-		{"long strings shortened", `{"description":"` + long + `"}`, "…", long},
+		{"long strings shortened", `{"pre_plan":"` + long + `"}`, "…", long},
 		{"too large keeps field names", `{"x":[` + strings.Repeat(`"abcdefghij",`, 600) + `"z"],"password":"p"}`, `"fields":["password","x"]`, "abcdefghij"},
 		{"callers' personal data", `{"caller":"李","phone":"13800000000","address":"柳园路 1号"}`, `"phone":"[personal]"`, "13800000000"},
+		{"a public report's number, text and photo", `{"reporter_number":"13912345678","text":"三楼冒烟","photo_ref":"p/1.jpg"}`, `"reporter_number":"[personal]"`, "13912345678"},
+		{"a call's description", `{"caller_number":"13700000000","description":"我家厨房着火了"}`, `"description":"[personal]"`, "厨房"},
 		{"not JSON", `{"a":`, "", "a"},
 	}
 	for _, tt := range tests {

@@ -60,6 +60,7 @@ func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	p := oidcPending{State: randomToken(), Nonce: randomToken(), Verifier: randomToken() + randomToken(),
 		Return: safeReturn(r.URL.Query().Get("return")), Expires: s.now().Add(oidcLoginTTL)}
+	// #nosec G124 -- HttpOnly, Secure over TLS, Lax for the reason below.
 	http.SetCookie(w, &http.Cookie{
 		Name: oidcCookie, Value: s.sealPending(p), Path: "/api/v1/auth/oidc/",
 		MaxAge: int(oidcLoginTTL.Seconds()), HttpOnly: true, Secure: r.TLS != nil,
@@ -83,7 +84,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The pending cookie is spent whatever happens.
-	http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: "", Path: "/api/v1/auth/oidc/", MaxAge: -1, HttpOnly: true})
+	http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: "", Path: "/api/v1/auth/oidc/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode}) // #nosec G124 -- an expiry: it carries nothing
 	c, err := r.Cookie(oidcCookie)
 	if err != nil {
 		fail("expired", errors.New("no pending sign-in cookie"))
@@ -123,6 +124,9 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 
 // signinErrorWord is the word the page shows a failed directory sign-in by.
 func signinErrorWord(err error) string {
+	if fireline.ErrorCode(err) == fireline.EFORBIDDEN && strings.HasSuffix(fireline.ErrorMessage(err), " is disabled") {
+		return "disabled"
+	}
 	switch fireline.ErrorCode(err) {
 	case fireline.EFORBIDDEN:
 		return "role"

@@ -37,7 +37,7 @@ func Restore(ctx context.Context, o Options, in string) (Manifest, error) {
 	if err != nil {
 		return Manifest{}, err
 	}
-	f, err := os.Open(in)
+	f, err := os.Open(in) // #nosec G304 -- the operator's own --in archive
 	if err != nil {
 		return Manifest{}, fmt.Errorf("restore: %w", err)
 	}
@@ -51,7 +51,7 @@ func Restore(ctx context.Context, o Options, in string) (Manifest, error) {
 	tmpParent := ""
 	if o.Recordings != "" {
 		tmpParent = filepath.Dir(filepath.Clean(o.Recordings))
-		if err := os.MkdirAll(tmpParent, 0o755); err != nil {
+		if err := os.MkdirAll(tmpParent, 0o750); err != nil {
 			return Manifest{}, fmt.Errorf("restore: %w", err)
 		}
 	}
@@ -250,10 +250,11 @@ func extract(ctx context.Context, r io.Reader, tmpDir, recordings string, meter 
 }
 
 func writeFile(r io.Reader, dst, name string) (File, error) {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	// Recordings are readable by the service's group only, as the media server writes them.
+	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
 		return File{}, fmt.Errorf("restore: %w", err)
 	}
-	f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640) // #nosec G304 -- dst is an archive entry checked to stay inside the recordings folder
 	if err != nil {
 		return File{}, fmt.Errorf("restore: %w", err)
 	}

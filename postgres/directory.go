@@ -21,15 +21,18 @@ func (db *DB) DirectoryUser(ctx context.Context, id fireline.DirectoryIdentity) 
 		return fireline.User{}, err
 	}
 	u := fireline.User{}
+	var disabled bool
 	err := db.pool.QueryRow(ctx, `
 		INSERT INTO users (username, password_hash, role, directory_issuer, directory_subject)
 		VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (username) DO UPDATE SET role = excluded.role
 		WHERE users.directory_issuer = excluded.directory_issuer
 		  AND users.directory_subject = excluded.directory_subject
-		RETURNING username, role`,
-		id.Username, noPassword, string(id.Role), id.Issuer, id.Subject).Scan(&u.Username, &u.Role)
+		RETURNING username, role, disabled`,
+		id.Username, noPassword, string(id.Role), id.Issuer, id.Subject).Scan(&u.Username, &u.Role, &disabled)
 	switch {
+	case err == nil && disabled:
+		return fireline.User{}, fireline.Errorf(fireline.EFORBIDDEN, "user %s is disabled", id.Username)
 	case noRows(err):
 		return fireline.User{}, fireline.Errorf(fireline.ECONFLICT, "username %s belongs to a local user or to another directory identity", id.Username)
 	case pgCode(err) == codeUniqueViolation:

@@ -58,6 +58,15 @@ func TestDirectoryUser(t *testing.T) {
 		t.Fatalf("jane after the attempts: %+v, %v", su, err)
 	}
 
+	// An administrator disables her: the directory still vouches for her, Fireline does not.
+	yes := true
+	if _, err := db.UpdateUser(ctx, "jane", fireline.UserUpdate{Disabled: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DirectoryUser(ctx, jane); fireline.ErrorCode(err) != fireline.EFORBIDDEN {
+		t.Fatalf("a disabled directory user signed in: %v", err)
+	}
+
 	for name, id := range map[string]fireline.DirectoryIdentity{
 		"no group":     {Issuer: iss, Subject: "sub-4", Username: "bob"},
 		"field":        {Issuer: iss, Subject: "sub-4", Username: "bob", Role: fireline.RoleField},
@@ -66,6 +75,9 @@ func TestDirectoryUser(t *testing.T) {
 		"spaced name":  {Issuer: iss, Subject: "sub-4", Username: "bob smith", Role: fireline.RoleOperator},
 		"no subject":   {Issuer: iss, Username: "bob", Role: fireline.RoleOperator},
 		"unknown role": {Issuer: iss, Subject: "sub-4", Username: "bob", Role: "chief"},
+		// Names that would mislead in the audit log and the rate limiter, or break URLs.
+		"key-like name": {Issuer: iss, Subject: "sub-4", Username: "apikey:7", Role: fireline.RoleOperator},
+		"slash in name": {Issuer: iss, Subject: "sub-4", Username: "ops/bob", Role: fireline.RoleOperator},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := db.DirectoryUser(ctx, id); err == nil {

@@ -49,7 +49,10 @@ func auditCommand(ctx context.Context, args []string, getenv func(string) string
 		}
 		period[i] = t
 	}
-	url := getenv("DATABASE_URL")
+	url, err := secret(getenv, "DATABASE_URL")
+	if err != nil {
+		return err
+	}
 	if url == "" {
 		return errors.New("audit export: DATABASE_URL is required")
 	}

@@ -56,7 +56,10 @@ func runBackup(ctx context.Context, cmd string, args []string, getenv func(strin
 	if f.file == "" {
 		errs = append(errs, fmt.Errorf("--%s must name the archive", map[string]string{"backup": "out", "restore": "in"}[cmd]))
 	}
-	dbURL := getenv("DATABASE_URL")
+	dbURL, err := secret(getenv, "DATABASE_URL")
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if f.data != "" && (dbURL != "" || f.recordings != "") {
 		errs = append(errs, errors.New("--data names the database and the recordings of a dev deployment: give it alone, without DATABASE_URL or --recordings"))
 	}
@@ -120,7 +123,7 @@ func devDatabase(ctx context.Context, cmd, data string, o *backup.Options, log *
 	case cmd == "restore" && statErr == nil:
 		return nil, fmt.Errorf("%s already holds a PostgreSQL cluster (%s); a restore goes into a new data folder", data, pgDir)
 	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
+	if err := os.MkdirAll(abs, 0o750); err != nil {
 		return nil, err
 	}
 	pg, err := pgcluster.Start(ctx, pgcluster.Config{DataDir: pgDir, Durable: true, Logger: log})

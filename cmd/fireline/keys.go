@@ -45,7 +45,10 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	req.Source = fireline.AlarmSource(source)
-	url := getenv("DATABASE_URL")
+	url, err := secret(getenv, "DATABASE_URL")
+	if err != nil {
+		return err
+	}
 	if url == "" {
 		return errors.New("keys: DATABASE_URL is required")
 	}

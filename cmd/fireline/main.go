@@ -62,7 +62,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "dev", "serve", "migrate":
 	case "users":
 		cfg := DefaultConfig()
-		cfg.fromEnv(getenv)
+		if err := cfg.fromEnv(getenv); err != nil {
+			return err
+		}
 		return users(ctx, cfg, args[1:], os.Stdin, stdout, stderr)
 	case "backup", "restore":
 		return runBackup(ctx, cmd, args[1:], getenv, stderr)

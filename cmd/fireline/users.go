@@ -162,7 +162,7 @@ func userError(err error) error {
 // a terminal it asks without echoing, twice.
 func readPassword(path string, stdin io.Reader, stderr io.Writer) (string, error) {
 	if path != "" {
-		f, err := os.Open(path)
+		f, err := os.Open(path) // #nosec G304 -- the administrator's own --password-file
 		if err != nil {
 			return "", fmt.Errorf("password file: %w", err)
 		}

@@ -381,7 +381,7 @@ export async function offerDirectory() {
   const params = new URLSearchParams(window.location.search);
   const failed = params.get('signin_error');
   if (failed) {
-    const known = ['role', 'conflict', 'denied', 'expired', 'state'];
+    const known = ['role', 'conflict', 'denied', 'disabled', 'expired', 'state'];
     $('#login-error').textContent = t(`common.login.directoryError.${known.includes(failed) ? failed : 'other'}`);
     params.delete('signin_error');
     const rest = params.toString();
