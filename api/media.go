@@ -43,8 +43,12 @@ func (s *Server) mediaRoutes(v1 routeSet) {
 	})
 }
 
-// cors lets pages of any origin call the media routes. That is safe because they
-// authenticate by a bearer token the page must hold and send, never by ambient cookies.
+// cors lets pages of any origin call the media routes. That is safe because what another
+// site's page cannot send is what they authenticate by: a bearer token the page must hold, or
+// the session cookie, which is SameSite=Strict (never on another site's requests), is not
+// allowed by these CORS answers (no Allow-Credentials), and on a change must come with the
+// CSRF token only our pages can read. A page signed in by cookie (through the directory)
+// therefore plays and publishes video on its own origin's media node only.
 func (s *Server) cors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Origin") != "" {

@@ -14,7 +14,7 @@ import (
 
 // rosterRoutes are the duty roster's (值班): whoever reads incidents reads who is on duty where
 // and what their unit is doing; supervisors and administrators put people on duty and end
-// their shifts (fireline.ActionManageRoster). Without a roster store the routes are absent.
+// their shifts (fireline.ActionManageRoster). Without a roster store they answer 503.
 func (s *Server) rosterRoutes(r routeSet) {
 	r.get("/roster", s.rosterList)
 	r.post("/roster", s.addRosterEntry)
