@@ -97,6 +97,12 @@ func (db *DB) UpdateUser(ctx context.Context, username string, u fireline.UserUp
 			return err
 		}
 		if isAdmin(before) && !isAdmin(after) {
+			// Two administrators demoting each other at once would each see the other still
+			// there: demotions of administrators take their turns, and each counts what the
+			// one before it committed.
+			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('fireline: demote an administrator'))"); err != nil {
+				return translate("update user: lock administrators", err)
+			}
 			var others bool
 			err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT FROM users WHERE role = 'admin' AND NOT disabled AND username <> $1)",
 				username).Scan(&others)
