@@ -53,7 +53,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.store.Authenticate(r.Context(), req.Username, req.Password)
 	if err != nil {
-		s.log.Info("login refused", "username", req.Username, "remote", clientAddr(r), "code", fireline.ErrorCode(err))
+		s.log.Info("login refused", "username", req.Username, "remote", s.clientIP(r), "code", fireline.ErrorCode(err))
 		s.writeError(w, r, err)
 		return
 	}
@@ -71,7 +71,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // (session and CSRF) a browser sends by itself. Every way of signing in ends here.
 func (s *Server) beginSession(w http.ResponseWriter, r *http.Request, u fireline.User) (loginResponse, error) {
 	token, err := s.store.StartSession(r.Context(), u, fireline.SessionInfo{
-		TTL: s.cfg.SessionTTL, RemoteAddr: clientAddr(r), UserAgent: r.UserAgent(),
+		TTL: s.cfg.SessionTTL, RemoteAddr: s.clientIP(r), UserAgent: r.UserAgent(),
 	})
 	if err != nil {
 		return loginResponse{}, err

@@ -148,7 +148,7 @@ func FuzzClientAddress(f *testing.F) {
 	f.Fuzz(func(t *testing.T, remote string) {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = remote
-		a := clientAddress(r)
+		a := (&Server{}).clientAddress(r)
 		host, _, err := net.SplitHostPort(remote)
 		if err != nil {
 			return // not from a TCP peer: the key is the text as it is

@@ -2,7 +2,6 @@ package api
 
 import (
 	"math"
-	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -181,13 +180,13 @@ func (l *limiter) clients() int {
 	return len(l.buckets)
 }
 
-// clientAddress is the request's peer address (no X-Forwarded-For: anyone can write it). An
-// IPv6 client counts by its /64, which one host can fill with addresses at will.
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
+// clientAddress is the budget's key of the request's client: its address as clientIP finds it
+// (X-Forwarded-For only from --trusted-proxy proxies: anyone else can write it). An IPv6 client
+// counts by its /64, which one host can fill with addresses at will.
+func (s *Server) clientAddress(r *http.Request) string {
+	// The client as the audit log names it: the peer, or behind a trusted proxy the address
+	// it forwarded for. Else a centre behind its reverse proxy would share one budget.
+	host := s.clientIP(r)
 	a, err := netip.ParseAddr(host)
 	if err != nil {
 		return host
@@ -203,7 +202,7 @@ func clientAddress(r *http.Request) string {
 // limitAddress refuses a client address over its budget with 429 and Retry-After.
 func (s *Server) limitAddress(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.allow(w, r, "a:"+clientAddress(r), budgetOf(r)) {
+		if !s.allow(w, r, "a:"+s.clientAddress(r), budgetOf(r)) {
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -172,8 +173,42 @@ func TestClientAddress(t *testing.T) {
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = c.remote
-		if got := clientAddress(r); got != c.want {
+		if got := (&Server{}).clientAddress(r); got != c.want {
 			t.Errorf("%s: %s, want %s", c.remote, got, c.want)
 		}
+	}
+}
+
+// Behind a trusted reverse proxy each client has its own login budget, taken by the address the
+// proxy forwarded for; from anyone else the header is ignored.
+func TestRateLimitBehindTrustedProxy(t *testing.T) {
+	s, _, _ := limitedServer(t, RateLimits{Login: RateLimit{Rate: 0.001, Burst: 2}, Other: RateLimit{Rate: 100, Burst: 100}})
+	s.cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.1/32")}
+	login := func(peer, forwarded string) int {
+		r := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"username":"a","password":"b"}`))
+		r.RemoteAddr, r.Header["Content-Type"] = peer, []string{"application/json"}
+		if forwarded != "" {
+			r.Header.Set("X-Forwarded-For", forwarded)
+		}
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		return w.Code
+	}
+	for _, client := range []string{"198.51.100.1", "198.51.100.2", "198.51.100.3"} {
+		for i := range 2 {
+			if code := login("10.0.0.1:4000", client); code == http.StatusTooManyRequests {
+				t.Fatalf("client %s, attempt %d through the proxy: 429, its own budget is not spent", client, i+1)
+			}
+		}
+		if code := login("10.0.0.1:4000", client); code != http.StatusTooManyRequests {
+			t.Fatalf("client %s, third attempt: %d, want 429", client, code)
+		}
+	}
+	// An untrusted peer's X-Forwarded-For is its own invention: its budget is its own address's.
+	for range 2 {
+		login("203.0.113.5:1", "198.51.100.77")
+	}
+	if code := login("203.0.113.5:1", "198.51.100.78"); code != http.StatusTooManyRequests {
+		t.Fatalf("a spoofed X-Forwarded-For bought a fresh budget: %d", code)
 	}
 }

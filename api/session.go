@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"net"
 	"net/http"
 	"time"
 )
@@ -59,16 +58,6 @@ func clearSessionCookies(w http.ResponseWriter, r *http.Request) {
 	secure := r.TLS != nil
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode}) // #nosec G124 -- an expiry: it carries nothing
 	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Path: "/", MaxAge: -1, Secure: secure, SameSite: http.SameSiteStrictMode})                    // #nosec G124 -- an expiry: it carries nothing
-}
-
-// clientAddr is the address the request came from, without its port. Headers such as
-// X-Forwarded-For are not believed (see routes): anyone can write them.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // seconds rounds d up to whole seconds, at least one, as Retry-After counts.
