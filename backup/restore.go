@@ -254,7 +254,7 @@ func writeFile(r io.Reader, dst, name string) (File, error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
 		return File{}, fmt.Errorf("restore: %w", err)
 	}
-	f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640) // #nosec G304 -- dst is an archive entry checked to stay inside the recordings folder
+	f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640) // #nosec G302 G304 -- group-readable as the media server writes recordings, for API nodes of the service group; dst is an archive entry checked to stay inside the recordings folder
 	if err != nil {
 		return File{}, fmt.Errorf("restore: %w", err)
 	}
