@@ -119,7 +119,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("signed in through the directory", "username", u.Username, "role", u.Role)
-	http.Redirect(w, r, p.Return, http.StatusFound)
+	http.Redirect(w, r, withSignedInMark(p.Return), http.StatusFound)
 }
 
 // signinErrorWord is the word the page shows a failed directory sign-in by.
@@ -136,6 +136,20 @@ func signinErrorWord(err error) string {
 		return "denied"
 	}
 	return "internal"
+}
+
+// withSignedInMark adds ?signin=directory to the page's way back: the page then takes up the
+// cookie session the directory sign-in began. Without the mark a page opens its own sign-in
+// form, as each tab keeps its own session: the cookie of another tab's sign-in is not taken up.
+func withSignedInMark(ret string) string {
+	u, err := url.Parse(ret)
+	if err != nil {
+		return "/?signin=directory"
+	}
+	q := u.Query()
+	q.Set("signin", "directory")
+	u.RawQuery = q.Encode()
+	return u.RequestURI()
 }
 
 // safeReturn keeps the way back on this site: a path of ours, never another host

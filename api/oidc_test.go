@@ -121,7 +121,7 @@ func TestDirectorySignIn(t *testing.T) {
 		idp.QueueUser(&mockoidc.MockUser{Subject: "d-17", PreferredUsername: "wang.fang", Groups: []string{"dispatchers", "cn=duty-officers,ou=fire"}})
 		jar, _ := cookiejar.New(nil)
 		end := browse(t, jar, site.URL+"/api/v1/auth/oidc/login?return=/review%3Fincident%3D7")
-		if end.Host != strings.TrimPrefix(site.URL, "http://") || end.RequestURI() != "/review?incident=7" {
+		if end.Host != strings.TrimPrefix(site.URL, "http://") || end.RequestURI() != "/review?incident=7&signin=directory" {
 			t.Fatalf("ended at %s", end)
 		}
 		tok := sessionCookieIn(jar, site.URL)

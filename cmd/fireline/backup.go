@@ -123,7 +123,7 @@ func devDatabase(ctx context.Context, cmd, data string, o *backup.Options, log *
 	case cmd == "restore" && statErr == nil:
 		return nil, fmt.Errorf("%s already holds a PostgreSQL cluster (%s); a restore goes into a new data folder", data, pgDir)
 	}
-	if err := os.MkdirAll(abs, 0o750); err != nil {
+	if err := os.MkdirAll(abs, 0o755); err != nil { // #nosec G301 -- the embedded PostgreSQL runs as its own account and must reach its folder inside
 		return nil, err
 	}
 	pg, err := pgcluster.Start(ctx, pgcluster.Config{DataDir: pgDir, Durable: true, Logger: log})

@@ -135,7 +135,8 @@ let modulesScript = null;
  * pageModules returns a script that puts the pages' own modules on window.fl — common
  * (Session, Client…) and webrtc (negotiate, connected…) — for tests that drive WHIP and WHEP as
  * the console does: the bundles are minified and split, so these are built from web/src with the
- * web's own esbuild. Add it to a page of the stack's origin with page.addScriptTag({content}).
+ * web's own esbuild. Add it to a page of the stack's origin with page.addScriptTag({content}), in
+ * a context made with bypassCSP: true (the pages' policy allows no inline script).
  */
 export async function pageModules() {
   if (modulesScript) return modulesScript;

@@ -33,7 +33,9 @@ if (!BASE || !PASSWORD || !INCIDENT || !UNIT || (!SIMULCAST_UNIT && process.env.
  */
 async function mediaPage(browser, name, username, contextOpts = {}) {
   const { token, user } = await login(username);
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...contextOpts });
+  // The pages' content security policy allows only their own scripts: the test's copy of their
+  // modules goes in as an inline script, which only a test context may let through.
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, bypassCSP: true, ...contextOpts });
   const page = await ctx.newPage();
   watch(page, name);
   await page.goto(`${BASE}/field`); // a page of the origin, to call the API as its pages do; its own UI is replaced

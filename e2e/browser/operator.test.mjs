@@ -185,7 +185,8 @@ async function vocabulary() {
     get('/api/v1/water-sources', 'water_sources'), get('/api/v1/incidents?open=true', 'incidents'),
   ]);
   const words = new Set(['operator']);
-  for (const u of units) [u.id, u.name, u.station_id, u.post_station_id].forEach((w) => w && words.add(w));
+  // A unit's crew on duty are people's names: data, shown as written.
+  for (const u of units) [u.id, u.name, u.station_id, u.post_station_id, ...(u.staffing?.crew || [])].forEach((w) => w && words.add(w));
   for (const s of stations) [s.id, s.name, s.address, s.district].forEach((w) => w && words.add(w));
   for (const p of premises) [p.id, p.name, p.address, ...(p.hazards || [])].forEach((w) => w && words.add(w));
   for (const w of water) words.add(w.id);

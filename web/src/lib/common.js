@@ -359,9 +359,16 @@ export function loadIncidentTypes(client) {
 
 /**
  * adoptCookieSession signs the page in with the session cookie a sign-in through the centre's
- * directory left, if there is one: true when the server knows it.
+ * directory left, when the directory's way back marked the page so (?signin=directory): true
+ * when the server knows the session. Any other page keeps to its own tab's session, as a
+ * password sign-in in one tab does not sign in the others.
  */
 export async function adoptCookieSession(session) {
+  const params = new URLSearchParams(window.location.search);
+  if (params.get('signin') !== 'directory') return false;
+  params.delete('signin');
+  const rest = params.toString();
+  window.history.replaceState(null, '', window.location.pathname + (rest ? `?${rest}` : '') + window.location.hash);
   try {
     const res = await fetch('/api/v1/auth/me', { headers: { Accept: 'application/json' }, cache: 'no-store' });
     if (!res.ok) return false;
