@@ -288,7 +288,11 @@ async function reviewInChinese(browser, inc, scene, enRoute) {
     await page.evaluate((sel) => document.querySelector(sel).pause(), video);
     await page.waitForFunction((want) => Math.abs(new Date(document.querySelector('[data-testid="cursor"]').dataset.at) - new Date(want)) < 1500,
       target.at, { timeout: 5_000 });
-    const pos = await unitOnMap(page);
+    // The map redraws units at most once a second: give it two.
+    let pos = await unitOnMap(page);
+    for (const until = Date.now() + 2_000; !near(pos, scene, 5e-4) && Date.now() < until; pos = await unitOnMap(page)) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     if (!near(pos, scene, 5e-4)) fail(`at the on-scene event the map draws ${UNIT} at ${JSON.stringify(pos)}, want the scene ${JSON.stringify(scene)}`);
   });
   log(`seeked: the picture shows ${await page.$eval(`${rec} [data-testid="recording-clock"]`, (o) => o.textContent)}, the cursor ${await page.textContent('[data-testid="cursor"]')}`);

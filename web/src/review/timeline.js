@@ -75,9 +75,12 @@ export class Timeline {
     this.slider.min = String(start);
     this.slider.max = String(Math.max(end, start + 1000));
     const width = Math.max(end - start, 1);
-    this.ticks.replaceChildren(...this.events.map((ev) => el('span', {
-      class: `tick ev-${ev.kind}`, style: `left: ${(((ms(ev.at) - start) / width) * 100).toFixed(3)}%`,
-    })));
+    this.ticks.replaceChildren(...this.events.map((ev) => {
+      // Through the CSSOM: the pages' content security policy refuses style attributes.
+      const tick = el('span', { class: `tick ev-${ev.kind}` });
+      tick.style.left = `${(((ms(ev.at) - start) / width) * 100).toFixed(3)}%`;
+      return tick;
+    }));
     if (!this.events.length) {
       this.list.replaceChildren(el('li', { class: 'empty' }, t('review.timeline.none')));
       return;
