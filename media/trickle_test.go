@@ -3,6 +3,7 @@ package media_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,6 +50,16 @@ func TestTrickle(t *testing.T) {
 	if sess.ETag == "" || !strings.HasPrefix(sess.ETag, `"`) {
 		t.Errorf("ETag = %q, want a quoted entity tag", sess.ETag)
 	}
+	// Watched from before the answer is applied: the client has the server's candidates, so
+	// the server can learn the client's address from its checks (peer-reflexive) and the
+	// connection may come up before the candidates are trickled.
+	connected := make(chan struct{})
+	var once sync.Once
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		if s == webrtc.PeerConnectionStateConnected {
+			once.Do(func() { close(connected) })
+		}
+	})
 	accept(t, pc, sess.AnswerSDP)
 	info, err := srv.Session(room, sess.ID)
 	if err != nil || info.Owner != "crew-E-1" || !info.Publisher || info.ETag != sess.ETag {
@@ -78,12 +89,6 @@ func TestTrickle(t *testing.T) {
 		t.Errorf("Trickle(unknown session) = %v, want ENOTFOUND", err)
 	}
 
-	connected := make(chan struct{})
-	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
-		if s == webrtc.PeerConnectionStateConnected {
-			close(connected)
-		}
-	})
 	frag := "a=ice-ufrag:" + ufrag + "\r\na=ice-pwd:" + pwd + "\r\nm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n" +
 		strings.Join(cands, "\r\n") + "\r\na=end-of-candidates\r\n"
 	if err := srv.Trickle(room, sess.ID, frag); err != nil {
