@@ -32,14 +32,15 @@ func TestCan(t *testing.T) {
 		manageUsers    = fireline.ActionManageUsers
 		readAudit      = fireline.ActionReadAudit
 		manageRoster   = fireline.ActionManageRoster
+		publishAlerts  = fireline.ActionPublishAlerts
 	)
 	may := map[fireline.Role][]fireline.Action{
 		fireline.RoleOperator: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, watchVideo},
+			dispatch, moveUnit, watchVideo, publishAlerts},
 		fireline.RoleSupervisor: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, manageRoster},
+			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, manageRoster, publishAlerts},
 		fireline.RoleAdmin: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, readAudit, manageRoster, manageUsers},
+			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, readAudit, manageRoster, manageUsers, publishAlerts},
 		// Risk officers read and review: every read of the console, and their findings; nothing
 		// that acts on an incident.
 		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo, writeFindings, readAudit},

@@ -88,6 +88,15 @@ var accessTable = []accessRow{
 	{"GET", "/api/v1/audit", can(fireline.ActionReadAudit)},
 	{"GET", "/api/v1/audit/export", can(fireline.ActionReadAudit)},
 
+	// Public alerts (CAP 1.2): operators and supervisors warn the public about an incident;
+	// the feed and the documents are for anyone, as a public warning is.
+	{"GET", "/api/v1/incidents/{id}/alerts", can(fireline.ActionReadIncidents)},
+	{"POST", "/api/v1/incidents/{id}/alerts", can(fireline.ActionPublishAlerts)},
+	{"POST", "/api/v1/alerts/{identifier}/update", can(fireline.ActionPublishAlerts)},
+	{"POST", "/api/v1/alerts/{identifier}/cancel", can(fireline.ActionPublishAlerts)},
+	{"GET", "/cap/feed.atom", public("public alerts are published for anyone to poll: the feed holds only what was sent to the public")},
+	{"GET", "/cap/alerts/{name}", public("a public alert's CAP document, as sent to the public")},
+
 	// Orders.
 	{"POST", "/api/v1/incidents/{id}/dispatch", can(fireline.ActionDispatch)},
 	{"POST", "/api/v1/incidents/{id}/close", can(fireline.ActionDispatch)},

@@ -130,7 +130,8 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 	desk := intake.NewDesk(intake.New(registry{}, area{}, func() time.Time { return now }), e.st, e.st, e.inc, intake.DefaultDeskConfig(),
 		slog.New(slog.DiscardHandler))
 	e.s = New(DefaultConfig(), Deps{Store: e.st, Incidents: e.inc, Locator: gridLocator{}, Intake: desk,
-		Recordings: openCounter{fakeRecordings{t.TempDir()}, &e.opened}, Logger: slog.New(slog.DiscardHandler)})
+		Recordings: openCounter{fakeRecordings{t.TempDir()}, &e.opened}, Logger: slog.New(slog.DiscardHandler),
+		PublicAlerts: &fakeAlerts{writes: &e.st.writes}})
 	e.s.now = func() time.Time { return now }
 	return e
 }
@@ -289,6 +290,22 @@ func hostileCases(t *testing.T) []hostileCase {
 			body: latin1CAP, status: 400, code: "invalid"},
 		{name: "CAP as application/xml", method: "POST", path: "/api/v1/warnings", token: "gateway", contentType: "application/xml",
 			body: capBody, status: 415, code: "unsupported_media_type"},
+
+		// Public alerts: the body is strictly decoded and bounded, the identifier checked
+		// before anything is looked up, and the public documents' names too.
+		{name: "alert with an unknown field", method: "POST", path: "/api/v1/incidents/7/alerts", token: "dispatcher", contentType: js,
+			body: `{"event":"x","headline":"y","sender":"attacker@example"}`, status: 400, code: "invalid"},
+		{name: "alert radius as a string", method: "POST", path: "/api/v1/incidents/7/alerts", token: "dispatcher", contentType: js,
+			body: `{"event":"x","headline":"y","radius_m":"1e9"}`, status: 400, code: "invalid"},
+		{name: "alert radius beyond bounds", method: "POST", path: "/api/v1/incidents/7/alerts", token: "dispatcher", contentType: js,
+			body: `{"event":"x","headline":"y","radius_m":1e308}`, status: 400, code: "invalid"},
+		{name: "oversized alert", method: "POST", path: "/api/v1/incidents/7/alerts", token: "dispatcher", contentType: js,
+			body: `{"event":"x","headline":"y","description":"` + strings.Repeat("a", 70_000) + `"}`, status: 413, code: "too_large"},
+		{name: "alert identifier injection", method: "POST", path: "/api/v1/alerts/" + q("A-1"+sqlQuote) + "/cancel", token: "dispatcher",
+			contentType: js, body: `{}`, status: 400, code: "invalid"},
+		{name: "CAP document traversal", path: "/cap/alerts/..%2F..%2Fetc%2Fpasswd.xml", status: 400, code: "invalid"},
+		{name: "a risk officer cancels an alert", method: "POST", path: "/api/v1/alerts/A-1/cancel", token: "risk", contentType: js,
+			body: `{}`, status: 403, code: "forbidden"},
 
 		// Malformed SDP.
 		{name: "SDP with a NUL", method: "POST", path: "/api/v1/media/incidents/7/whip", token: "field:E-1", contentType: "application/sdp",

@@ -316,7 +316,7 @@ func TestAllowedCallsWrite(t *testing.T) {
 
 // samplePath fills a table row's path parameters with values the role store knows.
 func samplePath(p string) string {
-	return strings.NewReplacer("{id}", "7", "{name}", "E1.webm", "{stream}", "E1", "{session}", "s1", "{agency}", "police",
+	return strings.NewReplacer("{identifier}", "LC119-7-x", "{id}", "7", "{name}", "E1.webm", "{stream}", "E1", "{session}", "s1", "{agency}", "police",
 		"{eid}", "1", "{type}", "structure_fire", "{level}", "1").Replace(p)
 }
 

@@ -85,6 +85,9 @@ type Server struct {
 	limiter *limiter
 	csp     string
 	roster  fireline.RosterStore
+
+	// alerts publishes the public alerts (CAP) and serves their feed; nil answers 503.
+	alerts fireline.PublicAlertService
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -128,6 +131,10 @@ type Deps struct {
 	AuditLog fireline.AuditLog
 	// Roster is the duty roster; nil: no roster routes.
 	Roster fireline.RosterStore
+
+	// PublicAlerts publishes public alerts about incidents and serves their CAP feed
+	// (exchange.Publisher); nil answers their routes 503.
+	PublicAlerts fireline.PublicAlertService
 }
 
 // New builds the API.
@@ -141,6 +148,7 @@ func New(cfg Config, d Deps) *Server {
 		directory: d.Directory, directoryUsers: d.DirectoryUsers,
 		auditLog: d.AuditLog,
 		roster:   d.Roster,
+		alerts:   d.PublicAlerts,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -247,6 +255,9 @@ func (s *Server) routes() chi.Router {
 	root.get(basemapTilesPath, s.basemapTiles)
 	root.head(basemapTilesPath, s.basemapTiles)
 
+	// Public alerts (CAP 1.2) for anyone to poll: publicalerts.go.
+	s.capRoutes(root)
+
 	if s.assets != nil {
 		files := http.FileServerFS(s.assets)
 		root.get("/field", func(w http.ResponseWriter, r *http.Request) {
@@ -315,6 +326,9 @@ func (s *Server) peopleRoutes(v1 routeSet) {
 	// Incident types (incidenttypes.go): read by whoever reads incidents, crews included, so
 	// every page can name a type its catalogues lack; administered under /admin.
 	v1.get("/incident-types", s.incidentTypes)
+
+	// Public alerts (CAP 1.2) about incidents: publicalerts.go.
+	s.publicAlertRoutes(v1)
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
