@@ -98,8 +98,10 @@ func (f *roleStore) CancelAlert(_ context.Context, id, _, actor string) (firelin
 func (f *roleStore) IncidentAlerts(context.Context, int64) ([]fireline.PublicAlert, error) {
 	return []fireline.PublicAlert{}, nil
 }
-func (f *roleStore) AlertDocument(context.Context, string) ([]byte, error) { return []byte("<alert/>"), nil }
-func (f *roleStore) AlertFeed(context.Context, string) ([]byte, error)     { return []byte("<feed/>"), nil }
+func (f *roleStore) AlertDocument(context.Context, string) ([]byte, error) {
+	return []byte("<alert/>"), nil
+}
+func (f *roleStore) AlertFeed(context.Context, string) ([]byte, error) { return []byte("<feed/>"), nil }
 
 var (
 	listAlerts   = roleCall{"list an incident's public alerts", "GET", "/api/v1/incidents/7/alerts", ""}
