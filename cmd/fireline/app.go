@@ -23,6 +23,7 @@ import (
 	"github.com/fireline/fireline/api"
 	"github.com/fireline/fireline/devstack"
 	"github.com/fireline/fireline/devstack/pgcluster"
+	"github.com/fireline/fireline/exchange"
 	"github.com/fireline/fireline/geo"
 	"github.com/fireline/fireline/intake"
 	"github.com/fireline/fireline/media"
@@ -423,6 +424,8 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		Basemap:    m.basemap,
 		AuditLog:   db,
 		Roster:     db,
+		// Public alerts (CAP) are written here, from the read model, into their own table.
+		PublicAlerts: exchange.NewPublisher(cfg.CAP, db, db, m.log),
 	}
 	if mediaSrv != nil {
 		deps.Media = mediaSrv

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/exchange"
 	"github.com/fireline/fireline/oidc"
 	"github.com/fireline/fireline/workflows"
 )
@@ -95,6 +96,10 @@ type Config struct {
 	// Understaffed is what the recommendation does with a unit below its minimum staffing:
 	// flag it (recommended, saying why) or skip it for the next suitable unit.
 	Understaffed fireline.Understaffed
+
+	// CAP is how the centre publishes its public alerts: its CAP sender address and names,
+	// and the public URL of its feed.
+	CAP exchange.CAPConfig
 }
 
 // DefaultConfig holds every default.
@@ -118,6 +123,8 @@ func DefaultConfig() Config {
 		AdminUsername: "admin",
 
 		PersonalDataRetention: fireline.DefaultPersonalDataRetention,
+
+		CAP: exchange.DefaultCAPConfig(),
 	}
 }
 
@@ -228,6 +235,11 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 			cfg.MediaOrigins = append(cfg.MediaOrigins, v)
 			return nil
 		})
+		// Public alerts (CAP): who they are from, and where the public polls them.
+		fs.StringVar(&cfg.CAP.Sender.Address, "cap-sender", cfg.CAP.Sender.Address, "the centre's CAP sender address on its public alerts, e.g. cap@119.example.gov.cn")
+		fs.StringVar(&cfg.CAP.Sender.Name, "cap-sender-name", cfg.CAP.Sender.Name, "the centre's name on its public alerts, in Chinese")
+		fs.StringVar(&cfg.CAP.Sender.NameEn, "cap-sender-name-en", cfg.CAP.Sender.NameEn, "the centre's name on its public alerts, in English")
+		fs.StringVar(&cfg.CAP.PublicURL, "cap-public-url", cfg.CAP.PublicURL, "public base URL the CAP feed's links start with, e.g. https://alerts.example.gov.cn (default: the URL the feed was asked at)")
 		fs.Func("understaffed", "a unit below its minimum staffing is recommended and flagged (flag, the default) or left out (skip)", func(v string) error {
 			cfg.Understaffed = fireline.Understaffed(v)
 			return nil
@@ -295,6 +307,9 @@ func (cfg *Config) validate(cmd string) error {
 		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			errs = append(errs, fmt.Errorf("media origin %q: want http(s)://host:port", o))
 		}
+	}
+	if err := cfg.CAP.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if !cfg.Understaffed.Valid() {
 		errs = append(errs, fmt.Errorf("understaffed %q: want flag or skip", cfg.Understaffed))
