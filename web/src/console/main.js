@@ -20,6 +20,7 @@ import { setupDispatch } from './incident/dispatch.js';
 import { setupOrders } from './incident/orders.js';
 import { setupAssess } from './incident/assess.js';
 import { setupAgencies } from './incident/agencies.js';
+import { setupAlerts } from './incident/alerts.js';
 import { setupAlarms } from './incident/alarms.js';
 import { setupTimeline } from './incident/timeline.js';
 import { setupVideo } from './incident/video.js';
@@ -132,6 +133,7 @@ async function main() {
   setupDispatch();
   setupOrders();
   setupAgencies();
+  setupAlerts();
   setupAlarms();
   setupTimeline();
   setupVideo();
