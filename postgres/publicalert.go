@@ -74,7 +74,9 @@ func (db *DB) AddPublicAlert(ctx context.Context, a fireline.PublicAlert) (firel
 		out.XML = a.XML
 		verb := map[fireline.CAPMsgType]string{fireline.CAPAlert: "published", fireline.CAPUpdate: "updated", fireline.CAPCancel: "cancelled"}[a.MsgType]
 		return appendEvent(ctx, tx, fireline.TimelineEvent{
-			IncidentID: a.IncidentID, Key: "public_alert:" + a.Identifier, At: a.Sent, Kind: fireline.EventPublicAlert,
+			// The database's clock, not the whole second sent: the timeline orders by it, and the
+			// alert follows the alarms and orders of the same second.
+			IncidentID: a.IncidentID, Key: "public_alert:" + a.Identifier, Kind: fireline.EventPublicAlert,
 			Actor: a.Author, Detail: fmt.Sprintf("Public alert %s %s: %s", a.Thread, verb, a.Params.Headline), Data: data,
 		})
 	})

@@ -19,6 +19,10 @@ const RADIUS = { hazmat: 1500, wildland_fire: 3000, industrial_fire: 1000, build
 let alerts = []; // the open incident's messages, newest first
 let loadedFor = null;
 let form = null; // null, or { mode: 'publish' | 'update', identifier }
+// The form's node lives across redraws (change notices redraw the panel often), so what the
+// operator typed stays; it is built again only for another incident, message or mode.
+let formNode = null;
+let formKey = null;
 
 async function load() {
   const id = state.selectedId;
@@ -152,7 +156,20 @@ function render() {
       onclick: () => { form = { mode: 'publish' }; render(); },
     }, t('alerts.open')));
   }
-  if (canAct && editing) body.push(formFor(d, form.mode === 'update' ? editing : null));
+  if (canAct && editing) {
+    const key = `${d.id}:${form.mode}:${form.identifier || ''}`;
+    if (key !== formKey) {
+      formNode = formFor(d, form.mode === 'update' ? editing : null);
+      formKey = key;
+    }
+    const submit = formNode.querySelector('[data-testid="alert-submit"]');
+    submit.disabled = busy('alert');
+    submit.textContent = busy('alert') ? t('alerts.publishing') : form.mode === 'update' ? t('alerts.sendUpdate') : t('alerts.publish');
+    body.push(formNode);
+  } else {
+    formNode = null;
+    formKey = null;
+  }
   body.push(mine.length
     ? el('ol', { class: 'alert-list', 'data-testid': 'public-alerts' }, mine.map((m) => item(d, m, canAct)))
     : el('p', { class: 'empty' }, t('alerts.none')));

@@ -34,6 +34,7 @@ const COMPOSERS = {
   replacement_recommended: (ev, d) => ({ unit: d.unit || '', replaces: d.replaces || ev.unit_id || '' }),
   panel_event: (ev, d) => ({ kind: has(`common.lifecycle.alarm.kind.${d.kind}`) ? t(`common.lifecycle.alarm.kind.${d.kind}`) : d.kind || '' }),
   reviewed: () => ({}),
+  public_alert: (ev, d) => (d.msg_type ? { type: t(`alerts.msgType.${d.msg_type}`), id: d.identifier || '' } : null),
 };
 
 /** eventSentence is the event's detail in the current language, with the data it names kept as data. */
