@@ -126,22 +126,19 @@ func TestPublicAlertRoles(t *testing.T) {
 		{"", []roleCall{readFeed}, nil},
 	} {
 		for _, c := range tt.allow {
-			s, f := newRoleServer(t)
-			s.alerts = f
+			s, _ := newRoleServer(t)
 			if status, detail := send(t, s, tt.who, c); status >= 300 {
 				t.Errorf("%q may %s: %d %s", tt.who, c.name, status, detail)
 			}
 		}
 		for _, c := range tt.deny {
 			s, f := newRoleServer(t)
-			s.alerts = f
 			if status, detail := send(t, s, tt.who, c); status != http.StatusForbidden || len(f.writes) != 0 {
 				t.Errorf("%q may not %s: %d %q, wrote %v", tt.who, c.name, status, detail, f.writes)
 			}
 		}
 	}
 	s, f := newRoleServer(t)
-	s.alerts = f
 	if status, _ := send(t, s, "", publishAlert); status != http.StatusUnauthorized || len(f.writes) != 0 {
 		t.Errorf("nobody publishes: %d, wrote %v", status, f.writes)
 	}

@@ -162,7 +162,8 @@ func newRoleServer(t *testing.T) (*Server, *roleStore) {
 	}}
 	log := slog.New(slog.DiscardHandler)
 	desk := intake.NewDesk(intake.New(roleRegistry{}, nil, func() time.Time { return now }), f, nil, f, intake.DefaultDeskConfig(), log)
-	s := New(DefaultConfig(), Deps{Store: f, Admin: f, Incidents: f, Intake: desk, APIKeys: roleKeys{f: f}, Locator: fakeLocator{}, Logger: log})
+	s := New(DefaultConfig(), Deps{Store: f, Admin: f, Incidents: f, Intake: desk, APIKeys: roleKeys{f: f}, Locator: fakeLocator{}, Logger: log,
+		PublicAlerts: f})
 	s.now = func() time.Time { return now }
 	return s, f
 }
@@ -224,14 +225,14 @@ func TestRolesAllowedAndDenied(t *testing.T) {
 		unauthenticate []roleCall        // 401
 	}{
 		{who: "operator",
-			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, dispatchE2, moveE2, moveE1, postPanel, postPress, postCall, me},
+			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, dispatchE2, moveE2, moveE1, postPanel, postPress, postCall, me, publishAlert},
 			deny:  []roleCall{addFinding, ackEscalation, createStation, listKeys, createKey}},
 		{who: "supervisor",
-			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, postPanel, me},
+			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, postPanel, me, publishAlert},
 			deny:  []roleCall{createStation, listKeys, createKey}},
 		{who: "field:E1",
 			allow: []roleCall{readOwn, listUnits, moveE1, me},
-			deny:  []roleCall{listIncidents, readOther, readFindings, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, postCall, postPanel, postPress},
+			deny:  []roleCall{listIncidents, readOther, readFindings, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, postCall, postPanel, postPress, publishAlert},
 			denyDetailHas: map[string]string{
 				readOther.name:  "crew of E1 may read only the incident the unit is on",
 				moveE2.name:     "crew of E1 may not set the status of E2",
@@ -239,9 +240,9 @@ func TestRolesAllowedAndDenied(t *testing.T) {
 			}},
 		{who: "risk",
 			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, addFinding, me},
-			deny:  []roleCall{dispatchE2, moveE1, moveE2, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, postPress}},
+			deny:  []roleCall{dispatchE2, moveE1, moveE2, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, postPress, publishAlert}},
 		{who: "admin",
-			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, me}},
+			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, me, publishAlert}},
 		// The demo gateway login posts any device source's alarms, and reads nothing.
 		{who: "gateway",
 			allow: []roleCall{postPanel, postOtherPanel, postPress, me},
@@ -298,6 +299,7 @@ func TestAllowedCallsWrite(t *testing.T) {
 		wrote string
 	}{
 		{"operator", dispatchE2, "dispatch by operator"},
+		{"supervisor", publishAlert, "alert by supervisor"},
 		{"field:E1", moveE1, "status E1 returning by field:E1"},
 		{"operator", moveE2, "status E2 out_of_service by operator"},
 		{"risk", addFinding, "finding by risk"},
