@@ -162,6 +162,8 @@ func (s *Server) auditEvent(r *http.Request, rec *auditRecorder, body *capturedB
 		e.EntityID = e.Targets["id"]
 	case e.Targets["eid"] != "":
 		e.EntityID = e.Targets["eid"]
+	case e.Targets["identifier"] != "": // a public alert's CAP identifier
+		e.EntityID = e.Targets["identifier"]
 	case e.Targets["type"] != "" && e.Targets["level"] != "":
 		e.EntityID = e.Targets["type"] + "/" + e.Targets["level"]
 	}
