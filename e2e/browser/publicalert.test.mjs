@@ -4,7 +4,7 @@
 //
 // Environment: FIRELINE_URL, FIRELINE_PASSWORD, FIRELINE_ARTIFACTS, FIRELINE_INCIDENT (an id).
 
-import { api, BASE, fail, failOnPageErrors, login, PASSWORD, runBrowserTest, signIn, step, watch } from './harness.mjs';
+import { api, BASE, fail, failOnPageErrors, login, PASSWORD, runBrowserTest, shot, signIn, step, watch } from './harness.mjs';
 
 const INCIDENT = process.env.FIRELINE_INCIDENT;
 
@@ -29,6 +29,8 @@ runBrowserTest(async (browser) => {
     if (radius !== '1500') fail(`a hazmat incident's alert starts at ${radius} m, want 1500`);
     const severity = await page.inputValue('[data-testid="alert-severity"]');
     if (severity !== 'Extreme') fail(`a hazmat incident's alert starts ${severity}, want Extreme`);
+    await page.locator('#alerts-section').scrollIntoViewIfNeeded();
+    await shot(page, 'publicalert-form.png');
     await page.click('[data-testid="alert-submit"]');
     await page.waitForSelector('[data-testid="public-alert"][data-msg-type="Alert"]', { timeout: 15_000 });
   });
@@ -37,6 +39,8 @@ runBrowserTest(async (browser) => {
     await page.fill('[data-testid="alert-headline"]', '氨气泄漏扩大，请继续向东撤离');
     await page.click('[data-testid="alert-submit"]');
     await page.waitForSelector('[data-testid="public-alert"][data-msg-type="Update"]', { timeout: 15_000 });
+    await page.locator('#alerts-section').scrollIntoViewIfNeeded();
+    await shot(page, 'publicalert-list.png');
   });
   await step('cancel it', async () => {
     await page.click('[data-testid="alert-cancel"]');
