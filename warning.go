@@ -251,3 +251,9 @@ func (i WarningInfo) InfoExpires(sent time.Time) time.Time {
 func (w Warning) Active(t time.Time) bool {
 	return w.Superseded == nil && t.Before(w.Expires) && w.Readiness > ReadinessNone && w.InServiceArea
 }
+
+// InForce reports whether the warning is listed as in force at t (WarningFilter.ActiveAt): it
+// is Active, or it would be but cannot be placed (Unlocated), so a person reads where it is.
+func (w Warning) InForce(t time.Time) bool {
+	return w.Superseded == nil && t.Before(w.Expires) && w.Readiness > ReadinessNone && (w.InServiceArea || w.Unlocated)
+}

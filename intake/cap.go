@@ -53,7 +53,7 @@ const (
 // weighed down by tens of thousands of points, and the cover takes bounded time. The area
 // records each polygon's original number of points, and the raw XML stored with the warning
 // keeps the polygon as sent.
-const CAPSimplifyAbove = 1_000
+const CAPSimplifyAbove = 100
 
 // CAP reads a CAP 1.2 alert (application/cap+xml) and maps the areas of each info onto the
 // service area's resolution-7 cells, each with the readiness the info raises there and when it
