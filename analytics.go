@@ -333,11 +333,14 @@ func ResponseIntervals(in IncidentTimes, window time.Duration) IncidentIntervals
 	return out
 }
 
+// between is to − from in seconds, nil when either is missing. Both are taken at the
+// microsecond, the read model's precision (PostgreSQL keeps no finer): a review computed from the
+// workflow's own clock and the analytics computed from the stored times agree to the last digit.
 func between(from, to *time.Time) *float64 {
 	if from == nil || to == nil {
 		return nil
 	}
-	s := to.Sub(*from).Seconds()
+	s := to.Truncate(time.Microsecond).Sub(from.Truncate(time.Microsecond)).Seconds()
 	return &s
 }
 

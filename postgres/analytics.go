@@ -141,7 +141,7 @@ func cellMask(cell string) (mask, value int64, err error) {
 	}
 	v, _ := strconv.ParseUint(cell, 16, 64)
 	const resolutionBits = uint64(0xF) << 52
-	m := ^resolutionBits &^ (uint64(1)<<63) &^ (uint64(1)<<(3*(15-res)) - 1)
+	m := ^resolutionBits &^ (uint64(1) << 63) &^ (uint64(1)<<(3*(15-res)) - 1)
 	// #nosec G115 -- bit 63 is cleared in the mask: both values fit in an int64.
 	return int64(m), int64(v & m), nil
 }
