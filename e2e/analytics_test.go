@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 
 	"github.com/fireline/fireline"
 )
@@ -154,4 +158,28 @@ func TestLiveIncidentInAnalytics(t *testing.T) {
 		}
 		t.Logf("fireline analytics intervals --from %s --to %s --origin live:\n%s", day, day, table)
 	})
+
+	t.Run("the review workspace shows the analytics", func(t *testing.T) {
+		script := browserScript(t, "analytics.test.mjs")
+		runScript(t, s, script, artifactsDir(t), 3*time.Minute, map[string]string{"FIRELINE_DAY": day})
+	})
+
+	if dir := os.Getenv("FIRELINE_RECORD_HISTORY"); dir != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := client.DialContext(ctx, client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", s.tempPort), Namespace: "default"})
+		if err != nil {
+			t.Fatalf("dial temporal: %v", err)
+		}
+		defer c.Close()
+		eventually(t, 20*time.Second, func() (bool, string) {
+			desc, err := c.DescribeWorkflowExecution(ctx, fireline.WorkflowID(receipt.IncidentID), "")
+			if err != nil {
+				return false, err.Error()
+			}
+			st := desc.GetWorkflowExecutionInfo().GetStatus()
+			return st == enums.WORKFLOW_EXECUTION_STATUS_COMPLETED, fmt.Sprintf("workflow completed, is %s", st)
+		})
+		recordHistory(ctx, t, c, fireline.WorkflowID(receipt.IncidentID), dir)
+	}
 }
