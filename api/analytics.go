@@ -18,9 +18,9 @@ func (s *Server) analyticsRoutes(v1 routeSet) {
 	v1.get("/analytics/intervals", s.intervals)
 }
 
-// IntervalQueryOf reads an analytics query from URL parameters (from, to, type, station, cell,
+// intervalQueryOf reads an analytics query from URL parameters (from, to, type, station, cell,
 // unit_type, origin), validated.
-func IntervalQueryOf(v map[string][]string) (fireline.IntervalQuery, error) {
+func intervalQueryOf(v map[string][]string) (fireline.IntervalQuery, error) {
 	get := func(k string) string {
 		if len(v[k]) == 0 {
 			return ""
@@ -41,7 +41,7 @@ func (s *Server) intervals(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fireline.Errorf(fireline.EUNAVAILABLE, "this node serves no analytics"))
 		return
 	}
-	q, err := IntervalQueryOf(r.URL.Query())
+	q, err := intervalQueryOf(r.URL.Query())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
