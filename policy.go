@@ -75,6 +75,9 @@ const (
 	// ActionManageRoster puts people on duty on units and ends their shifts: the duty officer's
 	// work at a shift change. Everyone who reads units sees the staffing.
 	ActionManageRoster Action = "manage_roster"
+	// ActionReadAnalytics reads the response-time analytics of live and imported incidents and
+	// exports their report.
+	ActionReadAnalytics Action = "read_analytics"
 )
 
 // Actions lists every action in a stable order, for the generated pages and the tests.
@@ -85,6 +88,7 @@ var Actions = []Action{
 	ActionManageUsers,
 	ActionReadAudit,
 	ActionManageRoster,
+	ActionReadAnalytics,
 }
 
 // policy says which roles may take each action. It is written action by action, as a route
@@ -116,6 +120,8 @@ var policy = map[Action][]Role{
 	// Risk officers review what people did; administrators answer for the system.
 	ActionReadAudit:    {RoleAdmin, RoleRisk},
 	ActionManageRoster: {RoleSupervisor, RoleAdmin},
+
+	ActionReadAnalytics: {RoleRisk, RoleSupervisor, RoleAdmin},
 }
 
 // Can reports whether a user of role r may take action a. An unknown role or action may

@@ -32,17 +32,18 @@ func TestCan(t *testing.T) {
 		manageUsers    = fireline.ActionManageUsers
 		readAudit      = fireline.ActionReadAudit
 		manageRoster   = fireline.ActionManageRoster
+		readAnalytics  = fireline.ActionReadAnalytics
 	)
 	may := map[fireline.Role][]fireline.Action{
 		fireline.RoleOperator: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
 			dispatch, moveUnit, watchVideo},
 		fireline.RoleSupervisor: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, manageRoster},
+			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, manageRoster, readAnalytics},
 		fireline.RoleAdmin: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, readAudit, manageRoster, manageUsers},
+			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, readAudit, manageRoster, manageUsers, readAnalytics},
 		// Risk officers read and review: every read of the console, and their findings; nothing
 		// that acts on an incident.
-		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo, writeFindings, readAudit},
+		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo, writeFindings, readAudit, readAnalytics},
 		// Crews act on their own unit and incident only; the API checks which is theirs.
 		fireline.RoleField: {readUnits, readOwnInc, readOwnHistory, moveOwnUnit, publishVideo},
 		// A gateway posts its sources' alarms and reads nothing.

@@ -88,6 +88,9 @@ var accessTable = []accessRow{
 	{"GET", "/api/v1/audit", can(fireline.ActionReadAudit)},
 	{"GET", "/api/v1/audit/export", can(fireline.ActionReadAudit)},
 
+	// Response-time analytics: risk officers, supervisors and administrators.
+	{"GET", "/api/v1/analytics/intervals", can(fireline.ActionReadAnalytics)},
+
 	// Orders.
 	{"POST", "/api/v1/incidents/{id}/dispatch", can(fireline.ActionDispatch)},
 	{"POST", "/api/v1/incidents/{id}/close", can(fireline.ActionDispatch)},

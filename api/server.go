@@ -85,6 +85,9 @@ type Server struct {
 	limiter *limiter
 	csp     string
 	roster  fireline.RosterStore
+
+	// analytics computes the response-time analytics; nil answers them unavailable.
+	analytics fireline.AnalyticsService
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -128,6 +131,10 @@ type Deps struct {
 	AuditLog fireline.AuditLog
 	// Roster is the duty roster; nil: no roster routes.
 	Roster fireline.RosterStore
+
+	// Analytics computes the response-time analytics (postgres.Analytics); nil answers them
+	// unavailable.
+	Analytics fireline.AnalyticsService
 }
 
 // New builds the API.
@@ -141,6 +148,8 @@ func New(cfg Config, d Deps) *Server {
 		directory: d.Directory, directoryUsers: d.DirectoryUsers,
 		auditLog: d.AuditLog,
 		roster:   d.Roster,
+
+		analytics: d.Analytics,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -225,6 +234,7 @@ func (s *Server) routes() chi.Router {
 		v1.post("/warnings", s.receiveWarning)
 
 		s.peopleRoutes(v1)
+		s.analyticsRoutes(v1)
 		r.Route("/admin", func(r chi.Router) {
 			admin := v1.under(r, "/admin")
 			s.adminRoutes(admin)

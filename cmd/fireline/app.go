@@ -424,6 +424,13 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		AuditLog:   db,
 		Roster:     db,
 	}
+	// The zone and targets were validated with the config; an error here leaves the
+	// analytics unavailable, not the API.
+	if an, err := postgres.NewAnalytics(db, cfg.TimeZone, cfg.AnalyticsTargets); err != nil {
+		m.log.Error("analytics unavailable", "error", err)
+	} else {
+		deps.Analytics = an
+	}
 	if mediaSrv != nil {
 		deps.Media = mediaSrv
 	}

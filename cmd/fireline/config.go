@@ -95,6 +95,11 @@ type Config struct {
 	// Understaffed is what the recommendation does with a unit below its minimum staffing:
 	// flag it (recommended, saying why) or skip it for the next suitable unit.
 	Understaffed fireline.Understaffed
+
+	// TimeZone is the centre's IANA time zone, whose calendar dates the analytics count live
+	// incidents by; AnalyticsTargets the response-time targets they are held to.
+	TimeZone         string
+	AnalyticsTargets fireline.IntervalTargets
 }
 
 // DefaultConfig holds every default.
@@ -118,6 +123,9 @@ func DefaultConfig() Config {
 		AdminUsername: "admin",
 
 		PersonalDataRetention: fireline.DefaultPersonalDataRetention,
+
+		TimeZone:         fireline.DefaultCentreTimeZone,
+		AnalyticsTargets: fireline.DefaultIntervalTargets(),
 	}
 }
 
@@ -234,6 +242,9 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 		})
 	}
 	if cmd == "dev" || cmd == "serve" {
+		cfg.analyticsFlags(fs)
+	}
+	if cmd == "dev" || cmd == "serve" {
 		fs.DurationVar(&cfg.PersonalDataRetention, "personal-data-retention", cfg.PersonalDataRetention, "how long callers' names, numbers and words are kept after their incident closed (0: forever); an hourly purge forgets them")
 	}
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
@@ -305,6 +316,7 @@ func (cfg *Config) validate(cmd string) error {
 	if _, err := parseLevel(cfg.LogLevel); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, cfg.validateAnalytics())
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log format %q: want text or json", cfg.LogFormat))
 	}
