@@ -85,6 +85,7 @@ type Server struct {
 	limiter *limiter
 	csp     string
 	roster  fireline.RosterStore
+	risk    fireline.RiskService
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -128,6 +129,8 @@ type Deps struct {
 	AuditLog fireline.AuditLog
 	// Roster is the duty roster; nil: no roster routes.
 	Roster fireline.RosterStore
+	// Risk is the fire-risk grid (resources.RiskGrid); nil answers its route unavailable.
+	Risk fireline.RiskService
 }
 
 // New builds the API.
@@ -141,6 +144,7 @@ func New(cfg Config, d Deps) *Server {
 		directory: d.Directory, directoryUsers: d.DirectoryUsers,
 		auditLog: d.AuditLog,
 		roster:   d.Roster,
+		risk:     d.Risk,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -311,6 +315,9 @@ func (s *Server) peopleRoutes(v1 routeSet) {
 	// The audit log (auditlog.go): administrators and risk officers read and export it.
 	v1.get("/audit", s.auditEvents)
 	v1.get("/audit/export", s.exportAudit)
+
+	// The fire-risk grid (risk.go): ranked cells, or their outlines as GeoJSON.
+	v1.get("/risk/cells", s.riskCells, middleware.Compress(5, "application/json", "application/geo+json"))
 
 	// Incident types (incidenttypes.go): read by whoever reads incidents, crews included, so
 	// every page can name a type its catalogues lack; administered under /admin.
