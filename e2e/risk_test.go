@@ -220,3 +220,18 @@ func TestRiskLayerFollowsWarnings(t *testing.T) {
 
 // near compares scores, which are rounded to hundredths.
 func near(a, b float64) bool { return a-b < 0.011 && b-a < 0.011 }
+
+// TestRiskInBrowser runs e2e/browser/risk.test.mjs: the console's risk layer toggles, shows a
+// legend in words and follows a CAP warning live; the review ranks the cells and explains them.
+func TestRiskInBrowser(t *testing.T) {
+	script := browserScript(t, "risk.test.mjs")
+	s := newStack(t)
+	s.start()
+	risk := s.login("risk")
+	eventually(t, 60*time.Second, func() (bool, string) {
+		var layer riskLayer
+		s.must(http.StatusOK, "GET", "/api/v1/risk/cells", risk, nil, &layer)
+		return layer.ComputedAt != nil, "the schedule's first run"
+	})
+	runScript(t, s, script, artifactsDir(t), 3*time.Minute, nil)
+}

@@ -24,6 +24,8 @@ import enDomain from '../i18n/en/domain.json';
 import zhDomain from '../i18n/zh-CN/domain.json';
 import enStaffing from '../i18n/en/staffing.json';
 import zhStaffing from '../i18n/zh-CN/staffing.json';
+import enRisk from '../i18n/en/risk.json';
+import zhRisk from '../i18n/zh-CN/risk.json';
 
 /** LOCALES are the languages the pages speak, in the order the switcher offers them. */
 export const LOCALES = ['zh-CN', 'en'];
@@ -47,8 +49,8 @@ function catalogue(parts) {
 
 /** CATALOGUES maps each locale to its flat key → message table (exported for the tests). */
 export const CATALOGUES = {
-  en: catalogue({ common: enCommon, console: enConsole, field: enField, review: enReview, map: enMap, domain: enDomain, staffing: enStaffing }),
-  'zh-CN': catalogue({ common: zhCommon, console: zhConsole, field: zhField, review: zhReview, map: zhMap, domain: zhDomain, staffing: zhStaffing }),
+  en: catalogue({ common: enCommon, console: enConsole, field: enField, review: enReview, map: enMap, domain: enDomain, staffing: enStaffing, risk: enRisk }),
+  'zh-CN': catalogue({ common: zhCommon, console: zhConsole, field: zhField, review: zhReview, map: zhMap, domain: zhDomain, staffing: zhStaffing, risk: zhRisk }),
 };
 
 let current = pick();
