@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/client"
 )
 
 // riskLayer is the part of GET /api/v1/risk/cells the test reads.
@@ -67,6 +69,29 @@ func TestRiskLayerFollowsWarnings(t *testing.T) {
 		return layer.ComputedAt != nil && len(layer.Cells) > 0, fmt.Sprintf("the schedule's first run (computed_at %v, %d cells)", layer.ComputedAt, len(layer.Cells))
 	})
 	ranRisk := *layer.ComputedAt
+
+	// The worker made the schedule with the configured interval, and its run at start is the
+	// schedule's: the one action taken so far, a RiskGrid workflow that completed.
+	tctx, tcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer tcancel()
+	tc, err := client.DialContext(tctx, client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", s.tempPort), Namespace: "default"})
+	if err != nil {
+		t.Fatalf("dial temporal: %v", err)
+	}
+	defer tc.Close()
+	desc, err := tc.ScheduleClient().GetHandle(tctx, "fireline-risk-grid").Describe(tctx)
+	if err != nil {
+		t.Fatalf("describe the risk schedule: %v", err)
+	}
+	if iv := desc.Schedule.Spec.Intervals; len(iv) != 1 || iv[0].Every != time.Hour {
+		t.Errorf("risk schedule intervals %+v, want every 1h", iv)
+	}
+	if act, ok := desc.Schedule.Action.(*client.ScheduleWorkflowAction); !ok || act.Workflow != "RiskGrid" {
+		t.Errorf("risk schedule action %+v, want the RiskGrid workflow", desc.Schedule.Action)
+	}
+	if n := desc.Info.NumActions; n != 1 {
+		t.Errorf("risk schedule took %d actions, want the one run at the worker's start", n)
+	}
 
 	// Follow the event stream as a console does.
 	ctx, cancel := context.WithCancel(context.Background())

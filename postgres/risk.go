@@ -39,6 +39,9 @@ func (db *DB) RiskIncidents(ctx context.Context, since, at time.Time) ([]firelin
 	return out, translate("count incidents for the risk grid", err)
 }
 
+// riskRunsKept is how long the record of past runs is kept.
+const riskRunsKept = 30 * 24 * time.Hour
+
 // SaveRiskRun replaces the stored grid with run's cells and records the run, whose row
 // announces it (kind "risk"). Runs take their turn under a lock; a run older than the one
 // stored is dropped, so a slow run finishing late never puts back an older grid.
@@ -76,6 +79,11 @@ func (db *DB) SaveRiskRun(ctx context.Context, run fireline.RiskRun) error {
 			INSERT INTO risk_cells (cell, score, factors, computed_at, run_id)
 			SELECT c, s, f::jsonb, $4, $5 FROM unnest($1::text[], $2::float8[], $3::text[]) AS u(c, s, f)`,
 			cells, scores, factors, run.ComputedAt, runID)
+		if err != nil {
+			return translate(op, err)
+		}
+		// A month of runs says how the grid has been kept; older ones say nothing more.
+		_, err = tx.Exec(ctx, `DELETE FROM risk_runs WHERE id <> $1 AND computed_at < $2`, runID, run.ComputedAt.Add(-riskRunsKept))
 		return translate(op, err)
 	})
 }
