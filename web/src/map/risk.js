@@ -50,6 +50,18 @@ export function computedNote(layer) {
 
 const num = (n) => formatNumber(n, { maximumFractionDigits: 2 });
 
+const MARK = '\u0000';
+
+/**
+ * withData is t(key, vars) as strings and nodes, the values of data (names and events as their
+ * records have them) marked as not the page's to translate.
+ */
+function withData(key, vars, data) {
+  const marked = Object.fromEntries(Object.keys(data).map((k) => [k, `${MARK}${k}${MARK}`]));
+  return t(key, { ...vars, ...marked }).split(MARK)
+    .map((part, i) => (i % 2 ? el('bdi', { translate: 'no' }, String(data[part])) : part)).filter((p) => p !== '');
+}
+
 /** factorLine says one factor of a cell's score: what it counts, its value, weight and points. */
 function factorLine(f) {
   const head = t(`risk.factor.${f.kind}`, { value: num(f.value), weight: num(f.weight), points: num(f.points), cap: num(f.cap) });
@@ -60,9 +72,12 @@ function factorLine(f) {
       source: t(n.imported ? 'risk.source.imported' : 'risk.source.live'), each: num(n.each),
     }));
   }
-  for (const p of f.premises || []) parts.push(t('risk.explain.premise', { name: p.name || p.id, hazards: p.hazards, value: num(p.value) }));
+  for (const p of f.premises || []) {
+    parts.push(withData('risk.explain.premise', { hazards: p.hazards, value: num(p.value) }, { name: p.name || p.id }));
+  }
   for (const w of f.warnings || []) {
-    parts.push(t('risk.explain.warning', { event: w.event || `#${w.id}`, readiness: t(`risk.readiness.${w.readiness}`), until: formatTime(w.expires) }));
+    parts.push(withData('risk.explain.warning', { readiness: t(`risk.readiness.${w.readiness}`), until: formatTime(w.expires) },
+      { event: w.event || `#${w.id}` }));
   }
   return el('li', { 'data-factor': f.kind }, el('span', { class: 'fl-risk-factor' }, head),
     parts.length ? el('ul', {}, parts.map((p) => el('li', {}, p))) : null);
