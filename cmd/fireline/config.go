@@ -170,6 +170,13 @@ func (cfg *Config) fromEnv(getenv func(string) string) error {
 		}
 		cfg.PersonalDataRetention = d
 	}
+	if v := getenv("FIRELINE_RISK_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("FIRELINE_RISK_INTERVAL: %q is not a duration (e.g. 15m)", v))
+		}
+		cfg.RiskInterval = d
+	}
 	return errors.Join(errs...)
 }
 
