@@ -84,6 +84,26 @@ runBrowserTest(async (browser) => {
       fail(`the layer still has ${await page.evaluate(() => document.querySelector('#map').situationMap.data.risk.features.length)} cells, want more than ${before} after the warning`);
     });
   });
+  await step('a click on a cell explains its score under the legend', async () => {
+    const cell = await page.evaluate(() => {
+      const sm = document.querySelector('#map').situationMap;
+      const f = sm.data.risk.features.find((x) => x.geometry.type === 'Polygon');
+      const ring = f.geometry.coordinates[0];
+      const lng = ring.slice(0, -1).reduce((a, p) => a + p[0], 0) / (ring.length - 1);
+      const lat = ring.slice(0, -1).reduce((a, p) => a + p[1], 0) / (ring.length - 1);
+      sm.map.jumpTo({ center: [lng, lat], zoom: 12 });
+      return f.properties.cell;
+    });
+    await page.waitForTimeout(500);
+    const box = await page.locator('#map canvas').boundingBox();
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    const chosen = page.locator('[data-testid="risk-chosen"]');
+    await chosen.waitFor({ timeout: 10_000 });
+    const text = await chosen.textContent();
+    if (await chosen.getAttribute('data-cell') !== cell || !text.includes('of 100') || !text.includes('points')) {
+      fail(`the explanation under the legend is of ${await chosen.getAttribute('data-cell')}, "${text}"; want cell ${cell}'s score and factors`);
+    }
+  });
   await shot(page, 'risk-console-en.png');
   await step('turn the risk layer off: the legend goes', async () => {
     await page.uncheck('[data-testid="map-layer-risk"]');

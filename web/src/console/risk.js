@@ -5,7 +5,8 @@
 // next_change_at: nothing announces an expiry, the clock does).
 
 import { onLocaleChange, t } from '../lib/i18n.js';
-import { riskLegend, computedNote } from '../map/risk.js';
+import { el } from '../lib/common.js';
+import { riskLegend, computedNote, explainCell, scoreLine } from '../map/risk.js';
 import { client, messages, session } from './client.js';
 import { situation } from './mapview.js';
 
@@ -19,6 +20,7 @@ let legend = null;
 let timer = null;
 let expiryTimer = null;
 let last = null; // the last answer, for the legend's note in either language
+let chosen = ''; // the cell clicked on the map, explained under the legend
 
 function visible() {
   return !!situation()?.layerVisible('risk');
@@ -55,7 +57,17 @@ export function riskStale() {
 
 function renderLegend() {
   legend.dataset.note = computedNote(last);
+  const cell = chosen && last?.cells.find((c) => c.cell === chosen);
+  legend.extra = cell
+    ? el('div', { class: 'fl-risk-chosen', 'data-testid': 'risk-chosen', 'data-cell': cell.cell }, scoreLine(cell), explainCell(cell))
+    : null;
   legend.render();
+}
+
+/** choose explains the risk cell clicked on the map under the legend (another click elsewhere clears it). */
+function choose(cell) {
+  chosen = cell || '';
+  renderLegend();
 }
 
 /** setupRisk adds the legend to the console's map and follows the risk layer's toggle. */
@@ -72,4 +84,14 @@ export function setupRisk() {
     else clearTimeout(expiryTimer);
   });
   onLocaleChange(renderLegend);
+  // A click on a cell explains its score under the legend: the ranked list with every reason
+  // is the review's; here the operator asks about the street in front of them.
+  map.whenReady().then(() => {
+    const m = map.map;
+    if (!m) return;
+    m.on('click', (e) => {
+      const f = visible() && m.queryRenderedFeatures(e.point, { layers: ['fl-risk-fill'] })[0];
+      choose(f?.properties?.cell);
+    });
+  }).catch(() => {});
 }

@@ -25,7 +25,10 @@ function swatch(color, level) {
   return s;
 }
 
-/** riskLegend builds the legend of the risk layer: each level's colour, word and scores. */
+/**
+ * riskLegend builds the legend of the risk layer: each level's colour, word and scores. Its
+ * render() draws it in the current language, with box.extra (a chosen cell's explanation) last.
+ */
 export function riskLegend() {
   const box = el('div', { class: 'fl-risk-legend', role: 'group', 'data-testid': 'risk-legend' });
   const render = () => {
@@ -36,6 +39,7 @@ export function riskLegend() {
         swatch(l.color, l.level), ' ', levelWord(l.name), ' ',
         el('span', { class: 'fl-risk-range' }, t('risk.legend.range', { from: l.from, to: RISK_LEVELS[i + 1]?.from ?? 100 }))))),
       el('p', { class: 'fl-risk-note', 'data-testid': 'risk-computed' }, box.dataset.note || ''),
+      box.extra || null,
     );
   };
   box.render = render;
