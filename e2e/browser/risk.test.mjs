@@ -128,6 +128,21 @@ runBrowserTest(async (browser) => {
       const text = await top.textContent();
       if (!text.includes(factor)) fail(`${lang}: the top cell says "${text}", want its warnings factor ("${factor}")`);
     });
+    await step(`${lang}: the list's words are all in ${lang}, data aside`, async () => {
+      const foreign = await review.evaluate((lang) => {
+        const out = [];
+        const section = document.querySelector('#risk-h').closest('section');
+        const walker = document.createTreeWalker(section, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const text = n.textContent.trim();
+          if (!text || !n.parentElement.checkVisibility() || n.parentElement.closest('[translate="no"]')) continue;
+          const bad = lang === 'en' ? /[\u3400-\u9fff]/.test(text) : (text.match(/[A-Za-z]{2,}/g) || []).some((w) => w !== 'CAP');
+          if (bad) out.push(text);
+        }
+        return out;
+      }, lang);
+      if (foreign.length) fail(`${lang}: text not in the page's language in the risk list: ${foreign.join(' | ')}`);
+    });
     await shot(review, `risk-review-${lang}.png`);
     await rctx.close();
   }
