@@ -84,6 +84,10 @@ var accessTable = []accessRow{
 	{"POST", "/api/v1/roster", can(fireline.ActionManageRoster)},
 	{"DELETE", "/api/v1/roster/{rid}", can(fireline.ActionManageRoster)},
 
+	// The fire-risk grid: whoever reads the command centre's picture (operators, supervisors,
+	// risk officers, administrators).
+	{"GET", "/api/v1/risk/cells", can(fireline.ActionReadIncidents)},
+
 	// The audit log: administrators and risk officers read and export it.
 	{"GET", "/api/v1/audit", can(fireline.ActionReadAudit)},
 	{"GET", "/api/v1/audit/export", can(fireline.ActionReadAudit)},

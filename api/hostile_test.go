@@ -130,7 +130,8 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 	desk := intake.NewDesk(intake.New(registry{}, area{}, func() time.Time { return now }), e.st, e.st, e.inc, intake.DefaultDeskConfig(),
 		slog.New(slog.DiscardHandler))
 	e.s = New(DefaultConfig(), Deps{Store: e.st, Incidents: e.inc, Locator: gridLocator{}, Intake: desk,
-		Recordings: openCounter{fakeRecordings{t.TempDir()}, &e.opened}, Logger: slog.New(slog.DiscardHandler)})
+		Recordings: openCounter{fakeRecordings{t.TempDir()}, &e.opened}, Logger: slog.New(slog.DiscardHandler),
+		Risk: fakeRisk{}})
 	e.s.now = func() time.Time { return now }
 	return e
 }
@@ -200,6 +201,9 @@ func hostileCases(t *testing.T) []hostileCase {
 		{name: "nearby ?lat= injection", path: "/api/v1/nearby?lng=115.9&lat=36.4" + q(sqlQuote), token: "dispatcher", status: 400, code: "invalid"},
 		{name: "escalations ?incident= injection", path: "/api/v1/escalations?incident=1" + q(" OR 1=1"), token: "dispatcher", status: 400, code: "invalid"},
 		{name: "warnings ?active= injection", path: "/api/v1/warnings?active=true" + q(sqlQuote), token: "dispatcher", status: 400, code: "invalid"},
+		{name: "risk ?bbox= injection", path: "/api/v1/risk/cells?bbox=115.9,36.4,116.1,36.5" + q(sqlDrop), token: "risk", status: 400, code: "invalid"},
+		{name: "risk ?min_score= injection", path: "/api/v1/risk/cells?min_score=10" + q(sqlUnion), token: "risk", status: 400, code: "invalid"},
+		{name: "risk ?limit= huge", path: "/api/v1/risk/cells?limit=99999999999999999999", token: "risk", status: 400, code: "invalid"},
 		{name: "incident id injection", path: "/api/v1/incidents/7" + q(" OR 1=1"), token: "risk", status: 400, code: "invalid"},
 		{name: "unit id injection", path: "/api/v1/units/" + q("E-1"+sqlQuote), token: "dispatcher", status: 404, code: "not_found"},
 

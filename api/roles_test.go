@@ -168,7 +168,7 @@ func newRoleServer(t *testing.T) (*Server, *roleStore) {
 	log := slog.New(slog.DiscardHandler)
 	desk := intake.NewDesk(intake.New(roleRegistry{}, nil, func() time.Time { return now }), f, nil, f, intake.DefaultDeskConfig(), log)
 	s := New(DefaultConfig(), Deps{Store: f, Admin: f, Incidents: f, Intake: desk, APIKeys: roleKeys{f: f}, Locator: fakeLocator{}, Logger: log,
-		Analytics: f})
+		Analytics: f, Risk: fakeRisk{}})
 	s.now = func() time.Time { return now }
 	return s, f
 }
@@ -218,6 +218,7 @@ var (
 	postPress = roleCall{"post a lamp-post press", "POST", "/api/v1/alarms/lamppost", `{"pole_id":"LP-1","press_id":"000042","time":"2026-11-22T08:59:00Z"}`}
 	me        = roleCall{"who am I", "GET", "/api/v1/auth/me", ""}
 	analytics = roleCall{"read the interval analytics", "GET", "/api/v1/analytics/intervals?from=2026-12-01&to=2026-12-31", ""}
+	readRisk  = roleCall{"read the risk grid", "GET", "/api/v1/risk/cells?format=geojson", ""}
 )
 
 // TestRolesAllowedAndDenied runs each role's allowed and denied calls through the real router:
@@ -231,28 +232,28 @@ func TestRolesAllowedAndDenied(t *testing.T) {
 		unauthenticate []roleCall        // 401
 	}{
 		{who: "operator",
-			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, dispatchE2, moveE2, moveE1, postPanel, postPress, postCall, me},
+			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, dispatchE2, moveE2, moveE1, postPanel, postPress, postCall, me, readRisk},
 			deny:  []roleCall{addFinding, ackEscalation, createStation, listKeys, createKey, analytics}},
 		{who: "supervisor",
-			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, postPanel, me, analytics},
+			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, postPanel, me, analytics, readRisk},
 			deny:  []roleCall{createStation, listKeys, createKey}},
 		{who: "field:E1",
 			allow: []roleCall{readOwn, listUnits, moveE1, me},
-			deny:  []roleCall{listIncidents, readOther, readFindings, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, postCall, postPanel, postPress, analytics},
+			deny:  []roleCall{listIncidents, readOther, readFindings, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, postCall, postPanel, postPress, analytics, readRisk},
 			denyDetailHas: map[string]string{
 				readOther.name:  "crew of E1 may read only the incident the unit is on",
 				moveE2.name:     "crew of E1 may not set the status of E2",
 				dispatchE2.name: "role field may not POST /api/v1/incidents/7/dispatch",
 			}},
 		{who: "risk",
-			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, addFinding, me, analytics},
+			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, addFinding, me, analytics, readRisk},
 			deny:  []roleCall{dispatchE2, moveE1, moveE2, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, postPress}},
 		{who: "admin",
-			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, me, analytics}},
+			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, me, analytics, readRisk}},
 		// The demo gateway login posts any device source's alarms, and reads nothing.
 		{who: "gateway",
 			allow: []roleCall{postPanel, postOtherPanel, postPress, me},
-			deny:  []roleCall{listIncidents, readOwn, listUnits, readFindings, dispatchE2, moveE2, addFinding, createStation, listKeys, postCall, analytics}},
+			deny:  []roleCall{listIncidents, readOwn, listUnits, readFindings, dispatchE2, moveE2, addFinding, createStation, listKeys, postCall, analytics, readRisk}},
 		// A per-source key posts its own source's alarms within its prefix, and nothing else.
 		{who: "flk_panels",
 			allow: []roleCall{postPanel, me},

@@ -88,6 +88,7 @@ type Server struct {
 
 	// analytics computes the response-time analytics; nil answers them unavailable.
 	analytics fireline.AnalyticsService
+	risk      fireline.RiskService
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -135,6 +136,8 @@ type Deps struct {
 	// Analytics computes the response-time analytics (postgres.Analytics); nil answers them
 	// unavailable.
 	Analytics fireline.AnalyticsService
+	// Risk is the fire-risk grid (resources.RiskGrid); nil answers its route unavailable.
+	Risk fireline.RiskService
 }
 
 // New builds the API.
@@ -150,6 +153,7 @@ func New(cfg Config, d Deps) *Server {
 		roster:   d.Roster,
 
 		analytics: d.Analytics,
+		risk:      d.Risk,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -321,6 +325,9 @@ func (s *Server) peopleRoutes(v1 routeSet) {
 	// The audit log (auditlog.go): administrators and risk officers read and export it.
 	v1.get("/audit", s.auditEvents)
 	v1.get("/audit/export", s.exportAudit)
+
+	// The fire-risk grid (risk.go): ranked cells, or their outlines as GeoJSON.
+	v1.get("/risk/cells", s.riskCells, middleware.Compress(5, "application/json", "application/geo+json"))
 
 	// Incident types (incidenttypes.go): read by whoever reads incidents, crews included, so
 	// every page can name a type its catalogues lack; administered under /admin.

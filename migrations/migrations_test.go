@@ -24,8 +24,8 @@ func TestAll(t *testing.T) {
 			t.Errorf("%s: version %d is reserved", m.Name, m.Version)
 		}
 	}
-	if last := all[len(all)-1]; last.Name != "0019_imported_records.sql" {
-		t.Errorf("last migration %s, want 0019_imported_records.sql", last.Name)
+	if last := all[len(all)-1]; last.Name != "0020_risk_grid.sql" {
+		t.Errorf("last migration %s, want 0020_risk_grid.sql", last.Name)
 	}
 }
 

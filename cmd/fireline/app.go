@@ -137,6 +137,9 @@ func (m *Main) Run(ctx context.Context) error {
 		if err := m.schedulePurge(ctx, tc, cfg.PersonalDataRetention); err != nil {
 			return err
 		}
+		if err := m.scheduleRisk(ctx, tc, cfg.RiskInterval); err != nil {
+			return err
+		}
 	}
 	var node *media.Node
 	var self fireline.MediaNode
@@ -362,6 +365,8 @@ func (m *Main) startWorker(tc client.Client, db *postgres.DB, units liveUnits, m
 		resources.WithUnderstaffed(m.Config.Understaffed)), rooms, m.log))
 	w.RegisterWorkflowWithOptions(workflows.PurgePersonalData, workflows.PurgeOptions())
 	w.RegisterActivity(activities.NewPurger(db, m.log))
+	w.RegisterWorkflowWithOptions(workflows.RiskGrid, workflows.RiskOptions())
+	w.RegisterActivity(activities.NewRisk(m.riskGrid(db)))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
@@ -423,6 +428,7 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		Basemap:    m.basemap,
 		AuditLog:   db,
 		Roster:     db,
+		Risk:       m.riskGrid(db),
 	}
 	// The zone and targets were validated with the config; an error here leaves the
 	// analytics unavailable, not the API.

@@ -26,6 +26,8 @@ import enStaffing from '../i18n/en/staffing.json';
 import zhStaffing from '../i18n/zh-CN/staffing.json';
 import enAnalytics from '../i18n/en/analytics.json';
 import zhAnalytics from '../i18n/zh-CN/analytics.json';
+import enRisk from '../i18n/en/risk.json';
+import zhRisk from '../i18n/zh-CN/risk.json';
 
 /** LOCALES are the languages the pages speak, in the order the switcher offers them. */
 export const LOCALES = ['zh-CN', 'en'];
@@ -49,8 +51,8 @@ function catalogue(parts) {
 
 /** CATALOGUES maps each locale to its flat key → message table (exported for the tests). */
 export const CATALOGUES = {
-  en: catalogue({ common: enCommon, console: enConsole, field: enField, review: enReview, map: enMap, domain: enDomain, staffing: enStaffing, analytics: enAnalytics }),
-  'zh-CN': catalogue({ common: zhCommon, console: zhConsole, field: zhField, review: zhReview, map: zhMap, domain: zhDomain, staffing: zhStaffing, analytics: zhAnalytics }),
+  en: catalogue({ common: enCommon, console: enConsole, field: enField, review: enReview, map: enMap, domain: enDomain, staffing: enStaffing, analytics: enAnalytics, risk: enRisk }),
+  'zh-CN': catalogue({ common: zhCommon, console: zhConsole, field: zhField, review: zhReview, map: zhMap, domain: zhDomain, staffing: zhStaffing, analytics: zhAnalytics, risk: zhRisk }),
 };
 
 let current = pick();

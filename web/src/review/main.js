@@ -23,6 +23,7 @@ import { renderStandards } from './standards.js';
 import { eventName, Timeline } from './timeline.js';
 import { datum, tNodes } from './text.js';
 import { loadTracks, TrackMap } from './tracks.js';
+import { RiskList } from './risk.js';
 
 // An open incident's timeline and recordings grow: look again this often.
 const REFRESH_MS = 10_000;
@@ -63,6 +64,7 @@ const findings = new Findings({ list: $('#findings'), empty: $('#findings-empty'
 const analytics = new Analytics({
   view: $('#analytics-view'), form: $('#analytics-form'), out: $('#analytics-report'), client, messages, session,
 });
+const riskList = new RiskList($('.picker-panel'), { client, messages });
 let map = null; // the TrackMap, made when the review first shows (a hidden container has no size)
 
 cursor.on((at, origin, eventId) => {
@@ -118,6 +120,7 @@ function signOut(note = '') {
   findings.clear();
   map?.clear();
   cursor.clear();
+  riskList.stop();
   Object.assign(state, { selectedId: null, detail: null, events: [], review: null, intervals: [], timer: null });
   session.clear();
   analytics.clear();
@@ -165,6 +168,7 @@ function enter() {
     state.stations = stations;
   }).catch((err) => { if (err.status !== 401) messages.error(t('review.error.stations', { detail: err.message })); });
   search.run();
+  riskList.start();
   const id = idFromHash();
   if (id !== null) select(id);
   state.timer = setInterval(refresh, REFRESH_MS);
@@ -264,6 +268,7 @@ function ensureMap() {
   if (!map) {
     map = new TrackMap($('#review-map'), $('#map-note'));
     if (state.stations) map.setStations(state.stations);
+    riskList.drawOn(map.map);
   }
 }
 
@@ -280,6 +285,7 @@ function redraw() {
   findings.render();
   analytics.render();
   map?.render();
+  riskList.render();
   if (session.user && !$('#whoami').hidden) {
     $('#whoami').textContent = t('review.page.whoami', { user: session.user.username, role: tEnum('role', session.user.role) });
   }
