@@ -84,6 +84,10 @@ var accessTable = []accessRow{
 	{"POST", "/api/v1/roster", can(fireline.ActionManageRoster)},
 	{"DELETE", "/api/v1/roster/{rid}", can(fireline.ActionManageRoster)},
 
+	// An incident as a NENA EIDO document: what reads the incident reads its EIDO, a crew only
+	// that of the incident its unit is on (incidentEIDO).
+	{"GET", "/api/v1/incidents/{id}/eido", can(fireline.ActionReadIncidents, fireline.ActionReadOwnIncident)},
+
 	// The audit log: administrators and risk officers read and export it.
 	{"GET", "/api/v1/audit", can(fireline.ActionReadAudit)},
 	{"GET", "/api/v1/audit/export", can(fireline.ActionReadAudit)},

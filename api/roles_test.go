@@ -119,6 +119,17 @@ func (f *roleStore) AlarmReceived(context.Context, int64, fireline.Alarm, fireli
 	return nil
 }
 
+// roleEIDO exports the role store's incidents as a stub document: the route's guard and the
+// crew's check are under test, not the document (exchange's tests hold that).
+type roleEIDO struct{ f *roleStore }
+
+func (e roleEIDO) IncidentEIDO(ctx context.Context, id int64) (json.RawMessage, error) {
+	if _, err := e.f.Incident(ctx, id); err != nil {
+		return nil, err
+	}
+	return json.RawMessage(`{"eidoVersion":"1.0"}`), nil
+}
+
 // roleKeys are two API keys: the chemical park's panels (iot, FAP-CHEM-) and a revoked one.
 type roleKeys struct {
 	fireline.APIKeyStore
@@ -162,7 +173,8 @@ func newRoleServer(t *testing.T) (*Server, *roleStore) {
 	}}
 	log := slog.New(slog.DiscardHandler)
 	desk := intake.NewDesk(intake.New(roleRegistry{}, nil, func() time.Time { return now }), f, nil, f, intake.DefaultDeskConfig(), log)
-	s := New(DefaultConfig(), Deps{Store: f, Admin: f, Incidents: f, Intake: desk, APIKeys: roleKeys{f: f}, Locator: fakeLocator{}, Logger: log})
+	s := New(DefaultConfig(), Deps{Store: f, Admin: f, Incidents: f, Intake: desk, APIKeys: roleKeys{f: f}, Locator: fakeLocator{}, Logger: log,
+		EIDO: roleEIDO{f}})
 	s.now = func() time.Time { return now }
 	return s, f
 }
@@ -211,6 +223,8 @@ var (
 		`{"event_id":"EV-2","device_id":"FAP-MALL-1","kind":"fire_alarm","time":"2026-11-22T08:59:00Z"}`}
 	postPress = roleCall{"post a lamp-post press", "POST", "/api/v1/alarms/lamppost", `{"pole_id":"LP-1","press_id":"000042","time":"2026-11-22T08:59:00Z"}`}
 	me        = roleCall{"who am I", "GET", "/api/v1/auth/me", ""}
+	eidoOwn   = roleCall{"export incident 7 as EIDO", "GET", "/api/v1/incidents/7/eido", ""}
+	eidoOther = roleCall{"export incident 8 as EIDO", "GET", "/api/v1/incidents/8/eido", ""}
 )
 
 // TestRolesAllowedAndDenied runs each role's allowed and denied calls through the real router:
@@ -224,28 +238,34 @@ func TestRolesAllowedAndDenied(t *testing.T) {
 		unauthenticate []roleCall        // 401
 	}{
 		{who: "operator",
-			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, dispatchE2, moveE2, moveE1, postPanel, postPress, postCall, me},
+			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, dispatchE2, moveE2, moveE1, postPanel, postPress, postCall, me, eidoOwn, eidoOther},
 			deny:  []roleCall{addFinding, ackEscalation, createStation, listKeys, createKey}},
 		{who: "supervisor",
-			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, postPanel, me},
+			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, postPanel, me, eidoOther},
 			deny:  []roleCall{createStation, listKeys, createKey}},
 		{who: "field:E1",
-			allow: []roleCall{readOwn, listUnits, moveE1, me},
-			deny:  []roleCall{listIncidents, readOther, readFindings, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, postCall, postPanel, postPress},
+			allow: []roleCall{readOwn, listUnits, moveE1, me, eidoOwn},
+			deny:  []roleCall{listIncidents, readOther, readFindings, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, postCall, postPanel, postPress, eidoOther},
 			denyDetailHas: map[string]string{
 				readOther.name:  "crew of E1 may read only the incident the unit is on",
+				eidoOther.name:  "crew of E1 may read only the incident the unit is on",
 				moveE2.name:     "crew of E1 may not set the status of E2",
 				dispatchE2.name: "role field may not POST /api/v1/incidents/7/dispatch",
 			}},
+		// A crew whose unit is on no incident exports none.
+		{who: "field:E2",
+			allow:         []roleCall{me},
+			deny:          []roleCall{eidoOwn, eidoOther},
+			denyDetailHas: map[string]string{eidoOwn.name: "crew of E2 may read only the incident the unit is on"}},
 		{who: "risk",
-			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, addFinding, me},
+			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, addFinding, me, eidoOwn},
 			deny:  []roleCall{dispatchE2, moveE1, moveE2, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, postPress}},
 		{who: "admin",
-			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, me}},
+			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, me, eidoOther}},
 		// The demo gateway login posts any device source's alarms, and reads nothing.
 		{who: "gateway",
 			allow: []roleCall{postPanel, postOtherPanel, postPress, me},
-			deny:  []roleCall{listIncidents, readOwn, listUnits, readFindings, dispatchE2, moveE2, addFinding, createStation, listKeys, postCall}},
+			deny:  []roleCall{listIncidents, readOwn, listUnits, readFindings, dispatchE2, moveE2, addFinding, createStation, listKeys, postCall, eidoOwn}},
 		// A per-source key posts its own source's alarms within its prefix, and nothing else.
 		{who: "flk_panels",
 			allow: []roleCall{postPanel, me},
@@ -257,7 +277,7 @@ func TestRolesAllowedAndDenied(t *testing.T) {
 			}},
 		{who: "flk_revoked", unauthenticate: []roleCall{postPanel, me, listUnits}},
 		{who: "flk_unknown", unauthenticate: []roleCall{postPanel}},
-		{who: "", unauthenticate: []roleCall{postPanel, listUnits, listIncidents, dispatchE2, createStation, listKeys, me}},
+		{who: "", unauthenticate: []roleCall{postPanel, listUnits, listIncidents, dispatchE2, createStation, listKeys, me, eidoOwn}},
 	} {
 		t.Run(cmp.Or(tt.who, "nobody"), func(t *testing.T) {
 			for _, c := range tt.allow {

@@ -85,6 +85,9 @@ type Server struct {
 	limiter *limiter
 	csp     string
 	roster  fireline.RosterStore
+
+	// eido writes incidents as NENA EIDO documents; nil answers its route unavailable.
+	eido fireline.EIDOExporter
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -128,6 +131,9 @@ type Deps struct {
 	AuditLog fireline.AuditLog
 	// Roster is the duty roster; nil: no roster routes.
 	Roster fireline.RosterStore
+
+	// EIDO writes incidents as NENA EIDO documents (exchange.EIDO); nil: its route answers 503.
+	EIDO fireline.EIDOExporter
 }
 
 // New builds the API.
@@ -141,6 +147,7 @@ func New(cfg Config, d Deps) *Server {
 		directory: d.Directory, directoryUsers: d.DirectoryUsers,
 		auditLog: d.AuditLog,
 		roster:   d.Roster,
+		eido:     d.EIDO,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -315,6 +322,9 @@ func (s *Server) peopleRoutes(v1 routeSet) {
 	// Incident types (incidenttypes.go): read by whoever reads incidents, crews included, so
 	// every page can name a type its catalogues lack; administered under /admin.
 	v1.get("/incident-types", s.incidentTypes)
+
+	// An incident as a NENA EIDO document (eido.go), for neighbouring centres and agencies.
+	v1.get("/incidents/{id}/eido", s.incidentEIDO)
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/exchange"
 	"github.com/fireline/fireline/oidc"
 	"github.com/fireline/fireline/workflows"
 )
@@ -95,6 +96,9 @@ type Config struct {
 	// Understaffed is what the recommendation does with a unit below its minimum staffing:
 	// flag it (recommended, saying why) or skip it for the next suitable unit.
 	Understaffed fireline.Understaffed
+
+	// EIDO names the centre in the NENA EIDO documents it issues (--eido-agency-id).
+	EIDO exchange.EIDOConfig
 }
 
 // DefaultConfig holds every default.
@@ -118,6 +122,8 @@ func DefaultConfig() Config {
 		AdminUsername: "admin",
 
 		PersonalDataRetention: fireline.DefaultPersonalDataRetention,
+
+		EIDO: exchange.DefaultEIDOConfig(),
 	}
 }
 
@@ -234,6 +240,9 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 		})
 	}
 	if cmd == "dev" || cmd == "serve" {
+		fs.StringVar(&cfg.EIDO.AgencyID, "eido-agency-id", cfg.EIDO.AgencyID, "the centre's agency id in the NENA EIDO documents it issues: a domain name it holds; joint agencies are named under its parent domain")
+	}
+	if cmd == "dev" || cmd == "serve" {
 		fs.DurationVar(&cfg.PersonalDataRetention, "personal-data-retention", cfg.PersonalDataRetention, "how long callers' names, numbers and words are kept after their incident closed (0: forever); an hourly purge forgets them")
 	}
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
@@ -295,6 +304,9 @@ func (cfg *Config) validate(cmd string) error {
 		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			errs = append(errs, fmt.Errorf("media origin %q: want http(s)://host:port", o))
 		}
+	}
+	if err := cfg.EIDO.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("--eido-agency-id: %s", fireline.ErrorMessage(err)))
 	}
 	if !cfg.Understaffed.Valid() {
 		errs = append(errs, fmt.Errorf("understaffed %q: want flag or skip", cfg.Understaffed))
