@@ -12,6 +12,7 @@ import (
 
 	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/exchange"
+	"github.com/fireline/fireline/internal/eidoschema"
 )
 
 // readModel is the read model of one command centre, in memory: the incidents, their
@@ -138,38 +139,11 @@ func TestIncidentEIDOValidates(t *testing.T) {
 		if err := validateEIDO(t, raw); err != nil {
 			t.Fatalf("incident %d's EIDO is refused: %v\n%s", id, err, raw)
 		}
-		var v any
-		_ = json.Unmarshal(raw, &v)
-		if extra := undeclared("", eidoValidator(t), v); len(extra) > 0 {
-			t.Errorf("incident %d's EIDO has members the definition does not declare: %v", id, extra)
+		if extra, err := eidoValidator(t).Undeclared(raw); err != nil || len(extra) > 0 {
+			t.Errorf("incident %d's EIDO has members the definition does not declare: %v %v", id, extra, err)
 		}
-		ids, refs := map[string]bool{}, []string{}
-		walkIDs(v, ids, &refs)
-		for _, r := range refs {
-			if !ids[r] {
-				t.Errorf("incident %d: reference %q leads to no component", id, r)
-			}
-		}
-	}
-}
-
-// walkIDs collects every "$id" and every "$ref" of a JSON value.
-func walkIDs(v any, ids map[string]bool, refs *[]string) {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, child := range v {
-			switch k {
-			case "$id":
-				ids[child.(string)] = true
-			case "$ref":
-				*refs = append(*refs, child.(string))
-			default:
-				walkIDs(child, ids, refs)
-			}
-		}
-	case []any:
-		for _, child := range v {
-			walkIDs(child, ids, refs)
+		if dangling, err := eidoschema.Dangling(raw); err != nil || len(dangling) > 0 {
+			t.Errorf("incident %d: references that lead to no component: %v %v", id, dangling, err)
 		}
 	}
 }
@@ -312,7 +286,8 @@ func TestEIDOConfigValidate(t *testing.T) {
 }
 
 // TestUndeclaredMembersAreCaught: the closed-world check above names a misspelt member, at top
-// level and inside a component, which the definition alone would let through.
+// level and inside a component, which the definition alone would let through; and the
+// reference check names a reference to nothing.
 func TestUndeclaredMembersAreCaught(t *testing.T) {
 	raw, err := exporter(busyNight()).IncidentEIDO(context.Background(), 42)
 	if err != nil {
@@ -326,8 +301,16 @@ func TestUndeclaredMembersAreCaught(t *testing.T) {
 	if err := validateEIDO(t, b); err != nil {
 		t.Fatalf("the definition refuses a misspelt member (%v): the closed-world check is not needed", err)
 	}
-	got := undeclared("", eidoValidator(t), any(m))
+	got, err := eidoValidator(t).Undeclared(b)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if want := []string{"/eidoversion", "/incidentComponent/incidentTypeComonRegistryText"}; !slices.Equal(got, want) {
 		t.Errorf("undeclared %q, want %q", got, want)
+	}
+	m["incidentComponent"].(map[string]any)["locationReference"] = []any{map[string]any{"$ref": "nowhere"}}
+	b, _ = json.Marshal(m)
+	if dangling, err := eidoschema.Dangling(b); err != nil || !slices.Equal(dangling, []string{"nowhere"}) {
+		t.Errorf("dangling %q %v, want [nowhere]", dangling, err)
 	}
 }
