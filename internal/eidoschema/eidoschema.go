@@ -68,7 +68,7 @@ var defineURI sync.Once
 // Load reads the definition at path (openapi.yaml), works around its faults and returns the
 // EIDO schema; it fails when a fault it knows is not there, or the definition does not load.
 func Load(path string) (*Schema, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := os.ReadFile(path) // #nosec G304 -- a test names the definition it checks against
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func Load(path string) (*Schema, error) {
 
 // LoadPublished loads the definition as published, with no workaround: the tests show it fails.
 func LoadPublished(path string) error {
-	raw, err := os.ReadFile(path)
+	raw, err := os.ReadFile(path) // #nosec G304 -- a test names the definition it checks against
 	if err != nil {
 		return err
 	}
