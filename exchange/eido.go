@@ -343,6 +343,7 @@ var noteKinds = []string{
 }
 
 func (b *builder) timelineNotes() {
+	b.doc.Incident.Notes = append(b.doc.Incident.Notes, b.note("times", b.inc.UpdatedAt, "", b.times()))
 	for _, ev := range b.events {
 		if !slices.Contains(noteKinds, ev.Kind) {
 			continue
@@ -354,6 +355,20 @@ func (b *builder) timelineNotes() {
 		ref := b.note("event-"+strconv.FormatInt(ev.ID, 10), ev.At, ev.Actor, text)
 		b.doc.Incident.Notes = append(b.doc.Incident.Notes, ref)
 	}
+}
+
+// times is the incident's own times, which the incident component has no field for: when its
+// first alarm was received, when it was assessed and by whom, when it ended and how.
+func (b *builder) times() string {
+	inc := b.inc
+	parts := []string{"opened " + stamp(inc.CreatedAt) + " (first alarm received)"}
+	if inc.AssessedAt != nil {
+		parts = append(parts, "assessed "+stamp(*inc.AssessedAt)+" by "+cmp.Or(inc.AssessedBy, "an operator"))
+	}
+	if inc.ClosedAt != nil {
+		parts = append(parts, "ended "+stamp(*inc.ClosedAt)+" ("+string(cmp.Or(inc.Outcome, inc.Status))+")")
+	}
+	return "times: " + strings.Join(parts, "; ")
 }
 
 // merges adds the incidents merged into this one (REPLACING), the one it was merged into

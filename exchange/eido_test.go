@@ -241,14 +241,22 @@ func TestIncidentEIDOSays(t *testing.T) {
 		t.Errorf("panel's note %q", panel)
 	}
 
-	// Notes from the timeline: the assessment, the merge, the split, the reinforcement and the
+	// Notes: the incident's times, then from the timeline the assessment, the merge, the split, the reinforcement and the
 	// PAR; not the escalation or the dispatch (the units say it).
 	var kinds []string
 	for _, r := range in.Notes {
 		kinds = append(kinds, strings.SplitN(notes[r.ID], ":", 2)[0])
 	}
-	if want := []string{"assessed", "incident merged", "alarm split", "reinforced", "par"}; !slices.Equal(kinds, want) {
+	if want := []string{"times", "assessed", "incident merged", "alarm split", "reinforced", "par"}; !slices.Equal(kinds, want) {
 		t.Errorf("incident notes %q, want %q", kinds, want)
+	}
+
+	if times := notes[in.Notes[0].ID]; !strings.Contains(times, "opened 2026-12-05T08:00:00Z") || !strings.Contains(times, "assessed 2026-12-05T08:00:40Z by op.wang") {
+		t.Errorf("times note %q", times)
+	}
+	if i := slices.IndexFunc(merged.Notes, func(n exchange.Note) bool { return n.ID == merged.Incident.Notes[0].ID }); i < 0 ||
+		!strings.Contains(merged.Notes[i].Text, "ended 2026-12-05T08:05:00Z (merged)") {
+		t.Errorf("incident 43's notes %+v: want its times, ended when merged", merged.Notes)
 	}
 
 	// Location: the point and the address, in a PIDF-LO that parses.
