@@ -1,22 +1,28 @@
 package api
 
 import (
+	"cmp"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 )
 
-// TestIncidentEIDORoute: the route answers the exporter's document as application/json, a
-// missing incident 404, a bad id 400, and a node without an exporter 503.
+// TestIncidentEIDORoute: the route answers the exporter's document as application/json (a
+// crew's without the callers), a missing incident 404, a bad id 400, and a node without an
+// exporter 503.
 func TestIncidentEIDORoute(t *testing.T) {
 	for _, tt := range []struct {
 		name, path string
+		// who is the bearer token (role, or field:UNIT); operator when empty.
+		who        string
 		noExporter bool
 		status     int
 		body       string
 	}{
-		{name: "the document", path: "/api/v1/incidents/7/eido", status: http.StatusOK, body: `{"eidoVersion":"1.0"}` + "\n"},
+		{name: "the document", path: "/api/v1/incidents/7/eido", status: http.StatusOK, body: `{"eidoVersion":"1.0","content":0}` + "\n"},
+		// A crew reads no alarms, so its EIDO is asked without the callers' numbers and words.
+		{name: "a crew's document", who: "field:E1", path: "/api/v1/incidents/7/eido", status: http.StatusOK, body: `{"eidoVersion":"1.0","content":1}` + "\n"},
 		{name: "no such incident", path: "/api/v1/incidents/99/eido", status: http.StatusNotFound},
 		{name: "not an id", path: "/api/v1/incidents/seven/eido", status: http.StatusBadRequest},
 		{name: "no exporter", path: "/api/v1/incidents/7/eido", noExporter: true, status: http.StatusServiceUnavailable},
@@ -28,7 +34,7 @@ func TestIncidentEIDORoute(t *testing.T) {
 				s = New(DefaultConfig(), d)
 			}
 			r := httptest.NewRequest("GET", tt.path, nil)
-			r.Header.Set("Authorization", "Bearer operator")
+			r.Header.Set("Authorization", "Bearer "+cmp.Or(tt.who, "operator"))
 			w := httptest.NewRecorder()
 			s.ServeHTTP(w, r)
 			if w.Code != tt.status {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -123,11 +124,11 @@ func (f *roleStore) AlarmReceived(context.Context, int64, fireline.Alarm, fireli
 // crew's check are under test, not the document (exchange's tests hold that).
 type roleEIDO struct{ f *roleStore }
 
-func (e roleEIDO) IncidentEIDO(ctx context.Context, id int64) (json.RawMessage, error) {
+func (e roleEIDO) IncidentEIDO(ctx context.Context, id int64, content fireline.EIDOContent) (json.RawMessage, error) {
 	if _, err := e.f.Incident(ctx, id); err != nil {
 		return nil, err
 	}
-	return json.RawMessage(`{"eidoVersion":"1.0"}`), nil
+	return json.RawMessage(fmt.Sprintf(`{"eidoVersion":"1.0","content":%d}`, content)), nil
 }
 
 // roleKeys are two API keys: the chemical park's panels (iot, FAP-CHEM-) and a revoked one.

@@ -62,8 +62,8 @@ func NewEIDO(incidents fireline.IncidentStore, alarms fireline.AlarmStore, types
 }
 
 // IncidentEIDO implements fireline.EIDOExporter.
-func (e *EIDO) IncidentEIDO(ctx context.Context, incidentID int64) (json.RawMessage, error) {
-	doc, err := e.Document(ctx, incidentID)
+func (e *EIDO) IncidentEIDO(ctx context.Context, incidentID int64, content fireline.EIDOContent) (json.RawMessage, error) {
+	doc, err := e.Document(ctx, incidentID, content)
 	if err != nil {
 		return nil, err
 	}
@@ -74,8 +74,9 @@ func (e *EIDO) IncidentEIDO(ctx context.Context, incidentID int64) (json.RawMess
 	return b, nil
 }
 
-// Document is the incident's EIDO; ENOTFOUND when there is no such incident.
-func (e *EIDO) Document(ctx context.Context, incidentID int64) (Document, error) {
+// Document is the incident's EIDO with what content allows; ENOTFOUND when there is no such
+// incident.
+func (e *EIDO) Document(ctx context.Context, incidentID int64, content fireline.EIDOContent) (Document, error) {
 	inc, err := e.incidents.Incident(ctx, incidentID)
 	if err != nil {
 		return Document{}, err
@@ -88,7 +89,7 @@ func (e *EIDO) Document(ctx context.Context, incidentID int64) (Document, error)
 	if err != nil {
 		return Document{}, fmt.Errorf("eido: alarms of incident %d: %w", incidentID, err)
 	}
-	b := builder{cfg: e.cfg, inc: inc, events: events, agents: map[string]bool{}}
+	b := builder{cfg: e.cfg, inc: inc, events: events, agents: map[string]bool{}, callers: content == fireline.EIDOWhole}
 	return b.build(e.typeName(ctx, inc.Type), alarms), nil
 }
 
@@ -122,6 +123,8 @@ type builder struct {
 	doc    Document
 	// agents are the actors already listed as agents, by $id.
 	agents map[string]bool
+	// callers is whether callers' numbers and words go in (fireline.EIDOWhole).
+	callers bool
 }
 
 func (b *builder) build(typeName string, alarms []fireline.Alarm) Document {
@@ -216,7 +219,7 @@ func (b *builder) location() Ref {
 func (b *builder) alarms(alarms []fireline.Alarm, loc Ref) {
 	for _, a := range alarms {
 		key := strconv.FormatInt(a.ID, 10)
-		text := alarmText(a)
+		text := alarmText(a, b.callers)
 		switch a.Source {
 		case fireline.SourceCall, fireline.SourcePublic:
 			received := a.ReceivedAt.UTC()
@@ -231,7 +234,7 @@ func (b *builder) alarms(alarms []fireline.Alarm, loc Ref) {
 				State:     "callEnd",
 				Locations: []Ref{loc},
 			}
-			if uri := telURI(a.Details.CallerNumber); uri != "" {
+			if uri := telURI(a.Details.CallerNumber); uri != "" && b.callers {
 				cb := Callback{Prologue: b.prologue(b.id("callback", key), a.ReceivedAt), URIs: []string{uri}}
 				b.doc.Callbacks = append(b.doc.Callbacks, cb)
 				c.Callback = &Ref{cb.ID}
@@ -424,8 +427,8 @@ func priorityText(inc fireline.Incident) string {
 	return s
 }
 
-// alarmText is what an alarm reported, for its note.
-func alarmText(a fireline.Alarm) string {
+// alarmText is what an alarm reported, for its note; the caller's words only with callers.
+func alarmText(a fireline.Alarm, callers bool) string {
 	parts := []string{fmt.Sprintf("%s alarm %s (%s), reported %s, received %s", a.Source, a.SourceID, a.Type, stamp(a.ReportedAt), stamp(a.ReceivedAt))}
 	if a.Kind != "" {
 		parts = append(parts, "panel event "+string(a.Kind))
@@ -454,7 +457,7 @@ func alarmText(a fireline.Alarm) string {
 	if a.Unverified {
 		parts = append(parts, "unverified public report")
 	}
-	if a.Description != "" {
+	if a.Description != "" && callers {
 		parts = append(parts, a.Description)
 	}
 	return strings.Join(parts, "; ")

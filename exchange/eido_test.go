@@ -86,7 +86,7 @@ func busyNight() *readModel {
 			42: {
 				{ID: 1, IncidentID: 42, Key: "alarm:1", At: at(0), Kind: fireline.EventAlarmReceived, Detail: "119 call"},
 				{ID: 2, IncidentID: 42, Key: "assessed:1", At: at(40), Kind: fireline.EventAssessed, Actor: "op.wang",
-					Detail: "structure_fire, level 2, priority 1: smoke from the third floor", Data: map[string]any{"level": float64(2)}},
+					Detail: "structure_fire, level 2, priority 1", Data: map[string]any{"level": float64(2)}},
 				{ID: 3, IncidentID: 42, Key: "dispatch:1", At: at(60), Kind: fireline.EventDispatched, Actor: "op.wang",
 					Detail: "dispatched [E1 L1]", Data: map[string]any{"units": []any{"E1", "L1"}, "round": float64(1)}},
 				{ID: 4, IncidentID: 42, Key: "escalation:turnout:L1", At: at(150), Kind: fireline.EventEscalation, Detail: "L1 turnout overdue"},
@@ -132,7 +132,7 @@ func exporter(m *readModel) *exchange.EIDO {
 // component of the document.
 func TestIncidentEIDOValidates(t *testing.T) {
 	for _, id := range []int64{42, 43} {
-		raw, err := exporter(busyNight()).IncidentEIDO(context.Background(), id)
+		raw, err := exporter(busyNight()).IncidentEIDO(context.Background(), id, fireline.EIDOWhole)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +150,7 @@ func TestIncidentEIDOValidates(t *testing.T) {
 
 // TestIncidentEIDOSays reads the busy incident's document for what a neighbouring centre needs.
 func TestIncidentEIDOSays(t *testing.T) {
-	doc, err := exporter(busyNight()).Document(context.Background(), 42)
+	doc, err := exporter(busyNight()).Document(context.Background(), 42, fireline.EIDOWhole)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestIncidentEIDOSays(t *testing.T) {
 	if want := []string{"REPLACING urn:emergency:uid:incidentid:43:fire.liaocheng.example", "SPLIT urn:emergency:uid:incidentid:44:fire.liaocheng.example"}; !slices.Equal(merges, want) {
 		t.Errorf("merges %q, want %q", merges, want)
 	}
-	merged, err := exporter(busyNight()).Document(context.Background(), 43)
+	merged, err := exporter(busyNight()).Document(context.Background(), 43, fireline.EIDOWhole)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +275,7 @@ func TestIncidentEIDOSays(t *testing.T) {
 
 // TestIncidentEIDOOfNoIncident: an incident that does not exist is ENOTFOUND, as the store said.
 func TestIncidentEIDOOfNoIncident(t *testing.T) {
-	_, err := exporter(busyNight()).IncidentEIDO(context.Background(), 99)
+	_, err := exporter(busyNight()).IncidentEIDO(context.Background(), 99, fireline.EIDOWhole)
 	var fe *fireline.Error
 	if !errors.As(err, &fe) || fe.Code != fireline.ENOTFOUND {
 		t.Fatalf("err %v, want ENOTFOUND", err)
@@ -297,7 +297,7 @@ func TestEIDOConfigValidate(t *testing.T) {
 // level and inside a component, which the definition alone would let through; and the
 // reference check names a reference to nothing.
 func TestUndeclaredMembersAreCaught(t *testing.T) {
-	raw, err := exporter(busyNight()).IncidentEIDO(context.Background(), 42)
+	raw, err := exporter(busyNight()).IncidentEIDO(context.Background(), 42, fireline.EIDOWhole)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,5 +320,31 @@ func TestUndeclaredMembersAreCaught(t *testing.T) {
 	b, _ = json.Marshal(m)
 	if dangling, err := eidoschema.Dangling(b); err != nil || !slices.Equal(dangling, []string{"nowhere"}) {
 		t.Errorf("dangling %q %v, want [nowhere]", dangling, err)
+	}
+}
+
+// TestIncidentEIDOWithoutCallers: a crew's EIDO leaves out the callers' numbers and words and
+// keeps the facts; it still passes the definition.
+func TestIncidentEIDOWithoutCallers(t *testing.T) {
+	raw, err := exporter(busyNight()).IncidentEIDO(context.Background(), 42, fireline.EIDOWithoutCallers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validateEIDO(t, raw); err != nil {
+		t.Fatalf("refused: %v", err)
+	}
+	for _, said := range []string{"callbackComponent", "tel:", "13812345678", "13900001111", "people&lt;/b&gt;", "third floor", "Zhang"} {
+		if strings.Contains(string(raw), said) {
+			t.Errorf("the crew's EIDO carries %q", said)
+		}
+	}
+	for _, fact := range []string{"2 people trapped", "gas cylinders", "Liuyuan Mall", "callid:1:"} {
+		if !strings.Contains(string(raw), fact) {
+			t.Errorf("the crew's EIDO lacks %q", fact)
+		}
+	}
+	whole, _ := exporter(busyNight()).IncidentEIDO(context.Background(), 42, fireline.EIDOWhole)
+	if !strings.Contains(string(whole), "tel:+8613812345678") || !strings.Contains(string(whole), "third floor") || strings.Contains(string(whole), "Zhang") {
+		t.Errorf("the whole EIDO should carry the callers' numbers and words, and no caller's name")
 	}
 }
