@@ -249,57 +249,83 @@ func (b *builder) alarms(alarms []fireline.Alarm, loc Ref) {
 	}
 }
 
-// units adds each unit sent to the incident as a resource, its dispatch by the centre, and a
-// note of its step times (the resource type has no field for them).
+// units adds each unit sent to the incident as a resource, in its latest assignment's status,
+// with a note of its step times (the resource type has no field for them), and each dispatch of
+// it by the centre. A unit cleared and sent again is one resource with two dispatches.
 func (b *builder) units(loc Ref) {
+	var order []string
+	byUnit := map[string][]fireline.Assignment{}
 	for _, a := range b.inc.Assignments {
-		last := a.DispatchedAt
-		steps := []string{"dispatched " + stamp(a.DispatchedAt)}
-		for _, s := range []struct {
-			name string
-			at   *time.Time
-		}{{"acknowledged", a.AckAt}, {"en route", a.EnRouteAt}, {"on scene", a.OnSceneAt}, {"cleared", a.ClearedAt}} {
-			if s.at != nil {
-				steps = append(steps, s.name+" "+stamp(*s.at))
-				last = latest(last, *s.at)
+		if _, ok := byUnit[a.UnitID]; !ok {
+			order = append(order, a.UnitID)
+		}
+		byUnit[a.UnitID] = append(byUnit[a.UnitID], a)
+	}
+	for _, unit := range order {
+		sent := byUnit[unit]
+		now := sent[len(sent)-1]
+		var last time.Time
+		var rounds []string
+		for _, a := range sent {
+			steps := []string{"dispatched " + stamp(a.DispatchedAt)}
+			last = latest(last, a.DispatchedAt)
+			for _, s := range []struct {
+				name string
+				at   *time.Time
+			}{{"acknowledged", a.AckAt}, {"en route", a.EnRouteAt}, {"on scene", a.OnSceneAt}, {"cleared", a.ClearedAt}} {
+				if s.at != nil {
+					steps = append(steps, s.name+" "+stamp(*s.at))
+					last = latest(last, *s.at)
+				}
 			}
+			rounds = append(rounds, strings.Join(steps, ", "))
 		}
 		r := Resource{
-			Prologue:        b.prologue(b.id("unit", a.UnitID), last),
-			TypeCommon:      CommonResourceType(a.Type),
-			TypeInternal:    string(a.Type),
+			Prologue:        b.prologue(b.id("unit", unit), last),
+			TypeCommon:      CommonResourceType(now.Type),
+			TypeInternal:    string(now.Type),
 			Attributes:      []string{},
-			Name:            a.UnitID,
-			PrimaryStatus:   CommonUnitStatus(a.Status),
+			Name:            unit,
+			PrimaryStatus:   CommonUnitStatus(now.Status),
 			SecondaryStatus: []string{},
-			StatusInternal:  []string{string(a.Status)},
+			StatusInternal:  []string{string(now.Status)},
 			// The crews are the roster's; the export names the unit, not its people.
 			Agents: []Ref{},
-			Notes:  []Ref{b.note("unit-"+a.UnitID, last, "", a.UnitID+" ("+string(a.Type)+"): "+strings.Join(steps, ", "))},
+			Notes:  []Ref{b.note("unit-"+unit, last, "", unit+" ("+string(now.Type)+"): "+strings.Join(rounds, "; then "))},
 		}
-		if a.ClearedAt == nil {
+		if now.ClearedAt == nil {
 			r.Destination = &loc
 		}
 		b.doc.Resources = append(b.doc.Resources, r)
-		d := Dispatch{
-			Prologue:  b.prologue(b.id("dispatch", a.UnitID), a.DispatchedAt),
-			Agency:    &Ref{b.cfg.AgencyID},
-			Agent:     b.agent(b.dispatcher(a.UnitID), a.DispatchedAt),
-			Resources: []Ref{{r.ID}},
+		for i, a := range sent {
+			key := unit
+			if i > 0 {
+				key += "-" + strconv.Itoa(i+1)
+			}
+			d := Dispatch{
+				Prologue:  b.prologue(b.id("dispatch", key), a.DispatchedAt),
+				Agency:    &Ref{b.cfg.AgencyID},
+				Agent:     b.agent(b.dispatcher(unit, i), a.DispatchedAt),
+				Resources: []Ref{{r.ID}},
+			}
+			d.UpdatedByAgent = d.Agent
+			b.doc.Dispatches = append(b.doc.Dispatches, d)
 		}
-		d.UpdatedByAgent = d.Agent
-		b.doc.Dispatches = append(b.doc.Dispatches, d)
 	}
 }
 
-// dispatcher is who sent the unit: the actor of the dispatch (or reinforcement) that named it.
-func (b *builder) dispatcher(unitID string) string {
+// dispatcher is who sent the unit the nth time (from 0): the actor of the nth dispatch (or
+// reinforcement) that named it, "" when the timeline does not say.
+func (b *builder) dispatcher(unitID string, nth int) string {
 	for _, ev := range b.events {
 		if ev.Kind != fireline.EventDispatched && ev.Kind != fireline.EventReinforced {
 			continue
 		}
 		if ev.UnitID == unitID || slices.Contains(dataStrings(ev.Data["units"]), unitID) {
-			return ev.Actor
+			if nth == 0 {
+				return ev.Actor
+			}
+			nth--
 		}
 	}
 	return ""

@@ -48,8 +48,8 @@ func at(sec int) time.Time   { return t0.Add(time.Duration(sec) * time.Second) }
 func atp(sec int) *time.Time { t := at(sec); return &t }
 
 // busyNight is a structure fire in Liaocheng (incident 42) that took a 119 call, a panel's
-// alarm and a public report; engine E1 went through every step, ladder L1 only acknowledged,
-// tanker T1 came as a reinforcement and has cleared; police and EMS were asked for tasks;
+// alarm and a public report; engine E1 went through every step, ladder L1 was stood down and
+// sent again, tanker T1 came as a reinforcement and has cleared; police and EMS were asked for tasks;
 // incident 43 (a duplicate call) was merged into it and one alarm was split out into 44.
 func busyNight() *readModel {
 	trapped := 2
@@ -60,9 +60,11 @@ func busyNight() *readModel {
 		Assignments: []fireline.Assignment{
 			{UnitID: "E1", Type: fireline.UnitEngine, Status: fireline.UnitOnScene, DispatchedAt: at(60),
 				AckAt: atp(70), EnRouteAt: atp(120), OnSceneAt: atp(400)},
-			{UnitID: "L1", Type: fireline.UnitLadder, Status: fireline.UnitAcknowledged, DispatchedAt: at(60), AckAt: atp(90)},
+			{UnitID: "L1", Type: fireline.UnitLadder, Status: fireline.UnitAvailable, DispatchedAt: at(60), AckAt: atp(90), ClearedAt: atp(300)},
 			{UnitID: "T1", Type: fireline.UnitTanker, Status: fireline.UnitReturning, DispatchedAt: at(600),
 				AckAt: atp(610), EnRouteAt: atp(650), OnSceneAt: atp(900), ClearedAt: atp(1500)},
+			// L1, stood down at first, is sent again.
+			{UnitID: "L1", Type: fireline.UnitLadder, Status: fireline.UnitAcknowledged, DispatchedAt: at(700), AckAt: atp(710)},
 		},
 		AgencyTasks: []fireline.AgencyTask{
 			{IncidentID: 42, Agency: fireline.AgencyPolice, Task: "traffic control and cordon at the scene", Status: fireline.TaskAcknowledged,
@@ -96,6 +98,8 @@ func busyNight() *readModel {
 					Detail: "alarm 9 (public P-9) split out into incident 44", Data: map[string]any{"alarm": float64(9), "from": float64(42), "incident": float64(44)}},
 				{ID: 7, IncidentID: 42, Key: "reinforcement:2", At: at(600), Kind: fireline.EventReinforced, Actor: "sup.li",
 					Detail: "reinforcement [T1]", Data: map[string]any{"units": []any{"T1"}, "round": float64(2)}},
+				{ID: 10, IncidentID: 42, Key: "reinforcement:3", At: at(700), Kind: fireline.EventReinforced, Actor: "op.zhao",
+					Detail: "reinforcement [L1]", Data: map[string]any{"units": []any{"L1"}, "round": float64(3)}},
 				{ID: 8, IncidentID: 42, Key: "par:1:confirmed", At: at(800), Kind: fireline.EventPAR, Actor: "sup.li", Detail: "PAR confirmed: 9 of 9"},
 			},
 			43: {
@@ -142,8 +146,8 @@ func TestIncidentEIDOValidates(t *testing.T) {
 		if extra, err := eidoValidator(t).Undeclared(raw); err != nil || len(extra) > 0 {
 			t.Errorf("incident %d's EIDO has members the definition does not declare: %v %v", id, extra, err)
 		}
-		if dangling, err := eidoschema.Dangling(raw); err != nil || len(dangling) > 0 {
-			t.Errorf("incident %d: references that lead to no component: %v %v", id, dangling, err)
+		if dangling, twice, err := eidoschema.Dangling(raw); err != nil || len(dangling)+len(twice) > 0 {
+			t.Errorf("incident %d: references that lead to no component %v, ids given twice %v, %v", id, dangling, twice, err)
 		}
 	}
 }
@@ -196,16 +200,22 @@ func TestIncidentEIDOSays(t *testing.T) {
 	if steps := notes[e1.Notes[0].ID]; !strings.Contains(steps, "dispatched 2026-12-05T08:01:00Z") || !strings.Contains(steps, "on scene 2026-12-05T08:06:40Z") {
 		t.Errorf("E1's steps: %q", steps)
 	}
-	if byName["L1"].PrimaryStatus != "Dispatched" || byName["T1"].Destination != nil || byName["T1"].PrimaryStatus != "Returning" {
-		t.Errorf("L1 %+v, T1 %+v", byName["L1"], byName["T1"])
+	if len(doc.Resources) != 3 || byName["L1"].PrimaryStatus != "Dispatched" || byName["L1"].Destination == nil ||
+		byName["T1"].Destination != nil || byName["T1"].PrimaryStatus != "Returning" {
+		t.Errorf("resources: L1 %+v, T1 %+v; want L1 sent again and T1 returning", byName["L1"], byName["T1"])
 	}
-	dispatchers := map[string]string{}
+	if steps := notes[byName["L1"].Notes[0].ID]; !strings.Contains(steps, "cleared 2026-12-05T08:05:00Z; then dispatched 2026-12-05T08:11:40Z") {
+		t.Errorf("L1's steps: %q", steps)
+	}
+	dispatchers := map[string][]string{}
 	for _, d := range doc.Dispatches {
 		if len(d.Resources) == 1 && d.Agent != nil {
-			dispatchers[d.Resources[0].ID] = d.Agent.ID
+			dispatchers[d.Resources[0].ID] = append(dispatchers[d.Resources[0].ID], d.Agent.ID)
 		}
 	}
-	if dispatchers[e1.ID] != "op.wang@fire.liaocheng.example" || dispatchers[byName["T1"].ID] != "sup.li@fire.liaocheng.example" {
+	if !slices.Equal(dispatchers[e1.ID], []string{"op.wang@fire.liaocheng.example"}) ||
+		!slices.Equal(dispatchers[byName["T1"].ID], []string{"sup.li@fire.liaocheng.example"}) ||
+		!slices.Equal(dispatchers[byName["L1"].ID], []string{"op.wang@fire.liaocheng.example", "op.zhao@fire.liaocheng.example"}) {
 		t.Errorf("dispatchers %v", dispatchers)
 	}
 
@@ -247,7 +257,7 @@ func TestIncidentEIDOSays(t *testing.T) {
 	for _, r := range in.Notes {
 		kinds = append(kinds, strings.SplitN(notes[r.ID], ":", 2)[0])
 	}
-	if want := []string{"times", "assessed", "incident merged", "alarm split", "reinforced", "par"}; !slices.Equal(kinds, want) {
+	if want := []string{"times", "assessed", "incident merged", "alarm split", "reinforced", "reinforced", "par"}; !slices.Equal(kinds, want) {
 		t.Errorf("incident notes %q, want %q", kinds, want)
 	}
 
@@ -318,8 +328,10 @@ func TestUndeclaredMembersAreCaught(t *testing.T) {
 	}
 	m["incidentComponent"].(map[string]any)["locationReference"] = []any{map[string]any{"$ref": "nowhere"}}
 	b, _ = json.Marshal(m)
-	if dangling, err := eidoschema.Dangling(b); err != nil || !slices.Equal(dangling, []string{"nowhere"}) {
-		t.Errorf("dangling %q %v, want [nowhere]", dangling, err)
+	m["incidentComponent"].(map[string]any)["$id"] = m["$id"]
+	b, _ = json.Marshal(m)
+	if dangling, twice, err := eidoschema.Dangling(b); err != nil || !slices.Equal(dangling, []string{"nowhere"}) || !slices.Equal(twice, []string{m["$id"].(string)}) {
+		t.Errorf("dangling %q, twice %q, %v; want [nowhere] and the document's id", dangling, twice, err)
 	}
 }
 

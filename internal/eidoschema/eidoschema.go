@@ -181,14 +181,15 @@ func undeclared(path string, s *openapi3.Schema, v any) []string {
 	return out
 }
 
-// Dangling lists the references ({"$ref": id}) of a document that lead to no "$id" in it:
-// every component, agency and agent an EIDO names must be in it.
-func Dangling(doc []byte) ([]string, error) {
+// Dangling lists the references ({"$ref": id}) of a document that lead to no "$id" in it,
+// and the "$id"s it gives twice: every component, agency and agent an EIDO names must be in it,
+// once.
+func Dangling(doc []byte) (dangling, twice []string, err error) {
 	var v any
 	if err := json.Unmarshal(doc, &v); err != nil {
-		return nil, fmt.Errorf("not JSON: %w", err)
+		return nil, nil, fmt.Errorf("not JSON: %w", err)
 	}
-	ids, refs := map[string]bool{}, []string{}
+	ids, refs := map[string]int{}, []string{}
 	var walk func(any)
 	walk = func(v any) {
 		switch v := v.(type) {
@@ -196,7 +197,7 @@ func Dangling(doc []byte) ([]string, error) {
 			for k, child := range v {
 				switch s, _ := child.(string); k {
 				case "$id":
-					ids[s] = true
+					ids[s]++
 				case "$ref":
 					refs = append(refs, s)
 				default:
@@ -210,12 +211,17 @@ func Dangling(doc []byte) ([]string, error) {
 		}
 	}
 	walk(v)
-	var out []string
 	for _, r := range refs {
-		if !ids[r] {
-			out = append(out, r)
+		if ids[r] == 0 {
+			dangling = append(dangling, r)
 		}
 	}
-	sort.Strings(out)
-	return out, nil
+	for id, n := range ids {
+		if n > 1 {
+			twice = append(twice, id)
+		}
+	}
+	sort.Strings(dangling)
+	sort.Strings(twice)
+	return dangling, twice, nil
 }
