@@ -90,23 +90,24 @@ func (e *EIDO) Document(ctx context.Context, incidentID int64, content fireline.
 		return Document{}, fmt.Errorf("eido: alarms of incident %d: %w", incidentID, err)
 	}
 	b := builder{cfg: e.cfg, inc: inc, events: events, agents: map[string]bool{}, callers: content == fireline.EIDOWhole}
-	return b.build(e.typeName(ctx, inc.Type), alarms), nil
+	return b.build(e.typeDef(ctx, inc.Type), alarms), nil
 }
 
-// typeName is the type's English name as the administrators keep it, or its code when the
-// types cannot be read: the name is a courtesy, the code is what identifies the type.
-func (e *EIDO) typeName(ctx context.Context, t fireline.IncidentType) string {
-	for _, d := range fireline.BuiltinTypes() {
-		if d.Code == t {
-			return d.NameEN
-		}
-	}
+// typeDef is the incident's type as the administrators keep it, else as it was built in, else
+// its code alone: its name is a courtesy and its category picks a common type for a type the
+// common list cannot know; the code is what identifies the type.
+func (e *EIDO) typeDef(ctx context.Context, t fireline.IncidentType) fireline.TypeDefinition {
 	if e.types != nil {
 		if d, err := e.types.IncidentTypeDef(ctx, t); err == nil {
-			return d.NameEN
+			return d
 		}
 	}
-	return string(t)
+	for _, d := range fireline.BuiltinTypes() {
+		if d.Code == t {
+			return d
+		}
+	}
+	return fireline.TypeDefinition{Code: t, NameEN: string(t), Category: fireline.CategoryOther}
 }
 
 // TrackingID is an incident's NENA incident tracking identifier (NENA-STA-010), globally
@@ -127,7 +128,7 @@ type builder struct {
 	callers bool
 }
 
-func (b *builder) build(typeName string, alarms []fireline.Alarm) Document {
+func (b *builder) build(def fireline.TypeDefinition, alarms []fireline.Alarm) Document {
 	inc := b.inc
 	b.doc = Document{
 		Prologue:       b.prologue(TrackingID(b.cfg.AgencyID, inc.ID), inc.UpdatedAt),
@@ -139,8 +140,8 @@ func (b *builder) build(typeName string, alarms []fireline.Alarm) Document {
 	b.doc.Incident = Incident{
 		Prologue:         b.prologue(b.id("incident", "0"), inc.UpdatedAt),
 		TypeInternalCode: string(inc.Type),
-		TypeInternalText: typeName,
-		TypeCommon:       CommonIncidentType(inc.Type),
+		TypeInternalText: def.NameEN,
+		TypeCommon:       CommonIncidentType(inc.Type, def.Category),
 		StatusInternal:   []string{string(inc.Status)},
 		InternalID:       strconv.FormatInt(inc.ID, 10),
 		Locations:        []Ref{loc},
@@ -401,8 +402,8 @@ func (b *builder) times() string {
 }
 
 // merges adds the incidents merged into this one (REPLACING), the one it was merged into
-// (REPLACED), and the incidents alarms were split out into (SPLIT), from the timeline and the
-// projection's merged_into.
+// (REPLACED), and the incidents alarms were split out into or from (SPLIT), from the timeline
+// and the projection's merged_into.
 func (b *builder) merges() {
 	seen := map[string]bool{}
 	add := func(other int64, dir string, at time.Time) {
@@ -430,8 +431,13 @@ func (b *builder) merges() {
 				add(into, MergeReplaced, ev.At)
 			}
 		case fireline.EventAlarmSplit:
-			if dataInt(ev.Data["from"]) == b.inc.ID {
-				add(dataInt(ev.Data["incident"]), MergeSplit, ev.At)
+			// Both sides of a split name the other: the incident split off, and the one it
+			// was split from.
+			from, split := dataInt(ev.Data["from"]), dataInt(ev.Data["incident"])
+			if from == b.inc.ID {
+				add(split, MergeSplit, ev.At)
+			} else if split == b.inc.ID {
+				add(from, MergeSplit, ev.At)
 			}
 		}
 	}

@@ -30,15 +30,21 @@ var commonIncidentTypes = map[fireline.IncidentType]string{
 	fireline.TypeHelpRequested:    "CITASST",  // Citizen assist
 }
 
-// CommonIncidentType is the common incident type code of an incident type; an administrator's
-// own type, which the list cannot know, is "FOTHER" (fire, other) when its code says fire, and
-// "TROUBLE" (unknown type trouble) otherwise — its own code and name travel beside it.
-func CommonIncidentType(t fireline.IncidentType) string {
-	if c, ok := commonIncidentTypes[t]; ok {
-		return c
+// CommonIncidentType is the common incident type code of an incident type; for an
+// administrator's own type, which the list cannot know, its category's: "FOTHER" (fire, other),
+// "HAZMAT", "RESCUE", or "TROUBLE" (unknown type trouble) for EMS and other incidents. The
+// type's own code and name travel beside it.
+func CommonIncidentType(t fireline.IncidentType, c fireline.IncidentCategory) string {
+	if code, ok := commonIncidentTypes[t]; ok {
+		return code
 	}
-	if strings.Contains(string(t), "fire") {
+	switch c {
+	case fireline.CategoryFire:
 		return "FOTHER"
+	case fireline.CategoryHazmat:
+		return "HAZMAT"
+	case fireline.CategoryRescue:
+		return "RESCUE"
 	}
 	return "TROUBLE"
 }

@@ -81,9 +81,13 @@ func busyNight() *readModel {
 		MergedInto: 42, Point: inc.Point, Address: "Dongchang Rd 18", CreatedAt: at(20), ClosedAt: atp(300),
 		Assignments: []fireline.Assignment{}, AgencyTasks: []fireline.AgencyTask{}, UpdatedAt: at(300),
 	}
+	split := fireline.Incident{
+		ID: 44, Type: fireline.TypeStructureFire, Level: 1, Status: fireline.IncidentReceived, Point: fireline.Point{Lat: 36.47, Lng: 115.99},
+		CreatedAt: at(500), Assignments: []fireline.Assignment{}, AgencyTasks: []fireline.AgencyTask{}, UpdatedAt: at(500),
+	}
 	merge := map[string]any{"from": float64(43), "into": float64(42), "alarms": []any{float64(2)}, "units": []any{}}
 	return &readModel{
-		incidents: map[int64]fireline.Incident{42: inc, 43: merged},
+		incidents: map[int64]fireline.Incident{42: inc, 43: merged, 44: split},
 		timelines: map[int64][]fireline.TimelineEvent{
 			42: {
 				{ID: 1, IncidentID: 42, Key: "alarm:1", At: at(0), Kind: fireline.EventAlarmReceived, Detail: "119 call"},
@@ -101,6 +105,10 @@ func busyNight() *readModel {
 				{ID: 10, IncidentID: 42, Key: "reinforcement:3", At: at(700), Kind: fireline.EventReinforced, Actor: "op.zhao",
 					Detail: "reinforcement [L1]", Data: map[string]any{"units": []any{"L1"}, "round": float64(3)}},
 				{ID: 8, IncidentID: 42, Key: "par:1:confirmed", At: at(800), Kind: fireline.EventPAR, Actor: "sup.li", Detail: "PAR confirmed: 9 of 9"},
+			},
+			44: {
+				{ID: 11, IncidentID: 44, Key: "alarm:9", At: at(500), Kind: fireline.EventAlarmSplit, Actor: "op.wang",
+					Detail: "split out of incident 42: public alarm P-9", Data: map[string]any{"alarm": float64(9), "from": float64(42), "incident": float64(44)}},
 			},
 			43: {
 				{ID: 9, IncidentID: 43, Key: "merged-into:42", At: at(300), Kind: fireline.EventIncidentMerged, Actor: "op.wang",
@@ -135,7 +143,7 @@ func exporter(m *readModel) *exchange.EIDO {
 // definition, names only members the definition declares, and every reference in it leads to a
 // component of the document.
 func TestIncidentEIDOValidates(t *testing.T) {
-	for _, id := range []int64{42, 43} {
+	for _, id := range []int64{42, 43, 44} {
 		raw, err := exporter(busyNight()).IncidentEIDO(context.Background(), id, fireline.EIDOWhole)
 		if err != nil {
 			t.Fatal(err)
@@ -182,6 +190,14 @@ func TestIncidentEIDOSays(t *testing.T) {
 	}
 	if len(merged.Merges) != 1 || merged.Merges[0].Direction != "REPLACED" || merged.Merges[0].TrackingID != track {
 		t.Errorf("incident 43's merges: %+v, want REPLACED by 42", merged.Merges)
+	}
+
+	split, err := exporter(busyNight()).Document(context.Background(), 44, fireline.EIDOWhole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(split.Merges) != 1 || split.Merges[0].Direction != "SPLIT" || split.Merges[0].TrackingID != track {
+		t.Errorf("incident 44's merges: %+v, want SPLIT from 42", split.Merges)
 	}
 
 	// Units: status, type and step times; the cleared tanker has no destination any more.
@@ -358,5 +374,49 @@ func TestIncidentEIDOWithoutCallers(t *testing.T) {
 	whole, _ := exporter(busyNight()).IncidentEIDO(context.Background(), 42, fireline.EIDOWhole)
 	if !strings.Contains(string(whole), "tel:+8613812345678") || !strings.Contains(string(whole), "third floor") || strings.Contains(string(whole), "Zhang") {
 		t.Errorf("the whole EIDO should carry the callers' numbers and words, and no caller's name")
+	}
+}
+
+// typeStore is the administrators' incident types: a gas leak they added, and the structure fire
+// renamed.
+type typeStore struct{ fireline.IncidentTypeStore }
+
+func (typeStore) IncidentTypeDef(_ context.Context, code fireline.IncidentType) (fireline.TypeDefinition, error) {
+	switch code {
+	case "gas_leak":
+		return fireline.TypeDefinition{Code: code, NameEN: "Gas leak", Category: fireline.CategoryHazmat}, nil
+	case fireline.TypeStructureFire:
+		return fireline.TypeDefinition{Code: code, NameEN: "Building fire", Category: fireline.CategoryFire}, nil
+	}
+	return fireline.TypeDefinition{}, fireline.Errorf(fireline.ENOTFOUND, "no incident type %s", code)
+}
+
+// TestIncidentEIDOOfAdministratorsTypes: the type's name is the administrators', and a type
+// the common list cannot know takes its category's common type; without the types store the
+// built-in names serve, and an unknown type is its code.
+func TestIncidentEIDOOfAdministratorsTypes(t *testing.T) {
+	m := busyNight()
+	leak := m.incidents[44]
+	leak.Type = "gas_leak"
+	m.incidents[44] = leak
+	for _, tt := range []struct {
+		types            fireline.IncidentTypeStore
+		id               int64
+		name, code, text string
+	}{
+		{typeStore{}, 42, "renamed", "FSTRU", "Building fire"},
+		{typeStore{}, 44, "added", "HAZMAT", "Gas leak"},
+		{nil, 42, "built in", "FSTRU", "Structure fire"},
+		{nil, 44, "unknown", "TROUBLE", "gas_leak"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := exchange.NewEIDO(m, m, tt.types, exchange.DefaultEIDOConfig()).Document(context.Background(), tt.id, fireline.EIDOWhole)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in := doc.Incident; in.TypeCommon != tt.code || in.TypeInternalText != tt.text {
+				t.Errorf("type %s %q, want %s %q", in.TypeCommon, in.TypeInternalText, tt.code, tt.text)
+			}
+		})
 	}
 }
