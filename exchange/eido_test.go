@@ -343,7 +343,6 @@ func TestUndeclaredMembersAreCaught(t *testing.T) {
 		t.Errorf("undeclared %q, want %q", got, want)
 	}
 	m["incidentComponent"].(map[string]any)["locationReference"] = []any{map[string]any{"$ref": "nowhere"}}
-	b, _ = json.Marshal(m)
 	m["incidentComponent"].(map[string]any)["$id"] = m["$id"]
 	b, _ = json.Marshal(m)
 	if dangling, twice, err := eidoschema.Dangling(b); err != nil || !slices.Equal(dangling, []string{"nowhere"}) || !slices.Equal(twice, []string{m["$id"].(string)}) {
