@@ -30,7 +30,14 @@ func TestIncidentEIDOFromLiveIncident(t *testing.T) {
 	id, units := dispatchedIncident(t, s, op, "e2e-eido-0001", scene)
 	path := fmt.Sprintf("/api/v1/incidents/%d", id)
 	// A second call 3 km north opens its own incident; the operator finds it is the same fire.
-	dup := openIncident(t, s, op, "e2e-eido-0002", fireline.Point{Lat: scene.Lat + 0.027, Lng: scene.Lng})
+	var receipt struct {
+		IncidentID int64 `json:"incident_id"`
+	}
+	s.must(http.StatusAccepted, "POST", "/api/v1/alarms/call", op, map[string]any{
+		"call_id": "e2e-eido-0002", "line": "119", "type": "structure_fire", "lat": scene.Lat + 0.027, "lng": scene.Lng,
+		"caller_number": "13800138000", "description": "flames seen across the river from the bridge",
+	}, &receipt)
+	dup := receipt.IncidentID
 	if dup == id {
 		t.Fatalf("the second call joined incident %d; want an incident of its own to merge", id)
 	}
@@ -139,7 +146,21 @@ func TestIncidentEIDOFromLiveIncident(t *testing.T) {
 		t.Errorf("the merged incident's EIDO does not say it was replaced: %s", dupRaw)
 	}
 
-	s.must(http.StatusOK, "GET", path+"/eido", crew, nil, nil)
+	// The caller's number and words went along with the merged call; the crew's EIDO leaves them out.
+	for _, said := range []string{"tel:13800138000", "across the river"} {
+		if !strings.Contains(string(raw), said) {
+			t.Errorf("the operator's EIDO lacks %q", said)
+		}
+	}
+	crewRaw := s.must(http.StatusOK, "GET", path+"/eido", crew, nil, nil)
+	if err := schema.Validate(crewRaw); err != nil {
+		t.Fatalf("the crew's EIDO is refused: %v", err)
+	}
+	for _, said := range []string{"13800138000", "across the river"} {
+		if strings.Contains(string(crewRaw), said) {
+			t.Errorf("the crew's EIDO carries %q", said)
+		}
+	}
 	if code, raw := s.call("GET", fmt.Sprintf("/api/v1/incidents/%d/eido", dup), crew, nil, nil); code != http.StatusForbidden {
 		t.Errorf("crew of %s reads the EIDO of incident %d, which its unit is not on: %d %s", first, dup, code, raw)
 	}
