@@ -495,9 +495,11 @@ func alarmText(a fireline.Alarm, callers bool) string {
 	return strings.Join(parts, "; ")
 }
 
+// localCallType says how the report came in: a call on an emergency line (119, or 110 or 120
+// handed over; the alarm does not keep which), or a public report by app or SMS.
 func localCallType(a fireline.Alarm) string {
 	if a.Source == fireline.SourceCall {
-		return "119 call"
+		return "emergency line call"
 	}
 	return strings.TrimSpace("public report " + a.Details.Channel)
 }

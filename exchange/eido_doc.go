@@ -80,7 +80,7 @@ type Incident struct {
 	Notes            []Ref    `json:"notesReference,omitempty"`
 }
 
-// Call is a CallInformationType: a 119 call or a public report.
+// Call is a CallInformationType: a call on an emergency line or a public report.
 type Call struct {
 	Prologue
 	PrimaryCallType string     `json:"standardPrimaryCallType"`
