@@ -87,6 +87,9 @@ var accessTable = []accessRow{
 	// The fire-risk grid: whoever reads the command centre's picture (operators, supervisors,
 	// risk officers, administrators).
 	{"GET", "/api/v1/risk/cells", can(fireline.ActionReadIncidents)},
+	// An incident as a NENA EIDO document: what reads the incident reads its EIDO, a crew only
+	// that of the incident its unit is on (incidentEIDO).
+	{"GET", "/api/v1/incidents/{id}/eido", can(fireline.ActionReadIncidents, fireline.ActionReadOwnIncident)},
 
 	// The audit log: administrators and risk officers read and export it.
 	{"GET", "/api/v1/audit", can(fireline.ActionReadAudit)},

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -124,6 +125,17 @@ func (f *roleStore) IntervalReport(_ context.Context, q fireline.IntervalQuery) 
 	return fireline.IntervalReport{Query: q}, nil
 }
 
+// roleEIDO exports the role store's incidents as a stub document: the route's guard and the
+// crew's check are under test, not the document (exchange's tests hold that).
+type roleEIDO struct{ f *roleStore }
+
+func (e roleEIDO) IncidentEIDO(ctx context.Context, id int64, content fireline.EIDOContent) (json.RawMessage, error) {
+	if _, err := e.f.Incident(ctx, id); err != nil {
+		return nil, err
+	}
+	return json.RawMessage(fmt.Sprintf(`{"eidoVersion":"1.0","content":%d}`, content)), nil
+}
+
 // roleKeys are two API keys: the chemical park's panels (iot, FAP-CHEM-) and a revoked one.
 type roleKeys struct {
 	fireline.APIKeyStore
@@ -168,7 +180,7 @@ func newRoleServer(t *testing.T) (*Server, *roleStore) {
 	log := slog.New(slog.DiscardHandler)
 	desk := intake.NewDesk(intake.New(roleRegistry{}, nil, func() time.Time { return now }), f, nil, f, intake.DefaultDeskConfig(), log)
 	s := New(DefaultConfig(), Deps{Store: f, Admin: f, Incidents: f, Intake: desk, APIKeys: roleKeys{f: f}, Locator: fakeLocator{}, Logger: log,
-		Analytics: f, Risk: fakeRisk{}})
+		Analytics: f, Risk: fakeRisk{}, EIDO: roleEIDO{f}})
 	s.now = func() time.Time { return now }
 	return s, f
 }
@@ -219,6 +231,8 @@ var (
 	me        = roleCall{"who am I", "GET", "/api/v1/auth/me", ""}
 	analytics = roleCall{"read the interval analytics", "GET", "/api/v1/analytics/intervals?from=2026-12-01&to=2026-12-31", ""}
 	readRisk  = roleCall{"read the risk grid", "GET", "/api/v1/risk/cells?format=geojson", ""}
+	eidoOwn   = roleCall{"export incident 7 as EIDO", "GET", "/api/v1/incidents/7/eido", ""}
+	eidoOther = roleCall{"export incident 8 as EIDO", "GET", "/api/v1/incidents/8/eido", ""}
 )
 
 // TestRolesAllowedAndDenied runs each role's allowed and denied calls through the real router:
@@ -232,28 +246,34 @@ func TestRolesAllowedAndDenied(t *testing.T) {
 		unauthenticate []roleCall        // 401
 	}{
 		{who: "operator",
-			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, dispatchE2, moveE2, moveE1, postPanel, postPress, postCall, me, readRisk},
+			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, dispatchE2, moveE2, moveE1, postPanel, postPress, postCall, me, readRisk, eidoOwn, eidoOther},
 			deny:  []roleCall{addFinding, ackEscalation, createStation, listKeys, createKey, analytics}},
 		{who: "supervisor",
-			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, postPanel, me, analytics, readRisk},
+			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, postPanel, me, analytics, readRisk, eidoOther},
 			deny:  []roleCall{createStation, listKeys, createKey}},
 		{who: "field:E1",
-			allow: []roleCall{readOwn, listUnits, moveE1, me},
-			deny:  []roleCall{listIncidents, readOther, readFindings, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, postCall, postPanel, postPress, analytics, readRisk},
+			allow: []roleCall{readOwn, listUnits, moveE1, me, eidoOwn},
+			deny:  []roleCall{listIncidents, readOther, readFindings, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, postCall, postPanel, postPress, analytics, readRisk, eidoOther},
 			denyDetailHas: map[string]string{
 				readOther.name:  "crew of E1 may read only the incident the unit is on",
+				eidoOther.name:  "crew of E1 may read only the incident the unit is on",
 				moveE2.name:     "crew of E1 may not set the status of E2",
 				dispatchE2.name: "role field may not POST /api/v1/incidents/7/dispatch",
 			}},
+		// A crew whose unit is on no incident exports none.
+		{who: "field:E2",
+			allow:         []roleCall{me},
+			deny:          []roleCall{eidoOwn, eidoOther},
+			denyDetailHas: map[string]string{eidoOwn.name: "crew of E2 may read only the incident the unit is on"}},
 		{who: "risk",
-			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, addFinding, me, analytics, readRisk},
+			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, addFinding, me, analytics, readRisk, eidoOwn},
 			deny:  []roleCall{dispatchE2, moveE1, moveE2, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, postPress}},
 		{who: "admin",
-			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, me, analytics, readRisk}},
+			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, me, analytics, readRisk, eidoOther}},
 		// The demo gateway login posts any device source's alarms, and reads nothing.
 		{who: "gateway",
 			allow: []roleCall{postPanel, postOtherPanel, postPress, me},
-			deny:  []roleCall{listIncidents, readOwn, listUnits, readFindings, dispatchE2, moveE2, addFinding, createStation, listKeys, postCall, analytics, readRisk}},
+			deny:  []roleCall{listIncidents, readOwn, listUnits, readFindings, dispatchE2, moveE2, addFinding, createStation, listKeys, postCall, analytics, readRisk, eidoOwn}},
 		// A per-source key posts its own source's alarms within its prefix, and nothing else.
 		{who: "flk_panels",
 			allow: []roleCall{postPanel, me},
@@ -265,7 +285,7 @@ func TestRolesAllowedAndDenied(t *testing.T) {
 			}},
 		{who: "flk_revoked", unauthenticate: []roleCall{postPanel, me, listUnits}},
 		{who: "flk_unknown", unauthenticate: []roleCall{postPanel}},
-		{who: "", unauthenticate: []roleCall{postPanel, listUnits, listIncidents, dispatchE2, createStation, listKeys, me, analytics}},
+		{who: "", unauthenticate: []roleCall{postPanel, listUnits, listIncidents, dispatchE2, createStation, listKeys, me, analytics, eidoOwn}},
 	} {
 		t.Run(cmp.Or(tt.who, "nobody"), func(t *testing.T) {
 			for _, c := range tt.allow {

@@ -89,6 +89,8 @@ type Server struct {
 	// analytics computes the response-time analytics; nil answers them unavailable.
 	analytics fireline.AnalyticsService
 	risk      fireline.RiskService
+	// eido writes incidents as NENA EIDO documents; nil answers its route unavailable.
+	eido fireline.EIDOExporter
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -138,6 +140,8 @@ type Deps struct {
 	Analytics fireline.AnalyticsService
 	// Risk is the fire-risk grid (resources.RiskGrid); nil answers its route unavailable.
 	Risk fireline.RiskService
+	// EIDO writes incidents as NENA EIDO documents (exchange.EIDO); nil: its route answers 503.
+	EIDO fireline.EIDOExporter
 }
 
 // New builds the API.
@@ -154,6 +158,7 @@ func New(cfg Config, d Deps) *Server {
 
 		analytics: d.Analytics,
 		risk:      d.Risk,
+		eido:      d.EIDO,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -332,6 +337,9 @@ func (s *Server) peopleRoutes(v1 routeSet) {
 	// Incident types (incidenttypes.go): read by whoever reads incidents, crews included, so
 	// every page can name a type its catalogues lack; administered under /admin.
 	v1.get("/incident-types", s.incidentTypes)
+
+	// An incident as a NENA EIDO document (eido.go), for neighbouring centres and agencies.
+	v1.get("/incidents/{id}/eido", s.incidentEIDO)
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

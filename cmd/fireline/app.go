@@ -23,6 +23,7 @@ import (
 	"github.com/fireline/fireline/api"
 	"github.com/fireline/fireline/devstack"
 	"github.com/fireline/fireline/devstack/pgcluster"
+	"github.com/fireline/fireline/exchange"
 	"github.com/fireline/fireline/geo"
 	"github.com/fireline/fireline/intake"
 	"github.com/fireline/fireline/media"
@@ -429,6 +430,9 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		AuditLog:   db,
 		Roster:     db,
 		Risk:       m.riskGrid(db),
+
+		// Incidents handed to neighbouring centres as NENA EIDO documents, from the read model.
+		EIDO: exchange.NewEIDO(db, db, db, cfg.EIDO),
 	}
 	// The zone and targets were validated with the config; an error here leaves the
 	// analytics unavailable, not the API.

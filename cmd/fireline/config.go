@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
+	"github.com/fireline/fireline/exchange"
 	"github.com/fireline/fireline/oidc"
 	"github.com/fireline/fireline/workflows"
 )
@@ -103,6 +104,8 @@ type Config struct {
 	// incidents by; AnalyticsTargets the response-time targets they are held to.
 	TimeZone         string
 	AnalyticsTargets fireline.IntervalTargets
+	// EIDO names the centre in the NENA EIDO documents it issues (--eido-agency-id).
+	EIDO exchange.EIDOConfig
 }
 
 // DefaultConfig holds every default.
@@ -130,6 +133,7 @@ func DefaultConfig() Config {
 		TimeZone:         fireline.DefaultCentreTimeZone,
 		AnalyticsTargets: fireline.DefaultIntervalTargets(),
 		RiskInterval:     workflows.DefaultRiskInterval,
+		EIDO:             exchange.DefaultEIDOConfig(),
 	}
 }
 
@@ -254,6 +258,7 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 	}
 	if cmd == "dev" || cmd == "serve" {
 		cfg.analyticsFlags(fs)
+		fs.StringVar(&cfg.EIDO.AgencyID, "eido-agency-id", cfg.EIDO.AgencyID, "the centre's agency id in the NENA EIDO documents it issues: a domain name it holds; joint agencies are named under its parent domain")
 	}
 	if cmd == "dev" || cmd == "serve" {
 		fs.DurationVar(&cfg.PersonalDataRetention, "personal-data-retention", cfg.PersonalDataRetention, "how long callers' names, numbers and words are kept after their incident closed (0: forever); an hourly purge forgets them")
@@ -318,6 +323,9 @@ func (cfg *Config) validate(cmd string) error {
 		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			errs = append(errs, fmt.Errorf("media origin %q: want http(s)://host:port", o))
 		}
+	}
+	if err := cfg.EIDO.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("--eido-agency-id: %s", fireline.ErrorMessage(err)))
 	}
 	if !cfg.Understaffed.Valid() {
 		errs = append(errs, fmt.Errorf("understaffed %q: want flag or skip", cfg.Understaffed))
