@@ -360,19 +360,20 @@ func (p *parser) time(rec []string, c int) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	var first error
+	// The layout that read furthest into the text says best what is wrong with it.
+	var best *time.ParseError
 	for _, layout := range p.m.TimeLayouts {
 		t, err := time.ParseInLocation(layout, s, p.timesIn)
 		if err == nil {
 			return t, nil
 		}
-		if first == nil {
-			first = err
+		var pe *time.ParseError
+		if errors.As(err, &pe) && (best == nil || len(pe.ValueElem) < len(best.ValueElem)) {
+			best = pe
 		}
 	}
-	var pe *time.ParseError
-	if errors.As(first, &pe) && pe.Message != "" {
-		return time.Time{}, fmt.Errorf("%s: %q is not a time (%s)", p.header[c], s, strings.TrimPrefix(pe.Message, ": "))
+	if best != nil && best.Message != "" {
+		return time.Time{}, fmt.Errorf("%s: %q is not a time (%s)", p.header[c], s, strings.TrimPrefix(best.Message, ": "))
 	}
 	return time.Time{}, fmt.Errorf("%s: %q is not a time as %s", p.header[c], s, strings.Join(p.m.TimeLayouts, " or "))
 }
