@@ -190,9 +190,9 @@ func TestImportSFCorrupted(t *testing.T) {
 		change func(rec []string) []string
 		reason string
 	}{
-		10: {func(rec []string) []string { return rec[:20] }, "20 fields where the header has 34"},
-		100: {func(rec []string) []string { rec[6] = "13/45/2016 11:57:56 PM"; return rec }, `Received DtTm: "13/45/2016 11:57:56 PM" is not a time (month out of range)`},
-		500: {func(rec []string) []string { rec[32] = "(137.7, -122.4)"; return rec }, "Location: lat 137.7 is outside -90..90"},
+		10:   {func(rec []string) []string { return rec[:20] }, "20 fields where the header has 34"},
+		100:  {func(rec []string) []string { rec[6] = "13/45/2016 11:57:56 PM"; return rec }, `Received DtTm: "13/45/2016 11:57:56 PM" is not a time (month out of range)`},
+		500:  {func(rec []string) []string { rec[32] = "(137.7, -122.4)"; return rec }, "Location: lat 137.7 is outside -90..90"},
 		1000: {func(rec []string) []string { rec[8] = "01/01/2016 12:00:00 AM"; return rec }, "Dispatch DtTm 01/01/2016 12:00:00 AM is before Received DtTm"},
 		2000: {func(rec []string) []string { rec[2] = ""; return rec }, "Incident Number: missing"},
 	}

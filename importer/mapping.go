@@ -66,7 +66,7 @@ type Mapping struct {
 	UnitTypes map[string]fireline.UnitType `json:"unit_types,omitempty"`
 }
 
-// Columns names the header of each column the import reads; '' where the export has none.
+// Columns names the header of each column the import reads; empty where the export has none.
 // Number and Received are required; the unit's columns need UnitID; the position is either
 // Lat and Lng or one Location column written "(lat, lon)".
 type Columns struct {
