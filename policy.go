@@ -75,6 +75,9 @@ const (
 	// ActionManageRoster puts people on duty on units and ends their shifts: the duty officer's
 	// work at a shift change. Everyone who reads units sees the staffing.
 	ActionManageRoster Action = "manage_roster"
+	// ActionImportRecords loads another dispatch system's exported records as imported
+	// incidents: history every figure of the analytics will count, so the administrators' alone.
+	ActionImportRecords Action = "import_records"
 )
 
 // Actions lists every action in a stable order, for the generated pages and the tests.
@@ -85,6 +88,7 @@ var Actions = []Action{
 	ActionManageUsers,
 	ActionReadAudit,
 	ActionManageRoster,
+	ActionImportRecords,
 }
 
 // policy says which roles may take each action. It is written action by action, as a route
@@ -116,6 +120,8 @@ var policy = map[Action][]Role{
 	// Risk officers review what people did; administrators answer for the system.
 	ActionReadAudit:    {RoleAdmin, RoleRisk},
 	ActionManageRoster: {RoleSupervisor, RoleAdmin},
+	// What the analytics count is the administrators' to load.
+	ActionImportRecords: {RoleAdmin},
 }
 
 // Can reports whether a user of role r may take action a. An unknown role or action may

@@ -84,6 +84,9 @@ var accessTable = []accessRow{
 	{"POST", "/api/v1/roster", can(fireline.ActionManageRoster)},
 	{"DELETE", "/api/v1/roster/{rid}", can(fireline.ActionManageRoster)},
 
+	// Other dispatch systems' exports, loaded as imported incidents: administrators only.
+	{"POST", "/api/v1/admin/imports", can(fireline.ActionImportRecords)},
+
 	// The audit log: administrators and risk officers read and export it.
 	{"GET", "/api/v1/audit", can(fireline.ActionReadAudit)},
 	{"GET", "/api/v1/audit/export", can(fireline.ActionReadAudit)},

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -142,6 +143,14 @@ func (k roleKeys) CreateAPIKey(_ context.Context, n fireline.NewAPIKey, actor st
 	return fireline.APIKey{ID: 2, Name: n.Name, Source: n.Source, CreatedBy: actor}, "flk_new", nil
 }
 
+// roleImporter takes any export and writes that it did.
+type roleImporter struct{ f *roleStore }
+
+func (i roleImporter) ImportCSV(_ context.Context, format string, _ io.Reader) (fireline.ImportSummary, error) {
+	i.f.write("import " + format)
+	return fireline.ImportSummary{Format: format, Rows: 1, IncidentsAdded: 1}, nil
+}
+
 // roleRegistry knows every panel and pole, at the same place.
 type roleRegistry struct{ intake.Registry }
 
@@ -162,7 +171,8 @@ func newRoleServer(t *testing.T) (*Server, *roleStore) {
 	}}
 	log := slog.New(slog.DiscardHandler)
 	desk := intake.NewDesk(intake.New(roleRegistry{}, nil, func() time.Time { return now }), f, nil, f, intake.DefaultDeskConfig(), log)
-	s := New(DefaultConfig(), Deps{Store: f, Admin: f, Incidents: f, Intake: desk, APIKeys: roleKeys{f: f}, Locator: fakeLocator{}, Logger: log})
+	s := New(DefaultConfig(), Deps{Store: f, Admin: f, Incidents: f, Intake: desk, APIKeys: roleKeys{f: f}, Locator: fakeLocator{}, Logger: log,
+		Importer: roleImporter{f: f}})
 	s.now = func() time.Time { return now }
 	return s, f
 }
@@ -175,6 +185,9 @@ func send(t *testing.T, s *Server, token string, c roleCall) (int, string) {
 		r.Header.Set("Authorization", "Bearer "+token)
 	}
 	r.Header.Set("Content-Type", "application/json")
+	if strings.HasPrefix(c.path, "/api/v1/admin/imports") {
+		r.Header.Set("Content-Type", "text/csv")
+	}
 	w := httptest.NewRecorder()
 	s.ServeHTTP(w, r)
 	var p Problem
@@ -211,6 +224,7 @@ var (
 		`{"event_id":"EV-2","device_id":"FAP-MALL-1","kind":"fire_alarm","time":"2026-11-22T08:59:00Z"}`}
 	postPress = roleCall{"post a lamp-post press", "POST", "/api/v1/alarms/lamppost", `{"pole_id":"LP-1","press_id":"000042","time":"2026-11-22T08:59:00Z"}`}
 	me        = roleCall{"who am I", "GET", "/api/v1/auth/me", ""}
+	importSF  = roleCall{"import an export", "POST", "/api/v1/admin/imports?format=sf-calls", "Incident Number\n1\n"}
 )
 
 // TestRolesAllowedAndDenied runs each role's allowed and denied calls through the real router:
@@ -225,13 +239,13 @@ func TestRolesAllowedAndDenied(t *testing.T) {
 	}{
 		{who: "operator",
 			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, dispatchE2, moveE2, moveE1, postPanel, postPress, postCall, me},
-			deny:  []roleCall{addFinding, ackEscalation, createStation, listKeys, createKey}},
+			deny:  []roleCall{addFinding, ackEscalation, createStation, listKeys, createKey, importSF}},
 		{who: "supervisor",
 			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, postPanel, me},
-			deny:  []roleCall{createStation, listKeys, createKey}},
+			deny:  []roleCall{createStation, listKeys, createKey, importSF}},
 		{who: "field:E1",
 			allow: []roleCall{readOwn, listUnits, moveE1, me},
-			deny:  []roleCall{listIncidents, readOther, readFindings, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, postCall, postPanel, postPress},
+			deny:  []roleCall{listIncidents, readOther, readFindings, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, postCall, postPanel, postPress, importSF},
 			denyDetailHas: map[string]string{
 				readOther.name:  "crew of E1 may read only the incident the unit is on",
 				moveE2.name:     "crew of E1 may not set the status of E2",
@@ -239,13 +253,13 @@ func TestRolesAllowedAndDenied(t *testing.T) {
 			}},
 		{who: "risk",
 			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, addFinding, me},
-			deny:  []roleCall{dispatchE2, moveE1, moveE2, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, postPress}},
+			deny:  []roleCall{dispatchE2, moveE1, moveE2, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, postPress, importSF}},
 		{who: "admin",
-			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, me}},
+			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, importSF, me}},
 		// The demo gateway login posts any device source's alarms, and reads nothing.
 		{who: "gateway",
 			allow: []roleCall{postPanel, postOtherPanel, postPress, me},
-			deny:  []roleCall{listIncidents, readOwn, listUnits, readFindings, dispatchE2, moveE2, addFinding, createStation, listKeys, postCall}},
+			deny:  []roleCall{listIncidents, readOwn, listUnits, readFindings, dispatchE2, moveE2, addFinding, createStation, listKeys, postCall, importSF}},
 		// A per-source key posts its own source's alarms within its prefix, and nothing else.
 		{who: "flk_panels",
 			allow: []roleCall{postPanel, me},
@@ -303,6 +317,7 @@ func TestAllowedCallsWrite(t *testing.T) {
 		{"risk", addFinding, "finding by risk"},
 		{"supervisor", ackEscalation, "ack by supervisor"},
 		{"admin", createKey, "key mall panels by admin"},
+		{"admin", importSF, "import sf-calls"},
 		{"flk_panels", postPanel, "alarm iot FAP-CHEM-1:EV-1"},
 		{"gateway", postOtherPanel, "alarm iot FAP-MALL-1:EV-2"},
 	} {

@@ -85,6 +85,9 @@ type Server struct {
 	limiter *limiter
 	csp     string
 	roster  fireline.RosterStore
+
+	// importer loads other dispatch systems' exports (imports.go); nil answers 503.
+	importer fireline.RecordImporter
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -128,6 +131,10 @@ type Deps struct {
 	AuditLog fireline.AuditLog
 	// Roster is the duty roster; nil: no roster routes.
 	Roster fireline.RosterStore
+
+	// Importer loads other dispatch systems' exports (importer.Importer); nil: the import
+	// route answers 503.
+	Importer fireline.RecordImporter
 }
 
 // New builds the API.
@@ -141,6 +148,7 @@ func New(cfg Config, d Deps) *Server {
 		directory: d.Directory, directoryUsers: d.DirectoryUsers,
 		auditLog: d.AuditLog,
 		roster:   d.Roster,
+		importer: d.Importer,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -231,6 +239,7 @@ func (s *Server) routes() chi.Router {
 			s.apiKeyRoutes(admin)
 			s.incidentTypeAdminRoutes(admin)
 			s.userRoutes(admin)
+			s.importRoutes(admin)
 		})
 
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/geo"
@@ -277,6 +278,13 @@ func (p *parser) get(rec []string, i int) string {
 // row checks a whole record and returns what it holds; nothing of a record that fails is kept.
 func (p *parser) row(rec []string, line int) (fireline.ImportedIncident, *fireline.ImportedUnit, error) {
 	inc := fireline.ImportedIncident{Dataset: p.m.Dataset, TimeZone: p.m.TimeZone, Line: line, Category: fireline.CategoryOther}
+	for i, f := range rec {
+		// PostgreSQL's text takes neither, and a file in another encoding is better refused
+		// row by row than stored garbled.
+		if !utf8.ValidString(f) || strings.IndexByte(f, 0) >= 0 {
+			return inc, nil, fmt.Errorf("%s: not UTF-8 text", p.header[i])
+		}
+	}
 	inc.Number = p.get(rec, p.number)
 	if inc.Number == "" && len(p.fallback) > 0 {
 		parts := make([]string, len(p.fallback))

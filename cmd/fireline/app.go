@@ -24,6 +24,7 @@ import (
 	"github.com/fireline/fireline/devstack"
 	"github.com/fireline/fireline/devstack/pgcluster"
 	"github.com/fireline/fireline/geo"
+	"github.com/fireline/fireline/importer"
 	"github.com/fireline/fireline/intake"
 	"github.com/fireline/fireline/media"
 	"github.com/fireline/fireline/oidc"
@@ -423,6 +424,8 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		Basemap:    m.basemap,
 		AuditLog:   db,
 		Roster:     db,
+		// Imports of other dispatch systems' records (POST /admin/imports).
+		Importer: importer.New(db, m.log),
 	}
 	if mediaSrv != nil {
 		deps.Media = mediaSrv
