@@ -123,6 +123,12 @@ bench:
 bench-media:
 	@scripts/bench-media.sh
 
+## bench-import: the import throughput — the importer against one INSERT per row, same run — into
+## BENCHMARKS.md (scripts/bench-import.sh, about four minutes).
+.PHONY: bench-import
+bench-import:
+	@scripts/bench-import.sh
+
 ## bench-console: issue 12's console benchmark — the operator console in Chromium with 200 open
 ## incidents and 500 units sending AVL fixes, frame times idle and under load in one run, click
 ## to panel open — and rewrite its section of BENCHMARKS.md. About five minutes. Not part of `make test`.

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -101,36 +102,22 @@ func (im *Importer) Import(ctx context.Context, m *Mapping, r io.Reader, o Optio
 	if size <= 0 {
 		size = DefaultBatchSize
 	}
-	b := newBatch(m.Dataset, size)
+	w := startWriter(ctx, im.store, m.Dataset, size)
+	b := <-w.free
 	// The numbers seen in this import, to tell incidents already present from those a batch
 	// before this one added (a file's rows of one incident may straddle two batches).
 	seen := map[string]struct{}{}
 	unitRows := 0
-	flush := func() error {
-		if b.rows == 0 {
-			return nil
-		}
-		c, err := im.store.ImportRecords(ctx, b.ImportBatch)
-		if err != nil {
-			return err
-		}
-		sum.IncidentsAdded += c.IncidentsAdded
-		sum.IncidentsEarlier += c.IncidentsEarlier
-		sum.UnitsAdded += c.UnitsAdded
-		b.reset()
-		return nil
-	}
-	for {
+	var readErr error
+	for !w.failed.Load() {
 		rec, err := rd.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		var pe *csv.ParseError
 		if err != nil && !errors.As(err, &pe) {
-			if ferr := flush(); ferr != nil {
-				return finish(ferr)
-			}
-			return finish(fmt.Errorf("importer: read after %d rows: %w", sum.Rows, err))
+			readErr = fmt.Errorf("importer: read after %d rows: %w", sum.Rows, err)
+			break
 		}
 		sum.Rows++
 		if o.Progress != nil {
@@ -156,18 +143,76 @@ func (im *Importer) Import(ctx context.Context, m *Mapping, r io.Reader, o Optio
 			unitRows++
 		}
 		if b.rows >= size {
-			if err := flush(); err != nil {
-				return finish(err)
-			}
-			im.log.Debug("import batch written", "rows", sum.Rows)
+			b = w.next(b)
+			im.log.Debug("import batch handed to the store", "rows", sum.Rows)
 		}
 	}
-	if err := flush(); err != nil {
+	// What was read whole before a read failure is stored all the same: a re-import adds the rest.
+	c, err := w.close(b)
+	sum.IncidentsAdded, sum.IncidentsEarlier, sum.UnitsAdded = c.IncidentsAdded, c.IncidentsEarlier, c.UnitsAdded
+	if err != nil {
 		return finish(err)
+	}
+	if readErr != nil {
+		return finish(readErr)
 	}
 	sum.IncidentsPresent = len(seen) - sum.IncidentsAdded
 	sum.UnitsPresent = unitRows - sum.UnitsAdded
 	return finish(nil)
+}
+
+// writer stores batches in the background while the next one is read and checked: reading
+// costs about a third of what storing costs, and the two overlap. Two batches take turns, so
+// at most one is being written while the other fills.
+type writer struct {
+	queue chan *batch
+	free  chan *batch
+	done  chan struct{}
+	// failed is set when a batch could not be stored; the reader stops.
+	failed atomic.Bool
+	// counts and err belong to the writing goroutine until done is closed.
+	counts fireline.ImportCounts
+	err    error
+}
+
+func startWriter(ctx context.Context, store fireline.ImportStore, dataset string, size int) *writer {
+	w := &writer{queue: make(chan *batch), free: make(chan *batch, 2), done: make(chan struct{})}
+	w.free <- newBatch(dataset, size)
+	w.free <- newBatch(dataset, size)
+	go func() {
+		defer close(w.done)
+		for b := range w.queue {
+			if w.err == nil {
+				c, err := store.ImportRecords(ctx, b.ImportBatch)
+				if err != nil {
+					w.err = err
+					w.failed.Store(true)
+				}
+				w.counts.IncidentsAdded += c.IncidentsAdded
+				w.counts.IncidentsEarlier += c.IncidentsEarlier
+				w.counts.UnitsAdded += c.UnitsAdded
+			}
+			b.reset()
+			w.free <- b
+		}
+	}()
+	return w
+}
+
+// next hands b to the store and returns an empty batch to fill.
+func (w *writer) next(b *batch) *batch {
+	w.queue <- b
+	return <-w.free
+}
+
+// close hands over the last batch, if it holds rows, and waits until everything is stored.
+func (w *writer) close(b *batch) (fireline.ImportCounts, error) {
+	if b.rows > 0 {
+		w.queue <- b
+	}
+	close(w.queue)
+	<-w.done
+	return w.counts, w.err
 }
 
 // addBad counts a skipped row and names the first few.
