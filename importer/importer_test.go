@@ -164,6 +164,8 @@ func TestImportSF(t *testing.T) {
 		t.Errorf("%d MEDIC rows kept with no type of ours, want 1185", n)
 	}
 
+	checkStepsAgainstCSV(t, conn)
+
 	var before string
 	if err := conn.QueryRow(context.Background(), `SELECT md5(string_agg(xmin::text, ',' ORDER BY id)) FROM imported_incidents`).Scan(&before); err != nil {
 		t.Fatal(err)
@@ -315,5 +317,165 @@ func TestMappingErrors(t *testing.T) {
 	}
 	if _, err := im.Import(context.Background(), m, io.MultiReader(), importer.Options{}); fireline.ErrorCode(err) != fireline.EINVALID {
 		t.Errorf("an empty file: %v", err)
+	}
+}
+
+// TestImportLines: a quoted field spanning lines does not shift the lines reported after it;
+// a bare quote, a row of too few fields and text that is not UTF-8 are reported at the line
+// they begin on; the rows around them load.
+func TestImportLines(t *testing.T) {
+	m, err := importer.ParseMapping([]byte(`{"dataset": "t", "columns": {"number": "n", "received": "r", "address": "a",
+		"lat": "lat", "lng": "lng"}, "time_layouts": ["2006-01-02 15:04"], "times_in": "Asia/Shanghai", "time_zone": "Asia/Shanghai"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := "n,r,a,lat,lng\n" + // 1
+		"1,2026-12-01 08:00,\"Dongchang Rd\nnear the\nbridge\",36.45,115.98\n" + // 2–4
+		"2,2026-12-01 08:0x,Gucheng,36.45,115.98\n" + // 5: a bad time
+		"3,2026-12-01 08:10,Gu\"cheng,36.45,115.98\n" + // 6: a bare quote
+		"4,2026-12-01 08:20,Gucheng\n" + // 7: too few fields
+		"5,2026-12-01 08:30,\xff\xfe,36.45,115.98\n" + // 8: not UTF-8
+		"6,2026-12-01 08:40,Gucheng,,\n" + // 9: no position
+		"7,2026-12-01 08:50,Gucheng,36.45,195\n" // 10: off the globe
+	store := &memStore{}
+	sum, err := importer.New(store, nil).Import(context.Background(), m, strings.NewReader(file), importer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []fireline.BadRow{
+		{Line: 5, Reason: `r: "2026-12-01 08:0x" is not a time`},
+		{Line: 6, Reason: `bare " in non-quoted-field`},
+		{Line: 7, Reason: "3 fields where the header has 5"},
+		{Line: 8, Reason: "a: not UTF-8 text"},
+		{Line: 10, Reason: "lat/lng: lng 195 is outside -180..180"},
+	}
+	if sum.Rows != 7 || sum.BadRows != len(want) || len(sum.Bad) != len(want) {
+		t.Fatalf("summary %+v", sum)
+	}
+	for i, b := range sum.Bad {
+		if b.Line != want[i].Line || !strings.HasPrefix(b.Reason, want[i].Reason) {
+			t.Errorf("bad row %d: %+v, want %+v", i, b, want[i])
+		}
+	}
+	if len(store.incidents) != 2 || store.incidents[0].Number != "1" || store.incidents[0].Line != 2 ||
+		store.incidents[0].Address != "Dongchang Rd\nnear the\nbridge" || store.incidents[0].Cell == "" ||
+		store.incidents[1].Number != "6" || store.incidents[1].Point != nil || store.incidents[1].Line != 9 {
+		t.Errorf("stored %+v", store.incidents)
+	}
+	if got := store.incidents[0].ReceivedAt; !got.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("08:00 in Shanghai read as %v", got)
+	}
+}
+
+// TestImportStoreFails: when the store fails, the import stops and says so, with what the
+// batches before it added.
+func TestImportStoreFails(t *testing.T) {
+	needFile(t, sfFile)
+	m, err := importer.Builtin("sf-calls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &memStore{failAt: 2}
+	im := importer.New(store, nil)
+	im.BatchSize = 500
+	f, err := os.Open(sfFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sum, err := im.Import(context.Background(), m, f, importer.Options{})
+	if fireline.ErrorCode(err) != fireline.EUNAVAILABLE || sum.UnitsAdded != 500 || sum.Rows >= 3786 {
+		t.Errorf("a failing store: %v, summary %+v", err, sum)
+	}
+}
+
+// memStore keeps batches in memory and fails the failAt-th (1-based; 0: never).
+type memStore struct {
+	incidents []fireline.ImportedIncident
+	batches   int
+	failAt    int
+}
+
+func (s *memStore) ImportRecords(_ context.Context, b fireline.ImportBatch) (fireline.ImportCounts, error) {
+	s.batches++
+	if s.batches == s.failAt {
+		return fireline.ImportCounts{}, fireline.Errorf(fireline.EUNAVAILABLE, "the database is unavailable; try again")
+	}
+	s.incidents = append(s.incidents, b.Incidents...)
+	return fireline.ImportCounts{IncidentsAdded: len(b.Incidents), UnitsAdded: len(b.Units)}, nil
+}
+
+// checkStepsAgainstCSV reads the San Francisco file again, on its own, and finds every row's
+// step intervals (seconds from received to dispatch, to en route, to on scene, to available)
+// stored exactly: what the analytics will compute from.
+func checkStepsAgainstCSV(t *testing.T, conn *pgx.Conn) {
+	t.Helper()
+	f, err := os.Open(sfFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	want := map[string][4]int64{} // RowID → seconds from received to each step, -1 without it
+	for _, r := range recs[1:] {
+		received, err := time.ParseInLocation("01/02/2006 03:04:05 PM", r[col["Received DtTm"]], la)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var steps [4]int64
+		for i, c := range []string{"Dispatch DtTm", "Response DtTm", "On Scene DtTm", "Available DtTm"} {
+			steps[i] = -1
+			if v := r[col[c]]; v != "" {
+				at, err := time.ParseInLocation("01/02/2006 03:04:05 PM", v, la)
+				if err != nil {
+					t.Fatal(err)
+				}
+				steps[i] = int64(at.Sub(received) / time.Second)
+			}
+		}
+		want[r[col["RowID"]]] = steps
+	}
+	rows, err := conn.Query(context.Background(), `SELECT u.row_key,
+		coalesce(extract(epoch FROM u.dispatched_at - i.received_at)::bigint, -1),
+		coalesce(extract(epoch FROM u.en_route_at - i.received_at)::bigint, -1),
+		coalesce(extract(epoch FROM u.on_scene_at - i.received_at)::bigint, -1),
+		coalesce(extract(epoch FROM u.available_at - i.received_at)::bigint, -1)
+		FROM imported_units u JOIN imported_incidents i ON i.id = u.incident_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][4]int64{}
+	for rows.Next() {
+		var key string
+		var s [4]int64
+		if err := rows.Scan(&key, &s[0], &s[1], &s[2], &s[3]); err != nil {
+			t.Fatal(err)
+		}
+		got[key] = s
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d unit rows stored, the file has %d", len(got), len(want))
+	}
+	diffs := 0
+	for k, w := range want {
+		if got[k] != w {
+			if diffs++; diffs <= 5 {
+				t.Errorf("row %s: steps %v s after received, the file says %v", k, got[k], w)
+			}
+		}
 	}
 }
