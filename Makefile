@@ -97,6 +97,7 @@ fuzz-smoke:
 	@GO=$(GO) scripts/fuzz-smoke.sh intake $(FUZZTIME) $(FUZZ_TARGETS)
 	@GO=$(GO) scripts/fuzz-smoke.sh api $(FUZZTIME_SMALL) $(API_FUZZ_TARGETS)
 	@GO=$(GO) scripts/fuzz-smoke.sh media $(FUZZTIME_SMALL) $(MEDIA_FUZZ_TARGETS)
+	@GO=$(GO) scripts/fuzz-smoke.sh importer $(FUZZTIME_SMALL) FuzzImport
 
 ## e2e also runs the command's own tests (flags, secrets, TLS, the users' and keys' commands):
 ## without the race detector, as `make build` compiled what they link.
