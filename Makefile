@@ -90,8 +90,8 @@ vulncheck:
 unit: web
 	$(GO) test -race -count=1 $(UNIT)
 
-## fuzz-smoke: each intake adapter's fuzz target for FUZZTIME, then the API's and the media
-## server's parsers for FUZZTIME_SMALL, one after another; a crasher lands in
+## fuzz-smoke: each intake adapter's fuzz target for FUZZTIME, then the API's, the media
+## server's and the importer's parsers for FUZZTIME_SMALL, one after another; a crasher lands in
 ## PKG/testdata/fuzz/ to be kept as a seed (scripts/fuzz-smoke.sh says more).
 fuzz-smoke:
 	@GO=$(GO) scripts/fuzz-smoke.sh intake $(FUZZTIME) $(FUZZ_TARGETS)
