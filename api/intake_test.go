@@ -98,7 +98,7 @@ func (f *intakeStore) ReceiveWarning(_ context.Context, w fireline.Warning, raw 
 func (f *intakeStore) Warnings(_ context.Context, wf fireline.WarningFilter) ([]fireline.Warning, error) {
 	var out []fireline.Warning
 	for _, w := range f.warnings {
-		if wf.ActiveAt.IsZero() || w.Active(wf.ActiveAt) {
+		if wf.ActiveAt.IsZero() || w.InForce(wf.ActiveAt) {
 			out = append(out, w)
 		}
 	}
