@@ -22,13 +22,13 @@ trap 'rm -f "$raw"' EXIT
 # Build first, so compiling is not part of the run or its load figures.
 go test -run '^$' -count 1 -c -o /dev/null ./importer/
 log "running: $cmdline"
-before=$(cut -d' ' -f1-3 /proc/loadavg)
+before=$(cut -d' ' -f1-3 /proc/loadavg | sed 's/ /, /g')
 start=$(date +%s)
 if ! "${cmd[@]}" 2>&1 | tee "$raw"; then
 	log "the benchmark failed; $OUT is left as it was"
 	exit 1
 fi
-after=$(cut -d' ' -f1-3 /proc/loadavg)
+after=$(cut -d' ' -f1-3 /proc/loadavg | sed 's/ /, /g')
 go run ./scripts/benchimportreport -in "$raw" -out "$OUT" -cmd "$cmdline" \
 	-meta "load-before=$before" -meta "load-after=$after" -meta "elapsed=$(($(date +%s) - start)) s"
 log "wrote $OUT"
