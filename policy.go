@@ -78,6 +78,9 @@ const (
 	// ActionReadAnalytics reads the response-time analytics of live and imported incidents and
 	// exports their report.
 	ActionReadAnalytics Action = "read_analytics"
+	// ActionImportRecords loads another dispatch system's exported records as imported
+	// incidents: history every figure of the analytics will count, so the administrators' alone.
+	ActionImportRecords Action = "import_records"
 )
 
 // Actions lists every action in a stable order, for the generated pages and the tests.
@@ -89,6 +92,7 @@ var Actions = []Action{
 	ActionReadAudit,
 	ActionManageRoster,
 	ActionReadAnalytics,
+	ActionImportRecords,
 }
 
 // policy says which roles may take each action. It is written action by action, as a route
@@ -122,6 +126,8 @@ var policy = map[Action][]Role{
 	ActionManageRoster: {RoleSupervisor, RoleAdmin},
 
 	ActionReadAnalytics: {RoleRisk, RoleSupervisor, RoleAdmin},
+	// What the analytics count is the administrators' to load.
+	ActionImportRecords: {RoleAdmin},
 }
 
 // Can reports whether a user of role r may take action a. An unknown role or action may

@@ -33,6 +33,7 @@ func TestCan(t *testing.T) {
 		readAudit      = fireline.ActionReadAudit
 		manageRoster   = fireline.ActionManageRoster
 		readAnalytics  = fireline.ActionReadAnalytics
+		importRecords  = fireline.ActionImportRecords
 	)
 	may := map[fireline.Role][]fireline.Action{
 		fireline.RoleOperator: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
@@ -40,7 +41,8 @@ func TestCan(t *testing.T) {
 		fireline.RoleSupervisor: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
 			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, manageRoster, readAnalytics},
 		fireline.RoleAdmin: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, readAudit, manageRoster, manageUsers, readAnalytics},
+			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, readAudit, manageRoster, manageUsers, readAnalytics,
+			importRecords},
 		// Risk officers read and review: every read of the console, and their findings; nothing
 		// that acts on an incident.
 		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo, writeFindings, readAudit, readAnalytics},

@@ -90,6 +90,8 @@ var accessTable = []accessRow{
 	// An incident as a NENA EIDO document: what reads the incident reads its EIDO, a crew only
 	// that of the incident its unit is on (incidentEIDO).
 	{"GET", "/api/v1/incidents/{id}/eido", can(fireline.ActionReadIncidents, fireline.ActionReadOwnIncident)},
+	// Other dispatch systems' exports, loaded as imported incidents: administrators only.
+	{"POST", "/api/v1/admin/imports", can(fireline.ActionImportRecords)},
 
 	// The audit log: administrators and risk officers read and export it.
 	{"GET", "/api/v1/audit", can(fireline.ActionReadAudit)},

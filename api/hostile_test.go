@@ -225,6 +225,8 @@ func hostileCases(t *testing.T) []hostileCase {
 			body: withField(t, publicBody, "channel", "sms"+sqlUnion), status: 400, code: "invalid"},
 		{name: "position unit injection", method: "POST", path: "/api/v1/units/" + q("E-1"+sqlQuote) + "/position", token: "field:E-1", contentType: js,
 			body: `{"lat":36.45,"lng":115.98}`, status: 403, code: "forbidden"},
+		{name: "a risk officer's import of records", method: "POST", path: "/api/v1/admin/imports?format=sf-calls", token: "risk", contentType: "text/csv",
+			body: "Incident Number,Received DtTm\n1" + sqlDrop + ",x\n", status: 403, code: "forbidden"},
 		{name: "login username injection", method: "POST", path: "/api/v1/auth/login", contentType: js,
 			body: `{"username":"admin'--","password":"` + sqlQuote + `"}`, status: 401, code: "unauthorized"},
 

@@ -411,7 +411,8 @@ func TestOpenAPI(t *testing.T) {
 			route == "/incidents" || route == "/incidents/{id}/findings" || route == "/units/{id}/history" ||
 			strings.HasPrefix(route, "/auth/logout") || route == "/auth/password" || strings.HasPrefix(route, "/admin/users") ||
 			strings.HasPrefix(route, "/audit") ||
-			route == "/analytics/intervals" || route == "/risk/cells" || route == "/incidents/{id}/eido"
+			route == "/analytics/intervals" || route == "/risk/cells" || route == "/incidents/{id}/eido" ||
+			route == "/admin/imports"
 	}
 	served := map[string]bool{}
 	err := chi.Walk(s.router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {

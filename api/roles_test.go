@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -159,6 +160,14 @@ func (k roleKeys) CreateAPIKey(_ context.Context, n fireline.NewAPIKey, actor st
 	return fireline.APIKey{ID: 2, Name: n.Name, Source: n.Source, CreatedBy: actor}, "flk_new", nil
 }
 
+// roleImporter takes any export and writes that it did.
+type roleImporter struct{ f *roleStore }
+
+func (i roleImporter) ImportCSV(_ context.Context, format string, _ io.Reader) (fireline.ImportSummary, error) {
+	i.f.write("import " + format)
+	return fireline.ImportSummary{Format: format, Rows: 1, IncidentsAdded: 1}, nil
+}
+
 // roleRegistry knows every panel and pole, at the same place.
 type roleRegistry struct{ intake.Registry }
 
@@ -180,7 +189,7 @@ func newRoleServer(t *testing.T) (*Server, *roleStore) {
 	log := slog.New(slog.DiscardHandler)
 	desk := intake.NewDesk(intake.New(roleRegistry{}, nil, func() time.Time { return now }), f, nil, f, intake.DefaultDeskConfig(), log)
 	s := New(DefaultConfig(), Deps{Store: f, Admin: f, Incidents: f, Intake: desk, APIKeys: roleKeys{f: f}, Locator: fakeLocator{}, Logger: log,
-		Analytics: f, Risk: fakeRisk{}, EIDO: roleEIDO{f}})
+		Analytics: f, Risk: fakeRisk{}, EIDO: roleEIDO{f}, Importer: roleImporter{f: f}})
 	s.now = func() time.Time { return now }
 	return s, f
 }
@@ -193,6 +202,9 @@ func send(t *testing.T, s *Server, token string, c roleCall) (int, string) {
 		r.Header.Set("Authorization", "Bearer "+token)
 	}
 	r.Header.Set("Content-Type", "application/json")
+	if strings.HasPrefix(c.path, "/api/v1/admin/imports") {
+		r.Header.Set("Content-Type", "text/csv")
+	}
 	w := httptest.NewRecorder()
 	s.ServeHTTP(w, r)
 	var p Problem
@@ -233,6 +245,7 @@ var (
 	readRisk  = roleCall{"read the risk grid", "GET", "/api/v1/risk/cells?format=geojson", ""}
 	eidoOwn   = roleCall{"export incident 7 as EIDO", "GET", "/api/v1/incidents/7/eido", ""}
 	eidoOther = roleCall{"export incident 8 as EIDO", "GET", "/api/v1/incidents/8/eido", ""}
+	importSF  = roleCall{"import an export", "POST", "/api/v1/admin/imports?format=sf-calls", "Incident Number\n1\n"}
 )
 
 // TestRolesAllowedAndDenied runs each role's allowed and denied calls through the real router:
@@ -247,13 +260,13 @@ func TestRolesAllowedAndDenied(t *testing.T) {
 	}{
 		{who: "operator",
 			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, dispatchE2, moveE2, moveE1, postPanel, postPress, postCall, me, readRisk, eidoOwn, eidoOther},
-			deny:  []roleCall{addFinding, ackEscalation, createStation, listKeys, createKey, analytics}},
+			deny:  []roleCall{addFinding, ackEscalation, createStation, listKeys, createKey, analytics, importSF}},
 		{who: "supervisor",
 			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, postPanel, me, analytics, readRisk, eidoOther},
-			deny:  []roleCall{createStation, listKeys, createKey}},
+			deny:  []roleCall{createStation, listKeys, createKey, importSF}},
 		{who: "field:E1",
 			allow: []roleCall{readOwn, listUnits, moveE1, me, eidoOwn},
-			deny:  []roleCall{listIncidents, readOther, readFindings, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, postCall, postPanel, postPress, analytics, readRisk, eidoOther},
+			deny:  []roleCall{listIncidents, readOther, readFindings, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, postCall, postPanel, postPress, analytics, readRisk, eidoOther, importSF},
 			denyDetailHas: map[string]string{
 				readOther.name:  "crew of E1 may read only the incident the unit is on",
 				eidoOther.name:  "crew of E1 may read only the incident the unit is on",
@@ -267,13 +280,13 @@ func TestRolesAllowedAndDenied(t *testing.T) {
 			denyDetailHas: map[string]string{eidoOwn.name: "crew of E2 may read only the incident the unit is on"}},
 		{who: "risk",
 			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, addFinding, me, analytics, readRisk, eidoOwn},
-			deny:  []roleCall{dispatchE2, moveE1, moveE2, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, postPress}},
+			deny:  []roleCall{dispatchE2, moveE1, moveE2, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, postPress, importSF}},
 		{who: "admin",
-			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, me, analytics, readRisk, eidoOther}},
+			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, me, analytics, readRisk, eidoOther, importSF}},
 		// The demo gateway login posts any device source's alarms, and reads nothing.
 		{who: "gateway",
 			allow: []roleCall{postPanel, postOtherPanel, postPress, me},
-			deny:  []roleCall{listIncidents, readOwn, listUnits, readFindings, dispatchE2, moveE2, addFinding, createStation, listKeys, postCall, analytics, readRisk, eidoOwn}},
+			deny:  []roleCall{listIncidents, readOwn, listUnits, readFindings, dispatchE2, moveE2, addFinding, createStation, listKeys, postCall, analytics, readRisk, eidoOwn, importSF}},
 		// A per-source key posts its own source's alarms within its prefix, and nothing else.
 		{who: "flk_panels",
 			allow: []roleCall{postPanel, me},
@@ -331,6 +344,7 @@ func TestAllowedCallsWrite(t *testing.T) {
 		{"risk", addFinding, "finding by risk"},
 		{"supervisor", ackEscalation, "ack by supervisor"},
 		{"admin", createKey, "key mall panels by admin"},
+		{"admin", importSF, "import sf-calls"},
 		{"flk_panels", postPanel, "alarm iot FAP-CHEM-1:EV-1"},
 		{"gateway", postOtherPanel, "alarm iot FAP-MALL-1:EV-2"},
 	} {

@@ -91,6 +91,8 @@ type Server struct {
 	risk      fireline.RiskService
 	// eido writes incidents as NENA EIDO documents; nil answers its route unavailable.
 	eido fireline.EIDOExporter
+	// importer loads other dispatch systems' exports (imports.go); nil answers 503.
+	importer fireline.RecordImporter
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -142,6 +144,9 @@ type Deps struct {
 	Risk fireline.RiskService
 	// EIDO writes incidents as NENA EIDO documents (exchange.EIDO); nil: its route answers 503.
 	EIDO fireline.EIDOExporter
+	// Importer loads other dispatch systems' exports (importer.Importer); nil: the import
+	// route answers 503.
+	Importer fireline.RecordImporter
 }
 
 // New builds the API.
@@ -159,6 +164,7 @@ func New(cfg Config, d Deps) *Server {
 		analytics: d.Analytics,
 		risk:      d.Risk,
 		eido:      d.EIDO,
+		importer:  d.Importer,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -250,6 +256,7 @@ func (s *Server) routes() chi.Router {
 			s.apiKeyRoutes(admin)
 			s.incidentTypeAdminRoutes(admin)
 			s.userRoutes(admin)
+			s.importRoutes(admin)
 		})
 
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -25,6 +25,7 @@ import (
 	"github.com/fireline/fireline/devstack/pgcluster"
 	"github.com/fireline/fireline/exchange"
 	"github.com/fireline/fireline/geo"
+	"github.com/fireline/fireline/importer"
 	"github.com/fireline/fireline/intake"
 	"github.com/fireline/fireline/media"
 	"github.com/fireline/fireline/oidc"
@@ -433,6 +434,9 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 
 		// Incidents handed to neighbouring centres as NENA EIDO documents, from the read model.
 		EIDO: exchange.NewEIDO(db, db, db, cfg.EIDO),
+
+		// Imports of other dispatch systems' records (POST /admin/imports).
+		Importer: importer.New(db, m.log),
 	}
 	// The zone and targets were validated with the config; an error here leaves the
 	// analytics unavailable, not the API.

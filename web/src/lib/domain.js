@@ -12,7 +12,7 @@ export const ACTIONS = Object.freeze([
   'read_units', 'read_incidents', 'read_own_incident', 'read_unit_history', 'read_own_unit_history',
   'read_recordings', 'post_alarm', 'post_device_alarm', 'dispatch', 'move_unit', 'move_own_unit',
   'ack_escalation', 'watch_video', 'publish_video', 'manage_video', 'write_findings', 'admin', 'manage_users',
-  'read_audit', 'manage_roster', 'read_analytics',
+  'read_audit', 'manage_roster', 'read_analytics', 'import_records',
 ]);
 
 /** POLICY is, for each role, the actions it may take (fireline.Can). */
@@ -36,7 +36,7 @@ export const POLICY = Object.freeze({
   admin: Object.freeze([
     'read_units', 'read_incidents', 'read_unit_history', 'read_recordings', 'post_alarm', 'post_device_alarm',
     'dispatch', 'move_unit', 'ack_escalation', 'watch_video', 'manage_video', 'write_findings', 'admin',
-    'manage_users', 'read_audit', 'manage_roster', 'read_analytics',
+    'manage_users', 'read_audit', 'manage_roster', 'read_analytics', 'import_records',
   ]),
   gateway: Object.freeze(['post_device_alarm']),
 });
