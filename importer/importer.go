@@ -40,6 +40,10 @@ type Importer struct {
 // enough that its transaction and memory stay modest.
 const DefaultBatchSize = 5000
 
+// MaxStepBeforeReceived is how far before the alarm's receipt a unit's step may be and still
+// be this call's: a few seconds or minutes are two clocks disagreeing, a day is another call.
+const MaxStepBeforeReceived = 24 * time.Hour
+
 var _ fireline.RecordImporter = (*Importer)(nil)
 
 // New returns an Importer writing to store.
@@ -379,8 +383,11 @@ func (p *parser) row(rec []string, line int) (fireline.ImportedIncident, *fireli
 		if steps[i], err = p.time(rec, c); err != nil {
 			return inc, nil, err
 		}
-		if !steps[i].IsZero() && steps[i].Before(received) {
-			return inc, nil, fmt.Errorf("%s %s is before %s %s", p.header[c], p.get(rec, c), p.header[p.received], p.get(rec, p.received))
+		// A step a little before the alarm is what two systems' clocks write: it is kept, and
+		// the analytics count its interval as negative (excluded, counted apart). A step more
+		// than MaxStepBeforeReceived before it belongs to another call: the row is bad.
+		if !steps[i].IsZero() && steps[i].Before(received.Add(-MaxStepBeforeReceived)) {
+			return inc, nil, fmt.Errorf("%s %s is more than %s before %s %s", p.header[c], p.get(rec, c), MaxStepBeforeReceived, p.header[p.received], p.get(rec, p.received))
 		}
 	}
 	u := &fireline.ImportedUnit{Number: inc.Number, UnitID: p.get(rec, p.unitID), Line: line,

@@ -195,7 +195,7 @@ func TestImportSFCorrupted(t *testing.T) {
 		10:   {func(rec []string) []string { return rec[:20] }, "20 fields where the header has 34"},
 		100:  {func(rec []string) []string { rec[6] = "13/45/2016 11:57:56 PM"; return rec }, `Received DtTm: "13/45/2016 11:57:56 PM" is not a time (month out of range)`},
 		500:  {func(rec []string) []string { rec[32] = "(137.7, -122.4)"; return rec }, "Location: lat 137.7 is outside -90..90"},
-		1000: {func(rec []string) []string { rec[8] = "01/01/2016 12:00:00 AM"; return rec }, "Dispatch DtTm 01/01/2016 12:00:00 AM is before Received DtTm"},
+		1000: {func(rec []string) []string { rec[8] = "01/01/2016 12:00:00 AM"; return rec }, "Dispatch DtTm 01/01/2016 12:00:00 AM is more than 24h0m0s before Received DtTm"},
 		2000: {func(rec []string) []string { rec[2] = ""; return rec }, "Incident Number: missing"},
 	}
 	src, err := os.ReadFile(sfFile)
@@ -367,6 +367,32 @@ func TestImportLines(t *testing.T) {
 	}
 }
 
+// TestImportStepBeforeReceived: a unit dispatched seconds before the call was received is two
+// clocks disagreeing: the row is kept, for the analytics to count its interval as negative. A
+// step a day and more before it belongs to another call, and the row is bad.
+func TestImportStepBeforeReceived(t *testing.T) {
+	m, err := importer.ParseMapping([]byte(`{"dataset": "t", "columns": {"number": "n", "received": "r",
+		"dispatched": "d", "unit_id": "u"}, "time_layouts": ["2006-01-02 15:04:05"], "times_in": "UTC", "time_zone": "UTC"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := "n,r,d,u\n" +
+		"1,2026-12-01 08:00:00,2026-12-01 07:59:55,E1\n" + // 2: five seconds early
+		"2,2026-12-01 08:00:00,2026-11-30 07:59:59,E2\n" // 3: a day and a second early
+	store := &memStore{}
+	sum, err := importer.New(store, nil).Import(context.Background(), m, strings.NewReader(file), importer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.BadRows != 1 || len(sum.Bad) != 1 || sum.Bad[0].Line != 3 || !strings.Contains(sum.Bad[0].Reason, "more than 24h0m0s before") {
+		t.Errorf("bad rows %+v, want line 3 only", sum.Bad)
+	}
+	if len(store.units) != 1 || store.units[0].UnitID != "E1" ||
+		!store.units[0].DispatchedAt.Equal(time.Date(2026, 12, 1, 7, 59, 55, 0, time.UTC)) {
+		t.Errorf("stored units %+v, want E1 dispatched at 07:59:55", store.units)
+	}
+}
+
 // TestImportStoreFails: when the store fails, the import stops and says so, with what the
 // batches before it added.
 func TestImportStoreFails(t *testing.T) {
@@ -392,6 +418,7 @@ func TestImportStoreFails(t *testing.T) {
 // memStore keeps batches in memory and fails the failAt-th (1-based; 0: never).
 type memStore struct {
 	incidents []fireline.ImportedIncident
+	units     []fireline.ImportedUnit
 	batches   int
 	failAt    int
 }
@@ -402,6 +429,7 @@ func (s *memStore) ImportRecords(_ context.Context, b fireline.ImportBatch) (fir
 		return fireline.ImportCounts{}, fireline.Errorf(fireline.EUNAVAILABLE, "the database is unavailable; try again")
 	}
 	s.incidents = append(s.incidents, b.Incidents...)
+	s.units = append(s.units, b.Units...)
 	return fireline.ImportCounts{IncidentsAdded: len(b.Incidents), UnitsAdded: len(b.Units)}, nil
 }
 
