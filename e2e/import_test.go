@@ -16,7 +16,8 @@ import (
 
 // TestAdminImportsRecords: an administrator posts San Francisco's real export to the running
 // system as CSV; it lands as 1,800 imported incidents with 3,786 unit rows, the same file again
-// adds nothing, no live incident (no workflow) comes of it, and a risk officer may not import.
+// adds nothing, no live incident (no workflow) comes of it, a risk officer may not import, and
+// the analytics for its dates equal what the test computes from the CSV by itself.
 func TestAdminImportsRecords(t *testing.T) {
 	sf := filepath.Join("..", "..", "shared", "data", "sf", "fire_calls_2016-12-31_to_2017-01-03.csv")
 	file, err := os.ReadFile(sf)
@@ -72,5 +73,21 @@ func TestAdminImportsRecords(t *testing.T) {
 	s.must(http.StatusOK, "GET", "/api/v1/incidents", admin, nil, &live)
 	if len(live.Incidents) != 0 {
 		t.Errorf("%d live incidents after the import, want none: imported records start no workflow", len(live.Incidents))
+	}
+
+	// The analytics over the imported dates, and over one day of San Francisco's calendar,
+	// equal what this test computes from the CSV on its own (intervals_csv_test.go).
+	for _, days := range [][2]string{{"2016-12-31", "2017-01-03"}, {"2017-01-01", "2017-01-01"}} {
+		want := recompute(t, sf, days[0], days[1])
+		var got figures
+		s.must(http.StatusOK, "GET", "/api/v1/analytics/intervals?from="+days[0]+"&to="+days[1], risk, nil, &got)
+		if show(got) != show(want) {
+			t.Errorf("analytics %s..%s:\n got %s\nwant %s", days[0], days[1], show(got), show(want))
+		} else {
+			t.Logf("analytics %s..%s match the CSV: %s", days[0], days[1], show(got))
+		}
+	}
+	if all := recompute(t, sf, "2016-12-31", "2017-01-03"); all.Incidents != 1800 {
+		t.Errorf("the recomputation finds %d incidents in the file's dates, want 1800", all.Incidents)
 	}
 }
