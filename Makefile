@@ -90,13 +90,14 @@ vulncheck:
 unit: web
 	$(GO) test -race -count=1 $(UNIT)
 
-## fuzz-smoke: each intake adapter's fuzz target for FUZZTIME, then the API's and the media
-## server's parsers for FUZZTIME_SMALL, one after another; a crasher lands in
+## fuzz-smoke: each intake adapter's fuzz target for FUZZTIME, then the API's, the media
+## server's and the importer's parsers for FUZZTIME_SMALL, one after another; a crasher lands in
 ## PKG/testdata/fuzz/ to be kept as a seed (scripts/fuzz-smoke.sh says more).
 fuzz-smoke:
 	@GO=$(GO) scripts/fuzz-smoke.sh intake $(FUZZTIME) $(FUZZ_TARGETS)
 	@GO=$(GO) scripts/fuzz-smoke.sh api $(FUZZTIME_SMALL) $(API_FUZZ_TARGETS)
 	@GO=$(GO) scripts/fuzz-smoke.sh media $(FUZZTIME_SMALL) $(MEDIA_FUZZ_TARGETS)
+	@GO=$(GO) scripts/fuzz-smoke.sh importer $(FUZZTIME_SMALL) FuzzImport
 
 ## e2e also runs the command's own tests (flags, secrets, TLS, the users' and keys' commands):
 ## without the race detector, as `make build` compiled what they link.
@@ -122,6 +123,12 @@ bench:
 .PHONY: bench-media
 bench-media:
 	@scripts/bench-media.sh
+
+## bench-import: the import throughput — the importer against one INSERT per row, same run — into
+## BENCHMARKS.md (scripts/bench-import.sh, about four minutes).
+.PHONY: bench-import
+bench-import:
+	@scripts/bench-import.sh
 
 ## bench-console: issue 12's console benchmark — the operator console in Chromium with 200 open
 ## incidents and 500 units sending AVL fixes, frame times idle and under load in one run, click

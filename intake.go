@@ -87,8 +87,9 @@ const MaxWarnings = 500
 
 // WarningFilter narrows a read of warnings, newest first.
 type WarningFilter struct {
-	// ActiveAt keeps only the warnings that raise readiness at that time: not superseded, not
-	// expired, readiness above none, in the service area. Zero keeps every warning.
+	// ActiveAt keeps only the warnings in force at that time: not superseded, not expired,
+	// readiness above none, and in the service area or Unlocated (to be read by a person).
+	// Zero keeps every warning.
 	ActiveAt time.Time
 	// Limit is how many to return, 1..MaxWarnings.
 	Limit int

@@ -75,6 +75,12 @@ const (
 	// ActionManageRoster puts people on duty on units and ends their shifts: the duty officer's
 	// work at a shift change. Everyone who reads units sees the staffing.
 	ActionManageRoster Action = "manage_roster"
+	// ActionReadAnalytics reads the response-time analytics of live and imported incidents and
+	// exports their report.
+	ActionReadAnalytics Action = "read_analytics"
+	// ActionImportRecords loads another dispatch system's exported records as imported
+	// incidents: history every figure of the analytics will count, so the administrators' alone.
+	ActionImportRecords Action = "import_records"
 	// ActionPublishAlerts publishes public alerts (CAP) about an incident, and updates and
 	// cancels them: telling the public to evacuate or shelter is the floor's call.
 	ActionPublishAlerts Action = "publish_alerts"
@@ -88,6 +94,8 @@ var Actions = []Action{
 	ActionManageUsers,
 	ActionReadAudit,
 	ActionManageRoster,
+	ActionReadAnalytics,
+	ActionImportRecords,
 	ActionPublishAlerts,
 }
 
@@ -120,6 +128,10 @@ var policy = map[Action][]Role{
 	// Risk officers review what people did; administrators answer for the system.
 	ActionReadAudit:    {RoleAdmin, RoleRisk},
 	ActionManageRoster: {RoleSupervisor, RoleAdmin},
+
+	ActionReadAnalytics: {RoleRisk, RoleSupervisor, RoleAdmin},
+	// What the analytics count is the administrators' to load.
+	ActionImportRecords: {RoleAdmin},
 	// Whoever gives an incident its orders warns the public about it.
 	ActionPublishAlerts: {RoleOperator, RoleSupervisor, RoleAdmin},
 }

@@ -32,18 +32,21 @@ func TestCan(t *testing.T) {
 		manageUsers    = fireline.ActionManageUsers
 		readAudit      = fireline.ActionReadAudit
 		manageRoster   = fireline.ActionManageRoster
+		readAnalytics  = fireline.ActionReadAnalytics
+		importRecords  = fireline.ActionImportRecords
 		publishAlerts  = fireline.ActionPublishAlerts
 	)
 	may := map[fireline.Role][]fireline.Action{
 		fireline.RoleOperator: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
 			dispatch, moveUnit, watchVideo, publishAlerts},
 		fireline.RoleSupervisor: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, manageRoster, publishAlerts},
+			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, manageRoster, readAnalytics, publishAlerts},
 		fireline.RoleAdmin: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, readAudit, manageRoster, manageUsers, publishAlerts},
+			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, readAudit, manageRoster, manageUsers, readAnalytics,
+			importRecords, publishAlerts},
 		// Risk officers read and review: every read of the console, and their findings; nothing
 		// that acts on an incident.
-		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo, writeFindings, readAudit},
+		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo, writeFindings, readAudit, readAnalytics},
 		// Crews act on their own unit and incident only; the API checks which is theirs.
 		fireline.RoleField: {readUnits, readOwnInc, readOwnHistory, moveOwnUnit, publishVideo},
 		// A gateway posts its sources' alarms and reads nothing.

@@ -37,6 +37,11 @@ type Warning struct {
 	// InServiceArea is true when any area of the alert covers a cell of the service area. An
 	// alert for elsewhere is recorded all the same, as such.
 	InServiceArea bool `json:"in_service_area"`
+	// Unlocated is true when no area of the alert has a polygon or circle: its areas are given
+	// by geocodes (or a description) alone, which Fireline cannot place without a gazetteer.
+	// It raises no cell's readiness, and is listed while in force with its areas as they came,
+	// for a person to read.
+	Unlocated bool `json:"unlocated,omitempty"`
 }
 
 // WarningSuperseded says which later alert updated or cancelled a warning, and when.
@@ -101,9 +106,18 @@ type WarningResource struct {
 type WarningArea struct {
 	Description string `json:"description"`
 	// Polygons are closed rings of WGS-84 points (the first point repeated last).
-	Polygons [][]Point    `json:"polygons,omitempty"`
-	Circles  []Circle     `json:"circles,omitempty"`
-	Geocodes []NamedValue `json:"geocodes,omitempty"`
+	Polygons [][]Point `json:"polygons,omitempty"`
+	// PolygonPoints is set when a polygon was simplified: the number of points each polygon
+	// had in the alert as sent. A polygon with more points than its ring here is held, and
+	// covered, simplified to within a tenth of a cell's edge; the raw XML stored with the
+	// warning keeps it as sent.
+	PolygonPoints []int        `json:"polygon_points,omitempty"`
+	Circles       []Circle     `json:"circles,omitempty"`
+	Geocodes      []NamedValue `json:"geocodes,omitempty"`
+	// Problems name the shapes of the area that could not be read (an empty polygon, a point
+	// that is not "lat,lon", a ring left open) and were set aside: the rest of the alert is
+	// kept, and the raw XML stored with the warning holds them as sent.
+	Problems []string `json:"problems,omitempty"`
 	// Altitude and Ceiling are in feet above mean sea level, as CAP gives them.
 	Altitude *float64 `json:"altitude,omitempty"`
 	Ceiling  *float64 `json:"ceiling,omitempty"`
@@ -236,4 +250,10 @@ func (i WarningInfo) InfoExpires(sent time.Time) time.Time {
 // and some cell of the service area is raised by it.
 func (w Warning) Active(t time.Time) bool {
 	return w.Superseded == nil && t.Before(w.Expires) && w.Readiness > ReadinessNone && w.InServiceArea
+}
+
+// InForce reports whether the warning is listed as in force at t (WarningFilter.ActiveAt): it
+// is Active, or it would be but cannot be placed (Unlocated), so a person reads where it is.
+func (w Warning) InForce(t time.Time) bool {
+	return w.Superseded == nil && t.Before(w.Expires) && w.Readiness > ReadinessNone && (w.InServiceArea || w.Unlocated)
 }

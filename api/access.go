@@ -84,10 +84,21 @@ var accessTable = []accessRow{
 	{"POST", "/api/v1/roster", can(fireline.ActionManageRoster)},
 	{"DELETE", "/api/v1/roster/{rid}", can(fireline.ActionManageRoster)},
 
+	// The fire-risk grid: whoever reads the command centre's picture (operators, supervisors,
+	// risk officers, administrators).
+	{"GET", "/api/v1/risk/cells", can(fireline.ActionReadIncidents)},
+	// An incident as a NENA EIDO document: what reads the incident reads its EIDO, a crew only
+	// that of the incident its unit is on (incidentEIDO).
+	{"GET", "/api/v1/incidents/{id}/eido", can(fireline.ActionReadIncidents, fireline.ActionReadOwnIncident)},
+	// Other dispatch systems' exports, loaded as imported incidents: administrators only.
+	{"POST", "/api/v1/admin/imports", can(fireline.ActionImportRecords)},
+
 	// The audit log: administrators and risk officers read and export it.
 	{"GET", "/api/v1/audit", can(fireline.ActionReadAudit)},
 	{"GET", "/api/v1/audit/export", can(fireline.ActionReadAudit)},
 
+	// Response-time analytics: risk officers, supervisors and administrators.
+	{"GET", "/api/v1/analytics/intervals", can(fireline.ActionReadAnalytics)},
 	// Public alerts (CAP 1.2): operators and supervisors warn the public about an incident;
 	// the feed and the documents are for anyone, as a public warning is.
 	{"GET", "/api/v1/incidents/{id}/alerts", can(fireline.ActionReadIncidents)},

@@ -131,7 +131,7 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 		slog.New(slog.DiscardHandler))
 	e.s = New(DefaultConfig(), Deps{Store: e.st, Incidents: e.inc, Locator: gridLocator{}, Intake: desk,
 		Recordings: openCounter{fakeRecordings{t.TempDir()}, &e.opened}, Logger: slog.New(slog.DiscardHandler),
-		PublicAlerts: &fakeAlerts{writes: &e.st.writes}})
+		Risk: fakeRisk{}, PublicAlerts: &fakeAlerts{writes: &e.st.writes}})
 	e.s.now = func() time.Time { return now }
 	return e
 }
@@ -201,6 +201,9 @@ func hostileCases(t *testing.T) []hostileCase {
 		{name: "nearby ?lat= injection", path: "/api/v1/nearby?lng=115.9&lat=36.4" + q(sqlQuote), token: "dispatcher", status: 400, code: "invalid"},
 		{name: "escalations ?incident= injection", path: "/api/v1/escalations?incident=1" + q(" OR 1=1"), token: "dispatcher", status: 400, code: "invalid"},
 		{name: "warnings ?active= injection", path: "/api/v1/warnings?active=true" + q(sqlQuote), token: "dispatcher", status: 400, code: "invalid"},
+		{name: "risk ?bbox= injection", path: "/api/v1/risk/cells?bbox=115.9,36.4,116.1,36.5" + q(sqlDrop), token: "risk", status: 400, code: "invalid"},
+		{name: "risk ?min_score= injection", path: "/api/v1/risk/cells?min_score=10" + q(sqlUnion), token: "risk", status: 400, code: "invalid"},
+		{name: "risk ?limit= huge", path: "/api/v1/risk/cells?limit=99999999999999999999", token: "risk", status: 400, code: "invalid"},
 		{name: "incident id injection", path: "/api/v1/incidents/7" + q(" OR 1=1"), token: "risk", status: 400, code: "invalid"},
 		{name: "unit id injection", path: "/api/v1/units/" + q("E-1"+sqlQuote), token: "dispatcher", status: 404, code: "not_found"},
 
@@ -222,6 +225,8 @@ func hostileCases(t *testing.T) []hostileCase {
 			body: withField(t, publicBody, "channel", "sms"+sqlUnion), status: 400, code: "invalid"},
 		{name: "position unit injection", method: "POST", path: "/api/v1/units/" + q("E-1"+sqlQuote) + "/position", token: "field:E-1", contentType: js,
 			body: `{"lat":36.45,"lng":115.98}`, status: 403, code: "forbidden"},
+		{name: "a risk officer's import of records", method: "POST", path: "/api/v1/admin/imports?format=sf-calls", token: "risk", contentType: "text/csv",
+			body: "Incident Number,Received DtTm\n1" + sqlDrop + ",x\n", status: 403, code: "forbidden"},
 		{name: "login username injection", method: "POST", path: "/api/v1/auth/login", contentType: js,
 			body: `{"username":"admin'--","password":"` + sqlQuote + `"}`, status: 401, code: "unauthorized"},
 

@@ -98,7 +98,7 @@ func (f *intakeStore) ReceiveWarning(_ context.Context, w fireline.Warning, raw 
 func (f *intakeStore) Warnings(_ context.Context, wf fireline.WarningFilter) ([]fireline.Warning, error) {
 	var out []fireline.Warning
 	for _, w := range f.warnings {
-		if wf.ActiveAt.IsZero() || w.Active(wf.ActiveAt) {
+		if wf.ActiveAt.IsZero() || w.InForce(wf.ActiveAt) {
 			out = append(out, w)
 		}
 	}
@@ -411,6 +411,8 @@ func TestOpenAPI(t *testing.T) {
 			route == "/incidents" || route == "/incidents/{id}/findings" || route == "/units/{id}/history" ||
 			strings.HasPrefix(route, "/auth/logout") || route == "/auth/password" || strings.HasPrefix(route, "/admin/users") ||
 			strings.HasPrefix(route, "/audit") ||
+			route == "/analytics/intervals" || route == "/risk/cells" || route == "/incidents/{id}/eido" ||
+			route == "/admin/imports" ||
 			route == "/incidents/{id}/alerts" || strings.HasPrefix(route, "/alerts/")
 	}
 	served := map[string]bool{}

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -119,6 +121,22 @@ func (f *roleStore) AlarmReceived(context.Context, int64, fireline.Alarm, fireli
 	return nil
 }
 
+// IntervalReport answers the analytics with an empty report.
+func (f *roleStore) IntervalReport(_ context.Context, q fireline.IntervalQuery) (fireline.IntervalReport, error) {
+	return fireline.IntervalReport{Query: q}, nil
+}
+
+// roleEIDO exports the role store's incidents as a stub document: the route's guard and the
+// crew's check are under test, not the document (exchange's tests hold that).
+type roleEIDO struct{ f *roleStore }
+
+func (e roleEIDO) IncidentEIDO(ctx context.Context, id int64, content fireline.EIDOContent) (json.RawMessage, error) {
+	if _, err := e.f.Incident(ctx, id); err != nil {
+		return nil, err
+	}
+	return json.RawMessage(fmt.Sprintf(`{"eidoVersion":"1.0","content":%d}`, content)), nil
+}
+
 // roleKeys are two API keys: the chemical park's panels (iot, FAP-CHEM-) and a revoked one.
 type roleKeys struct {
 	fireline.APIKeyStore
@@ -142,6 +160,14 @@ func (k roleKeys) CreateAPIKey(_ context.Context, n fireline.NewAPIKey, actor st
 	return fireline.APIKey{ID: 2, Name: n.Name, Source: n.Source, CreatedBy: actor}, "flk_new", nil
 }
 
+// roleImporter takes any export and writes that it did.
+type roleImporter struct{ f *roleStore }
+
+func (i roleImporter) ImportCSV(_ context.Context, format string, _ io.Reader) (fireline.ImportSummary, error) {
+	i.f.write("import " + format)
+	return fireline.ImportSummary{Format: format, Rows: 1, IncidentsAdded: 1}, nil
+}
+
 // roleRegistry knows every panel and pole, at the same place.
 type roleRegistry struct{ intake.Registry }
 
@@ -163,7 +189,7 @@ func newRoleServer(t *testing.T) (*Server, *roleStore) {
 	log := slog.New(slog.DiscardHandler)
 	desk := intake.NewDesk(intake.New(roleRegistry{}, nil, func() time.Time { return now }), f, nil, f, intake.DefaultDeskConfig(), log)
 	s := New(DefaultConfig(), Deps{Store: f, Admin: f, Incidents: f, Intake: desk, APIKeys: roleKeys{f: f}, Locator: fakeLocator{}, Logger: log,
-		PublicAlerts: f})
+		Analytics: f, Risk: fakeRisk{}, EIDO: roleEIDO{f}, Importer: roleImporter{f: f}, PublicAlerts: f})
 	s.now = func() time.Time { return now }
 	return s, f
 }
@@ -176,6 +202,9 @@ func send(t *testing.T, s *Server, token string, c roleCall) (int, string) {
 		r.Header.Set("Authorization", "Bearer "+token)
 	}
 	r.Header.Set("Content-Type", "application/json")
+	if strings.HasPrefix(c.path, "/api/v1/admin/imports") {
+		r.Header.Set("Content-Type", "text/csv")
+	}
 	w := httptest.NewRecorder()
 	s.ServeHTTP(w, r)
 	var p Problem
@@ -212,6 +241,11 @@ var (
 		`{"event_id":"EV-2","device_id":"FAP-MALL-1","kind":"fire_alarm","time":"2026-11-22T08:59:00Z"}`}
 	postPress = roleCall{"post a lamp-post press", "POST", "/api/v1/alarms/lamppost", `{"pole_id":"LP-1","press_id":"000042","time":"2026-11-22T08:59:00Z"}`}
 	me        = roleCall{"who am I", "GET", "/api/v1/auth/me", ""}
+	analytics = roleCall{"read the interval analytics", "GET", "/api/v1/analytics/intervals?from=2026-12-01&to=2026-12-31", ""}
+	readRisk  = roleCall{"read the risk grid", "GET", "/api/v1/risk/cells?format=geojson", ""}
+	eidoOwn   = roleCall{"export incident 7 as EIDO", "GET", "/api/v1/incidents/7/eido", ""}
+	eidoOther = roleCall{"export incident 8 as EIDO", "GET", "/api/v1/incidents/8/eido", ""}
+	importSF  = roleCall{"import an export", "POST", "/api/v1/admin/imports?format=sf-calls", "Incident Number\n1\n"}
 )
 
 // TestRolesAllowedAndDenied runs each role's allowed and denied calls through the real router:
@@ -225,28 +259,34 @@ func TestRolesAllowedAndDenied(t *testing.T) {
 		unauthenticate []roleCall        // 401
 	}{
 		{who: "operator",
-			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, dispatchE2, moveE2, moveE1, postPanel, postPress, postCall, me, publishAlert},
-			deny:  []roleCall{addFinding, ackEscalation, createStation, listKeys, createKey}},
+			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, dispatchE2, moveE2, moveE1, postPanel, postPress, postCall, me, readRisk, eidoOwn, eidoOther, publishAlert},
+			deny:  []roleCall{addFinding, ackEscalation, createStation, listKeys, createKey, analytics, importSF}},
 		{who: "supervisor",
-			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, postPanel, me, publishAlert},
-			deny:  []roleCall{createStation, listKeys, createKey}},
+			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, postPanel, me, analytics, readRisk, eidoOther, publishAlert},
+			deny:  []roleCall{createStation, listKeys, createKey, importSF}},
 		{who: "field:E1",
-			allow: []roleCall{readOwn, listUnits, moveE1, me},
-			deny:  []roleCall{listIncidents, readOther, readFindings, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, postCall, postPanel, postPress, publishAlert},
+			allow: []roleCall{readOwn, listUnits, moveE1, me, eidoOwn},
+			deny:  []roleCall{listIncidents, readOther, readFindings, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, postCall, postPanel, postPress, analytics, readRisk, eidoOther, importSF, publishAlert},
 			denyDetailHas: map[string]string{
 				readOther.name:  "crew of E1 may read only the incident the unit is on",
+				eidoOther.name:  "crew of E1 may read only the incident the unit is on",
 				moveE2.name:     "crew of E1 may not set the status of E2",
 				dispatchE2.name: "role field may not POST /api/v1/incidents/7/dispatch",
 			}},
+		// A crew whose unit is on no incident exports none.
+		{who: "field:E2",
+			allow:         []roleCall{me},
+			deny:          []roleCall{eidoOwn, eidoOther},
+			denyDetailHas: map[string]string{eidoOwn.name: "crew of E2 may read only the incident the unit is on"}},
 		{who: "risk",
-			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, addFinding, me},
-			deny:  []roleCall{dispatchE2, moveE1, moveE2, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, postPress, publishAlert}},
+			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, addFinding, me, analytics, readRisk, eidoOwn},
+			deny:  []roleCall{dispatchE2, moveE1, moveE2, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, postPress, importSF, publishAlert}},
 		{who: "admin",
-			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, me, publishAlert}},
+			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, me, analytics, readRisk, eidoOther, importSF, publishAlert}},
 		// The demo gateway login posts any device source's alarms, and reads nothing.
 		{who: "gateway",
 			allow: []roleCall{postPanel, postOtherPanel, postPress, me},
-			deny:  []roleCall{listIncidents, readOwn, listUnits, readFindings, dispatchE2, moveE2, addFinding, createStation, listKeys, postCall}},
+			deny:  []roleCall{listIncidents, readOwn, listUnits, readFindings, dispatchE2, moveE2, addFinding, createStation, listKeys, postCall, analytics, readRisk, eidoOwn, importSF}},
 		// A per-source key posts its own source's alarms within its prefix, and nothing else.
 		{who: "flk_panels",
 			allow: []roleCall{postPanel, me},
@@ -258,7 +298,7 @@ func TestRolesAllowedAndDenied(t *testing.T) {
 			}},
 		{who: "flk_revoked", unauthenticate: []roleCall{postPanel, me, listUnits}},
 		{who: "flk_unknown", unauthenticate: []roleCall{postPanel}},
-		{who: "", unauthenticate: []roleCall{postPanel, listUnits, listIncidents, dispatchE2, createStation, listKeys, me}},
+		{who: "", unauthenticate: []roleCall{postPanel, listUnits, listIncidents, dispatchE2, createStation, listKeys, me, analytics, eidoOwn}},
 	} {
 		t.Run(cmp.Or(tt.who, "nobody"), func(t *testing.T) {
 			for _, c := range tt.allow {
@@ -305,6 +345,7 @@ func TestAllowedCallsWrite(t *testing.T) {
 		{"risk", addFinding, "finding by risk"},
 		{"supervisor", ackEscalation, "ack by supervisor"},
 		{"admin", createKey, "key mall panels by admin"},
+		{"admin", importSF, "import sf-calls"},
 		{"flk_panels", postPanel, "alarm iot FAP-CHEM-1:EV-1"},
 		{"gateway", postOtherPanel, "alarm iot FAP-MALL-1:EV-2"},
 	} {

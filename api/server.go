@@ -86,6 +86,13 @@ type Server struct {
 	csp     string
 	roster  fireline.RosterStore
 
+	// analytics computes the response-time analytics; nil answers them unavailable.
+	analytics fireline.AnalyticsService
+	risk      fireline.RiskService
+	// eido writes incidents as NENA EIDO documents; nil answers its route unavailable.
+	eido fireline.EIDOExporter
+	// importer loads other dispatch systems' exports (imports.go); nil answers 503.
+	importer fireline.RecordImporter
 	// alerts publishes the public alerts (CAP) and serves their feed; nil answers 503.
 	alerts fireline.PublicAlertService
 }
@@ -132,6 +139,16 @@ type Deps struct {
 	// Roster is the duty roster; nil: no roster routes.
 	Roster fireline.RosterStore
 
+	// Analytics computes the response-time analytics (postgres.Analytics); nil answers them
+	// unavailable.
+	Analytics fireline.AnalyticsService
+	// Risk is the fire-risk grid (resources.RiskGrid); nil answers its route unavailable.
+	Risk fireline.RiskService
+	// EIDO writes incidents as NENA EIDO documents (exchange.EIDO); nil: its route answers 503.
+	EIDO fireline.EIDOExporter
+	// Importer loads other dispatch systems' exports (importer.Importer); nil: the import
+	// route answers 503.
+	Importer fireline.RecordImporter
 	// PublicAlerts publishes public alerts about incidents and serves their CAP feed
 	// (exchange.Publisher); nil answers their routes 503.
 	PublicAlerts fireline.PublicAlertService
@@ -148,7 +165,12 @@ func New(cfg Config, d Deps) *Server {
 		directory: d.Directory, directoryUsers: d.DirectoryUsers,
 		auditLog: d.AuditLog,
 		roster:   d.Roster,
-		alerts:   d.PublicAlerts,
+
+		analytics: d.Analytics,
+		risk:      d.Risk,
+		eido:      d.EIDO,
+		importer:  d.Importer,
+		alerts:    d.PublicAlerts,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -233,12 +255,14 @@ func (s *Server) routes() chi.Router {
 		v1.post("/warnings", s.receiveWarning)
 
 		s.peopleRoutes(v1)
+		s.analyticsRoutes(v1)
 		r.Route("/admin", func(r chi.Router) {
 			admin := v1.under(r, "/admin")
 			s.adminRoutes(admin)
 			s.apiKeyRoutes(admin)
 			s.incidentTypeAdminRoutes(admin)
 			s.userRoutes(admin)
+			s.importRoutes(admin)
 		})
 
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -323,10 +347,15 @@ func (s *Server) peopleRoutes(v1 routeSet) {
 	v1.get("/audit", s.auditEvents)
 	v1.get("/audit/export", s.exportAudit)
 
+	// The fire-risk grid (risk.go): ranked cells, or their outlines as GeoJSON.
+	v1.get("/risk/cells", s.riskCells, middleware.Compress(5, "application/json", "application/geo+json"))
+
 	// Incident types (incidenttypes.go): read by whoever reads incidents, crews included, so
 	// every page can name a type its catalogues lack; administered under /admin.
 	v1.get("/incident-types", s.incidentTypes)
 
+	// An incident as a NENA EIDO document (eido.go), for neighbouring centres and agencies.
+	v1.get("/incidents/{id}/eido", s.incidentEIDO)
 	// Public alerts (CAP 1.2) about incidents: publicalerts.go.
 	s.publicAlertRoutes(v1)
 }

@@ -34,6 +34,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fireline/fireline/internal/progress"
 	"github.com/fireline/fireline/migrations"
 )
 
@@ -214,7 +215,7 @@ func Create(ctx context.Context, o Options, out string) (Manifest, error) {
 	for _, r := range recs {
 		total += r.Size
 	}
-	meter := newMeter("backup", total, 1+len(recs), o.Progress, log)
+	meter := progress.New("backup", total, o.Progress, log).Count("files", 1+len(recs), false)
 
 	partial := out + ".partial"
 	f, err := os.OpenFile(partial, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600) // #nosec G304 -- the operator's own --out
@@ -271,7 +272,7 @@ func Create(ctx context.Context, o Options, out string) (Manifest, error) {
 		return Manifest{}, fmt.Errorf("backup: %w", err)
 	}
 	ok = true
-	meter.done()
+	meter.Done()
 	return m, nil
 }
 
@@ -329,7 +330,7 @@ func listRecordings(dir string, log *slog.Logger) ([]recording, error) {
 // recording still being written has grown since it was listed: the archive takes the size it
 // had then, a prefix that plays up to its last complete frame, and the manifest hashes exactly
 // that.
-func addFile(ctx context.Context, tw *tar.Writer, src, name string, size int64, mod time.Time, meter *meter) (File, error) {
+func addFile(ctx context.Context, tw *tar.Writer, src, name string, size int64, mod time.Time, meter *progress.Meter) (File, error) {
 	if err := ctx.Err(); err != nil {
 		return File{}, err
 	}
@@ -349,7 +350,7 @@ func addFile(ctx context.Context, tw *tar.Writer, src, name string, size int64, 
 		}
 		return File{}, fmt.Errorf("backup: %s: %w", name, err)
 	}
-	meter.file()
+	meter.Add(1)
 	return File{Name: name, Size: size, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 

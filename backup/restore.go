@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/fireline/fireline/internal/progress"
 )
 
 // maxManifest bounds the manifest read from an archive.
@@ -75,7 +77,7 @@ func Restore(ctx context.Context, o Options, in string) (Manifest, error) {
 	}
 
 	log.Info("reading the archive", "file", in, "bytes", fi.Size())
-	meter := newMeter("restore", fi.Size(), 0, o.Progress, log)
+	meter := progress.New("restore", fi.Size(), o.Progress, log)
 	got, m, err := extract(ctx, io.TeeReader(f, meter), tmpDir, o.Recordings, meter)
 	if err != nil {
 		return Manifest{}, err
@@ -83,7 +85,7 @@ func Restore(ctx context.Context, o Options, in string) (Manifest, error) {
 	if err := verify(m, got); err != nil {
 		return Manifest{}, err
 	}
-	meter.done()
+	meter.Done()
 	log.Info("every file matches the manifest", "files", len(got), "created_at", m.CreatedAt, "written_by", m.Fireline)
 	if m.Migration > latest {
 		return Manifest{}, fmt.Errorf("restore: the archive's schema is at migration %d, this binary knows up to %d: restore with the newer binary that wrote it (%s)",
@@ -184,7 +186,7 @@ func cleanRecordings(dir string, created bool) {
 
 // extract reads the archive: the dump into tmpDir, the recordings into their folder, the
 // manifest into memory. It returns every file it wrote with the size and hash it found.
-func extract(ctx context.Context, r io.Reader, tmpDir, recordings string, meter *meter) (map[string]File, Manifest, error) {
+func extract(ctx context.Context, r io.Reader, tmpDir, recordings string, meter *progress.Meter) (map[string]File, Manifest, error) {
 	tr := tar.NewReader(r)
 	got := map[string]File{}
 	var m Manifest
@@ -241,7 +243,7 @@ func extract(ctx context.Context, r io.Reader, tmpDir, recordings string, meter 
 			return nil, m, err
 		}
 		got[name] = file
-		meter.file()
+		meter.Add(1)
 	}
 	if !haveManifest {
 		return nil, m, errors.New("restore: the archive has no manifest: it is incomplete (an interrupted copy?) or not a Fireline backup")

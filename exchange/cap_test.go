@@ -85,13 +85,13 @@ func (s *alertStore) PublicAlerts(_ context.Context, f fireline.PublicAlertFilte
 	return out, nil
 }
 
-var t0 = time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
+var capT0 = time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
 
 func newPublisher(t *testing.T) (*exchange.Publisher, *alertStore, *time.Time) {
 	t.Helper()
 	store := &alertStore{}
 	p := exchange.NewPublisher(exchange.DefaultCAPConfig(), &incidents{inc: leak}, store, slog.New(slog.DiscardHandler))
-	clock := t0
+	clock := capT0
 	p.SetClock(func() time.Time { return clock })
 	return p, store, &clock
 }
@@ -200,7 +200,7 @@ func TestPublishedCAPReadsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := intake.New(nil, serviceArea{area}, func() time.Time { return t0.Add(5 * time.Minute) })
+	in := intake.New(nil, serviceArea{area}, func() time.Time { return capT0.Add(5 * time.Minute) })
 	for _, m := range []fireline.PublicAlert{alert, update} {
 		w, err := in.CAP(context.Background(), []byte(m.XML))
 		if err != nil {

@@ -22,19 +22,19 @@ import (
 const CAPNamespace = "urn:oasis:names:tc:emergency:cap:1.2"
 
 // Limits of a CAP alert beyond its size. Real alerts stay far inside them: a national weather
-// service's alert has a few infos (one per language), an area or a few each, polygons of tens
-// to a few thousand points and, in the US, a few hundred geocodes.
+// service's alert has a few infos (one per language), an area or a few each and, in the US, a
+// few hundred geocodes. Polygons have no limit of points but the size of the body: real ones
+// are traced along borders, rivers and coasts, and tens of thousands of points are no sign of
+// an attack (see CAPSimplifyAbove).
 const (
 	MaxCAPDepth           = 16 // alert/info/area/geocode/value is 5; an XML signature goes to 7
 	MaxCAPElements        = 100_000
 	MaxCAPInfos           = 16
-	MaxCAPAreas           = 64  // per info
-	MaxCAPShapes          = 256 // polygons and circles per area
-	MaxCAPPolygonPoints   = 20_000
-	MaxCAPPoints          = 200_000 // in the whole alert
-	MaxCAPGeocodes        = 2_000   // per area
-	MaxCAPParameters      = 256     // per info, and event codes too
-	MaxCAPResources       = 32      // per info
+	MaxCAPAreas           = 64    // per info
+	MaxCAPShapes          = 256   // polygons and circles per area
+	MaxCAPGeocodes        = 2_000 // per area
+	MaxCAPParameters      = 256   // per info, and event codes too
+	MaxCAPResources       = 32    // per info
 	MaxCAPCodes           = 64
 	MaxCAPReferences      = 256
 	MaxCAPIDLen           = 256      // identifier, sender
@@ -47,15 +47,26 @@ const (
 	capDateTimeLayoutHint = "2026-11-22T17:00:00+08:00"
 )
 
+// CAPSimplifyAbove is the number of points above which a polygon is kept and covered simplified
+// to within geo.SimplifyMeters (a tenth of a cell's edge) rather than as sent: the cover then
+// differs from the original's by boundary cells at most, the stored alert and the map are not
+// weighed down by tens of thousands of points, and the cover takes bounded time. The area
+// records each polygon's original number of points, and the raw XML stored with the warning
+// keeps the polygon as sent.
+const CAPSimplifyAbove = 100
+
 // CAP reads a CAP 1.2 alert (application/cap+xml) and maps the areas of each info onto the
 // service area's resolution-7 cells, each with the readiness the info raises there and when it
 // runs out. An alert for elsewhere comes back with no cells and InServiceArea false: it is
 // recorded all the same. Polygons are filled by cell centre; a circle is a 32-sided polygon
-// (geo.Area). Geocodes are kept but draw nothing: Fireline has no gazetteer.
+// (geo.Area); a polygon of more than CAPSimplifyAbove points is simplified first. Geocodes are
+// kept but draw nothing: Fireline has no gazetteer, so an alert none of whose areas has a
+// polygon or circle is recorded with no cells and Unlocated, to be listed as it came.
 //
 // The XML is refused whole if it carries a DOCTYPE (entity expansion), is not UTF-8, nests
 // deeper than MaxCAPDepth or is not a CAP 1.2 alert; every CAP field is checked against its code
-// list, and the counts of infos, areas, shapes and points are capped.
+// list, and the counts of infos, areas and shapes are capped. The number of points is not: the
+// body's size bounds it.
 func (in *Intake) CAP(ctx context.Context, body []byte) (fireline.Warning, error) {
 	x, err := decodeCAP(body)
 	if err != nil {
@@ -284,9 +295,9 @@ func (x *capAlert) warning(now time.Time) (fireline.Warning, error) {
 	if (w.MsgType == fireline.CAPUpdate || w.MsgType == fireline.CAPCancel) && len(w.References) == 0 {
 		return w, invalid("references: required for msgType %s: name the alerts it %s", w.MsgType, map[fireline.CAPMsgType]string{fireline.CAPUpdate: "updates", fireline.CAPCancel: "cancels"}[w.MsgType])
 	}
-	points, shapes := 0, 0
+	shapes := 0
 	for i, xi := range x.Infos {
-		info, err := xi.info(fmt.Sprintf("info[%d]", i), w.Sent, &points, &shapes)
+		info, err := xi.info(fmt.Sprintf("info[%d]", i), w.Sent, &shapes)
 		if err != nil {
 			return w, err
 		}
@@ -302,7 +313,7 @@ func (x *capAlert) warning(now time.Time) (fireline.Warning, error) {
 	return w, nil
 }
 
-func (xi capInfo) info(at string, sent time.Time, points, shapes *int) (fireline.WarningInfo, error) {
+func (xi capInfo) info(at string, sent time.Time, shapes *int) (fireline.WarningInfo, error) {
 	info := fireline.WarningInfo{
 		Language: xi.Language, Categories: xi.Categories, Event: xi.Event, ResponseTypes: xi.ResponseTypes,
 		Urgency: fireline.CAPUrgency(xi.Urgency), Severity: fireline.CAPSeverity(xi.Severity),
@@ -392,7 +403,7 @@ func (xi capInfo) info(at string, sent time.Time, points, shapes *int) (fireline
 		info.Resources = append(info.Resources, res)
 	}
 	for j, xa := range xi.Areas {
-		a, err := xa.area(fmt.Sprintf("%s.area[%d]", at, j), points, shapes)
+		a, err := xa.area(fmt.Sprintf("%s.area[%d]", at, j), shapes)
 		if err != nil {
 			return info, err
 		}
@@ -427,7 +438,7 @@ func (r capResource) resource(at string) (fireline.WarningResource, error) {
 	return res, nil
 }
 
-func (xa capArea) area(at string, points, shapes *int) (fireline.WarningArea, error) {
+func (xa capArea) area(at string, shapes *int) (fireline.WarningArea, error) {
 	a := fireline.WarningArea{Description: xa.Description}
 	switch {
 	case strings.TrimSpace(xa.Description) == "":
@@ -447,17 +458,30 @@ func (xa capArea) area(at string, points, shapes *int) (fireline.WarningArea, er
 	if a.Geocodes, err = capValues(at+".geocode", xa.Geocodes); err != nil {
 		return a, err
 	}
+	// A shape that cannot be read (an empty polygon, a stray character in a point, a ring
+	// left open) is set aside with the reason on the area, not a refusal of the alert: the
+	// schema lets a sender publish it, and the rest of a real warning still matters.
+	simplified := false
 	for k, s := range xa.Polygons {
-		ring, err := capPolygon(fmt.Sprintf("%s.polygon[%d]", at, k), s, points)
+		ring, err := capPolygon(fmt.Sprintf("polygon[%d]", k), s)
 		if err != nil {
-			return a, err
+			a.Problems = append(a.Problems, fireline.ErrorMessage(err))
+			continue
+		}
+		a.PolygonPoints = append(a.PolygonPoints, len(ring))
+		if len(ring) > CAPSimplifyAbove {
+			ring, simplified = geo.Simplify(ring, geo.SimplifyMeters), true
 		}
 		a.Polygons = append(a.Polygons, ring)
 	}
+	if !simplified {
+		a.PolygonPoints = nil
+	}
 	for k, s := range xa.Circles {
-		c, err := capCircle(fmt.Sprintf("%s.circle[%d]", at, k), s)
+		c, err := capCircle(fmt.Sprintf("circle[%d]", k), s)
 		if err != nil {
-			return a, err
+			a.Problems = append(a.Problems, fireline.ErrorMessage(err))
+			continue
 		}
 		a.Circles = append(a.Circles, c)
 	}
@@ -481,16 +505,10 @@ func (xa capArea) area(at string, points, shapes *int) (fireline.WarningArea, er
 }
 
 // capPolygon parses "lat,lon lat,lon …": at least four pairs, the first repeated last.
-func capPolygon(at, s string, points *int) ([]fireline.Point, error) {
+func capPolygon(at, s string) ([]fireline.Point, error) {
 	fields := strings.Fields(s)
-	switch {
-	case len(fields) > MaxCAPPolygonPoints:
-		return nil, invalid("%s: %d points, at most %d", at, len(fields), MaxCAPPolygonPoints)
-	case len(fields) < 4:
+	if len(fields) < 4 {
 		return nil, invalid("%s: %d points; a CAP polygon needs at least 4, the first repeated last", at, len(fields))
-	}
-	if *points += len(fields); *points > MaxCAPPoints {
-		return nil, invalid("%s: more than %d points in the alert", at, MaxCAPPoints)
 	}
 	ring := make([]fireline.Point, len(fields))
 	for i, f := range fields {
@@ -538,8 +556,14 @@ func capPoint(at, s string) (fireline.Point, error) {
 		return fireline.Point{}, invalid("%s: %q is not \"lat,lon\" in decimal degrees", at, clip(s))
 	case lat < -90 || lat > 90:
 		return fireline.Point{}, invalid("%s: latitude %v is outside -90..90", at, lat)
-	case lng < -180 || lng > 180:
+	case lng < -360 || lng > 360:
 		return fireline.Point{}, invalid("%s: longitude %v is outside -180..180", at, lng)
+	case lng < -180:
+		// A ring drawn across the antimeridian sometimes steps past it (-180.005): the same
+		// meridian, one turn round.
+		lng += 360
+	case lng > 180:
+		lng -= 360
 	}
 	return fireline.Point{Lat: lat, Lng: lng}, nil
 }
@@ -624,9 +648,11 @@ func coverCells(w *fireline.Warning, area *geo.Area) error {
 		e time.Time
 	}
 	marks := map[geo.Cell]mark{}
+	located := false
 	for _, info := range w.Infos {
 		r, e := info.Readiness(w.Status, w.MsgType), info.InfoExpires(w.Sent)
 		for _, a := range info.Areas {
+			located = located || len(a.Polygons)+len(a.Circles) > 0
 			var cells []geo.Cell
 			for _, ring := range a.Polygons {
 				cs, err := area.Polygon(ring, nil)
@@ -664,5 +690,6 @@ func coverCells(w *fireline.Warning, area *geo.Area) error {
 		w.Cells[i] = fireline.WarningCell{Cell: c.String(), Readiness: marks[c].r, Expires: marks[c].e}
 	}
 	w.InServiceArea = len(w.Cells) > 0
+	w.Unlocated = !located
 	return nil
 }

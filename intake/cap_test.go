@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -101,16 +102,16 @@ func capCases() []adapterCase {
 		{"expires before sent", with(`<certainty>`, `<expires>2026-11-21T16:00:00+08:00</expires><certainty>`), fireline.EINVALID, "info[0].expires: 2026-11-21T16:00:00+08:00 is before the alert was sent"},
 		{"expires in ten years", with(`<certainty>`, `<expires>2036-11-21T16:00:00+08:00</expires><certainty>`), fireline.EINVALID, "more than 31 days after"},
 		{"no areaDesc", with(`<areaDesc>West of the lake</areaDesc>`, ``), fireline.EINVALID, "info[0].area[0].areaDesc: required"},
-		{"three points", with(polygon, `<polygon>36.45,115.95 36.45,115.97 36.45,115.95</polygon>`), fireline.EINVALID, "info[0].area[0].polygon[0]: 3 points"},
-		{"unclosed polygon", with(`36.47,115.95 36.45,115.95<`, `36.47,115.95 36.46,115.95 36.45,115.96<`), fireline.EINVALID, "not closed"},
-		{"a line", with(polygon, `<polygon>36.45,115.95 36.46,115.96 36.45,115.95 36.45,115.95</polygon>`), fireline.EINVALID, "2 distinct points"},
-		{"latitude 91", with(`36.47,115.97`, `91,115.97`), fireline.EINVALID, "point 3: latitude 91 is outside -90..90"},
-		{"NaN", with(`36.47,115.97`, `NaN,115.97`), fireline.EINVALID, `point 3: "NaN,115.97" is not "lat,lon" in decimal degrees`},
-		{"lon,lat order", with(`36.47,115.97`, `115.97,36.47`), fireline.EINVALID, "latitude 115.97 is outside"},
-		{"no comma", with(`36.47,115.97`, `36.47;115.97`), fireline.EINVALID, `is not "lat,lon"`},
-		{"too many points", with(polygon, `<polygon>`+bigPolygon(intake.MaxCAPPolygonPoints+1)+`</polygon>`), fireline.EINVALID, "points, at most 20000"},
-		{"negative radius", with(polygon, `<circle>36.456,115.985 -1</circle>`), fireline.EINVALID, "circle[0]: radius \"-1\" is not 0..2000 km"},
-		{"circle without radius", with(polygon, `<circle>36.456,115.985</circle>`), fireline.EINVALID, `circle[0]: "36.456,115.985" is not "lat,lon radius"`},
+		{"three points", with(polygon, `<polygon>36.45,115.95 36.45,115.97 36.45,115.95</polygon>`), "", "polygon[0]: 3 points"},
+		{"unclosed polygon", with(`36.47,115.95 36.45,115.95<`, `36.47,115.95 36.46,115.95 36.45,115.96<`), "", "not closed"},
+		{"a line", with(polygon, `<polygon>36.45,115.95 36.46,115.96 36.45,115.95 36.45,115.95</polygon>`), "", "2 distinct points"},
+		{"latitude 91", with(`36.47,115.97`, `91,115.97`), "", "point 3: latitude 91 is outside -90..90"},
+		{"NaN", with(`36.47,115.97`, `NaN,115.97`), "", `point 3: "NaN,115.97" is not "lat,lon" in decimal degrees`},
+		{"lon,lat order", with(`36.47,115.97`, `115.97,36.47`), "", "latitude 115.97 is outside"},
+		{"no comma", with(`36.47,115.97`, `36.47;115.97`), "", `is not "lat,lon"`},
+		{"41,009 points", with(polygon, `<polygon>`+bigPolygon(41_009)+`</polygon>`), "", ""},
+		{"negative radius", with(polygon, `<circle>36.456,115.985 -1</circle>`), "", "circle[0]: radius \"-1\" is not 0..2000 km"},
+		{"circle without radius", with(polygon, `<circle>36.456,115.985</circle>`), "", `circle[0]: "36.456,115.985" is not "lat,lon radius"`},
 		{"too many shapes", with(polygon, strings.Repeat(`<circle>36.456,115.985 1</circle>`, intake.MaxCAPShapes+1)), fireline.EINVALID, "polygons and circles, at most 256"},
 		{"control characters", with(`West of the lake`, "West\x1b[2J"), fireline.EINVALID, "malformed XML"},
 		{"resource without type", with(`<area>`, `<resource><resourceDesc>map</resourceDesc></resource><area>`), fireline.EINVALID, "info[0].resource[0].mimeType: required"},
@@ -130,6 +131,10 @@ func TestCAP(t *testing.T) {
 					t.Fatalf("refused: %v", err)
 				}
 				checkWarning(t, w)
+				// A detail names the shape set aside, and why, on its area.
+				if tt.detail != "" && !slices.ContainsFunc(w.Infos[0].Areas[0].Problems, func(p string) bool { return strings.Contains(p, tt.detail) }) {
+					t.Fatalf("problems %q, want one containing %q", w.Infos[0].Areas[0].Problems, tt.detail)
+				}
 				return
 			}
 			if err == nil {

@@ -44,9 +44,7 @@ func All() ([]Migration, error) {
 // together, so the merge that brings the file also deletes the reservation, and a database that
 // already ran a later file refuses to run the reserved one out of order (postgres.DB.Migrate).
 func Reserved() map[int]string {
-	return map[int]string{
-		20: "risk grid",
-	}
+	return map[int]string{}
 }
 
 // Load returns the migrations at the root of fsys, checked as All describes, with no version

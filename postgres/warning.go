@@ -89,9 +89,12 @@ func (db *DB) Warnings(ctx context.Context, f fireline.WarningFilter) ([]firelin
 	if f.Limit < 1 || f.Limit > fireline.MaxWarnings {
 		return nil, fireline.Errorf(fireline.EINVALID, "limit: %d is outside 1..%d", f.Limit, fireline.MaxWarnings)
 	}
-	// Without ActiveAt ($2 NULL) every warning is listed.
+	// Without ActiveAt ($2 NULL) every warning is listed. In force are those that cover a cell
+	// of the service area and those that cannot be placed (areas by geocode alone), which a
+	// person must read to know whether they concern the service area.
 	rows, _ := db.pool.Query(ctx, warningQuery+` WHERE ($2::timestamptz IS NULL
-		OR (w.superseded_by IS NULL AND w.expires > $2 AND w.readiness > 0 AND w.in_service_area))
+		OR (w.superseded_by IS NULL AND w.expires > $2 AND w.readiness > 0
+		    AND (w.in_service_area OR w.alert @> '{"unlocated": true}')))
 		ORDER BY w.received_at DESC, w.id DESC LIMIT $1`, f.Limit, nullTime(f.ActiveAt))
 	out, err := pgx.CollectRows(rows, scanWarning)
 	return out, translate("read warnings", err)

@@ -25,6 +25,12 @@ const (
 	// alone and other incidents' histories carry no marker for it.
 	startLockChange  = "incident-start-lock"
 	startLockVersion = 1
+	// reviewIntervalsChange names the change that measures the review by the analytics' one
+	// definition (fireline.ResponseIntervals over the assignments), where it used to take the
+	// first dispatch and first arrival the workflow kept and clamp an out-of-order interval to
+	// zero. It is asked once, when the review is written.
+	reviewIntervalsChange  = "incident-review-intervals"
+	reviewIntervalsVersion = 1
 )
 
 // Incident is the durable life of one incident, from its first alarm to its after-action
@@ -275,7 +281,8 @@ func (inc *incident) continueAsNew(ctx workflow.Context) (IncidentState, error) 
 // finish writes the review of a closed or cancelled incident; a merged one ends without.
 func (inc *incident) finish(ctx workflow.Context) (IncidentState, error) {
 	if inc.st.Outcome != fireline.IncidentMerged {
-		review := inc.review(workflow.Now(ctx))
+		shared := workflow.GetVersion(ctx, reviewIntervalsChange, workflow.DefaultVersion, reviewIntervalsVersion) >= reviewIntervalsVersion
+		review := inc.review(workflow.Now(ctx), shared)
 		err := workflow.ExecuteActivity(withRetries(ctx), acts.WriteReview, activities.ReviewInput{
 			IncidentID: inc.st.IncidentID,
 			Review:     review,

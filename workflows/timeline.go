@@ -32,16 +32,31 @@ func (inc *incident) stamp(ctx workflow.Context, e fireline.TimelineEvent) firel
 	return e
 }
 
-// review computes the response-time intervals from the workflow's own record.
-func (inc *incident) review(now time.Time) fireline.Review {
+// review computes the response-time intervals from the workflow's own record. shared measures
+// them by the one definition the analytics use (fireline.ResponseIntervals); without it, as
+// incidents reviewed before it were.
+func (inc *incident) review(now time.Time, shared bool) fireline.Review {
 	received := inc.in.Alarm.ReceivedAt
 	r := fireline.Review{Escalations: inc.st.Escalations, ReviewedAt: now, Units: []fireline.UnitReview{},
 		Outcome: inc.st.Outcome, Reason: inc.st.Reason}
-	if inc.st.FirstDispatchAt != nil {
-		r.CallProcessingSeconds = seconds(received, inc.st.FirstDispatchAt)
-	}
 	if inc.st.AssessedAt != nil {
 		r.AssessmentSeconds = seconds(received, inc.st.AssessedAt)
+	}
+	if shared {
+		times := fireline.IncidentTimes{Received: received}
+		for _, a := range inc.st.Assignments {
+			times.Units = append(times.Units, fireline.UnitTimes{UnitID: a.UnitID, Type: a.Type,
+				Dispatched: &a.DispatchedAt, EnRoute: a.EnRouteAt, OnScene: a.OnSceneAt})
+		}
+		iv := fireline.ResponseIntervals(times, 0)
+		r.CallProcessingSeconds, r.FirstArrivalSeconds = iv.CallProcessing, iv.AlarmToFirstOnScene
+		for i, u := range iv.Units {
+			r.Units = append(r.Units, fireline.UnitReview{UnitID: times.Units[i].UnitID, TurnoutSeconds: u.Turnout, TravelSeconds: u.Travel})
+		}
+		return r
+	}
+	if inc.st.FirstDispatchAt != nil {
+		r.CallProcessingSeconds = seconds(received, inc.st.FirstDispatchAt)
 	}
 	if inc.st.FirstOnSceneAt != nil {
 		r.FirstArrivalSeconds = seconds(received, inc.st.FirstOnSceneAt)

@@ -25,6 +25,7 @@ import (
 	"github.com/fireline/fireline/devstack/pgcluster"
 	"github.com/fireline/fireline/exchange"
 	"github.com/fireline/fireline/geo"
+	"github.com/fireline/fireline/importer"
 	"github.com/fireline/fireline/intake"
 	"github.com/fireline/fireline/media"
 	"github.com/fireline/fireline/oidc"
@@ -136,6 +137,9 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 		if err := m.schedulePurge(ctx, tc, cfg.PersonalDataRetention); err != nil {
+			return err
+		}
+		if err := m.scheduleRisk(ctx, tc, cfg.RiskInterval); err != nil {
 			return err
 		}
 	}
@@ -363,6 +367,8 @@ func (m *Main) startWorker(tc client.Client, db *postgres.DB, units liveUnits, m
 		resources.WithUnderstaffed(m.Config.Understaffed)), rooms, m.log))
 	w.RegisterWorkflowWithOptions(workflows.PurgePersonalData, workflows.PurgeOptions())
 	w.RegisterActivity(activities.NewPurger(db, m.log))
+	w.RegisterWorkflowWithOptions(workflows.RiskGrid, workflows.RiskOptions())
+	w.RegisterActivity(activities.NewRisk(m.riskGrid(db)))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
@@ -424,8 +430,23 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		Basemap:    m.basemap,
 		AuditLog:   db,
 		Roster:     db,
-		// Public alerts (CAP) are written here, from the read model, into their own table.
+		Risk:       m.riskGrid(db),
+
+		// Incidents handed to neighbouring centres as NENA EIDO documents, from the read model.
+		EIDO: exchange.NewEIDO(db, db, db, cfg.EIDO),
+
+		// Imports of other dispatch systems' records (POST /admin/imports).
+		Importer: importer.New(db, m.log),
+
+		// Public alerts (CAP) about incidents, from the read model, into their own table.
 		PublicAlerts: exchange.NewPublisher(cfg.CAP, db, db, m.log),
+	}
+	// The zone and targets were validated with the config; an error here leaves the
+	// analytics unavailable, not the API.
+	if an, err := postgres.NewAnalytics(db, cfg.TimeZone, cfg.AnalyticsTargets); err != nil {
+		m.log.Error("analytics unavailable", "error", err)
+	} else {
+		deps.Analytics = an
 	}
 	if mediaSrv != nil {
 		deps.Media = mediaSrv

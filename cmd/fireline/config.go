@@ -69,6 +69,9 @@ type Config struct {
 	// PersonalDataRetention is how long callers' names, numbers and words are kept after their
 	// incident closed; the worker's hourly purge forgets them after it. 0 keeps them forever.
 	PersonalDataRetention time.Duration
+	// RiskInterval is how often the worker's schedule recomputes the fire-risk grid's history
+	// and premises factors (warnings are read live); 0 turns the scheduled runs off.
+	RiskInterval time.Duration
 	// Basemap is a PMTiles v3 file of vector tiles (Protomaps basemap schema) the pages draw
 	// under the map; empty: a plain background.
 	Basemap string
@@ -97,6 +100,12 @@ type Config struct {
 	// flag it (recommended, saying why) or skip it for the next suitable unit.
 	Understaffed fireline.Understaffed
 
+	// TimeZone is the centre's IANA time zone, whose calendar dates the analytics count live
+	// incidents by; AnalyticsTargets the response-time targets they are held to.
+	TimeZone         string
+	AnalyticsTargets fireline.IntervalTargets
+	// EIDO names the centre in the NENA EIDO documents it issues (--eido-agency-id).
+	EIDO exchange.EIDOConfig
 	// CAP is how the centre publishes its public alerts: its CAP sender address and names,
 	// and the public URL of its feed.
 	CAP exchange.CAPConfig
@@ -123,6 +132,11 @@ func DefaultConfig() Config {
 		AdminUsername: "admin",
 
 		PersonalDataRetention: fireline.DefaultPersonalDataRetention,
+
+		TimeZone:         fireline.DefaultCentreTimeZone,
+		AnalyticsTargets: fireline.DefaultIntervalTargets(),
+		RiskInterval:     workflows.DefaultRiskInterval,
+		EIDO:             exchange.DefaultEIDOConfig(),
 
 		CAP: exchange.DefaultCAPConfig(),
 	}
@@ -172,6 +186,13 @@ func (cfg *Config) fromEnv(getenv func(string) string) error {
 			errs = append(errs, fmt.Errorf("FIRELINE_PERSONAL_DATA_RETENTION: %q is not a duration (e.g. 2160h)", v))
 		}
 		cfg.PersonalDataRetention = d
+	}
+	if v := getenv("FIRELINE_RISK_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("FIRELINE_RISK_INTERVAL: %q is not a duration (e.g. 15m)", v))
+		}
+		cfg.RiskInterval = d
 	}
 	return errors.Join(errs...)
 }
@@ -246,7 +267,12 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 		})
 	}
 	if cmd == "dev" || cmd == "serve" {
+		cfg.analyticsFlags(fs)
+		fs.StringVar(&cfg.EIDO.AgencyID, "eido-agency-id", cfg.EIDO.AgencyID, "the centre's agency id in the NENA EIDO documents it issues: a domain name it holds; joint agencies are named under its parent domain")
+	}
+	if cmd == "dev" || cmd == "serve" {
 		fs.DurationVar(&cfg.PersonalDataRetention, "personal-data-retention", cfg.PersonalDataRetention, "how long callers' names, numbers and words are kept after their incident closed (0: forever); an hourly purge forgets them")
+		fs.DurationVar(&cfg.RiskInterval, "risk-interval", cfg.RiskInterval, "how often the fire-risk grid is recomputed from the incident history and key premises (0: never; warnings count at once)")
 	}
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
@@ -308,6 +334,9 @@ func (cfg *Config) validate(cmd string) error {
 			errs = append(errs, fmt.Errorf("media origin %q: want http(s)://host:port", o))
 		}
 	}
+	if err := cfg.EIDO.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("--eido-agency-id: %s", fireline.ErrorMessage(err)))
+	}
 	if err := cfg.CAP.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -317,9 +346,13 @@ func (cfg *Config) validate(cmd string) error {
 	if r := cfg.PersonalDataRetention; r < 0 || (r > 0 && r < time.Hour) {
 		errs = append(errs, fmt.Errorf("personal data retention %s: want 0 (keep forever) or at least 1h", r))
 	}
+	if r := cfg.RiskInterval; r < 0 || (r > 0 && r < time.Minute) {
+		errs = append(errs, fmt.Errorf("risk interval %s: want 0 (never) or at least 1m", r))
+	}
 	if _, err := parseLevel(cfg.LogLevel); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, cfg.validateAnalytics())
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log format %q: want text or json", cfg.LogFormat))
 	}

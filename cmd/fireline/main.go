@@ -8,6 +8,7 @@
 //	fireline migrate   apply the database migrations as the schema owner (FIRELINE_MIGRATE_DATABASE_URL)
 //	fireline audit     export the audit log as CSV
 //	fireline keys      create, list and revoke the alarm sources' API keys (keys.go)
+//	fireline import    load another dispatch system's CSV export as imported incidents (import.go)
 package main
 
 import (
@@ -32,6 +33,8 @@ commands:
   migrate   apply database migrations as the schema owner (FIRELINE_MIGRATE_DATABASE_URL, else DATABASE_URL)
   audit     export the audit log: fireline audit export --from TIME --to TIME
   keys      create, list and revoke the alarm sources' API keys
+  analytics response-time intervals: fireline analytics intervals --from DATE --to DATE
+  import    load another dispatch system's CSV export: fireline import --format sf-calls FILE
 
 Run 'fireline <command> -h' for a command's flags.
 `
@@ -70,6 +73,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runBackup(ctx, cmd, args[1:], getenv, stderr)
 	case "audit":
 		return auditCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "analytics":
+		return analyticsCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "import":
+		return importCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -9,6 +9,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -77,6 +78,7 @@ func domainJS() ([]byte, error) {
 		"FINISHED_TASK_STATUSES", filter(fireline.AgencyTaskStatuses, fireline.AgencyTaskStatus.Finished))
 	list(&m, "FINDING_CATEGORIES are what a review finding is about (fireline.FindingCategories).",
 		"FINDING_CATEGORIES", fireline.FindingCategories)
+	m.targets()
 	if m.err != nil {
 		return nil, m.err
 	}
@@ -88,6 +90,17 @@ func domainJS() ([]byte, error) {
 type module struct {
 	b   bytes.Buffer
 	err error
+}
+
+// targets writes the response-time targets' defaults (fireline.DefaultIntervalTargets), which
+// the review holds a single incident to: numbers and the standards' names, as JSON.
+func (m *module) targets() {
+	b, err := json.Marshal(fireline.DefaultIntervalTargets())
+	if err != nil && m.err == nil {
+		m.err = err
+	}
+	fmt.Fprintf(&m.b, "/** INTERVAL_TARGETS are the response-time targets by default (fireline.DefaultIntervalTargets); the analytics answer the centre's own. */\n"+
+		"export const INTERVAL_TARGETS = Object.freeze(%s);\n\n", b)
 }
 
 // policy writes the role → actions table and can(), which the pages call as the API calls

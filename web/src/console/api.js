@@ -9,6 +9,7 @@ import { OPEN_INCIDENT_STATUSES as OPEN } from '../lib/domain.js';
 import { state, changed, putUnits } from './store.js';
 import { session, client, messages } from './client.js';
 import { wantSources, noteSources, stopPools } from './background.js';
+import { riskStale } from './risk.js';
 
 export { session, client, messages, whenSignedOut } from './client.js';
 
@@ -36,6 +37,7 @@ export const live = new LiveEvents(session, {
   onOpen: () => {
     unitsWhole = true; // notices sent while away are lost
     invalidate('incidents', 'units', 'detail', 'timeline', 'alarms', 'queue', 'streams', 'coverage', 'moveups', 'warnings');
+    riskStale();
   },
   onChange,
   verify: () => client.get('/api/v1/auth/me'),
@@ -126,6 +128,10 @@ function onChange(kind, change) {
       break;
     case 'warning':
       invalidate('warnings');
+      riskStale(); // a warning raises or stops raising its cells' risk at once
+      break;
+    case 'risk':
+      riskStale(); // a scheduled run stored a new grid
       break;
   }
 }

@@ -28,6 +28,7 @@ import { setupUnits } from './units.js';
 import { setupSupervisor } from './supervisor.js';
 import { setupMap, showCoverageFor } from './mapview.js';
 import { setupKeyboard, showTab } from './keyboard.js';
+import { setupRisk } from './risk.js';
 
 const STREAM_POLL_MS = 3000;
 const ENGINE_POLL_MS = 10000; // how often /readyz is asked whether the workflow engine answers
@@ -127,6 +128,7 @@ async function main() {
   $('#login-form').addEventListener('submit', onLoginSubmit(client, session, refuseConsole, enter));
   $('#sign-out').addEventListener('click', async () => { await client.logout(); signOut(); });
   setupMap();
+  setupRisk();
   setupLists();
   setupView();
   setupAssess();

@@ -10,6 +10,7 @@ import { client, messages, invalidate, act } from './api.js';
 import { openIncident } from './nav.js';
 import { overdueTimers, timerChip, fillTimers } from './timers.js';
 import { moveKey } from './units.js';
+import { warningAreas } from './warningareas.js';
 
 // ---- escalations ---------------------------------------------------------------------------------
 
@@ -198,9 +199,10 @@ function renderWarnings() {
     const info = w.infos?.find((i) => i.language?.toLowerCase().startsWith(lang.slice(0, 2))) || w.infos?.[0] || {};
     return el('li', { class: `warning warn-r${w.readiness}`, 'data-warning-id': w.id, 'data-testid': 'warning' },
       data(info.headline || info.event || w.identifier, { class: 'warning-headline', lang: info.language || null }),
-      el('span', { class: 'warning-meta' }, ' ', t('console.warnings.meta', {
+      el('span', { class: 'warning-meta' }, ' ', t(w.unlocated ? 'console.warnings.metaUnlocated' : 'console.warnings.meta', {
         readiness: t(`console.warnings.readiness.${w.readiness}`), cells: formatNumber(w.cells.length), until: formatTime(w.expires),
-      })));
+      })),
+      warningAreas(w, info));
   }));
   if (!ws.length) $('#warnings').replaceChildren(el('li', { class: 'empty' }, state.warnings ? t('console.warnings.none') : t('console.loading')));
 }

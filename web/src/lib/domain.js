@@ -12,7 +12,7 @@ export const ACTIONS = Object.freeze([
   'read_units', 'read_incidents', 'read_own_incident', 'read_unit_history', 'read_own_unit_history',
   'read_recordings', 'post_alarm', 'post_device_alarm', 'dispatch', 'move_unit', 'move_own_unit',
   'ack_escalation', 'watch_video', 'publish_video', 'manage_video', 'write_findings', 'admin', 'manage_users',
-  'read_audit', 'manage_roster', 'publish_alerts',
+  'read_audit', 'manage_roster', 'read_analytics', 'import_records', 'publish_alerts',
 ]);
 
 /** POLICY is, for each role, the actions it may take (fireline.Can). */
@@ -24,19 +24,19 @@ export const POLICY = Object.freeze({
   supervisor: Object.freeze([
     'read_units', 'read_incidents', 'read_unit_history', 'read_recordings', 'post_alarm', 'post_device_alarm',
     'dispatch', 'move_unit', 'ack_escalation', 'watch_video', 'manage_video', 'write_findings',
-    'manage_roster', 'publish_alerts',
+    'manage_roster', 'read_analytics', 'publish_alerts',
   ]),
   field: Object.freeze([
     'read_units', 'read_own_incident', 'read_own_unit_history', 'move_own_unit', 'publish_video',
   ]),
   risk: Object.freeze([
     'read_units', 'read_incidents', 'read_unit_history', 'read_recordings', 'watch_video', 'write_findings',
-    'read_audit',
+    'read_audit', 'read_analytics',
   ]),
   admin: Object.freeze([
     'read_units', 'read_incidents', 'read_unit_history', 'read_recordings', 'post_alarm', 'post_device_alarm',
     'dispatch', 'move_unit', 'ack_escalation', 'watch_video', 'manage_video', 'write_findings', 'admin',
-    'manage_users', 'read_audit', 'manage_roster', 'publish_alerts',
+    'manage_users', 'read_audit', 'manage_roster', 'read_analytics', 'import_records', 'publish_alerts',
   ]),
   gateway: Object.freeze(['post_device_alarm']),
 });
@@ -117,3 +117,6 @@ export const FINISHED_TASK_STATUSES = Object.freeze(['done', 'cancelled']);
 export const FINDING_CATEGORIES = Object.freeze([
   'response_time', 'communication', 'equipment', 'procedure', 'other',
 ]);
+
+/** INTERVAL_TARGETS are the response-time targets by default (fireline.DefaultIntervalTargets); the analytics answer the centre's own. */
+export const INTERVAL_TARGETS = Object.freeze({"call_processing":{"standard":"NFPA 1225","target_s":60,"percentile":90},"turnout_ems":{"standard":"NFPA 1710","target_s":60,"percentile":90},"turnout_fire":{"standard":"NFPA 1710","target_s":80,"percentile":90},"travel_first_engine":{"standard":"NFPA 1710","target_s":240,"percentile":90},"travel_full_alarm":{"standard":"NFPA 1710","target_s":480,"percentile":90},"full_alarm_window_s":60});

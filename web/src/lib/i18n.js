@@ -24,6 +24,10 @@ import enDomain from '../i18n/en/domain.json';
 import zhDomain from '../i18n/zh-CN/domain.json';
 import enStaffing from '../i18n/en/staffing.json';
 import zhStaffing from '../i18n/zh-CN/staffing.json';
+import enAnalytics from '../i18n/en/analytics.json';
+import zhAnalytics from '../i18n/zh-CN/analytics.json';
+import enRisk from '../i18n/en/risk.json';
+import zhRisk from '../i18n/zh-CN/risk.json';
 import enAlerts from '../i18n/en/alerts.json';
 import zhAlerts from '../i18n/zh-CN/alerts.json';
 
@@ -49,8 +53,8 @@ function catalogue(parts) {
 
 /** CATALOGUES maps each locale to its flat key → message table (exported for the tests). */
 export const CATALOGUES = {
-  en: catalogue({ common: enCommon, console: enConsole, field: enField, review: enReview, map: enMap, domain: enDomain, staffing: enStaffing, alerts: enAlerts }),
-  'zh-CN': catalogue({ common: zhCommon, console: zhConsole, field: zhField, review: zhReview, map: zhMap, domain: zhDomain, staffing: zhStaffing, alerts: zhAlerts }),
+  en: catalogue({ common: enCommon, console: enConsole, field: enField, review: enReview, map: enMap, domain: enDomain, staffing: enStaffing, analytics: enAnalytics, risk: enRisk, alerts: enAlerts }),
+  'zh-CN': catalogue({ common: zhCommon, console: zhConsole, field: zhField, review: zhReview, map: zhMap, domain: zhDomain, staffing: zhStaffing, analytics: zhAnalytics, risk: zhRisk, alerts: zhAlerts }),
 };
 
 let current = pick();

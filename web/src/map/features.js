@@ -206,8 +206,8 @@ export function warningFeatures(answer) {
 }
 
 /**
- * riskFeatures draws fire-risk cells: [{cell, boundary | center, level 1…5 | score 0…1}].
- * Until the risk grid exists (issue 14) this is empty; the shape is the coverage cells'.
+ * riskFeatures draws fire-risk cells: [{cell, boundary | center, level 1…5 | score 0…1}], as
+ * GET /api/v1/risk/cells?shapes=true answers them (level 1…5 and its outline).
  */
 export function riskFeatures(cells) {
   const features = [];

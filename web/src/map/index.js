@@ -252,7 +252,7 @@ export class SituationMap {
   /** setWarnings draws the areas of the CAP warnings in force (GET /warnings, or /readiness?shapes=true). */
   setWarnings(answer) { this.put('warnings', warningFeatures(answer)); }
 
-  /** setRiskCells draws fire-risk cells ({cell, boundary, level}); none until the risk grid exists. */
+  /** setRiskCells draws fire-risk cells ({cell, boundary, level}), as GET /risk/cells?shapes=true lists them. */
   setRiskCells(cells) { this.put('risk', riskFeatures(cells)); }
 
   /** setTracks draws units' tracks ([{unit_id, points: [{lat, lon, at}]}]) and fits the map to them. */

@@ -6,12 +6,14 @@
 //
 // The modules: search.js (the search and its results), standards.js (intervals and targets),
 // cursor.js (the moment every view follows), timeline.js (the events and the slider),
-// player.js (the recordings), tracks.js (the map), findings.js, report.js (CSV and print).
+// player.js (the recordings), tracks.js (the map), findings.js, report.js (CSV and print),
+// and, in a view of its own, analytics.js (the response-time analytics of many incidents).
 
 import './review.css';
 import { Client, Messages, Session, adoptCookieSession, loadIncidentTypes, offerDirectory, onLoginSubmit, resumeSession, showLogin, showSignedIn, $, el } from '../lib/common.js';
 import { can, OPEN_INCIDENT_STATUSES } from '../lib/domain.js';
 import { formatDateTime, formatTime, languageSwitcher, onLocaleChange, t, tEnum, translate } from '../lib/i18n.js';
+import { Analytics } from './analytics.js';
 import { Cursor, ms } from './cursor.js';
 import { Findings } from './findings.js';
 import { Recordings } from './player.js';
@@ -21,6 +23,7 @@ import { renderStandards } from './standards.js';
 import { eventName, Timeline } from './timeline.js';
 import { datum, tNodes } from './text.js';
 import { loadTracks, TrackMap } from './tracks.js';
+import { RiskList } from './risk.js';
 
 // An open incident's timeline and recordings grow: look again this often.
 const REFRESH_MS = 10_000;
@@ -58,6 +61,10 @@ const timeline = new Timeline({
   onSlide: (at) => cursor.set(at, 'slider'),
 });
 const findings = new Findings({ list: $('#findings'), empty: $('#findings-empty'), form: $('#finding-form'), client, messages });
+const analytics = new Analytics({
+  view: $('#analytics-view'), form: $('#analytics-form'), out: $('#analytics-report'), client, messages, session,
+});
+const riskList = new RiskList($('.picker-panel'), { client, messages });
 let map = null; // the TrackMap, made when the review first shows (a hidden container has no size)
 
 cursor.on((at, origin, eventId) => {
@@ -86,9 +93,12 @@ async function main() {
   $('#print-report').addEventListener('click', () => window.print());
   addEventListener('beforeprint', () => state.detail && printHead($('#print-head'), state.detail, session.user));
   addEventListener('hashchange', () => {
+    if (location.hash === '#analytics') return showView('analytics');
     const id = idFromHash();
     if (id !== null && id !== state.selectedId) select(id);
   });
+  $('#tab-incidents').addEventListener('click', () => showView('incidents'));
+  $('#tab-analytics').addEventListener('click', () => showView('analytics'));
   redraw();
   if (!session.signedIn && !(await adoptCookieSession(session))) {
     showLogin($('#review-view'));
@@ -110,9 +120,32 @@ function signOut(note = '') {
   findings.clear();
   map?.clear();
   cursor.clear();
+  riskList.stop();
   Object.assign(state, { selectedId: null, detail: null, events: [], review: null, intervals: [], timer: null });
   session.clear();
+  analytics.clear();
+  showView('incidents');
+  $('#view-tabs').hidden = true;
   showLogin($('#review-view'), note);
+}
+
+/**
+ * showView shows the incidents (search and review) or the analytics, for a user who may read
+ * them; the body says which, so the print stylesheet prints that one.
+ */
+function showView(name) {
+  const user = session.user;
+  const wanted = name === 'analytics' && user && can(user.role, 'read_analytics') ? 'analytics' : 'incidents';
+  document.body.dataset.view = wanted;
+  if (user && !$('#login-view').hidden) return;
+  $('#review-view').hidden = wanted !== 'incidents' || !user;
+  $('#analytics-view').hidden = wanted !== 'analytics';
+  $('#tab-incidents').setAttribute('aria-pressed', String(wanted === 'incidents'));
+  $('#tab-analytics').setAttribute('aria-pressed', String(wanted === 'analytics'));
+  if (wanted === 'analytics' && location.hash !== '#analytics') history.replaceState(null, '', '#analytics');
+  if (wanted === 'incidents' && location.hash === '#analytics') {
+    history.replaceState(null, '', state.selectedId === null ? location.pathname : `#incident-${state.selectedId}`);
+  }
 }
 
 function enter() {
@@ -126,12 +159,16 @@ function enter() {
   document.body.dataset.role = user.role;
   findings.allow(user.role);
   loadIncidentTypes(client);
+  $('#view-tabs').hidden = !can(user.role, 'read_analytics');
+  showView(location.hash === '#analytics' ? 'analytics' : 'incidents');
   client.get('/api/v1/stations').then(({ stations }) => {
     search.setStations(stations);
+    analytics.setStations(stations);
     map?.setStations(stations);
     state.stations = stations;
   }).catch((err) => { if (err.status !== 401) messages.error(t('review.error.stations', { detail: err.message })); });
   search.run();
+  riskList.start();
   const id = idFromHash();
   if (id !== null) select(id);
   state.timer = setInterval(refresh, REFRESH_MS);
@@ -231,6 +268,7 @@ function ensureMap() {
   if (!map) {
     map = new TrackMap($('#review-map'), $('#map-note'));
     if (state.stations) map.setStations(state.stations);
+    riskList.drawOn(map.map);
   }
 }
 
@@ -245,7 +283,9 @@ function redraw() {
   recordings.render();
   if (state.detail) timeline.render();
   findings.render();
+  analytics.render();
   map?.render();
+  riskList.render();
   if (session.user && !$('#whoami').hidden) {
     $('#whoami').textContent = t('review.page.whoami', { user: session.user.username, role: tEnum('role', session.user.role) });
   }

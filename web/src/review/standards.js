@@ -5,7 +5,7 @@
 
 import { el } from '../lib/common.js';
 import { formatDuration, t, tEnum } from '../lib/i18n.js';
-import { OPEN_INCIDENT_STATUSES } from '../lib/domain.js';
+import { INTERVAL_TARGETS, OPEN_INCIDENT_STATUSES } from '../lib/domain.js';
 import { turnoutSeconds } from '../lib/turnout.js';
 import { ms } from './cursor.js';
 import { datum } from './text.js';
@@ -17,15 +17,18 @@ import { datum } from './text.js';
  * or 80 s for fire and special operations; travel 240 s for the first engine company to arrive
  * and 480 s for the rest of the initial full alarm. NFPA sets no target for the assessment:
  * its row is held to the command centre's own supervision timer (the workflow's default). The
- * first arrival, alarm to first unit on scene, is held to the sum of the three it spans.
+ * first arrival, alarm to first unit on scene, is held to the sum of the three it spans. The
+ * standards' numbers are the root package's (fireline.DefaultIntervalTargets, generated into
+ * domain.js), the same the analytics hold many incidents to.
  */
+const target = (t) => ({ seconds: t.target_s, standard: t.standard });
 export const TARGETS = Object.freeze({
-  callProcessing: { seconds: 60, standard: 'NFPA 1225' },
+  callProcessing: target(INTERVAL_TARGETS.call_processing),
   assessment: { seconds: 60, standard: 'centre' },
-  turnoutFire: { seconds: 80, standard: 'NFPA 1710' },
-  turnoutOther: { seconds: 60, standard: 'NFPA 1710' },
-  travelFirstEngine: { seconds: 240, standard: 'NFPA 1710' },
-  travelFullAlarm: { seconds: 480, standard: 'NFPA 1710' },
+  turnoutFire: target(INTERVAL_TARGETS.turnout_fire),
+  turnoutOther: target(INTERVAL_TARGETS.turnout_ems),
+  travelFirstEngine: target(INTERVAL_TARGETS.travel_first_engine),
+  travelFullAlarm: target(INTERVAL_TARGETS.travel_full_alarm),
 });
 
 /** turnoutTarget is the turnout target that applies to an incident of type t. */
