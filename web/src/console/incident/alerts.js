@@ -5,6 +5,7 @@
 import { $, el } from '../../lib/common.js';
 import { t, tEnum, formatTime } from '../../lib/i18n.js';
 import { OPEN_INCIDENT_STATUSES as OPEN } from '../../lib/domain.js';
+import { data } from '../../lib/lifecycle.js';
 import { state, on, may, busy } from '../store.js';
 import { client, messages, invalidate, act } from '../api.js';
 
@@ -125,7 +126,8 @@ function item(d, m, canAct) {
   return el('li', { class: 'alert-item', 'data-testid': 'public-alert', 'data-identifier': m.identifier, 'data-msg-type': m.msg_type },
     el('span', { class: `badge alert-${m.msg_type.toLowerCase()}` }, t(`alerts.msgType.${m.msg_type}`)), ' ',
     m.status === 'Exercise' ? [el('span', { class: 'badge' }, t('alerts.exercise')), ' '] : null,
-    el('strong', {}, m.params?.headline || ''), ' ',
+    // The headline is the operator's words, in whatever language they wrote it.
+    el('strong', {}, data(m.params?.headline || '')), ' ',
     el('span', { class: 'sub' }, t('alerts.sent', { time: formatTime(m.sent) }),
       m.msg_type !== 'Cancel' ? [' · ', expired ? t('alerts.expired') : t('alerts.until', { time: formatTime(m.expires) })] : null), ' ',
     el('a', { href: `/cap/alerts/${encodeURIComponent(m.identifier)}.xml`, target: '_blank', rel: 'noopener', title: t('alerts.documentTitle'), translate: 'no' },
