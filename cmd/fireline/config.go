@@ -180,20 +180,18 @@ func (cfg *Config) fromEnv(getenv func(string) string) error {
 	setSecret(&ice, "FIRELINE_ICE_SERVERS")
 	// One server per line or space; the flags add theirs after these.
 	cfg.ICEServers = append(cfg.ICEServers, strings.Fields(ice)...)
-	if v := getenv("FIRELINE_PERSONAL_DATA_RETENTION"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("FIRELINE_PERSONAL_DATA_RETENTION: %q is not a duration (e.g. 2160h)", v))
+	setDuration := func(dst *time.Duration, key, example string) {
+		if v := getenv(key); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a duration (e.g. %s)", key, v, example))
+				return
+			}
+			*dst = d
 		}
-		cfg.PersonalDataRetention = d
 	}
-	if v := getenv("FIRELINE_RISK_INTERVAL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("FIRELINE_RISK_INTERVAL: %q is not a duration (e.g. 15m)", v))
-		}
-		cfg.RiskInterval = d
-	}
+	setDuration(&cfg.PersonalDataRetention, "FIRELINE_PERSONAL_DATA_RETENTION", "2160h")
+	setDuration(&cfg.RiskInterval, "FIRELINE_RISK_INTERVAL", "15m")
 	return errors.Join(errs...)
 }
 
