@@ -93,7 +93,9 @@ func TestSimplifyBoundedTime(t *testing.T) {
 	ring = append(ring, fireline.Point{Lat: 35, Lng: 100}, ring[0])
 	start := time.Now()
 	s := geo.Simplify(ring, geo.SimplifyMeters)
-	if took := time.Since(start); took > 3*time.Second {
+	// Loose: -race on a busy two-core machine takes about 1.6 s; unchunked, the zigzag is
+	// quadratic, some 2·10¹⁰ distances.
+	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("%d points took %s", len(ring), took)
 	}
 	if len(s) < n/2 {

@@ -292,7 +292,8 @@ func TestCAPLargestBodyInBoundedTime(t *testing.T) {
 	if a.PolygonPoints[0] != n+1 || len(w.Cells) < 100 {
 		t.Errorf("points %v, %d cells", a.PolygonPoints, len(w.Cells))
 	}
-	if took > 5*time.Second {
+	// Loose: -race on a busy two-core machine takes about 3 s for what takes 0.12 s alone.
+	if took > 30*time.Second {
 		t.Errorf("took %s", took)
 	}
 }
