@@ -192,8 +192,11 @@ func (p PublicAlertParams) Validate() error {
 		return err
 	}
 	if p.English != nil {
-		return PublicAlertParams{Event: p.English.Event, Headline: p.English.Headline, Description: p.English.Description,
-			Instruction: p.English.Instruction}.texts("en.")
+		en := PublicAlertParams{Event: p.English.Event, Headline: p.English.Headline, Description: p.English.Description,
+			Instruction: p.English.Instruction}
+		if err := en.texts("en."); err != nil {
+			return err
+		}
 	}
 	return validateText("note", p.Note, MaxAlertText, false)
 }
