@@ -25,6 +25,19 @@ const (
 // the centre configures its own (--time-zone).
 const DefaultCentreTimeZone = "Asia/Shanghai"
 
+// CheckTimeZone reports whether name is an IANA time zone the analytics can count calendar
+// dates in. Go's "Local" is refused: it is this host's zone, not a name PostgreSQL knows, and a
+// record stored with it would fail every analytics query that reads it.
+func CheckTimeZone(name string) error {
+	if name == "" || name == "Local" {
+		return Errorf(EINVALID, "time zone %q: want an IANA zone such as Asia/Shanghai", name)
+	}
+	if _, err := time.LoadLocation(name); err != nil {
+		return Errorf(EINVALID, "time zone %q: not an IANA zone (%v)", name, err)
+	}
+	return nil
+}
+
 // MaxIntervalDays bounds the date range of one analytics query: ten years of records.
 const MaxIntervalDays = 3660
 

@@ -147,3 +147,15 @@ func TestIntervalQueryValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckTimeZone: the zones the analytics count dates in are IANA names PostgreSQL knows too.
+func TestCheckTimeZone(t *testing.T) {
+	for zone, ok := range map[string]bool{
+		"Asia/Shanghai": true, "America/Los_Angeles": true, "UTC": true,
+		"": false, "Local": false, "Mars/Olympus": false,
+	} {
+		if err := fireline.CheckTimeZone(zone); (err == nil) != ok {
+			t.Errorf("CheckTimeZone(%q) = %v, want ok %v", zone, err, ok)
+		}
+	}
+}

@@ -292,6 +292,7 @@ func TestMappingErrors(t *testing.T) {
 	for _, tc := range []struct{ json, want string }{
 		{`{"dataset": "x"}`, "columns.number: required"},
 		{`{"dataset": "x", "columns": {"number": "n", "received": "r"}, "time_layouts": ["2006"], "times_in": "Mars/Olympus", "time_zone": "UTC"}`, `times_in: "Mars/Olympus" is not an IANA time zone`},
+		{`{"dataset": "x", "columns": {"number": "n", "received": "r"}, "time_layouts": ["2006"], "times_in": "UTC", "time_zone": "Local"}`, `time_zone: "Local" is not an IANA time zone`},
 		{`{"dataset": "x", "columns": {"number": "n", "received": "r", "lat": "y"}, "time_layouts": ["2006"], "times_in": "UTC", "time_zone": "UTC"}`, "give both or neither"},
 		{`{"dataset": "x", "columns": {"number": "n", "received": "r", "dispatched": "d"}, "time_layouts": ["2006"], "times_in": "UTC", "time_zone": "UTC"}`, "need columns.unit_id"},
 		{`{"dataset": "x", "columns": {"number": "n", "received": "r"}, "time_layouts": ["2006"], "times_in": "UTC", "time_zone": "UTC", "call_types": {"A": {"category": "arson"}}}`, `call_types["A"].category`},

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 	// A mapping names its zones; a server without the system's zoneinfo must still load them.
 	_ "time/tzdata"
 
@@ -166,7 +165,7 @@ func (m *Mapping) Validate() error {
 		if z.zone == "" {
 			return fireline.Errorf(fireline.EINVALID, "mapping: %s: required (an IANA zone such as America/Los_Angeles)", z.field)
 		}
-		if _, err := time.LoadLocation(z.zone); err != nil {
+		if fireline.CheckTimeZone(z.zone) != nil {
 			return fireline.Errorf(fireline.EINVALID, "mapping: %s: %q is not an IANA time zone", z.field, z.zone)
 		}
 	}

@@ -26,8 +26,8 @@ func NewAnalytics(db *DB, zone string, targets fireline.IntervalTargets) (*Analy
 	if zone == "" {
 		zone = fireline.DefaultCentreTimeZone
 	}
-	if _, err := time.LoadLocation(zone); err != nil {
-		return nil, fireline.Errorf(fireline.EINVALID, "time zone %q: %v", zone, err)
+	if err := fireline.CheckTimeZone(zone); err != nil {
+		return nil, err
 	}
 	if err := targets.Validate(); err != nil {
 		return nil, err

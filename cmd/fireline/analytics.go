@@ -11,7 +11,6 @@ import (
 	"os"
 	"strconv"
 	"text/tabwriter"
-	"time"
 	// The centre's zone must load on a host without the system's zone files (a minimal
 	// container): the analytics' dates depend on it.
 	_ "time/tzdata"
@@ -47,7 +46,7 @@ func (cfg *Config) readTargets(path string) error {
 
 // validateAnalytics checks the time zone and the targets.
 func (cfg *Config) validateAnalytics() error {
-	if _, err := time.LoadLocation(cfg.TimeZone); err != nil || cfg.TimeZone == "" {
+	if fireline.CheckTimeZone(cfg.TimeZone) != nil {
 		return fmt.Errorf("time zone %q: want an IANA zone such as Asia/Shanghai", cfg.TimeZone)
 	}
 	if err := cfg.AnalyticsTargets.Validate(); err != nil {
