@@ -183,10 +183,19 @@ func (s *stack) logTail() string {
 		return "(no log: " + err.Error() + ")"
 	}
 	lines := strings.Split(string(b), "\n")
+	// A panic's reason is its first line; the goroutines' stacks after it would push it out
+	// of the tail.
+	head := ""
+	for i, l := range lines {
+		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
+			head = "--- fireline log (the panic) ---\n" + strings.Join(lines[i:min(i+8, len(lines))], "\n") + "\n"
+			break
+		}
+	}
 	if len(lines) > 60 {
 		lines = lines[len(lines)-60:]
 	}
-	return "--- fireline log (tail) ---\n" + strings.Join(lines, "\n")
+	return head + "--- fireline log (tail) ---\n" + strings.Join(lines, "\n")
 }
 
 // call sends a JSON request and decodes a JSON answer into out (when not nil); it returns the
