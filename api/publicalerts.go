@@ -1,7 +1,9 @@
 package api
 
 import (
+	"net"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strings"
 
@@ -142,11 +144,7 @@ func (s *Server) alertFeed(w http.ResponseWriter, r *http.Request) {
 	if s.alertsUnavailable(w, r) {
 		return
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	b, err := s.alerts.AlertFeed(r.Context(), scheme+"://"+r.Host)
+	b, err := s.alerts.AlertFeed(r.Context(), s.requestScheme(r)+"://"+r.Host)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -154,6 +152,24 @@ func (s *Server) alertFeed(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=30")
 	_, _ = w.Write(b) // #nosec G705 -- Atom XML we wrote with encoding/xml (texts escaped), served as application/atom+xml with nosniff, never as HTML
+}
+
+// requestScheme is the scheme the client asked with: https on a TLS connection, or when a
+// trusted proxy (Config.TrustedProxies) that terminated TLS says so in X-Forwarded-Proto. A
+// client's own X-Forwarded-Proto is never believed.
+func (s *Server) requestScheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err == nil && s.trusted(peer.Unmap()) && strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https") {
+		return "https"
+	}
+	return "http"
 }
 
 // alertDocument is one message's CAP document, as sent; it never changes.

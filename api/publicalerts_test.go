@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -236,5 +237,33 @@ func TestPublicAlertRoutes(t *testing.T) {
 	bare.ServeHTTP(w, httptest.NewRequest("GET", "/cap/feed.atom", nil))
 	if w.Code != http.StatusServiceUnavailable {
 		t.Errorf("feed without a publisher: %d", w.Code)
+	}
+}
+
+// TestRequestScheme: the feed's links say https behind a TLS-terminating proxy we trust, and
+// only then.
+func TestRequestScheme(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	s := New(cfg, Deps{Logger: slog.New(slog.DiscardHandler)})
+	for _, tt := range []struct {
+		name, remote, proto string
+		want                string
+	}{
+		{"direct", "192.0.2.10:4000", "", "http"},
+		{"a client's own header", "192.0.2.10:4000", "https", "http"},
+		{"a trusted proxy over TLS", "10.1.2.3:4000", "https", "https"},
+		{"a trusted proxy over plain HTTP", "10.1.2.3:4000", "http", "http"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/cap/feed.atom", nil)
+			r.RemoteAddr = tt.remote
+			if tt.proto != "" {
+				r.Header.Set("X-Forwarded-Proto", tt.proto)
+			}
+			if got := s.requestScheme(r); got != tt.want {
+				t.Errorf("scheme %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
