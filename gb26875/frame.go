@@ -188,43 +188,49 @@ func Decode(b []byte) (Frame, error) {
 		return Frame{}, &FrameError{Err: ErrStart}
 	}
 	f, n, err := parse(b)
-	if err != nil {
-		return Frame{}, err
+	if err == nil && n != len(b) {
+		err = ErrTrailing
 	}
-	if n != len(b) {
-		return Frame{}, &FrameError{Err: ErrTrailing, Serial: f.Serial, HasSerial: true}
+	if err != nil {
+		return Frame{}, frameError(b, err)
 	}
 	return f, nil
 }
 
-// parse reads the frame at the start of b, which begins with "@@". It returns the frame and
-// its size; when b is too short for the frame its length announces it returns ErrTruncated and
-// how many bytes the frame needs (0 when not even the length could be read yet).
+// frameError wraps a sentinel for the frame at the start of b, with its serial number when b
+// is long enough to hold one.
+func frameError(b []byte, err error) error {
+	e := &FrameError{Err: err}
+	if len(b) >= 4 {
+		e.Serial, e.HasSerial = binary.LittleEndian.Uint16(b[2:]), true
+	}
+	return e
+}
+
+// parse reads the frame at the start of b, which begins with "@@", and returns it with its
+// size in bytes. Its errors are the bare sentinels, so that a splitter waiting for the rest of
+// a frame allocates nothing: ErrTruncated when b is shorter than the frame (the size is then
+// the frame's, or 0 when not even its length could be read), ErrLength, ErrEnd, ErrChecksum.
 func parse(b []byte) (Frame, int, error) {
 	if len(b) < headerSize {
-		e := &FrameError{Err: ErrTruncated}
-		if len(b) >= 4 {
-			e.Serial, e.HasSerial = binary.LittleEndian.Uint16(b[2:]), true
-		}
-		return Frame{}, 0, e
+		return Frame{}, 0, ErrTruncated
 	}
-	serial := binary.LittleEndian.Uint16(b[2:])
 	length := int(binary.LittleEndian.Uint16(b[lengthOffset:]))
 	if length > MaxDataLength {
-		return Frame{}, 0, &FrameError{Err: ErrLength, Serial: serial, HasSerial: true}
+		return Frame{}, 0, ErrLength
 	}
 	size := headerSize + length + trailerSize
 	if len(b) < size {
-		return Frame{}, size, &FrameError{Err: ErrTruncated, Serial: serial, HasSerial: true}
+		return Frame{}, size, ErrTruncated
 	}
 	if b[size-2] != '#' || b[size-1] != '#' {
-		return Frame{}, size, &FrameError{Err: ErrEnd, Serial: serial, HasSerial: true}
+		return Frame{}, size, ErrEnd
 	}
 	if checksum(b[2:headerSize+length]) != b[headerSize+length] {
-		return Frame{}, size, &FrameError{Err: ErrChecksum, Serial: serial, HasSerial: true}
+		return Frame{}, size, ErrChecksum
 	}
 	f := Frame{
-		Serial:  serial,
+		Serial:  binary.LittleEndian.Uint16(b[2:]),
 		Version: Version{Major: b[4], Minor: b[5]},
 		Time:    timestampAt(b[6:12]),
 		Command: Command(b[26]),
