@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -310,9 +309,6 @@ func encodeDescription(b []byte, s string) []byte {
 	out := make([]byte, 0, descriptionSize)
 	enc := simplifiedchinese.GB18030.NewEncoder()
 	for _, r := range s {
-		if r == utf8.RuneError {
-			r = '\uFFFD'
-		}
 		c, err := enc.Bytes([]byte(string(r)))
 		if err != nil || len(out)+len(c) > descriptionSize {
 			break
