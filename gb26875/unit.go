@@ -155,7 +155,7 @@ type FacilityOperation struct {
 	At            Timestamp
 }
 
-// FacilityTime is a facility's clock (type 8, 8.2.1.7).
+// FacilityTime is a facility's clock (type 8).
 type FacilityTime struct {
 	System        uint8
 	SystemAddress uint8
@@ -176,7 +176,7 @@ type DeviceOperation struct {
 	At         Timestamp
 }
 
-// DeviceTime is the transmission device's clock (type 28, 8.2.1.12).
+// DeviceTime is the transmission device's clock (type 28).
 type DeviceTime struct {
 	Time Timestamp
 }
