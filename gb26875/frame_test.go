@@ -154,39 +154,6 @@ func TestDecodeUploads(t *testing.T) {
 	}
 }
 
-// TestPublishedSample reads the sample frame DGIOT publishes with its GB 26875 decoder
-// (dgiot_gb26875_decoder.erl): a component fire alarm whose checksum, by the rule above, is
-// 0x68. It was written with version bytes 01 01 and serial 0.
-func TestPublishedSample(t *testing.T) {
-	b := []byte{0x40, 0x40, 0x00, 0x00, 0x01, 0x01, 0x18, 0x0d, 0x11, 0x16, 0x0a, 0x14,
-		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, 0x30, 0x00, 0x02,
-		0x02, 0x01, 0x01, 0x03, 0x00, 0xd9, 0x00, 0x06, 0x00, 0x02, 0x00,
-		0xa3, 0xc1, 0xc7, 0xf8, 0xa3, 0xb1, 0xb2, 0xe3, 0xdf, 0xc8, 0xb2, 0xb8, 0xd7, 0xdf, 0xc0, 0xc8,
-		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-		0x30, 0x12, 0x13, 0x01, 0x08, 0x14, 0x68, 0x23, 0x23}
-	f, err := gb26875.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.Version != (gb26875.Version{Major: 1, Minor: 1}) || f.Command != gb26875.CommandSendData {
-		t.Fatalf("header %+v", f)
-	}
-	at, err := f.Time.In(time.UTC)
-	if err != nil || !at.Equal(time.Date(2020, 10, 22, 17, 13, 24, 0, time.UTC)) {
-		t.Fatalf("time %v, %v", at, err)
-	}
-	u, err := f.Unit()
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := gb26875.ComponentStatus{System: 1, SystemAddress: 3, Component: 0, ComponentAddress: 0x000600d9,
-		Status: gb26875.StatusFireAlarm, Description: "Ａ区１层呷哺走廊",
-		At: gb26875.Timestamp{Second: 0x30, Minute: 0x12, Hour: 0x13, Day: 1, Month: 8, Year: 0x14}}
-	if len(u.Objects) != 1 || !reflect.DeepEqual(u.Objects[0], want) {
-		t.Fatalf("objects %+v", u.Objects)
-	}
-}
-
 func TestAnswers(t *testing.T) {
 	f, err := gb26875.Decode(up(0x1234, cat([]byte{21, 1, 0x01}, wireTime)...))
 	if err != nil {
