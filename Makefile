@@ -91,15 +91,15 @@ unit: web
 	$(GO) test -race -count=1 $(UNIT)
 
 ## fuzz-smoke: each intake adapter's fuzz target for FUZZTIME, then the API's, the media
-## server's and the importer's parsers for FUZZTIME_SMALL, then the GB/T 26875.3 codec's for
-## FUZZTIME, one after another; a crasher lands in PKG/testdata/fuzz/ to be kept as a seed
+## server's and the importer's parsers for FUZZTIME_SMALL, and the GB/T 26875.3 codec's for
+## the same, one after another; a crasher lands in PKG/testdata/fuzz/ to be kept as a seed
 ## (scripts/fuzz-smoke.sh says more).
 fuzz-smoke:
 	@GO=$(GO) scripts/fuzz-smoke.sh intake $(FUZZTIME) $(FUZZ_TARGETS)
 	@GO=$(GO) scripts/fuzz-smoke.sh api $(FUZZTIME_SMALL) $(API_FUZZ_TARGETS)
 	@GO=$(GO) scripts/fuzz-smoke.sh media $(FUZZTIME_SMALL) $(MEDIA_FUZZ_TARGETS)
 	@GO=$(GO) scripts/fuzz-smoke.sh importer $(FUZZTIME_SMALL) FuzzImport
-	@GO=$(GO) scripts/fuzz-smoke.sh gb26875 $(FUZZTIME) FuzzDecode FuzzSplit
+	@GO=$(GO) scripts/fuzz-smoke.sh gb26875 $(FUZZTIME_SMALL) FuzzDecode FuzzSplit
 
 ## e2e also runs the command's own tests (flags, secrets, TLS, the users' and keys' commands):
 ## without the race detector, as `make build` compiled what they link.
