@@ -158,13 +158,7 @@ func TestDatabaseURLNotShown(t *testing.T) {
 }
 
 func TestPersonalDataRetention(t *testing.T) {
-	tests := []struct {
-		name    string
-		env     map[string]string
-		args    []string
-		want    time.Duration
-		wantErr string
-	}{
+	testDurationSetting(t, "retention", func(c Config) time.Duration { return c.PersonalDataRetention }, []durationCase{
 		{"default ninety days", nil, nil, 90 * 24 * time.Hour, ""},
 		{"flag", nil, []string{"--personal-data-retention", "720h"}, 720 * time.Hour, ""},
 		{"environment", map[string]string{"FIRELINE_PERSONAL_DATA_RETENTION": "2160h"}, nil, 2160 * time.Hour, ""},
@@ -172,7 +166,22 @@ func TestPersonalDataRetention(t *testing.T) {
 		{"too short", nil, []string{"--personal-data-retention", "5m"}, 0, "at least 1h"},
 		{"negative", nil, []string{"--personal-data-retention", "-1h"}, 0, "at least 1h"},
 		{"not a duration", map[string]string{"FIRELINE_PERSONAL_DATA_RETENTION": "90 days"}, nil, 0, "not a duration"},
-	}
+	})
+}
+
+// durationCase is one way a duration setting is given (environment, flags) and what it becomes.
+type durationCase struct {
+	name    string
+	env     map[string]string
+	args    []string
+	want    time.Duration
+	wantErr string
+}
+
+// testDurationSetting reads each case's environment and flags as `fireline dev` does and checks
+// the setting get returns, or the error.
+func testDurationSetting(t *testing.T, what string, get func(Config) time.Duration, tests []durationCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := DefaultConfig()
@@ -189,8 +198,8 @@ func TestPersonalDataRetention(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || cfg.PersonalDataRetention != tt.want {
-				t.Fatalf("retention %s, %v; want %s", cfg.PersonalDataRetention, err, tt.want)
+			if got := get(cfg); err != nil || got != tt.want {
+				t.Fatalf("%s %s, %v; want %s", what, got, err, tt.want)
 			}
 		})
 	}
