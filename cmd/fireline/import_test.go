@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fireline/fireline/devstack/pgcluster"
 	"github.com/fireline/fireline/postgres"
 )
 
@@ -23,23 +22,7 @@ func TestImportCommand(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	// The server runs as the postgres account when we are root; it must reach the dir.
-	dir, err := os.MkdirTemp("", "fireline-import-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cluster, err := pgcluster.Start(ctx, pgcluster.Config{DataDir: filepath.Join(dir, "pg")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Close()
-	if err := cluster.CreateDatabase(ctx, "imports"); err != nil {
-		t.Fatal(err)
-	}
+	cluster := startCluster(ctx, t, "imports")
 	owner, err := postgres.Open(ctx, cluster.URL("imports"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +58,7 @@ func TestImportCommand(t *testing.T) {
 	}
 	lines := strings.SplitAfter(string(src), "\n")
 	lines[3] = strings.Replace(lines[3], "12/31/2016 11:52:01 PM", "12/32/2016 11:52:01 PM", 1) // line 4, its received time
-	spoilt := filepath.Join(dir, "spoilt.csv")
+	spoilt := filepath.Join(t.TempDir(), "spoilt.csv")
 	if err := os.WriteFile(spoilt, []byte(strings.Join(lines, "")), 0o600); err != nil {
 		t.Fatal(err)
 	}

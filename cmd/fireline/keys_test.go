@@ -5,15 +5,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/devstack/pgcluster"
 	"github.com/fireline/fireline/postgres"
 )
 
@@ -22,24 +19,7 @@ import (
 func TestKeysCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	// The server runs as the postgres account when we are root; it must reach the dir, which
-	// t.TempDir's parent (mode 0700) would not let it.
-	dir, err := os.MkdirTemp("", "fireline-keys-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cluster, err := pgcluster.Start(ctx, pgcluster.Config{DataDir: filepath.Join(dir, "pg")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Close()
-	if err := cluster.CreateDatabase(ctx, "keys"); err != nil {
-		t.Fatal(err)
-	}
+	cluster := startCluster(ctx, t, "keys")
 	url := cluster.URL("keys")
 	db, err := postgres.Open(ctx, url, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
