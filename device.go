@@ -1,5 +1,7 @@
 package fireline
 
+import "time"
+
 // Device is a building fire-alarm panel (or a detector loop of one) registered with the command
 // centre: its events arrive by the panel network's gateway and name only the device, so the
 // registry says where it is and which key premises it protects.
@@ -14,6 +16,15 @@ type Device struct {
 	Zone     string `json:"zone,omitempty"`
 	// Point is the building's entrance, where crews go (WGS-84).
 	Point Point `json:"location"`
+	// Address is, for a user information transmission device speaking GB/T 26875.3, its
+	// six-byte address as twelve lowercase hex digits (the frames' source); empty for a panel
+	// whose gateway posts JSON. No two devices in service share one.
+	Address string `json:"address,omitempty"`
+	// Places map the facility systems and components behind a transmission device to places in
+	// the building; an alarm from a component without one names the component's description.
+	Places []DevicePlace `json:"places,omitempty"`
+	// RetiredAt is when an administrator retired the device, nil while it is in service.
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
 }
 
 // Validate checks a device record, naming the first bad field.
@@ -31,6 +42,16 @@ func (d Device) Validate() error {
 		if err := ValidateID("premise_id", d.PremiseID); err != nil {
 			return err
 		}
+	}
+	if d.Address != "" {
+		if err := ValidateDeviceAddress("address", d.Address); err != nil {
+			return err
+		}
+	} else if len(d.Places) > 0 {
+		return Errorf(EINVALID, "places: only a transmission device (with an address) has places")
+	}
+	if err := validatePlaces(d.Places); err != nil {
+		return err
 	}
 	return validateLocation(d.Point)
 }

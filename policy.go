@@ -84,6 +84,9 @@ const (
 	// ActionPublishAlerts publishes public alerts (CAP) about an incident, and updates and
 	// cancels them: telling the public to evacuate or shelter is the floor's call.
 	ActionPublishAlerts Action = "publish_alerts"
+	// ActionReadBuildings reads the buildings' fire-safety boards: what their transmission
+	// devices report, which buildings' fire protection is impaired now.
+	ActionReadBuildings Action = "read_buildings"
 )
 
 // Actions lists every action in a stable order, for the generated pages and the tests.
@@ -97,6 +100,7 @@ var Actions = []Action{
 	ActionReadAnalytics,
 	ActionImportRecords,
 	ActionPublishAlerts,
+	ActionReadBuildings,
 }
 
 // policy says which roles may take each action. It is written action by action, as a route
@@ -134,6 +138,8 @@ var policy = map[Action][]Role{
 	ActionImportRecords: {RoleAdmin},
 	// Whoever gives an incident its orders warns the public about it.
 	ActionPublishAlerts: {RoleOperator, RoleSupervisor, RoleAdmin},
+	// The duty officer sees an impaired hospital before the fire; risk officers weigh it.
+	ActionReadBuildings: {RoleOperator, RoleSupervisor, RoleAdmin, RoleRisk},
 }
 
 // Can reports whether a user of role r may take action a. An unknown role or action may

@@ -35,18 +35,19 @@ func TestCan(t *testing.T) {
 		readAnalytics  = fireline.ActionReadAnalytics
 		importRecords  = fireline.ActionImportRecords
 		publishAlerts  = fireline.ActionPublishAlerts
+		readBuildings  = fireline.ActionReadBuildings
 	)
 	may := map[fireline.Role][]fireline.Action{
 		fireline.RoleOperator: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, watchVideo, publishAlerts},
+			dispatch, moveUnit, watchVideo, publishAlerts, readBuildings},
 		fireline.RoleSupervisor: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
-			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, manageRoster, readAnalytics, publishAlerts},
+			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, manageRoster, readAnalytics, publishAlerts, readBuildings},
 		fireline.RoleAdmin: {readUnits, readIncidents, readHistory, readRecordings, postAlarm, postDevice,
 			dispatch, moveUnit, ackEscalation, watchVideo, manageVideo, writeFindings, admin, readAudit, manageRoster, manageUsers, readAnalytics,
-			importRecords, publishAlerts},
+			importRecords, publishAlerts, readBuildings},
 		// Risk officers read and review: every read of the console, and their findings; nothing
 		// that acts on an incident.
-		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo, writeFindings, readAudit, readAnalytics},
+		fireline.RoleRisk: {readUnits, readIncidents, readHistory, readRecordings, watchVideo, writeFindings, readAudit, readAnalytics, readBuildings},
 		// Crews act on their own unit and incident only; the API checks which is theirs.
 		fireline.RoleField: {readUnits, readOwnInc, readOwnHistory, moveOwnUnit, publishVideo},
 		// A gateway posts its sources' alarms and reads nothing.

@@ -66,6 +66,10 @@ func domainJS() ([]byte, error) {
 	m.write("PRIORITIES are the assessed priorities, the most urgent first (fireline.Priority).", "PRIORITIES", priorities)
 	list(&m, "UNIT_TYPES are the kinds of apparatus (fireline.UnitTypes).", "UNIT_TYPES", fireline.UnitTypes)
 	list(&m, "UNIT_STATUSES are in the domain's order (fireline.UnitStatuses).", "UNIT_STATUSES", fireline.UnitStatuses)
+	list(&m, "DEVICE_CONDITIONS are the states a building's fire facilities report (fireline.DeviceConditions).",
+		"DEVICE_CONDITIONS", fireline.DeviceConditions)
+	list(&m, "IMPAIRING_CONDITIONS mean a building's fire protection is not fully working (DeviceCondition.Impairing).",
+		"IMPAIRING_CONDITIONS", filter(fireline.DeviceConditions, fireline.DeviceCondition.Impairing))
 	list(&m, "QUALIFICATIONS are what a rostered crew member may hold (fireline.Qualifications).", "QUALIFICATIONS", fireline.Qualifications)
 	list(&m, "FIELD_STATUSES are what a crew reports on an incident, in order (fireline.FieldStatuses).",
 		"FIELD_STATUSES", fireline.FieldStatuses)

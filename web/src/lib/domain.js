@@ -12,31 +12,32 @@ export const ACTIONS = Object.freeze([
   'read_units', 'read_incidents', 'read_own_incident', 'read_unit_history', 'read_own_unit_history',
   'read_recordings', 'post_alarm', 'post_device_alarm', 'dispatch', 'move_unit', 'move_own_unit',
   'ack_escalation', 'watch_video', 'publish_video', 'manage_video', 'write_findings', 'admin', 'manage_users',
-  'read_audit', 'manage_roster', 'read_analytics', 'import_records', 'publish_alerts',
+  'read_audit', 'manage_roster', 'read_analytics', 'import_records', 'publish_alerts', 'read_buildings',
 ]);
 
 /** POLICY is, for each role, the actions it may take (fireline.Can). */
 export const POLICY = Object.freeze({
   operator: Object.freeze([
     'read_units', 'read_incidents', 'read_unit_history', 'read_recordings', 'post_alarm', 'post_device_alarm',
-    'dispatch', 'move_unit', 'watch_video', 'publish_alerts',
+    'dispatch', 'move_unit', 'watch_video', 'publish_alerts', 'read_buildings',
   ]),
   supervisor: Object.freeze([
     'read_units', 'read_incidents', 'read_unit_history', 'read_recordings', 'post_alarm', 'post_device_alarm',
     'dispatch', 'move_unit', 'ack_escalation', 'watch_video', 'manage_video', 'write_findings',
-    'manage_roster', 'read_analytics', 'publish_alerts',
+    'manage_roster', 'read_analytics', 'publish_alerts', 'read_buildings',
   ]),
   field: Object.freeze([
     'read_units', 'read_own_incident', 'read_own_unit_history', 'move_own_unit', 'publish_video',
   ]),
   risk: Object.freeze([
     'read_units', 'read_incidents', 'read_unit_history', 'read_recordings', 'watch_video', 'write_findings',
-    'read_audit', 'read_analytics',
+    'read_audit', 'read_analytics', 'read_buildings',
   ]),
   admin: Object.freeze([
     'read_units', 'read_incidents', 'read_unit_history', 'read_recordings', 'post_alarm', 'post_device_alarm',
     'dispatch', 'move_unit', 'ack_escalation', 'watch_video', 'manage_video', 'write_findings', 'admin',
     'manage_users', 'read_audit', 'manage_roster', 'read_analytics', 'import_records', 'publish_alerts',
+    'read_buildings',
   ]),
   gateway: Object.freeze(['post_device_alarm']),
 });
@@ -87,6 +88,19 @@ export const UNIT_TYPES = Object.freeze(['engine', 'ladder', 'rescue', 'hazmat',
 export const UNIT_STATUSES = Object.freeze([
   'available', 'dispatched', 'acknowledged', 'en_route', 'on_scene', 'transporting', 'returning',
   'out_of_service',
+]);
+
+/** DEVICE_CONDITIONS are the states a building's fire facilities report (fireline.DeviceConditions). */
+export const DEVICE_CONDITIONS = Object.freeze([
+  'test', 'fire_alarm', 'fault', 'shielded', 'supervisory', 'started', 'feedback', 'delay', 'power_fault',
+  'main_power_fault', 'backup_power_fault', 'bus_fault', 'manual', 'config_changed', 'reset', 'channel_fault',
+  'line_fault',
+]);
+
+/** IMPAIRING_CONDITIONS mean a building's fire protection is not fully working (DeviceCondition.Impairing). */
+export const IMPAIRING_CONDITIONS = Object.freeze([
+  'test', 'fire_alarm', 'fault', 'shielded', 'power_fault', 'main_power_fault', 'backup_power_fault',
+  'bus_fault', 'channel_fault', 'line_fault',
 ]);
 
 /** QUALIFICATIONS are what a rostered crew member may hold (fireline.Qualifications). */
