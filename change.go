@@ -5,8 +5,9 @@ package fireline
 // change feed; each process reacts to the notices that concern it. A Change is a comparable
 // value.
 type Change struct {
-	// Kind is "incident", "unit", "event" (a timeline entry), "move_up" or "media" (a room's
-	// streams).
+	// Kind is "incident", "unit", "event" (a timeline entry), "move_up", "media" (a room's
+	// streams) or "building" (a transmission device's report changed what a building's board
+	// shows: ID is the key premises, or the device's address when it belongs to none).
 	Kind string `json:"kind"`
 	// ID is the changed row's id: an incident, event or move-up number, a unit id, or a media
 	// room.
