@@ -28,11 +28,15 @@ var (
 )
 
 // FrameError is a frame the codec could delimit but not trust. Serial is the frame's business
-// serial number when HasSerial says it could be read, for a deny that names it.
+// serial number when HasSerial says it could be read, for a deny that names it; Header is its
+// control unit as read (no data) when HasHeader says the bytes held all of it, so that the deny
+// goes back to the address the frame came from. Neither is trustworthy beyond that.
 type FrameError struct {
 	Err       error
 	Serial    uint16
 	HasSerial bool
+	Header    Frame
+	HasHeader bool
 }
 
 func (e *FrameError) Error() string {

@@ -1,8 +1,10 @@
 // Package gb26875 is the codec of GB/T 26875.3-2011 (城市消防远程监控系统 第3部分：报警传输网络
 // 通信协议), the protocol that user information transmission devices (用户信息传输装置) in
 // buildings speak over TCP to a monitoring centre: frames, their application data units, a
-// splitter that cuts frames out of a byte stream, and the confirm and deny answers. It does no
-// I/O of its own beyond reading the stream it is given.
+// splitter that cuts frames out of a byte stream, and the confirm and deny answers — and, in
+// server.go, the TCP listener (Server) that reads devices' connections with the splitter and
+// writes the answers a Handler gives. The codec itself does no I/O beyond reading the stream it
+// is given.
 //
 // The layout follows the standard's clause 6.6 (数据包结构) and clause 8 (数据定义) as public
 // reference implementations read them (DGIOT's dgiot_gb26875 decoder and its published sample
@@ -198,11 +200,20 @@ func Decode(b []byte) (Frame, error) {
 }
 
 // frameError wraps a sentinel for the frame at the start of b, with its serial number when b
-// is long enough to hold one.
+// is long enough to hold one and its control unit when b holds all of it.
 func frameError(b []byte, err error) error {
 	e := &FrameError{Err: err}
 	if len(b) >= 4 {
 		e.Serial, e.HasSerial = binary.LittleEndian.Uint16(b[2:]), true
+	}
+	if len(b) >= headerSize {
+		e.Header = Frame{
+			Serial: e.Serial, Version: Version{Major: b[4], Minor: b[5]}, Time: timestampAt(b[6:12]),
+			Command: Command(b[26]),
+		}
+		copy(e.Header.Source[:], b[12:18])
+		copy(e.Header.Destination[:], b[18:24])
+		e.HasHeader = true
 	}
 	return e
 }
@@ -244,17 +255,33 @@ func parse(b []byte) (Frame, int, error) {
 }
 
 // Confirm is the answer (确认) to f: the same serial number and version, source and
-// destination swapped, no application data unit. It carries f's time label; a listener that
-// stamps answers with its own clock sets Time.
-func Confirm(f Frame) Frame { return answer(f, CommandConfirm) }
+// destination swapped, no application data unit. Its time label is at, the answering side's
+// own clock in its own zone (the standard's time label is the sender's), not a copy of f's.
+func Confirm(f Frame, at time.Time) Frame { return answer(f, CommandConfirm, at) }
 
-// Deny is the refusal (否认) of f, shaped as Confirm.
-func Deny(f Frame) Frame { return answer(f, CommandDeny) }
+// Deny is the refusal (否认) of f, shaped as Confirm. Table 2 has it answer a control command
+// or sent data that the receiver refuses; a listener sends it for a frame whose bounds hold
+// but whose checksum does not, or whose length is impossible, so that the device sends it
+// again (clause 6.5) instead of waiting for its answer timeout.
+func Deny(f Frame, at time.Time) Frame { return answer(f, CommandDeny, at) }
 
-func answer(f Frame, c Command) Frame {
+func answer(f Frame, c Command, at time.Time) Frame {
 	return Frame{
-		Serial: f.Serial, Version: f.Version, Time: f.Time,
+		Serial: f.Serial, Version: f.Version, Time: TimestampOf(at),
 		Source: f.Destination, Destination: f.Source,
 		Command: c,
+	}
+}
+
+// SyncClock is the centre's control command (控制命令, type 90 同步用户信息传输装置时钟) that
+// sets the clock of the device that sent f to at: serial is the centre's own business serial
+// number, source and destination are f's swapped, and the one object is at's time label.
+func SyncClock(f Frame, serial uint16, at time.Time) Frame {
+	ts := TimestampOf(at)
+	data, _ := Unit{Type: TypeSyncDeviceClock, Count: 1, Raw: ts.appendTo(nil)}.Encode() // a raw unit of 8 bytes always encodes
+	return Frame{
+		Serial: serial, Version: f.Version, Time: ts,
+		Source: f.Destination, Destination: f.Source,
+		Command: CommandControl, Data: data,
 	}
 }

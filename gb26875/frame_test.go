@@ -154,6 +154,9 @@ func TestDecodeUploads(t *testing.T) {
 	}
 }
 
+// centreNow is the centre's clock when it answers: 2026-12-01 18:05:07 in Beijing.
+var centreNow = time.Date(2026, 12, 1, 18, 5, 7, 0, time.FixedZone("CST", 8*3600))
+
 func TestAnswers(t *testing.T) {
 	f, err := gb26875.Decode(up(0x1234, cat([]byte{21, 1, 0x01}, wireTime)...))
 	if err != nil {
@@ -164,16 +167,21 @@ func TestAnswers(t *testing.T) {
 		answer gb26875.Frame
 		cmd    byte
 	}{
-		{"confirm", gb26875.Confirm(f), 3},
-		{"deny", gb26875.Deny(f), 6},
+		{"confirm", gb26875.Confirm(f, centreNow), 3},
+		{"deny", gb26875.Deny(f, centreNow), 6},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := tt.answer.Encode()
 			if err != nil {
 				t.Fatal(err)
 			}
-			// Same serial, addresses swapped, no application data unit.
+			// Same serial, addresses swapped, no application data unit, the centre's own time.
 			want := wire(0x1234, tt.cmd, wireCentre, wireDevice, nil)
+			copy(want[6:12], []byte{7, 5, 18, 1, 12, 26})
+			want[len(want)-3] = 0
+			for _, c := range want[2 : len(want)-3] {
+				want[len(want)-3] += c
+			}
 			if !bytes.Equal(got, want) {
 				t.Fatalf("\n got %x\nwant %x", got, want)
 			}
