@@ -73,6 +73,14 @@ func (d *Desk) ReceiveAlarm(ctx context.Context, format fireline.AlarmFormat, pa
 			return fireline.AlarmReceipt{}, err
 		}
 	}
+	return d.receive(ctx, a)
+}
+
+// receive places a validated alarm on the grid, stores it durably and hands it to its
+// incident: the path every source's alarm takes, whether an adapter read it from a payload or
+// a listener built it from a device's frame.
+func (d *Desk) receive(ctx context.Context, a fireline.Alarm) (fireline.AlarmReceipt, error) {
+	var err error
 	if a.Cell, err = cellOf(a.Point); err != nil {
 		return fireline.AlarmReceipt{}, fireline.Errorf(fireline.EINVALID, "lat/lng: %v", err)
 	}

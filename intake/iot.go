@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"time"
 
 	"github.com/fireline/fireline"
 )
@@ -57,16 +58,29 @@ func (in *Intake) IoT(ctx context.Context, body []byte) (fireline.Alarm, error) 
 	if err := lookup("device_id", e.DeviceID, err); err != nil {
 		return fireline.Alarm{}, err
 	}
-	a := fireline.Alarm{
-		Source: fireline.SourceIoT, SourceID: sourceID(d.ID, e.EventID), Kind: e.Kind, DeviceID: d.ID,
-		Type: fireline.TypeStructureFire, Point: d.Point, Address: d.Building, ReportedAt: at,
-		Details: fireline.AlarmDetails{Building: first(e.Building, d.Building), Floor: first(e.Floor, d.Floor), Zone: first(e.Zone, d.Zone)},
-	}
+	var p *fireline.Premise
 	if d.PremiseID != "" {
-		p, err := in.reg.Premise(ctx, d.PremiseID)
+		prem, err := in.reg.Premise(ctx, d.PremiseID)
 		if err := lookup("device_id: premises", d.PremiseID, err); err != nil {
 			return fireline.Alarm{}, err
 		}
+		p = &prem
+	}
+	place := fireline.AlarmDetails{Building: first(e.Building, d.Building), Floor: first(e.Floor, d.Floor), Zone: first(e.Zone, d.Zone)}
+	return finish(deviceAlarm(d, p, e.Kind, sourceID(d.ID, e.EventID), at, place, kindText[e.Kind]), now)
+}
+
+// deviceAlarm is the alarm of a registered panel or transmission device: at the device's
+// point, with place's building, floor and zone, and, when the device protects a key premises
+// p, the premises' name, hazards and address, and the incident type its pre-plan assessment
+// gives (a structure fire otherwise). The description begins with what, then the place.
+func deviceAlarm(d fireline.Device, p *fireline.Premise, kind fireline.AlarmKind, sourceID string, at time.Time, place fireline.AlarmDetails, what string) fireline.Alarm {
+	a := fireline.Alarm{
+		Source: fireline.SourceIoT, SourceID: sourceID, Kind: kind, DeviceID: d.ID,
+		Type: fireline.TypeStructureFire, Point: d.Point, Address: d.Building, ReportedAt: at,
+		Details: fireline.AlarmDetails{Building: place.Building, Floor: place.Floor, Zone: place.Zone},
+	}
+	if p != nil {
 		a.PremiseID, a.Details.PremiseName = p.ID, p.Name
 		a.Details.Hazards = mergeHazards(nil, p.Hazards)
 		if p.Address != "" {
@@ -76,11 +90,11 @@ func (in *Intake) IoT(ctx context.Context, body []byte) (fireline.Alarm, error) 
 			a.Type = p.PlanType
 		}
 	}
-	a.Description = describe(kindText[e.Kind], a.Details.Building, label("floor", a.Details.Floor), label("zone", a.Details.Zone))
+	a.Description = describe(what, a.Details.Building, label("floor", a.Details.Floor), label("zone", a.Details.Zone))
 	if a.Details.PremiseName != "" {
 		a.Description = describe(a.Description, "key premises "+a.Details.PremiseName)
 	}
-	return finish(a, now)
+	return a
 }
 
 var kindText = map[fireline.AlarmKind]string{
