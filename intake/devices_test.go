@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,14 +35,19 @@ var (
 )
 
 // buildingStore keeps device reports in memory, idempotently on (address, serial, label).
+// With everyRegistered, every address is a registered device of the chemical works.
 type buildingStore struct {
 	fireline.BuildingStore
-	reports []fireline.DeviceReport
-	seen    map[string]bool
-	err     error
+	mu              sync.Mutex
+	reports         []fireline.DeviceReport
+	seen            map[string]bool
+	err             error
+	everyRegistered bool
 }
 
 func (s *buildingStore) ReceiveDeviceReport(_ context.Context, r fireline.DeviceReport) (fireline.DeviceReportReceipt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.err != nil {
 		return fireline.DeviceReportReceipt{}, s.err
 	}
@@ -55,8 +61,11 @@ func (s *buildingStore) ReceiveDeviceReport(_ context.Context, r fireline.Device
 		s.reports = append(s.reports, r)
 		rc.ReportID = int64(len(s.reports))
 	}
-	if r.Address == hospital.Address {
+	if r.Address == hospital.Address || s.everyRegistered {
 		d, p := hospital, chemWorks
+		if r.Address != hospital.Address {
+			d = fireline.Device{ID: "UITD-" + r.Address, PremiseID: chemWorks.ID, Building: "Plant " + r.Address, Point: chemWorks.Point, Address: r.Address}
+		}
 		rc.Device, rc.Premise = &d, &p
 	}
 	return rc, nil
