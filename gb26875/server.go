@@ -47,8 +47,9 @@ type Server struct {
 }
 
 // Serve accepts connections on ln until ctx is done, then closes ln and every connection and
-// returns nil once their goroutines have ended. An accept error that is not the shutdown's is
-// returned the same way, after closing every connection.
+// returns nil once their goroutines have ended. A failed accept (out of file descriptors) is
+// logged and tried again with a growing pause of up to a second; only ln closed by someone
+// else ends Serve early, with that error, after closing every connection.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	log := s.Log
 	if log == nil {
@@ -77,16 +78,32 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		mu.Unlock()
 		close(stopped)
 	}()
-	var err error
+	var (
+		err     error
+		backoff time.Duration
+	)
 	for {
 		c, aerr := ln.Accept()
 		if aerr != nil {
-			if ctx.Err() == nil {
-				err = aerr
-				log.Error("accept failed, the listener stops", "err", aerr)
+			if ctx.Err() != nil {
+				break
 			}
-			break
+			if errors.Is(aerr, net.ErrClosed) {
+				err = aerr
+				log.Error("the listener was closed under the server", "err", aerr)
+				break
+			}
+			// Out of file descriptors, a connection reset before it was accepted: the devices
+			// already connected are served, and the listener tries again shortly.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			log.Warn("accept failed; trying again", "err", aerr, "in", backoff)
+			select {
+			case <-time.After(backoff):
+			case <-ctx.Done():
+			}
+			continue
 		}
+		backoff = 0
 		mu.Lock()
 		if ctx.Err() != nil {
 			mu.Unlock()

@@ -304,3 +304,30 @@ func TestSyncClock(t *testing.T) {
 		t.Fatalf("clock sync %+v, unit %+v %v", got, u, err)
 	}
 }
+
+// TestServerListenerClosed: a listener closed under the server ends Serve with that error,
+// after closing the connections it served.
+func TestServerListenerClosed(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- (&gb26875.Server{Handler: &confirmer{}}).Serve(context.Background(), ln) }()
+	c := dial(t, ln.Addr().String())
+	c.Write(heartbeat(80))
+	wantConfirms(t, readAnswers(t, c, 1), gb26875.CommandConfirm, 80)
+	ln.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("Serve returned %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve went on after its listener closed")
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := c.Read(make([]byte, 8)); n != 0 || err == nil || isTimeout(err) {
+		t.Fatalf("the connection read %d bytes, %v; want it closed", n, err)
+	}
+}
