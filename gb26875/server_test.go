@@ -331,3 +331,25 @@ func TestServerListenerClosed(t *testing.T) {
 		t.Fatalf("the connection read %d bytes, %v; want it closed", n, err)
 	}
 }
+
+// TestServerIdleTimeout: a connection silent for IdleTimeout is closed.
+func TestServerIdleTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go (&gb26875.Server{Handler: &confirmer{}, IdleTimeout: 200 * time.Millisecond}).Serve(ctx, ln)
+	c := dial(t, ln.Addr().String())
+	c.Write(heartbeat(90))
+	wantConfirms(t, readAnswers(t, c, 1), gb26875.CommandConfirm, 90)
+	start := time.Now()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := c.Read(make([]byte, 8)); n != 0 || err == nil || isTimeout(err) {
+		t.Fatalf("the silent connection read %d bytes, %v; want it closed", n, err)
+	}
+	if d := time.Since(start); d < 150*time.Millisecond {
+		t.Fatalf("closed after %v, before its idle timeout", d)
+	}
+}

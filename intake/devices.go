@@ -70,7 +70,7 @@ func (d *Devices) ServeFrame(ctx context.Context, remote string, f gb26875.Frame
 	if r.Problem != "" {
 		log.Warn("unit not read; the frame is kept", "type_flag", r.TypeFlag, "problem", r.Problem)
 	}
-	if rc.Device == nil {
+	if rc.Device == nil || rc.Device.RetiredAt != nil {
 		log.Info("frame of an unregistered device stored", "report", rc.ReportID, "repeat", rc.Repeat)
 	} else {
 		for i, e := range r.Events {
