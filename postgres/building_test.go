@@ -13,6 +13,7 @@ import (
 
 	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/postgres"
+	"github.com/fireline/fireline/samplecity"
 )
 
 var serialSeq atomic.Int64
@@ -494,5 +495,87 @@ func TestBuildingChangeFeed(t *testing.T) {
 	must(t, err)
 	if c, ok := next(); !ok || c != (fireline.Change{Kind: "building", ID: addr3}) {
 		t.Errorf("an unregistered device's fault: %+v %v", c, ok)
+	}
+}
+
+// TestSampleCityDevices: the sample city seeds its transmission devices with their addresses
+// and the hospital's places, and a re-import keeps them as they are; every key premises is on
+// the list of buildings, offline until its device is heard.
+func TestSampleCityDevices(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := newDB(t)
+	c := samplecity.Liaocheng()
+	must(t, db.ImportCity(ctx, c))
+	must(t, db.ImportCity(ctx, c))
+	got, err := db.Devices(ctx, fireline.RefFilter{})
+	must(t, err)
+	if len(got) != len(c.Devices) {
+		t.Fatalf("%d devices, want %d", len(got), len(c.Devices))
+	}
+	byID := map[string]fireline.Device{}
+	for _, d := range got {
+		byID[d.ID] = d
+	}
+	for _, want := range c.Devices {
+		d := byID[want.ID]
+		if d.Address != want.Address || len(d.Places) != len(want.Places) {
+			t.Errorf("device %s: %+v, want %+v", want.ID, d, want)
+		}
+	}
+	if h := byID["FAP-DCF-04-1"]; len(h.Places) < 2 || h.Places[1].ComponentAddress == nil || h.Places[1].Floor != "5F" {
+		t.Errorf("the hospital's places %+v", h.Places)
+	}
+	list, err := db.Buildings(ctx, fireline.BoardQuery{})
+	must(t, err)
+	if len(list) != len(c.Premises) || list[0].Impairment.Offline == 0 {
+		t.Errorf("%d buildings (want %d), first %+v", len(list), len(c.Premises), list[0])
+	}
+}
+
+// TestBuildingsAtScale: 1,000 devices at 250 key premises, each with a fault and half of them
+// heard, are read in a few queries; the counts add up.
+func TestBuildingsAtScale(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, url := newDB(t)
+	conn := sqlConn(t, url)
+	now := time.Now()
+	_, err := conn.Exec(ctx, `INSERT INTO premises (id, name, kind, lat, lng)
+		SELECT 'S-' || n, 'Site ' || n, 'public', 36.4, 115.9 FROM generate_series(1, 250) n`)
+	must(t, err)
+	_, err = conn.Exec(ctx, `INSERT INTO devices (id, premise_id, building, lat, lng, address)
+		SELECT 'T-' || n, 'S-' || (n % 250 + 1), 'Block', 36.4, 115.9, '0635' || lpad(to_hex(n), 8, '0') FROM generate_series(1, 1000) n`)
+	must(t, err)
+	_, err = conn.Exec(ctx, `INSERT INTO device_links (address, first_seen_at, last_seen_at, conditions_since)
+		SELECT '0635' || lpad(to_hex(n), 8, '0'), $1, $1, $1 FROM generate_series(1, 1000, 2) n`, now)
+	must(t, err)
+	_, err = conn.Exec(ctx, `INSERT INTO device_component_states (address, system, system_address, component_address, component,
+			conditions, since, updated_at)
+		SELECT '0635' || lpad(to_hex(n), 8, '0'), 1, 1, c, 40, '{fault}', $1, $1
+		FROM generate_series(1, 1000) n, generate_series(1, 3) c`, now)
+	must(t, err)
+	start := time.Now()
+	list, err := db.Buildings(ctx, fireline.BoardQuery{At: now})
+	must(t, err)
+	took := time.Since(start)
+	var devices, faults, offline int
+	for _, s := range list {
+		devices += s.Devices
+		faults += s.Impairment.Faults
+		offline += s.Impairment.Offline
+	}
+	if len(list) != 250 || devices != 1000 || faults != 3000 || offline != 500 {
+		t.Errorf("%d buildings, %d devices, %d faults, %d offline; want 250, 1000, 3000, 500", len(list), devices, faults, offline)
+	}
+	start = time.Now()
+	b, err := db.Board(ctx, "S-1", fireline.BoardQuery{At: now})
+	must(t, err)
+	t.Logf("buildings of 1,000 devices read in %v, a board in %v", took, time.Since(start))
+	if len(b.Boards) != 4 || b.Impairment.Faults != 12 {
+		t.Errorf("board of S-1: %d devices, %+v", len(b.Boards), b.Impairment)
+	}
+	if took > 5*time.Second {
+		t.Errorf("the list took %v", took)
 	}
 }
