@@ -373,7 +373,7 @@ func loadBuildings(ctx context.Context, tx pgx.Tx, premiseID string) ([]*buildin
 		var conds []string
 		var addr int64
 		err := r.Scan(&c.Address, &c.System, &c.SystemAddress, &c.Component, &addr, &conds, &c.Description, &c.Since, &c.UpdatedAt)
-		c.ComponentAddress = uint32(addr) // #nosec G115 -- stored from a uint32
+		c.ComponentAddress = uint32(addr)
 		c.Conditions = conditionsOf(conds)
 		return c, err
 	})
@@ -551,7 +551,7 @@ func boardHistory(ctx context.Context, tx pgx.Tx, addresses []string, deviceOf m
 		err := r.Scan(&e.ID, &e.ReportID, &e.Address, &e.ReceivedAt, &e.Event.Kind, &e.Event.System, &e.Event.SystemAddress,
 			&e.Event.Component, &component, &conds, &ops, &e.Event.Operator, &e.Event.Description, &e.Event.AnalogKind,
 			&e.Event.AnalogValue, &e.Event.At)
-		e.Event.ComponentAddress = uint32(component) // #nosec G115 -- stored from a uint32
+		e.Event.ComponentAddress = uint32(component)
 		if len(conds) > 0 {
 			e.Event.Conditions = conditionsOf(conds)
 		}

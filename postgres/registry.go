@@ -52,7 +52,7 @@ func devicePlaces(ctx context.Context, q querier, ids []string) (map[string][]fi
 		err := r.Scan(&x.device, &x.place.System, &x.place.SystemAddress, &component, &x.place.Building, &x.place.Floor,
 			&x.place.Zone, &x.place.Description)
 		if component != nil {
-			c := uint32(*component) // #nosec G115 -- the column's CHECK keeps it within 0..2^32-1
+			c := uint32(*component)
 			x.place.ComponentAddress = &c
 		}
 		return x, err
@@ -246,7 +246,7 @@ func placeArgs(id string, places []fireline.DevicePlace) []any {
 	components := make([]*int64, n)
 	building, floor, zone, desc := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	for i, p := range places {
-		positions[i], systems[i], addrs[i] = int32(i), int32(p.System), int32(p.SystemAddress) // #nosec G115 -- validated 0..255, at most MaxDevicePlaces
+		positions[i], systems[i], addrs[i] = int32(i), int32(p.System), int32(p.SystemAddress)
 		if p.ComponentAddress != nil {
 			c := int64(*p.ComponentAddress)
 			components[i] = &c
