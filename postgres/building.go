@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -56,6 +57,16 @@ func (db *DB) ReceiveDeviceReport(ctx context.Context, r fireline.DeviceReport) 
 	}
 	if r.ReceivedAt.IsZero() {
 		r.ReceivedAt = time.Now()
+	}
+	if r.Frame == nil {
+		r.Frame = []byte{}
+	}
+	// What a device says is text PostgreSQL must take: a frame is confirmed only once stored,
+	// and a NUL in a panel's description must not make its device resend it for ever.
+	r.Remote, r.Problem, r.Label = pgText(r.Remote), pgText(r.Problem), pgText(r.Label)
+	r.Events = slices.Clone(r.Events)
+	for i := range r.Events {
+		r.Events[i].Description = pgText(r.Events[i].Description)
 	}
 	// The device's own state is its latest status in the report.
 	var own []string
@@ -183,6 +194,11 @@ func applyEvents(ctx context.Context, tx pgx.Tx, reportID int64, r fireline.Devi
 		}
 	}
 	return translate("device events", tx.SendBatch(ctx, b).Close())
+}
+
+// pgText is s as a PostgreSQL text value: valid UTF-8 without NUL characters.
+func pgText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
 func operationStrings(ops []fireline.DeviceOperation) []string {

@@ -116,6 +116,17 @@ func TestDeviceReportStoredOnce(t *testing.T) {
 	if _, err := db.ReceiveDeviceReport(ctx, deviceReport("0635", at)); fireline.ErrorCode(err) != fireline.EINVALID {
 		t.Errorf("a bad address: %v", err)
 	}
+	// A description padded with NULs and a frame the caller did not keep are stored all the same.
+	odd := deviceReport(addr1, at, component(1, 9, at, fireline.ConditionFault))
+	odd.Events[0].Description, odd.Frame = "smoke\x00\x00\xff", nil
+	if _, err := db.ReceiveDeviceReport(ctx, odd); err != nil {
+		t.Fatalf("a NUL-padded description: %v", err)
+	}
+	var desc string
+	must(t, conn.QueryRow(ctx, "SELECT description FROM device_component_states WHERE component_address = 9").Scan(&desc))
+	if desc != "smoke\uFFFD" {
+		t.Errorf("description stored as %q", desc)
+	}
 }
 
 // TestDeviceHeartbeat: a heartbeat touches only the link, unless the device's own conditions
