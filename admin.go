@@ -232,10 +232,11 @@ const (
 	EntityPremise      = "premise"
 	EntityResponsePlan = "response_plan"
 	EntityIncidentType = "incident_type"
+	EntityDevice       = "device"
 )
 
 // AuditEntities lists the audited entities in a stable order.
-var AuditEntities = []string{EntityStation, EntityUnit, EntityWaterSource, EntityPremise, EntityResponsePlan, EntityIncidentType}
+var AuditEntities = []string{EntityStation, EntityUnit, EntityWaterSource, EntityPremise, EntityResponsePlan, EntityIncidentType, EntityDevice}
 
 // AuditEntry is one administrator's change to reference data, kept for good: who changed what,
 // when, and the record before and after.

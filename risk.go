@@ -3,6 +3,7 @@ package fireline
 import (
 	"context"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -14,13 +15,17 @@ import (
 //     halved for each full year of its age (this year 1, last year 0.5, the year before 0.25);
 //   - premises: the key premises in force in the cell, each counted by its kind's weight (a
 //     chemical plant or fuel station 3, a hospital, school, market, ancient building or
-//     high-rise 2, anything else 1) plus a half for every hazard its record lists;
+//     high-rise 2, anything else 1) plus a half for every hazard its record lists, plus 2 for
+//     each whose fire protection is impaired at the time of the read (in fire alarm, in fault,
+//     shielded, in test, or a transmission device silent for DefaultDeviceOfflineAfter, as the
+//     building fire-safety board counts) — a hospital with a shielded loop is a greater risk
+//     until the loop is back;
 //   - warnings: the highest readiness (0–3) that the CAP warnings in force raise in the cell.
 //
 // Each factor gives Weight points per unit of its value, at most Cap points; the score is their
 // sum, 0–100 with the default model (40 + 24 + 36). DefaultRiskModel is the one table of
 // weights; a change to it applies from the next scheduled run (history and premises) or the
-// next read (warnings).
+// next read (warnings, impaired premises).
 
 // The risk factors' kinds, as the API and the pages name them.
 const (
@@ -44,6 +49,10 @@ type RiskModel struct {
 	PremiseKindWeight  map[string]float64
 	OtherPremiseWeight float64
 	HazardWeight       float64
+	// ImpairedWeight is added for each key premises whose fire protection is impaired when the
+	// grid is read (joined at read time, as the warnings are: a fault's repair is announced by
+	// the device, a silent device by nothing but the clock).
+	ImpairedWeight float64
 	// Points per unit of each factor's value, and the most points each may give.
 	HistoryWeight, HistoryCap   float64
 	PremisesWeight, PremisesCap float64
@@ -66,6 +75,7 @@ func DefaultRiskModel() RiskModel {
 		},
 		OtherPremiseWeight: 1,
 		HazardWeight:       0.5,
+		ImpairedWeight:     2,
 		// Five fire-equivalents reach the history's cap; so do two chemical plants with their
 		// hazards for the premises'; an extreme warning gives its whole share.
 		HistoryWeight: 8, HistoryCap: 40,
@@ -109,11 +119,14 @@ type RiskIncidents struct {
 
 // RiskPremise is a key premises counted in a cell.
 type RiskPremise struct {
-	ID      string  `json:"id"`
-	Name    string  `json:"name"`
-	Kind    string  `json:"kind"`
-	Hazards int     `json:"hazards"`
-	Value   float64 `json:"value"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	Hazards int    `json:"hazards"`
+	// Impaired says the premises' fire protection was impaired at the read, which adds the
+	// model's ImpairedWeight to Value.
+	Impaired bool    `json:"impaired,omitempty"`
+	Value    float64 `json:"value"`
 }
 
 // RiskWarning is a CAP warning in force over a cell.
@@ -182,12 +195,35 @@ func (m RiskModel) PremisesFactor(ps []RiskPremise) RiskFactor {
 	out := make([]RiskPremise, len(ps))
 	for i, p := range ps {
 		p.Value = m.PremiseValue(p.Kind, p.Hazards)
+		if p.Impaired {
+			p.Value += m.ImpairedWeight
+		}
 		v += p.Value
 		out[i] = p
 	}
 	f := factor(RiskPremises, v, m.PremisesWeight, m.PremisesCap)
 	f.Premises = out
 	return f
+}
+
+// ImpairPremises is a stored premises factor with the premises impaired now (by id) marked
+// and counted, within the factor's cap; any other factor, or one none of whose premises is
+// impaired, is returned as it is.
+func (m RiskModel) ImpairPremises(f RiskFactor, impaired map[string]bool) RiskFactor {
+	if f.Kind != RiskPremises || len(impaired) == 0 {
+		return f
+	}
+	ps := slices.Clone(f.Premises)
+	found := false
+	for i := range ps {
+		if impaired[ps[i].ID] {
+			ps[i].Impaired, found = true, true
+		}
+	}
+	if !found {
+		return f
+	}
+	return m.PremisesFactor(ps)
 }
 
 // WarningsFactor is the warnings factor of the warnings in force over a cell: the highest
@@ -249,6 +285,8 @@ type RiskSnapshot struct {
 	Cells      []StoredRiskCell
 	// Warnings are the warnings in force at the read, by resolution-7 cell.
 	Warnings map[string][]RiskWarning
+	// Impaired are the key premises (by id) whose fire protection is impaired at the read.
+	Impaired map[string]bool
 }
 
 // RiskStore keeps the risk grid and reads what it is computed from. postgres.DB implements it.
@@ -262,7 +300,8 @@ type RiskStore interface {
 	// SaveRiskRun replaces the stored grid with run's cells in one transaction and announces
 	// the change (kind "risk").
 	SaveRiskRun(ctx context.Context, run RiskRun) error
-	// RiskSnapshot reads the stored grid and the warnings in force at at.
+	// RiskSnapshot reads the stored grid, the warnings in force at at and the key premises
+	// impaired at at.
 	RiskSnapshot(ctx context.Context, at time.Time) (RiskSnapshot, error)
 }
 
@@ -319,6 +358,7 @@ type RiskWeights struct {
 	PremiseKinds   map[string]float64           `json:"premise_kinds"`
 	OtherPremise   float64                      `json:"other_premise"`
 	Hazard         float64                      `json:"hazard"`
+	Impaired       float64                      `json:"impaired"`
 	HistoryWeight  float64                      `json:"history_weight"`
 	HistoryCap     float64                      `json:"history_cap"`
 	PremisesWeight float64                      `json:"premises_weight"`
@@ -332,6 +372,7 @@ func (m RiskModel) Weights() RiskWeights {
 	return RiskWeights{
 		LookBackDays: int(m.LookBack / (24 * time.Hour)), Categories: m.CategoryWeight, YearDecay: m.YearDecay,
 		PremiseKinds: m.PremiseKindWeight, OtherPremise: m.OtherPremiseWeight, Hazard: m.HazardWeight,
+		Impaired:      m.ImpairedWeight,
 		HistoryWeight: m.HistoryWeight, HistoryCap: m.HistoryCap, PremisesWeight: m.PremisesWeight,
 		PremisesCap: m.PremisesCap, WarningsWeight: m.WarningsWeight, WarningsCap: m.WarningsCap,
 	}

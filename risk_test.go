@@ -43,6 +43,16 @@ func TestRiskModelFactors(t *testing.T) {
 	if p.Value != 5.5 || p.Points != 16.5 || p.Premises[0].Value != 4.5 || p.Premises[1].Value != 1 {
 		t.Errorf("premises %+v", p)
 	}
+	// B's fire protection is impaired now: 1 + ImpairedWeight 2; A is not; the stored factor
+	// is left as it was.
+	imp := m.ImpairPremises(p, map[string]bool{"B": true, "elsewhere": true})
+	if imp.Value != 7.5 || imp.Points != 22.5 || imp.Premises[0].Impaired || !imp.Premises[1].Impaired ||
+		imp.Premises[1].Value != 3 || p.Premises[1].Impaired {
+		t.Errorf("impaired premises %+v (stored %+v)", imp, p)
+	}
+	if got := m.ImpairPremises(p, map[string]bool{"elsewhere": true}); got.Points != p.Points || got.Premises[1].Impaired {
+		t.Errorf("no premises of the cell impaired: %+v", got)
+	}
 	w := m.WarningsFactor([]fireline.RiskWarning{{Readiness: 1}, {Readiness: 2}})
 	if w.Value != 2 || w.Points != 24 {
 		t.Errorf("warnings %+v", w)

@@ -11,7 +11,8 @@ import (
 )
 
 // ImportCity loads a city's reference data in one transaction: stations, units, water sources,
-// key premises, response plans, population areas, fire-alarm panels and lamp posts. Rows that exist are updated in place, so a corrected city
+// key premises, response plans, population areas, fire-alarm panels and transmission devices
+// (with their places) and lamp posts. Rows that exist are updated in place, so a corrected city
 // file can be imported again; a unit keeps its status and incident, so a re-import never
 // recalls a unit from a fire, and a unit that reports AVL keeps its live position. New units
 // start available (out of service if the file says so). Retired records are evidence and stay
@@ -73,10 +74,17 @@ func (db *DB) ImportCity(ctx context.Context, c fireline.City) error {
 			a.Name, a.Point.Lat, a.Point.Lng, a.People, a.RadiusMeters)
 	}
 	for _, d := range c.Devices {
-		b.Queue(`INSERT INTO devices (id, premise_id, building, floor, zone, lat, lng) VALUES ($1, nullif($2, ''), $3, $4, $5, $6, $7)
+		b.Queue(`INSERT INTO devices (id, premise_id, building, floor, zone, lat, lng, address)
+			VALUES ($1, nullif($2, ''), $3, $4, $5, $6, $7, nullif($8, ''))
 			ON CONFLICT (id) DO UPDATE SET premise_id = excluded.premise_id, building = excluded.building,
-				floor = excluded.floor, zone = excluded.zone, lat = excluded.lat, lng = excluded.lng`,
-			d.ID, d.PremiseID, d.Building, d.Floor, d.Zone, d.Point.Lat, d.Point.Lng)
+				floor = excluded.floor, zone = excluded.zone, lat = excluded.lat, lng = excluded.lng, address = excluded.address
+			WHERE devices.retired_at IS NULL`,
+			d.ID, d.PremiseID, d.Building, d.Floor, d.Zone, d.Point.Lat, d.Point.Lng, d.Address)
+		// A transmission device's places are the file's, wholesale.
+		b.Queue(`DELETE FROM device_places WHERE device_id = $1 AND EXISTS (SELECT 1 FROM devices WHERE id = $1 AND retired_at IS NULL)`, d.ID)
+		if len(d.Places) > 0 {
+			b.Queue(insertPlaces, placeArgs(d.ID, d.Places)...)
+		}
 	}
 	for _, p := range c.Poles {
 		b.Queue(`INSERT INTO poles (id, lat, lng, address) VALUES ($1, $2, $3, $4)

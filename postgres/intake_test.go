@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -134,7 +135,7 @@ func TestDevicesAndPoles(t *testing.T) {
 	must(t, db.ImportCity(ctx, c)) // a re-import changes nothing
 	d, err := db.Device(ctx, "FAP-1")
 	must(t, err)
-	if d != c.Devices[0] {
+	if !reflect.DeepEqual(d, c.Devices[0]) {
 		t.Errorf("device %+v, want %+v", d, c.Devices[0])
 	}
 	if d, err := db.Device(ctx, "FAP-2"); err != nil || d.PremiseID != "" {

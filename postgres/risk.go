@@ -89,7 +89,9 @@ func (db *DB) SaveRiskRun(ctx context.Context, run fireline.RiskRun) error {
 }
 
 // RiskSnapshot reads the stored grid and, by cell, the warnings in force at at (not
-// superseded, not expired, raising readiness), in one snapshot.
+// superseded, not expired, raising readiness), and the key premises whose fire protection is
+// impaired at at (the building board's count, a device silent for DefaultDeviceOfflineAfter
+// offline), in one snapshot.
 func (db *DB) RiskSnapshot(ctx context.Context, at time.Time) (fireline.RiskSnapshot, error) {
 	const op = "read risk grid"
 	snap := fireline.RiskSnapshot{Warnings: map[string][]fireline.RiskWarning{}}
@@ -127,7 +129,8 @@ func (db *DB) RiskSnapshot(ctx context.Context, at time.Time) (fireline.RiskSnap
 		for _, w := range ws {
 			snap.Warnings[w.cell] = append(snap.Warnings[w.cell], w.RiskWarning)
 		}
-		return nil
+		snap.Impaired, err = impairedPremises(ctx, tx, at)
+		return err
 	})
 	return snap, err
 }

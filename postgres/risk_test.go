@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -247,5 +248,78 @@ func TestRiskGrid(t *testing.T) {
 	must(t, conn.QueryRow(ctx, `SELECT count(*) FROM risk_runs`).Scan(&runs))
 	if runs != 2 {
 		t.Errorf("%d runs recorded, want 2 (the late older run is dropped)", runs)
+	}
+}
+
+// TestRiskGridImpairedPremises: key premises whose fire protection is impaired when the grid is
+// read count ImpairedWeight more, within the premises cap, and the explanation names them; the
+// premises count as before once repaired.
+func TestRiskGridImpairedPremises(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, ownerURL := newDB(t)
+	conn := sqlConn(t, ownerURL)
+	at := time.Now().Truncate(time.Second)
+	pA := fireline.Point{Lat: 36.4563, Lng: 115.9856}
+	pB := fireline.Point{Lat: 36.4200, Lng: 116.0620}
+	_, a7 := riskCell(t, pA)
+	_, b7 := riskCell(t, pB)
+	// A: a hospital (2) and a warehouse (1); B: a chemical plant with nine hazards (3 + 4.5).
+	for _, p := range []struct {
+		id, kind string
+		at       fireline.Point
+		hazards  int
+	}{{"K-1", "hospital", pA, 0}, {"K-2", "warehouse", pA, 0}, {"K-3", "chemical_plant", pB, 9}} {
+		hazards := make([]string, p.hazards)
+		for i := range hazards {
+			hazards[i] = fmt.Sprintf("hazard %d", i)
+		}
+		_, err := conn.Exec(ctx, `INSERT INTO premises (id, name, kind, lat, lng, hazards) VALUES ($1, $1, $2, $3, $4, $5)`,
+			p.id, p.kind, p.at.Lat, p.at.Lng, hazards)
+		must(t, err)
+	}
+	grid := resources.NewRiskGrid(db, fireline.DefaultRiskModel(), quietLog())
+	_, err := grid.Recompute(ctx, at)
+	must(t, err)
+	premisesOf := func(cell string) *fireline.RiskFactor {
+		t.Helper()
+		layer, err := grid.Layer(ctx, fireline.RiskQuery{}, at.Add(time.Second))
+		must(t, err)
+		c := cellIn(layer, cell)
+		if c == nil {
+			t.Fatalf("no cell %s in %+v", cell, layer.Cells)
+		}
+		return factorOf(*c, fireline.RiskPremises)
+	}
+	if a, b := premisesOf(a7), premisesOf(b7); a.Points != 9 || b.Points != 22.5 {
+		t.Fatalf("before any device: A %+v, B %+v", a, b)
+	}
+
+	// K-1's detector is in fault, K-2's device beats normally, K-3's has never been heard.
+	for i, id := range []string{"K-1", "K-2", "K-3"} {
+		_, err := db.CreateDevice(ctx, fireline.Device{ID: "D-" + id, PremiseID: id, Building: id, Point: pA,
+			Address: fmt.Sprintf("06350000020%d", i)}, "admin")
+		must(t, err)
+	}
+	_, err = db.ReceiveDeviceReport(ctx, deviceReport("063500000200", at, component(1, 7, at, fireline.ConditionFault)))
+	must(t, err)
+	_, err = db.ReceiveDeviceReport(ctx, heartbeat("063500000201", at))
+	must(t, err)
+
+	// A: 2 + 2 + 1 = 5 → 15 points; B: 7.5 + 2 = 9.5 → 28.5, capped at 24.
+	a := premisesOf(a7)
+	if a.Value != 5 || a.Points != 15 || len(a.Premises) != 2 || !a.Premises[0].Impaired || a.Premises[0].Value != 4 ||
+		a.Premises[1].Impaired {
+		t.Errorf("A with K-1 impaired: %+v", a)
+	}
+	if b := premisesOf(b7); b.Value != 9.5 || b.Points != 24 || !b.Premises[0].Impaired {
+		t.Errorf("B with K-3 offline: %+v", b)
+	}
+
+	// The detector is back: A counts as before.
+	_, err = db.ReceiveDeviceReport(ctx, deviceReport("063500000200", at, component(1, 7, at)))
+	must(t, err)
+	if a := premisesOf(a7); a.Points != 9 || a.Premises[0].Impaired {
+		t.Errorf("A repaired: %+v", a)
 	}
 }

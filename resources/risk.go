@@ -137,7 +137,7 @@ func boolCompare(a, b bool) int {
 }
 
 // Layer reads the grid as it stands at at: the last run's factors with the warnings in force
-// now, scored, filtered by q and ranked highest first (ties by cell).
+// and the key premises impaired now, scored, filtered by q and ranked highest first (ties by cell).
 func (g *RiskGrid) Layer(ctx context.Context, q fireline.RiskQuery, at time.Time) (fireline.RiskLayer, error) {
 	if err := q.Validate(); err != nil {
 		return fireline.RiskLayer{}, err
@@ -173,6 +173,10 @@ func (g *RiskGrid) Layer(ctx context.Context, q fireline.RiskQuery, at time.Time
 	}
 	for _, name := range names {
 		factors := slices.Clone(stored[name])
+		for i := range factors {
+			// Premises impaired now count more until their fire protection is back.
+			factors[i] = g.model.ImpairPremises(factors[i], snap.Impaired)
+		}
 		if ws := snap.Warnings[name]; len(ws) > 0 {
 			factors = append(factors, g.model.WarningsFactor(ws))
 		}
