@@ -99,6 +99,10 @@ var accessTable = []accessRow{
 
 	// Response-time analytics: risk officers, supervisors and administrators.
 	{"GET", "/api/v1/analytics/intervals", can(fireline.ActionReadAnalytics)},
+	// The buildings' fire-safety boards: whoever reads them (operators, supervisors, risk
+	// officers, administrators).
+	{"GET", "/api/v1/buildings", can(fireline.ActionReadBuildings)},
+	{"GET", "/api/v1/buildings/{premise_id}", can(fireline.ActionReadBuildings)},
 	// Public alerts (CAP 1.2): operators and supervisors warn the public about an incident;
 	// the feed and the documents are for anyone, as a public warning is.
 	{"GET", "/api/v1/incidents/{id}/alerts", can(fireline.ActionReadIncidents)},
@@ -199,6 +203,13 @@ var accessTable = []accessRow{
 	{"GET", "/api/v1/admin/incident-types/{code}", can(fireline.ActionAdmin)},
 	{"PATCH", "/api/v1/admin/incident-types/{code}", can(fireline.ActionAdmin)},
 	{"POST", "/api/v1/admin/incident-types/{code}/retire", can(fireline.ActionAdmin)},
+	// The buildings' transmission devices (GB/T 26875.3) and the addresses heard unregistered.
+	{"GET", "/api/v1/admin/devices", can(fireline.ActionAdmin)},
+	{"POST", "/api/v1/admin/devices", can(fireline.ActionAdmin)},
+	{"GET", "/api/v1/admin/devices/{id}", can(fireline.ActionAdmin)},
+	{"PUT", "/api/v1/admin/devices/{id}", can(fireline.ActionAdmin)},
+	{"DELETE", "/api/v1/admin/devices/{id}", can(fireline.ActionAdmin)},
+	{"GET", "/api/v1/admin/unregistered-devices", can(fireline.ActionAdmin)},
 
 	// The offline base map and the pages. They hold no data of any incident, and the sign-in
 	// form is itself a page, so they must load before anyone has signed in.

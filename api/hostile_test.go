@@ -44,6 +44,7 @@ const expiredToken = "expired-session-token"
 var hostileUsers = map[string]fireline.User{
 	"dispatcher": {Username: "dispatcher", Role: fireline.RoleOperator},
 	"risk":       {Username: "risk", Role: fireline.RoleRisk},
+	"admin":      {Username: "admin", Role: fireline.RoleAdmin},
 	"gateway":    {Username: "gateway", Role: fireline.RoleGateway},
 	"field:E-1":  {Username: "field:E-1", Role: fireline.RoleField, UnitID: "E-1"},
 }
@@ -114,24 +115,25 @@ type hostileEnv struct {
 	s      *Server
 	st     *hostileStore
 	inc    *intakeIncidents
+	bld    *fakeBuildings
 	opened int
 }
 
 // changes is everything the environment's collaborators were asked to write.
 func (e *hostileEnv) changes() int {
-	return e.st.writes + len(e.st.alarms) + len(e.st.warnings) + len(e.st.history) + len(e.inc.received) + len(e.inc.recorded)
+	return e.st.writes + len(e.st.alarms) + len(e.st.warnings) + len(e.st.history) + len(e.inc.received) + len(e.inc.recorded) + len(e.bld.writes)
 }
 
 func newHostileEnv(t *testing.T) *hostileEnv {
 	t.Helper()
 	e := &hostileEnv{st: &hostileStore{intakeStore: &intakeStore{fakeStore: &fakeStore{units: map[string]fireline.Unit{
 		"E-1": {ID: "E-1", Status: fireline.UnitOnScene, IncidentID: 7, Point: fireline.Point{Lat: 36.45, Lng: 115.98}}}}}},
-		inc: &intakeIncidents{}}
+		inc: &intakeIncidents{}, bld: newFakeBuildings()}
 	desk := intake.NewDesk(intake.New(registry{}, area{}, func() time.Time { return now }), e.st, e.st, e.inc, intake.DefaultDeskConfig(),
 		slog.New(slog.DiscardHandler))
 	e.s = New(DefaultConfig(), Deps{Store: e.st, Incidents: e.inc, Locator: gridLocator{}, Intake: desk,
 		Recordings: openCounter{fakeRecordings{t.TempDir()}, &e.opened}, Logger: slog.New(slog.DiscardHandler),
-		Risk: fakeRisk{}, PublicAlerts: &fakeAlerts{writes: &e.st.writes}})
+		Risk: fakeRisk{}, PublicAlerts: &fakeAlerts{writes: &e.st.writes}, Buildings: e.bld})
 	e.s.now = func() time.Time { return now }
 	return e
 }
@@ -240,6 +242,29 @@ func hostileCases(t *testing.T) []hostileCase {
 		{name: "nearby lat Inf", path: "/api/v1/nearby?lat=Inf&lng=115.9", token: "dispatcher", status: 400, code: "invalid"},
 		{name: "position lat 1e308", method: "POST", path: "/api/v1/units/E-1/position", token: "field:E-1", contentType: js,
 			body: `{"lat":1e308,"lng":115.98}`, status: 400, code: "invalid"},
+
+		// The buildings' boards and their devices' registry: ids, addresses and places are
+		// checked before anything is read or written.
+		{name: "buildings ?impaired= injection", path: "/api/v1/buildings?impaired=true" + q(sqlQuote), token: "risk", status: 400, code: "invalid"},
+		{name: "board premises id injection", path: "/api/v1/buildings/" + q("P-1"+sqlDrop), token: "risk", status: 400, code: "invalid"},
+		{name: "device address injection", method: "POST", path: "/api/v1/admin/devices", token: "admin", contentType: js,
+			body: withField(t, deviceBody, "address", "00112233aabb"+sqlQuote), status: 400, code: "invalid"},
+		{name: "device id injection", method: "POST", path: "/api/v1/admin/devices", token: "admin", contentType: js,
+			body: withField(t, deviceBody, "id", "UITD-2"+sqlDrop), status: 400, code: "invalid"},
+		{name: "device premises id injection", method: "POST", path: "/api/v1/admin/devices", token: "admin", contentType: js,
+			body: withField(t, deviceBody, "premise_id", "P-1"+sqlUnion), status: 400, code: "invalid"},
+		{name: "device place system as SQL", method: "POST", path: "/api/v1/admin/devices", token: "admin", contentType: js,
+			body: withField(t, deviceBody, "places", []any{map[string]any{"system": "1" + sqlQuote, "system_address": 1}}), status: 400, code: "invalid"},
+		{name: "device place component address negative", method: "POST", path: "/api/v1/admin/devices", token: "admin", contentType: js,
+			body: withField(t, deviceBody, "places", []any{map[string]any{"system": 1, "system_address": 1, "component_address": -1}}), status: 400, code: "invalid"},
+		{name: "device places duplicated", method: "POST", path: "/api/v1/admin/devices", token: "admin", contentType: js,
+			body: withField(t, deviceBody, "places", []any{map[string]any{"system": 1, "system_address": 1}, map[string]any{"system": 1, "system_address": 1}}), status: 400, code: "invalid"},
+		{name: "device location NaN as string", method: "POST", path: "/api/v1/admin/devices", token: "admin", contentType: js,
+			body: withField(t, deviceBody, "location", map[string]any{"lat": "NaN", "lng": 115.98}), status: 400, code: "invalid"},
+		{name: "a risk officer's device", method: "POST", path: "/api/v1/admin/devices", token: "risk", contentType: js,
+			body: deviceBody, status: 403, code: "forbidden"},
+		{name: "oversized device", method: "POST", path: "/api/v1/admin/devices", token: "admin", contentType: js,
+			body: withField(t, deviceBody, "building", strings.Repeat("b", maxDeviceBody)), status: 413, code: "too_large"},
 
 		// Oversized bodies: refused with 413 by their declared length or as they are read.
 		{name: "oversized call", method: "POST", path: "/api/v1/alarms/call", token: "dispatcher", contentType: js,

@@ -186,10 +186,12 @@ func newRoleServer(t *testing.T) (*Server, *roleStore) {
 		"E1": {ID: "E1", Type: fireline.UnitEngine, Status: fireline.UnitOnScene, IncidentID: 7, Point: home, Home: &home},
 		"E2": {ID: "E2", Type: fireline.UnitEngine, Status: fireline.UnitAvailable, Point: home, Home: &home},
 	}}
+	buildings := newFakeBuildings()
+	buildings.also = &f.writes
 	log := slog.New(slog.DiscardHandler)
 	desk := intake.NewDesk(intake.New(roleRegistry{}, nil, func() time.Time { return now }), f, nil, f, intake.DefaultDeskConfig(), log)
 	s := New(DefaultConfig(), Deps{Store: f, Admin: f, Incidents: f, Intake: desk, APIKeys: roleKeys{f: f}, Locator: fakeLocator{}, Logger: log,
-		Analytics: f, Risk: fakeRisk{}, EIDO: roleEIDO{f}, Importer: roleImporter{f: f}, PublicAlerts: f})
+		Analytics: f, Risk: fakeRisk{}, EIDO: roleEIDO{f}, Importer: roleImporter{f: f}, PublicAlerts: f, Buildings: buildings})
 	s.now = func() time.Time { return now }
 	return s, f
 }
@@ -246,6 +248,11 @@ var (
 	eidoOwn   = roleCall{"export incident 7 as EIDO", "GET", "/api/v1/incidents/7/eido", ""}
 	eidoOther = roleCall{"export incident 8 as EIDO", "GET", "/api/v1/incidents/8/eido", ""}
 	importSF  = roleCall{"import an export", "POST", "/api/v1/admin/imports?format=sf-calls", "Incident Number\n1\n"}
+
+	readBuildings    = roleCall{"list impaired buildings", "GET", "/api/v1/buildings?impaired=true", ""}
+	readBoard        = roleCall{"read a building's board", "GET", "/api/v1/buildings/P-HOSP", ""}
+	registerDevice   = roleCall{"register a transmission device", "POST", "/api/v1/admin/devices", deviceBody}
+	unregisteredSeen = roleCall{"list unregistered devices", "GET", "/api/v1/admin/unregistered-devices", ""}
 )
 
 // TestRolesAllowedAndDenied runs each role's allowed and denied calls through the real router:
@@ -259,14 +266,15 @@ func TestRolesAllowedAndDenied(t *testing.T) {
 		unauthenticate []roleCall        // 401
 	}{
 		{who: "operator",
-			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, dispatchE2, moveE2, moveE1, postPanel, postPress, postCall, me, readRisk, eidoOwn, eidoOther, publishAlert},
-			deny:  []roleCall{addFinding, ackEscalation, createStation, listKeys, createKey, analytics, importSF}},
+			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, dispatchE2, moveE2, moveE1, postPanel, postPress, postCall, me, readRisk, eidoOwn, eidoOther, publishAlert, readBuildings, readBoard},
+			deny:  []roleCall{addFinding, ackEscalation, createStation, listKeys, createKey, analytics, importSF, registerDevice, unregisteredSeen}},
 		{who: "supervisor",
-			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, postPanel, me, analytics, readRisk, eidoOther, publishAlert},
-			deny:  []roleCall{createStation, listKeys, createKey, importSF}},
+			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, postPanel, me, analytics, readRisk, eidoOther, publishAlert, readBuildings, readBoard},
+			deny:  []roleCall{createStation, listKeys, createKey, importSF, registerDevice, unregisteredSeen}},
 		{who: "field:E1",
 			allow: []roleCall{readOwn, listUnits, moveE1, me, eidoOwn},
-			deny:  []roleCall{listIncidents, readOther, readFindings, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, postCall, postPanel, postPress, analytics, readRisk, eidoOther, importSF, publishAlert},
+			deny: []roleCall{listIncidents, readOther, readFindings, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, postCall, postPanel, postPress, analytics, readRisk, eidoOther, importSF, publishAlert,
+				readBuildings, readBoard, registerDevice},
 			denyDetailHas: map[string]string{
 				readOther.name:  "crew of E1 may read only the incident the unit is on",
 				eidoOther.name:  "crew of E1 may read only the incident the unit is on",
@@ -279,14 +287,17 @@ func TestRolesAllowedAndDenied(t *testing.T) {
 			deny:          []roleCall{eidoOwn, eidoOther},
 			denyDetailHas: map[string]string{eidoOwn.name: "crew of E2 may read only the incident the unit is on"}},
 		{who: "risk",
-			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, addFinding, me, analytics, readRisk, eidoOwn},
-			deny:  []roleCall{dispatchE2, moveE1, moveE2, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, postPress, importSF, publishAlert}},
+			allow: []roleCall{listIncidents, readOwn, readOther, listUnits, readFindings, addFinding, me, analytics, readRisk, eidoOwn, readBuildings, readBoard},
+			deny: []roleCall{dispatchE2, moveE1, moveE2, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, postPress, importSF, publishAlert,
+				registerDevice, unregisteredSeen}},
 		{who: "admin",
-			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, me, analytics, readRisk, eidoOther, importSF, publishAlert}},
+			allow: []roleCall{listIncidents, readOther, dispatchE2, moveE2, addFinding, ackEscalation, createStation, listKeys, createKey, postCall, postPanel, me, analytics, readRisk, eidoOther, importSF, publishAlert,
+				readBuildings, readBoard, registerDevice, unregisteredSeen}},
 		// The demo gateway login posts any device source's alarms, and reads nothing.
 		{who: "gateway",
 			allow: []roleCall{postPanel, postOtherPanel, postPress, me},
-			deny:  []roleCall{listIncidents, readOwn, listUnits, readFindings, dispatchE2, moveE2, addFinding, createStation, listKeys, postCall, analytics, readRisk, eidoOwn, importSF}},
+			deny: []roleCall{listIncidents, readOwn, listUnits, readFindings, dispatchE2, moveE2, addFinding, createStation, listKeys, postCall, analytics, readRisk, eidoOwn, importSF,
+				readBuildings, readBoard, registerDevice}},
 		// A per-source key posts its own source's alarms within its prefix, and nothing else.
 		{who: "flk_panels",
 			allow: []roleCall{postPanel, me},
@@ -298,7 +309,8 @@ func TestRolesAllowedAndDenied(t *testing.T) {
 			}},
 		{who: "flk_revoked", unauthenticate: []roleCall{postPanel, me, listUnits}},
 		{who: "flk_unknown", unauthenticate: []roleCall{postPanel}},
-		{who: "", unauthenticate: []roleCall{postPanel, listUnits, listIncidents, dispatchE2, createStation, listKeys, me, analytics, eidoOwn}},
+		{who: "", unauthenticate: []roleCall{postPanel, listUnits, listIncidents, dispatchE2, createStation, listKeys, me, analytics, eidoOwn,
+			readBuildings, registerDevice}},
 	} {
 		t.Run(cmp.Or(tt.who, "nobody"), func(t *testing.T) {
 			for _, c := range tt.allow {
@@ -348,6 +360,7 @@ func TestAllowedCallsWrite(t *testing.T) {
 		{"admin", importSF, "import sf-calls"},
 		{"flk_panels", postPanel, "alarm iot FAP-CHEM-1:EV-1"},
 		{"gateway", postOtherPanel, "alarm iot FAP-MALL-1:EV-2"},
+		{"admin", registerDevice, "create UITD-2 by admin"},
 	} {
 		s, f := newRoleServer(t)
 		status, detail := send(t, s, tt.who, tt.c)
@@ -360,7 +373,7 @@ func TestAllowedCallsWrite(t *testing.T) {
 // samplePath fills a table row's path parameters with values the role store knows.
 func samplePath(p string) string {
 	return strings.NewReplacer("{identifier}", "LC119-7-x", "{id}", "7", "{name}", "E1.webm", "{stream}", "E1", "{session}", "s1", "{agency}", "police",
-		"{eid}", "1", "{type}", "structure_fire", "{level}", "1").Replace(p)
+		"{eid}", "1", "{type}", "structure_fire", "{level}", "1", "{premise_id}", "P-HOSP").Replace(p)
 }
 
 // changes reports whether a route changes state: every method but the reads.

@@ -40,6 +40,9 @@ type Config struct {
 	// MediaOrigins are the origins (https://host:port) of other media nodes the pages are
 	// redirected to for WHIP and WHEP, allowed in the pages' connect-src.
 	MediaOrigins []string
+	// DeviceOfflineAfter is how long a building's transmission device may be silent before its
+	// board shows it offline; zero means fireline.DefaultDeviceOfflineAfter.
+	DeviceOfflineAfter time.Duration
 }
 
 // DefaultConfig is the standard configuration.
@@ -95,6 +98,8 @@ type Server struct {
 	importer fireline.RecordImporter
 	// alerts publishes the public alerts (CAP) and serves their feed; nil answers 503.
 	alerts fireline.PublicAlertService
+	// buildings keeps the buildings' boards and their devices' registry; nil answers 503.
+	buildings fireline.BuildingStore
 }
 
 // Deps are the API's collaborators: postgres.DB is the Store, the AdminStore and the
@@ -152,6 +157,9 @@ type Deps struct {
 	// PublicAlerts publishes public alerts about incidents and serves their CAP feed
 	// (exchange.Publisher); nil answers their routes 503.
 	PublicAlerts fireline.PublicAlertService
+	// Buildings keeps the buildings' fire-safety boards and the registry of their transmission
+	// devices (postgres.DB); nil answers their routes 503.
+	Buildings fireline.BuildingStore
 }
 
 // New builds the API.
@@ -171,6 +179,7 @@ func New(cfg Config, d Deps) *Server {
 		eido:      d.EIDO,
 		importer:  d.Importer,
 		alerts:    d.PublicAlerts,
+		buildings: d.Buildings,
 	}
 	if len(s.ticketKey) == 0 {
 		s.ticketKey = newTicketKey()
@@ -263,6 +272,7 @@ func (s *Server) routes() chi.Router {
 			s.incidentTypeAdminRoutes(admin)
 			s.userRoutes(admin)
 			s.importRoutes(admin)
+			s.deviceRoutes(admin)
 		})
 
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -358,6 +368,8 @@ func (s *Server) peopleRoutes(v1 routeSet) {
 	v1.get("/incidents/{id}/eido", s.incidentEIDO)
 	// Public alerts (CAP 1.2) about incidents: publicalerts.go.
 	s.publicAlertRoutes(v1)
+	// The buildings' fire-safety boards (buildings.go); their devices' registry is under /admin.
+	s.buildingRoutes(v1)
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,7 @@ import { state, changed, putUnits } from './store.js';
 import { session, client, messages } from './client.js';
 import { wantSources, noteSources, stopPools } from './background.js';
 import { riskStale } from './risk.js';
+import { buildingChanged, buildingsStale } from './buildings.js';
 
 export { session, client, messages, whenSignedOut } from './client.js';
 
@@ -38,6 +39,7 @@ export const live = new LiveEvents(session, {
     unitsWhole = true; // notices sent while away are lost
     invalidate('incidents', 'units', 'detail', 'timeline', 'alarms', 'queue', 'streams', 'coverage', 'moveups', 'warnings');
     riskStale();
+    buildingsStale();
   },
   onChange,
   verify: () => client.get('/api/v1/auth/me'),
@@ -132,6 +134,9 @@ function onChange(kind, change) {
       break;
     case 'risk':
       riskStale(); // a scheduled run stored a new grid
+      break;
+    case 'building':
+      buildingChanged(change); // a building's board: the Buildings tab and the open incident's block
       break;
   }
 }

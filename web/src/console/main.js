@@ -29,6 +29,8 @@ import { setupSupervisor } from './supervisor.js';
 import { setupMap, showCoverageFor } from './mapview.js';
 import { setupKeyboard, showTab } from './keyboard.js';
 import { setupRisk } from './risk.js';
+import { setupBuildings } from './buildings.js';
+import { setupBuilding } from './incident/building.js';
 
 const STREAM_POLL_MS = 3000;
 const ENGINE_POLL_MS = 10000; // how often /readyz is asked whether the workflow engine answers
@@ -85,9 +87,12 @@ function signOut(note = '') {
   $('#live-lost').hidden = true;
 }
 
+// The side panel's tabs; the Buildings tab is for whoever may read the buildings' boards.
+const TABS = ['incident', 'supervisor', 'buildings'];
+
 function renderTab() {
   const tab = state.tab;
-  for (const name of ['incident', 'supervisor']) {
+  for (const name of TABS) {
     const button = $(`#tab-${name}`);
     button.setAttribute('aria-selected', String(tab === name));
     button.tabIndex = tab === name ? 0 : -1;
@@ -96,11 +101,11 @@ function renderTab() {
 }
 
 function setupTabs() {
-  const tabs = ['incident', 'supervisor'];
-  for (const name of tabs) $(`#tab-${name}`).addEventListener('click', () => showTab(name));
-  // Arrow keys move between the tabs, as a tab list does.
+  for (const name of TABS) $(`#tab-${name}`).addEventListener('click', () => showTab(name));
+  // Arrow keys move between the tabs shown, as a tab list does.
   $('#side-tabs').addEventListener('keydown', (e) => {
     if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+    const tabs = TABS.filter((name) => !$(`#tab-${name}`).hidden);
     const next = tabs[(tabs.indexOf(state.tab) + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length];
     showTab(next);
     $(`#tab-${next}`).focus();
@@ -141,6 +146,8 @@ async function main() {
   setupVideo();
   setupUnits();
   setupSupervisor();
+  setupBuildings();
+  setupBuilding();
   setupTabs();
   setupKeyboard();
   showLiveState($('#sse-state'), 'offline');

@@ -45,7 +45,7 @@ function initial() {
     deciding: new Set(), // "unit>station" of move-ups being sent
     busy: new Set(), // orders on their way, by key: their buttons wait
     engineDown: false, // /readyz says the workflow engine does not answer: orders wait
-    tab: 'incident', // the side panel shown: 'incident' or 'supervisor'
+    tab: 'incident', // the side panel shown: 'incident', 'supervisor' or 'buildings'
     filter: '', // the queue and board search text
   };
 }

@@ -228,7 +228,7 @@ export class LiveEvents {
         this.setState('reconnecting');
       }
     };
-    for (const kind of ['incident', 'unit', 'timeline', 'move_up', 'escalation', 'agency_task', 'media', 'warning']) {
+    for (const kind of ['incident', 'unit', 'timeline', 'move_up', 'escalation', 'agency_task', 'media', 'warning', 'building']) {
       es.addEventListener(kind, (e) => {
         let change;
         try {

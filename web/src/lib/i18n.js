@@ -30,6 +30,8 @@ import enRisk from '../i18n/en/risk.json';
 import zhRisk from '../i18n/zh-CN/risk.json';
 import enAlerts from '../i18n/en/alerts.json';
 import zhAlerts from '../i18n/zh-CN/alerts.json';
+import enBuildings from '../i18n/en/buildings.json';
+import zhBuildings from '../i18n/zh-CN/buildings.json';
 
 /** LOCALES are the languages the pages speak, in the order the switcher offers them. */
 export const LOCALES = ['zh-CN', 'en'];
@@ -53,8 +55,8 @@ function catalogue(parts) {
 
 /** CATALOGUES maps each locale to its flat key → message table (exported for the tests). */
 export const CATALOGUES = {
-  en: catalogue({ common: enCommon, console: enConsole, field: enField, review: enReview, map: enMap, domain: enDomain, staffing: enStaffing, analytics: enAnalytics, risk: enRisk, alerts: enAlerts }),
-  'zh-CN': catalogue({ common: zhCommon, console: zhConsole, field: zhField, review: zhReview, map: zhMap, domain: zhDomain, staffing: zhStaffing, analytics: zhAnalytics, risk: zhRisk, alerts: zhAlerts }),
+  en: catalogue({ common: enCommon, console: enConsole, field: enField, review: enReview, map: enMap, domain: enDomain, staffing: enStaffing, analytics: enAnalytics, risk: enRisk, alerts: enAlerts, buildings: enBuildings }),
+  'zh-CN': catalogue({ common: zhCommon, console: zhConsole, field: zhField, review: zhReview, map: zhMap, domain: zhDomain, staffing: zhStaffing, analytics: zhAnalytics, risk: zhRisk, alerts: zhAlerts, buildings: zhBuildings }),
 };
 
 let current = pick();
