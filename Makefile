@@ -132,6 +132,14 @@ bench-media:
 bench-import:
 	@scripts/bench-import.sh
 
+## bench-devices: issue 15's fleet benchmark — a thousand simulated GB/T 26875.3 transmission
+## devices on `fireline dev` with heartbeats, a burst of a hundred fire alarms, and the same burst
+## through the JSON panel endpoint in one run — and rewrite its section of BENCHMARKS.md. About
+## two minutes. `make test` runs the same test without writing the figures.
+.PHONY: bench-devices
+bench-devices:
+	@scripts/bench-devices.sh
+
 ## bench-console: issue 12's console benchmark — the operator console in Chromium with 200 open
 ## incidents and 500 units sending AVL fixes, frame times idle and under load in one run, click
 ## to panel open — and rewrite its section of BENCHMARKS.md. About five minutes. Not part of `make test`.

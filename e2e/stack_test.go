@@ -64,11 +64,14 @@ type stack struct {
 	t                         *testing.T
 	dir                       string
 	httpPort, tempPort, uiPor int
-	base                      string
-	cmd                       *exec.Cmd
-	logPath                   string
-	exited                    chan error
-	runs                      int
+	// gbPort is the transmission devices' listener (GB/T 26875.3): dev's own port would clash
+	// between stacks running side by side.
+	gbPort  int
+	base    string
+	cmd     *exec.Cmd
+	logPath string
+	exited  chan error
+	runs    int
 	// flags are added to `fireline dev`'s own, e.g. shorter supervision timers.
 	flags []string
 	// env is added to `fireline dev`'s environment, e.g. secrets no flag may carry.
@@ -86,11 +89,11 @@ func newStack(t *testing.T) *stack {
 			t.Fatalf("chmod %s: %v", d, err)
 		}
 	}
-	ports, err := freeport.Pick(3)
+	ports, err := freeport.Pick(4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &stack{t: t, dir: dir, httpPort: ports[0], tempPort: ports[1], uiPor: ports[2]}
+	s := &stack{t: t, dir: dir, httpPort: ports[0], tempPort: ports[1], uiPor: ports[2], gbPort: ports[3]}
 	s.base = fmt.Sprintf("http://127.0.0.1:%d", s.httpPort)
 	return s
 }
@@ -121,6 +124,7 @@ func (s *stack) start() {
 		"--data", filepath.Join(s.dir, "data"),
 		"--temporal-port", fmt.Sprint(s.tempPort),
 		"--ui-port", fmt.Sprint(s.uiPor),
+		"--gb26875", s.gbAddr(),
 	}, s.flags...)
 	s.cmd = exec.Command(binary(t), args...)
 	s.cmd.Env = append(append(os.Environ(), "FIRELINE_DEMO_PASSWORD="+password), s.env...)
@@ -156,6 +160,9 @@ func (s *stack) start() {
 		time.Sleep(250 * time.Millisecond)
 	}
 }
+
+// gbAddr is the address of the stack's listener for transmission devices.
+func (s *stack) gbAddr() string { return fmt.Sprintf("127.0.0.1:%d", s.gbPort) }
 
 // stop sends SIGINT, as Ctrl-C would, and expects a clean exit.
 func (s *stack) stop() {

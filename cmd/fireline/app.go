@@ -46,6 +46,9 @@ type Main struct {
 
 	// HTTPAddr is the address the API listens on, known after Run.
 	HTTPAddr string
+	// GB26875Addr is the address the transmission devices' listener listens on, known after
+	// Run when it runs.
+	GB26875Addr string
 	// MediaURL is the public URL of this node's media server and MetricsAddr the metrics
 	// listener's address, known after Run when they run.
 	MediaURL    string
@@ -54,6 +57,8 @@ type Main struct {
 	log     *slog.Logger
 	closers []func() error
 	basemap *api.Basemap
+	// desk is the intake desk of the api role, which the devices' listener hands its alarms to.
+	desk *intake.Desk
 }
 
 // NewMain returns a program with the given configuration.
@@ -107,6 +112,10 @@ func (m *Main) Run(ctx context.Context) error {
 	// The listeners are bound before anything else starts: a port clash fails at once, and the
 	// many connections the embedded servers open while starting cannot take a port first.
 	httpLn, metricsLn, err := m.bind(cfg)
+	if err != nil {
+		return err
+	}
+	gbLn, err := m.bindGB26875(cfg)
 	if err != nil {
 		return err
 	}
@@ -174,6 +183,11 @@ func (m *Main) Run(ctx context.Context) error {
 			mux := http.NewServeMux()
 			mux.Handle("GET /metrics", apiSrv.MetricsHandler())
 			m.serve("metrics server", metricsLn, mux)
+		}
+	}
+	if gbLn != nil {
+		if err := m.serveGB26875(cfg, gbLn, db); err != nil {
+			return err
 		}
 	}
 	m.banner(cfg, temporalUI)
@@ -418,6 +432,7 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 	// The panel and pole registries are PostgreSQL's; a CAP warning maps onto the coverage
 	// grid's service area.
 	desk := intake.NewDesk(intake.New(db, cover, nil), db, db, incidents, intake.DefaultDeskConfig(), m.log)
+	m.desk = desk
 	if err := web.Built(); err != nil {
 		m.log.Error("the console cannot load", "error", err)
 	}
@@ -440,6 +455,9 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 
 		// Public alerts (CAP) about incidents, from the read model, into their own table.
 		PublicAlerts: exchange.NewPublisher(cfg.CAP, db, db, m.log),
+
+		// The buildings' fire-safety boards and the registry of their transmission devices.
+		Buildings: db,
 	}
 	// The zone and targets were validated with the config; an error here leaves the
 	// analytics unavailable, not the API.
@@ -465,6 +483,7 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 	acfg.TrustedProxies, _ = trustedProxies(cfg.TrustedProxies) // checked by validate
 	acfg.MediaOrigins = mediaOrigins(cfg)
 	acfg.RateLimits = rateLimits(cfg)
+	acfg.DeviceOfflineAfter = cfg.DeviceOfflineAfter
 	return api.New(acfg, deps)
 }
 
@@ -536,6 +555,9 @@ func (m *Main) banner(cfg Config, temporalUI string) {
 	}
 	if m.MetricsAddr != "" {
 		fmt.Fprintf(&b, "  metrics      http://%s/metrics\n", m.MetricsAddr)
+	}
+	if m.GB26875Addr != "" {
+		fmt.Fprintf(&b, "  GB/T 26875.3 %s (buildings' transmission devices, TCP)\n", m.GB26875Addr)
 	}
 	if temporalUI != "" {
 		fmt.Fprintf(&b, "  Temporal UI  %s\n", temporalUI)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -109,7 +110,19 @@ type Config struct {
 	// CAP is how the centre publishes its public alerts: its CAP sender address and names,
 	// and the public URL of its feed.
 	CAP exchange.CAPConfig
+
+	// GB26875Addr is where the api role listens for buildings' user information transmission
+	// devices speaking GB/T 26875.3 over TCP; empty: no listener (serve's default). dev
+	// listens on DevGB26875Addr.
+	GB26875Addr string
+	// DeviceOfflineAfter is how long a transmission device may be silent before its building's
+	// board shows it offline.
+	DeviceOfflineAfter time.Duration
 }
+
+// DevGB26875Addr is where fireline dev listens for transmission devices: the standard's
+// number, so `fireline devicesim` finds it without being told.
+const DevGB26875Addr = "127.0.0.1:26875"
 
 // DefaultConfig holds every default.
 func DefaultConfig() Config {
@@ -136,7 +149,9 @@ func DefaultConfig() Config {
 		TimeZone:         fireline.DefaultCentreTimeZone,
 		AnalyticsTargets: fireline.DefaultIntervalTargets(),
 		RiskInterval:     workflows.DefaultRiskInterval,
-		EIDO:             exchange.DefaultEIDOConfig(),
+
+		DeviceOfflineAfter: fireline.DefaultDeviceOfflineAfter,
+		EIDO:               exchange.DefaultEIDOConfig(),
 
 		CAP: exchange.DefaultCAPConfig(),
 	}
@@ -192,6 +207,8 @@ func (cfg *Config) fromEnv(getenv func(string) string) error {
 	}
 	setDuration(&cfg.PersonalDataRetention, "FIRELINE_PERSONAL_DATA_RETENTION", "2160h")
 	setDuration(&cfg.RiskInterval, "FIRELINE_RISK_INTERVAL", "15m")
+	set(&cfg.GB26875Addr, "FIRELINE_GB26875")
+	setDuration(&cfg.DeviceOfflineAfter, "FIRELINE_DEVICE_OFFLINE_AFTER", "3m")
 	return errors.Join(errs...)
 }
 
@@ -270,6 +287,8 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 	}
 	if cmd == "dev" || cmd == "serve" {
 		fs.DurationVar(&cfg.PersonalDataRetention, "personal-data-retention", cfg.PersonalDataRetention, "how long callers' names, numbers and words are kept after their incident closed (0: forever); an hourly purge forgets them")
+		fs.StringVar(&cfg.GB26875Addr, "gb26875", cfg.GB26875Addr, "address of the listener for buildings' transmission devices (GB/T 26875.3 over TCP), e.g. :26875 (default: none in serve, "+DevGB26875Addr+" in dev)")
+		fs.DurationVar(&cfg.DeviceOfflineAfter, "device-offline-after", cfg.DeviceOfflineAfter, "how long a transmission device may be silent before its building's board shows it offline")
 		fs.DurationVar(&cfg.RiskInterval, "risk-interval", cfg.RiskInterval, "how often the fire-risk grid is recomputed from the incident history and key premises (0: never; warnings count at once)")
 	}
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
@@ -343,6 +362,14 @@ func (cfg *Config) validate(cmd string) error {
 	}
 	if r := cfg.PersonalDataRetention; r < 0 || (r > 0 && r < time.Hour) {
 		errs = append(errs, fmt.Errorf("personal data retention %s: want 0 (keep forever) or at least 1h", r))
+	}
+	if cfg.GB26875Addr != "" {
+		if _, _, err := net.SplitHostPort(cfg.GB26875Addr); err != nil {
+			errs = append(errs, fmt.Errorf("--gb26875 %q: want host:port (%v)", cfg.GB26875Addr, err))
+		}
+	}
+	if d := cfg.DeviceOfflineAfter; d < 10*time.Second || d > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("--device-offline-after %s: want 10s to 24h (devices send their state every minute or so)", d))
 	}
 	if r := cfg.RiskInterval; r < 0 || (r > 0 && r < time.Minute) {
 		errs = append(errs, fmt.Errorf("risk interval %s: want 0 (never) or at least 1m", r))

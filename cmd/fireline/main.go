@@ -9,6 +9,7 @@
 //	fireline audit     export the audit log as CSV
 //	fireline keys      create, list and revoke the alarm sources' API keys (keys.go)
 //	fireline import    load another dispatch system's CSV export as imported incidents (import.go)
+//	fireline devicesim simulate buildings' GB/T 26875.3 transmission devices (devicesim.go)
 package main
 
 import (
@@ -35,6 +36,7 @@ commands:
   keys      create, list and revoke the alarm sources' API keys
   analytics response-time intervals: fireline analytics intervals --from DATE --to DATE
   import    load another dispatch system's CSV export: fireline import --format sf-calls FILE
+  devicesim simulate buildings' GB/T 26875.3 devices: fireline devicesim --devices 50 --fire 0
 
 Run 'fireline <command> -h' for a command's flags.
 `
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return analyticsCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "import":
 		return importCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "devicesim":
+		return devicesimCommand(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -89,6 +93,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// The demo's crews and the end-to-end tests all sign in from this one machine: the
 		// default budget, not serve's ten a minute.
 		cfg.LoginRate = 0
+		// The sample city's buildings have transmission devices: dev listens for them.
+		cfg.GB26875Addr = DevGB26875Addr
 	}
 	if err := cfg.fromEnv(getenv); err != nil {
 		return err

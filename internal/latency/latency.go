@@ -32,12 +32,18 @@ func (r *Recorder) Add(d time.Duration) {
 // Percentile returns the p-th percentile (0 < p ≤ 1, nearest rank) of the recorded durations,
 // 0 when there are none.
 func (r *Recorder) Percentile(p float64) time.Duration {
-	s := slices.Clone(r.d[:min(r.n, len(r.d))])
+	return Of(r.d[:min(r.n, len(r.d))], p)
+}
+
+// Of returns the p-th percentile (0 < p ≤ 1, nearest rank) of ds, 0 when there are none; ds
+// is left as it was.
+func Of(ds []time.Duration, p float64) time.Duration {
+	s := slices.Clone(ds)
 	if len(s) == 0 {
 		return 0
 	}
 	slices.Sort(s)
-	return s[max(int(math.Ceil(p*float64(len(s))))-1, 0)]
+	return s[min(max(int(math.Ceil(p*float64(len(s))))-1, 0), len(s)-1)]
 }
 
 // Report adds the median and the 99th percentile to b's figures as p50-ns and p99-ns. The
