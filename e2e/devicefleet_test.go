@@ -39,8 +39,9 @@ type FleetFigures struct {
 	HeartbeatSeconds float64 `json:"heartbeat_s"`
 	ConnectSeconds   float64 `json:"connect_s"`
 	// Heartbeats sent and confirmed over the run.
-	HeartbeatsSent      int64 `json:"heartbeats_sent"`
-	HeartbeatsConfirmed int64 `json:"heartbeats_confirmed"`
+	HeartbeatsSent      int64       `json:"heartbeats_sent"`
+	HeartbeatsConfirmed int64       `json:"heartbeats_confirmed"`
+	HeartbeatMillis     Percentiles `json:"heartbeat_ms"`
 	// The burst over TCP: each fire alarm's confirm, and the incidents it opened.
 	Confirmed       int         `json:"confirmed"`
 	Resends         int         `json:"resends"`
@@ -193,6 +194,7 @@ func TestDeviceFleetBurst(t *testing.T) {
 
 	st := fleet.Stats()
 	fig.HeartbeatsSent, fig.HeartbeatsConfirmed = st.HeartbeatsSent, st.HeartbeatsConfirmed
+	fig.HeartbeatMillis = percentiles(st.HeartbeatLatencies)
 	if st.Denied != 0 {
 		t.Errorf("simulator stats %+v: no frame of a sound device may be denied", st)
 	}
@@ -224,8 +226,9 @@ func (f FleetFigures) markdown(cmd string, at time.Time) string {
 	if cmd != "" {
 		fmt.Fprintf(&b, "Command: `%s`\n\n", cmd)
 	}
-	fmt.Fprintf(&b, "%s transmission devices connected in %.1f s, each sending its state every %.0f s: %s heartbeats sent, %s confirmed.\n\n",
-		benchdoc.Thousands(f.Devices), f.ConnectSeconds, f.HeartbeatSeconds, benchdoc.Thousands(int(f.HeartbeatsSent)), benchdoc.Thousands(int(f.HeartbeatsConfirmed)))
+	fmt.Fprintf(&b, "%s transmission devices connected in %.1f s, each sending its state every %.0f s: %s heartbeats sent, %s confirmed (confirm p50 %.0f ms, p99 %.0f ms).\n\n",
+		benchdoc.Thousands(f.Devices), f.ConnectSeconds, f.HeartbeatSeconds, benchdoc.Thousands(int(f.HeartbeatsSent)), benchdoc.Thousands(int(f.HeartbeatsConfirmed)),
+		f.HeartbeatMillis.P50, f.HeartbeatMillis.P99)
 	fmt.Fprintf(&b, "A burst of %d fire alarms from %d buildings at once, over GB/T 26875.3 and, as the baseline in the same run, "+
 		"through the JSON panel endpoint (`POST /api/v1/alarms/iot`):\n\n", f.Alarms, f.Alarms)
 	b.WriteString("| | answered | answer p50 | p90 | p99 | max | incidents | alarm → recommendation p50 | p99 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")

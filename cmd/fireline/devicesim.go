@@ -140,7 +140,7 @@ wait:
 		}
 	}
 	st := fleet.Stats()
-	ms := func(p float64) float64 { return float64(latency.Of(st.ConfirmLatencies, p).Microseconds()) / 1000 }
+	ms := func(p float64) float64 { return float64(latency.Of(st.Latencies, p).Microseconds()) / 1000 }
 	sum := devicesimSummary{
 		Devices: *count, Connected: st.Connected, HeartbeatsSent: st.HeartbeatsSent, HeartbeatsConfirmed: st.HeartbeatsConfirmed,
 		Sent: st.Sent, Confirmed: st.Confirmed, Denied: st.Denied, Resent: st.Resent,
