@@ -112,9 +112,9 @@ func TestBuildingDevicesEndToEnd(t *testing.T) {
 	if !slices.Contains(conds[faultyComponent], fireline.ConditionFault) || !slices.Contains(conds[shieldedComponent], fireline.ConditionShielded) {
 		t.Fatalf("components on the board %+v: want the fault and the shielded detector", mine.Components)
 	}
-	var impaired []fireline.BuildingSummary
+	var impaired struct{ Buildings []fireline.BuildingSummary }
 	s.must(http.StatusOK, "GET", "/api/v1/buildings?impaired=true", op, nil, &impaired)
-	if !slices.ContainsFunc(impaired, func(b fireline.BuildingSummary) bool { return b.Premise.ID == hospital }) {
+	if !slices.ContainsFunc(impaired.Buildings, func(b fireline.BuildingSummary) bool { return b.Premise.ID == hospital }) {
 		t.Fatalf("impaired buildings %+v: want the hospital", impaired)
 	}
 
@@ -143,16 +143,16 @@ func TestBuildingDevicesEndToEnd(t *testing.T) {
 	}
 	defer conn.Close()
 	frame := alarmFrame(t, 4242, now(), gb26875.ComponentStatus{System: 1, SystemAddress: 1, Component: 40,
-		ComponentAddress: placedComponent + 1, Status: gb26875.StatusNormal | gb26875.StatusFireAlarm, Description: "5F东走廊烟感19", At: now()})
+		ComponentAddress: placedComponent + 2, Status: gb26875.StatusNormal | gb26875.StatusFireAlarm, Description: "5F东走廊烟感19", At: now()})
 	rd := gb26875.NewSplitter(conn)
 	for range 2 {
 		expectAnswer(t, conn, rd, frame, gb26875.CommandConfirm, 4242)
 	}
 	eventually(t, 15*time.Second, func() (bool, string) {
-		var alarms []fireline.Alarm
+		var alarms struct{ Alarms []fireline.Alarm }
 		s.must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/incidents/%d/alarms", inc.ID), op, nil, &alarms)
 		n := 0
-		for _, a := range alarms {
+		for _, a := range alarms.Alarms {
 			if strings.Contains(a.Description, "5F东走廊烟感19") {
 				n++
 			}
@@ -172,9 +172,9 @@ func TestBuildingDevicesEndToEnd(t *testing.T) {
 
 	// The unregistered device is confirmed and listed for the administrators.
 	eventually(t, 15*time.Second, func() (bool, string) {
-		var links []fireline.DeviceLink
+		var links struct{ Devices []fireline.DeviceLink }
 		s.must(http.StatusOK, "GET", "/api/v1/admin/unregistered-devices", admin, nil, &links)
-		ok := slices.ContainsFunc(links, func(l fireline.DeviceLink) bool { return l.Address == addressOf(unregisteredAddr) && l.Online })
+		ok := slices.ContainsFunc(links.Devices, func(l fireline.DeviceLink) bool { return l.Address == addressOf(unregisteredAddr) && l.Online })
 		return ok, fmt.Sprintf("unregistered devices %+v", links)
 	})
 	if st := stranger.Stats(); st.HeartbeatsConfirmed == 0 {
@@ -196,6 +196,16 @@ func TestBuildingDevicesEndToEnd(t *testing.T) {
 	if len(board.History) == 0 {
 		t.Errorf("board history empty: want the fault, shield and fire alarm")
 	}
+
+	// What the duty officer sees: the Buildings tab and the incident's building block, in
+	// Chinese and English.
+	t.Run("in the browser", func(t *testing.T) {
+		script := browserScript(t, "buildings.test.mjs")
+		runScript(t, s, script, artifactsDir(t), 3*time.Minute, map[string]string{
+			"FIRELINE_PREMISE": hospital, "FIRELINE_INCIDENT": fmt.Sprint(inc.ID),
+			"FIRELINE_SHIELDED_TEXT": "5F 烟感 13", "FIRELINE_OFFLINE_DEVICE": hospitalDevice,
+		})
+	})
 }
 
 // waitDeviceIncident waits for the incident an alarm of the device opened and returns it with
@@ -205,19 +215,19 @@ func waitDeviceIncident(t *testing.T, s *stack, token, device string) (fireline.
 	var inc fireline.Incident
 	var alarm fireline.Alarm
 	eventually(t, 30*time.Second, func() (bool, string) {
-		var list []fireline.Incident
+		var list struct{ Incidents []fireline.Incident }
 		s.must(http.StatusOK, "GET", "/api/v1/incidents?limit=200", token, nil, &list)
-		for _, i := range list {
-			var alarms []fireline.Alarm
+		for _, i := range list.Incidents {
+			var alarms struct{ Alarms []fireline.Alarm }
 			s.must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/incidents/%d/alarms", i.ID), token, nil, &alarms)
-			for _, a := range alarms {
+			for _, a := range alarms.Alarms {
 				if a.DeviceID == device && a.Kind == fireline.KindFireAlarm {
 					inc, alarm = i, a
 					return true, ""
 				}
 			}
 		}
-		return false, fmt.Sprintf("no incident with a fire alarm of %s among %d", device, len(list))
+		return false, fmt.Sprintf("no incident with a fire alarm of %s among %d", device, len(list.Incidents))
 	})
 	return inc, alarm
 }

@@ -296,21 +296,21 @@ func deviceIncidents(t *testing.T, s *stack, token string, n int, device func(in
 	deadline := time.Now().Add(2 * time.Minute)
 	seen := map[int64]bool{}
 	for len(found) < n && time.Now().Before(deadline) {
-		var list []fireline.Incident
+		var list struct{ Incidents []fireline.Incident }
 		s.must(http.StatusOK, "GET", "/api/v1/incidents?limit=1000", token, nil, &list)
-		for _, inc := range list {
+		for _, inc := range list.Incidents {
 			if seen[inc.ID] || inc.CreatedAt.Before(sentAt.Add(-time.Second)) {
 				continue
 			}
-			var alarms []fireline.Alarm
+			var alarms struct{ Alarms []fireline.Alarm }
 			s.must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/incidents/%d/alarms", inc.ID), token, nil, &alarms)
-			if len(alarms) == 0 || !want[alarms[0].DeviceID] {
+			if len(alarms.Alarms) == 0 || !want[alarms.Alarms[0].DeviceID] {
 				seen[inc.ID] = true
 				continue
 			}
-			var events []fireline.TimelineEvent
-			s.must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/incidents/%d/timeline", inc.ID), token, nil, &events)
-			for _, e := range events {
+			var tl struct{ Events []fireline.TimelineEvent }
+			s.must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/incidents/%d/timeline", inc.ID), token, nil, &tl)
+			for _, e := range tl.Events {
 				if e.Kind == fireline.EventRecommended {
 					found[inc.ID] = e.At.Sub(sentAt)
 					seen[inc.ID] = true

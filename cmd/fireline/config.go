@@ -118,6 +118,9 @@ type Config struct {
 	// DeviceOfflineAfter is how long a transmission device may be silent before its building's
 	// board shows it offline.
 	DeviceOfflineAfter time.Duration
+	// SimulateDevices has dev connect a simulated transmission device for each of the sample
+	// city's, sending heartbeats (dev only).
+	SimulateDevices bool
 }
 
 // DevGB26875Addr is where fireline dev listens for transmission devices: the standard's
@@ -151,6 +154,7 @@ func DefaultConfig() Config {
 		RiskInterval:     workflows.DefaultRiskInterval,
 
 		DeviceOfflineAfter: fireline.DefaultDeviceOfflineAfter,
+		SimulateDevices:    true,
 		EIDO:               exchange.DefaultEIDOConfig(),
 
 		CAP: exchange.DefaultCAPConfig(),
@@ -223,6 +227,7 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 		fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "folder for the embedded PostgreSQL and Temporal data")
 		fs.IntVar(&cfg.TemporalPort, "temporal-port", cfg.TemporalPort, "embedded Temporal frontend port")
 		fs.IntVar(&cfg.UIPort, "ui-port", cfg.UIPort, "Temporal Web UI port (-1 disables it)")
+		fs.BoolVar(&cfg.SimulateDevices, "simulate-devices", cfg.SimulateDevices, "connect a simulated transmission device, with its heartbeat, for each of the sample city's buildings' devices")
 	case "serve":
 		fs.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "address of the API, console and media signalling")
 		fs.StringVar(&roles, "roles", roles, "comma-separated roles to run: api, worker, media")

@@ -99,7 +99,6 @@ func devicesimCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 		return fmt.Errorf("devicesim: %w", err)
 	}
 	defer fleet.Close()
-	log.Info("devices connected", "devices", *count, "first", fleet.Address(0), "listener", *addr)
 
 	failed := 0
 	send := func(what string, idx []int, status gb26875.StatusFlags) {

@@ -1,4 +1,4 @@
-// buildings.mjs checks the console's Buildings tab (建筑消防) and the incident view's building
+// buildings.test.mjs checks the console's Buildings tab (建筑消防) and the incident view's building
 // block against a stack where a transmission device registered at a key premises has reported:
 // signed in as an operator, first in Chinese (zh-CN) and then in English, it
 //   1. opens the Buildings tab (data-testid tab-buildings), with "impaired only" on, and finds the
@@ -138,4 +138,4 @@ runBrowserTest(async (browser) => {
     await ctx.close();
   }
   failOnPageErrors();
-}, { test: 'buildings.mjs', overallMs: 180_000, failurePrefix: 'buildings-' });
+}, { test: 'buildings.test.mjs', overallMs: 180_000, failurePrefix: 'buildings-' });
