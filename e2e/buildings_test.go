@@ -36,6 +36,8 @@ const (
 // on; an unregistered device is listed for the administrators; and a device that falls silent
 // is shown offline.
 func TestBuildingDevicesEndToEnd(t *testing.T) {
+	// Parallel: much of it is waiting for a silent device to count as offline.
+	t.Parallel()
 	s := newStack(t)
 	s.flags = []string{"--device-offline-after", "10s"}
 	s.start()

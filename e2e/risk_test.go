@@ -58,6 +58,9 @@ func (l riskLayer) cell(c string) (score, warningPoints float64, warningID int64
 // it, the consoles hear of it on the event stream, and once the warning expires the cell
 // scores as before — with no run of the schedule in between (--risk-interval is an hour).
 func TestRiskLayerFollowsWarnings(t *testing.T) {
+	// Parallel: most of its time is the warning's life running out, which the other parallel
+	// tests (run after the sequential ones) fill.
+	t.Parallel()
 	s := newStack(t)
 	s.flags = []string{"--risk-interval", "1h"}
 	s.start()

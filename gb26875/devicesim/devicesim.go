@@ -393,8 +393,12 @@ func (d *device) read() {
 
 // heartbeat sends the device's state every interval after offset, until ctx is done.
 func (d *device) heartbeat(ctx context.Context, offset time.Duration) {
-	t := time.NewTimer(offset)
+	// A device says it is there as soon as it connects, as a real one does after the centre
+	// restarts; its later heartbeats keep the phase offset gives it, so a fleet's do not all
+	// come at once.
+	t := time.NewTimer(0)
 	defer t.Stop()
+	next := offset
 	for {
 		select {
 		case <-ctx.Done():
@@ -409,6 +413,10 @@ func (d *device) heartbeat(ctx context.Context, offset time.Duration) {
 			}
 			d.f.log.Info("heartbeat not confirmed", "device", d.addr.String(), "err", err)
 		}
-		t.Reset(d.f.cfg.Heartbeat)
+		if next <= 0 {
+			next = d.f.cfg.Heartbeat
+		}
+		t.Reset(next)
+		next = d.f.cfg.Heartbeat
 	}
 }
