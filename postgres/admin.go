@@ -44,6 +44,52 @@ func writeAudit(ctx context.Context, tx pgx.Tx, actor, action, entity, id string
 	return translate("audit", err)
 }
 
+// retirement is what one kind of record says to retire it: how to read one locked (FOR
+// UPDATE), when one already is, and the statement that retires it and answers it as it now is.
+type retirement[T any] struct {
+	op, entity string
+	locked     func(ctx context.Context, tx pgx.Tx, id string) (T, error)
+	retiredAt  func(T) *time.Time
+	// guard, if set, refuses to retire before (ECONFLICT with why).
+	guard func(ctx context.Context, tx pgx.Tx, before T) error
+	// stamp retires the record and reads it back.
+	stamp func(ctx context.Context, tx pgx.Tx) (T, error)
+}
+
+// retire retires record id in one transaction: it locks the record, answers it unchanged when
+// it is retired already (a repeat changes nothing), asks the guard, stamps it and writes the
+// audit trail.
+func retire[T any](ctx context.Context, db *DB, r retirement[T], id, actor string) (T, error) {
+	var out T
+	if err := checkActor(actor); err != nil {
+		return out, err
+	}
+	err := db.inTx(ctx, r.op, func(tx pgx.Tx) error {
+		before, err := r.locked(ctx, tx, id)
+		switch {
+		case err != nil:
+			return err
+		case r.retiredAt(before) != nil:
+			out = before
+			return nil
+		}
+		if r.guard != nil {
+			if err := r.guard(ctx, tx, before); err != nil {
+				return err
+			}
+		}
+		if out, err = r.stamp(ctx, tx); err != nil {
+			return translate(r.op, err)
+		}
+		return writeAudit(ctx, tx, actor, fireline.AuditRetire, r.entity, id, before, out)
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
+
 func checkActor(actor string) error {
 	if strings.TrimSpace(actor) == "" {
 		return fireline.Errorf(fireline.EINVALID, "actor: required; every change names who made it")
@@ -173,47 +219,38 @@ func (db *DB) UpdateStation(ctx context.Context, s fireline.Station, cell, actor
 // must move to another station or be retired first, or planning would send them home to a
 // station that is gone.
 func (db *DB) RetireStation(ctx context.Context, id, actor string) (fireline.Station, error) {
-	if err := checkActor(actor); err != nil {
-		return fireline.Station{}, err
-	}
-	var out fireline.Station
-	err := db.inTx(ctx, "retire station", func(tx pgx.Tx) error {
-		before, err := station(ctx, tx, id, "FOR UPDATE")
-		switch {
-		case err != nil:
-			return err
-		case before.RetiredAt != nil:
-			out = before
+	return retire(ctx, db, retirement[fireline.Station]{
+		op: "retire station", entity: fireline.EntityStation,
+		locked: func(ctx context.Context, tx pgx.Tx, id string) (fireline.Station, error) {
+			return station(ctx, tx, id, "FOR UPDATE")
+		},
+		retiredAt: func(s fireline.Station) *time.Time { return s.RetiredAt },
+		guard: func(ctx context.Context, tx pgx.Tx, before fireline.Station) error {
+			rows, _ := tx.Query(ctx, "SELECT id FROM units WHERE station_id = $1 AND retired_at IS NULL ORDER BY id", before.ID)
+			based, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return translate("retire station: units", err)
+			}
+			if n := len(based); n > 0 {
+				return fireline.Errorf(fireline.ECONFLICT, "station %s is still home to %d %s (%s); move them to another station or retire them first",
+					before.ID, n, plural(n, "unit", "units"), listSome(based, 10))
+			}
+			rows, _ = tx.Query(ctx, "SELECT id FROM units WHERE post_station_id = $1 AND retired_at IS NULL ORDER BY id", before.ID)
+			posted, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return translate("retire station: posted units", err)
+			}
+			if n := len(posted); n > 0 {
+				return fireline.Errorf(fireline.ECONFLICT, "%d %s (%s) stand by at station %s on a move-up; send them back to their home stations first",
+					n, plural(n, "unit", "units"), listSome(posted, 10), before.ID)
+			}
 			return nil
-		}
-		rows, _ := tx.Query(ctx, "SELECT id FROM units WHERE station_id = $1 AND retired_at IS NULL ORDER BY id", id)
-		based, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return translate("retire station: units", err)
-		}
-		if n := len(based); n > 0 {
-			return fireline.Errorf(fireline.ECONFLICT, "station %s is still home to %d %s (%s); move them to another station or retire them first",
-				id, n, plural(n, "unit", "units"), listSome(based, 10))
-		}
-		rows, _ = tx.Query(ctx, "SELECT id FROM units WHERE post_station_id = $1 AND retired_at IS NULL ORDER BY id", id)
-		posted, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return translate("retire station: posted units", err)
-		}
-		if n := len(posted); n > 0 {
-			return fireline.Errorf(fireline.ECONFLICT, "%d %s (%s) stand by at station %s on a move-up; send them back to their home stations first",
-				n, plural(n, "unit", "units"), listSome(posted, 10), id)
-		}
-		rows, _ = tx.Query(ctx, "UPDATE stations SET retired_at = now() WHERE id = $1 RETURNING "+stationColumns, id)
-		if out, err = pgx.CollectExactlyOneRow(rows, scanStation); err != nil {
-			return translate("retire station", err)
-		}
-		return writeAudit(ctx, tx, actor, fireline.AuditRetire, fireline.EntityStation, id, before, out)
-	})
-	if err != nil {
-		return fireline.Station{}, err
-	}
-	return out, nil
+		},
+		stamp: func(ctx context.Context, tx pgx.Tx) (fireline.Station, error) {
+			rows, _ := tx.Query(ctx, "UPDATE stations SET retired_at = now() WHERE id = $1 RETURNING "+stationColumns, id)
+			return pgx.CollectExactlyOneRow(rows, scanStation)
+		},
+	}, id, actor)
 }
 
 // lockHome locks u's home station against being retired or moved until the transaction ends,
@@ -452,29 +489,17 @@ func (db *DB) UpdateWaterSource(ctx context.Context, w fireline.WaterSource, act
 // RetireWaterSource retires a water source that is gone (removed, filled in): it leaves the
 // lists and the nearby searches for good.
 func (db *DB) RetireWaterSource(ctx context.Context, id, actor string) (fireline.WaterSource, error) {
-	if err := checkActor(actor); err != nil {
-		return fireline.WaterSource{}, err
-	}
-	var out fireline.WaterSource
-	err := db.inTx(ctx, "retire water source", func(tx pgx.Tx) error {
-		before, err := waterSource(ctx, tx, id, "FOR UPDATE")
-		switch {
-		case err != nil:
-			return err
-		case before.RetiredAt != nil:
-			out = before
-			return nil
-		}
-		rows, _ := tx.Query(ctx, "UPDATE water_sources SET retired_at = now() WHERE id = $1 RETURNING "+waterColumns, id)
-		if out, err = pgx.CollectExactlyOneRow(rows, scanWaterSource); err != nil {
-			return translate("retire water source", err)
-		}
-		return writeAudit(ctx, tx, actor, fireline.AuditRetire, fireline.EntityWaterSource, id, before, out)
-	})
-	if err != nil {
-		return fireline.WaterSource{}, err
-	}
-	return out, nil
+	return retire(ctx, db, retirement[fireline.WaterSource]{
+		op: "retire water source", entity: fireline.EntityWaterSource,
+		locked: func(ctx context.Context, tx pgx.Tx, id string) (fireline.WaterSource, error) {
+			return waterSource(ctx, tx, id, "FOR UPDATE")
+		},
+		retiredAt: func(w fireline.WaterSource) *time.Time { return w.RetiredAt },
+		stamp: func(ctx context.Context, tx pgx.Tx) (fireline.WaterSource, error) {
+			rows, _ := tx.Query(ctx, "UPDATE water_sources SET retired_at = now() WHERE id = $1 RETURNING "+waterColumns, id)
+			return pgx.CollectExactlyOneRow(rows, scanWaterSource)
+		},
+	}, id, actor)
 }
 
 // Premise returns one key premises, retired or not; ENOTFOUND when there is none with this id.
@@ -569,29 +594,17 @@ func samePremise(a, b fireline.Premise) bool {
 // RetirePremise retires key premises (demolished, no longer a key premises): they leave the
 // lists and the nearby searches for good.
 func (db *DB) RetirePremise(ctx context.Context, id, actor string) (fireline.Premise, error) {
-	if err := checkActor(actor); err != nil {
-		return fireline.Premise{}, err
-	}
-	var out fireline.Premise
-	err := db.inTx(ctx, "retire premises", func(tx pgx.Tx) error {
-		before, err := premise(ctx, tx, id, "FOR UPDATE")
-		switch {
-		case err != nil:
-			return err
-		case before.RetiredAt != nil:
-			out = before
-			return nil
-		}
-		rows, _ := tx.Query(ctx, "UPDATE premises SET retired_at = now() WHERE id = $1 RETURNING "+premiseColumns, id)
-		if out, err = pgx.CollectExactlyOneRow(rows, scanPremise); err != nil {
-			return translate("retire premises", err)
-		}
-		return writeAudit(ctx, tx, actor, fireline.AuditRetire, fireline.EntityPremise, id, before, out)
-	})
-	if err != nil {
-		return fireline.Premise{}, err
-	}
-	return out, nil
+	return retire(ctx, db, retirement[fireline.Premise]{
+		op: "retire premises", entity: fireline.EntityPremise,
+		locked: func(ctx context.Context, tx pgx.Tx, id string) (fireline.Premise, error) {
+			return premise(ctx, tx, id, "FOR UPDATE")
+		},
+		retiredAt: func(p fireline.Premise) *time.Time { return p.RetiredAt },
+		stamp: func(ctx context.Context, tx pgx.Tx) (fireline.Premise, error) {
+			rows, _ := tx.Query(ctx, "UPDATE premises SET retired_at = now() WHERE id = $1 RETURNING "+premiseColumns, id)
+			return pgx.CollectExactlyOneRow(rows, scanPremise)
+		},
+	}, id, actor)
 }
 
 // Plan returns the run card in force for incident type t at exactly this level (ResponsePlan

@@ -143,29 +143,17 @@ func (db *DB) UpdateIncidentType(ctx context.Context, d fireline.TypeDefinition,
 // run cards stay as they are for the reviews. Incidents of the type that are running keep
 // going with the definition they started with. A repeat changes nothing.
 func (db *DB) RetireIncidentType(ctx context.Context, code fireline.IncidentType, actor string) (fireline.TypeDefinition, error) {
-	if err := checkActor(actor); err != nil {
-		return fireline.TypeDefinition{}, err
-	}
-	var out fireline.TypeDefinition
-	err := db.inTx(ctx, "retire incident type", func(tx pgx.Tx) error {
-		before, err := incidentType(ctx, tx, code, "FOR UPDATE")
-		switch {
-		case err != nil:
-			return err
-		case before.RetiredAt != nil:
-			out = before
-			return nil
-		}
-		rows, _ := tx.Query(ctx, "UPDATE incident_types SET retired_at = now() WHERE code = $1 RETURNING "+typeColumns, code)
-		if out, err = pgx.CollectExactlyOneRow(rows, scanType); err != nil {
-			return translate("retire incident type", err)
-		}
-		return writeAudit(ctx, tx, actor, fireline.AuditRetire, fireline.EntityIncidentType, string(code), before, out)
-	})
-	if err != nil {
-		return fireline.TypeDefinition{}, err
-	}
-	return out, nil
+	return retire(ctx, db, retirement[fireline.TypeDefinition]{
+		op: "retire incident type", entity: fireline.EntityIncidentType,
+		locked: func(ctx context.Context, tx pgx.Tx, code string) (fireline.TypeDefinition, error) {
+			return incidentType(ctx, tx, fireline.IncidentType(code), "FOR UPDATE")
+		},
+		retiredAt: func(d fireline.TypeDefinition) *time.Time { return d.RetiredAt },
+		stamp: func(ctx context.Context, tx pgx.Tx) (fireline.TypeDefinition, error) {
+			rows, _ := tx.Query(ctx, "UPDATE incident_types SET retired_at = now() WHERE code = $1 RETURNING "+typeColumns, code)
+			return pgx.CollectExactlyOneRow(rows, scanType)
+		},
+	}, string(code), actor)
 }
 
 // IncidentTypeSnapshot reads a type in force and the run card each level uses (as

@@ -174,31 +174,19 @@ func (db *DB) UpdateDevice(ctx context.Context, d fireline.Device, actor string)
 // RetireDevice takes a device out of service: it leaves the boards, its address is free for
 // the device that replaces it, and its row stays as the evidence of its past alarms.
 func (db *DB) RetireDevice(ctx context.Context, id, actor string) (fireline.Device, error) {
-	if err := checkActor(actor); err != nil {
-		return fireline.Device{}, err
-	}
-	var out fireline.Device
-	err := db.inTx(ctx, "retire device", func(tx pgx.Tx) error {
-		before, err := device(ctx, tx, id, "FOR UPDATE")
-		switch {
-		case err != nil:
-			return err
-		case before.RetiredAt != nil:
-			out = before
-			return nil
-		}
-		if _, err := tx.Exec(ctx, "UPDATE devices SET retired_at = now() WHERE id = $1", id); err != nil {
-			return translate("retire device", err)
-		}
-		if out, err = device(ctx, tx, id, ""); err != nil {
-			return err
-		}
-		return writeAudit(ctx, tx, actor, fireline.AuditRetire, fireline.EntityDevice, id, before, out)
-	})
-	if err != nil {
-		return fireline.Device{}, err
-	}
-	return out, nil
+	return retire(ctx, db, retirement[fireline.Device]{
+		op: "retire device", entity: fireline.EntityDevice,
+		locked: func(ctx context.Context, tx pgx.Tx, id string) (fireline.Device, error) {
+			return device(ctx, tx, id, "FOR UPDATE")
+		},
+		retiredAt: func(d fireline.Device) *time.Time { return d.RetiredAt },
+		stamp: func(ctx context.Context, tx pgx.Tx) (fireline.Device, error) {
+			if _, err := tx.Exec(ctx, "UPDATE devices SET retired_at = now() WHERE id = $1", id); err != nil {
+				return fireline.Device{}, err
+			}
+			return device(ctx, tx, id, "")
+		},
+	}, id, actor)
 }
 
 // checkDeviceRefs checks, under locks that hold until the transaction ends, that d's key
