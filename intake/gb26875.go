@@ -72,11 +72,14 @@ func deviceEvent(o gb26875.Object, loc *time.Location) fireline.DeviceEvent {
 	return fireline.DeviceEvent{Kind: fireline.EventUnread}
 }
 
-// statusBits are the status bits 1–7, which mean the same for a system and a component.
-var statusBits = []struct {
+// statusBit is one status bit and the condition it sets.
+type statusBit struct {
 	bit  gb26875.StatusFlags
 	cond fireline.DeviceCondition
-}{
+}
+
+// statusBits are the status bits 1–7, which mean the same for a system and a component.
+var statusBits = []statusBit{
 	{gb26875.StatusFireAlarm, fireline.ConditionFireAlarm},
 	{gb26875.StatusFault, fireline.ConditionFault},
 	{gb26875.StatusShielded, fireline.ConditionShielded},
@@ -87,10 +90,7 @@ var statusBits = []struct {
 }
 
 // systemBits are a facility system's bits 8–13; a component has only bit 8, its power fault.
-var systemBits = []struct {
-	bit  gb26875.StatusFlags
-	cond fireline.DeviceCondition
-}{
+var systemBits = []statusBit{
 	{gb26875.StatusMainPowerFault, fireline.ConditionMainPowerFault},
 	{gb26875.StatusBackupPowerFault, fireline.ConditionBackupPowerFault},
 	{gb26875.StatusBusFault, fireline.ConditionBusFault},
