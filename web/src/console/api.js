@@ -137,6 +137,7 @@ function onChange(kind, change) {
       break;
     case 'building':
       buildingChanged(change); // a building's board: the Buildings tab and the open incident's block
+      riskStale(); // an impaired key premises counts in its cell's risk, read live
       break;
   }
 }

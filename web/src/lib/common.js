@@ -228,7 +228,7 @@ export class LiveEvents {
         this.setState('reconnecting');
       }
     };
-    for (const kind of ['incident', 'unit', 'timeline', 'move_up', 'escalation', 'agency_task', 'media', 'warning', 'building']) {
+    for (const kind of ['incident', 'unit', 'timeline', 'move_up', 'escalation', 'agency_task', 'media', 'warning', 'risk', 'building']) {
       es.addEventListener(kind, (e) => {
         let change;
         try {
