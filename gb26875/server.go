@@ -38,9 +38,12 @@ const (
 // resynchronises on the next start marker. Garbage without a frame's bounds is skipped
 // unanswered.
 type Server struct {
-	Handler     Handler
-	Log         *slog.Logger
-	IdleTimeout time.Duration    // a connection silent this long is closed; 0 → DefaultIdleTimeout
+	Handler Handler
+	Log     *slog.Logger
+	// IdleTimeout is how long a connection may go without bringing a whole frame before it is
+	// closed; 0 → DefaultIdleTimeout. Bytes that make no frame do not count: a peer trickling
+	// garbage, or one frame a byte at a time, must not hold a connection for ever.
+	IdleTimeout time.Duration
 	MaxConns    int              // 0 → DefaultMaxConns; beyond it a new connection is closed at once, logged
 	Now         func() time.Time // nil → time.Now
 	Location    *time.Location   // the zone of the time labels the centre writes; nil → UTC
@@ -143,9 +146,12 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn, log *slog.Logger) {
 		idle = DefaultIdleTimeout
 	}
 	log.Debug("device connected")
-	sp := NewSplitter(&idleReader{c: c, idle: idle})
+	ir := &idleReader{c: c}
+	sp := NewSplitter(ir)
 	var out []byte
 	for {
+		// Each frame, answered or denied, gives the connection idle for the next.
+		ir.renew(idle)
 		f, err := sp.Next()
 		if err != nil {
 			var fe *FrameError
@@ -215,15 +221,26 @@ func (s *Server) now() time.Time {
 	return now().In(loc)
 }
 
-// idleReader closes a silent connection: each read must bring something within idle.
+// idleReader closes a connection that brings no frame: its reads share one deadline, which
+// the server moves on only when a whole frame has come. A deadline renewed on every read would
+// let a peer sending a byte now and then hold the connection, and one of MaxConns, for ever.
 type idleReader struct {
-	c    net.Conn
-	idle time.Duration
+	c        net.Conn
+	deadline time.Time // of the next frame
+	set      bool      // deadline is the one set on c
+}
+
+// renew gives the next frame idle from now.
+func (r *idleReader) renew(idle time.Duration) {
+	r.deadline, r.set = time.Now().Add(idle), false
 }
 
 func (r *idleReader) Read(p []byte) (int, error) {
-	if err := r.c.SetReadDeadline(time.Now().Add(r.idle)); err != nil {
-		return 0, err
+	if !r.set {
+		if err := r.c.SetReadDeadline(r.deadline); err != nil {
+			return 0, err
+		}
+		r.set = true
 	}
 	return r.c.Read(p)
 }

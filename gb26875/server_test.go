@@ -353,3 +353,44 @@ func TestServerIdleTimeout(t *testing.T) {
 		t.Fatalf("closed after %v, before its idle timeout", d)
 	}
 }
+
+// TestServerIdleTimeoutTrickle: a peer that keeps sending bytes that make no frame — garbage,
+// or one frame a byte at a time — is closed after IdleTimeout as a silent one is, so that it
+// cannot hold one of MaxConns for ever.
+func TestServerIdleTimeoutTrickle(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		bytes []byte
+	}{
+		{"garbage", bytes.Repeat([]byte("x"), 200)},
+		{"a frame a byte at a time", heartbeat(91)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go (&gb26875.Server{Handler: &confirmer{}, IdleTimeout: 300 * time.Millisecond}).Serve(ctx, ln)
+			c := dial(t, ln.Addr().String())
+			start := time.Now()
+			for _, b := range tc.bytes {
+				if _, err := c.Write([]byte{b}); err != nil {
+					break // closed, as it should be
+				}
+				if time.Since(start) > 3*time.Second {
+					t.Fatalf("the trickling connection was still open after %v", time.Since(start))
+				}
+				time.Sleep(40 * time.Millisecond)
+			}
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if n, err := c.Read(make([]byte, 64)); n != 0 || err == nil || isTimeout(err) {
+				t.Fatalf("the trickling connection read %d bytes, %v; want it closed", n, err)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("closed after %v; want about its idle timeout", d)
+			}
+		})
+	}
+}
