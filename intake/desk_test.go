@@ -38,9 +38,14 @@ type deskStore struct {
 	stored   []fireline.Alarm
 	warnings []fireline.Warning
 	related  int64 // the incident a reset is related to
+	// retired are incident types retired: an alarm of one is refused, as the store refuses it.
+	retired map[fireline.IncidentType]bool
 }
 
 func (s *deskStore) ReceiveAlarm(_ context.Context, a fireline.Alarm, rule fireline.DedupeRule) (fireline.AlarmReceipt, error) {
+	if s.retired[a.Type] {
+		return fireline.AlarmReceipt{}, fireline.Errorf(fireline.EINVALID, "type: incident type %s was retired", a.Type)
+	}
 	s.rules = append(s.rules, rule)
 	a.ID = int64(len(s.stored) + 1)
 	rc := fireline.AlarmReceipt{Alarm: a, RecordedOnly: !a.Kind.OpensIncident()}

@@ -84,7 +84,18 @@ func (d *Devices) ServeFrame(ctx context.Context, remote string, f gb26875.Frame
 				log.Error("no alarm made of a device event", "event", i, "kind", kind, "err", err)
 				continue
 			}
-			if _, err := d.desk.receive(ctx, a); err != nil {
+			_, err = d.desk.receive(ctx, a)
+			if fireline.ErrorCode(err) == fireline.EINVALID && a.Type != fireline.TypeStructureFire {
+				// The premises' pre-plan names an incident type since retired. Refused, the
+				// frame would go unanswered and be resent for ever with no incident opened:
+				// the building's alarm is raised as the structure fire it would be without a
+				// pre-plan. A resend finds this alarm stored and answers as it did.
+				log.Warn("alarm refused with its premises' pre-plan type; raised as a structure fire",
+					"event", i, "type", a.Type, "err", err)
+				a.Type = fireline.TypeStructureFire
+				_, err = d.desk.receive(ctx, a)
+			}
+			if err != nil {
 				return nil, fmt.Errorf("intake: device %s frame %d event %d: %w", r.Address, r.Serial, i, err)
 			}
 		}

@@ -302,6 +302,20 @@ func TestDevicesDeskError(t *testing.T) {
 	}
 }
 
+// TestDevicesRetiredPlanType: a fire alarm from premises whose pre-plan names an incident type
+// since retired is not refused (and resent for ever with no incident): it opens an incident as
+// a structure fire, and the frame is confirmed.
+func TestDevicesRetiredPlanType(t *testing.T) {
+	fx := newDevices()
+	fx.alarms.retired = map[fireline.IncidentType]bool{chemWorks.PlanType: true}
+	f, raw := sendData(t, hospitalAddr, 1, component(gb26875.StatusNormal|gb26875.StatusFireAlarm, 1, 1, 40, 1, ""))
+	confirmed(t, f, fx.serve(t, f, raw))
+	if len(fx.alarms.stored) != 1 || fx.alarms.stored[0].Type != fireline.TypeStructureFire ||
+		fx.alarms.stored[0].PremiseID != chemWorks.ID || !slices.Equal(fx.incidents.received, []int64{101}) {
+		t.Fatalf("alarms %+v, incidents %v", fx.alarms.stored, fx.incidents.received)
+	}
+}
+
 // TestDevicesRepeat: a frame sent again is confirmed again and hands the same alarm on again.
 func TestDevicesRepeat(t *testing.T) {
 	fx := newDevices()
