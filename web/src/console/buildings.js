@@ -78,6 +78,9 @@ export function onBuildingChange(fn) {
   listeners.add(fn);
 }
 
+/** RECHECK_MS is how often the boards are read again with no notice: a tenth of the default offline limit. */
+const RECHECK_MS = 20_000;
+
 // ---- loading ------------------------------------------------------------------------------------
 
 function shown() {
@@ -363,4 +366,10 @@ export function setupBuildings() {
     load();
   });
   onLocaleChange(render);
+  // A device that falls silent announces nothing: it is offline only because time passed. So
+  // the boards are read again every RECHECK_MS while someone is signed in, as well as on every
+  // notice.
+  setInterval(() => {
+    if (session.signedIn) buildingsStale();
+  }, RECHECK_MS);
 }
