@@ -78,7 +78,7 @@ export function onBuildingChange(fn) {
   listeners.add(fn);
 }
 
-/** RECHECK_MS is how often the boards are read again with no notice: a tenth of the default offline limit. */
+/** RECHECK_MS is how often the boards are read again with no notice, well inside the default offline limit (3 min). */
 const RECHECK_MS = 20_000;
 
 // ---- loading ------------------------------------------------------------------------------------
