@@ -73,10 +73,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	stopped := make(chan struct{})
 	go func() {
 		<-ctx.Done()
-		ln.Close()
+		_ = ln.Close()
 		mu.Lock()
 		for c := range conns {
-			c.Close()
+			_ = c.Close()
 		}
 		mu.Unlock()
 		close(stopped)
@@ -110,13 +110,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		mu.Lock()
 		if ctx.Err() != nil {
 			mu.Unlock()
-			c.Close()
+			_ = c.Close()
 			break
 		}
 		if len(conns) >= maxConns {
 			mu.Unlock()
 			log.Warn("connection refused: too many devices connected", "remote", c.RemoteAddr().String(), "max_conns", maxConns)
-			c.Close()
+			_ = c.Close()
 			continue
 		}
 		conns[c] = struct{}{}
@@ -128,7 +128,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			mu.Lock()
 			delete(conns, c)
 			mu.Unlock()
-			c.Close()
+			_ = c.Close()
 		}()
 	}
 	cancel()

@@ -151,7 +151,7 @@ func Start(ctx context.Context, cfg Config) (*Fleet, error) {
 	if dialErr != nil {
 		for _, d := range f.devices {
 			if d != nil {
-				d.conn.Close()
+				_ = d.conn.Close()
 			}
 		}
 		cancel()
@@ -262,7 +262,7 @@ func (d *device) close() {
 		if d.stopHB != nil {
 			d.stopHB()
 		}
-		d.conn.Close()
+		_ = d.conn.Close()
 		close(d.closed)
 		d.f.connected.Add(-1)
 	})
