@@ -57,6 +57,9 @@ type AlarmReceipt struct {
 	// RelatedIncidentID is, for a panel's reset, the open incident its device's latest fire
 	// alarm opened or joined (0 when none): the caller tells that incident.
 	RelatedIncidentID int64
+	// Handoff is HandoffPending when the alarm is stored but its incident's workflow did not
+	// answer: the system hands it on by itself later. Empty otherwise.
+	Handoff string
 }
 
 // AlarmStore keeps every source's alarms. postgres.DB implements it.
@@ -104,4 +107,23 @@ type WarningStore interface {
 	Warnings(ctx context.Context, f WarningFilter) ([]Warning, error)
 	// Readiness lists the cells whose readiness warnings in force at at raise.
 	Readiness(ctx context.Context, at time.Time) ([]WarningCell, error)
+}
+
+// HandoffPending is the Handoff of an alarm stored but not yet handed to its incident's
+// workflow, because the workflow engine did not answer: the starter hands it on later.
+const HandoffPending = "pending"
+
+// HandoffStore remembers which stored alarms still await their hand-off to their incident's
+// workflow, so that an alarm stored while the workflow engine was away is started by the
+// system itself. postgres.DB implements it.
+type HandoffStore interface {
+	// MarkHandedOff records that the alarm was handed to its incident's workflow.
+	MarkHandedOff(ctx context.Context, alarmID int64) error
+	// HandOffAwaiting calls handOff, in the order stored, on at most limit alarms that opened
+	// or joined an incident, were stored more than after ago and are not handed off, marking
+	// each one handOff accepts. Alarms another caller is handing off meanwhile are skipped,
+	// so several nodes share the work without doing it twice. It stops at the first
+	// EUNAVAILABLE (the engine is away: the rest would fail too) and answers how many it
+	// handed off.
+	HandOffAwaiting(ctx context.Context, after time.Duration, limit int, handOff func(context.Context, Alarm) error) (int, error)
 }

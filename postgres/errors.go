@@ -26,6 +26,9 @@ const (
 	codeAdminShutdown       = "57P01"
 	codeCrashShutdown       = "57P02"
 	codeCannotConnectNow    = "57P03"
+	// codeQueryCanceled is a statement timeout (or an administrator's cancel): the database
+	// is too slow to answer now, not refusing what we sent.
+	codeQueryCanceled = "57014"
 )
 
 // translate wraps err from pgx once, with op as its prefix, and gives it a domain code where
@@ -74,7 +77,7 @@ func unavailable(err error) bool {
 		case strings.HasPrefix(pe.Code, "08"), // connection exception
 			pe.Code == codeTooManyConnections, pe.Code == codeAdminShutdown,
 			pe.Code == codeCrashShutdown, pe.Code == codeCannotConnectNow,
-			pe.Code == codeSerialization, pe.Code == codeDeadlock:
+			pe.Code == codeSerialization, pe.Code == codeDeadlock, pe.Code == codeQueryCanceled:
 			return true
 		}
 		return false
