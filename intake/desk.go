@@ -16,11 +16,19 @@ type DeskConfig struct {
 	DedupeRing int
 	// DedupeWindow is how long an incident keeps absorbing compatible alarms.
 	DedupeWindow time.Duration
+	// StoreWait bounds storing one alarm (waiting for a pooled connection included): past it
+	// the source is told the database is unavailable and to come back, rather than kept
+	// waiting for an answer it may never get. Zero waits as long as the caller does.
+	StoreWait time.Duration
+	// HandoffWait bounds the hand-off to the incident's workflow once the desk may leave a
+	// stored alarm to the starter (RecoverHandoffs): past it the alarm is acknowledged with
+	// its hand-off pending.
+	HandoffWait time.Duration
 }
 
 // DefaultDeskConfig is the standard configuration.
 func DefaultDeskConfig() DeskConfig {
-	return DeskConfig{DedupeRing: 1, DedupeWindow: 30 * time.Minute}
+	return DeskConfig{DedupeRing: 1, DedupeWindow: 30 * time.Minute, StoreWait: 5 * time.Second, HandoffWait: 3 * time.Second}
 }
 
 // Desk is the intake desk, one for every source: each payload goes through its source's
@@ -32,8 +40,11 @@ type Desk struct {
 	alarms    fireline.AlarmStore
 	warnings  fireline.WarningStore
 	incidents fireline.IncidentService
-	cfg       DeskConfig
-	log       *slog.Logger
+	// handoffs, when set, records each alarm's hand-off, and lets the desk acknowledge an
+	// alarm the workflow engine did not take: the starter hands it on later.
+	handoffs fireline.HandoffStore
+	cfg      DeskConfig
+	log      *slog.Logger
 }
 
 // Desk is the intake service the API calls.
@@ -44,6 +55,12 @@ var _ fireline.IntakeService = (*Desk)(nil)
 func NewDesk(in *Intake, alarms fireline.AlarmStore, warnings fireline.WarningStore, incidents fireline.IncidentService, cfg DeskConfig, log *slog.Logger) *Desk {
 	return &Desk{in: in, alarms: alarms, warnings: warnings, incidents: incidents, cfg: cfg, log: log.With("component", "intake")}
 }
+
+// RecoverHandoffs makes the desk record each alarm's hand-off in h, and acknowledge an alarm
+// stored while the workflow engine does not answer, with its receipt's Handoff pending, rather
+// than failing it: a Starter on the worker nodes, reading the same h, hands it on. Without it
+// (the default) such an alarm fails and its source must retry. Call it before the desk serves.
+func (d *Desk) RecoverHandoffs(h fireline.HandoffStore) { d.handoffs = h }
 
 // ReceiveAlarm reads payload with the format's adapter, places the alarm on the grid, stores it
 // durably and hands it to its incident. A repeat (same source and source id) answers the same
@@ -88,7 +105,7 @@ func (d *Desk) receive(ctx context.Context, a fireline.Alarm) (fireline.AlarmRec
 	if err != nil {
 		return fireline.AlarmReceipt{}, err
 	}
-	rc, err := d.alarms.ReceiveAlarm(ctx, a, fireline.DedupeRule{Cells: cells, Window: d.cfg.DedupeWindow})
+	rc, err := d.store(ctx, a, fireline.DedupeRule{Cells: cells, Window: d.cfg.DedupeWindow})
 	if err != nil {
 		return fireline.AlarmReceipt{}, err
 	}
@@ -101,14 +118,63 @@ func (d *Desk) receive(ctx context.Context, a fireline.Alarm) (fireline.AlarmRec
 			err = nil
 		}
 	case !rc.RecordedOnly:
-		err = d.incidents.AlarmReceived(ctx, rc.IncidentID, rc.Alarm, rc.Alarm)
+		rc.Handoff, err = d.handOff(ctx, rc.Alarm)
 	}
 	if err != nil {
 		return fireline.AlarmReceipt{}, err
 	}
 	d.log.Info("alarm received", "alarm", rc.Alarm.ID, "incident", rc.IncidentID, "source", a.Source, "kind", a.Kind,
-		"merged", rc.Merged, "repeat", rc.Repeat, "recorded_only", rc.RecordedOnly, "related_incident", rc.RelatedIncidentID)
+		"merged", rc.Merged, "repeat", rc.Repeat, "recorded_only", rc.RecordedOnly, "related_incident", rc.RelatedIncidentID,
+		"handoff", rc.Handoff)
 	return rc, nil
+}
+
+// store stores the alarm durably, within StoreWait: a database that cannot take it soon (its
+// connections all busy, a statement slow) is unavailable to the source, which retries with the
+// same source id. Should the deadline fall just as the transaction commits, the retry finds
+// the alarm stored and answers it as a repeat.
+func (d *Desk) store(ctx context.Context, a fireline.Alarm, rule fireline.DedupeRule) (fireline.AlarmReceipt, error) {
+	if d.cfg.StoreWait <= 0 {
+		return d.alarms.ReceiveAlarm(ctx, a, rule)
+	}
+	sctx, cancel := context.WithTimeout(ctx, d.cfg.StoreWait)
+	defer cancel()
+	rc, err := d.alarms.ReceiveAlarm(sctx, a, rule)
+	if err != nil && sctx.Err() != nil && ctx.Err() == nil && fireline.ErrorCode(err) != fireline.EUNAVAILABLE {
+		return rc, fmt.Errorf("store alarm: %w: %w", fireline.Errorf(fireline.EUNAVAILABLE, "the database did not store the alarm in %s; try again", d.cfg.StoreWait), err)
+	}
+	return rc, err
+}
+
+// handOff hands a stored alarm, which opened or joined an incident, to the incident's
+// workflow. With RecoverHandoffs the alarm is then marked handed off; if the engine does not
+// answer (unavailable, or not within HandoffWait) the alarm is already durable and left
+// unmarked, so the answer is HandoffPending and the starter finishes the job. Any other
+// failure is the source's to see, as before.
+func (d *Desk) handOff(ctx context.Context, a fireline.Alarm) (string, error) {
+	if d.handoffs == nil {
+		return "", d.incidents.AlarmReceived(ctx, a.IncidentID, a, a)
+	}
+	hctx, cancel := context.WithTimeout(ctx, d.cfg.HandoffWait)
+	defer cancel()
+	err := d.incidents.AlarmReceived(hctx, a.IncidentID, a, a)
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return "", err // the source went away; the starter still hands the alarm on
+	case fireline.ErrorCode(err) == fireline.EUNAVAILABLE || hctx.Err() != nil:
+		d.log.Warn("alarm stored; its hand-off is pending until the workflow engine answers",
+			"alarm", a.ID, "incident", a.IncidentID, "error", err)
+		return fireline.HandoffPending, nil
+	default:
+		return "", err
+	}
+	// The alarm is with its workflow; failing to mark it only means the starter hands it on
+	// again, which the workflow ignores.
+	if err := d.handoffs.MarkHandedOff(ctx, a.ID); err != nil {
+		d.log.Warn("alarm handed off but not marked so; the starter will hand it off again", "alarm", a.ID, "error", err)
+	}
+	return "", nil
 }
 
 // adapter is the adapter that reads format.
