@@ -37,21 +37,24 @@ func (s *Server) intakeAlarm(format fireline.AlarmFormat) http.HandlerFunc {
 			return
 		}
 		writeJSON(w, http.StatusAccepted, alarmResponse{AlarmID: rc.Alarm.ID, IncidentID: rc.IncidentID, Merged: rc.Merged,
-			RecordedOnly: rc.RecordedOnly, RelatedIncidentID: rc.RelatedIncidentID, Repeat: rc.Repeat})
+			RecordedOnly: rc.RecordedOnly, RelatedIncidentID: rc.RelatedIncidentID, Repeat: rc.Repeat, Handoff: rc.Handoff})
 	}
 }
 
 // alarmResponse is the answer to every alarm source: the stored alarm's id, the incident it
 // opened or joined (0 when it opens none), whether it merged, and whether it was only recorded
 // (a panel's fault, supervisory event or reset). A reset names the open incident its device's
-// fire alarm opened, whose workflow was told.
+// fire alarm opened, whose workflow was told. Handoff "pending" says the alarm is stored but
+// its incident's workflow has not heard of it yet (the engine did not answer): the system
+// hands it on by itself, and the source need not retry.
 type alarmResponse struct {
-	AlarmID           int64 `json:"alarm_id"`
-	IncidentID        int64 `json:"incident_id"`
-	Merged            bool  `json:"merged"`
-	RecordedOnly      bool  `json:"recorded_only"`
-	RelatedIncidentID int64 `json:"related_incident_id,omitempty"`
-	Repeat            bool  `json:"repeat,omitempty"`
+	AlarmID           int64  `json:"alarm_id"`
+	IncidentID        int64  `json:"incident_id"`
+	Merged            bool   `json:"merged"`
+	RecordedOnly      bool   `json:"recorded_only"`
+	RelatedIncidentID int64  `json:"related_incident_id,omitempty"`
+	Repeat            bool   `json:"repeat,omitempty"`
+	Handoff           string `json:"handoff,omitempty"`
 }
 
 // readBody reads a request body of the given media type (415 otherwise) and at most limit bytes

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/intake"
@@ -30,6 +31,11 @@ var statusOf = map[string]int{
 	errUnprocessable:       http.StatusUnprocessableEntity,
 	errPreconditionFailed:  http.StatusPreconditionFailed,
 }
+
+// unavailableRetryAfter is how long a client is asked to wait (Retry-After) when a dependency
+// this request needs is down: short, since an outage's first seconds are often all of it, and
+// long enough that a surge of retries does not keep the dependency from recovering.
+const unavailableRetryAfter = 5 * time.Second
 
 // Problem is an RFC 9457 problem details object.
 type Problem struct {
@@ -56,6 +62,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if wait, ok := fireline.RetryAfter(err); ok {
 		w.Header().Set("Retry-After", strconv.Itoa(seconds(wait)))
+	} else if code == fireline.EUNAVAILABLE {
+		w.Header().Set("Retry-After", strconv.Itoa(seconds(unavailableRetryAfter)))
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="fireline"`)
