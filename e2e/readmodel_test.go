@@ -152,6 +152,7 @@ func TestIncidentReadModelWithoutTemporal(t *testing.T) {
 			t.Errorf("the refused order changed A:\n%s", after)
 		}
 	})
+	t.Run("an alarm taken meanwhile is started by the system", func(t *testing.T) { alarmStartsBySystem(t, s, node, op) })
 }
 
 // waitIncident polls the incident until cond holds and returns it.

@@ -145,6 +145,7 @@ func (m *Main) Run(ctx context.Context) error {
 		if err := m.startWorker(tc, db, units, mediaSrv); err != nil {
 			return err
 		}
+		m.startStarter(tc, db, cfg)
 		if err := m.schedulePurge(ctx, tc, cfg.PersonalDataRetention); err != nil {
 			return err
 		}
@@ -432,6 +433,9 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 	// The panel and pole registries are PostgreSQL's; a CAP warning maps onto the coverage
 	// grid's service area.
 	desk := intake.NewDesk(intake.New(db, cover, nil), db, db, incidents, intake.DefaultDeskConfig(), m.log)
+	// An alarm stored while the engine is away is acknowledged; the worker nodes' starter
+	// hands it on (startStarter).
+	desk.RecoverHandoffs(db)
 	m.desk = desk
 	if err := web.Built(); err != nil {
 		m.log.Error("the console cannot load", "error", err)
