@@ -339,20 +339,25 @@ export function stopBackground() {
 // ---- the workflow engine -----------------------------------------------------------------------
 
 /**
- * checkEngine asks /readyz whether the workflow engine answers. While it does not, the console
- * still reads every incident from PostgreSQL, but no order is taken: a notice says so.
+ * checkEngine asks /readyz whether the workflow engine and the database answer. While the
+ * engine does not, the console still reads every incident from PostgreSQL, but no order is
+ * taken; while the database does not, nothing new is stored. The degraded-mode banner
+ * (degraded.js) and the open incident's notice say so.
  */
 export async function checkEngine() {
   let down = false; // an unreachable server: the live indicator says so already
+  let dbDown = false;
   try {
     const res = await fetch('/readyz', { cache: 'no-store' });
     const checks = await res.json();
     down = 'temporal' in checks && checks.temporal !== 'ok';
+    dbDown = 'postgres' in checks && checks.postgres !== 'ok';
   } catch {
     live.lost(); // as above: not the engine's fault, but the stream may be dead too
   }
-  if (down !== state.engineDown) {
+  if (down !== state.engineDown || dbDown !== state.databaseDown) {
     state.engineDown = down;
+    state.databaseDown = dbDown;
     changed('engine');
   }
 }

@@ -31,6 +31,7 @@ import { setupKeyboard, showTab } from './keyboard.js';
 import { setupRisk } from './risk.js';
 import { setupBuildings } from './buildings.js';
 import { setupBuilding } from './incident/building.js';
+import { setupDegraded } from './degraded.js';
 
 const STREAM_POLL_MS = 3000;
 const ENGINE_POLL_MS = 10000; // how often /readyz is asked whether the workflow engine answers
@@ -149,6 +150,7 @@ async function main() {
   setupBuildings();
   setupBuilding();
   setupTabs();
+  setupDegraded();
   setupKeyboard();
   showLiveState($('#sse-state'), 'offline');
   tick();

@@ -45,6 +45,7 @@ function initial() {
     deciding: new Set(), // "unit>station" of move-ups being sent
     busy: new Set(), // orders on their way, by key: their buttons wait
     engineDown: false, // /readyz says the workflow engine does not answer: orders wait
+    databaseDown: false, // /readyz says PostgreSQL does not answer: nothing new is stored
     tab: 'incident', // the side panel shown: 'incident', 'supervisor' or 'buildings'
     filter: '', // the queue and board search text
   };
