@@ -22,7 +22,7 @@ type DeskConfig struct {
 	StoreWait time.Duration
 	// HandoffWait bounds the hand-off to the incident's workflow once the desk may leave a
 	// stored alarm to the starter (RecoverHandoffs): past it the alarm is acknowledged with
-	// its hand-off pending.
+	// its hand-off pending. Zero waits as long as the caller does.
 	HandoffWait time.Duration
 }
 
@@ -155,7 +155,10 @@ func (d *Desk) handOff(ctx context.Context, a fireline.Alarm) (string, error) {
 	if d.handoffs == nil {
 		return "", d.incidents.AlarmReceived(ctx, a.IncidentID, a, a)
 	}
-	hctx, cancel := context.WithTimeout(ctx, d.cfg.HandoffWait)
+	hctx, cancel := ctx, context.CancelFunc(func() {})
+	if d.cfg.HandoffWait > 0 {
+		hctx, cancel = context.WithTimeout(ctx, d.cfg.HandoffWait)
+	}
 	defer cancel()
 	err := d.incidents.AlarmReceived(hctx, a.IncidentID, a, a)
 	switch {
