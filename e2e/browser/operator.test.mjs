@@ -291,6 +291,28 @@ async function language(browser, id) {
     await page.keyboard.press('Escape');
     await page.waitForSelector('#help:not([open])', { state: 'attached', timeout: 5_000 });
   }
+  // /readyz is answered as a node cut off from the workflow engine answers it; the console
+  // polls it every 10 s, and every 3 s while the banner shows. This comes after the language
+  // walk so as not to delay it.
+  await step('degraded mode is shown while the workflow engine or the database is down, and clears when it is back', async () => {
+    const down = (route) => route.fulfill({ status: 503, contentType: 'application/json',
+      body: JSON.stringify({ postgres: 'ok', temporal: 'temporal health: the workflow engine is not answering; try again' }) });
+    await page.route('**/readyz', down);
+    await page.waitForSelector('#degraded:not([hidden])[data-engine="true"]', { timeout: 15_000 });
+    const text = await page.$eval('#degraded', (b) => b.textContent);
+    if (!text.includes('Workflow engine unavailable') || !text.includes('alarms are stored')) fail(`degraded banner in English: ${text}`);
+    await shot(page, 'operator-degraded-en.png');
+    await page.unroute('**/readyz', down);
+    const dbDown = (route) => route.fulfill({ status: 503, contentType: 'application/json',
+      body: JSON.stringify({ postgres: 'ping: the database is unavailable; try again', temporal: 'ok' }) });
+    await page.route('**/readyz', dbDown);
+    // Asked every 3 s while the banner shows.
+    await page.waitForSelector('#degraded:not([hidden])[data-database="true"][data-engine="false"]', { timeout: 8_000 });
+    const dbText = await page.$eval('#degraded', (b) => b.textContent);
+    if (!dbText.includes('Database unavailable')) fail(`degraded banner for the database: ${dbText}`);
+    await page.unroute('**/readyz', dbDown);
+    await page.waitForSelector('#degraded', { state: 'hidden', timeout: 8_000 });
+  });
   await ctx.close();
   if (problems.length) fail(`untranslated text:\n  ${problems.slice(0, 30).join('\n  ')}${problems.length > 30 ? `\n  … and ${problems.length - 30} more` : ''}`);
 }
