@@ -116,11 +116,13 @@ func (db *DB) VerifyLedger(ctx context.Context, acked []fireline.AckedAlarm, lim
 	var out []fireline.Violation
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		add := func(name, sql string, scan func(pgx.CollectableRow) (fireline.Violation, error), args ...any) error {
+			began := time.Now()
 			rows, _ := tx.Query(ctx, sql, args...)
 			vs, err := pgx.CollectRows(rows, scan)
 			if err != nil {
 				return translate("verify: "+name, err)
 			}
+			db.log.Debug("verify check", "check", name, "violations", len(vs), "took", time.Since(began))
 			out = append(out, vs...)
 			return nil
 		}

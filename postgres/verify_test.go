@@ -3,7 +3,9 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,4 +204,73 @@ func TestVerifyLedgerCorruption(t *testing.T) {
 			{Invariant: fireline.InvariantTimeline, IncidentID: cancelled},
 		})
 	})
+}
+
+// TestVerifyLedgerScale times the ledger's checks over a hundred thousand incidents (each with
+// an alarm, two assignments and five events) to show they stay set-based. It writes 700,000
+// rows, so it runs only when FIRELINE_VERIFY_SCALE is set.
+func TestVerifyLedgerScale(t *testing.T) {
+	if os.Getenv("FIRELINE_VERIFY_SCALE") == "" {
+		t.Skip("writes 700,000 rows: set FIRELINE_VERIFY_SCALE=1 to run")
+	}
+	ctx := context.Background()
+	db, url := cityDB(t)
+	conn := sqlConn(t, url)
+	began := time.Now()
+	for _, sql := range []string{
+		`SET session_replication_role = replica`, // no notifications, no append-only trigger
+		`INSERT INTO units (id, name, type, station_id, lat, lng, cell)
+			SELECT 'U' || n, 'Unit ' || n, 'engine', 'S1', 36.45, 115.98, '` + cellA + `' FROM generate_series(1, 200) n`,
+		`INSERT INTO incidents (id, type, status, lat, lng, cell, created_at, closed_at, outcome, alarm_count)
+			SELECT n, 'structure_fire', CASE WHEN n % 10 = 0 THEN 'active' ELSE 'reviewed' END, 36.45, 115.98, '` + cellA + `',
+				$1::timestamptz + n * interval '1 minute',
+				CASE WHEN n % 10 = 0 THEN NULL ELSE $1::timestamptz + n * interval '1 minute' + interval '30 minutes' END,
+				CASE WHEN n % 10 = 0 THEN NULL ELSE 'closed' END, 1
+			FROM generate_series(1, 100000) n`,
+		`SELECT setval('incidents_id_seq', 100000)`,
+		`INSERT INTO alarms (source, source_id, type, lat, lng, cell, reported_at, received_at, incident_id)
+			SELECT 'call', 'scale-' || n, 'structure_fire', 36.45, 115.98, '` + cellA + `',
+				$1::timestamptz + n * interval '1 minute', $1::timestamptz + n * interval '1 minute', n
+			FROM generate_series(1, 100000) n`,
+		// Unit U(k) serves incidents n with n % 100 = k and k + 100, each for 30 minutes of its
+		// 100: no overlap.
+		`INSERT INTO incident_units (incident_id, unit_id, type, status, dispatched_at, cleared_at)
+			SELECT n, 'U' || (n % 100 + 1 + 100 * r), 'engine', 'available',
+				$1::timestamptz + n * interval '1 minute', $1::timestamptz + n * interval '1 minute' + interval '30 minutes'
+			FROM generate_series(1, 100000) n, generate_series(0, 1) r WHERE n % 10 <> 0`,
+		`INSERT INTO incident_events (incident_id, key, at, kind, data)
+			SELECT n, k.key, $1::timestamptz + n * interval '1 minute', k.kind,
+				CASE WHEN k.kind = 'dispatched' THEN jsonb_build_object('units', jsonb_build_array('U' || (n % 100 + 1), 'U' || (n % 100 + 101))) END
+			FROM generate_series(1, 100000) n,
+				(VALUES ('alarm:1', 'alarm_received'), ('recommended:1', 'recommended'), ('dispatch:1', 'dispatched'),
+					('closed', 'closed'), ('reviewed', 'reviewed')) k(key, kind)
+			WHERE n % 10 <> 0 OR k.kind IN ('alarm_received', 'recommended')`,
+		`ANALYZE`,
+	} {
+		var args []any
+		if strings.Contains(sql, "$1") {
+			args = []any{t0}
+		}
+		if _, err := conn.Exec(ctx, sql, args...); err != nil {
+			t.Fatalf("%.80s: %v", sql, err)
+		}
+	}
+	t.Logf("wrote 100,000 incidents in %s", time.Since(began).Round(time.Millisecond))
+	acked := make([]fireline.AckedAlarm, 0, 100000)
+	for n := int64(1); n <= 100000; n++ {
+		acked = append(acked, fireline.AckedAlarm{Source: fireline.SourceCall, SourceID: fmt.Sprintf("scale-%d", n), IncidentID: n})
+	}
+	began = time.Now()
+	vs, err := db.VerifyLedger(ctx, acked, 100)
+	must(t, err)
+	took := time.Since(began)
+	t.Logf("verified 100,000 incidents and 100,000 acked alarms in %s", took.Round(time.Millisecond))
+	wantViolations(t, vs, nil)
+	began = time.Now()
+	ps, err := db.ProjectedIncidents(ctx, nil)
+	must(t, err)
+	t.Logf("read %d projections in %s", len(ps), time.Since(began).Round(time.Millisecond))
+	if took > 20*time.Second {
+		t.Errorf("the ledger's checks took %s over 100,000 incidents, want seconds", took)
+	}
 }
