@@ -115,122 +115,151 @@ func (db *DB) VerifyLedger(ctx context.Context, acked []fireline.AckedAlarm, lim
 	}
 	var out []fireline.Violation
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		add := func(name, sql string, scan func(pgx.CollectableRow) (fireline.Violation, error), args ...any) error {
-			began := time.Now()
-			rows, _ := tx.Query(ctx, sql, args...)
-			vs, err := pgx.CollectRows(rows, scan)
+		for _, step := range []func() ([]fireline.Violation, error){
+			func() ([]fireline.Violation, error) {
+				return db.verifyQuery(ctx, tx, "alarms", alarmsWithoutIncident, scanAlarmWithoutIncident, limit)
+			},
+			func() ([]fireline.Violation, error) {
+				return db.verifyQuery(ctx, tx, "unit overlaps", unitOverlaps, scanUnitOverlap, limit)
+			},
+			func() ([]fireline.Violation, error) {
+				return db.verifyQuery(ctx, tx, "unit rows", unitRows, scanUnitRow, limit)
+			},
+			func() ([]fireline.Violation, error) {
+				return db.verifyQuery(ctx, tx, "duplicate keys", duplicateKeys, scanDuplicateKey, limit)
+			},
+			func() ([]fireline.Violation, error) {
+				return db.verifyQuery(ctx, tx, "ended incidents", missingEnds, scanMissingEnd, limit)
+			},
+			func() ([]fireline.Violation, error) {
+				return db.verifyQuery(ctx, tx, "dispatches", missingDispatches, scanMissingDispatch, limit)
+			},
+			func() ([]fireline.Violation, error) {
+				if len(acked) == 0 {
+					return nil, nil
+				}
+				src, ids := make([]string, len(acked)), make([]string, len(acked))
+				alarmIDs, incidentIDs := make([]int64, len(acked)), make([]int64, len(acked))
+				for i, a := range acked {
+					src[i], ids[i], alarmIDs[i], incidentIDs[i] = string(a.Source), a.SourceID, a.AlarmID, a.IncidentID
+				}
+				return db.verifyQuery(ctx, tx, "acked alarms", ackedAlarms, scanAckedAlarm, src, ids, alarmIDs, incidentIDs, limit)
+			},
+		} {
+			vs, err := step()
 			if err != nil {
-				return translate("verify: "+name, err)
-			}
-			db.log.Debug("verify check", "check", name, "violations", len(vs), "took", time.Since(began))
-			out = append(out, vs...)
-			return nil
-		}
-		checks := []struct {
-			name string
-			sql  string
-			scan func(pgx.CollectableRow) (fireline.Violation, error)
-		}{
-			{"alarms", alarmsWithoutIncident, func(r pgx.CollectableRow) (fireline.Violation, error) {
-				v := fireline.Violation{Invariant: fireline.InvariantAlarm, Why: "the alarm opens or joins an incident by its kind, but has none"}
-				return v, r.Scan(&v.AlarmID, &v.Key)
-			}},
-			{"unit overlaps", unitOverlaps, func(r pgx.CollectableRow) (fireline.Violation, error) {
-				v := fireline.Violation{Invariant: fireline.InvariantUnitOverlap}
-				var at, otherAt time.Time
-				var otherCleared *time.Time
-				if err := r.Scan(&v.UnitID, &v.IncidentID, &at, &v.OtherIncidentID, &otherAt, &otherCleared); err != nil {
-					return v, err
-				}
-				until := "still open"
-				if otherCleared != nil {
-					until = "cleared " + otherCleared.UTC().Format(time.RFC3339)
-				}
-				what := "incident"
-				if v.OtherIncidentID == v.IncidentID {
-					what = "the same incident, already"
-				}
-				v.Why = fmt.Sprintf("dispatched %s while on %s %d (dispatched %s, %s)", at.UTC().Format(time.RFC3339),
-					what, v.OtherIncidentID, otherAt.UTC().Format(time.RFC3339), until)
-				return v, nil
-			}},
-			{"unit rows", unitRows, func(r pgx.CollectableRow) (fireline.Violation, error) {
-				v := fireline.Violation{Invariant: fireline.InvariantProjection}
-				if err := r.Scan(&v.UnitID, &v.IncidentID, &v.OtherIncidentID); err != nil {
-					return v, err
-				}
-				v.Why = fmt.Sprintf("the unit's row says incident %d, its open assignment incident %d (0: none)", v.IncidentID, v.OtherIncidentID)
-				return v, nil
-			}},
-			{"duplicate keys", duplicateKeys, func(r pgx.CollectableRow) (fireline.Violation, error) {
-				v := fireline.Violation{Invariant: fireline.InvariantTimeline}
-				var n int
-				if err := r.Scan(&v.IncidentID, &v.Key, &n); err != nil {
-					return v, err
-				}
-				v.Why = fmt.Sprintf("the timeline key is written %d times", n)
-				return v, nil
-			}},
-			{"ended incidents", missingEnds, func(r pgx.CollectableRow) (fireline.Violation, error) {
-				v := fireline.Violation{Invariant: fireline.InvariantTimeline}
-				var status string
-				var outcome *string
-				if err := r.Scan(&v.IncidentID, &status, &outcome); err != nil {
-					return v, err
-				}
-				if outcome != nil {
-					v.Why = fmt.Sprintf("the incident is %s (outcome %s) but its timeline has no event of that end, or of its review", status, *outcome)
-				} else {
-					v.Why = fmt.Sprintf("the incident is %s but its timeline has no reviewed event", status)
-				}
-				return v, nil
-			}},
-			{"dispatches", missingDispatches, func(r pgx.CollectableRow) (fireline.Violation, error) {
-				v := fireline.Violation{Invariant: fireline.InvariantTimeline}
-				var at time.Time
-				if err := r.Scan(&v.IncidentID, &v.UnitID, &at); err != nil {
-					return v, err
-				}
-				v.Why = fmt.Sprintf("the unit was assigned at %s but no dispatched or reinforced event names it", at.UTC().Format(time.RFC3339))
-				return v, nil
-			}},
-		}
-		for _, c := range checks {
-			if err := add(c.name, c.sql, c.scan, limit); err != nil {
 				return err
 			}
+			out = append(out, vs...)
 		}
-		if len(acked) == 0 {
-			return nil
-		}
-		src, ids := make([]string, len(acked)), make([]string, len(acked))
-		alarmIDs, incidentIDs := make([]int64, len(acked)), make([]int64, len(acked))
-		for i, a := range acked {
-			src[i], ids[i], alarmIDs[i], incidentIDs[i] = string(a.Source), a.SourceID, a.AlarmID, a.IncidentID
-		}
-		return add("acked alarms", ackedAlarms, func(r pgx.CollectableRow) (fireline.Violation, error) {
-			v := fireline.Violation{Invariant: fireline.InvariantAlarm}
-			var ackedAlarm, ackedIncident, alarm, incident int64
-			if err := r.Scan(&v.Key, &ackedAlarm, &ackedIncident, &alarm, &incident); err != nil {
-				return v, err
-			}
-			v.AlarmID, v.IncidentID, v.OtherIncidentID = ackedAlarm, ackedIncident, incident
-			switch {
-			case alarm == 0:
-				v.Why = "acknowledged, but no alarm with that source id is stored"
-			case ackedAlarm != 0 && alarm != ackedAlarm:
-				v.Why = fmt.Sprintf("acknowledged as alarm %d, stored as alarm %d", ackedAlarm, alarm)
-			case incident == 0:
-				v.Why = fmt.Sprintf("acknowledged with incident %d, stored without one", ackedIncident)
-			case ackedIncident == 0:
-				v.Why = fmt.Sprintf("acknowledged as recorded only, stored in incident %d", incident)
-			default:
-				v.Why = fmt.Sprintf("acknowledged with incident %d, stored in incident %d, which no merge or split explains", ackedIncident, incident)
-			}
-			return v, nil
-		}, src, ids, alarmIDs, incidentIDs, limit)
+		return nil
 	})
 	return out, err
+}
+
+// verifyQuery runs one of the ledger's checks and reads its violations.
+func (db *DB) verifyQuery(ctx context.Context, tx pgx.Tx, name, sql string, scan func(pgx.CollectableRow) (fireline.Violation, error), args ...any) ([]fireline.Violation, error) {
+	began := time.Now()
+	rows, _ := tx.Query(ctx, sql, args...)
+	vs, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return nil, translate("verify: "+name, err)
+	}
+	db.log.Debug("verify check", "check", name, "violations", len(vs), "took", time.Since(began))
+	return vs, nil
+}
+
+// The scans read each check's rows into violations: the ids, and why in one line.
+
+func scanAlarmWithoutIncident(r pgx.CollectableRow) (fireline.Violation, error) {
+	v := fireline.Violation{Invariant: fireline.InvariantAlarm, Why: "the alarm opens or joins an incident by its kind, but has none"}
+	return v, r.Scan(&v.AlarmID, &v.Key)
+}
+
+func scanUnitOverlap(r pgx.CollectableRow) (fireline.Violation, error) {
+	v := fireline.Violation{Invariant: fireline.InvariantUnitOverlap}
+	var at, otherAt time.Time
+	var otherCleared *time.Time
+	if err := r.Scan(&v.UnitID, &v.IncidentID, &at, &v.OtherIncidentID, &otherAt, &otherCleared); err != nil {
+		return v, err
+	}
+	until := "still open"
+	if otherCleared != nil {
+		until = "cleared " + otherCleared.UTC().Format(time.RFC3339)
+	}
+	what := "incident"
+	if v.OtherIncidentID == v.IncidentID {
+		what = "the same incident, already"
+	}
+	v.Why = fmt.Sprintf("dispatched %s while on %s %d (dispatched %s, %s)", at.UTC().Format(time.RFC3339),
+		what, v.OtherIncidentID, otherAt.UTC().Format(time.RFC3339), until)
+	return v, nil
+}
+
+func scanUnitRow(r pgx.CollectableRow) (fireline.Violation, error) {
+	v := fireline.Violation{Invariant: fireline.InvariantProjection}
+	if err := r.Scan(&v.UnitID, &v.IncidentID, &v.OtherIncidentID); err != nil {
+		return v, err
+	}
+	v.Why = fmt.Sprintf("the unit's row says incident %d, its open assignment incident %d (0: none)", v.IncidentID, v.OtherIncidentID)
+	return v, nil
+}
+
+func scanDuplicateKey(r pgx.CollectableRow) (fireline.Violation, error) {
+	v := fireline.Violation{Invariant: fireline.InvariantTimeline}
+	var n int
+	if err := r.Scan(&v.IncidentID, &v.Key, &n); err != nil {
+		return v, err
+	}
+	v.Why = fmt.Sprintf("the timeline key is written %d times", n)
+	return v, nil
+}
+
+func scanMissingEnd(r pgx.CollectableRow) (fireline.Violation, error) {
+	v := fireline.Violation{Invariant: fireline.InvariantTimeline}
+	var status string
+	var outcome *string
+	if err := r.Scan(&v.IncidentID, &status, &outcome); err != nil {
+		return v, err
+	}
+	if outcome != nil {
+		v.Why = fmt.Sprintf("the incident is %s (outcome %s) but its timeline has no event of that end, or of its review", status, *outcome)
+	} else {
+		v.Why = fmt.Sprintf("the incident is %s but its timeline has no reviewed event", status)
+	}
+	return v, nil
+}
+
+func scanMissingDispatch(r pgx.CollectableRow) (fireline.Violation, error) {
+	v := fireline.Violation{Invariant: fireline.InvariantTimeline}
+	var at time.Time
+	if err := r.Scan(&v.IncidentID, &v.UnitID, &at); err != nil {
+		return v, err
+	}
+	v.Why = fmt.Sprintf("the unit was assigned at %s but no dispatched or reinforced event names it", at.UTC().Format(time.RFC3339))
+	return v, nil
+}
+
+func scanAckedAlarm(r pgx.CollectableRow) (fireline.Violation, error) {
+	v := fireline.Violation{Invariant: fireline.InvariantAlarm}
+	var ackedAlarm, ackedIncident, alarm, incident int64
+	if err := r.Scan(&v.Key, &ackedAlarm, &ackedIncident, &alarm, &incident); err != nil {
+		return v, err
+	}
+	v.AlarmID, v.IncidentID, v.OtherIncidentID = ackedAlarm, ackedIncident, incident
+	switch {
+	case alarm == 0:
+		v.Why = "acknowledged, but no alarm with that source id is stored"
+	case ackedAlarm != 0 && alarm != ackedAlarm:
+		v.Why = fmt.Sprintf("acknowledged as alarm %d, stored as alarm %d", ackedAlarm, alarm)
+	case incident == 0:
+		v.Why = fmt.Sprintf("acknowledged with incident %d, stored without one", ackedIncident)
+	case ackedIncident == 0:
+		v.Why = fmt.Sprintf("acknowledged as recorded only, stored in incident %d", incident)
+	default:
+		v.Why = fmt.Sprintf("acknowledged with incident %d, stored in incident %d, which no merge or split explains", ackedIncident, incident)
+	}
+	return v, nil
 }
 
 // ProjectedIncidents lists live incidents' statuses and the units of their open assignments
