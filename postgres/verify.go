@@ -82,12 +82,12 @@ ORDER BY incident_id, key LIMIT $1`
 // missingEnds: an ended incident without the event of its end (closed, cancelled, or merged
 // into another), or reviewed without its review's event.
 const missingEnds = `
-SELECT i.id, i.status, i.outcome FROM incidents i
-WHERE (i.outcome IS NOT NULL AND NOT EXISTS (SELECT FROM incident_events e WHERE e.incident_id = i.id
-        AND e.kind = CASE i.outcome WHEN 'merged' THEN 'incident_merged' ELSE i.outcome END))
-   OR (i.status = 'reviewed' AND NOT EXISTS (SELECT FROM incident_events e WHERE e.incident_id = i.id
-        AND e.kind = 'reviewed'))
-ORDER BY i.id LIMIT $1`
+SELECT i.id, i.status, coalesce(i.outcome, ''), m.kind FROM incidents i
+CROSS JOIN LATERAL (VALUES (CASE i.outcome WHEN 'merged' THEN 'incident_merged' ELSE i.outcome END),
+    (CASE WHEN i.status = 'reviewed' THEN 'reviewed' END)) m(kind)
+WHERE m.kind IS NOT NULL
+  AND NOT EXISTS (SELECT FROM incident_events e WHERE e.incident_id = i.id AND e.kind = m.kind)
+ORDER BY i.id, m.kind LIMIT $1`
 
 // missingDispatches: an assignment with no dispatched or reinforced event naming its unit on
 // its incident, nor on any incident merged into it (a merge moves open assignments and leaves
@@ -217,16 +217,11 @@ func scanDuplicateKey(r pgx.CollectableRow) (fireline.Violation, error) {
 
 func scanMissingEnd(r pgx.CollectableRow) (fireline.Violation, error) {
 	v := fireline.Violation{Invariant: fireline.InvariantTimeline}
-	var status string
-	var outcome *string
-	if err := r.Scan(&v.IncidentID, &status, &outcome); err != nil {
+	var status, outcome, kind string
+	if err := r.Scan(&v.IncidentID, &status, &outcome, &kind); err != nil {
 		return v, err
 	}
-	if outcome != nil {
-		v.Why = fmt.Sprintf("the incident is %s (outcome %s) but its timeline has no event of that end, or of its review", status, *outcome)
-	} else {
-		v.Why = fmt.Sprintf("the incident is %s but its timeline has no reviewed event", status)
-	}
+	v.Why = fmt.Sprintf("the incident is %s (outcome %s) but its timeline has no %s event", status, outcome, kind)
 	return v, nil
 }
 
