@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -260,8 +261,12 @@ func TestVerifyLedgerScale(t *testing.T) {
 	for n := int64(1); n <= 100000; n++ {
 		acked = append(acked, fireline.AckedAlarm{Source: fireline.SourceCall, SourceID: fmt.Sprintf("scale-%d", n), IncidentID: n})
 	}
+	// Each check's time, at debug, on the test's output.
+	timed, err := postgres.Open(ctx, appURL(t, url), slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	must(t, err)
+	defer timed.Close()
 	began = time.Now()
-	vs, err := db.VerifyLedger(ctx, acked, 100)
+	vs, err := timed.VerifyLedger(ctx, acked, 100)
 	must(t, err)
 	took := time.Since(began)
 	t.Logf("verified 100,000 incidents and 100,000 acked alarms in %s", took.Round(time.Millisecond))
