@@ -226,8 +226,10 @@ func assignments(ctx context.Context, q querier, ids []int64) (map[int64][]firel
 
 // SetIncidentStatus moves an incident to status s. Ending it (closed, cancelled, reviewed)
 // stamps closed_at and the outcome once (a repeat keeps the first), and drops a PAR due: nobody
-// is on scene to account for; reopening clears them. Setting the status it already has changes nothing, and notifies nobody. Merging has its own
-// way in (MergeIncidents).
+// is on scene to account for. An ended incident is never moved back to an open status: such a
+// write is a late one (a status written as the incident started, landing after a cancel that
+// raced it), and it changes nothing. Setting the status it already has changes nothing, and
+// notifies nobody. Merging has its own way in (MergeIncidents).
 func (db *DB) SetIncidentStatus(ctx context.Context, id int64, s fireline.IncidentStatus) error {
 	if !s.Valid() || s == fireline.IncidentMerged {
 		return fireline.Errorf(fireline.EINVALID, "status: %q is not an incident status to set", s)
@@ -238,7 +240,7 @@ func (db *DB) SetIncidentStatus(ctx context.Context, id int64, s fireline.Incide
 			outcome   = CASE WHEN $3 THEN NULL WHEN $2 = 'reviewed' THEN coalesce(outcome, 'closed')
 			                 ELSE coalesce(outcome, $2) END,
 			par_due_at = CASE WHEN $3 THEN par_due_at END
-		WHERE id = $1 AND status <> $2`, id, s, s.Open())
+		WHERE id = $1 AND status <> $2 AND NOT ($3 AND outcome IS NOT NULL)`, id, s, s.Open())
 }
 
 // AssessIncident stores an incident's assessed type, alarm level and priority. The first

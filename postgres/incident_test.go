@@ -34,6 +34,11 @@ func TestIncidents(t *testing.T) {
 	if !inc.ClosedAt.Equal(closedAt) {
 		t.Errorf("closing again moved closed_at from %s to %s", closedAt, inc.ClosedAt)
 	}
+	// A late write of an open status (the start's, racing a cancel) does not reopen it.
+	must(t, db.SetIncidentStatus(ctx, ids[1], fireline.IncidentAssessing))
+	if inc, err = db.Incident(ctx, ids[1]); err != nil || inc.Status != fireline.IncidentClosed || inc.ClosedAt == nil {
+		t.Errorf("after a late assessing write: %+v (%v), want it still closed", inc, err)
+	}
 	wantCode(t, db.SetIncidentStatus(ctx, ids[0], "burning"), fireline.EINVALID)
 	wantCode(t, db.SetIncidentStatus(ctx, 999999, fireline.IncidentActive), fireline.ENOTFOUND)
 
