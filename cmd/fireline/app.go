@@ -119,6 +119,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := m.servePprof(ctx, cfg.PprofAddr); err != nil {
+		return err
+	}
 	var temporalUI string
 	if m.Dev {
 		if temporalUI, err = m.startDevStack(ctx, &cfg); err != nil {
