@@ -378,7 +378,7 @@ func (m *Main) startWorker(tc client.Client, db *postgres.DB, units liveUnits, m
 	if mediaSrv != nil {
 		rooms = mediaSrv
 	}
-	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
+	w := worker.New(tc, workflows.TaskQueue, workflows.WorkerOptions())
 	w.RegisterWorkflowWithOptions(workflows.Incident, workflows.IncidentOptions())
 	w.RegisterActivity(activities.New(db, resources.NewRecommender(units.index, db, resources.WithEstimator(units.model),
 		resources.WithUnderstaffed(m.Config.Understaffed)), rooms, m.log))
