@@ -54,9 +54,6 @@ const (
 	// start on a busy 2-core machine takes several seconds.
 	DefaultStartTimeout = 2 * time.Minute
 
-	// sqliteConns is how many connections the server keeps to its SQLite file.
-	sqliteConns = 4
-
 	dbFileName   = "temporal.db"
 	lockFileName = "temporal.lock"
 	storeName    = "sqlite-default"
@@ -315,15 +312,7 @@ func sqliteConfig(path string) *config.SQL {
 			// asked to absorb surges of alarms.
 			"journal_mode": "wal",
 			"synchronous":  "NORMAL",
-			// With more than one connection a writer may find another's lock: it waits
-			// for it rather than failing the request.
-			"busy_timeout": "10000",
 		},
-		// The plugin's default is one connection, shared by history, matching and
-		// visibility alike: under a surge every read queued behind every write. WAL lets
-		// readers run beside the one writer.
-		MaxConns:     sqliteConns,
-		MaxIdleConns: sqliteConns,
 	}
 }
 
