@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -14,6 +15,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 
 	"github.com/fireline/fireline"
 )
@@ -28,7 +32,7 @@ import (
 // Every load runs once per binary, the binaries alternating, each on a fresh stack, so that a
 // before-and-after comparison shares the machine and the moment. Without FIRELINE_SURGE_BINS
 // the binary under test is the one the other tests use. FIRELINE_SURGE_PPROF=dir writes a CPU
-// profile of each run's fireline process (it must listen with --pprof) into dir.
+// profile and the log of each run's fireline process into dir.
 func TestSurge(t *testing.T) {
 	spec := os.Getenv("FIRELINE_SURGE")
 	if spec == "" {
@@ -56,6 +60,9 @@ func TestSurge(t *testing.T) {
 			line := fmt.Sprintf("%-8s %3.0f/s for %-4s: acknowledged %d/%d, incidents %d, recommended %d; alarm→recommended p50 %s p99 %s max %s; ack p50 %s p99 %s",
 				b.name, l.rate, l.over, r.acked, r.sent, r.incidents, len(r.latency), pct(r.latency, 50), pct(r.latency, 99), pct(r.latency, 100),
 				pct(r.ack, 50), pct(r.ack, 99))
+			line += fmt.Sprintf("\n         temporal, %d histories: %.1f workflow tasks and %.1f activity tasks an incident; workflow task schedule-to-start p50 %s p99 %s, start-to-complete p50 %s p99 %s; activity schedule-to-start p50 %s p99 %s",
+				r.histories, float64(len(r.wftWait))/float64(max(r.histories, 1)), float64(len(r.actWait))/float64(max(r.histories, 1)),
+				pct(r.wftWait, 50), pct(r.wftWait, 99), pct(r.wftRun, 50), pct(r.wftRun, 99), pct(r.actWait, 50), pct(r.actWait, 99))
 			t.Log(line)
 			results = append(results, line)
 		}
@@ -93,6 +100,10 @@ func parseLoads(spec string) ([]surgeLoad, error) {
 type surgeResult struct {
 	sent, acked, incidents int
 	latency, ack           []time.Duration
+	// From the workflows' histories: how long tasks waited in the server's queues
+	// (scheduled to started) and how long the worker held a workflow task.
+	histories                int
+	wftWait, wftRun, actWait []time.Duration
 }
 
 // runSurge starts a fresh stack on bin, sends rate alarms a second for over (15% of them a
@@ -220,7 +231,54 @@ func runSurge(t *testing.T, bin surgeBin, l surgeLoad) surgeResult {
 			time.Sleep(500 * time.Millisecond)
 		}
 	}
+	taskLatencies(t, s, incidents, &r)
+	if prof != "" {
+		if b, err := os.ReadFile(s.logPath); err == nil {
+			_ = os.WriteFile(filepath.Join(prof, fmt.Sprintf("log-%s-%.0f.txt", bin.name, l.rate)), b, 0o644)
+		}
+	}
 	return r
+}
+
+// taskLatencies reads the histories of up to 100 of the incidents' workflows from the
+// embedded Temporal server: how many tasks an incident took and how long they queued.
+func taskLatencies(t *testing.T, s *stack, incidents map[int64]bool, r *surgeResult) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := client.DialContext(ctx, client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", s.tempPort), Namespace: "default"})
+	if err != nil {
+		t.Errorf("dial temporal: %v", err)
+		return
+	}
+	defer c.Close()
+	for id := range incidents {
+		if r.histories == 100 {
+			break
+		}
+		it := c.GetWorkflowHistory(ctx, fireline.WorkflowID(id), "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		scheduled := map[int64]time.Time{}
+		var wftStarted time.Time
+		for it.HasNext() {
+			e, err := it.Next()
+			if err != nil {
+				t.Errorf("history of incident %d: %v", id, err)
+				return
+			}
+			at := e.GetEventTime().AsTime()
+			switch e.GetEventType() {
+			case enums.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, enums.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+				scheduled[e.GetEventId()] = at
+			case enums.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+				r.wftWait = append(r.wftWait, at.Sub(scheduled[e.GetWorkflowTaskStartedEventAttributes().GetScheduledEventId()]))
+				wftStarted = at
+			case enums.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+				r.wftRun = append(r.wftRun, at.Sub(wftStarted))
+			case enums.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+				r.actWait = append(r.actWait, at.Sub(scheduled[e.GetActivityTaskStartedEventAttributes().GetScheduledEventId()]))
+			}
+		}
+		r.histories++
+	}
 }
 
 // pct is the p-th percentile of d (nearest rank), 100 being the largest.

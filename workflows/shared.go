@@ -63,7 +63,11 @@ func (inc *incident) short(ctx workflow.Context, activity any, args ...any) work
 	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		// A local attempt holds the workflow task: a stuck write gives way after a few
 		// seconds, and the SDK retries it after a backoff (as a timer, past its own threshold).
-		StartToCloseTimeout: 5 * time.Second,
+		// The wait for one of the worker's few local slots (WorkerOptions) must not count
+		// against an attempt, and the steps are retried until they heal, as withRetries does:
+		// the whole is bounded only by a day.
+		StartToCloseTimeout:    5 * time.Second,
+		ScheduleToCloseTimeout: 24 * time.Hour,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: 500 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second,
 		},
