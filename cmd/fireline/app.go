@@ -119,7 +119,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := m.servePprof(ctx, cfg.PprofAddr); err != nil {
+	if _, err := m.servePprof(cfg.PprofAddr); err != nil {
 		return err
 	}
 	var temporalUI string

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,19 +9,20 @@ import (
 )
 
 // servePprof serves Go's runtime profiles on addr, a loopback address of its own, when it is
-// set: the way to see where the embedded stack's time goes under a surge of alarms. The
-// profiles name the code and its load, and have no authentication, hence loopback only.
-func (m *Main) servePprof(_ context.Context, addr string) error {
+// set, and answers the address it listens on: the way to see where the embedded stack's time
+// goes under a surge of alarms. The profiles name the code and its load, and have no
+// authentication, hence loopback only.
+func (m *Main) servePprof(addr string) (string, error) {
 	if addr == "" {
-		return nil
+		return "", nil
 	}
 	host, _, err := net.SplitHostPort(addr)
 	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("--pprof %q: a loopback address is required, e.g. 127.0.0.1:6060", addr)
+		return "", fmt.Errorf("--pprof %q: a loopback address is required, e.g. 127.0.0.1:6060", addr)
 	}
 	ln, err := m.listen("pprof", addr)
 	if err != nil {
-		return err
+		return "", err
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -33,5 +33,5 @@ func (m *Main) servePprof(_ context.Context, addr string) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	m.log.Info("runtime profiles served", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
-	return nil
+	return ln.Addr().String(), nil
 }
