@@ -31,6 +31,15 @@ const (
 	// zero. It is asked once, when the review is written.
 	reviewIntervalsChange  = "incident-review-intervals"
 	reviewIntervalsVersion = 1
+	// localWritesChange names the change that runs the incident's short store steps (a status
+	// and its event, a timeline event, the recommendation, a premises' pre-plan) as local
+	// activities, in the worker's own workflow task, where each used to be an activity task of
+	// its own: a round trip through the server's task queue and one more workflow task each.
+	// Under a surge of alarms those round trips, not the writes, were what an alarm waited on
+	// for its recommendation. It also drops start's first search-attribute upsert, which the
+	// assessing status upserts again at once. It is asked once a run, before anything else.
+	localWritesChange  = "incident-local-writes"
+	localWritesVersion = 1
 )
 
 // Incident is the durable life of one incident, from its first alarm to its after-action
@@ -77,6 +86,9 @@ type incident struct {
 	applying int
 	// snapshots is set when this run keeps its incident types' definitions (types.go).
 	snapshots bool
+	// local is set when this run runs its short store steps as local activities
+	// (localWritesChange).
+	local bool
 }
 
 func newIncident(ctx workflow.Context, in IncidentInput) *incident {
@@ -114,6 +126,7 @@ func runIncident(ctx workflow.Context, in IncidentInput) (IncidentState, error) 
 		return inc.st, err
 	}
 	inc.decideSnapshots(ctx)
+	inc.local = workflow.GetVersion(ctx, localWritesChange, workflow.DefaultVersion, localWritesVersion) >= localWritesVersion
 	workflow.Go(ctx, inc.receiveAlarms)
 	workflow.Go(ctx, inc.receiveUnitStatuses)
 	workflow.Go(ctx, inc.receiveMerged)
@@ -164,7 +177,10 @@ func (inc *incident) register(ctx workflow.Context) error {
 
 // start assesses a new incident as far as the system can and recommends units.
 func (inc *incident) start(ctx workflow.Context) error {
-	inc.upsertSearch(ctx)
+	if !inc.local {
+		// The assessing status below upserts them again: since localWritesChange once is enough.
+		inc.upsertSearch(ctx)
+	}
 	if err := inc.setStatus(ctx, fireline.IncidentAssessing, "assessing the alarm"); err != nil {
 		return err
 	}
@@ -189,7 +205,7 @@ func (inc *incident) start(ctx workflow.Context) error {
 	a := inc.in.Alarm
 	if a.Kind == fireline.KindFireAlarm && a.PremiseID != "" {
 		var p fireline.Premise
-		err := workflow.ExecuteActivity(withRetries(ctx), acts.Premise, a.PremiseID).Get(ctx, &p)
+		err := inc.short(ctx, acts.Premise, a.PremiseID).Get(ctx, &p)
 		switch {
 		case err != nil:
 			// Unknown premises: the operator assesses, as for any alarm.
@@ -345,7 +361,7 @@ func (inc *incident) have() []fireline.PlanSlot {
 }
 
 func (inc *incident) setStatus(ctx workflow.Context, s fireline.IncidentStatus, why string) error {
-	err := workflow.ExecuteActivity(withRetries(ctx), acts.SetIncidentStatus, activities.StatusInput{
+	err := inc.short(ctx, acts.SetIncidentStatus, activities.StatusInput{
 		IncidentID: inc.st.IncidentID,
 		Status:     s,
 		Event: inc.stamp(ctx, fireline.TimelineEvent{

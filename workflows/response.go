@@ -74,7 +74,7 @@ func (inc *incident) recommend(ctx workflow.Context, reinforcement bool) error {
 	}
 	inc.planSlots(&in)
 	var rec activities.RecommendResult
-	if err := workflow.ExecuteActivity(withRetries(ctx), acts.Recommend, in).Get(ctx, &rec); err != nil {
+	if err := inc.short(ctx, acts.Recommend, in).Get(ctx, &rec); err != nil {
 		return fmt.Errorf("recommend: %w", err)
 	}
 	inc.led.Recommendations++

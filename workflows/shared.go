@@ -53,6 +53,27 @@ func withRetries(ctx workflow.Context) workflow.Context {
 	})
 }
 
+// short runs one of the incident's short store steps, retried until infrastructure heals as
+// withRetries does: a local activity, in the worker's own workflow task, when the run has
+// localWritesChange, else an activity task of its own.
+func (inc *incident) short(ctx workflow.Context, activity any, args ...any) workflow.Future {
+	if !inc.local {
+		return workflow.ExecuteActivity(withRetries(ctx), activity, args...)
+	}
+	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		// A local attempt holds the workflow task: a stuck write gives way after a few
+		// seconds, and the SDK retries it after a backoff (as a timer, past its own threshold).
+		// The wait for one of the worker's few local slots (WorkerOptions) must not count
+		// against an attempt, and the steps are retried until they heal, as withRetries does:
+		// the whole is bounded only by a day.
+		StartToCloseTimeout:    5 * time.Second,
+		ScheduleToCloseTimeout: 24 * time.Hour,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: 500 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second,
+		},
+	}), activity, args...)
+}
+
 // withFewRetries is for steps an operator is waiting on: a few quick tries, then an answer.
 func withFewRetries(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 
@@ -90,5 +92,51 @@ func TestStartWaitsForEarlyAssessment(t *testing.T) {
 	}
 	if len(levels) != 1 {
 		t.Errorf("recommended %d times (levels %v), want once: start recommended again after the assessment had", len(levels), levels)
+	}
+}
+
+// TestStartWritesLocally runs a new incident to its recommendation and close: since
+// localWritesChange its short store steps (the statuses, the timeline events, the
+// recommendation) run as local activities in the workflow task, and only the steps that are
+// not short (reserving units, closing, the review) remain activity tasks of their own.
+func TestStartWritesLocally(t *testing.T) {
+	h := newHarness(t)
+	var mu sync.Mutex
+	local, remote := map[string]int{}, map[string]int{}
+	h.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []any) {
+		mu.Lock()
+		defer mu.Unlock()
+		local[info.ActivityType.Name]++
+	})
+	h.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		mu.Lock()
+		defer mu.Unlock()
+		remote[info.ActivityType.Name]++
+	})
+	var dispatched, closed outcome
+	h.update(5*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"E-1"}, Actor: "operator"}, &dispatched)
+	h.update(10*time.Minute, workflows.UpdateClose, fireline.CloseOrder{Actor: "operator", Reason: "fire out"}, &closed)
+	st := h.run(t)
+	if !dispatched.done || dispatched.failed != nil || !closed.done || closed.failed != nil {
+		t.Fatalf("dispatch %+v close %+v, want both done", dispatched, closed)
+	}
+	if len(st.Recommendation) == 0 || !slices.Contains(h.eventKeys(), "recommended:1") {
+		t.Fatalf("recommendation %v, events %v: want one recorded", st.Recommendation, h.eventKeys())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, name := range []string{"SetIncidentStatus", "AppendEvent"} {
+		if local[name] == 0 || remote[name] != 0 {
+			t.Errorf("%s: %d local, %d activity tasks; want local only", name, local[name], remote[name])
+		}
+	}
+	// A replacement for a silent crew is still looked for by an activity task (supervision).
+	if local["Recommend"] != 1 {
+		t.Errorf("Recommend: %d local, want the start's one", local["Recommend"])
+	}
+	for _, name := range []string{"ReserveUnits", "WriteReview"} {
+		if remote[name] == 0 || local[name] != 0 {
+			t.Errorf("%s: %d local, %d activity tasks; want activity tasks only", name, local[name], remote[name])
+		}
 	}
 }

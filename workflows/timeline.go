@@ -16,7 +16,7 @@ import (
 // with its own change.
 func (inc *incident) record(ctx workflow.Context, e fireline.TimelineEvent) error {
 	e = inc.stamp(ctx, e)
-	if err := workflow.ExecuteActivity(withRetries(ctx), acts.AppendEvent, e).Get(ctx, nil); err != nil {
+	if err := inc.short(ctx, acts.AppendEvent, e).Get(ctx, nil); err != nil {
 		return fmt.Errorf("append %s: %w", e.Key, err)
 	}
 	return nil

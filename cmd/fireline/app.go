@@ -119,6 +119,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := m.servePprof(cfg.PprofAddr); err != nil {
+		return err
+	}
 	var temporalUI string
 	if m.Dev {
 		if temporalUI, err = m.startDevStack(ctx, &cfg); err != nil {
@@ -376,7 +379,7 @@ func (m *Main) startWorker(tc client.Client, db *postgres.DB, units liveUnits, m
 	if mediaSrv != nil {
 		rooms = mediaSrv
 	}
-	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
+	w := worker.New(tc, workflows.TaskQueue, workflows.WorkerOptions())
 	w.RegisterWorkflowWithOptions(workflows.Incident, workflows.IncidentOptions())
 	w.RegisterActivity(activities.New(db, resources.NewRecommender(units.index, db, resources.WithEstimator(units.model),
 		resources.WithUnderstaffed(m.Config.Understaffed)), rooms, m.log))

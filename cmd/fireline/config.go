@@ -29,6 +29,9 @@ type Config struct {
 	// TemporalPort and UIPort are the embedded Temporal frontend and Web UI ports (dev only).
 	TemporalPort int
 	UIPort       int
+	// PprofAddr, if set, serves Go's runtime profiles (/debug/pprof/) on a loopback address of
+	// its own, for measuring the embedded stack under load (dev only; no authentication).
+	PprofAddr string
 
 	// TemporalAddress, Namespace and DatabaseURL point serve at external services.
 	TemporalAddress string
@@ -227,6 +230,7 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 		fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "folder for the embedded PostgreSQL and Temporal data")
 		fs.IntVar(&cfg.TemporalPort, "temporal-port", cfg.TemporalPort, "embedded Temporal frontend port")
 		fs.IntVar(&cfg.UIPort, "ui-port", cfg.UIPort, "Temporal Web UI port (-1 disables it)")
+		fs.StringVar(&cfg.PprofAddr, "pprof", cfg.PprofAddr, "loopback address for Go's runtime profiles at /debug/pprof/ (default off)")
 		fs.BoolVar(&cfg.SimulateDevices, "simulate-devices", cfg.SimulateDevices, "connect a simulated transmission device, with its heartbeat, for each of the sample city's buildings' devices")
 	case "serve":
 		fs.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "address of the API, console and media signalling")
