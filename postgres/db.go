@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -37,19 +38,21 @@ type DB struct {
 	login fireline.LoginPolicy
 }
 
+// DefaultMaxConns is the pool's size when the database URL does not set pool_max_conns. pgx's
+// own default, four on a small machine, is shared by intake, the API, the audit log and the
+// workflows' store writes: under a surge of alarms the writes took every connection and intake
+// waited. Sixteen a process leaves room for several nodes within PostgreSQL's default 100.
+const DefaultMaxConns = 16
+
 // Open connects to the database at url (a postgres:// URL or key=value string; pool settings
 // such as pool_max_conns go in it too) and checks that it answers. It does not migrate.
 func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cfg, err := pgxpool.ParseConfig(url)
+	cfg, err := poolConfig(url)
 	if err != nil {
-		// pgconn redacts the password in this error.
-		return nil, fmt.Errorf("postgres: database url: %w", err)
-	}
-	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
-		cfg.ConnConfig.RuntimeParams["application_name"] = "fireline"
+		return nil, err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -60,6 +63,23 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 		return nil, translate("postgres: connect", err)
 	}
 	return &DB{pool: pool, log: log.With("component", "postgres"), login: fireline.DefaultLoginPolicy()}, nil
+}
+
+// poolConfig reads the pool's settings from url: the application's name unless it names one,
+// and DefaultMaxConns unless it sets pool_max_conns.
+func poolConfig(url string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// pgconn redacts the password in this error.
+		return nil, fmt.Errorf("postgres: database url: %w", err)
+	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "fireline"
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	return cfg, nil
 }
 
 // Close closes every connection of the pool, waiting for those in use to be returned.
