@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -81,13 +82,17 @@ func TestReadRecordsSanFranciscoCountsACallOnce(t *testing.T) {
 func TestReadRecordsSeattle(t *testing.T) {
 	csv := "Address,Type,Datetime,Latitude,Longitude,Report Location,Incident Number\n" +
 		`A,Motor Vehicle Accident,11/09/2011 10:04:00 PM +0000,47.654152,-122.354466,"(47.654152, -122.354466)",F1` + "\n" +
-		`,Motor Vehicle Incident Freeway,01/20/2015 05:32:00 PM +0000,,,"(0, 0)",F2` + "\n"
+		`,Motor Vehicle Incident Freeway,01/20/2015 05:32:00 PM +0000,,,"(0, 0)",F2` + "\n" +
+		`B,Motor Vehicle Accident, 2011-10-24T24:22:00+0000,47.6,-122.3,"(47.6, -122.3)",F3` + "\n"
 	recs, err := ReadRecords(strings.NewReader(csv))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 1 || recs[0].Type != fireline.TypeTrafficAccident || metres(recs[0].Point, liaocheng) > 8000 {
-		t.Fatalf("records %+v: want one road accident within 8 km of Liaocheng's centre", recs)
+	if len(recs) != 2 || recs[1].Type != fireline.TypeTrafficAccident || metres(recs[1].Point, liaocheng) > 8000 {
+		t.Fatalf("records %+v: want two road accidents within 8 km of Liaocheng's centre", recs)
+	}
+	if want := time.Date(2011, 10, 25, 0, 22, 0, 0, time.UTC); !recs[0].At.Equal(want) {
+		t.Errorf("the ISO row with hour 24 read as %s, want %s", recs[0].At, want)
 	}
 	if _, err := ReadRecords(strings.NewReader("a,b\n1,2\n")); err == nil {
 		t.Error("an unknown export was accepted")
@@ -300,5 +305,42 @@ func TestDoubles(t *testing.T) {
 	got := Doubles(held)
 	if len(got) != 1 || !strings.Contains(got[0], "E-2 on incident 3") {
 		t.Errorf("doubles %q: want only E-2 on incident 3 while on 1", got)
+	}
+}
+
+// TestReadRealRecords reads the real exports in ../shared/data, when they are there, and
+// checks that every call lands in the sample city.
+func TestReadRealRecords(t *testing.T) {
+	for _, tc := range []struct {
+		file    string
+		atLeast int
+		within  float64 // metres from Liaocheng's centre
+	}{
+		{"../../shared/data/sf/fire_calls_2016-12-31_to_2017-01-03.csv", 1000, 20_000},
+		{"../../shared/data/seattle/fire_911_calls.csv", 10_000, 25_000},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			f, err := os.Open(tc.file)
+			if os.IsNotExist(err) {
+				t.Skipf("%s is not here (the shared data folder is absent)", tc.file)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			recs, err := ReadRecords(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) < tc.atLeast {
+				t.Fatalf("%d calls, want at least %d", len(recs), tc.atLeast)
+			}
+			for _, r := range recs {
+				if d := metres(r.Point, liaocheng); d > tc.within {
+					t.Fatalf("call %s at %v, %.0f m from Liaocheng's centre", r.ID, r.Point, d)
+				}
+			}
+			t.Logf("%d calls over %s", len(recs), recs[len(recs)-1].At.Sub(recs[0].At))
+		})
 	}
 }

@@ -94,7 +94,7 @@ func ReadRecords(r io.Reader) ([]Record, error) {
 	case has(col, "Datetime", "Latitude", "Longitude", "Incident Number"):
 		parse = func(row []string) (Record, bool, error) {
 			id := row[col["Incident Number"]]
-			at, err := time.Parse("01/02/2006 03:04:05 PM -0700", row[col["Datetime"]])
+			at, err := seattleTime(row[col["Datetime"]])
 			if err != nil {
 				return Record{}, false, fmt.Errorf("incident %s: Datetime: %w", id, err)
 			}
@@ -130,6 +130,27 @@ func ReadRecords(r io.Reader) ([]Record, error) {
 	}
 	slices.SortStableFunc(out, func(a, b Record) int { return a.At.Compare(b.At) })
 	return out, nil
+}
+
+// seattleTime reads the Seattle export's "11/09/2011 10:04:00 PM +0000", and the ISO form a
+// few of its rows have instead (" 2011-10-24T24:22:00+0000", where hour 24 is the next day's 0).
+func seattleTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	at, err := time.Parse("01/02/2006 03:04:05 PM -0700", s)
+	if err == nil {
+		return at, nil
+	}
+	iso := "2006-01-02T15:04:05-0700"
+	if day, rest, ok := strings.Cut(s, "T24:"); ok {
+		next, err2 := time.Parse(iso, day+"T00:"+rest)
+		if err2 == nil {
+			return next.AddDate(0, 0, 1), nil
+		}
+	}
+	if at, err2 := time.Parse(iso, s); err2 == nil {
+		return at, nil
+	}
+	return time.Time{}, err
 }
 
 func has(col map[string]int, names ...string) bool {
