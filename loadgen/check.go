@@ -24,7 +24,10 @@ type Summary struct {
 	Lost         int      `json:"lost"`
 	LostAlarms   []string `json:"lost_alarms,omitempty"`
 	Failed       int      `json:"failed"`
-	Failures     []string `json:"failures,omitempty"`
+	// Unchecked alarms were acknowledged but could not be read back before the run's time
+	// was up: neither found nor lost.
+	Unchecked int      `json:"unchecked,omitempty"`
+	Failures  []string `json:"failures,omitempty"`
 	// Retried counts the alarms' resends (same source id) after no answer, a 429 or a 5xx.
 	Retried int `json:"retried"`
 	// Duplicates are the planned second callers; DuplicatesMerged those answered as merged
@@ -116,6 +119,10 @@ func (r *runner) check(ctx context.Context) *Summary {
 		return code, err
 	}
 	lost := func(i int, why string) {
+		if ctx.Err() != nil {
+			s.Unchecked++ // the run's time ran out before the API could be asked
+			return
+		}
 		s.Lost++
 		if len(s.LostAlarms) < maxListed {
 			a := r.cfg.Plan[i]
@@ -132,7 +139,12 @@ func (r *runner) check(ctx context.Context) *Summary {
 	r.mu.Unlock()
 	var recs []time.Duration
 	var held []holding
-	for _, id := range order {
+	lastProgress := time.Now()
+	for k, id := range order {
+		if r.cfg.Progress != nil && time.Since(lastProgress) >= r.cfg.ProgressEvery {
+			lastProgress = time.Now()
+			fmt.Fprintf(r.cfg.Progress, "loadgen: checking incident %d of %d: %d lost, %d recommended so far\n", k+1, len(order), s.Lost, s.Recommended)
+		}
 		path := fmt.Sprintf("/api/v1/incidents/%d", id)
 		var inc fireline.Incident
 		code, err := read(path, &inc)
@@ -222,10 +234,11 @@ func Doubles(held []holding) []string {
 		hs := byUnit[u]
 		slices.SortFunc(hs, func(a, b holding) int { return a.from.Compare(b.from) })
 		for i := 1; i < len(hs); i++ {
-			prev := hs[i-1]
-			if prev.incident != hs[i].incident && (prev.to == nil || prev.to.After(hs[i].from)) {
-				out = append(out, fmt.Sprintf("unit %s on incident %d from %s while still on incident %d", u, hs[i].incident,
-					hs[i].from.Format(time.RFC3339Nano), prev.incident))
+			for _, prev := range hs[:i] {
+				if prev.incident != hs[i].incident && (prev.to == nil || prev.to.After(hs[i].from)) {
+					out = append(out, fmt.Sprintf("unit %s on incident %d from %s while still on incident %d", u, hs[i].incident,
+						hs[i].from.Format(time.RFC3339Nano), prev.incident))
+				}
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -36,14 +37,18 @@ func retryable(code int) bool {
 	return code == http.StatusTooManyRequests || code >= 500
 }
 
-// retryAfter is how long the answer asks the client to wait, else the backoff of the attempt.
+// retryAfter is how long the answer asks the client to wait, else the attempt's backoff: from
+// 200 ms doubling to 30 s, with ±50% jitter so that the alarms a stall left unanswered do not
+// all come back at once. A fixed short pause made a stalled server's queue grow faster than it
+// drained: every resend cancelled work the server had begun.
 func retryAfter(resp *http.Response, attempt int) time.Duration {
 	if resp != nil {
 		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
 			return time.Duration(s) * time.Second
 		}
 	}
-	return min(200*time.Millisecond<<min(attempt, 5), 5*time.Second)
+	d := min(200*time.Millisecond<<min(attempt, 8), 30*time.Second)
+	return d/2 + rand.N(d)
 }
 
 // client sends JSON requests to one Fireline.

@@ -301,10 +301,19 @@ func TestDoubles(t *testing.T) {
 		{unit: "E-1", incident: 2, from: at(10), to: end(20)}, // after the first cleared: fine
 		{unit: "E-2", incident: 1, from: at(0), to: nil},
 		{unit: "E-2", incident: 3, from: at(5), to: end(9)}, // while still on incident 1
+		{unit: "L-1", incident: 4, from: at(0), to: end(30)},
+		{unit: "L-1", incident: 5, from: at(5), to: end(6)},
+		{unit: "L-1", incident: 6, from: at(20), to: nil}, // after 5 cleared, but 4 is still open
 	}
 	got := Doubles(held)
-	if len(got) != 1 || !strings.Contains(got[0], "E-2 on incident 3") {
-		t.Errorf("doubles %q: want only E-2 on incident 3 while on 1", got)
+	want := []string{"E-2 on incident 3", "L-1 on incident 5", "L-1 on incident 6"}
+	if len(got) != len(want) {
+		t.Fatalf("doubles %q: want %q", got, want)
+	}
+	for i, w := range want {
+		if !strings.Contains(got[i], w) {
+			t.Errorf("double %d %q, want %q", i, got[i], w)
+		}
 	}
 }
 

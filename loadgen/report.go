@@ -27,6 +27,9 @@ func (s *Summary) Print(w io.Writer) {
 			fmt.Fprintln(w, "  ", x)
 		}
 	}
+	if s.Unchecked > 0 {
+		fmt.Fprintf(w, "%d acknowledged alarms could not be checked before the run's time was up\n", s.Unchecked)
+	}
 	if s.TimedOut {
 		fmt.Fprintln(w, "the run's --timeout ended it before everything was checked")
 	}

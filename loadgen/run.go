@@ -61,7 +61,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		cfg.HTTP = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	}
 	if cfg.AttemptTimeout <= 0 {
-		cfg.AttemptTimeout = 10 * time.Second
+		cfg.AttemptTimeout = 30 * time.Second
 	}
 	if cfg.ReadRate <= 0 {
 		cfg.ReadRate = 60

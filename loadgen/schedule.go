@@ -99,7 +99,7 @@ var incidentTypes = []struct {
 }
 
 // Surge plans a synthetic surge over the city's main districts: each first report lies 300 m to
-// 3 km from one of the city's stations (where people live and work), an IoT alarm at one of its
+// 5 km from one of the city's stations (where people live and work), an IoT alarm at one of its
 // registered panels (each panel used once before any is used again). The i-th alarm is sent at
 // i·Over/N; a duplicate repeats a first report sent 2 to 10 s earlier where there is one (the
 // latest earlier one otherwise).
@@ -153,7 +153,7 @@ func Surge(cfg SurgeConfig, city fireline.City) ([]Alarm, error) {
 			a.DeviceID, a.Point, a.Type = d.ID, d.Point, fireline.TypeStructureFire
 		} else {
 			st := city.Stations[rng.IntN(len(city.Stations))]
-			a.Point = Offset(st.Point, 300+rng.Float64()*2700, rng.Float64()*2*math.Pi)
+			a.Point = Offset(st.Point, 300+rng.Float64()*4700, rng.Float64()*2*math.Pi)
 			a.Type = pickType(rng)
 		}
 		plan[i] = a

@@ -44,11 +44,11 @@ func loadgenCommand(ctx context.Context, args []string, getenv func(string) stri
 	replay := fs.String("replay", "", "replay this San Francisco or Seattle CSV export instead of a surge")
 	speed := fs.Float64("speed", 60, "replay: inter-arrival times are divided by this")
 	maxAlarms := fs.Int("max", 100_000, "send at most this many alarms")
-	timeout := fs.Duration("timeout", 0, "end the run, checks included, after this long (0: the load's length plus 5 minutes)")
+	timeout := fs.Duration("timeout", 0, "end the run, checks included, after this long (0: the load's length, 5 minutes, and the checks' reads)")
 	play := fs.Int("play", 0, "operators and crews work this many of the incidents")
 	think := fs.Duration("think", 2*time.Second, "the operator's think time before dispatching")
 	crewStep := fs.Duration("crew-step", time.Second, "the time between a crew's status changes")
-	attempt := fs.Duration("attempt-timeout", 10*time.Second, "an alarm unanswered this long is sent again with its same source id")
+	attempt := fs.Duration("attempt-timeout", 30*time.Second, "an alarm unanswered this long is sent again with its same source id")
 	passwordFile := fs.String("password-file", "", "read the demo users' password from this file")
 	jsonOut := fs.String("json", "", "write the summary as JSON to this file")
 	runID := fs.String("run-id", "", "prefix of every source id (default: lg-<unix time>), so runs never collide")
@@ -114,7 +114,9 @@ func loadgenCommand(ctx context.Context, args []string, getenv func(string) stri
 		load = fmt.Sprintf("--replay %s --speed %g", *replay, *speed)
 	}
 	if *timeout == 0 {
-		*timeout = plan[len(plan)-1].At + 5*time.Minute
+		// The load, five minutes for the pipeline to catch up, and the checks' three reads an
+		// incident at loadgen's default read rate.
+		*timeout = plan[len(plan)-1].At + 5*time.Minute + time.Duration(len(plan))*3*time.Second/60
 	}
 	fmt.Fprintf(stderr, "loadgen: %d alarms over %s against %s\n", len(plan), plan[len(plan)-1].At.Round(time.Second), *target)
 	sum, err := loadgen.Run(ctx, loadgen.Config{Base: *target, Password: password, Plan: plan, Play: *play, Think: *think,
