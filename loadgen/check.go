@@ -139,12 +139,21 @@ func (r *runner) check(ctx context.Context) *Summary {
 	r.mu.Unlock()
 	var recs []time.Duration
 	var held []holding
+	type waiting struct {
+		id     int64
+		opened time.Time
+	}
+	var pending []waiting
 	lastProgress := time.Now()
-	for k, id := range order {
+	progress := func(format string, args ...any) {
 		if r.cfg.Progress != nil && time.Since(lastProgress) >= r.cfg.ProgressEvery {
 			lastProgress = time.Now()
-			fmt.Fprintf(r.cfg.Progress, "loadgen: checking incident %d of %d: %d lost, %d recommended so far\n", k+1, len(order), s.Lost, s.Recommended)
+			fmt.Fprintf(r.cfg.Progress, "loadgen: "+format+"\n", args...)
 		}
+	}
+	// First every incident and its alarms: what was lost, and when each incident opened.
+	for k, id := range order {
+		progress("checking incident %d of %d: %d lost so far", k+1, len(order), s.Lost)
 		path := fmt.Sprintf("/api/v1/incidents/%d", id)
 		var inc fireline.Incident
 		code, err := read(path, &inc)
@@ -181,21 +190,31 @@ func (r *runner) check(ctx context.Context) *Summary {
 				held = append(held, holding{unit: a.UnitID, incident: id, from: a.DispatchedAt, to: a.ClearedAt})
 			}
 		}
-		if opened.IsZero() {
-			continue // every alarm of ours joined an incident someone else opened
+		if !opened.IsZero() { // else every alarm of ours joined an incident someone else opened
+			pending = append(pending, waiting{id, opened})
 		}
-		// The recommendation may still be on its way when the pipeline is behind.
-		for ctx.Err() == nil {
+	}
+	// Then the timelines, round after round while recommendations are still on their way (the
+	// pipeline may be behind), until all have come or the run's time is up.
+	for len(pending) > 0 && ctx.Err() == nil {
+		var still []waiting
+		for _, w := range pending {
+			progress("waiting for %d recommendations; %d recorded", len(pending), len(recs))
 			var tl struct{ Events []fireline.TimelineEvent }
-			if _, err := read(path+"/timeline", &tl); err != nil {
-				break
+			if _, err := read(fmt.Sprintf("/api/v1/incidents/%d/timeline", w.id), &tl); err != nil {
+				still = append(still, w)
+				continue
 			}
 			i := slices.IndexFunc(tl.Events, func(e fireline.TimelineEvent) bool { return e.Kind == fireline.EventRecommended })
-			if i >= 0 {
-				s.Recommended++
-				recs = append(recs, tl.Events[i].At.Sub(opened))
-				break
+			if i < 0 {
+				still = append(still, w)
+				continue
 			}
+			s.Recommended++
+			recs = append(recs, tl.Events[i].At.Sub(w.opened))
+		}
+		pending = still
+		if len(pending) > 0 {
 			sleep(ctx, time.Second)
 		}
 	}
