@@ -147,3 +147,12 @@ bench-devices:
 .PHONY: bench-console
 bench-console:
 	@scripts/bench-console.sh
+
+## bench-surge: the incident pipeline under a surge, measured from outside with `fireline
+## loadgen` — 20 alarms a second for 30 s and 50 a second for 40 s, 15% second callers, each on
+## a fresh `fireline dev` — and rewrite its section of BENCHMARKS.md. About four minutes.
+## SURGE=30000 OVER=10m runs one long load instead; LOADS, DUPLICATES, SOURCES, PLAY as
+## scripts/bench-surge.sh says. Not part of `make test`.
+.PHONY: bench-surge
+bench-surge:
+	@scripts/bench-surge.sh

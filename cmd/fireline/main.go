@@ -10,6 +10,7 @@
 //	fireline keys      create, list and revoke the alarm sources' API keys (keys.go)
 //	fireline import    load another dispatch system's CSV export as imported incidents (import.go)
 //	fireline devicesim simulate buildings' GB/T 26875.3 transmission devices (devicesim.go)
+//	fireline loadgen   drive a running Fireline with a surge of alarms, operators and crews (loadgen.go)
 //	fireline verify    check the invariants of the record: alarms, workflows, units, timelines (verify.go)
 package main
 
@@ -38,6 +39,7 @@ commands:
   analytics response-time intervals: fireline analytics intervals --from DATE --to DATE
   import    load another dispatch system's CSV export: fireline import --format sf-calls FILE
   devicesim simulate buildings' GB/T 26875.3 devices: fireline devicesim --devices 50 --fire 0
+  loadgen   drive a running Fireline on this machine: fireline loadgen --surge 600 --over 30s --play 5
   verify    check the record's invariants; fails listing each violation: fireline verify [--alarms FILE]
 
 Run 'fireline <command> -h' for a command's flags.
@@ -83,6 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return importCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "devicesim":
 		return devicesimCommand(ctx, args[1:], stdout, stderr)
+	case "loadgen":
+		return loadgenCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "verify":
 		return verifyCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":

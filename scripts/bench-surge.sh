@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# bench-surge.sh measures the incident pipeline under a surge of alarms, from outside: for each
+# load it starts a fresh `fireline dev` (its own data directory and ports), runs `fireline
+# loadgen` against it (alarms spread over the sample city, 15% second callers, calls, public
+# reports and panels), stops the stack, and finally rewrites BENCHMARKS.md's bench-surge
+# section from the runs' JSON summaries. `make bench-surge` runs it; nothing of it is in
+# `make test` (the e2e test TestLoadgenSurgeWithCrews is the short version).
+#
+# Environment: LOADS, space-separated N:T pairs (default "600:30s 2000:40s", i.e. 20 and 50
+# alarms a second), or SURGE and OVER for one load (e.g. SURGE=30000 OVER=10m); DUPLICATES
+# (0.15); SOURCES (call=0.7,public=0.2,iot=0.1); PLAY (incidents worked by operators and
+# crews, 0); OUT (BENCHMARKS.md); KEEP=1 keeps the runs' folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ -n "${SURGE:-}" ]]; then
+	LOADS="$SURGE:${OVER:?OVER goes with SURGE, e.g. OVER=10m}"
+fi
+LOADS=${LOADS:-"600:30s 2000:40s"}
+DUPLICATES=${DUPLICATES:-0.15}
+SOURCES=${SOURCES:-call=0.7,public=0.2,iot=0.1}
+PLAY=${PLAY:-0}
+OUT=$(realpath "${OUT:-BENCHMARKS.md}")
+
+make build >/dev/null
+bin=$(realpath bin/fireline)
+work=$(mktemp -d /tmp/bench-surge.XXXXXX)
+# The embedded PostgreSQL runs as the postgres user when this runs as root.
+chmod 755 "$work"
+export FIRELINE_DEMO_PASSWORD="bench-surge-$RANDOM$RANDOM"
+pid=
+cleanup() {
+	if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+		kill -INT "$pid"
+		wait "$pid" || true
+	fi
+	[[ "${KEEP:-}" == 1 ]] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+# port picks a free loopback port outside the usual ephemeral range.
+port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 12000))
+		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+summaries=()
+cmdline="LOADS=\"$LOADS\" DUPLICATES=$DUPLICATES SOURCES=$SOURCES PLAY=$PLAY make bench-surge"
+i=0
+for load in $LOADS; do
+	i=$((i + 1))
+	n=${load%%:*}
+	over=${load#*:}
+	http=$(port) temporal=$(port) ui=$(port) gb=$(port)
+	echo "bench-surge: run $i: fresh fireline dev on 127.0.0.1:$http" >&2
+	"$bin" dev --http "127.0.0.1:$http" --data "$work/data-$i" --temporal-port "$temporal" --ui-port "$ui" \
+		--gb26875 "127.0.0.1:$gb" >"$work/dev-$i.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 180); do
+		if curl -sf "http://127.0.0.1:$http/readyz" >/dev/null; then break; fi
+		kill -0 "$pid" 2>/dev/null || { tail -20 "$work/dev-$i.log" >&2; exit 1; }
+		sleep 1
+	done
+	echo "bench-surge: run $i: $n alarms over $over" >&2
+	status=0
+	"$bin" loadgen --target "http://127.0.0.1:$http" --surge "$n" --over "$over" --duplicates "$DUPLICATES" \
+		--sources "$SOURCES" --play "$PLAY" --json "$work/run-$i.json" || status=$?
+	kill -INT "$pid"
+	wait "$pid" || true
+	pid=
+	[[ -f "$work/run-$i.json" ]] || { echo "bench-surge: run $i wrote no summary (status $status)" >&2; exit 1; }
+	summaries+=("$work/run-$i.json")
+done
+"$bin" loadgen report --benchmarks "$OUT" --command "$cmdline" "${summaries[@]}"
+echo "bench-surge: wrote $OUT" >&2
