@@ -16,6 +16,8 @@ import (
 // two incidents at once. The load and its checks take about 7 s; with the stack's start and
 // stop the test costs about 15 s.
 func TestLoadgenSurgeWithCrews(t *testing.T) {
+	// Parallel with the other stack tests that wait (run after the sequential ones).
+	t.Parallel()
 	s := newStack(t)
 	s.start()
 	out := filepath.Join(s.dir, "summary.json")

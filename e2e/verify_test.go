@@ -21,6 +21,8 @@ import (
 // verify`, acknowledged receipts and all; once a unit is put on two open incidents behind the
 // system's back, verify fails and names the unit and both incidents.
 func TestVerifyPassesThenFailsOnCorruption(t *testing.T) {
+	// Parallel with the other stack tests that wait (run after the sequential ones).
+	t.Parallel()
 	s := newStack(t)
 	s.start()
 	op := s.login("operator")
