@@ -250,8 +250,13 @@ start_balancer() {
 	sed -e "s|@PUBLIC@|$PORT_PUBLIC|g" -e "s|@MEDIA_PUBLIC@|$PORT_MEDIA_PUBLIC|g" -e "s|@STATS@|$PORT_STATS|g" \
 		-e "s|@GB_PUBLIC@|$PORT_GB_PUBLIC|g" -e "s|@API1@|$PORT_API1|g" -e "s|@API2@|$PORT_API2|g" \
 		-e "s|@MEDIA@|$PORT_MEDIA|g" -e "s|@GB1@|$PORT_GB1|g" -e "s|@GB2@|$PORT_GB2|g" \
-		deploy/haproxy.cfg.in >"$STATE/haproxy.cfg"
-	haproxy -c -q -f "$STATE/haproxy.cfg" || die "HAProxy rejects $STATE/haproxy.cfg"
+		deploy/haproxy.cfg.in >"$STATE/haproxy.cfg.new"
+	haproxy -c -q -f "$STATE/haproxy.cfg.new" || die "HAProxy rejects $STATE/haproxy.cfg.new"
+	if ! cmp -s "$STATE/haproxy.cfg.new" "$STATE/haproxy.cfg" && alive haproxy; then
+		log "HAProxy's configuration changed: restarting it"
+		stop_one haproxy
+	fi
+	mv "$STATE/haproxy.cfg.new" "$STATE/haproxy.cfg"
 	if alive haproxy; then
 		log "HAProxy already running on 127.0.0.1:$PORT_PUBLIC"
 		return 0
