@@ -93,9 +93,18 @@ build() {
 	mkdir -p "$BIN"
 	[[ -x $FIRELINE ]] || die "$FIRELINE is missing: run make build (make cluster does)"
 	# The Temporal server, its SQL tool and the namespace step come from deploy/temporal, a
-	# module of its own pinned to the Temporal server version Fireline requires. go build is
-	# quick when nothing changed, so it runs every time.
-	local t0=$SECONDS
+	# module of its own pinned to the Temporal server version Fireline requires. Linking the
+	# server takes half a minute even from a warm cache, so binaries newer than that module's
+	# files are kept.
+	local t0=$SECONDS f fresh=1
+	for f in deploy/temporal/go.mod deploy/temporal/go.sum deploy/temporal/namespace/main.go; do
+		[[ -x $BIN/temporal-server && -x $BIN/temporal-sql-tool && -x $BIN/temporal-namespace &&
+			$BIN/temporal-namespace -nt $f ]] || fresh=0
+	done
+	if ((fresh)); then
+		log "the Temporal server, temporal-sql-tool and the namespace step are built"
+		return 0
+	fi
 	(cd deploy/temporal &&
 		go build -o "$BIN/temporal-server" go.temporal.io/server/cmd/server &&
 		go build -o "$BIN/temporal-sql-tool" go.temporal.io/server/cmd/tools/sql &&
