@@ -69,12 +69,14 @@ post() {
 	return 1
 }
 
-phase() { # phase NAME FROM: post N alarms, a few at once
-	local name=$1 from=$2 i failed=0 pids=()
+phase() { # phase NAME FROM [GAP]: post N alarms, one every GAP seconds (default: 4 at once)
+	local name=$1 from=$2 gap=${3:-} i failed=0 pids=()
 	for ((i = from; i < from + N; i++)); do
 		post "$i" "$name" &
 		pids+=($!)
-		((${#pids[@]} % 4 == 0)) && sleep 0.2
+		if [[ -n $gap ]]; then
+			sleep "$gap"
+		elif ((${#pids[@]} % 4 == 0)); then sleep 0.2; fi
 	done
 	for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
 	log "phase $name: $((N - failed))/$N alarms acknowledged"
@@ -86,9 +88,10 @@ phase before 0
 # Kill one node outright while alarms are in flight: the balancer's health check (every
 # second, down after two failures) and its redispatch of refused connections carry on.
 log "kill -9 api1 with alarms in flight"
-phase during-kill "$N" &
+# Alarms spread over N/4 seconds, the kill a second in.
+phase during-kill "$N" 0.25 &
 PH=$!
-sleep 0.3
+sleep 1
 $CLUSTER stop-one api1 KILL
 wait "$PH"
 $CLUSTER start-one api1 >/dev/null
@@ -97,9 +100,10 @@ log "api1 restarted"
 # Restart the Temporal server: the nodes' /readyz fail while it is down, the balancer answers
 # 503 and the sources resend; workflows carry on from PostgreSQL when it is back.
 log "restarting the Temporal server"
-phase during-temporal-restart $((2 * N)) &
+# Alarms spread over N/2 seconds, the stop a second in: some arrive while it is down.
+phase during-temporal-restart $((2 * N)) 0.5 &
 PH=$!
-sleep 0.3
+sleep 1
 $CLUSTER stop-one temporal
 $CLUSTER start-one temporal >/dev/null
 wait "$PH"
@@ -129,9 +133,9 @@ for inc in "${incidents[@]}"; do
 	fi
 done
 resent=$(awk '$5 > 1' "$ACKS" | wc -l)
-printf '\n%-26s %s\n' phase acknowledged
+printf '\n%-26s %-13s %s\n' phase acknowledged resent
 for ph in before during-kill during-temporal-restart after; do
-	printf '%-26s %s/%s\n' "$ph" "$(awk -v p="$ph" '$1 == p' "$ACKS" | wc -l)" "$N"
+	printf '%-26s %-13s %s\n' "$ph" "$(awk -v p="$ph" '$1 == p' "$ACKS" | wc -l)/$N" "$(awk -v p="$ph" '$1 == p && $5 > 1' "$ACKS" | wc -l)"
 done
 printf 'alarms acknowledged: %s/%s (%s needed a resend); attached: %s; incidents: %s, readable: %s; %ss\n\n' \
 	"$got" "$want" "$resent" "$((got - missing))" "${#incidents[@]}" "$((${#incidents[@]} - absent))" "$((SECONDS - T0))"
