@@ -27,7 +27,7 @@ FIRELINE=${FIRELINE:-bin/fireline}
 if [[ ! -s $SECRETS/operator-password ]]; then
 	(umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$SECRETS/operator-password")
 fi
-if ! DATABASE_URL_FILE=$SECRETS/database-url "$FIRELINE" users list 2>/dev/null | grep -qw check-operator; then
+if ! DATABASE_URL_FILE=$SECRETS/database-url "$FIRELINE" users list 2>/dev/null | awk '$1 == "check-operator" {f = 1} END {exit !f}'; then
 	DATABASE_URL_FILE=$SECRETS/database-url "$FIRELINE" users add check-operator --role operator \
 		--password-file "$SECRETS/operator-password" >/dev/null
 fi

@@ -118,6 +118,9 @@ psql_su() { "${as_pg[@]}" "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGSOCK" -p
 
 start_postgres() {
 	[[ -n $PGBIN ]] || die "PostgreSQL's server binaries are missing: run scripts/deps.sh"
+	if ((${#as_pg[@]})) && ! "${as_pg[@]}" test -x "$STATE"; then
+		die "the postgres account cannot reach $STATE (a parent folder is private): set CLUSTER_DIR to a folder it can, e.g. CLUSTER_DIR=/var/tmp/fireline-cluster"
+	fi
 	if [[ ! -f $PGDATA/PG_VERSION ]]; then
 		log "initialising PostgreSQL in $PGDATA"
 		mkdir -p "$PGDATA" "$PGSOCK"
@@ -219,7 +222,7 @@ setup_fireline_db() {
 	app=$(cat "$(secret fireline-app-password)")
 	(umask 077 && printf 'postgres://fireline_app:%s@127.0.0.1:%s/fireline?sslmode=disable' "$app" "$PORT_PG" >"$SECRETS/database-url")
 	secret recording-key >/dev/null
-	if ! DATABASE_URL_FILE=$SECRETS/database-url "$FIRELINE" users list 2>/dev/null | grep -qw admin; then
+	if ! DATABASE_URL_FILE=$SECRETS/database-url "$FIRELINE" users list 2>/dev/null | awk '$1 == "admin" {f = 1} END {exit !f}'; then
 		DATABASE_URL_FILE=$SECRETS/database-url "$FIRELINE" users add admin --role admin --password-file "$(secret admin-password)" >>"$LOGS/users.log" 2>&1 ||
 			die "adding the administrator failed: $LOGS/users.log"
 		log "administrator 'admin' created; password in $SECRETS/admin-password"
