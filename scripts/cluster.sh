@@ -94,10 +94,10 @@ build() {
 	[[ -x $FIRELINE ]] || die "$FIRELINE is missing: run make build (make cluster does)"
 	# The Temporal server, its SQL tool and the namespace step come from deploy/temporal, a
 	# module of its own pinned to the Temporal server version Fireline requires. Linking the
-	# server takes half a minute even from a warm cache, so binaries newer than that module's
+	# server takes half a minute even from a warm cache, so binaries newer than both modules'
 	# files are kept.
 	local t0=$SECONDS f fresh=1
-	for f in deploy/temporal/go.mod deploy/temporal/go.sum deploy/temporal/namespace/main.go; do
+	for f in go.mod deploy/temporal/go.mod deploy/temporal/go.sum deploy/temporal/namespace/main.go; do
 		[[ -x $BIN/temporal-server && -x $BIN/temporal-sql-tool && -x $BIN/temporal-namespace &&
 			$BIN/temporal-namespace -nt $f ]] || fresh=0
 	done
