@@ -114,6 +114,21 @@ devstack-test:
 clean:
 	rm -rf bin .fireline web/static/dist
 
+## cluster: the production topology on loopback (docs/deployment.md) — PostgreSQL, a standalone
+## Temporal server built from its Go module (deploy/temporal), two `fireline serve --roles
+## api,worker` nodes, a media node and HAProxy on one public port — under .cluster/, left
+## running; `make cluster-stop` stops it, `make cluster-check` drills it (a node killed, the
+## Temporal server restarted). First start about a minute with a warm Go cache. Not part of `make test`.
+.PHONY: cluster cluster-stop cluster-check
+cluster: deps build
+	@scripts/cluster.sh start
+
+cluster-stop:
+	@scripts/cluster.sh stop
+
+cluster-check: cluster
+	@scripts/cluster-check.sh
+
 ## bench: issue 4's benchmarks — in-memory index vs brute force vs PostGIS KNN in one run,
 ## recommendation latency, AVL update cost — and rewrite BENCHMARKS.md. Not part of `make test`.
 .PHONY: bench

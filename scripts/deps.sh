@@ -5,7 +5,7 @@
 # names), jq (the README's examples) and Node with npm (the browser test's driver,
 # playwright-core, which never downloads a browser of its own), xmllint (the CAP fixtures'
 # schema check), ffmpeg (the recording tests encode clips with it and check recordings with
-# its ffprobe) and GStreamer with its WHIP clients (the media test publishes a test pattern
+# its ffprobe), HAProxy (`make cluster`'s balancer) and GStreamer with its WHIP clients (the media test publishes a test pattern
 # with them: Debian 12 has no whipsink element, but packages simple-whip-client).
 # It changes nothing when everything is present, so `make demo` and `make test` can run it every time.
 set -euo pipefail
@@ -23,6 +23,11 @@ command -v jq >/dev/null 2>&1 || need+=(jq) # the README's curl examples
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils) # checks the CAP test alerts against the OASIS schema
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg) # encodes the recorder's test clips, probes recordings
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3) # writes the base-map test's MBTiles
+# The balancer of `make cluster`: HAProxy over nginx, because open-source HAProxy checks each
+# node's /readyz actively (nginx's free build only notices a node failing real requests) and
+# balances the GB/T 26875.3 devices' TCP connections in the same configuration. Installing it
+# starts no service where there is no systemd; the cluster runs its own under .cluster/.
+command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 # Station and premise names are Chinese; without a CJK font a headless browser draws boxes.
 fc-list 2>/dev/null | grep -qi -e 'wenquanyi' -e 'noto.*cjk' || need+=(fonts-wqy-microhei)
 # GStreamer for the media test: the tools, VP8 (good), webrtcbin (bad), libnice, and the
