@@ -109,3 +109,39 @@ func TestBackpressure(t *testing.T) {
 		}
 	})
 }
+
+// engineDown is a workflow engine that does not answer its readiness check.
+type engineDown struct{ *intakeIncidents }
+
+func (engineDown) Ready(context.Context) error {
+	return fireline.Errorf(fireline.EUNAVAILABLE, "the workflow engine is not answering")
+}
+
+// pingStore is a database that answers its ping.
+type pingStore struct{ fireline.Store }
+
+func (pingStore) Ping(context.Context) error { return nil }
+
+// TestReadyRequire: a load balancer asks /readyz?require=postgres, and a node that reaches
+// PostgreSQL stays in service while Temporal is away; without the parameter both count.
+func TestReadyRequire(t *testing.T) {
+	s := New(DefaultConfig(), Deps{Store: pingStore{}, Incidents: engineDown{&intakeIncidents{}}, Locator: gridLocator{}, Logger: slog.New(slog.DiscardHandler)})
+	for _, c := range []struct {
+		path string
+		want int
+	}{
+		{"/readyz", http.StatusServiceUnavailable},
+		{"/readyz?require=temporal", http.StatusServiceUnavailable},
+		{"/readyz?require=postgres", http.StatusOK},
+		{"/readyz?require=postgres,temporal", http.StatusServiceUnavailable},
+		{"/readyz?require=redis", http.StatusBadRequest},
+	} {
+		w := raw(s, "", "GET", c.path, "")
+		if w.Code != c.want {
+			t.Errorf("%s: %d %s, want %d", c.path, w.Code, w.Body, c.want)
+		}
+		if c.want != http.StatusBadRequest && !strings.Contains(w.Body.String(), `"temporal":"`) {
+			t.Errorf("%s: %s, want the engine's state named", c.path, w.Body)
+		}
+	}
+}

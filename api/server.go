@@ -375,15 +375,36 @@ func (s *Server) peopleRoutes(v1 routeSet) {
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	// ?require=postgres[,temporal] says which dependencies the asker needs (all by default). A
+	// load balancer asks for PostgreSQL alone: a node that reaches it keeps every alarm it
+	// acknowledges, and the hand-off queue starts them once Temporal is back, so the node
+	// stays in service while Temporal is away.
+	required := map[string]bool{"postgres": true, "temporal": true}
+	if q := r.URL.Query().Get("require"); q != "" {
+		required = map[string]bool{}
+		for _, name := range strings.Split(q, ",") {
+			if name != "postgres" && name != "temporal" {
+				s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "require: %q is not a dependency (postgres, temporal)", name))
+				return
+			}
+			required[name] = true
+		}
+	}
 	checks := map[string]string{"postgres": "ok", "temporal": "ok"}
 	status := http.StatusOK
 	if err := s.store.Ping(ctx); err != nil {
-		checks["postgres"], status = err.Error(), http.StatusServiceUnavailable
+		checks["postgres"] = err.Error()
+		if required["postgres"] {
+			status = http.StatusServiceUnavailable
+		}
 	}
 	if s.incidents == nil {
 		delete(checks, "temporal") // a media node needs no Temporal
 	} else if err := s.incidents.Ready(ctx); err != nil {
-		checks["temporal"], status = err.Error(), http.StatusServiceUnavailable
+		checks["temporal"] = err.Error()
+		if required["temporal"] {
+			status = http.StatusServiceUnavailable
+		}
 	}
 	writeJSON(w, status, checks)
 }

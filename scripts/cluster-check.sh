@@ -97,8 +97,9 @@ wait "$PH"
 $CLUSTER start-one api1 >/dev/null
 log "api1 restarted"
 
-# Restart the Temporal server: the nodes' /readyz fail while it is down, the balancer answers
-# 503 and the sources resend; workflows carry on from PostgreSQL when it is back.
+# Restart the Temporal server: the nodes stay in the balancer (it checks PostgreSQL alone) and
+# acknowledge alarms with their hand-off pending; each node's hand-off queue starts them, and
+# the workflows carry on from PostgreSQL, when it is back.
 log "restarting the Temporal server"
 # Alarms spread over N/2 seconds, the stop a second in: some arrive while it is down.
 phase during-temporal-restart $((2 * N)) 0.5 &
