@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/log"
@@ -40,6 +41,13 @@ const (
 	// assessing status upserts again at once. It is asked once a run, before anything else.
 	localWritesChange  = "incident-local-writes"
 	localWritesVersion = 1
+	// noCardChange names the change that keeps an incident going when its type and level have
+	// no run card (a new deployment without its cards, a card retired by mistake): the start
+	// records that nothing could be recommended and the operator chooses the units, where the
+	// workflow used to fail and leave the incident assessing, unsupervised, for good. It is
+	// asked only when the recommendation finds no card.
+	noCardChange  = "incident-start-without-card"
+	noCardVersion = 1
 )
 
 // Incident is the durable life of one incident, from its first alarm to its after-action
@@ -199,7 +207,7 @@ func (inc *incident) start(ctx workflow.Context) error {
 			if inc.led.Recommendations > 0 {
 				return nil
 			}
-			return inc.recommend(ctx, false)
+			return inc.startRecommend(ctx)
 		}
 	}
 	a := inc.in.Alarm
@@ -220,7 +228,29 @@ func (inc *incident) start(ctx workflow.Context) error {
 				fmt.Sprintf("assessed from the pre-plan of %s", p.Name))
 		}
 	}
-	return inc.recommend(ctx, false)
+	return inc.startRecommend(ctx)
+}
+
+// startRecommend is start's recommendation. When no run card covers the incident's type and
+// level, the incident is not failed for it (noCardChange): the timeline says so, with an empty
+// recommendation, and the operator chooses the units while the supervision timers run.
+func (inc *incident) startRecommend(ctx workflow.Context) error {
+	err := inc.recommend(ctx, false)
+	var app *temporal.ApplicationError
+	if err == nil || !errors.As(err, &app) || app.Type() != fireline.ENOTFOUND {
+		return err
+	}
+	if workflow.GetVersion(ctx, noCardChange, workflow.DefaultVersion, noCardVersion) == workflow.DefaultVersion {
+		return err
+	}
+	inc.log.Warn("no run card for the incident: the operator chooses its units", "type", inc.st.Type, "level", inc.st.Level, "error", app.Message())
+	inc.led.Recommendations++
+	inc.st.Recommendation, inc.st.Alternates, inc.st.Short = nil, nil, nil
+	return inc.record(ctx, fireline.TimelineEvent{
+		Key: fmt.Sprintf("recommended:%d", inc.led.Recommendations), Kind: fireline.EventRecommended,
+		Detail: fmt.Sprintf("nothing recommended: no run card for %s at level %d; choose the units by hand", inc.st.Type, inc.st.Level),
+		Data:   map[string]any{"units": []string{}, "level": inc.st.Level, "reinforcement": false, "no_run_card": true},
+	})
 }
 
 // lockForStart takes the order lock for start, and says whether start had to wait for an order
