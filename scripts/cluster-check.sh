@@ -142,11 +142,15 @@ printf 'alarms acknowledged: %s/%s (%s needed a resend); attached: %s; incidents
 	"$got" "$want" "$resent" "$((got - missing))" "${#incidents[@]}" "$((${#incidents[@]} - absent))" "$((SECONDS - T0))"
 
 # ---- fireline verify -----------------------------------------------------------------------
-# The invariant checker (`fireline verify`: every acknowledged alarm stored and attached, every
-# incident's workflow present and legal, no unit on two incidents, timelines whole) is called
-# here once it exists, against the cluster's database and Temporal server:
-#   DATABASE_URL_FILE=$SECRETS/database-url TEMPORAL_ADDRESS=127.0.0.1:<frontend> "$FIRELINE" verify
+# The invariant checker across the cluster's database and Temporal server: every alarm stored
+# and attached, every incident's workflow present and legal, no unit on two incidents,
+# timelines whole. It waits out what is still settling (--settle) before it reports.
+log "fireline verify against the cluster's database and Temporal"
+verified=0
+DATABASE_URL_FILE=$SECRETS/database-url TEMPORAL_ADDRESS=$TEMPORAL TEMPORAL_NAMESPACE=default \
+	"$FIRELINE" verify --settle 5s || verified=$?
 # ---------------------------------------------------------------------------------------------
 
 ((got == want && missing == 0 && absent == 0)) || die "lost or unreadable alarms (see above)"
-log "ok: every alarm acknowledged and attached, every incident present, through the balancer"
+((verified == 0)) || die "fireline verify found violations (see above)"
+log "ok: every alarm acknowledged and attached, every incident present, through the balancer; fireline verify passes"

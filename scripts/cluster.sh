@@ -356,6 +356,7 @@ destroy) stop && rm -rf "$STATE" && log "removed $STATE" ;;
 stop-one) stop_one "$2" "${3:-TERM}" ;;
 start-one) start_one "$2" ;;
 env) # for the check script: the addresses, one NAME=VALUE a line
-	printf 'STATE=%s\nPUBLIC=http://127.0.0.1:%s\nSECRETS=%s\nLOGS=%s\nPIDS=%s\n' "$STATE" "$PORT_PUBLIC" "$SECRETS" "$LOGS" "$PIDS" ;;
+	printf 'STATE=%s\nPUBLIC=http://127.0.0.1:%s\nSECRETS=%s\nLOGS=%s\nPIDS=%s\nTEMPORAL=127.0.0.1:%s\n' \
+		"$STATE" "$PORT_PUBLIC" "$SECRETS" "$LOGS" "$PIDS" "$PORT_T_FRONTEND" ;;
 *) die "usage: $0 start|stop|status|destroy|start-one NAME|stop-one NAME [SIGNAL]|env" ;;
 esac
