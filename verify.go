@@ -233,7 +233,10 @@ func checkWorkflows(ctx context.Context, engine WorkflowInspector, ps []Projecte
 		}
 		if vs := CheckWorkflow(p, r, found, nil); len(vs) > 0 || !found || !r.Running || !p.Status.Open() {
 			if len(vs) > 0 {
+				// The queries already under way write out too.
+				mu.Lock()
 				out[p.ID] = vs
+				mu.Unlock()
 			}
 			continue
 		}
