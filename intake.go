@@ -60,6 +60,10 @@ type AlarmReceipt struct {
 	// Handoff is HandoffPending when the alarm is stored but its incident's workflow did not
 	// answer: the system hands it on by itself later. Empty otherwise.
 	Handoff string
+	// Recommendation is, for an alarm that opened an incident, the units recommended for it at
+	// intake (FirstRecommender), best first; nil when none could be made then (no run card, the
+	// index not ready), and the incident's workflow recommends.
+	Recommendation []Recommendation
 }
 
 // AlarmStore keeps every source's alarms. postgres.DB implements it.

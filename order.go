@@ -166,6 +166,31 @@ func validateReason(field, s string) error {
 	return nil
 }
 
+// FirstRecommender recommends the units for an incident the moment its first alarm is stored,
+// from the in-memory unit index, and keeps the recommendation on the incident: the operator has
+// it in the alarm's answer and on the change feed while the incident's workflow is still
+// starting, and the workflow takes it over as the incident's first recommendation unless a
+// unit in it was taken meanwhile. resources.FirstResponder implements it.
+type FirstRecommender interface {
+	// RecommendFirst recommends and stores the first units for incidentID, opened by a. An
+	// incident its type and level have no run card for gets none (ENOTFOUND).
+	RecommendFirst(ctx context.Context, incidentID int64, a Alarm) ([]Recommendation, error)
+}
+
+// HeldRecommendation is the recommendation intake made for a new incident the moment its first
+// alarm was stored, kept on the incident until its workflow takes it over.
+type HeldRecommendation struct {
+	Units      []Recommendation `json:"units"`
+	Alternates []Recommendation `json:"alternates"`
+	Short      []PlanSlot       `json:"short"`
+	// Type and Level are what it was made for.
+	Type  IncidentType `json:"type"`
+	Level int          `json:"level"`
+	// At is when it was stored, and so shown to the operators: the database's clock, as an
+	// alarm's receipt time is.
+	At time.Time `json:"at"`
+}
+
 // IncidentService carries alarms and orders to the incidents' durable state machines and
 // answers once each is accepted. What an incident looks like afterwards is read from the
 // IncidentStore's projection, never from the service. workflows.Client implements it.

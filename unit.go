@@ -400,6 +400,12 @@ type Premise struct {
 	RetiredAt *time.Time `json:"retired_at,omitempty"`
 }
 
+// Assesses says whether the premises' pre-plan assesses a fire alarm at once, and as what:
+// both its type and level must be set.
+func (p Premise) Assesses() (IncidentType, int, bool) {
+	return p.PlanType, p.PlanLevel, p.PlanType.Valid() && p.PlanLevel >= MinLevel
+}
+
 // PlanSlot is one line of a run card: this many units of this type.
 type PlanSlot struct {
 	Type  UnitType `json:"type"`

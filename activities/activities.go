@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -33,6 +32,9 @@ type Store interface {
 	// Unavailable returns those of the given units that are not available for dispatch now:
 	// committed to an incident or out of service.
 	Unavailable(ctx context.Context, unitIDs []string) ([]string, error)
+	// HeldRecommendation reads the recommendation intake made for an incident; false when it
+	// made none.
+	HeldRecommendation(ctx context.Context, id int64) (fireline.HeldRecommendation, bool, error)
 	ReserveUnits(ctx context.Context, incidentID int64, unitIDs []string, at time.Time) ([]fireline.Unit, error)
 	SetUnitStatus(ctx context.Context, unitID string, incidentID int64, s fireline.UnitStatus, at time.Time) (fireline.Unit, error)
 	ReleaseUnits(ctx context.Context, incidentID int64, at time.Time) ([]string, error)
@@ -97,15 +99,21 @@ type RecommendInput struct {
 	Probe bool
 	// Slots, when set, are filled instead of the run card (resources.Request.Slots).
 	Slots []fireline.PlanSlot
+	// Held asks to take over the recommendation intake made when the incident's first alarm
+	// was stored (fireline.FirstRecommender), if it was made for this type and level and none of
+	// its units has been taken since; otherwise the recommendation is made afresh. Only the
+	// incident's first recommendation asks it.
+	Held bool
 }
 
 // RecommendResult is the recommendation, stored on the incident before it is returned: the
 // recommender's own result, which travels in the workflow's history by its field names.
-type RecommendResult = resources.Result
-
-// staleRetries bounds how often Recommend asks again after PostgreSQL showed the index stale: a
-// change feed a few notices behind costs one retry, and a burst of dispatches a few more.
-const staleRetries = 3
+type RecommendResult struct {
+	resources.Result
+	// HeldAt is set when the result is the recommendation intake held (RecommendInput.Held):
+	// when it was stored, and so in the operators' hands.
+	HeldAt *time.Time `json:",omitempty"`
+}
 
 // Recommend fills the response plan with the fastest available units and stores the result on
 // the incident (units, alternates and short slots), so the console shows it without asking the
@@ -117,41 +125,47 @@ const staleRetries = 3
 // therefore checked against PostgreSQL, and the recommendation made again without the ones that
 // are taken: a unit reserved by one incident is never recommended to another.
 func (a *Activities) Recommend(ctx context.Context, in RecommendInput) (RecommendResult, error) {
-	exclude := slices.Clone(in.Exclude)
-	var res resources.Result
-	for try := 0; ; try++ {
-		var err error
-		res, err = a.recommender.Recommend(ctx, resources.Request{Point: in.Point, Type: in.Type, Level: in.Level, Exclude: exclude, Have: in.Have, Slots: in.Slots})
-		if err != nil {
-			return RecommendResult{}, classify("recommend", err)
+	if in.Held && !in.Probe && len(in.Exclude) == 0 && len(in.Have) == 0 {
+		if res, ok, err := a.held(ctx, in); err != nil || ok {
+			return res, err
 		}
-		var ids []string
-		for _, r := range slices.Concat(res.Units, res.Alternates) {
-			ids = append(ids, r.UnitID)
-		}
-		if len(ids) == 0 {
-			break
-		}
-		taken, err := a.store.Unavailable(ctx, ids)
-		if err != nil {
-			return RecommendResult{}, classify("check recommendation", err)
-		}
-		if len(taken) == 0 {
-			break
-		}
-		if try == staleRetries {
-			return RecommendResult{}, classify("recommend", fmt.Errorf("unit index still stale after %d retries: %v taken", staleRetries, taken))
-		}
-		a.log.Info("unit index behind PostgreSQL; recommending again", "incident", in.IncidentID, "taken", taken)
-		exclude = append(exclude, taken...)
+	}
+	res, err := resources.RecommendAvailable(ctx, a.recommender, a.store, resources.Request{
+		Point: in.Point, Type: in.Type, Level: in.Level, Exclude: in.Exclude, Have: in.Have, Slots: in.Slots})
+	if err != nil {
+		return RecommendResult{}, classify("recommend", err)
 	}
 	if in.Probe {
-		return res, nil
+		return RecommendResult{Result: res}, nil
 	}
 	if err := a.store.SaveRecommendation(ctx, in.IncidentID, res.Units, res.Alternates, res.Short); err != nil {
 		return RecommendResult{}, classify("save recommendation", err)
 	}
-	return res, nil
+	return RecommendResult{Result: res}, nil
+}
+
+// held is the recommendation intake stored for the incident, when it was made for in's type and
+// level and none of its units has been taken since: already on the incident, it is not stored
+// again.
+func (a *Activities) held(ctx context.Context, in RecommendInput) (RecommendResult, bool, error) {
+	h, ok, err := a.store.HeldRecommendation(ctx, in.IncidentID)
+	if err != nil {
+		return RecommendResult{}, false, classify("read held recommendation", err)
+	}
+	if !ok || h.Type != in.Type || h.Level != in.Level || len(h.Units) == 0 {
+		return RecommendResult{}, false, nil
+	}
+	res := resources.Result{Units: h.Units, Alternates: h.Alternates, Short: h.Short}
+	taken, err := resources.Taken(ctx, a.store, res)
+	if err != nil {
+		return RecommendResult{}, false, classify("recommend", err)
+	}
+	if len(taken) > 0 {
+		a.log.Info("units of the recommendation made at intake taken since; recommending afresh", "incident", in.IncidentID, "taken", taken)
+		return RecommendResult{}, false, nil
+	}
+	at := h.At
+	return RecommendResult{Result: res, HeldAt: &at}, true, nil
 }
 
 // AppendEvent writes one timeline event; a repeat of the same key writes nothing. An offered

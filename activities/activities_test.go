@@ -26,6 +26,8 @@ type store struct {
 	// assessedBy and assessedAt are what the last assessment gave the store.
 	assessedBy string
 	assessedAt time.Time
+	// held is the recommendation intake held on the incident.
+	held *fireline.HeldRecommendation
 }
 
 func (s *store) Unavailable(_ context.Context, ids []string) ([]string, error) {
@@ -51,6 +53,25 @@ func (s *store) AssessIncident(_ context.Context, _ int64, _ fireline.IncidentTy
 }
 
 func (s *store) AppendEvent(context.Context, fireline.TimelineEvent) error { return nil }
+
+// HoldRecommendation keeps what intake recommended, as PostgreSQL's incident row does, dated
+// by the store's clock.
+func (s *store) HoldRecommendation(_ context.Context, _ int64, h fireline.HeldRecommendation) error {
+	h.At = time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+	s.held = &h
+	return nil
+}
+
+func (s *store) HeldRecommendation(context.Context, int64) (fireline.HeldRecommendation, bool, error) {
+	if s.held == nil {
+		return fireline.HeldRecommendation{}, false, nil
+	}
+	return *s.held, true, nil
+}
+
+func (s *store) Premise(_ context.Context, id string) (fireline.Premise, error) {
+	return fireline.Premise{}, fireline.Errorf(fireline.ENOTFOUND, "premises %q not found", id)
+}
 
 type plans struct{}
 
@@ -158,5 +179,56 @@ func TestAssessedBy(t *testing.T) {
 				t.Errorf("stored by %q at %s, want %q at %s", st.assessedBy, st.assessedAt, tt.want, at)
 			}
 		})
+	}
+}
+
+// TestWorkflowTakesOverTheRecommendationMadeAtIntake: intake recommends E1 and E2 the moment
+// the alarm is stored; the workflow's first recommendation takes them over, dated when intake
+// stored them, without storing them again. Once E1 is taken by another incident, the held
+// recommendation no longer stands and the workflow recommends afresh; a held recommendation
+// made for another level is not taken over either.
+func TestWorkflowTakesOverTheRecommendationMadeAtIntake(t *testing.T) {
+	scene := fireline.Point{Lat: 36.456, Lng: 115.985}
+	x := resources.NewIndex()
+	var units []fireline.Unit
+	for i, id := range []string{"E1", "E2", "E3"} {
+		units = append(units, fireline.Unit{ID: id, Type: fireline.UnitEngine, Status: fireline.UnitAvailable,
+			Point: fireline.Point{Lat: scene.Lat + 0.005*float64(i+1), Lng: scene.Lng}})
+	}
+	if err := x.Replace(units); err != nil {
+		t.Fatal(err)
+	}
+	st := &store{taken: map[string]bool{}}
+	rec := resources.NewRecommender(x, plans{})
+	first := resources.NewFirstResponder(rec, st, slog.New(slog.DiscardHandler))
+	alarm := fireline.Alarm{ID: 7, Type: fireline.TypeStructureFire, Point: scene}
+	recs, err := first.RecommendFirst(context.Background(), 2, alarm)
+	if err != nil || len(recs) != 2 || recs[0].UnitID != "E1" || recs[1].UnitID != "E2" || st.held == nil || st.held.Level != fireline.MinLevel {
+		t.Fatalf("recommended at intake %+v (held %+v), %v; want E1, E2 held for level 1", recs, st.held, err)
+	}
+
+	a := activities.New(st, rec, nil, slog.New(slog.DiscardHandler))
+	in := activities.RecommendInput{IncidentID: 2, Point: scene, Type: fireline.TypeStructureFire, Level: 1, Held: true}
+	res, err := a.Recommend(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.HeldAt == nil || !res.HeldAt.Equal(st.held.At) || len(res.Units) != 2 || res.Units[0].UnitID != "E1" || st.saves != 0 {
+		t.Errorf("took over %+v after %d saves, want intake's E1, E2 dated %s and nothing stored again", res, st.saves, st.held.At)
+	}
+
+	st.taken["E1"] = true
+	res, err = a.Recommend(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.HeldAt != nil || len(res.Units) != 2 || res.Units[0].UnitID != "E2" || st.saves != 1 {
+		t.Errorf("E1 taken since intake: %+v after %d saves, want a fresh E2, E3 stored", res, st.saves)
+	}
+
+	delete(st.taken, "E1")
+	in.Level = 2
+	if res, err = a.Recommend(context.Background(), in); err != nil || res.HeldAt != nil {
+		t.Errorf("held for level 1, asked for level 2: %+v, %v; want a fresh recommendation", res, err)
 	}
 }

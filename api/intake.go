@@ -37,7 +37,8 @@ func (s *Server) intakeAlarm(format fireline.AlarmFormat) http.HandlerFunc {
 			return
 		}
 		writeJSON(w, http.StatusAccepted, alarmResponse{AlarmID: rc.Alarm.ID, IncidentID: rc.IncidentID, Merged: rc.Merged,
-			RecordedOnly: rc.RecordedOnly, RelatedIncidentID: rc.RelatedIncidentID, Repeat: rc.Repeat, Handoff: rc.Handoff})
+			RecordedOnly: rc.RecordedOnly, RelatedIncidentID: rc.RelatedIncidentID, Repeat: rc.Repeat, Handoff: rc.Handoff,
+			Recommendation: rc.Recommendation})
 	}
 }
 
@@ -46,7 +47,8 @@ func (s *Server) intakeAlarm(format fireline.AlarmFormat) http.HandlerFunc {
 // (a panel's fault, supervisory event or reset). A reset names the open incident its device's
 // fire alarm opened, whose workflow was told. Handoff "pending" says the alarm is stored but
 // its incident's workflow has not heard of it yet (the engine did not answer): the system
-// hands it on by itself, and the source need not retry.
+// hands it on by itself, and the source need not retry. Recommendation, for an alarm that
+// opened an incident, is the units recommended for it the moment it was stored.
 type alarmResponse struct {
 	AlarmID           int64  `json:"alarm_id"`
 	IncidentID        int64  `json:"incident_id"`
@@ -55,6 +57,8 @@ type alarmResponse struct {
 	RelatedIncidentID int64  `json:"related_incident_id,omitempty"`
 	Repeat            bool   `json:"repeat,omitempty"`
 	Handoff           string `json:"handoff,omitempty"`
+
+	Recommendation []fireline.Recommendation `json:"recommendation,omitempty"`
 }
 
 // readBody reads a request body of the given media type (415 otherwise) and at most limit bytes

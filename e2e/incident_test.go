@@ -53,13 +53,18 @@ func TestIncidentFromAlarmToReview(t *testing.T) {
 		"reported_at": time.Now().UTC().Add(-20 * time.Second).Format(time.RFC3339),
 	}
 	var receipt struct {
-		AlarmID    int64 `json:"alarm_id"`
-		IncidentID int64 `json:"incident_id"`
-		Merged     bool  `json:"merged"`
+		AlarmID        int64                     `json:"alarm_id"`
+		IncidentID     int64                     `json:"incident_id"`
+		Merged         bool                      `json:"merged"`
+		Recommendation []fireline.Recommendation `json:"recommendation"`
 	}
 	s.must(http.StatusAccepted, "POST", "/api/v1/alarms", op, alarm, &receipt)
 	if receipt.AlarmID == 0 || receipt.IncidentID == 0 || receipt.Merged {
 		t.Fatalf("receipt %+v: want new alarm and incident", receipt)
+	}
+	// The recommendation is made at intake, from the unit index, and comes with the answer.
+	if len(receipt.Recommendation) == 0 {
+		t.Fatalf("receipt %+v: want the units recommended at intake", receipt)
 	}
 	id := receipt.IncidentID
 	path := fmt.Sprintf("/api/v1/incidents/%d", id)
@@ -75,13 +80,28 @@ func TestIncidentFromAlarmToReview(t *testing.T) {
 		}
 	})
 
-	// The recommendation arrives from the workflow's activity shortly after intake.
+	// The incident shows the recommendation at once; its workflow takes it over as the first
+	// recommendation, dated when intake made it.
 	var inc fireline.Incident
+	s.must(http.StatusOK, "GET", path, op, nil, &inc)
+	if len(inc.Recommendation) != len(receipt.Recommendation) || inc.Recommendation[0].UnitID != receipt.Recommendation[0].UnitID {
+		t.Fatalf("incident recommends %+v right after the alarm, want the receipt's %+v", inc.Recommendation, receipt.Recommendation)
+	}
 	eventually(t, 30*time.Second, func() (bool, string) {
-		inc = fireline.Incident{}
-		s.must(http.StatusOK, "GET", path, op, nil, &inc)
-		return len(inc.Recommendation) > 0, "a recommendation on incident " + path
+		var tl struct{ Events []fireline.TimelineEvent }
+		s.must(http.StatusOK, "GET", path+"/timeline", op, nil, &tl)
+		for _, e := range tl.Events {
+			if e.Kind == fireline.EventRecommended {
+				units, _ := e.Data["units"].([]any)
+				if e.Data["at_intake"] != true || len(units) != len(receipt.Recommendation) || units[0] != receipt.Recommendation[0].UnitID {
+					t.Fatalf("first recommended event %+v, want the receipt's units taken over from intake", e)
+				}
+				return true, ""
+			}
+		}
+		return false, "the workflow's recommended event on " + path
 	})
+	s.must(http.StatusOK, "GET", path, op, nil, &inc)
 	if inc.Status != fireline.IncidentAssessing || inc.Cell == "" || inc.Type != fireline.TypeStructureFire {
 		t.Fatalf("incident %+v: want a structure fire being assessed, with a cell", inc)
 	}

@@ -24,11 +24,14 @@ type DeskConfig struct {
 	// stored alarm to the starter (RecoverHandoffs): past it the alarm is acknowledged with
 	// its hand-off pending. Zero waits as long as the caller does.
 	HandoffWait time.Duration
+	// FirstWait bounds the recommendation made at intake (RecommendFirst): past it the alarm is
+	// answered without one, and its workflow recommends. Zero waits as long as the caller does.
+	FirstWait time.Duration
 }
 
 // DefaultDeskConfig is the standard configuration.
 func DefaultDeskConfig() DeskConfig {
-	return DeskConfig{DedupeRing: 1, DedupeWindow: 30 * time.Minute, StoreWait: 5 * time.Second, HandoffWait: 3 * time.Second}
+	return DeskConfig{DedupeRing: 1, DedupeWindow: 30 * time.Minute, StoreWait: 5 * time.Second, HandoffWait: 3 * time.Second, FirstWait: time.Second}
 }
 
 // Desk is the intake desk, one for every source: each payload goes through its source's
@@ -43,8 +46,10 @@ type Desk struct {
 	// handoffs, when set, records each alarm's hand-off, and lets the desk acknowledge an
 	// alarm the workflow engine did not take: the starter hands it on later.
 	handoffs fireline.HandoffStore
-	cfg      DeskConfig
-	log      *slog.Logger
+	// first, when set, recommends units for a new incident before the source is answered.
+	first fireline.FirstRecommender
+	cfg   DeskConfig
+	log   *slog.Logger
 }
 
 // Desk is the intake service the API calls.
@@ -61,6 +66,13 @@ func NewDesk(in *Intake, alarms fireline.AlarmStore, warnings fireline.WarningSt
 // than failing it: a Starter on the worker nodes, reading the same h, hands it on. Without it
 // (the default) such an alarm fails and its source must retry. Call it before the desk serves.
 func (d *Desk) RecoverHandoffs(h fireline.HandoffStore) { d.handoffs = h }
+
+// RecommendFirst makes the desk recommend units for each incident an alarm opens, from the
+// in-memory unit index, before the source is answered: the recommendation is in the alarm's
+// answer and on the incident at once, not only once the incident's workflow has started. A
+// recommendation that fails or takes longer than DeskConfig.FirstWait is left to the
+// workflow. Call it before the desk serves.
+func (d *Desk) RecommendFirst(f fireline.FirstRecommender) { d.first = f }
 
 // ReceiveAlarm reads payload with the format's adapter, places the alarm on the grid, stores it
 // durably and hands it to its incident. A repeat (same source and source id) answers the same
@@ -109,6 +121,9 @@ func (d *Desk) receive(ctx context.Context, a fireline.Alarm) (fireline.AlarmRec
 	if err != nil {
 		return fireline.AlarmReceipt{}, err
 	}
+	if opened := !rc.Merged && !rc.Repeat && !rc.RecordedOnly && rc.IncidentID != 0; opened && d.first != nil {
+		rc.Recommendation = d.recommendFirst(ctx, rc)
+	}
 	switch {
 	case rc.RecordedOnly && rc.RelatedIncidentID != 0:
 		err = d.incidents.AlarmRecorded(ctx, rc.RelatedIncidentID, rc.Alarm)
@@ -127,6 +142,26 @@ func (d *Desk) receive(ctx context.Context, a fireline.Alarm) (fireline.AlarmRec
 		"merged", rc.Merged, "repeat", rc.Repeat, "recorded_only", rc.RecordedOnly, "related_incident", rc.RelatedIncidentID,
 		"handoff", rc.Handoff)
 	return rc, nil
+}
+
+// recommendFirst recommends units for the incident rc's alarm opened, within FirstWait. A
+// failure costs the operator only the head start: the workflow recommends as it always has.
+func (d *Desk) recommendFirst(ctx context.Context, rc fireline.AlarmReceipt) []fireline.Recommendation {
+	if d.cfg.FirstWait > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d.cfg.FirstWait)
+		defer cancel()
+	}
+	recs, err := d.first.RecommendFirst(ctx, rc.IncidentID, rc.Alarm)
+	switch {
+	case fireline.ErrorCode(err) == fireline.ENOTFOUND:
+		d.log.Info("nothing recommended at intake; the incident's workflow recommends", "incident", rc.IncidentID, "reason", err)
+		return nil
+	case err != nil:
+		d.log.Warn("recommendation at intake failed; the incident's workflow recommends", "incident", rc.IncidentID, "error", err)
+		return nil
+	}
+	return recs
 }
 
 // store stores the alarm durably, within StoreWait: a database that cannot take it soon (its

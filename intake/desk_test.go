@@ -227,3 +227,68 @@ func TestDeskHonoursAPIKeyGrants(t *testing.T) {
 		}
 	})
 }
+
+// firstRecommender answers the desk's first recommendation, or fails with err.
+type firstRecommender struct {
+	asked []int64
+	err   error
+}
+
+func (f *firstRecommender) RecommendFirst(_ context.Context, id int64, _ fireline.Alarm) ([]fireline.Recommendation, error) {
+	f.asked = append(f.asked, id)
+	if f.err != nil {
+		return nil, f.err
+	}
+	return []fireline.Recommendation{{UnitID: "E1", Type: fireline.UnitEngine}}, nil
+}
+
+// TestDeskRecommendsAtIntake: an alarm that opens an incident is answered with the units
+// recommended for it, before its hand-off; a repeat, a merged alarm or a panel's fault is not
+// recommended for, and a recommendation that fails costs the alarm nothing: it is stored,
+// handed off and answered, and the workflow recommends.
+func TestDeskRecommendsAtIntake(t *testing.T) {
+	ctx := context.Background()
+	d, st, inc := newDesk()
+	first := &firstRecommender{}
+	d.RecommendFirst(first)
+	rc, err := d.ReceiveAlarm(ctx, fireline.FormatAlarm, []byte(goodAlarm))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rc.Recommendation) != 1 || rc.Recommendation[0].UnitID != "E1" || !slices.Equal(first.asked, []int64{101}) || !slices.Equal(inc.received, []int64{101}) {
+		t.Errorf("receipt %+v after asking for %v, handed off %v; want E1 for incident 101, handed off", rc, first.asked, inc.received)
+	}
+	if rc, err := d.ReceiveAlarm(ctx, fireline.FormatIoT, []byte(strings.Replace(goodPanelEvent, `"fire_alarm"`, `"fault"`, 1))); err != nil || rc.Recommendation != nil || len(first.asked) != 1 {
+		t.Errorf("a panel's fault: %+v, %v; asked %v", rc, err, first.asked)
+	}
+
+	merged := &mergingStore{deskStore: st}
+	d = intake.NewDesk(newIntake(), merged, st, inc, intake.DefaultDeskConfig(), slog.New(slog.DiscardHandler))
+	d.RecommendFirst(first)
+	for _, repeat := range []bool{false, true} {
+		merged.repeat = repeat
+		if rc, err := d.ReceiveAlarm(ctx, fireline.FormatAlarm, []byte(goodAlarm)); err != nil || rc.Recommendation != nil || len(first.asked) != 1 {
+			t.Errorf("merged %v, repeat %v: %+v, %v; asked %v", !repeat, repeat, rc, err, first.asked)
+		}
+	}
+
+	d, st, inc = newDesk()
+	first = &firstRecommender{err: fireline.Errorf(fireline.EUNAVAILABLE, "the database is unavailable")}
+	d.RecommendFirst(first)
+	if rc, err := d.ReceiveAlarm(ctx, fireline.FormatAlarm, []byte(goodAlarm)); err != nil || rc.IncidentID != 101 || rc.Recommendation != nil ||
+		len(st.stored) != 1 || !slices.Equal(inc.received, []int64{101}) {
+		t.Errorf("recommendation failed: %+v, %v; stored %d, handed off %v; want the alarm taken all the same", rc, err, len(st.stored), inc.received)
+	}
+}
+
+// mergingStore answers every alarm as joining incident 100, or as a repeat.
+type mergingStore struct {
+	*deskStore
+	repeat bool
+}
+
+func (s *mergingStore) ReceiveAlarm(ctx context.Context, a fireline.Alarm, rule fireline.DedupeRule) (fireline.AlarmReceipt, error) {
+	rc, err := s.deskStore.ReceiveAlarm(ctx, a, rule)
+	rc.IncidentID, rc.Alarm.IncidentID, rc.Merged, rc.Repeat = 100, 100, !s.repeat, s.repeat
+	return rc, err
+}

@@ -272,6 +272,41 @@ func (db *DB) SaveRecommendation(ctx context.Context, id int64, units, alternate
 		id, nonNil(units), nonNil(alternates), nonNil(short))
 }
 
+// HoldRecommendation stores the recommendation intake made for a new incident as its
+// recommendation, dated by the database's clock and marked with the type and level it was made
+// for, so that the incident's workflow can take it over (HeldRecommendation). An incident whose
+// workflow has recommended already, or that has ended, keeps what it has.
+func (db *DB) HoldRecommendation(ctx context.Context, id int64, h fireline.HeldRecommendation) error {
+	_, err := db.pool.Exec(ctx, `
+		UPDATE incidents SET recommendation = $2, alternates = $3, short = $4,
+			first_recommended_at = clock_timestamp(), first_recommended_type = $5, first_recommended_level = $6, updated_at = now()
+		WHERE id = $1 AND first_recommended_at IS NULL AND recommendation = '[]' AND status = ANY($7)`,
+		id, nonNil(h.Units), nonNil(h.Alternates), nonNil(h.Short), h.Type, h.Level, openStatuses())
+	return translate("hold recommendation", err)
+}
+
+// HeldRecommendation reads the recommendation intake made for incident id (HoldRecommendation);
+// false when intake made none. It is only asked for by the workflow's first recommendation.
+func (db *DB) HeldRecommendation(ctx context.Context, id int64) (fireline.HeldRecommendation, bool, error) {
+	var h fireline.HeldRecommendation
+	var at *time.Time
+	var t *string
+	var level *int
+	err := db.pool.QueryRow(ctx, `
+		SELECT recommendation, alternates, short, first_recommended_at, first_recommended_type, first_recommended_level
+		FROM incidents WHERE id = $1`, id).Scan(&h.Units, &h.Alternates, &h.Short, &at, &t, &level)
+	switch {
+	case noRows(err):
+		return h, false, fireline.Errorf(fireline.ENOTFOUND, "incident %d not found", id)
+	case err != nil:
+		return h, false, translate("held recommendation", err)
+	case at == nil || t == nil || level == nil:
+		return fireline.HeldRecommendation{}, false, nil
+	}
+	h.At, h.Type, h.Level = *at, fireline.IncidentType(*t), *level
+	return h, true, nil
+}
+
 // SaveReview stores an incident's after-action review and marks it reviewed.
 func (db *DB) SaveReview(ctx context.Context, id int64, r fireline.Review) error {
 	return db.updateIncident(ctx, "save review", id, `

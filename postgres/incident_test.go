@@ -138,3 +138,41 @@ func TestTimeline(t *testing.T) {
 		t.Error("the timeline could be rewritten")
 	}
 }
+
+// TestHeldRecommendation: the recommendation intake makes is stored on the incident, dated by
+// the database after the alarm's receipt, and read back with the type and level it was made
+// for; a second hold, or one for an incident its workflow recommended already, changes nothing.
+func TestHeldRecommendation(t *testing.T) {
+	db, _ := newDB(t)
+	ctx := context.Background()
+	id := openIncident(t, db, "8931aa4a58bffff")
+	if _, ok, err := db.HeldRecommendation(ctx, id); err != nil || ok {
+		t.Fatalf("nothing held yet: %v, %v", ok, err)
+	}
+	recs := []fireline.Recommendation{{UnitID: "E1", Type: fireline.UnitEngine, ETASeconds: 120, StationID: "S1", Model: "grid-v1"}}
+	must(t, db.HoldRecommendation(ctx, id, fireline.HeldRecommendation{Units: recs, Type: fireline.TypeStructureFire, Level: 2}))
+	h, ok, err := db.HeldRecommendation(ctx, id)
+	must(t, err)
+	inc, err := db.Incident(ctx, id)
+	must(t, err)
+	if !ok || len(h.Units) != 1 || h.Units[0] != recs[0] || h.Type != fireline.TypeStructureFire || h.Level != 2 || h.At.Before(inc.CreatedAt) {
+		t.Errorf("held %+v (%v), want E1 for a level 2 structure fire, dated after the incident opened at %s", h, ok, inc.CreatedAt)
+	}
+	if len(inc.Recommendation) != 1 || inc.Recommendation[0] != recs[0] {
+		t.Errorf("the incident shows %+v, want the held recommendation", inc.Recommendation)
+	}
+	must(t, db.HoldRecommendation(ctx, id, fireline.HeldRecommendation{Units: []fireline.Recommendation{{UnitID: "E9"}}, Type: fireline.TypeStructureFire, Level: 1}))
+	if again, _, err := db.HeldRecommendation(ctx, id); err != nil || !again.At.Equal(h.At) || again.Units[0].UnitID != "E1" {
+		t.Errorf("a second hold changed %+v into %+v (%v)", h, again, err)
+	}
+
+	other := openIncident(t, db, "8931aa4a5c3ffff")
+	must(t, db.SaveRecommendation(ctx, other, recs, nil, nil))
+	must(t, db.HoldRecommendation(ctx, other, fireline.HeldRecommendation{Units: recs, Type: fireline.TypeStructureFire, Level: 1}))
+	if _, ok, err := db.HeldRecommendation(ctx, other); err != nil || ok {
+		t.Errorf("held over the workflow's own recommendation: %v, %v", ok, err)
+	}
+	if _, _, err := db.HeldRecommendation(ctx, 999999); fireline.ErrorCode(err) != fireline.ENOTFOUND {
+		t.Errorf("missing incident: %v, want ENOTFOUND", err)
+	}
+}

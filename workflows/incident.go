@@ -48,6 +48,12 @@ const (
 	// asked only when the recommendation finds no card.
 	noCardChange  = "incident-start-without-card"
 	noCardVersion = 1
+	// heldChange names the change that takes over, as the incident's first recommendation, the
+	// one intake made and stored when the first alarm arrived (fireline.FirstRecommender), dating
+	// its timeline event when the operators had it; the first recommendation used to be made
+	// only here, once the workflow had started. It is asked once, at the first recommendation.
+	heldChange  = "incident-held-recommendation"
+	heldVersion = 1
 )
 
 // Incident is the durable life of one incident, from its first alarm to its after-action
@@ -218,7 +224,7 @@ func (inc *incident) start(ctx workflow.Context) error {
 		case err != nil:
 			// Unknown premises: the operator assesses, as for any alarm.
 			inc.log.Warn("pre-plan not read", "premises", a.PremiseID, "error", err)
-		case p.PlanType.Valid() && p.PlanLevel >= fireline.MinLevel:
+		case planned(p):
 			if _, err := inc.snapshot(withRetries(ctx), p.PlanType); err != nil {
 				// A pre-plan naming a type since retired: the operator assesses.
 				inc.log.Warn("pre-plan type not read", "premises", a.PremiseID, "type", p.PlanType, "error", err)
@@ -235,7 +241,7 @@ func (inc *incident) start(ctx workflow.Context) error {
 // level, the incident is not failed for it (noCardChange): the timeline says so, with an empty
 // recommendation, and the operator chooses the units while the supervision timers run.
 func (inc *incident) startRecommend(ctx workflow.Context) error {
-	err := inc.recommend(ctx, false)
+	err := inc.recommendFirst(ctx)
 	var app *temporal.ApplicationError
 	if err == nil || !errors.As(err, &app) || app.Type() != fireline.ENOTFOUND {
 		return err
@@ -278,6 +284,12 @@ func (inc *incident) release() {
 	if inc.orders.IsLocked() {
 		inc.orders.Unlock()
 	}
+}
+
+// planned says whether the premises' pre-plan assesses its fire alarm at once.
+func planned(p fireline.Premise) bool {
+	_, _, ok := p.Assesses()
+	return ok
 }
 
 func (inc *incident) ended() bool { return inc.st.Outcome != "" }

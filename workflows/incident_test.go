@@ -17,6 +17,7 @@ import (
 
 	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/activities"
+	"github.com/fireline/fireline/resources"
 	"github.com/fireline/fireline/workflows"
 )
 
@@ -522,7 +523,7 @@ func runCard(level int) []fireline.PlanSlot {
 // recommend fills the run card of in's level less in.Have from the fleet, skipping
 // in.Exclude; each slot's next unit of the type is an alternate.
 func recommend(in activities.RecommendInput) activities.RecommendResult {
-	res := activities.RecommendResult{Units: []fireline.Recommendation{}, Alternates: []fireline.Recommendation{}}
+	res := activities.RecommendResult{Result: resources.Result{Units: []fireline.Recommendation{}, Alternates: []fireline.Recommendation{}}}
 	card := runCard(in.Level)
 	if len(in.Slots) > 0 {
 		card = in.Slots

@@ -55,7 +55,9 @@ func (inc *incident) applyAssessment(ctx workflow.Context, req fireline.AssessOr
 		return err
 	}
 	switch {
-	case inc.st.FirstDispatchAt == nil && (changed || inc.led.Recommendations == 0):
+	case inc.st.FirstDispatchAt == nil && inc.led.Recommendations == 0:
+		return inc.recommendFirst(ctx)
+	case inc.st.FirstDispatchAt == nil && changed:
 		return inc.recommend(ctx, false)
 	case inc.st.FirstDispatchAt != nil && upgrade:
 		return inc.reinforce(ctx, req.Actor)
@@ -66,8 +68,20 @@ func (inc *incident) applyAssessment(ctx workflow.Context, req fireline.AssessOr
 // recommend asks for the whole plan (reinforcement false) or the difference to what the
 // incident already has (true), and keeps the answer as the incident's recommendation.
 func (inc *incident) recommend(ctx workflow.Context, reinforcement bool) error {
+	return inc.recommendWith(ctx, reinforcement, false)
+}
+
+// recommendFirst is the incident's first recommendation, which takes over the one intake made
+// when that still stands (heldChange).
+func (inc *incident) recommendFirst(ctx workflow.Context) error {
+	held := workflow.GetVersion(ctx, heldChange, workflow.DefaultVersion, heldVersion) >= heldVersion
+	return inc.recommendWith(ctx, false, held)
+}
+
+func (inc *incident) recommendWith(ctx workflow.Context, reinforcement, held bool) error {
 	in := activities.RecommendInput{
 		IncidentID: inc.st.IncidentID, Point: inc.st.Point, Type: inc.st.Type, Level: inc.st.Level, Exclude: inc.onIncident(),
+		Held: held && inc.led.Recommendations == 0,
 	}
 	if reinforcement {
 		in.Have = inc.have()
@@ -79,10 +93,16 @@ func (inc *incident) recommend(ctx workflow.Context, reinforcement bool) error {
 	}
 	inc.led.Recommendations++
 	inc.st.Recommendation, inc.st.Alternates, inc.st.Short = rec.Units, rec.Alternates, rec.Short
-	return inc.record(ctx, fireline.TimelineEvent{
+	e := fireline.TimelineEvent{
 		Key: fmt.Sprintf("recommended:%d", inc.led.Recommendations), Kind: fireline.EventRecommended, Detail: recommendedDetail(rec),
 		Data: map[string]any{"units": unitIDs(rec.Units), "short": rec.Short, "level": inc.st.Level, "reinforcement": reinforcement},
-	})
+	}
+	if rec.HeldAt != nil {
+		// Made at intake: the operators have had it since then.
+		e.At = *rec.HeldAt
+		e.Data["at_intake"] = true
+	}
+	return inc.record(ctx, e)
 }
 
 // reinforce sends at once the units an upgraded plan lacks. The caller holds inc.orders.

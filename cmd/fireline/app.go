@@ -381,8 +381,7 @@ func (m *Main) startWorker(tc client.Client, db *postgres.DB, units liveUnits, m
 	}
 	w := worker.New(tc, workflows.TaskQueue, workflows.WorkerOptions())
 	w.RegisterWorkflowWithOptions(workflows.Incident, workflows.IncidentOptions())
-	w.RegisterActivity(activities.New(db, resources.NewRecommender(units.index, db, resources.WithEstimator(units.model),
-		resources.WithUnderstaffed(m.Config.Understaffed)), rooms, m.log))
+	w.RegisterActivity(activities.New(db, m.recommender(db, units), rooms, m.log))
 	w.RegisterWorkflowWithOptions(workflows.PurgePersonalData, workflows.PurgeOptions())
 	w.RegisterActivity(activities.NewPurger(db, m.log))
 	w.RegisterWorkflowWithOptions(workflows.RiskGrid, workflows.RiskOptions())
@@ -392,6 +391,13 @@ func (m *Main) startWorker(tc client.Client, db *postgres.DB, units liveUnits, m
 	}
 	m.onClose("worker", func() error { w.Stop(); return nil })
 	return nil
+}
+
+// recommender fills run cards from this process's unit index: the workflow's recommendations
+// and intake's first one are made the same way.
+func (m *Main) recommender(db *postgres.DB, units liveUnits) *resources.Recommender {
+	return resources.NewRecommender(units.index, db, resources.WithEstimator(units.model),
+		resources.WithUnderstaffed(m.Config.Understaffed))
 }
 
 // mediaNode is this process's media node as other nodes reach it: its public URL, or failing
@@ -439,6 +445,9 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 	// An alarm stored while the engine is away is acknowledged; the worker nodes' starter
 	// hands it on (startStarter).
 	desk.RecoverHandoffs(db)
+	// The first recommendation is made here, from this node's own index, before the alarm is
+	// answered; the incident's workflow takes it over.
+	desk.RecommendFirst(resources.NewFirstResponder(m.recommender(db, units), db, m.log))
 	m.desk = desk
 	if err := web.Built(); err != nil {
 		m.log.Error("the console cannot load", "error", err)
