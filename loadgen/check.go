@@ -14,7 +14,9 @@ import (
 // Summary is what a run measured. Latencies are in milliseconds.
 type Summary struct {
 	// Load describes the plan, e.g. "--surge 600 --over 30s --duplicates 0.15".
-	Load    string `json:"load,omitempty"`
+	Load string `json:"load,omitempty"`
+	// Label names the build or setting the run measured (loadgen --label), e.g. "before".
+	Label   string `json:"label,omitempty"`
 	Planned int    `json:"planned"`
 	Sent    int    `json:"sent"`
 	// Acknowledged alarms were answered 202; Lost are acknowledged alarms whose incident the
@@ -48,6 +50,12 @@ type Summary struct {
 	RecP90 float64 `json:"recommendation_p90_ms"`
 	RecP99 float64 `json:"recommendation_p99_ms"`
 	RecMax float64 `json:"recommendation_max_ms"`
+	// Start* are the workflow's lag: the incident's first status event, which its workflow
+	// writes when it starts, minus its first alarm's received_at. The recommendation may be in
+	// the operators' hands before (made at intake); a growing lag is a pipeline falling behind.
+	StartP50 float64 `json:"workflow_start_p50_ms"`
+	StartP99 float64 `json:"workflow_start_p99_ms"`
+	StartMax float64 `json:"workflow_start_max_ms"`
 	// Played incidents were worked by operators and crews; Dispatches their dispatches;
 	// DoubleDispatches the times a unit was on two of them at once (server times).
 	Played           int      `json:"played"`
@@ -137,7 +145,7 @@ func (r *runner) check(ctx context.Context) *Summary {
 	s.Played = len(r.played)
 	s.PlayErrors = r.playErr
 	r.mu.Unlock()
-	var recs []time.Duration
+	var recs, starts []time.Duration
 	var held []holding
 	type waiting struct {
 		id     int64
@@ -212,6 +220,9 @@ func (r *runner) check(ctx context.Context) *Summary {
 			}
 			s.Recommended++
 			recs = append(recs, tl.Events[i].At.Sub(w.opened))
+			if j := slices.IndexFunc(tl.Events, func(e fireline.TimelineEvent) bool { return e.Kind == fireline.EventStatusChanged }); j >= 0 {
+				starts = append(starts, tl.Events[j].At.Sub(w.opened))
+			}
 		}
 		pending = still
 		if len(pending) > 0 {
@@ -219,6 +230,7 @@ func (r *runner) check(ctx context.Context) *Summary {
 		}
 	}
 	s.RecP50, s.RecP90, s.RecP99, s.RecMax = ms(latency.Of(recs, 0.5)), ms(latency.Of(recs, 0.9)), ms(latency.Of(recs, 0.99)), ms(latency.Of(recs, 1))
+	s.StartP50, s.StartP99, s.StartMax = ms(latency.Of(starts, 0.5)), ms(latency.Of(starts, 0.99)), ms(latency.Of(starts, 1))
 	for _, d := range Doubles(held) {
 		s.DoubleDispatches++
 		if len(s.Doubles) < maxListed {

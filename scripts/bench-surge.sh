@@ -9,7 +9,10 @@
 # Environment: LOADS, space-separated N:T pairs (default "600:30s 2000:40s", i.e. 20 and 50
 # alarms a second), or SURGE and OVER for one load (e.g. SURGE=30000 OVER=10m); DUPLICATES
 # (0.15); SOURCES (call=0.7,public=0.2,iot=0.1); PLAY (incidents worked by operators and
-# crews, 0); OUT (BENCHMARKS.md); KEEP=1 keeps the runs' folder.
+# crews, 0); OUT (BENCHMARKS.md); KEEP=1 keeps the runs' folder; BASELINE, a fireline binary
+# built from an earlier commit, runs each load on it first ("before") and then on this
+# checkout's build ("after"), each on a fresh stack, so both share the machine and the moment
+# (ratios, not absolute times, are what compare across runs on a noisy machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +27,10 @@ OUT=$(realpath "${OUT:-BENCHMARKS.md}")
 
 make build >/dev/null
 bin=$(realpath bin/fireline)
+builds=("after=$bin")
+if [[ -n "${BASELINE:-}" ]]; then
+	builds=("before=$(realpath "$BASELINE")" "after=$bin")
+fi
 work=$(mktemp -d /tmp/bench-surge.XXXXXX)
 # The embedded PostgreSQL runs as the postgres user when this runs as root.
 chmod 755 "$work"
@@ -51,15 +58,18 @@ port() {
 }
 
 summaries=()
-cmdline="LOADS=\"$LOADS\" DUPLICATES=$DUPLICATES SOURCES=$SOURCES PLAY=$PLAY make bench-surge"
+cmdline="LOADS=\"$LOADS\" DUPLICATES=$DUPLICATES SOURCES=$SOURCES PLAY=$PLAY${BASELINE:+ BASELINE=$BASELINE} make bench-surge"
 i=0
 for load in $LOADS; do
+	for build in "${builds[@]}"; do
+	label=${build%%=*}
+	server=${build#*=}
 	i=$((i + 1))
 	n=${load%%:*}
 	over=${load#*:}
 	http=$(port) temporal=$(port) ui=$(port) gb=$(port)
-	echo "bench-surge: run $i: fresh fireline dev on 127.0.0.1:$http" >&2
-	"$bin" dev --http "127.0.0.1:$http" --data "$work/data-$i" --temporal-port "$temporal" --ui-port "$ui" \
+	echo "bench-surge: run $i ($label): fresh fireline dev on 127.0.0.1:$http" >&2
+	"$server" dev --http "127.0.0.1:$http" --data "$work/data-$i" --temporal-port "$temporal" --ui-port "$ui" \
 		--gb26875 "127.0.0.1:$gb" >"$work/dev-$i.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 180); do
@@ -67,15 +77,16 @@ for load in $LOADS; do
 		kill -0 "$pid" 2>/dev/null || { tail -20 "$work/dev-$i.log" >&2; exit 1; }
 		sleep 1
 	done
-	echo "bench-surge: run $i: $n alarms over $over" >&2
+	echo "bench-surge: run $i ($label): $n alarms over $over" >&2
 	status=0
 	"$bin" loadgen --target "http://127.0.0.1:$http" --surge "$n" --over "$over" --duplicates "$DUPLICATES" \
-		--sources "$SOURCES" --play "$PLAY" --json "$work/run-$i.json" || status=$?
+		--sources "$SOURCES" --play "$PLAY" --label "$label" --json "$work/run-$i.json" || status=$?
 	kill -INT "$pid"
 	wait "$pid" || true
 	pid=
 	[[ -f "$work/run-$i.json" ]] || { echo "bench-surge: run $i wrote no summary (status $status)" >&2; exit 1; }
 	summaries+=("$work/run-$i.json")
+	done
 done
 "$bin" loadgen report --benchmarks "$OUT" --command "$cmdline" "${summaries[@]}"
 echo "bench-surge: wrote $OUT" >&2

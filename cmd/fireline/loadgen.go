@@ -51,6 +51,7 @@ func loadgenCommand(ctx context.Context, args []string, getenv func(string) stri
 	attempt := fs.Duration("attempt-timeout", 30*time.Second, "an alarm unanswered this long is sent again with its same source id")
 	passwordFile := fs.String("password-file", "", "read the demo users' password from this file")
 	jsonOut := fs.String("json", "", "write the summary as JSON to this file")
+	label := fs.String("label", "", "name the build or setting this run measures in its summary (e.g. before, after)")
 	runID := fs.String("run-id", "", "prefix of every source id (default: lg-<unix time>), so runs never collide")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -124,7 +125,7 @@ func loadgenCommand(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return fmt.Errorf("loadgen: %w", err)
 	}
-	sum.Load = load
+	sum.Load, sum.Label = load, *label
 	sum.Print(stdout)
 	if *jsonOut != "" {
 		b, err := json.MarshalIndent(sum, "", "  ")
