@@ -54,6 +54,14 @@ const (
 	// only here, once the workflow had started. It is asked once, at the first recommendation.
 	heldChange  = "incident-held-recommendation"
 	heldVersion = 1
+	// localStepsChange names the change that runs two more short store steps as local
+	// activities: the start's read of the incident type's snapshot, and an escalation's record.
+	// Each was an activity task of its own with a workflow task after it: under a surge, every
+	// incident's start waited on one, and every undispatched incident's supervision timer on
+	// the other, a minute later, all through the workflow engine's queues. It is asked once a
+	// run, before anything is scheduled.
+	localStepsChange  = "incident-local-steps"
+	localStepsVersion = 1
 )
 
 // Incident is the durable life of one incident, from its first alarm to its after-action
@@ -103,6 +111,9 @@ type incident struct {
 	// local is set when this run runs its short store steps as local activities
 	// (localWritesChange).
 	local bool
+	// localSteps is set when the start's snapshot and the escalations are local steps too
+	// (localStepsChange).
+	localSteps bool
 }
 
 func newIncident(ctx workflow.Context, in IncidentInput) *incident {
@@ -139,6 +150,7 @@ func runIncident(ctx workflow.Context, in IncidentInput) (IncidentState, error) 
 	if err := inc.register(ctx); err != nil {
 		return inc.st, err
 	}
+	inc.localSteps = workflow.GetVersion(ctx, localStepsChange, workflow.DefaultVersion, localStepsVersion) >= localStepsVersion
 	inc.decideSnapshots(ctx)
 	inc.local = workflow.GetVersion(ctx, localWritesChange, workflow.DefaultVersion, localWritesVersion) >= localWritesVersion
 	workflow.Go(ctx, inc.receiveAlarms)

@@ -57,7 +57,13 @@ func withRetries(ctx workflow.Context) workflow.Context {
 // withRetries does: a local activity, in the worker's own workflow task, when the run has
 // localWritesChange, else an activity task of its own.
 func (inc *incident) short(ctx workflow.Context, activity any, args ...any) workflow.Future {
-	if !inc.local {
+	return runShort(ctx, inc.local, activity, args...)
+}
+
+// runShort runs a short store step as a local activity when local, as an activity task with
+// withRetries otherwise.
+func runShort(ctx workflow.Context, local bool, activity any, args ...any) workflow.Future {
+	if !local {
 		return workflow.ExecuteActivity(withRetries(ctx), activity, args...)
 	}
 	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{

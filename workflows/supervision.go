@@ -267,7 +267,7 @@ func (inc *incident) escalate(ctx workflow.Context, key, timer, unitID, detail s
 	if agency != "" {
 		data["agency"] = agency
 	}
-	err := workflow.ExecuteActivity(withRetries(ctx), acts.Escalate, activities.EscalateInput{
+	err := runShort(ctx, inc.localSteps, acts.Escalate, activities.EscalateInput{
 		Escalation: fireline.Escalation{IncidentID: inc.st.IncidentID, Key: key, Timer: timer, UnitID: unitID, Detail: detail, RaisedAt: now},
 		Event: inc.stamp(ctx, fireline.TimelineEvent{
 			Key: key, At: now, Kind: fireline.EventEscalation, Actor: "supervision", UnitID: unitID, Detail: detail, Data: data,

@@ -34,7 +34,15 @@ func (inc *incident) decideSnapshots(ctx workflow.Context) {
 	if !inc.snapshots || inc.in.Resume != nil {
 		return
 	}
-	if _, err := inc.snapshot(withRetries(ctx), inc.st.Type); err != nil {
+	read := func(ctx workflow.Context, t fireline.IncidentType) workflow.Future {
+		return workflow.ExecuteActivity(withRetries(ctx), acts.SnapshotIncidentType, t)
+	}
+	if inc.localSteps {
+		read = func(ctx workflow.Context, t fireline.IncidentType) workflow.Future {
+			return runShort(ctx, true, acts.SnapshotIncidentType, t)
+		}
+	}
+	if _, err := inc.readSnapshot(ctx, inc.st.Type, read); err != nil {
 		inc.log.Warn("incident type not read; the built-in rules apply", "type", inc.st.Type, "error", err)
 	}
 }
@@ -42,11 +50,19 @@ func (inc *incident) decideSnapshots(ctx workflow.Context) {
 // snapshot returns the incident's snapshot of type t, reading it with ctx's activity options
 // the first time; nil, nil when this run takes no snapshots.
 func (inc *incident) snapshot(ctx workflow.Context, t fireline.IncidentType) (*fireline.TypeSnapshot, error) {
+	return inc.readSnapshot(ctx, t, func(ctx workflow.Context, t fireline.IncidentType) workflow.Future {
+		return workflow.ExecuteActivity(ctx, acts.SnapshotIncidentType, t)
+	})
+}
+
+// readSnapshot is snapshot with the read of its choice: the start's is a local step since
+// localStepsChange.
+func (inc *incident) readSnapshot(ctx workflow.Context, t fireline.IncidentType, read func(workflow.Context, fireline.IncidentType) workflow.Future) (*fireline.TypeSnapshot, error) {
 	if s := inc.typeOf(t); s != nil || !inc.snapshots {
 		return s, nil
 	}
 	var s fireline.TypeSnapshot
-	if err := workflow.ExecuteActivity(ctx, acts.SnapshotIncidentType, t).Get(ctx, &s); err != nil {
+	if err := read(ctx, t).Get(ctx, &s); err != nil {
 		return nil, err
 	}
 	inc.led.Types = append(inc.led.Types, s)
