@@ -54,7 +54,14 @@ const (
 	// start on a busy 2-core machine takes several seconds.
 	DefaultStartTimeout = 2 * time.Minute
 
-	dbFileName   = "temporal.db"
+	dbFileName = "temporal.db"
+	// visFileName holds the visibility store (the workflow lists the UI and the search
+	// attributes read) apart from the executions: each SQLite file has a connection of its own,
+	// so the visibility writes a surge of incidents makes (a record per start, one per upsert)
+	// no longer queue behind the executions' on the one connection. A data directory made
+	// before it has its visibility inside temporal.db and keeps it there.
+	visFileName  = "temporal-visibility.db"
+	visStoreName = "sqlite-visibility"
 	lockFileName = "temporal.lock"
 	storeName    = "sqlite-default"
 	clusterName  = "active"
@@ -162,13 +169,25 @@ func (t *Temporal) start(ctx context.Context, cfg TemporalConfig) error {
 	t.address = net.JoinHostPort(loopback, strconv.Itoa(ports.frontend))
 
 	sqlCfg := sqliteConfig(filepath.Join(cfg.DataDir, dbFileName))
+	visCfg, err := visibilityConfig(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if visCfg == nil {
+		visCfg = sqlCfg
+	}
 	if err := prepareDatabase(ctx, sqlCfg, cfg.Namespace, cfg.Retention); err != nil {
 		return err
+	}
+	if visCfg != sqlCfg {
+		if err := prepareVisibility(visCfg); err != nil {
+			return err
+		}
 	}
 
 	srv, err := temporal.NewServer(
 		temporal.ForServices(temporal.DefaultServices),
-		temporal.WithConfig(serverConfig(sqlCfg, ports)),
+		temporal.WithConfig(serverConfig(sqlCfg, visCfg, ports)),
 		temporal.WithLogger(t.serverLog),
 		// Loopback only and for one developer: no authentication.
 		temporal.WithAuthorizer(authorization.NewNoopAuthorizer()),
@@ -316,6 +335,37 @@ func sqliteConfig(path string) *config.SQL {
 	}
 }
 
+// visibilityConfig is the visibility store's SQLite file, or nil for temporal.db itself: in a
+// data directory whose temporal.db was made before visibility had a file apart.
+func visibilityConfig(dir string) (*config.SQL, error) {
+	vis := sqliteConfig(filepath.Join(dir, visFileName))
+	_, mainErr := os.Stat(filepath.Join(dir, dbFileName))
+	_, visErr := os.Stat(vis.DatabaseName)
+	switch {
+	case mainErr == nil && errors.Is(visErr, os.ErrNotExist):
+		return nil, nil
+	case mainErr != nil && !errors.Is(mainErr, os.ErrNotExist):
+		return nil, fmt.Errorf("stat database: %w", mainErr)
+	}
+	return vis, nil
+}
+
+// prepareVisibility creates the visibility file's schema on first use. The server's SQLite
+// schema comes whole (executions and visibility); the executions' tables stay empty here.
+func prepareVisibility(visCfg *config.SQL) error {
+	_, err := os.Stat(visCfg.DatabaseName)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if err := sqliteschema.SetupSchema(visCfg); err != nil {
+			_ = os.Remove(visCfg.DatabaseName)
+			return fmt.Errorf("create sqlite visibility schema: %w", err)
+		}
+	case err != nil:
+		return fmt.Errorf("stat visibility database: %w", err)
+	}
+	return nil
+}
+
 // prepareDatabase creates the schema on first use and registers the namespace
 // if it is missing, writing straight to the database before the server
 // starts (as the Temporal CLI's dev server does): the namespace is then usable
@@ -370,8 +420,15 @@ func forgetMembers(ctx context.Context, sqlCfg *config.SQL) error {
 	return nil
 }
 
-// serverConfig is a single-node cluster, all on loopback, in one SQLite file.
-func serverConfig(sqlCfg *config.SQL, p servicePorts) *config.Config {
+// serverConfig is a single-node cluster, all on loopback, in SQLite files: executions in
+// sqlCfg's, visibility in visCfg's (the same, for a data directory made before).
+func serverConfig(sqlCfg, visCfg *config.SQL, p servicePorts) *config.Config {
+	stores := map[string]config.DataStore{storeName: {SQL: sqlCfg}}
+	visStore := storeName
+	if visCfg != sqlCfg {
+		visStore = visStoreName
+		stores[visStoreName] = config.DataStore{SQL: visCfg}
+	}
 	frontend := net.JoinHostPort(loopback, strconv.Itoa(p.frontend))
 	service := func(grpcPort, membershipPort int) config.Service {
 		return config.Service{RPC: config.RPC{
@@ -391,11 +448,11 @@ func serverConfig(sqlCfg *config.SQL, p servicePorts) *config.Config {
 		},
 		Persistence: config.Persistence{
 			DefaultStore:    storeName,
-			VisibilityStore: storeName,
+			VisibilityStore: visStore,
 			// SQLite has one writer anyway; one shard keeps start-up quick.
 			// The count is fixed when the database is created.
 			NumHistoryShards: 1,
-			DataStores:       map[string]config.DataStore{storeName: {SQL: sqlCfg}},
+			DataStores:       stores,
 		},
 		ClusterMetadata: &cluster.Config{
 			EnableGlobalNamespace:    false,

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -197,8 +198,55 @@ func TestTemporalSurvivesRestart(t *testing.T) {
 	if got, err := add(ctx, c, "pending", 3); err != nil || got != 5 {
 		t.Fatalf("add to pending after restart: %d, %v; want 5", got, err)
 	}
+	// The visibility store, in a file of its own, kept the first life's records.
+	if _, err := os.Stat(filepath.Join(dir, "temporal-visibility.db")); err != nil {
+		t.Errorf("visibility file: %v", err)
+	}
+	waitListed(ctx, t, c, fmt.Sprintf("WorkflowId = 'done' AND %s = 3", levelAttribute))
 	if err := c.GetWorkflow(ctx, "pending", "").Get(ctx, &total); err != nil || total != 5 {
 		t.Fatalf("pending result: %d, %v; want 5", total, err)
+	}
+}
+
+// TestTemporalKeepsOneFileLayout: a data directory made when visibility lived inside
+// temporal.db (no temporal-visibility.db beside it) keeps it there: its workflows stay listed,
+// and no second file appears.
+func TestTemporalKeepsOneFileLayout(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tmp := start(t, dir, -1)
+	if err := tmp.Close(); err != nil {
+		t.Fatal(err)
+	}
+	vis := filepath.Join(dir, "temporal-visibility.db")
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(vis + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	tmp = start(t, dir, -1)
+	defer func() {
+		if err := tmp.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}()
+	c, stop := connect(t, tmp)
+	defer stop()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "one-file", TaskQueue: testTaskQueue}, counterName, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := add(ctx, c, "one-file", 1); err != nil {
+		t.Fatal(err)
+	}
+	var total int
+	if err := run.Get(ctx, &total); err != nil || total != 1 {
+		t.Fatalf("result %d, %v", total, err)
+	}
+	waitListed(ctx, t, c, "WorkflowId = 'one-file'")
+	if _, err := os.Stat(vis); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a one-file data directory grew %s: %v", vis, err)
 	}
 }
 
