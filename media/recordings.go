@@ -32,6 +32,9 @@ const (
 	StateInterrupted = "interrupted"
 	// StateFailed: a disk error stopped the recording; what was written before it plays.
 	StateFailed = "failed"
+	// StateCut: the recordings disk was full, so the recording was stopped and its file
+	// finished at its last complete frame; the sidecar's Error says why.
+	StateCut = "cut"
 )
 
 // trackOf is the recording's track number n, a throwaway one when it has none.
