@@ -45,6 +45,9 @@ type RecordingStatus struct {
 	Suspended bool `json:"suspended"`
 	// Reason says why: RecordingDiskFull or RecordingLowSpace; empty while recording.
 	Reason string `json:"reason,omitempty"`
+	// Detail says it for operators: "the recordings disk had 310.2 MiB free, below the
+	// reserve of 512.0 MiB".
+	Detail string `json:"detail,omitempty"`
 	// Since is when recording was suspended.
 	Since *time.Time `json:"since,omitempty"`
 	// FreeBytes is the recordings disk's free space at the last check, -1 if unknown;

@@ -36,7 +36,7 @@ type Recording struct {
 	// Complete is true for a recording closed cleanly; an interrupted or failed one plays up
 	// to its last complete frame.
 	Complete bool   `json:"complete"`
-	State    string `json:"state"` // recording, closed, interrupted, failed
+	State    string `json:"state"` // recording, closed, interrupted, failed, cut (the disk was full)
 	// URL plays the recording until URLExpiresAt without an Authorization header (see
 	// recordingTicket), for a <video src>.
 	URL          string    `json:"url"`

@@ -114,7 +114,6 @@ type Recorder struct {
 	suspended atomic.Bool
 	stMu      sync.Mutex
 	status    fireline.RecordingStatus
-	detail    string // why recording is suspended, for the sidecars of the files it cuts
 	stop      chan struct{}
 	watching  sync.WaitGroup
 	// fileWriter, if set, stands in front of each recording file's appends (tests put a
@@ -226,7 +225,7 @@ func (r *Recorder) suspend(reason, detail string) {
 		return
 	}
 	now := r.now().UTC()
-	r.status.Suspended, r.status.Reason, r.status.Since, r.detail = true, reason, &now, detail
+	r.status.Suspended, r.status.Reason, r.status.Since, r.status.Detail = true, reason, &now, detail
 	free := r.status.FreeBytes
 	r.suspended.Store(true)
 	r.stMu.Unlock()
@@ -237,7 +236,7 @@ func (r *Recorder) suspend(reason, detail string) {
 func (r *Recorder) resume(free int64) {
 	r.stMu.Lock()
 	since := r.status.Since
-	r.status.Suspended, r.status.Reason, r.status.Since, r.detail = false, "", nil, ""
+	r.status.Suspended, r.status.Reason, r.status.Since, r.status.Detail = false, "", nil, ""
 	r.suspended.Store(false)
 	r.stMu.Unlock()
 	var off time.Duration
@@ -251,10 +250,10 @@ func (r *Recorder) resume(free int64) {
 func (r *Recorder) suspendedDetail() string {
 	r.stMu.Lock()
 	defer r.stMu.Unlock()
-	if r.detail == "" {
+	if r.status.Detail == "" {
 		return "the recordings disk is full"
 	}
-	return r.detail
+	return r.status.Detail
 }
 
 // RecordingStatus says whether the Recorder is recording, for the node's health check.
