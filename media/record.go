@@ -65,6 +65,9 @@ const (
 	// no reserve, or a smaller one): resuming into a disk that fills again at once would cut
 	// a file short every few seconds.
 	resumeFloor = 4 << 20
+	// maxHysteresis bounds how far above the reserve free space must climb before recording
+	// resumes: a tenth of the reserve, up to this.
+	maxHysteresis = 256 << 20
 	// cutSlack is what a file cut short at a full disk gives back, at least, so that its Cues
 	// and its sidecar find room.
 	cutSlack = 16 << 10
@@ -205,7 +208,7 @@ func (r *Recorder) CheckSpace() {
 		}
 	case r.minFree > 0 && free < r.minFree:
 		r.suspend(fireline.RecordingLowSpace, fmt.Sprintf("the recordings disk had %s free, below the reserve of %s", mib(free), mib(r.minFree)))
-	case r.suspended.Load() && free >= max(r.minFree+r.minFree/10, resumeFloor):
+	case r.suspended.Load() && free >= max(r.minFree+min(r.minFree/10, maxHysteresis), resumeFloor):
 		r.resume(free)
 	}
 	if r.suspended.Load() {
@@ -219,6 +222,13 @@ func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 // suspend stops recording for reason; the first reason stands until recording resumes. It
 // takes only the status's leaf lock, so a session may call it under its own.
 func (r *Recorder) suspend(reason, detail string) {
+	if r.suspended.Load() {
+		return
+	}
+	free, err := r.freeSpace(r.dir) // now, not at the last check: a full disk fills fast
+	if err != nil {
+		free = -1
+	}
 	r.stMu.Lock()
 	if r.status.Suspended {
 		r.stMu.Unlock()
@@ -226,7 +236,7 @@ func (r *Recorder) suspend(reason, detail string) {
 	}
 	now := r.now().UTC()
 	r.status.Suspended, r.status.Reason, r.status.Since, r.status.Detail = true, reason, &now, detail
-	free := r.status.FreeBytes
+	r.status.FreeBytes = free
 	r.suspended.Store(true)
 	r.stMu.Unlock()
 	r.log.Warn("recording suspended: the recordings disk is full; live video goes on, and recording resumes once space is back",
