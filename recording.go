@@ -25,8 +25,8 @@ type Recording struct {
 	Duration float64    `json:"duration_s"` // seconds of media time
 	Bytes    int64      `json:"bytes"`
 	Frames   int        `json:"frames"`
-	// Complete is true only for a recording closed cleanly; an interrupted or failed one plays
-	// up to its last complete frame.
+	// Complete is true only for a recording closed cleanly at its end; an interrupted, failed
+	// or cut one plays up to its last complete frame.
 	Complete bool `json:"complete"`
 	// State is recording, closed, interrupted, failed or cut (media.StateRecording and
 	// friends). A cut recording was stopped because the recordings disk was full: the file is

@@ -117,6 +117,7 @@ type Recorder struct {
 	suspended atomic.Bool
 	stMu      sync.Mutex
 	status    fireline.RecordingStatus
+	checked   bool // the free space has been read once
 	stop      chan struct{}
 	watching  sync.WaitGroup
 	// fileWriter, if set, stands in front of each recording file's appends (tests put a
@@ -198,12 +199,13 @@ func (r *Recorder) CheckSpace() {
 		free = -1
 	}
 	r.stMu.Lock()
-	known := r.status.FreeBytes >= 0
-	r.status.FreeBytes = free
+	// A failing statfs is logged when it starts failing, not at every check.
+	first, known := !r.checked, r.status.FreeBytes >= 0
+	r.checked, r.status.FreeBytes = true, free
 	r.stMu.Unlock()
 	switch {
 	case err != nil:
-		if known || !errors.Is(err, errors.ErrUnsupported) {
+		if known || first && !errors.Is(err, errors.ErrUnsupported) {
 			r.log.Warn("cannot read the recordings disk's free space; the reserve is not enforced", "dir", r.dir, "error", err)
 		}
 	case r.minFree > 0 && free < r.minFree:
