@@ -21,8 +21,8 @@ import (
 // TestDiskFullDrill is the short drill of a recordings disk that fills up while a crew
 // films an incident: the live video goes on reaching the centre, intake goes on taking alarms,
 // /readyz says recording is suspended and stays 200, and the recording in progress is cut
-// short, listed as such and still playable; once space is back, recording resumes by itself
-// in a new file. Where this machine lets the test mount a 16 MiB tmpfs (as root, it can) the
+// short, listed as such and still playable, and the review tags it so in Chinese and English;
+// once space is back, recording resumes by itself in a new file. Where this machine lets the test mount a 16 MiB tmpfs (as root, it can) the
 // recordings folder is that tmpfs and the disk really fills (ENOSPC, no reserve); otherwise the
 // reserve stands in for it, set above the folder's free space: recording is suspended from the
 // start while the live video flows. The test says which it ran (FIRELINE_E2E_DISK=reserve
@@ -189,6 +189,10 @@ func TestDiskFullDrill(t *testing.T) {
 		return len(l) == 2 && l[0].State == "cut" && l[1].State == "closed" && l[1].Complete, fmt.Sprintf("recordings %+v: the cut one and the resumed one closed", l)
 	})
 	logHas(t, s, "recording suspended", "reason=disk_full", "recording cut short", "recording resumed")
+
+	// The review shows it cut short, in both languages (e2e/browser/diskfull.test.mjs).
+	script := browserScript(t, "diskfull.test.mjs")
+	runScript(t, s, script, artifactsDir(t), 90*time.Second, map[string]string{"FIRELINE_INCIDENT": fmt.Sprint(id), "FIRELINE_RECORDING": cut.Name})
 }
 
 // logHas checks that the node logged what operators are told.
