@@ -240,11 +240,24 @@ func TestRecordReserveSuspendsAndResumes(t *testing.T) {
 	}
 	free.Store(200 << 20)
 	rec.CheckSpace()
-	s.play(25)
+	s.play(12)
+
+	// A short suspension between two packets: the file is cut by the timer, recording resumes
+	// before either track sends again, and both go on into a third file.
+	free.Store(50 << 20)
+	rec.CheckSpace()
+	free.Store(200 << 20)
+	rec.CheckSpace()
+	s.play(13)
 	s.close()
 	list = recordings(t, dir)
-	if len(list) != 2 || list[1].State != media.StateClosed || list[1].Frames == 0 {
-		t.Fatalf("recordings = %+v, want the cut one and a resumed one", list)
+	if len(list) != 3 || list[1].State != media.StateCut || list[2].State != media.StateClosed {
+		t.Fatalf("recordings = %+v, want cut, cut, closed", list)
+	}
+	for _, r := range list[1:] {
+		if got := strings.Join(r.Codecs(), ","); got != "video/VP8,audio/opus" || r.Frames == 0 {
+			t.Errorf("resumed recording %s: %s, %d frames; want the camera and its microphone", r.Name, got, r.Frames)
+		}
 	}
 }
 

@@ -690,6 +690,7 @@ type recSession struct {
 	meta    fireline.Recording
 	numbers map[*recTrack]int // track numbers in the file
 	frames  int
+	cut     bool // cut short by a full disk: its tracks pause rather than stop
 }
 
 type pendingFrame struct {
@@ -752,6 +753,11 @@ func (s *recSession) writeLocked(t *recTrack, ms int64, key bool, data []byte) e
 		s.frames++
 		trackOf(&s.meta, n).Frames++
 		return nil
+	}
+	if s.cut {
+		// Cut short while this track was between packets, and perhaps resumed since: the
+		// track pauses, and its next packet finds out which.
+		return errRecordingCut
 	}
 	return errRecordingStopped
 }
@@ -963,7 +969,7 @@ func (s *recSession) failLocked(err error) error {
 // giving back what a write left half done, and its sidecar says it was cut short. It returns
 // errRecordingCut, which pauses the tracks; it is idempotent.
 func (s *recSession) cutLocked() error {
-	s.state = sessionDone
+	s.state, s.cut = sessionDone, true
 	s.pending, s.pendBytes = nil, 0
 	if s.file == nil {
 		return errRecordingCut
