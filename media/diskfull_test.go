@@ -94,6 +94,14 @@ func (s *stream) close() {
 	}
 }
 
+func flatten(frames [][]*rtp.Packet) []*rtp.Packet {
+	var out []*rtp.Packet
+	for _, f := range frames {
+		out = append(out, f...)
+	}
+	return out
+}
+
 // checkCut asserts that rec is a recording cut short that still plays, at most max bytes.
 func checkCut(t *testing.T, dir string, rec fireline.Recording, maxBytes int64, reason string) {
 	t.Helper()
@@ -232,6 +240,16 @@ func TestRecordReserveSuspendsAndResumes(t *testing.T) {
 	}
 
 	s.play(10)
+	// A microphone published and ended while suspended: nothing recorded, no error.
+	mic, err := rec.Sink(media.Track{Room: "incident:7", Stream: "E-2", Kind: "audio", Codec: "audio/opus", ClockRate: 48000})
+	if err != nil || mic == nil {
+		t.Fatalf("Sink while suspended: %v, %v", mic, err)
+	}
+	write(t, mic, flatten(s.audio[:50]))
+	c.advance(media.DefaultJoinWindow)
+	if err := mic.Close(); err != nil {
+		t.Errorf("Close of a track that recorded nothing while suspended: %v", err)
+	}
 	free.Store(105 << 20) // above the reserve, but not by enough
 	rec.CheckSpace()
 	s.play(10)
@@ -279,4 +297,40 @@ func TestDiskFullIsENOSPC(t *testing.T) {
 	if n != 4 || !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("Write = %d, %v; want 4 and ENOSPC", n, err)
 	}
+}
+
+// TestRecordCloseOnFullDiskIsQuiet: the disk fills just as the stream ends, at the close's
+// last flush: the file is cut short all the same, and the close reports no error (the
+// warning is logged), so that the media server does not log the track's end as a failure.
+func TestRecordCloseOnFullDiskIsQuiet(t *testing.T) {
+	dir := t.TempDir()
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatalf("this test needs Linux's /dev/full: %v", err)
+	}
+	defer full.Close()
+	c := &clock{t: time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC)}
+	rec, err := media.NewRecorder(media.RecorderConfig{Dir: dir, Now: c.now,
+		FreeSpace: func(string) (int64, error) { return 1 << 30, nil }, CheckEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	// Room for the header and a few frames; the rest waits in the writer's buffer until the
+	// close flushes it.
+	media.SetFileWriter(rec, func(f *os.File) io.Writer { return &smallDisk{f: f, full: full, capacity: 4 << 10} })
+	s := newStream(t, rec, c)
+	s.play(6)
+	if st := rec.RecordingStatus(); st.Suspended {
+		t.Fatalf("suspended before the close: %+v", st)
+	}
+	s.close() // fails the test on an error
+	if st := rec.RecordingStatus(); !st.Suspended || st.Reason != fireline.RecordingDiskFull {
+		t.Errorf("status after the close = %+v, want suspended: disk full", st)
+	}
+	list := recordings(t, dir)
+	if len(list) != 1 || list[0].State != media.StateCut || list[0].Bytes > 4<<10 {
+		t.Fatalf("recordings = %+v, want one cut short within the disk", list)
+	}
+	t.Logf("cut at the close: %d bytes, %d frames", list[0].Bytes, list[0].Frames)
 }

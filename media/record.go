@@ -561,6 +561,15 @@ func (t *recTrack) fail(err error) error {
 // until recording resumes.
 var errRecordingCut = errors.New("recording cut short: the disk is full")
 
+// cutIsDone is err, but nil for a recording cut short: at its close that is no error to report,
+// its warning was logged.
+func cutIsDone(err error) error {
+	if errors.Is(err, errRecordingCut) {
+		return nil
+	}
+	return err
+}
+
 // errRecordingStopped says a recording failed earlier (reported by the track that met the
 // error) or was closed: the track stops quietly.
 var errRecordingStopped = errors.New("recording stopped")
@@ -906,7 +915,7 @@ func (s *recSession) finishLocked() error {
 	if s.state == sessionWaiting {
 		if err := s.beginLocked(); err != nil || s.state == sessionWaiting {
 			s.state = sessionDone // nothing was ever written, or it failed and said so
-			return err
+			return cutIsDone(err)
 		}
 	}
 	if s.state != sessionWriting {
@@ -914,7 +923,7 @@ func (s *recSession) finishLocked() error {
 	}
 	s.state = sessionDone
 	if err := s.mkv.finish(); err != nil {
-		return s.failLocked(fmt.Errorf("finish recording %s: %w", s.meta.Name, err))
+		return cutIsDone(s.failLocked(fmt.Errorf("finish recording %s: %w", s.meta.Name, err)))
 	}
 	size := s.mkv.pos
 	if err := s.file.Close(); err != nil {
