@@ -25,15 +25,49 @@ type Recording struct {
 	Duration float64    `json:"duration_s"` // seconds of media time
 	Bytes    int64      `json:"bytes"`
 	Frames   int        `json:"frames"`
-	// Complete is true only for a recording closed cleanly; an interrupted or failed one plays
-	// up to its last complete frame.
+	// Complete is true only for a recording closed cleanly at its end; an interrupted, failed
+	// or cut one plays up to its last complete frame.
 	Complete bool `json:"complete"`
-	// State is recording, closed, interrupted or failed (media.StateRecording and friends).
+	// State is recording, closed, interrupted, failed or cut (media.StateRecording and
+	// friends). A cut recording was stopped because the recordings disk was full: the file is
+	// finished and plays up to the cut, and Error says why.
 	State string `json:"state"`
 	Error string `json:"error,omitempty"`
 	// Node names the media node that wrote the file, so that several nodes may share one
 	// folder and each recovers only what it left open.
 	Node string `json:"node,omitempty"`
+}
+
+// RecordingStatus says whether a media node is recording, for its health check: the
+// recordings disk filling up suspends recording (live video goes on) until space is back.
+type RecordingStatus struct {
+	// Suspended is true while no recording is written for want of disk space.
+	Suspended bool `json:"suspended"`
+	// Reason says why: RecordingDiskFull or RecordingLowSpace; empty while recording.
+	Reason string `json:"reason,omitempty"`
+	// Detail says it for operators: "the recordings disk had 310.2 MiB free, below the
+	// reserve of 512.0 MiB".
+	Detail string `json:"detail,omitempty"`
+	// Since is when recording was suspended.
+	Since *time.Time `json:"since,omitempty"`
+	// FreeBytes is the recordings disk's free space at the last check, -1 if unknown;
+	// MinFreeBytes is the reserve below which nothing is recorded (0: none).
+	FreeBytes    int64 `json:"free_bytes"`
+	MinFreeBytes int64 `json:"min_free_bytes"`
+}
+
+// Why recording is suspended (RecordingStatus.Reason).
+const (
+	// RecordingDiskFull: a write to the recordings disk failed for want of space (ENOSPC,
+	// EDQUOT).
+	RecordingDiskFull = "disk_full"
+	// RecordingLowSpace: the recordings disk's free space fell below the node's reserve.
+	RecordingLowSpace = "low_space"
+)
+
+// RecordingHealth reports a media node's RecordingStatus; media.Recorder implements it.
+type RecordingHealth interface {
+	RecordingStatus() RecordingStatus
 }
 
 // RecordingTrack is one track of a recording.

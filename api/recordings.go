@@ -33,10 +33,10 @@ type Recording struct {
 	Duration float64    `json:"duration_s"`
 	Bytes    int64      `json:"bytes"`
 	Frames   int        `json:"frames"`
-	// Complete is true for a recording closed cleanly; an interrupted or failed one plays up
-	// to its last complete frame.
+	// Complete is true for a recording closed cleanly at its end; an interrupted, failed or
+	// cut one plays up to its last complete frame.
 	Complete bool   `json:"complete"`
-	State    string `json:"state"` // recording, closed, interrupted, failed
+	State    string `json:"state"` // recording, closed, interrupted, failed, cut (the disk was full)
 	// URL plays the recording until URLExpiresAt without an Authorization header (see
 	// recordingTicket), for a <video src>.
 	URL          string    `json:"url"`

@@ -73,8 +73,10 @@ type Server struct {
 	now    func() time.Time
 
 	recordings fireline.RecordingLibrary
-	ticketKey  []byte
-	basemap    *Basemap
+	// recording is this node's recorder's health, for /readyz; nil without the media role.
+	recording fireline.RecordingHealth
+	ticketKey []byte
+	basemap   *Basemap
 
 	directory      Directory
 	directoryUsers fireline.DirectoryUsers
@@ -132,6 +134,9 @@ type Deps struct {
 
 	// Recordings may be nil: a node that cannot read the recordings' folder.
 	Recordings fireline.RecordingLibrary
+	// Recording is this node's recorder (media.Recorder), whose suspension for want of disk
+	// space /readyz reports; nil on a node without the media role.
+	Recording fireline.RecordingHealth
 	// Basemap is the base map's tiles (--basemap); nil: the map draws on a plain background.
 	Basemap *Basemap
 
@@ -169,7 +174,7 @@ func New(cfg Config, d Deps) *Server {
 		nodes:  d.MediaNodes,
 		travel: d.Travel, assets: d.Assets,
 		hub: newHub(), log: d.Logger.With("component", "api"), now: time.Now,
-		recordings: d.Recordings, ticketKey: cfg.TicketKey, basemap: d.Basemap,
+		recordings: d.Recordings, recording: d.Recording, ticketKey: cfg.TicketKey, basemap: d.Basemap,
 		directory: d.Directory, directoryUsers: d.DirectoryUsers,
 		auditLog: d.AuditLog,
 		roster:   d.Roster,
@@ -404,6 +409,14 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		checks["temporal"] = err.Error()
 		if required["temporal"] {
 			status = http.StatusServiceUnavailable
+		}
+	}
+	// A full recordings disk is reported but never takes the node out of service: live video
+	// and everything else go on without recording.
+	if s.recording != nil {
+		checks["recordings"] = "ok"
+		if st := s.recording.RecordingStatus(); st.Suspended {
+			checks["recordings"] = "suspended (" + st.Reason + "): " + st.Detail
 		}
 	}
 	writeJSON(w, status, checks)

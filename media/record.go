@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/pion/rtp"
@@ -33,6 +35,13 @@ import (
 // timestamps are media time from there, from each track's RTP clock. A sidecar JSON file
 // beside each recording says what it holds; it is written when the file starts and rewritten
 // when the file closes.
+//
+// The recordings disk filling up never touches live video. Below a reserve of free space
+// (MinFree, read with statfs on a timer), or at the first write refused for want of space
+// (ENOSPC, EDQUOT), the Recorder suspends: every file being written is finished at its last
+// complete block, so it plays and is listed, and its sidecar says it was cut short (StateCut);
+// no new file is begun. Once space is back the tracks still live begin new files, asking the
+// publisher for a keyframe.
 
 // Recorder defaults.
 const (
@@ -47,6 +56,21 @@ const (
 	// usually brings it within a round trip): so many packets, or so much media time.
 	maxLate = 512
 	maxWait = time.Second
+	// DefaultMinFree is the recordings disk's reserve: below this much free space nothing is
+	// recorded, so that the disk never fills and the files being written close cleanly.
+	DefaultMinFree = 512 << 20
+	// DefaultCheckEvery is how often the Recorder reads the recordings disk's free space.
+	DefaultCheckEvery = 5 * time.Second
+	// resumeFloor is the least free space at which recording resumes after a full disk (with
+	// no reserve, or a smaller one): resuming into a disk that fills again at once would cut
+	// a file short every few seconds.
+	resumeFloor = 4 << 20
+	// maxHysteresis bounds how far above the reserve free space must climb before recording
+	// resumes: a tenth of the reserve, up to this.
+	maxHysteresis = 256 << 20
+	// cutSlack is what a file cut short at a full disk gives back, at least, so that its Cues
+	// and its sidecar find room.
+	cutSlack = 16 << 10
 )
 
 // RecorderConfig configures a Recorder.
@@ -61,6 +85,14 @@ type RecorderConfig struct {
 	// Node names this media node, stable across its restarts (its URL, say); media nodes
 	// sharing Dir must have different names. Empty is fine for a node with a folder of its own.
 	Node string
+	// MinFree is the reserve, in bytes: while Dir's disk has less free, nothing is recorded.
+	// 0 turns it off (only a write refused for want of space suspends recording); negative
+	// means DefaultMinFree.
+	MinFree int64
+	// FreeSpace reads the bytes free to the Recorder on dir's disk; nil means statfs.
+	FreeSpace func(dir string) (int64, error)
+	// CheckEvery is how often the free space is read; 0 means DefaultCheckEvery.
+	CheckEvery time.Duration
 }
 
 // Recorder writes published tracks to files. Its Sink method is a SinkFactory. It is safe for
@@ -78,6 +110,19 @@ type Recorder struct {
 
 	liveMu sync.Mutex // a leaf lock: taken under a session's lock, never the other way
 	live   map[*recSession]struct{}
+
+	// The disk's state: suspended is read on every frame; status under stMu, a leaf lock.
+	minFree   int64
+	freeSpace func(dir string) (int64, error)
+	suspended atomic.Bool
+	stMu      sync.Mutex
+	status    fireline.RecordingStatus
+	checked   bool // the free space has been read once
+	stop      chan struct{}
+	watching  sync.WaitGroup
+	// fileWriter, if set, stands in front of each recording file's appends (tests put a
+	// disk that fills up there).
+	fileWriter func(*os.File) io.Writer
 }
 
 // NewRecorder returns a Recorder writing under cfg.Dir. It first finds the recordings a
@@ -91,6 +136,17 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 	r := &Recorder{
 		dir: cfg.Dir, node: cfg.Node, log: log.With("component", "recorder"), join: cfg.JoinWindow, now: cfg.Now,
 		open: map[streamKey]*recSession{}, live: map[*recSession]struct{}{},
+		minFree: cfg.MinFree, freeSpace: cfg.FreeSpace, stop: make(chan struct{}),
+	}
+	if r.minFree < 0 {
+		r.minFree = DefaultMinFree
+	}
+	if r.freeSpace == nil {
+		r.freeSpace = statfsFree
+	}
+	every := cfg.CheckEvery
+	if every <= 0 {
+		every = DefaultCheckEvery
 	}
 	if r.join <= 0 {
 		r.join = DefaultJoinWindow
@@ -111,7 +167,131 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 	if n > 0 {
 		r.log.Warn("recordings left open by the last run are marked incomplete", "count", n, "dir", r.dir)
 	}
+	r.status = fireline.RecordingStatus{FreeBytes: -1, MinFreeBytes: r.minFree}
+	r.CheckSpace()
+	r.watching.Add(1)
+	go r.watch(every)
 	return r, nil
+}
+
+// watch reads the free space every so often until Close: it suspends recording below the
+// reserve and resumes it once space is back, whatever suspended it.
+func (r *Recorder) watch(every time.Duration) {
+	defer r.watching.Done()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-tick.C:
+			r.CheckSpace()
+		}
+	}
+}
+
+// CheckSpace reads the recordings disk's free space now, suspends recording (cutting the
+// files being written short) if it is below the reserve, and resumes it if it was suspended
+// and space is back. The Recorder calls it every CheckEvery; tests call it to not wait.
+func (r *Recorder) CheckSpace() {
+	free, err := r.freeSpace(r.dir)
+	if err != nil {
+		free = -1
+	}
+	r.stMu.Lock()
+	// A failing statfs is logged when it starts failing, not at every check.
+	first, known := !r.checked, r.status.FreeBytes >= 0
+	r.checked, r.status.FreeBytes = true, free
+	r.stMu.Unlock()
+	switch {
+	case err != nil:
+		if known || first && !errors.Is(err, errors.ErrUnsupported) {
+			r.log.Warn("cannot read the recordings disk's free space; the reserve is not enforced", "dir", r.dir, "error", err)
+		}
+	case r.minFree > 0 && free < r.minFree:
+		r.suspend(fireline.RecordingLowSpace, fmt.Sprintf("the recordings disk had %s free, below the reserve of %s", mib(free), mib(r.minFree)))
+	case r.suspended.Load() && free >= max(r.minFree+min(r.minFree/10, maxHysteresis), resumeFloor):
+		r.resume(free)
+	}
+	if r.suspended.Load() {
+		r.cutAll()
+	}
+}
+
+// mib formats a byte count for operators.
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+// suspend stops recording for reason; the first reason stands until recording resumes. It
+// takes only the status's leaf lock, so a session may call it under its own.
+func (r *Recorder) suspend(reason, detail string) {
+	if r.suspended.Load() {
+		return
+	}
+	free, err := r.freeSpace(r.dir) // now, not at the last check: a full disk fills fast
+	if err != nil {
+		free = -1
+	}
+	r.stMu.Lock()
+	if r.status.Suspended {
+		r.stMu.Unlock()
+		return
+	}
+	now := r.now().UTC()
+	r.status.Suspended, r.status.Reason, r.status.Since, r.status.Detail = true, reason, &now, detail
+	r.status.FreeBytes = free
+	r.suspended.Store(true)
+	r.stMu.Unlock()
+	r.log.Warn("recording suspended: the recordings disk is full; live video goes on, and recording resumes once space is back",
+		"reason", reason, "detail", detail, "dir", r.dir, "free_bytes", free, "min_free_bytes", r.minFree)
+}
+
+func (r *Recorder) resume(free int64) {
+	r.stMu.Lock()
+	since := r.status.Since
+	r.status.Suspended, r.status.Reason, r.status.Since, r.status.Detail = false, "", nil, ""
+	r.suspended.Store(false)
+	r.stMu.Unlock()
+	var off time.Duration
+	if since != nil {
+		off = r.now().Sub(*since).Round(time.Second)
+	}
+	r.log.Info("recording resumed: the recordings disk has space again", "dir", r.dir, "free_bytes", free, "suspended_for", off.String())
+}
+
+// suspendedDetail is why recording is suspended, for a cut file's sidecar.
+func (r *Recorder) suspendedDetail() string {
+	r.stMu.Lock()
+	defer r.stMu.Unlock()
+	if r.status.Detail == "" {
+		return "the recordings disk is full"
+	}
+	return r.status.Detail
+}
+
+// RecordingStatus says whether the Recorder is recording, for the node's health check.
+func (r *Recorder) RecordingStatus() fireline.RecordingStatus {
+	r.stMu.Lock()
+	defer r.stMu.Unlock()
+	return r.status
+}
+
+// Recorder is the media node's recording health.
+var _ fireline.RecordingHealth = (*Recorder)(nil)
+
+// cutAll cuts short every file being written. It holds no other lock while it takes each
+// session's.
+func (r *Recorder) cutAll() {
+	r.liveMu.Lock()
+	sessions := make([]*recSession, 0, len(r.live))
+	for s := range r.live {
+		sessions = append(sessions, s)
+	}
+	r.liveMu.Unlock()
+	for _, s := range sessions {
+		s.mu.Lock()
+		_ = s.cutLocked() // errRecordingCut: the tracks find out at their next packet
+		s.mu.Unlock()
+	}
 }
 
 // Sink opens a sink for t (a SinkFactory). Codecs other than VP8, H.264 and Opus are skipped.
@@ -139,25 +319,37 @@ func (r *Recorder) Sink(t Track) (TrackSink, error) {
 	}
 	rt.sb = samplebuilder.New(maxLate, paddingTolerant{dep}, rt.clock, samplebuilder.WithMaxTimeDelay(maxWait))
 
-	key := streamKey{t.Room, t.Stream}
+	if !r.attachTrack(rt) {
+		return nil, nil
+	}
+	return rt, nil
+}
+
+// attachTrack attaches t to its stream's file that is still waiting for tracks, or to a new one. It
+// reports false once the Recorder is closed.
+func (r *Recorder) attachTrack(t *recTrack) bool {
+	key := streamKey{t.info.Room, t.info.Stream}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
-		return nil, nil
+		return false
 	}
-	if s := r.open[key]; s != nil && s.attach(rt) {
-		return rt, nil
+	if s := r.open[key]; s != nil && s.attach(t) {
+		return true
 	}
-	s := r.newSession(t)
-	s.attach(rt)
+	s := r.newSession(t.info)
+	s.attach(t)
 	r.open[key] = s
-	return rt, nil
+	return true
 }
 
 // Close finishes every recording: the media server does not wait for its tracks' goroutines,
 // so files are closed cleanly here and whatever arrives after is dropped.
 func (r *Recorder) Close() error {
 	r.mu.Lock()
+	if !r.closed {
+		close(r.stop)
+	}
 	r.closed = true
 	r.open = map[streamKey]*recSession{}
 	r.mu.Unlock()
@@ -167,6 +359,7 @@ func (r *Recorder) Close() error {
 		sessions = append(sessions, s)
 	}
 	r.liveMu.Unlock()
+	r.watching.Wait()
 	var errs []error
 	for _, s := range sessions {
 		s.mu.Lock()
@@ -251,6 +444,10 @@ type recTrack struct {
 	elapsed int64  // RTP ticks from the first frame to the last, unwrapped
 	offset  int64  // ms from the session's start to this track's first frame
 	stopped bool   // the recording failed: drop everything
+	paused  bool   // the disk is full: frames are dropped until it has room again
+	// wantKey: recording resumed mid-stream and waits for a keyframe, asked for at askedKey.
+	wantKey  bool
+	askedKey time.Time
 
 	// arrivals remembers when recent frames' first packets arrived: a frame leaves the
 	// samplebuilder only when the next one starts, but its arrival is its wall-clock time.
@@ -277,13 +474,32 @@ func (t *recTrack) WriteRTP(p *rtp.Packet) error {
 		t.arrivals[t.arrived%len(t.arrivals)] = arrival{p.Timestamp, t.r.now()}
 		t.arrived++
 	}
+	switch suspended := t.r.suspended.Load(); {
+	case suspended && !t.paused:
+		s := t.sess.Load()
+		s.mu.Lock()
+		_ = s.cutLocked() // errRecordingCut, which pauses the track
+		s.mu.Unlock()
+		t.paused = true
+	case !suspended && t.paused:
+		if !t.resume() {
+			return nil
+		}
+	}
+	// The samplebuilder is fed while paused too, so that it is in step when recording resumes.
 	cp := &rtp.Packet{Header: p.Header, Payload: slices.Clone(p.Payload)}
 	cp.Header.CSRC, cp.Header.Extensions = nil, nil // not needed to rebuild frames
 	t.sb.Push(cp)
 	for sample := t.sb.Pop(); sample != nil; sample = t.sb.Pop() {
+		if t.paused {
+			continue
+		}
 		if err := t.frame(sample.Data, sample.PacketTimestamp); err != nil {
 			return t.fail(err)
 		}
+	}
+	if t.paused {
+		return nil
 	}
 	s := t.sess.Load()
 	s.mu.Lock()
@@ -295,10 +511,60 @@ func (t *recTrack) WriteRTP(p *rtp.Packet) error {
 	return nil
 }
 
+// resume leaves the file the full disk cut short for a new one, which begins at the track's
+// next keyframe (asked of the publisher). It reports false if the Recorder has closed.
+func (t *recTrack) resume() bool {
+	old := t.sess.Load()
+	old.mu.Lock()
+	last := old.detachLocked(t)
+	old.mu.Unlock()
+	if last {
+		t.r.forget(old)
+	}
+	if !t.r.attachTrack(t) {
+		t.stopped = true
+		return false
+	}
+	t.paused, t.started, t.elapsed = false, false, 0
+	t.wantKey = t.kind.video() && t.info.Keyframe != nil
+	t.askKeyframe()
+	return true
+}
+
+// askKeyframe asks the publisher for the keyframe a resumed recording waits for, again every
+// keyframeRetry: a browser ignores a request that follows another too closely.
+func (t *recTrack) askKeyframe() {
+	if !t.wantKey {
+		return
+	}
+	if now := t.r.now(); now.Sub(t.askedKey) >= keyframeRetry {
+		t.askedKey = now
+		t.info.Keyframe()
+	}
+}
+
 // fail stops this track's recording; the error is reported once, by the track that met it.
+// A full disk only pauses it.
 func (t *recTrack) fail(err error) error {
+	if errors.Is(err, errRecordingCut) {
+		t.paused = true
+		return nil
+	}
 	t.stopped = true
 	if errors.Is(err, errRecordingStopped) {
+		return nil
+	}
+	return err
+}
+
+// errRecordingCut says the disk is full: the recording was cut short, and its tracks pause
+// until recording resumes.
+var errRecordingCut = errors.New("recording cut short: the disk is full")
+
+// cutIsDone is err, but nil for a recording cut short: at its close that is no error to report,
+// its warning was logged.
+func cutIsDone(err error) error {
+	if errors.Is(err, errRecordingCut) {
 		return nil
 	}
 	return err
@@ -319,6 +585,7 @@ func (t *recTrack) frame(data []byte, ts uint32) error {
 		key = data[0]&0x01 == 0 // the frame tag's inverse keyframe bit
 		if !t.started {
 			if !key || len(data) < 10 || data[3] != 0x9d || data[4] != 0x01 || data[5] != 0x2a {
+				t.askKeyframe()
 				return nil // nothing decodes before a keyframe
 			}
 			t.width = int(binary.LittleEndian.Uint16(data[6:]) & 0x3fff)
@@ -329,6 +596,7 @@ func (t *recTrack) frame(data []byte, ts uint32) error {
 		key, sps, pps = scanAVC(data)
 		if !t.started {
 			if !key || sps == nil || pps == nil {
+				t.askKeyframe()
 				return nil // a decoder needs the parameter sets and an IDR picture first
 			}
 			t.avcConfig = avcDecoderConfig(sps, pps)
@@ -377,7 +645,7 @@ func (t *recTrack) frame(data []byte, ts uint32) error {
 		if err != nil {
 			return err
 		}
-		t.started = true
+		t.started, t.wantKey = true, false
 		return nil
 	}
 }
@@ -431,6 +699,7 @@ type recSession struct {
 	meta    fireline.Recording
 	numbers map[*recTrack]int // track numbers in the file
 	frames  int
+	cut     bool // cut short by a full disk: its tracks pause rather than stop
 }
 
 type pendingFrame struct {
@@ -471,6 +740,9 @@ func (s *recSession) firstFrameLocked(now time.Time) int64 {
 }
 
 func (s *recSession) writeLocked(t *recTrack, ms int64, key bool, data []byte) error {
+	if s.r.suspended.Load() {
+		return s.cutLocked()
+	}
 	switch s.state {
 	case sessionWaiting:
 		s.pending = append(s.pending, pendingFrame{t: t, ms: ms, key: key, data: data})
@@ -490,6 +762,11 @@ func (s *recSession) writeLocked(t *recTrack, ms int64, key bool, data []byte) e
 		s.frames++
 		trackOf(&s.meta, n).Frames++
 		return nil
+	}
+	if s.cut {
+		// Cut short while this track was between packets, and perhaps resumed since: the
+		// track pauses, and its next packet finds out which.
+		return errRecordingCut
 	}
 	return errRecordingStopped
 }
@@ -524,6 +801,9 @@ func (s *recSession) beginLocked() error {
 	}
 	if len(in) == 0 {
 		return nil
+	}
+	if s.r.suspended.Load() {
+		return s.cutLocked()
 	}
 	// Video first: players expect it as the first track.
 	slices.SortStableFunc(in, func(a, b *recTrack) int {
@@ -594,7 +874,11 @@ func (s *recSession) beginLocked() error {
 	if err := writeSidecar(dir, s.meta); err != nil {
 		return s.failLocked(err)
 	}
-	if s.mkv, err = newMKVWriter(f, h, s.r.now); err != nil {
+	var out io.Writer
+	if s.r.fileWriter != nil {
+		out = s.r.fileWriter(f)
+	}
+	if s.mkv, err = newMKVWriter(f, out, h, s.r.now); err != nil {
 		return s.failLocked(fmt.Errorf("write recording %s: %w", meta.Name, err))
 	}
 	s.r.log.Info("recording started", "room", s.room, "stream", s.stream, "file", filepath.Join(roomDir(s.room), meta.Name),
@@ -631,7 +915,7 @@ func (s *recSession) finishLocked() error {
 	if s.state == sessionWaiting {
 		if err := s.beginLocked(); err != nil || s.state == sessionWaiting {
 			s.state = sessionDone // nothing was ever written, or it failed and said so
-			return err
+			return cutIsDone(err)
 		}
 	}
 	if s.state != sessionWriting {
@@ -639,7 +923,7 @@ func (s *recSession) finishLocked() error {
 	}
 	s.state = sessionDone
 	if err := s.mkv.finish(); err != nil {
-		return s.failLocked(fmt.Errorf("finish recording %s: %w", s.meta.Name, err))
+		return cutIsDone(s.failLocked(fmt.Errorf("finish recording %s: %w", s.meta.Name, err)))
 	}
 	size := s.mkv.pos
 	if err := s.file.Close(); err != nil {
@@ -662,6 +946,15 @@ func (s *recSession) finishLocked() error {
 // the recording failed (if the disk still takes that), and the tracks stop quietly. Live video
 // goes on: the error is returned once, to the media server, which logs it.
 func (s *recSession) failLocked(err error) error {
+	if diskFull(err) {
+		why := "no space left"
+		var errno syscall.Errno
+		if errors.As(err, &errno) {
+			why = errno.Error()
+		}
+		s.r.suspend(fireline.RecordingDiskFull, "the recordings disk is full (a write was refused: "+why+")")
+		return s.cutLocked()
+	}
 	if s.state == sessionDone && s.file == nil {
 		return errRecordingStopped
 	}
@@ -678,4 +971,55 @@ func (s *recSession) failLocked(err error) error {
 		_ = writeSidecar(filepath.Join(s.r.dir, roomDir(s.room)), s.meta)
 	}
 	return err
+}
+
+// cutLocked stops the recording because the disk is full (the Recorder is suspended): frames
+// held in memory are dropped; a file being written is finished at its last complete block,
+// giving back what a write left half done, and its sidecar says it was cut short. It returns
+// errRecordingCut, which pauses the tracks; it is idempotent.
+func (s *recSession) cutLocked() error {
+	s.state, s.cut = sessionDone, true
+	s.pending, s.pendBytes = nil, 0
+	if s.file == nil {
+		return errRecordingCut
+	}
+	dir := filepath.Join(s.r.dir, roomDir(s.room))
+	file := filepath.Join(roomDir(s.room), s.meta.Name)
+	f := s.file
+	s.file = nil
+	if s.mkv == nil {
+		// The header never reached the disk: there is nothing to play, so nothing to list.
+		_ = f.Close()
+		_ = os.Remove(filepath.Join(dir, s.meta.Name))
+		_ = os.Remove(filepath.Join(dir, s.meta.Name+".json"))
+		s.r.log.Warn("recording not begun: the recordings disk is full", "room", s.room, "stream", s.stream, "file", file)
+		return errRecordingCut
+	}
+	err := s.mkv.finish()
+	if diskFull(err) {
+		if err = s.mkv.salvage(cutSlack); err == nil {
+			err = s.mkv.finish()
+		}
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	s.meta.State, s.meta.Complete = StateCut, false
+	s.meta.Error = "cut short: " + s.r.suspendedDetail()
+	if err != nil {
+		s.meta.Error += "; the file could not be finished, and plays up to its last complete frame"
+	}
+	s.meta.Bytes, s.meta.Frames = s.mkv.pos, s.mkv.blocks
+	s.meta.Duration = float64(s.mkv.lastTS) / 1000
+	end := s.meta.StartedAt.Add(time.Duration(s.mkv.lastTS) * time.Millisecond)
+	s.meta.EndedAt = &end
+	log := s.r.log.With("room", s.room, "stream", s.stream, "file", file)
+	if err != nil {
+		log.Error("finish recording cut short", "err", err)
+	}
+	if err := writeSidecar(dir, s.meta); err != nil {
+		log.Error("recording cut short, but its sidecar still says recording", "err", err)
+	}
+	log.Warn("recording cut short: the recordings disk is full", "duration_s", s.meta.Duration, "bytes", s.meta.Bytes, "frames", s.meta.Frames)
+	return errRecordingCut
 }

@@ -32,6 +32,9 @@ const (
 	StateInterrupted = "interrupted"
 	// StateFailed: a disk error stopped the recording; what was written before it plays.
 	StateFailed = "failed"
+	// StateCut: the recordings disk was full, so the recording was stopped and its file
+	// finished at its last complete frame; the sidecar's Error says why.
+	StateCut = "cut"
 )
 
 // trackOf is the recording's track number n, a throwaway one when it has none.
@@ -108,7 +111,17 @@ func writeSidecar(dir string, ri fireline.Recording) error {
 	final := filepath.Join(dir, ri.Name+".json")
 	tmp := final + ".tmp"
 	if err := os.WriteFile(tmp, append(b, '\n'), 0o640); err != nil { // #nosec G306 -- 0640: API nodes of the group read it
-		return fmt.Errorf("recording sidecar: %w", err)
+		_ = os.Remove(tmp)
+		if !diskFull(err) {
+			return fmt.Errorf("recording sidecar: %w", err)
+		}
+		// A full disk has no room for a second copy: the sidecar is rewritten in place, in the
+		// space its old content frees. A reader may meet it half written for a moment; a
+		// sidecar left saying "recording" would be wrong until the next restart.
+		if err := os.WriteFile(final, append(b, '\n'), 0o640); err != nil { // #nosec G306 -- as above
+			return fmt.Errorf("recording sidecar: %w", err)
+		}
+		return nil
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("recording sidecar: %w", err)

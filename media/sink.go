@@ -10,6 +10,9 @@ type Track struct {
 	Codec  string // MIME type, e.g. "video/VP8"
 	// ClockRate is the RTP clock in Hz, which a recorder needs to turn timestamps into time.
 	ClockRate uint32
+	// Keyframe, if set, asks the publisher for a keyframe: a recording that begins after the
+	// track did (the disk had no room before) starts with one.
+	Keyframe func()
 }
 
 // TrackSink receives every RTP packet of one published track in arrival order. It is the seam

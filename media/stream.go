@@ -270,7 +270,7 @@ func (st *stream) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiv
 	// The recording keeps the best picture: the highest layer, or the only one.
 	var sink TrackSink
 	if l.index == len(t.layers)-1 {
-		sink = st.openSink(remote, log)
+		sink = st.openSink(remote, func() { t.requestKeyframe(l.index, true) }, log)
 	}
 	clockRate := codec.ClockRate
 	video := t.kind == webrtc.RTPCodecTypeVideo
@@ -344,12 +344,12 @@ func drainRTCP(r *webrtc.RTPReceiver, rid string) {
 	}
 }
 
-func (st *stream) openSink(remote *webrtc.TrackRemote, log *slog.Logger) TrackSink {
+func (st *stream) openSink(remote *webrtc.TrackRemote, keyframe func(), log *slog.Logger) TrackSink {
 	if st.s.sinks == nil {
 		return nil
 	}
 	c := remote.Codec()
-	sink, err := st.s.sinks(Track{Room: st.room, Stream: st.name, Kind: remote.Kind().String(), Codec: c.MimeType, ClockRate: c.ClockRate})
+	sink, err := st.s.sinks(Track{Room: st.room, Stream: st.name, Kind: remote.Kind().String(), Codec: c.MimeType, ClockRate: c.ClockRate, Keyframe: keyframe})
 	if err != nil {
 		log.Error("open track sink; forwarding without it", "err", err)
 		return nil

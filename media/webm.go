@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -107,6 +108,7 @@ type mkvHeader struct {
 // mkvWriter writes one Matroska file. It is not safe for concurrent use.
 type mkvWriter struct {
 	f   *os.File
+	out io.Writer // where appends go: f, or a test's stand-in in front of it
 	w   *bufio.Writer
 	pos int64 // bytes written, flushed or not
 
@@ -125,7 +127,24 @@ type mkvWriter struct {
 	cues      []cue
 	clusters  []int64 // offsets of the clusters, whose sizes finish fills in
 	now       func() time.Time
+
+	// headerEnd is where the first cluster may start; ends are the latest block boundaries
+	// (a ring of the last maxEnds), where salvage may cut the file after a failed write.
+	headerEnd int64
+	ends      []blockEnd
+	blocks    int      // blocks written
+	durable   blockEnd // the last block boundary known to be on the disk
 }
+
+// blockEnd is a place where the file may end: after a complete block, or the header.
+type blockEnd struct {
+	pos    int64 // offset just past the block
+	ts     int64 // the largest block timestamp up to it, ms
+	blocks int   // blocks up to it
+}
+
+// maxEnds bounds the block boundaries remembered for salvage: more than a second of frames.
+const maxEnds = 256
 
 type cue struct {
 	ts    int64 // ms
@@ -133,9 +152,13 @@ type cue struct {
 	pos   int64 // the cluster's offset from segmentData
 }
 
-// newMKVWriter writes h's EBML header, Segment start, Info and Tracks to f.
-func newMKVWriter(f *os.File, h mkvHeader, now func() time.Time) (*mkvWriter, error) {
-	m := &mkvWriter{f: f, w: bufio.NewWriterSize(f, 64<<10), now: now, lastFlush: now()}
+// newMKVWriter writes h's EBML header, Segment start, Info and Tracks to f, through out if
+// it is not nil.
+func newMKVWriter(f *os.File, out io.Writer, h mkvHeader, now func() time.Time) (*mkvWriter, error) {
+	if out == nil {
+		out = f
+	}
+	m := &mkvWriter{f: f, out: out, w: bufio.NewWriterSize(out, 64<<10), now: now, lastFlush: now()}
 	for _, t := range h.Tracks {
 		m.hasVideo = m.hasVideo || t.Video
 	}
@@ -204,6 +227,8 @@ func newMKVWriter(f *os.File, h mkvHeader, now func() time.Time) (*mkvWriter, er
 	if err := m.write(b); err != nil {
 		return nil, err
 	}
+	m.headerEnd = m.pos
+	m.durable = blockEnd{pos: m.pos}
 	// The header goes to disk at once: without it nothing after is readable.
 	return m, m.flush()
 }
@@ -216,7 +241,13 @@ func (m *mkvWriter) write(b []byte) error {
 
 func (m *mkvWriter) flush() error {
 	m.lastFlush = m.now()
-	return m.w.Flush()
+	if err := m.w.Flush(); err != nil {
+		return err
+	}
+	if n := len(m.ends); n > 0 {
+		m.durable = m.ends[n-1]
+	}
+	return nil
 }
 
 // writeBlock writes one frame of track at ts milliseconds of media time. A video keyframe
@@ -250,6 +281,11 @@ func (m *mkvWriter) writeBlock(track int, video bool, ts int64, key bool, data [
 		return err
 	}
 	m.lastTS = max(m.lastTS, ts)
+	if len(m.ends) == maxEnds {
+		m.ends = append(m.ends[:0], m.ends[1:]...)
+	}
+	m.blocks++
+	m.ends = append(m.ends, blockEnd{m.pos, m.lastTS, m.blocks})
 	if m.now().Sub(m.lastFlush) >= flushEvery {
 		return m.flush()
 	}
@@ -280,7 +316,27 @@ func (m *mkvWriter) startCluster(ts int64, track int, cueable bool) error {
 // and its clusters (a sized element holds only sized ones), and syncs the file. It does not
 // close f.
 func (m *mkvWriter) finish() error {
+	// The blocks first: if they find no room, the caller salvages the file and calls again.
+	if err := m.flush(); err != nil {
+		return err
+	}
 	cuesAt := m.pos
+	if err := m.writeCues(); err != nil {
+		if !diskFull(err) {
+			return err
+		}
+		// No room for the Cues: the file is finished without them (players seek by
+		// scanning), and what they had taken is given back.
+		if err := m.truncate(cuesAt); err != nil {
+			return err
+		}
+		m.cues = nil
+	}
+	return m.patch(cuesAt)
+}
+
+// writeCues appends the Cues, if there are any, and flushes the file.
+func (m *mkvWriter) writeCues() error {
 	if len(m.cues) > 0 {
 		b := appendMaster(nil, idCues, func(b []byte) []byte {
 			for _, c := range m.cues {
@@ -298,10 +354,13 @@ func (m *mkvWriter) finish() error {
 			return err
 		}
 	}
-	if err := m.flush(); err != nil {
-		return err
-	}
+	return m.flush()
+}
 
+// patch overwrites, in place, what a clean close fills in: the SeekHead, the Duration and the
+// sizes of the clusters and the Segment, which end at cuesAt (the Cues follow, if any). It
+// takes no new space on the disk.
+func (m *mkvWriter) patch(cuesAt int64) error {
 	seek := appendMaster(nil, idSeekHead, func(b []byte) []byte {
 		entry := func(b []byte, id uint32, at int64) []byte {
 			return appendMaster(b, idSeek, func(b []byte) []byte {
@@ -342,6 +401,58 @@ func (m *mkvWriter) finish() error {
 		}
 	}
 	return m.f.Sync()
+}
+
+// salvage makes the file end at a block boundary after a write failed for want of space,
+// keeping at least slack bytes of what reached the disk free for the close (Cues, sidecar):
+// whatever was only partly written is cut off, and the clusters and cues past the cut are
+// forgotten. finish can then close the file cleanly.
+func (m *mkvWriter) salvage(slack int64) error {
+	st, err := m.f.Stat()
+	if err != nil {
+		return err
+	}
+	size := st.Size()
+	cut := blockEnd{m.headerEnd, 0, 0}
+	if m.durable.pos <= size-slack {
+		cut = m.durable
+	}
+	for _, e := range m.ends {
+		if e.pos <= size-slack && e.pos > cut.pos {
+			cut = e
+		}
+	}
+	if cut.pos == m.headerEnd {
+		// Not enough on the disk to keep slack free: keep what reached it whole, if anything.
+		if m.durable.pos <= size && m.durable.pos > cut.pos {
+			cut = m.durable
+		}
+		for _, e := range m.ends {
+			if e.pos <= size && e.pos > cut.pos {
+				cut = e
+			}
+		}
+	}
+	m.clusters = slices.DeleteFunc(m.clusters, func(at int64) bool { return at >= cut.pos })
+	m.cues = slices.DeleteFunc(m.cues, func(c cue) bool { return c.pos+m.segmentData >= cut.pos })
+	m.ends = slices.DeleteFunc(m.ends, func(e blockEnd) bool { return e.pos > cut.pos })
+	m.lastTS, m.blocks = cut.ts, cut.blocks
+	m.inCluster = len(m.clusters) > 0
+	return m.truncate(cut.pos)
+}
+
+// truncate cuts the file at pos and writes on from there, with a fresh buffer: a buffered
+// writer that failed once refuses every later write.
+func (m *mkvWriter) truncate(pos int64) error {
+	if err := m.f.Truncate(pos); err != nil {
+		return err
+	}
+	if _, err := m.f.Seek(pos, io.SeekStart); err != nil {
+		return err
+	}
+	m.w = bufio.NewWriterSize(m.out, 64<<10)
+	m.pos = pos
+	return nil
 }
 
 // sizeVint8 is n as an 8-byte EBML size, to overwrite an unknown size in place.

@@ -57,6 +57,8 @@ type Main struct {
 	log     *slog.Logger
 	closers []func() error
 	basemap *api.Basemap
+	// recorder is the media role's recorder, whose health /readyz reports.
+	recorder *media.Recorder
 	// desk is the intake desk of the api role, which the devices' listener hands its alarms to.
 	desk *intake.Desk
 }
@@ -342,17 +344,30 @@ func (m *Main) startMedia(cfg Config) (*media.Server, error) {
 	// The recorder closes after the media server: it finishes the files the streams leave.
 	// A node is known by its public URL, or its listen address: stable across its restarts,
 	// and different for nodes that share the recordings' folder.
-	rec, err := media.NewRecorder(media.RecorderConfig{Dir: cfg.RecordingsDir, Logger: m.log, Node: cmp.Or(cfg.MediaURL, cfg.HTTPAddr)})
+	// Below the reserve, or at a full disk, it cuts recordings short and waits for space;
+	// live video goes on.
+	rec, err := media.NewRecorder(media.RecorderConfig{Dir: cfg.RecordingsDir, Logger: m.log, Node: cmp.Or(cfg.MediaURL, cfg.HTTPAddr),
+		MinFree: cfg.RecordingsMinFree, CheckEvery: cfg.RecordingsCheck})
 	if err != nil {
 		return nil, err
 	}
 	m.onClose("recorder", rec.Close)
+	m.recorder = rec
 	srv, err := media.New(media.Config{Logger: m.log, ICEServers: ice, Sinks: rec.Sink})
 	if err != nil {
 		return nil, fmt.Errorf("media: %w", err)
 	}
 	m.onClose("media", srv.Close)
 	return srv, nil
+}
+
+// recordingHealth is the recorder's health for /readyz, nil (not a nil pointer in an
+// interface) without the media role.
+func (m *Main) recordingHealth() fireline.RecordingHealth {
+	if m.recorder == nil {
+		return nil
+	}
+	return m.recorder
 }
 
 // dialTemporal connects to Temporal for the api and worker roles. A media node alone needs no
@@ -428,7 +443,8 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		acfg.TrustedProxies, _ = trustedProxies(cfg.TrustedProxies) // checked by validate
 		acfg.MediaOrigins = mediaOrigins(cfg)
 		acfg.RateLimits = rateLimits(cfg)
-		return api.New(acfg, api.Deps{Store: db, Media: mediaSrv, MediaNodes: db, MediaNodeID: mediaNodeID, Logger: m.log, AuditLog: db})
+		return api.New(acfg, api.Deps{Store: db, Media: mediaSrv, MediaNodes: db, MediaNodeID: mediaNodeID, Logger: m.log, AuditLog: db,
+			Recording: m.recordingHealth()})
 	}
 	policy := workflows.DefaultTimerPolicy()
 	policy.Default = cfg.Timers
@@ -458,6 +474,7 @@ func (m *Main) newAPI(ctx context.Context, cfg Config, db *postgres.DB, tc clien
 		Cover: cover, Travel: units.learner,
 		Assets: web.Assets(), Logger: m.log,
 		Recordings: media.NewLibrary(cfg.RecordingsDir),
+		Recording:  m.recordingHealth(),
 		Basemap:    m.basemap,
 		AuditLog:   db,
 		Roster:     db,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/exchange"
+	"github.com/fireline/fireline/media"
 	"github.com/fireline/fireline/oidc"
 	"github.com/fireline/fireline/workflows"
 )
@@ -67,6 +68,13 @@ type Config struct {
 	// RecordingsDir is where media nodes write their recordings and API nodes read them (a
 	// shared folder when they are separate machines); dev keeps them under DataDir.
 	RecordingsDir string
+	// RecordingsMinFree is the media node's reserve on the recordings disk, in bytes: below
+	// it nothing is recorded (live video goes on), and the recording in progress is cut short
+	// cleanly before the disk is full. 0 turns it off: only a write refused for want of space
+	// stops recording. RecordingsCheck is how often the free space is read, and when
+	// recording resumes once space is back.
+	RecordingsMinFree int64
+	RecordingsCheck   time.Duration
 	// RecordingKey signs the URLs that play recordings (FIRELINE_RECORDING_KEY, at least 16
 	// bytes); API nodes behind one load balancer need the same. Empty: a random key per process.
 	RecordingKey string
@@ -150,6 +158,9 @@ func DefaultConfig() Config {
 		LoginRate:     10,
 		AdminUsername: "admin",
 
+		RecordingsMinFree: media.DefaultMinFree,
+		RecordingsCheck:   media.DefaultCheckEvery,
+
 		PersonalDataRetention: fireline.DefaultPersonalDataRetention,
 
 		TimeZone:         fireline.DefaultCentreTimeZone,
@@ -214,6 +225,13 @@ func (cfg *Config) fromEnv(getenv func(string) string) error {
 	}
 	setDuration(&cfg.PersonalDataRetention, "FIRELINE_PERSONAL_DATA_RETENTION", "2160h")
 	setDuration(&cfg.RiskInterval, "FIRELINE_RISK_INTERVAL", "15m")
+	if v := getenv("FIRELINE_RECORDINGS_MIN_FREE"); v != "" {
+		n, err := parseByteSize(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("FIRELINE_RECORDINGS_MIN_FREE: %w", err))
+		}
+		cfg.RecordingsMinFree = n
+	}
 	set(&cfg.GB26875Addr, "FIRELINE_GB26875")
 	setDuration(&cfg.DeviceOfflineAfter, "FIRELINE_DEVICE_OFFLINE_AFTER", "3m")
 	return errors.Join(errs...)
@@ -300,6 +318,14 @@ func (cfg *Config) parse(cmd string, args []string, stderr io.Writer) error {
 		fs.DurationVar(&cfg.DeviceOfflineAfter, "device-offline-after", cfg.DeviceOfflineAfter, "how long a transmission device may be silent before its building's board shows it offline")
 		fs.DurationVar(&cfg.RiskInterval, "risk-interval", cfg.RiskInterval, "how often the fire-risk grid is recomputed from the incident history and key premises (0: never; warnings count at once)")
 	}
+	if cmd == "dev" || cmd == "serve" {
+		fs.Func("recordings-min-free", "free space the media node keeps on the recordings disk, e.g. 512MiB, 2GiB: below it recording stops cleanly until space is back, live video goes on (0: none, stop only when the disk is full) (default 512MiB)", func(v string) error {
+			n, err := parseByteSize(v)
+			cfg.RecordingsMinFree = n
+			return err
+		})
+		fs.DurationVar(&cfg.RecordingsCheck, "recordings-check", cfg.RecordingsCheck, "how often the media node reads the recordings disk's free space, and resumes recording once space is back")
+	}
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
 	if err := fs.Parse(args); err != nil {
@@ -382,6 +408,9 @@ func (cfg *Config) validate(cmd string) error {
 	}
 	if r := cfg.RiskInterval; r < 0 || (r > 0 && r < time.Minute) {
 		errs = append(errs, fmt.Errorf("risk interval %s: want 0 (never) or at least 1m", r))
+	}
+	if cfg.RecordingsCheck < 100*time.Millisecond {
+		errs = append(errs, fmt.Errorf("--recordings-check %s: at least 100ms", cfg.RecordingsCheck))
 	}
 	if _, err := parseLevel(cfg.LogLevel); err != nil {
 		errs = append(errs, err)

@@ -69,12 +69,13 @@ export class Player {
   /** render writes every word of the player in the current language. */
   render() {
     const rec = this.rec;
-    const tags = { recording: ['review.recordings.state.recording', 'tag-warn'], interrupted: ['review.recordings.state.interrupted', 'tag-danger'], failed: ['review.recordings.state.failed', 'tag-danger'] };
+    const tags = { recording: ['review.recordings.state.recording', 'tag-warn'], interrupted: ['review.recordings.state.interrupted', 'tag-danger'], failed: ['review.recordings.state.failed', 'tag-danger'], cut: ['review.recordings.state.cut', 'tag-danger'] };
     const [key, cls] = tags[rec.state] || ['', ''];
     this.tag.hidden = !key;
     this.tag.textContent = key ? t(key) : '';
     this.tag.className = `tag ${cls}`;
-    this.tag.title = rec.state === 'interrupted' ? t('review.recordings.interruptedHint') : '';
+    const hints = { interrupted: 'review.recordings.interruptedHint', cut: 'review.recordings.cutHint' };
+    this.tag.title = hints[rec.state] ? t(hints[rec.state]) : '';
     const size = rec.width ? `${rec.width}×${rec.height}` : t('review.recordings.audioOnly');
     this.meta.replaceChildren(`${formatTime(rec.started_at)}–${formatTime(rec.ended_at)} · ${formatDuration(rec.duration_s)} · ${size} · `,
       el('span', { translate: 'no' }, (rec.codecs || []).map((c) => c.replace(/^(video|audio)\//, '')).join('+')),
