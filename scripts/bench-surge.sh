@@ -12,7 +12,9 @@
 # crews, 0); OUT (BENCHMARKS.md); KEEP=1 keeps the runs' folder; BASELINE, a fireline binary
 # built from an earlier commit, runs each load on it first ("before") and then on this
 # checkout's build ("after"), each on a fresh stack, so both share the machine and the moment
-# (ratios, not absolute times, are what compare across runs on a noisy machine).
+# (ratios, not absolute times, are what compare across runs on a noisy machine); READ_RATE
+# (60), the reads a second that check every alarm once a load is sent; TIMEOUT ends a run,
+# checks included (default: loadgen's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -80,7 +82,8 @@ for load in $LOADS; do
 	echo "bench-surge: run $i ($label): $n alarms over $over" >&2
 	status=0
 	"$bin" loadgen --target "http://127.0.0.1:$http" --surge "$n" --over "$over" --duplicates "$DUPLICATES" \
-		--sources "$SOURCES" --play "$PLAY" --label "$label" --json "$work/run-$i.json" || status=$?
+		--sources "$SOURCES" --play "$PLAY" --label "$label" --read-rate "${READ_RATE:-60}" ${TIMEOUT:+--timeout "$TIMEOUT"} \
+		--json "$work/run-$i.json" || status=$?
 	kill -INT "$pid"
 	wait "$pid" || true
 	pid=

@@ -51,6 +51,7 @@ func loadgenCommand(ctx context.Context, args []string, getenv func(string) stri
 	attempt := fs.Duration("attempt-timeout", 30*time.Second, "an alarm unanswered this long is sent again with its same source id")
 	passwordFile := fs.String("password-file", "", "read the demo users' password from this file")
 	jsonOut := fs.String("json", "", "write the summary as JSON to this file")
+	readRate := fs.Int("read-rate", 60, "the checks' reads a second once the load is sent (every acknowledged alarm is read back from its incident)")
 	label := fs.String("label", "", "name the build or setting this run measures in its summary (e.g. before, after)")
 	runID := fs.String("run-id", "", "prefix of every source id (default: lg-<unix time>), so runs never collide")
 	if err := fs.Parse(args); err != nil {
@@ -117,11 +118,11 @@ func loadgenCommand(ctx context.Context, args []string, getenv func(string) stri
 	if *timeout == 0 {
 		// The load, five minutes for the pipeline to catch up, and the checks' three reads an
 		// incident at loadgen's default read rate.
-		*timeout = plan[len(plan)-1].At + 5*time.Minute + time.Duration(len(plan))*3*time.Second/60
+		*timeout = plan[len(plan)-1].At + 5*time.Minute + time.Duration(len(plan))*3*time.Second/time.Duration(max(*readRate, 1))
 	}
 	fmt.Fprintf(stderr, "loadgen: %d alarms over %s against %s\n", len(plan), plan[len(plan)-1].At.Round(time.Second), *target)
 	sum, err := loadgen.Run(ctx, loadgen.Config{Base: *target, Password: password, Plan: plan, Play: *play, Think: *think,
-		CrewStep: *crewStep, Timeout: *timeout, AttemptTimeout: *attempt, Progress: stderr, ProgressEvery: 5 * time.Second})
+		CrewStep: *crewStep, Timeout: *timeout, ReadRate: *readRate, AttemptTimeout: *attempt, Progress: stderr, ProgressEvery: 5 * time.Second})
 	if err != nil {
 		return fmt.Errorf("loadgen: %w", err)
 	}
