@@ -14,7 +14,8 @@
 #
 # Environment: CLUSTER_DIR (default .cluster), CLUSTER_PORT (default 18400: the balancer's
 # public port is CLUSTER_PORT+80, every other port is an offset from it), FIRELINE (the
-# binary, default bin/fireline). No password has a default: each is generated on first start
+# binary, default bin/fireline), CLUSTER_SAMPLE_CITY (1: load the Liaocheng sample city and its
+# demo logins into an empty database, as fireline dev does; 0: leave it empty). No password has a default: each is generated on first start
 # into CLUSTER_DIR/secrets (mode 0600) and printed by path, never by value.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -228,6 +229,14 @@ setup_fireline_db() {
 		log "administrator 'admin' created; password in $SECRETS/admin-password"
 	fi
 	log "Fireline database migrated (owner fireline_owner, application role fireline_app)"
+	# The drills run on the sample city, as fireline dev does: its stations, units and run cards,
+	# and the demo logins (operator, gateway, crew-<unit>) with a generated password. A real
+	# centre imports its own city instead; CLUSTER_SAMPLE_CITY=0 leaves the database empty.
+	if [[ ${CLUSTER_SAMPLE_CITY:-1} == 1 ]]; then
+		DATABASE_URL_FILE=$SECRETS/database-url "$FIRELINE" sample-city --password-file "$(secret demo-password)" \
+			>>"$LOGS/sample-city.log" 2>&1 || die "loading the sample city failed: $LOGS/sample-city.log"
+		log "sample city loaded; the demo logins' password is in $SECRETS/demo-password"
+	fi
 }
 
 # node NAME PORT ROLES EXTRA...: one `fireline serve` process.

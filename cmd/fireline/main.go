@@ -12,6 +12,7 @@
 //	fireline devicesim simulate buildings' GB/T 26875.3 transmission devices (devicesim.go)
 //	fireline loadgen   drive a running Fireline with a surge of alarms, operators and crews (loadgen.go)
 //	fireline verify    check the invariants of the record: alarms, workflows, units, timelines (verify.go)
+//	fireline sample-city load the sample city and the demo logins into DATABASE_URL (samplecity.go)
 package main
 
 import (
@@ -41,6 +42,7 @@ commands:
   devicesim simulate buildings' GB/T 26875.3 devices: fireline devicesim --devices 50 --fire 0
   loadgen   drive a running Fireline on this machine: fireline loadgen --surge 600 --over 30s --play 5
   verify    check the record's invariants; fails listing each violation: fireline verify [--alarms FILE]
+  sample-city load the Liaocheng sample city and the demo logins into DATABASE_URL (--password-file FILE)
 
 Run 'fireline <command> -h' for a command's flags.
 `
@@ -89,6 +91,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return loadgenCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "verify":
 		return verifyCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "sample-city":
+		return sampleCityCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
