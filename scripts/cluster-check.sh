@@ -6,6 +6,7 @@
 # present and carried on by its workflow. It starts the cluster when it is not running.
 #
 #   scripts/cluster-check.sh [ALARMS_PER_PHASE]   (default 10; three phases)
+#   SURGE=N OVER=Ts scripts/cluster-check.sh      (then a loadgen surge, default 600 over 30s)
 #
 # Like a real alarm source, it resends an alarm that got no answer (or 429/502/503) with the
 # same source id, for up to a minute; intake deduplicates it. It exits non-zero on any alarm
@@ -111,6 +112,38 @@ wait "$PH"
 log "Temporal server restarted"
 phase after $((3 * N))
 
+# ---- a surge through the balancer -----------------------------------------------------------
+# fireline loadgen, as a city's sources and crews would: SURGE alarms over OVER (default 600
+# over 30s, 20 a second; 15% second callers; operators and crews working 10 incidents), every
+# unanswered, 429 or 5xx alarm resent with its same source id. A quarter in, api1 is killed
+# with alarms in flight and started again 5 s later; half way, the Temporal server restarts.
+# loadgen then reads every acknowledged alarm back from its incident and fails on any lost, or
+# on a unit dispatched twice. SURGE=0 skips it (it needs the sample city: CLUSTER_SAMPLE_CITY).
+SURGE=${SURGE:-600}
+OVER=${OVER:-30s}
+surged=0
+if ((SURGE > 0)); then
+	[[ $OVER =~ ^[0-9]+s$ ]] || die "OVER=$OVER: give it in seconds, e.g. 60s"
+	secs=${OVER%s}
+	[[ -s $SECRETS/demo-password ]] || die "no demo logins: start the cluster with CLUSTER_SAMPLE_CITY=1 (the default)"
+	log "surge: $SURGE alarms over $OVER through the balancer (log $LOGS/surge.log)"
+	"$FIRELINE" loadgen --target "$PUBLIC" --surge "$SURGE" --over "$OVER" --play 10 \
+		--password-file "$SECRETS/demo-password" --json "$LOGS/surge.json" >"$LOGS/surge.log" 2>&1 &
+	LG=$!
+	sleep $((secs / 4))
+	$CLUSTER stop-one api1 KILL
+	log "surge: api1 killed with alarms in flight"
+	sleep 5
+	$CLUSTER start-one api1 >/dev/null
+	log "surge: api1 restarted"
+	sleep $((secs / 4 > 5 ? secs / 4 - 5 : 1))
+	$CLUSTER stop-one temporal
+	$CLUSTER start-one temporal >/dev/null
+	log "surge: Temporal server restarted"
+	wait "$LG" || surged=$?
+	sed -n '/^alarms:/,$p' "$LOGS/surge.log" >&2
+fi
+
 # Everything acknowledged must be there, through the balancer.
 want=$((4 * N))
 got=$(wc -l <"$ACKS")
@@ -152,5 +185,6 @@ DATABASE_URL_FILE=$SECRETS/database-url TEMPORAL_ADDRESS=$TEMPORAL TEMPORAL_NAME
 # ---------------------------------------------------------------------------------------------
 
 ((got == want && missing == 0 && absent == 0)) || die "lost or unreadable alarms (see above)"
+((surged == 0)) || die "the surge lost alarms or dispatched a unit twice (see above and $LOGS/surge.log)"
 ((verified == 0)) || die "fireline verify found violations (see above)"
-log "ok: every alarm acknowledged and attached, every incident present, through the balancer; fireline verify passes"
+log "ok: every alarm acknowledged and attached, every incident present, through the balancer; the surge lost nothing; fireline verify passes"
