@@ -66,12 +66,26 @@ type Summary struct {
 	// LoadSeconds is the time from the first alarm to the last answer and the last crew's step.
 	LoadSeconds float64 `json:"load_seconds"`
 	TimedOut    bool    `json:"timed_out,omitempty"`
+	// Receipts are the acknowledged alarms as their sources were answered, for `fireline
+	// verify --alarms` to find in the database itself, not through the API. Not in the JSON
+	// summary: a surge has thousands.
+	Receipts []fireline.AckedAlarm `json:"-"`
 }
 
 // maxListed bounds the lists of lost alarms, failures and doubles kept in a summary.
 const maxListed = 20
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// receipt is what the source of a was answered, keyed as intake stores it: a panel's event id
+// is stored under its device's id (device:event), so that two panels' ids never collide.
+func receipt(a Alarm, res sent) fireline.AckedAlarm {
+	id := a.SourceID
+	if a.Source == fireline.SourceIoT {
+		id = a.DeviceID + ":" + a.SourceID
+	}
+	return fireline.AckedAlarm{Source: a.Source, SourceID: id, AlarmID: res.alarmID, IncidentID: res.incidentID}
+}
 
 // check reads back every acknowledged alarm's incident, its alarms and its timeline, at no more
 // than ReadRate reads a second, waiting for a recommendation that has not come yet until the
@@ -97,6 +111,7 @@ func (r *runner) check(ctx context.Context) *Summary {
 		}
 		s.Acknowledged++
 		acks = append(acks, res.ackLatency)
+		s.Receipts = append(s.Receipts, receipt(a, res))
 		if res.merged {
 			s.Merged++
 			if a.DuplicateOf >= 0 && r.results[a.DuplicateOf].incidentID == res.incidentID {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fireline/fireline"
 	"github.com/fireline/fireline/loadgen"
 	"github.com/fireline/fireline/samplecity"
 )
@@ -53,6 +55,7 @@ func loadgenCommand(ctx context.Context, args []string, getenv func(string) stri
 	jsonOut := fs.String("json", "", "write the summary as JSON to this file")
 	readRate := fs.Int("read-rate", 60, "the checks' reads a second once the load is sent (every acknowledged alarm is read back from its incident)")
 	label := fs.String("label", "", "name the build or setting this run measures in its summary (e.g. before, after)")
+	ackedOut := fs.String("acked", "", "write each acknowledged alarm to this file, one JSON object a line, for fireline verify --alarms")
 	runID := fs.String("run-id", "", "prefix of every source id (default: lg-<unix time>), so runs never collide")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -137,10 +140,27 @@ func loadgenCommand(ctx context.Context, args []string, getenv func(string) stri
 			return err
 		}
 	}
+	if *ackedOut != "" {
+		if err := writeReceipts(*ackedOut, sum.Receipts); err != nil {
+			return fmt.Errorf("loadgen: --acked: %w", err)
+		}
+	}
 	if sum.Lost > 0 || sum.DoubleDispatches > 0 {
 		return fmt.Errorf("loadgen: %d lost alarms, %d double dispatches", sum.Lost, sum.DoubleDispatches)
 	}
 	return nil
+}
+
+// writeReceipts writes the acknowledged alarms as `fireline verify --alarms` reads them.
+func writeReceipts(path string, acked []fireline.AckedAlarm) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	for _, a := range acked {
+		if err := enc.Encode(a); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644) // #nosec G306 -- ids of test alarms, nothing secret
 }
 
 // loadgenReport writes the summaries of runs (their --json files) into BENCHMARKS.md's section.
