@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# drills.sh runs Fireline's fault drills unattended, each during a surge from `fireline loadgen`
+# (which resends an unanswered, 429 or 5xx alarm with its same source id, as a real source
+# does), each followed by `fireline verify` over the surge's receipts, and prints one verdict a
+# drill. It exits non-zero when any drill failed.
+#
+#   scripts/drills.sh [DRILL...]    (default: kill-dev restart-postgres cluster disk)
+#
+#   kill-dev          `fireline dev`; half way through the surge the whole process tree (the
+#                     embedded PostgreSQL and its backends, the in-process Temporal server, the
+#                     worker and the API) is killed with SIGKILL, then started again on the same
+#                     data while the surge's resends carry on.
+#   restart-postgres  `fireline dev`; a third of the way through the surge its embedded
+#                     PostgreSQL is stopped as by a crash (pg_ctl -m immediate) and started
+#                     again DOWN seconds later on the same port; meanwhile intake must answer
+#                     503 with Retry-After.
+#   cluster           the production topology (scripts/cluster.sh, state in LOGS' parent
+#                     folder .drills/cluster): scripts/cluster-check.sh kills -9 one node and
+#                     restarts the Temporal server mid-surge and ends with fireline verify.
+#                     Skipped, and said so, when HAProxy or jq is missing.
+#   disk              the recordings disk filled: scripts/drill-disk.sh when it exists.
+#
+# Environment: SURGE (alarms a drill, default 600) over OVER (default 30s) — the issue's 20
+# alarms a second —, DOWN (restart-postgres' outage, default 10s), FIRELINE (the binary,
+# default bin/fireline), DRILLS_DIR (the logs, default .drills/<UTC time>). Each drill's
+# logs — fireline's runs, loadgen's progress and summary, the receipts, verify's report — are
+# kept in DRILLS_DIR/<drill>/. About three minutes for the two dev drills; the cluster drill
+# adds one to three more (its first start builds the Temporal server).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+FIRELINE=${FIRELINE:-$ROOT/bin/fireline}
+[[ $FIRELINE = /* ]] || FIRELINE=$ROOT/$FIRELINE
+SURGE=${SURGE:-600}
+OVER=${OVER:-30s}
+DOWN=${DOWN:-10s}
+DIR=${DRILLS_DIR:-$ROOT/.drills/$(date -u +%Y%m%d-%H%M%S)}
+[[ $DIR = /* ]] || DIR=$ROOT/$DIR
+PASSWORD=drill-$RANDOM$RANDOM
+export FIRELINE_DEMO_PASSWORD=$PASSWORD
+
+say() { printf 'drills: %s\n' "$*" >&2; }
+phase() { say "[$DRILL] $*"; }
+secs() { # secs 30s|2m|45: whole seconds
+	local v=$1
+	case $v in
+	*ms) echo 0 ;; *s) echo "${v%s}" ;; *m) echo $((${v%m} * 60)) ;; *) echo "$v" ;;
+	esac
+}
+OVER_S=$(secs "$OVER")
+DOWN_S=$(secs "$DOWN")
+
+[[ -x $FIRELINE ]] || { say "no fireline binary at $FIRELINE: run make build"; exit 2; }
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+as_pg=()
+if [[ $(id -u) -eq 0 ]]; then as_pg=(runuser -u postgres --); fi
+
+# free_port: a loopback port nobody listens on, below the kernel's ephemeral range so that the
+# stack's own outgoing connections cannot take it first.
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 10000))
+		if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q . && ! grep -qx "$p" "$DIR/.ports" 2>/dev/null; then
+			echo "$p" >>"$DIR/.ports"
+			echo "$p"
+			return
+		fi
+	done
+}
+
+# ---- one fireline dev, its ports and data in the drill's folder ---------------------------
+DEV_PID='' DEV_RUN=0
+dev_start() { # dev_start: run fireline dev on the drill's data, wait until /readyz answers 200
+	DEV_RUN=$((DEV_RUN + 1))
+	local log=$D/fireline-$DEV_RUN.log i t0
+	t0=$(date +%s%N)
+	setsid "$FIRELINE" dev --http "127.0.0.1:$HTTP" --data "$D/data" --temporal-port "$TPORT" --ui-port "$UIPORT" \
+		--gb26875 "127.0.0.1:$GBPORT" >"$log" 2>&1 </dev/null &
+	DEV_PID=$!
+	for ((i = 0; i < 720; i++)); do
+		if curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$HTTP/readyz" 2>/dev/null; then
+			phase "fireline dev run $DEV_RUN ready in $((($(date +%s%N) - t0) / 1000000)) ms (pid $DEV_PID, log $log)"
+			return 0
+		fi
+		if ! kill -0 "$DEV_PID" 2>/dev/null; then
+			tail -20 "$log" >&2
+			phase "fireline dev exited during start-up"
+			return 1
+		fi
+		sleep 0.25
+	done
+	phase "fireline dev not ready in 3 minutes"
+	return 1
+}
+dev_stop() { # dev_stop: SIGINT, as Ctrl-C, and wait for a clean exit
+	[[ -n $DEV_PID ]] || return 0
+	kill -INT "$DEV_PID" 2>/dev/null
+	local i
+	for ((i = 0; i < 240; i++)); do
+		kill -0 "$DEV_PID" 2>/dev/null || break
+		sleep 0.25
+	done
+	if kill -0 "$DEV_PID" 2>/dev/null; then
+		phase "fireline dev still running 60 s after SIGINT: killed"
+		kill -KILL "$DEV_PID" 2>/dev/null
+	fi
+	wait "$DEV_PID" 2>/dev/null
+	DEV_PID=''
+}
+tree() { # tree PID: the processes under PID, parents first
+	local c
+	for c in $(ps -o pid= --ppid "$1"); do
+		echo "$c"
+		tree "$c"
+	done
+}
+pg_port() { # the embedded PostgreSQL's port, from the last run's log
+	sed -n 's/.*PostgreSQL starting.* port=\([0-9]*\).*/\1/p' "$D/fireline-$DEV_RUN.log" | tail -1
+}
+pg_ctl() { "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$D/data/postgres" "$@"; }
+
+# ---- the surge and the verdict ------------------------------------------------------------
+LOAD_PID=''
+load_start() {
+	"$FIRELINE" loadgen --target "http://127.0.0.1:$HTTP" --surge "$SURGE" --over "$OVER" --run-id "drill-$DRILL" \
+		--attempt-timeout 5s --json "$D/summary.json" --acked "$D/acked.jsonl" >"$D/loadgen.log" 2>&1 &
+	LOAD_PID=$!
+	phase "surge: $SURGE alarms over $OVER (loadgen pid $LOAD_PID, log $D/loadgen.log)"
+}
+load_wait() { # load_wait: 0 when loadgen found every alarm acknowledged and none lost
+	local rc=0
+	wait "$LOAD_PID" || rc=$?
+	LOAD_PID=''
+	grep -E '^(alarms|acknowledgement|alarm →)' "$D/loadgen.log" | sed "s/^/drills: [$DRILL]   /" >&2
+	[[ -s $D/summary.json ]] || { phase "loadgen wrote no summary (exit $rc)"; return 1; }
+	local planned acked lost failed unchecked doubles
+	read -r planned acked lost failed unchecked doubles < <(jq -r '"\(.planned) \(.acknowledged) \(.lost) \(.failed) \(.unchecked // 0) \(.double_dispatches)"' "$D/summary.json")
+	SUMMARY="$acked/$planned acknowledged, $lost lost, $failed failed, $doubles double dispatches"
+	((rc == 0 && acked == planned && lost == 0 && failed == 0 && unchecked == 0 && doubles == 0))
+}
+handoffs() { # how many alarms the starter handed on after a delay, over the drill's runs
+	cat "$D"/fireline-*.log 2>/dev/null | sed -n 's/.*msg="alarms handed off after a delay".* count=\([0-9]*\).*/\1/p' |
+		awk '{n += $1} END {print n + 0}'
+}
+verify() {
+	local rc=0
+	phase "the hand-off starter handed on $(handoffs) alarms stored but not yet started (intake/starter.go)"
+	phase "fireline verify"
+	DATABASE_URL="postgres://fireline_app@127.0.0.1:$(pg_port)/fireline?sslmode=disable" TEMPORAL_ADDRESS=127.0.0.1:$TPORT \
+		"$FIRELINE" verify --alarms "$D/acked.jsonl" --settle 5s >"$D/verify.log" 2>&1 || rc=$?
+	tail -1 "$D/verify.log" | sed "s/^/drills: [$DRILL]   /" >&2
+	grep VIOLATION "$D/verify.log" | head -10 | sed "s/^/drills: [$DRILL]   /" >&2
+	return $rc
+}
+
+# ---- the drills ---------------------------------------------------------------------------
+drill_kill_dev() {
+	dev_start || return 1
+	load_start
+	sleep $((OVER_S / 2))
+	local pids
+	mapfile -t pids < <(tree "$DEV_PID")
+	phase "SIGKILL fireline dev (pid $DEV_PID) and the ${#pids[@]} processes under it"
+	# The processes under it first, deepest last to first: the embedded PostgreSQL must die
+	# by the kill, not by the fast shutdown its parent's death would ask for.
+	local i
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -KILL "${pids[i]}" 2>/dev/null; done
+	kill -KILL "$DEV_PID"
+	wait "$DEV_PID" 2>/dev/null
+	DEV_PID=''
+	phase "restarting fireline dev on the same data"
+	dev_start || return 1
+	local ok=0
+	phase "waiting for the surge to end and loadgen's read-back"
+	load_wait || ok=1
+	verify || ok=1
+	dev_stop
+	return $ok
+}
+
+drill_restart_postgres() {
+	dev_start || return 1
+	local opts
+	opts=$(cut -d' ' -f2- "$D/data/postgres/postmaster.opts")
+	local token
+	token=$(jq -n --arg p "$PASSWORD" '{username:"operator",password:$p}' |
+		curl -fsS --max-time 5 "http://127.0.0.1:$HTTP/api/v1/auth/login" -H 'Content-Type: application/json' -d @- | jq -r .token)
+	load_start
+	sleep $((OVER_S / 3))
+	phase "PostgreSQL: immediate shutdown (as a crash), down for $DOWN"
+	pg_ctl stop -m immediate -w >>"$D/pg_ctl.log" 2>&1 || { phase "pg_ctl stop failed (see $D/pg_ctl.log)"; dev_stop; return 1; }
+	sleep 2
+	# An alarm of its own while the database is away: 503 with Retry-After, not accepted.
+	local hdr code retry ok=0
+	hdr=$(curl -sS --max-time 30 -o "$D/while-down.json" -D - "http://127.0.0.1:$HTTP/api/v1/alarms" \
+		-H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+		-d "{\"source\":\"call\",\"source_id\":\"drill-while-down-$RANDOM\",\"type\":\"structure_fire\",\"lat\":36.45,\"lng\":115.98,\"reported_at\":\"$(date -u +%FT%TZ)\"}")
+	code=$(awk 'NR == 1 {print $2}' <<<"$hdr")
+	retry=$(awk 'tolower($1) == "retry-after:" {print $2}' <<<"$hdr" | tr -d '\r')
+	phase "an alarm while PostgreSQL is down: $code, Retry-After ${retry:-none}"
+	[[ $code == 503 && -n $retry ]] || { phase "FAIL: want 503 with Retry-After"; ok=1; }
+	sleep $((DOWN_S > 2 ? DOWN_S - 2 : 0))
+	phase "PostgreSQL: starting again on the same data and port"
+	# shellcheck disable=SC2086 # opts is postmaster.opts' quoted list, for pg_ctl's shell
+	pg_ctl start -w -t 120 -l "$D/data/postgres/server.log" -o "$opts" >>"$D/pg_ctl.log" 2>&1 ||
+		{ phase "pg_ctl start failed (see $D/pg_ctl.log)"; dev_stop; return 1; }
+	phase "waiting for the surge to end and loadgen's read-back"
+	load_wait || ok=1
+	verify || ok=1
+	dev_stop
+	# The server pg_ctl started is not fireline's child: it is stopped here.
+	pg_ctl stop -m fast -w >>"$D/pg_ctl.log" 2>&1
+	return $ok
+}
+
+drill_cluster() {
+	if ! command -v haproxy >/dev/null || ! command -v jq >/dev/null; then
+		SKIP="HAProxy or jq is missing (scripts/deps.sh installs them)"
+		return 0
+	fi
+	local state=${CLUSTER_DIR:-$ROOT/.drills/cluster} rc=0
+	phase "scripts/cluster-check.sh on the topology in $state (log $D/cluster-check.log)"
+	CLUSTER_DIR=$state CLUSTER_PORT=${CLUSTER_PORT:-18600} FIRELINE=$FIRELINE scripts/cluster-check.sh "${CLUSTER_ALARMS:-30}" \
+		>"$D/cluster-check.log" 2>&1 || rc=$?
+	grep -E '^check: (phase|ok|FAIL)|^alarms acknowledged|checked [0-9]+ incidents' "$D/cluster-check.log" | sed "s/^/drills: [$DRILL]   /" >&2
+	CLUSTER_DIR=$state CLUSTER_PORT=${CLUSTER_PORT:-18600} scripts/cluster.sh stop >>"$D/cluster-check.log" 2>&1
+	SUMMARY=$(grep -E '^alarms acknowledged' "$D/cluster-check.log" | tail -1)
+	return $rc
+}
+
+drill_disk() {
+	if [[ ! -x scripts/drill-disk.sh ]]; then
+		SKIP="scripts/drill-disk.sh does not exist yet"
+		return 0
+	fi
+	phase "scripts/drill-disk.sh (log $D/drill-disk.log)"
+	local rc=0
+	FIRELINE=$FIRELINE DRILL_DIR=$D scripts/drill-disk.sh >"$D/drill-disk.log" 2>&1 || rc=$?
+	tail -5 "$D/drill-disk.log" | sed "s/^/drills: [$DRILL]   /" >&2
+	return $rc
+}
+
+cleanup() {
+	[[ -n $LOAD_PID ]] && kill "$LOAD_PID" 2>/dev/null
+	dev_stop
+	if [[ -n ${D:-} && -f $D/data/postgres/postmaster.pid ]]; then pg_ctl stop -m fast -w >/dev/null 2>&1; fi
+}
+trap 'cleanup; exit 130' INT TERM
+
+DRILLS=("$@")
+((${#DRILLS[@]})) || DRILLS=(kill-dev restart-postgres cluster disk)
+mkdir -p "$DIR"
+say "logs in $DIR; ${#DRILLS[@]} drills: ${DRILLS[*]}"
+VERDICTS=() FAILED=0
+for DRILL in "${DRILLS[@]}"; do
+	D=$DIR/$DRILL
+	mkdir -p "$D"
+	# PostgreSQL runs as postgres when we are root: it must reach its data folder.
+	chmod 755 "$DIR" "$D"
+	HTTP=$(free_port) TPORT=$(free_port) UIPORT=$(free_port) GBPORT=$(free_port)
+	SUMMARY='' SKIP='' DEV_RUN=0
+	T0=$SECONDS
+	say "=== $DRILL"
+	rc=0
+	case $DRILL in
+	kill-dev) drill_kill_dev || rc=$? ;;
+	restart-postgres) drill_restart_postgres || rc=$? ;;
+	cluster) drill_cluster || rc=$? ;;
+	disk) drill_disk || rc=$? ;;
+	*) say "unknown drill $DRILL"; rc=2 ;;
+	esac
+	cleanup
+	if [[ -n $SKIP ]]; then
+		v="SKIPPED  $DRILL: $SKIP"
+	elif ((rc == 0)); then
+		v="PASS     $DRILL: ${SUMMARY:+$SUMMARY; }verify passed; $((SECONDS - T0)) s"
+	else
+		v="FAIL     $DRILL: ${SUMMARY:+$SUMMARY; }see $D; $((SECONDS - T0)) s"
+		FAILED=$((FAILED + 1))
+	fi
+	say "$v"
+	VERDICTS+=("$v")
+done
+echo
+printf '%s\n' "${VERDICTS[@]}"
+exit $((FAILED > 0))
