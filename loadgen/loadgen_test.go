@@ -269,10 +269,36 @@ func TestRetrySendsTheSameSourceID(t *testing.T) {
 			if sum.Acknowledged != 2 || sum.Retried != 2 || sum.Lost != 0 || sum.Failed != 0 || sum.Recommended != 2 || sum.RecP99 != 40 {
 				t.Errorf("summary %+v: want 2 acknowledged after 2 resends, none lost, recommendations at 40 ms", sum)
 			}
+			// The receipts are the first answers, resends or not: what verify --alarms looks for.
+			got := map[string]fireline.AckedAlarm{}
+			for _, r := range sum.Receipts {
+				got[r.SourceID] = r
+			}
+			for _, id := range []string{"a", "b"} {
+				want := fireline.AckedAlarm{Source: fireline.SourceCall, SourceID: id, AlarmID: f.alarms[id], IncidentID: 100 + f.alarms[id]}
+				if len(sum.Receipts) != 2 || got[id] != want {
+					t.Errorf("receipts %+v: want %+v among two", sum.Receipts, want)
+				}
+			}
 			if tc.name == "503 with Retry-After" && time.Since(began) < time.Second {
 				t.Errorf("done in %s: Retry-After: 1 was not honoured", time.Since(began))
 			}
 		})
+	}
+}
+
+// TestReceiptKeysAPanelEventUnderItsDevice: intake stores a panel's event under its device's
+// id, so a receipt keyed by the bare event id would send verify looking for an alarm that was
+// never stored under it.
+func TestReceiptKeysAPanelEventUnderItsDevice(t *testing.T) {
+	res := sent{acked: true, alarmID: 7, incidentID: 3}
+	iot := receipt(Alarm{Source: fireline.SourceIoT, SourceID: "ev-9", DeviceID: "FAP-12"}, res)
+	if iot != (fireline.AckedAlarm{Source: fireline.SourceIoT, SourceID: "FAP-12:ev-9", AlarmID: 7, IncidentID: 3}) {
+		t.Errorf("panel receipt %+v: want its source id FAP-12:ev-9", iot)
+	}
+	pub := receipt(Alarm{Source: fireline.SourcePublic, SourceID: "r-1"}, res)
+	if pub.SourceID != "r-1" || pub.Source != fireline.SourcePublic {
+		t.Errorf("public receipt %+v: want its report id as it was sent", pub)
 	}
 }
 
