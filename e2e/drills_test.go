@@ -76,8 +76,8 @@ func (l *drillLoad) wait(s *stack) {
 	}
 	var sum struct {
 		Planned, Acknowledged, Lost, Failed, Unchecked, Retried, Incidents, Recommended int
-		DoubleDispatches                                                               int  `json:"double_dispatches"`
-		TimedOut                                                                       bool `json:"timed_out"`
+		DoubleDispatches                                                                int  `json:"double_dispatches"`
+		TimedOut                                                                        bool `json:"timed_out"`
 	}
 	if err := json.Unmarshal(b, &sum); err != nil {
 		t.Fatal(err)
