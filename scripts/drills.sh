@@ -14,14 +14,23 @@
 #                     PostgreSQL is stopped as by a crash (pg_ctl -m immediate) and started
 #                     again DOWN seconds later on the same port; meanwhile intake must answer
 #                     503 with Retry-After.
-#   cluster           the production topology (scripts/cluster.sh, state in LOGS' parent
-#                     folder .drills/cluster): scripts/cluster-check.sh kills -9 one node and
-#                     restarts the Temporal server mid-surge and ends with fireline verify.
-#                     Skipped, and said so, when HAProxy or jq is missing.
-#   disk              the recordings disk filled: scripts/drill-disk.sh when it exists.
+#   cluster           the production topology (scripts/cluster.sh, its state in .drills/cluster
+#                     or CLUSTER_DIR, its ports from CLUSTER_PORT, default 18600):
+#                     scripts/cluster-check.sh kills -9 one node and restarts the Temporal
+#                     server while it posts alarms, and ends with fireline verify; the
+#                     topology is stopped afterwards. Skipped, and said so, without HAProxy or jq.
+#   disk              the recordings disk filled: scripts/drill-disk.sh when it exists, run with
+#                     FIRELINE (the binary) and DRILL_DIR (a folder for its logs) in its
+#                     environment; its exit status is the verdict.
+#
+# A dev drill passes when every planned alarm was acknowledged, none lost, failed or left
+# unchecked, no unit was on two incidents at once, and verify reports no violation. What the
+# played operators and crews were refused (a 409 for an order a 503 had in fact carried out, a
+# unit taken by another incident) is printed, not judged: those are the console's to handle.
 #
 # Environment: SURGE (alarms a drill, default 600) over OVER (default 30s) — the issue's 20
-# alarms a second —, DOWN (restart-postgres' outage, default 10s), FIRELINE (the binary,
+# alarms a second —, PLAY (incidents operators and crews work through dispatch to close
+# meanwhile, default 10), DOWN (restart-postgres' outage, default 10s), FIRELINE (the binary,
 # default bin/fireline), DRILLS_DIR (the logs, default .drills/<UTC time>). Each drill's
 # logs — fireline's runs, loadgen's progress and summary, the receipts, verify's report — are
 # kept in DRILLS_DIR/<drill>/. About three minutes for the two dev drills; the cluster drill
@@ -34,6 +43,7 @@ FIRELINE=${FIRELINE:-$ROOT/bin/fireline}
 SURGE=${SURGE:-600}
 OVER=${OVER:-30s}
 DOWN=${DOWN:-10s}
+PLAY=${PLAY:-10}
 DIR=${DRILLS_DIR:-$ROOT/.drills/$(date -u +%Y%m%d-%H%M%S)}
 [[ $DIR = /* ]] || DIR=$ROOT/$DIR
 PASSWORD=drill-$RANDOM$RANDOM
@@ -124,7 +134,7 @@ pg_ctl() { "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$D/data/postgres" "$@"; }
 LOAD_PID=''
 load_start() {
 	"$FIRELINE" loadgen --target "http://127.0.0.1:$HTTP" --surge "$SURGE" --over "$OVER" --run-id "drill-$DRILL" \
-		--attempt-timeout 5s --json "$D/summary.json" --acked "$D/acked.jsonl" >"$D/loadgen.log" 2>&1 &
+		--attempt-timeout 5s --play "$PLAY" --think 2s --crew-step 1s --json "$D/summary.json" --acked "$D/acked.jsonl" >"$D/loadgen.log" 2>&1 &
 	LOAD_PID=$!
 	phase "surge: $SURGE alarms over $OVER (loadgen pid $LOAD_PID, log $D/loadgen.log)"
 }
@@ -134,9 +144,12 @@ load_wait() { # load_wait: 0 when loadgen found every alarm acknowledged and non
 	LOAD_PID=''
 	grep -E '^(alarms|acknowledgement|alarm →)' "$D/loadgen.log" | sed "s/^/drills: [$DRILL]   /" >&2
 	[[ -s $D/summary.json ]] || { phase "loadgen wrote no summary (exit $rc)"; return 1; }
-	local planned acked lost failed unchecked doubles
-	read -r planned acked lost failed unchecked doubles < <(jq -r '"\(.planned) \(.acknowledged) \(.lost) \(.failed) \(.unchecked // 0) \(.double_dispatches)"' "$D/summary.json")
-	SUMMARY="$acked/$planned acknowledged, $lost lost, $failed failed, $doubles double dispatches"
+	local planned acked lost failed unchecked doubles played dispatches
+	read -r planned acked lost failed unchecked doubles played dispatches < <(jq -r \
+		'"\(.planned) \(.acknowledged) \(.lost) \(.failed) \(.unchecked // 0) \(.double_dispatches) \(.played) \(.dispatches)"' "$D/summary.json")
+	jq -r '(.lost_alarms // [])[], (.failures // [])[], (.doubles // [])[], ((.play_errors // [])[] | "play: " + .)' "$D/summary.json" |
+		sed '/^[[:space:]]*$/d' | head -20 | sed "s/^/drills: [$DRILL]   /" >&2
+	SUMMARY="$acked/$planned acknowledged, $lost lost, $failed failed; $played incidents worked, $dispatches dispatches, $doubles units on two incidents"
 	((rc == 0 && acked == planned && lost == 0 && failed == 0 && unchecked == 0 && doubles == 0))
 }
 handoffs() { # how many alarms the starter handed on after a delay, over the drill's runs
