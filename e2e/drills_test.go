@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -39,15 +40,16 @@ type drillLoad struct {
 	began    time.Time
 }
 
-// startLoad starts loadgen against s: an unanswered alarm, or one answered 429 or 5xx, is sent
-// again with its same source id after its backoff (at most 3 s unanswered), until the run's
-// two minutes are up.
+// startLoad starts loadgen against s: an alarm answered 429 or 5xx, refused a connection or
+// left unanswered for 10 s is sent again with its same source id after its backoff, until the
+// run's two minutes are up. A shorter wait would resend, and so cancel, work that a loaded
+// machine had begun: the kill and the outage answer at once (a reset, a refusal, a 503).
 func startLoad(t *testing.T, s *stack) *drillLoad {
 	t.Helper()
 	l := &drillLoad{t: t, summary: filepath.Join(s.dir, "summary.json"), receipts: filepath.Join(s.dir, "acked.jsonl"), done: make(chan error, 1)}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
-	args := append([]string{"loadgen", "--target", s.base, "--run-id", "drill", "--attempt-timeout", "3s", "--timeout", "2m",
+	args := append([]string{"loadgen", "--target", s.base, "--run-id", "drill", "--attempt-timeout", "10s", "--timeout", "2m",
 		"--json", l.summary, "--acked", l.receipts}, drillSurge...)
 	l.cmd = exec.CommandContext(ctx, binary(t), args...)
 	l.cmd.Env = append(os.Environ(), "FIRELINE_DEMO_PASSWORD="+password)
@@ -92,9 +94,39 @@ func (l *drillLoad) wait(s *stack) {
 	t.Logf("%d/%d alarms acknowledged (%d resends), %d incidents, all recommended", sum.Acknowledged, sum.Planned, sum.Retried, sum.Incidents)
 }
 
-// verifyDrill runs `fireline verify` over the run's receipts against s's PostgreSQL (its last
-// run's port) and Temporal, and fails the test on any violation.
-func verifyDrill(t *testing.T, s *stack, receipts string) {
+// handedOn waits until no alarm of s awaits its hand-off — stored with an incident, never
+// marked as handed to its workflow (migration 0023's queue) — and logs how many the
+// starter handed on after a delay: an alarm stored while the engine could not take it, or
+// whose process died before its mark, must be started by the system, not by a resend.
+func handedOn(t *testing.T, s *stack) {
+	t.Helper()
+	bin, err := pgcluster.Binaries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("postgres://fireline_app@127.0.0.1:%s/fireline?sslmode=disable", lastPGPort(t, s))
+	awaiting := ""
+	eventually(t, 30*time.Second, func() (bool, string) {
+		out, err := exec.Command(filepath.Join(bin, "psql"), "-XtAc",
+			"SELECT count(*) FROM alarms WHERE handed_off_at IS NULL AND incident_id IS NOT NULL", url).CombinedOutput()
+		awaiting = strings.TrimSpace(string(out))
+		return err == nil && awaiting == "0", fmt.Sprintf("alarms awaiting their hand-off: %s (%v)", awaiting, err)
+	})
+	n := 0
+	for run := 1; run <= s.runs; run++ {
+		b, _ := os.ReadFile(filepath.Join(s.dir, fmt.Sprintf("fireline-%d.log", run)))
+		for _, m := range handedOff.FindAllSubmatch(b, -1) {
+			k, _ := strconv.Atoi(string(m[1]))
+			n += k
+		}
+	}
+	t.Logf("no alarm awaits its hand-off; the starter handed on %d after a delay", n)
+}
+
+var handedOff = regexp.MustCompile(`msg="alarms handed off after a delay".* count=(\d+)`)
+
+// lastPGPort is the port of the embedded PostgreSQL of s's last run, from its log.
+func lastPGPort(t *testing.T, s *stack) string {
 	t.Helper()
 	log, err := os.ReadFile(s.logPath)
 	if err != nil {
@@ -104,9 +136,16 @@ func verifyDrill(t *testing.T, s *stack, receipts string) {
 	if m == nil {
 		t.Fatalf("no PostgreSQL port in the stack's log")
 	}
+	return string(m[len(m)-1][1])
+}
+
+// verifyDrill runs `fireline verify` over the run's receipts against s's PostgreSQL (its last
+// run's port) and Temporal, and fails the test on any violation.
+func verifyDrill(t *testing.T, s *stack, receipts string) {
+	t.Helper()
 	cmd := exec.Command(binary(t), "verify", "--alarms", receipts, "--settle", "5s")
 	cmd.Env = append(os.Environ(),
-		fmt.Sprintf("DATABASE_URL=postgres://fireline_app@127.0.0.1:%s/fireline?sslmode=disable", m[len(m)-1][1]),
+		fmt.Sprintf("DATABASE_URL=postgres://fireline_app@127.0.0.1:%s/fireline?sslmode=disable", lastPGPort(t, s)),
 		fmt.Sprintf("TEMPORAL_ADDRESS=127.0.0.1:%d", s.tempPort))
 	began := time.Now()
 	out, err := cmd.CombinedOutput()
@@ -215,7 +254,8 @@ func postmasterOptions(t *testing.T, s *stack) string {
 // PostgreSQL and its backends, the in-process Temporal server, worker and API — killed with
 // SIGKILL half way and restarted on the same data while the surge's sources resend what went
 // unanswered. Every acknowledged alarm must be found on its incident, every incident
-// recommended, and `fireline verify` pass over the receipts.
+// recommended, no alarm left awaiting its hand-off, and `fireline verify` pass over the
+// receipts.
 func TestDrillKillDev(t *testing.T) {
 	// Parallel with the other stack tests that wait (run after the sequential ones).
 	t.Parallel()
@@ -227,6 +267,7 @@ func TestDrillKillDev(t *testing.T) {
 	killTree(t, s)
 	s.start()
 	load.wait(s)
+	handedOn(t, s)
 	verifyDrill(t, s, load.receipts)
 	t.Logf("drill kill-dev: %s", time.Since(began).Round(time.Millisecond))
 }
@@ -236,7 +277,8 @@ func TestDrillKillDev(t *testing.T) {
 // start) and started again on the same port four seconds later. Meanwhile intake answers 503
 // with Retry-After and the sources resend; afterwards every acknowledged alarm must be found on
 // its incident, every incident recommended (workflows whose activities met the outage carried
-// on, hand-offs left pending were started by the system), and `fireline verify` pass.
+// on), no alarm left awaiting its hand-off (those acknowledged pending were started by the
+// system), and `fireline verify` pass.
 func TestDrillRestartPostgres(t *testing.T) {
 	t.Parallel()
 	began := time.Now()
@@ -265,6 +307,7 @@ func TestDrillRestartPostgres(t *testing.T) {
 		t.Fatalf("start PostgreSQL: %v", err)
 	}
 	load.wait(s)
+	handedOn(t, s)
 	verifyDrill(t, s, load.receipts)
 	s.stop()
 	t.Logf("drill restart-postgres: %s", time.Since(began).Round(time.Millisecond))

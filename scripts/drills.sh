@@ -134,7 +134,7 @@ pg_ctl() { "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$D/data/postgres" "$@"; }
 LOAD_PID=''
 load_start() {
 	"$FIRELINE" loadgen --target "http://127.0.0.1:$HTTP" --surge "$SURGE" --over "$OVER" --run-id "drill-$DRILL" \
-		--attempt-timeout 5s --play "$PLAY" --think 2s --crew-step 1s --json "$D/summary.json" --acked "$D/acked.jsonl" >"$D/loadgen.log" 2>&1 &
+		--attempt-timeout 10s --play "$PLAY" --think 2s --crew-step 1s --json "$D/summary.json" --acked "$D/acked.jsonl" >"$D/loadgen.log" 2>&1 &
 	LOAD_PID=$!
 	phase "surge: $SURGE alarms over $OVER (loadgen pid $LOAD_PID, log $D/loadgen.log)"
 }
@@ -156,9 +156,19 @@ handoffs() { # how many alarms the starter handed on after a delay, over the dri
 	cat "$D"/fireline-*.log 2>/dev/null | sed -n 's/.*msg="alarms handed off after a delay".* count=\([0-9]*\).*/\1/p' |
 		awk '{n += $1} END {print n + 0}'
 }
+drained() { # drained: 0 once no alarm awaits its hand-off to its workflow (30 s at most)
+	local n i
+	for ((i = 0; i < 30; i++)); do
+		n=$("$PGBIN/psql" -XtAc "SELECT count(*) FROM alarms WHERE handed_off_at IS NULL AND incident_id IS NOT NULL" \
+			"postgres://fireline_app@127.0.0.1:$(pg_port)/fireline?sslmode=disable" 2>&1)
+		[[ $n == 0 ]] && break
+		sleep 1
+	done
+	phase "alarms awaiting their hand-off: $n; the starter handed on $(handoffs) after a delay (intake/starter.go)"
+	[[ $n == 0 ]]
+}
 verify() {
 	local rc=0
-	phase "the hand-off starter handed on $(handoffs) alarms stored but not yet started (intake/starter.go)"
 	phase "fireline verify"
 	DATABASE_URL="postgres://fireline_app@127.0.0.1:$(pg_port)/fireline?sslmode=disable" TEMPORAL_ADDRESS=127.0.0.1:$TPORT \
 		"$FIRELINE" verify --alarms "$D/acked.jsonl" --settle 5s >"$D/verify.log" 2>&1 || rc=$?
@@ -187,6 +197,7 @@ drill_kill_dev() {
 	local ok=0
 	phase "waiting for the surge to end and loadgen's read-back"
 	load_wait || ok=1
+	drained || ok=1
 	verify || ok=1
 	dev_stop
 	return $ok
@@ -220,6 +231,7 @@ drill_restart_postgres() {
 		{ phase "pg_ctl start failed (see $D/pg_ctl.log)"; dev_stop; return 1; }
 	phase "waiting for the surge to end and loadgen's read-back"
 	load_wait || ok=1
+	drained || ok=1
 	verify || ok=1
 	dev_stop
 	# The server pg_ctl started is not fireline's child: it is stopped here.
