@@ -84,6 +84,9 @@ func (l *drillLoad) wait(s *stack) {
 	if err := json.Unmarshal(b, &sum); err != nil {
 		t.Fatal(err)
 	}
+	if sum.Recommended != sum.Incidents || sum.TimedOut {
+		unrecommended(t, s)
+	}
 	if sum.Planned == 0 || sum.Acknowledged != sum.Planned || sum.Lost != 0 || sum.Failed != 0 || sum.Unchecked != 0 ||
 		sum.DoubleDispatches != 0 || sum.TimedOut {
 		t.Fatalf("summary %s: want every alarm acknowledged and found, none failed or lost, no double dispatch", b)
@@ -121,6 +124,38 @@ func handedOn(t *testing.T, s *stack) {
 		}
 	}
 	t.Logf("no alarm awaits its hand-off; the starter handed on %d after a delay", n)
+}
+
+// unrecommended logs, for a failed drill, the incidents with no recommendation on their
+// timeline, their alarms' hand-off marks and every line of the stack's logs that names them.
+func unrecommended(t *testing.T, s *stack) {
+	t.Helper()
+	bin, err := pgcluster.Binaries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("postgres://fireline_app@127.0.0.1:%s/fireline?sslmode=disable", lastPGPort(t, s))
+	out, err := exec.Command(filepath.Join(bin, "psql"), "-XtA", "-F", " ", "-c", `
+		SELECT i.id, i.status, i.created_at, a.id, a.stored_at, a.handed_off_at FROM incidents i JOIN alarms a ON a.incident_id = i.id
+		WHERE NOT EXISTS (SELECT FROM incident_events e WHERE e.incident_id = i.id AND e.kind = 'recommended') ORDER BY i.id, a.id`, url).CombinedOutput()
+	t.Logf("incidents without a recommendation (incident, status, created, alarm, stored, handed off): %v\n%s", err, out)
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		id, _, _ := strings.Cut(line, " ")
+		if id == "" {
+			continue
+		}
+		re := regexp.MustCompile(`incident[=:]` + regexp.QuoteMeta(id) + `\b|incidents/` + regexp.QuoteMeta(id) + `\b`)
+		for run := 1; run <= s.runs; run++ {
+			b, _ := os.ReadFile(filepath.Join(s.dir, fmt.Sprintf("fireline-%d.log", run)))
+			var lines []string
+			for _, l := range strings.Split(string(b), "\n") {
+				if re.MatchString(l) {
+					lines = append(lines, l)
+				}
+			}
+			t.Logf("run %d's log on incident %s:\n%s", run, id, strings.Join(lines, "\n"))
+		}
+	}
 }
 
 var handedOff = regexp.MustCompile(`msg="alarms handed off after a delay".* count=(\d+)`)

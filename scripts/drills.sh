@@ -149,6 +149,14 @@ load_wait() { # load_wait: 0 when loadgen found every alarm acknowledged and non
 		'"\(.planned) \(.acknowledged) \(.lost) \(.failed) \(.unchecked // 0) \(.double_dispatches) \(.played) \(.dispatches)"' "$D/summary.json")
 	jq -r '(.lost_alarms // [])[], (.failures // [])[], (.doubles // [])[], ((.play_errors // [])[] | "play: " + .)' "$D/summary.json" |
 		sed '/^[[:space:]]*$/d' | head -20 | sed "s/^/drills: [$DRILL]   /" >&2
+	if [[ $(jq '.recommended != .incidents or (.timed_out // false)' "$D/summary.json") == true ]]; then
+		# Which incidents went without a recommendation, and their alarms' hand-off marks.
+		"$PGBIN/psql" -XtA -F ' ' -c "SELECT i.id, i.status, i.created_at, a.id, a.stored_at, a.handed_off_at
+			FROM incidents i JOIN alarms a ON a.incident_id = i.id WHERE NOT EXISTS (SELECT FROM incident_events e
+			WHERE e.incident_id = i.id AND e.kind = 'recommended') ORDER BY i.id, a.id" \
+			"postgres://fireline_app@127.0.0.1:$(pg_port)/fireline?sslmode=disable" 2>&1 | tee "$D/unrecommended.txt" |
+			sed "s/^/drills: [$DRILL]   no recommendation: /" >&2
+	fi
 	SUMMARY="$acked/$planned acknowledged, $lost lost, $failed failed; $played incidents worked, $dispatches dispatches, $doubles units on two incidents"
 	((rc == 0 && acked == planned && lost == 0 && failed == 0 && unchecked == 0 && doubles == 0))
 }
