@@ -30,7 +30,8 @@
 #
 # Environment: SURGE (alarms a drill, default 600) over OVER (default 30s) — the issue's 20
 # alarms a second —, PLAY (incidents operators and crews work through dispatch to close
-# meanwhile, default 10), DOWN (restart-postgres' outage, default 10s), FIRELINE (the binary,
+# meanwhile, default 10), ATTEMPT (how long loadgen waits for an answer before it resends,
+# default 10s), DOWN (restart-postgres' outage, default 10s), FIRELINE (the binary,
 # default bin/fireline), DRILLS_DIR (the logs, default .drills/<UTC time>). Each drill's
 # logs — fireline's runs, loadgen's progress and summary, the receipts, verify's report — are
 # kept in DRILLS_DIR/<drill>/. About three minutes for the two dev drills; the cluster drill
@@ -44,6 +45,7 @@ SURGE=${SURGE:-600}
 OVER=${OVER:-30s}
 DOWN=${DOWN:-10s}
 PLAY=${PLAY:-10}
+ATTEMPT=${ATTEMPT:-10s}
 DIR=${DRILLS_DIR:-$ROOT/.drills/$(date -u +%Y%m%d-%H%M%S)}
 [[ $DIR = /* ]] || DIR=$ROOT/$DIR
 PASSWORD=drill-$RANDOM$RANDOM
@@ -134,7 +136,7 @@ pg_ctl() { "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$D/data/postgres" "$@"; }
 LOAD_PID=''
 load_start() {
 	"$FIRELINE" loadgen --target "http://127.0.0.1:$HTTP" --surge "$SURGE" --over "$OVER" --run-id "drill-$DRILL" \
-		--attempt-timeout 10s --play "$PLAY" --think 2s --crew-step 1s --json "$D/summary.json" --acked "$D/acked.jsonl" >"$D/loadgen.log" 2>&1 &
+		--attempt-timeout "$ATTEMPT" --play "$PLAY" --think 2s --crew-step 1s --json "$D/summary.json" --acked "$D/acked.jsonl" >"$D/loadgen.log" 2>&1 &
 	LOAD_PID=$!
 	phase "surge: $SURGE alarms over $OVER (loadgen pid $LOAD_PID, log $D/loadgen.log)"
 }
