@@ -24,7 +24,8 @@
 #                     environment; its exit status is the verdict.
 #
 # A dev drill passes when every planned alarm was acknowledged, none lost, failed or left
-# unchecked, no unit was on two incidents at once, and verify reports no violation. What the
+# unchecked, every incident recommended, no unit on two incidents at once, no alarm left
+# awaiting its hand-off, and verify reports no violation. What the
 # played operators and crews were refused (a 409 for an order a 503 had in fact carried out, a
 # unit taken by another incident) is printed, not judged: those are the console's to handle.
 #
@@ -146,12 +147,12 @@ load_wait() { # load_wait: 0 when loadgen found every alarm acknowledged and non
 	LOAD_PID=''
 	grep -E '^(alarms|acknowledgement|alarm →)' "$D/loadgen.log" | sed "s/^/drills: [$DRILL]   /" >&2
 	[[ -s $D/summary.json ]] || { phase "loadgen wrote no summary (exit $rc)"; return 1; }
-	local planned acked lost failed unchecked doubles played dispatches
-	read -r planned acked lost failed unchecked doubles played dispatches < <(jq -r \
-		'"\(.planned) \(.acknowledged) \(.lost) \(.failed) \(.unchecked // 0) \(.double_dispatches) \(.played) \(.dispatches)"' "$D/summary.json")
+	local planned acked lost failed unchecked doubles played dispatches incidents recommended timedout
+	read -r planned acked lost failed unchecked doubles played dispatches incidents recommended timedout < <(jq -r \
+		'"\(.planned) \(.acknowledged) \(.lost) \(.failed) \(.unchecked // 0) \(.double_dispatches) \(.played) \(.dispatches) \(.incidents) \(.recommended) \(.timed_out // false)"' "$D/summary.json")
 	jq -r '(.lost_alarms // [])[], (.failures // [])[], (.doubles // [])[], ((.play_errors // [])[] | "play: " + .)' "$D/summary.json" |
 		sed '/^[[:space:]]*$/d' | head -20 | sed "s/^/drills: [$DRILL]   /" >&2
-	if [[ $(jq '.recommended != .incidents or (.timed_out // false)' "$D/summary.json") == true ]]; then
+	if ((recommended != incidents)) || [[ $timedout == true ]]; then
 		# Which incidents went without a recommendation, and their alarms' hand-off marks.
 		"$PGBIN/psql" -XtA -F ' ' -c "SELECT i.id, i.status, i.created_at, a.id, a.stored_at, a.handed_off_at
 			FROM incidents i JOIN alarms a ON a.incident_id = i.id WHERE NOT EXISTS (SELECT FROM incident_events e
@@ -159,8 +160,9 @@ load_wait() { # load_wait: 0 when loadgen found every alarm acknowledged and non
 			"postgres://fireline_app@127.0.0.1:$(pg_port)/fireline?sslmode=disable" 2>&1 | tee "$D/unrecommended.txt" |
 			sed "s/^/drills: [$DRILL]   no recommendation: /" >&2
 	fi
-	SUMMARY="$acked/$planned acknowledged, $lost lost, $failed failed; $played incidents worked, $dispatches dispatches, $doubles units on two incidents"
-	((rc == 0 && acked == planned && lost == 0 && failed == 0 && unchecked == 0 && doubles == 0))
+	SUMMARY="$acked/$planned acknowledged, $lost lost, $failed failed; $recommended/$incidents incidents recommended; $played worked, $dispatches dispatches, $doubles units on two incidents"
+	((rc == 0 && acked == planned && lost == 0 && failed == 0 && unchecked == 0 && doubles == 0 && recommended == incidents)) &&
+		[[ $timedout == false ]]
 }
 handoffs() { # how many alarms the starter handed on after a delay, over the drill's runs
 	cat "$D"/fireline-*.log 2>/dev/null | sed -n 's/.*msg="alarms handed off after a delay".* count=\([0-9]*\).*/\1/p' |
