@@ -63,7 +63,8 @@ func startLoad(t *testing.T, s *stack) *drillLoad {
 }
 
 // wait waits for the run and fails the test unless every planned alarm was acknowledged and
-// found on its incident, none failed, none lost, no unit dispatched twice.
+// found on its incident, none failed, none lost, no unit dispatched twice, and every incident
+// the surge opened was recommended before loadgen's two minutes were up.
 func (l *drillLoad) wait(s *stack) {
 	t := l.t
 	t.Helper()
@@ -84,17 +85,17 @@ func (l *drillLoad) wait(s *stack) {
 	if err := json.Unmarshal(b, &sum); err != nil {
 		t.Fatal(err)
 	}
-	if sum.Recommended != sum.Incidents || sum.TimedOut {
+	// loadgen waits for the recommendation of every incident its alarms opened until its time
+	// is up: timed out, one never came.
+	if sum.TimedOut {
 		unrecommended(t, s)
 	}
 	if sum.Planned == 0 || sum.Acknowledged != sum.Planned || sum.Lost != 0 || sum.Failed != 0 || sum.Unchecked != 0 ||
 		sum.DoubleDispatches != 0 || sum.TimedOut {
-		t.Fatalf("summary %s: want every alarm acknowledged and found, none failed or lost, no double dispatch", b)
+		t.Fatalf("summary %s: want every alarm acknowledged and found, none failed or lost, no double dispatch, every incident recommended in time", b)
 	}
-	if sum.Recommended != sum.Incidents {
-		t.Errorf("summary %s: %d of %d incidents have no recommendation", b, sum.Incidents-sum.Recommended, sum.Incidents)
-	}
-	t.Logf("%d/%d alarms acknowledged (%d resends), %d incidents, all recommended", sum.Acknowledged, sum.Planned, sum.Retried, sum.Incidents)
+	t.Logf("%d/%d alarms acknowledged (%d resends), %d incidents, %d recommended of those the surge opened",
+		sum.Acknowledged, sum.Planned, sum.Retried, sum.Incidents, sum.Recommended)
 }
 
 // handedOn waits until no alarm of s awaits its hand-off — stored with an incident, never

@@ -14,11 +14,13 @@
 #                     PostgreSQL is stopped as by a crash (pg_ctl -m immediate) and started
 #                     again DOWN seconds later on the same port; meanwhile intake must answer
 #                     503 with Retry-After.
-#   cluster           the production topology (scripts/cluster.sh, its state in .drills/cluster
-#                     or CLUSTER_DIR, its ports from CLUSTER_PORT, default 18600):
-#                     scripts/cluster-check.sh kills -9 one node and restarts the Temporal
-#                     server while it posts alarms, and ends with fireline verify; the
-#                     topology is stopped afterwards. Skipped, and said so, without HAProxy or jq.
+#   cluster           the production topology (scripts/cluster.sh, a fresh one in the drill's
+#                     folder unless CLUSTER_DIR names one, ports from CLUSTER_PORT, default
+#                     18600): a loadgen surge through the balancer (CLUSTER_SURGE calls over
+#                     CLUSTER_OVER, default 300 over 30s) while scripts/cluster-check.sh kills -9
+#                     one node, restarts the Temporal server and runs fireline verify; then
+#                     verify over the surge's receipts. The topology is stopped afterwards.
+#                     Skipped, and said so, without HAProxy or jq.
 #   disk              the recordings disk filled: scripts/drill-disk.sh when it exists, run with
 #                     FIRELINE (the binary) and DRILL_DIR (a folder for its logs) in its
 #                     environment; its exit status is the verdict.
@@ -131,6 +133,9 @@ tree() { # tree PID: the processes under PID, parents first
 pg_port() { # the embedded PostgreSQL's port, from the last run's log
 	sed -n 's/.*PostgreSQL starting.* port=\([0-9]*\).*/\1/p' "$D/fireline-$DEV_RUN.log" | tail -1
 }
+db_url() { # the database the drill's checks read: the cluster's, else the dev stack's
+	if [[ -n $CLUSTER_DB ]]; then cat "$CLUSTER_DB"; else echo "postgres://fireline_app@127.0.0.1:$(pg_port)/fireline?sslmode=disable"; fi
+}
 pg_ctl() { "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$D/data/postgres" "$@"; }
 
 # ---- the surge and the verdict ------------------------------------------------------------
@@ -152,16 +157,18 @@ load_wait() { # load_wait: 0 when loadgen found every alarm acknowledged and non
 		'"\(.planned) \(.acknowledged) \(.lost) \(.failed) \(.unchecked // 0) \(.double_dispatches) \(.played) \(.dispatches) \(.incidents) \(.recommended) \(.timed_out // false)"' "$D/summary.json")
 	jq -r '(.lost_alarms // [])[], (.failures // [])[], (.doubles // [])[], ((.play_errors // [])[] | "play: " + .)' "$D/summary.json" |
 		sed '/^[[:space:]]*$/d' | head -20 | sed "s/^/drills: [$DRILL]   /" >&2
-	if ((recommended != incidents)) || [[ $timedout == true ]]; then
-		# Which incidents went without a recommendation, and their alarms' hand-off marks.
+	# loadgen waits for the recommendation of every incident its alarms opened (not those they
+	# joined) until its time is up: timed out, some never came. Name them, with their alarms'
+	# hand-off marks.
+	if [[ $timedout == true ]]; then
 		"$PGBIN/psql" -XtA -F ' ' -c "SELECT i.id, i.status, i.created_at, a.id, a.stored_at, a.handed_off_at
 			FROM incidents i JOIN alarms a ON a.incident_id = i.id WHERE NOT EXISTS (SELECT FROM incident_events e
 			WHERE e.incident_id = i.id AND e.kind = 'recommended') ORDER BY i.id, a.id" \
-			"postgres://fireline_app@127.0.0.1:$(pg_port)/fireline?sslmode=disable" 2>&1 | tee "$D/unrecommended.txt" |
+			"$(db_url)" 2>&1 | tee "$D/unrecommended.txt" |
 			sed "s/^/drills: [$DRILL]   no recommendation: /" >&2
 	fi
-	SUMMARY="$acked/$planned acknowledged, $lost lost, $failed failed; $recommended/$incidents incidents recommended; $played worked, $dispatches dispatches, $doubles units on two incidents"
-	((rc == 0 && acked == planned && lost == 0 && failed == 0 && unchecked == 0 && doubles == 0 && recommended == incidents)) &&
+	SUMMARY="$acked/$planned acknowledged, $lost lost, $failed failed; $incidents incidents, $recommended recommended of those it opened; $played worked, $dispatches dispatches, $doubles units on two incidents"
+	((rc == 0 && acked == planned && lost == 0 && failed == 0 && unchecked == 0 && doubles == 0)) &&
 		[[ $timedout == false ]]
 }
 handoffs() { # how many alarms the starter handed on after a delay, over the drill's runs
@@ -172,7 +179,7 @@ drained() { # drained: 0 once no alarm awaits its hand-off to its workflow (30 s
 	local n i
 	for ((i = 0; i < 30; i++)); do
 		n=$("$PGBIN/psql" -XtAc "SELECT count(*) FROM alarms WHERE handed_off_at IS NULL AND incident_id IS NOT NULL" \
-			"postgres://fireline_app@127.0.0.1:$(pg_port)/fireline?sslmode=disable" 2>&1)
+			"$(db_url)" 2>&1)
 		[[ $n == 0 ]] && break
 		sleep 1
 	done
@@ -256,14 +263,51 @@ drill_cluster() {
 		SKIP="HAProxy or jq is missing (scripts/deps.sh installs them)"
 		return 0
 	fi
-	local state=${CLUSTER_DIR:-$ROOT/.drills/cluster} rc=0
-	phase "scripts/cluster-check.sh on the topology in $state (log $D/cluster-check.log)"
-	CLUSTER_DIR=$state CLUSTER_PORT=${CLUSTER_PORT:-18600} FIRELINE=$FIRELINE scripts/cluster-check.sh "${CLUSTER_ALARMS:-30}" \
-		>"$D/cluster-check.log" 2>&1 || rc=$?
+	# A fresh topology each run, its logs kept with the drill's: a second surge on the last
+	# run's open incidents would only join them (same places, within the dedupe window). The
+	# Temporal server's binaries, half a minute to link, are kept between runs (hard links).
+	export CLUSTER_DIR=${CLUSTER_DIR:-$D/state} CLUSTER_PORT=${CLUSTER_PORT:-18600} FIRELINE
+	local rc=0 ok=0 kept=$ROOT/.drills/cluster-bin
+	if [[ -d $kept && ! -e $CLUSTER_DIR/bin ]]; then mkdir -p "$CLUSTER_DIR" && cp -pl -r "$kept" "$CLUSTER_DIR/bin"; fi
+	phase "starting the topology in $CLUSTER_DIR (log $D/cluster.log)"
+	scripts/cluster.sh start >"$D/cluster.log" 2>&1 || { tail -5 "$D/cluster.log" >&2; phase "the topology did not start"; return 1; }
+	[[ -d $kept ]] || cp -pl -r "$CLUSTER_DIR/bin" "$kept"
+	local PUBLIC SECRETS TEMPORAL
+	eval "$(scripts/cluster.sh env | grep -E '^(PUBLIC|SECRETS|TEMPORAL)=')"
+	CLUSTER_UP=1 CLUSTER_DB=$SECRETS/database-url
+	# loadgen signs in as "operator": the cluster has no demo users, so the drill makes one,
+	# its password generated like the cluster's others.
+	local pw=$SECRETS/drill-operator-password
+	[[ -s $pw ]] || (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$pw")
+	if ! DATABASE_URL_FILE=$SECRETS/database-url "$FIRELINE" users list 2>/dev/null | awk '$1 == "operator" {f = 1} END {exit !f}'; then
+		DATABASE_URL_FILE=$SECRETS/database-url "$FIRELINE" users add operator --role operator --password-file "$pw" >>"$D/cluster.log" 2>&1 ||
+			{ phase "cannot add the drill's operator"; return 1; }
+	fi
+	# The surge through the balancer, calls only (the cluster has no sample panels), while
+	# cluster-check kills a node and restarts the Temporal server.
+	local surge=${CLUSTER_SURGE:-300} over=${CLUSTER_OVER:-30s}
+	"$FIRELINE" loadgen --target "$PUBLIC" --password-file "$pw" --surge "$surge" --over "$over" --sources call=1 \
+		--run-id "drill-cluster-$(date -u +%H%M%S)" --attempt-timeout "$ATTEMPT" --json "$D/summary.json" --acked "$D/acked.jsonl" \
+		>"$D/loadgen.log" 2>&1 &
+	LOAD_PID=$!
+	phase "surge through the balancer $PUBLIC: $surge alarms over $over (log $D/loadgen.log)"
+	phase "scripts/cluster-check.sh: kill -9 api1, restart the Temporal server (log $D/cluster-check.log)"
+	scripts/cluster-check.sh "${CLUSTER_ALARMS:-30}" >"$D/cluster-check.log" 2>&1 || rc=$?
 	grep -E '^check: (phase|ok|FAIL)|^alarms acknowledged|checked [0-9]+ incidents' "$D/cluster-check.log" | sed "s/^/drills: [$DRILL]   /" >&2
-	CLUSTER_DIR=$state CLUSTER_PORT=${CLUSTER_PORT:-18600} scripts/cluster.sh stop >>"$D/cluster-check.log" 2>&1
-	SUMMARY=$(grep -E '^alarms acknowledged' "$D/cluster-check.log" | tail -1)
-	return $rc
+	((rc == 0)) || ok=1
+	local check
+	check=$(grep -E '^alarms acknowledged' "$D/cluster-check.log" | tail -1 | sed 's/^alarms acknowledged: \([0-9/]*\).*/\1/')
+	phase "waiting for the surge to end and loadgen's read-back"
+	load_wait || ok=1
+	SUMMARY="surge $SUMMARY; cluster-check ${check:-?} acknowledged"
+	phase "fireline verify over the surge's receipts"
+	rc=0
+	DATABASE_URL_FILE=$SECRETS/database-url TEMPORAL_ADDRESS=$TEMPORAL TEMPORAL_NAMESPACE=default \
+		"$FIRELINE" verify --alarms "$D/acked.jsonl" --settle 5s >"$D/verify.log" 2>&1 || rc=$?
+	tail -1 "$D/verify.log" | sed "s/^/drills: [$DRILL]   /" >&2
+	grep VIOLATION "$D/verify.log" | head -10 | sed "s/^/drills: [$DRILL]   /" >&2
+	((rc == 0)) || ok=1
+	return $ok
 }
 
 drill_disk() {
@@ -278,9 +322,11 @@ drill_disk() {
 	return $rc
 }
 
+CLUSTER_UP='' CLUSTER_DB=''
 cleanup() {
 	[[ -n $LOAD_PID ]] && kill "$LOAD_PID" 2>/dev/null
 	dev_stop
+	if [[ -n $CLUSTER_UP ]]; then scripts/cluster.sh stop >>"$D/cluster.log" 2>&1; CLUSTER_UP=''; fi
 	if [[ -n ${D:-} && -f $D/data/postgres/postmaster.pid ]]; then pg_ctl stop -m fast -w >/dev/null 2>&1; fi
 }
 trap 'cleanup; exit 130' INT TERM
@@ -296,7 +342,7 @@ for DRILL in "${DRILLS[@]}"; do
 	# PostgreSQL runs as postgres when we are root: it must reach its data folder.
 	chmod 755 "$DIR" "$D"
 	HTTP=$(free_port) TPORT=$(free_port) UIPORT=$(free_port) GBPORT=$(free_port)
-	SUMMARY='' SKIP='' DEV_RUN=0
+	SUMMARY='' SKIP='' DEV_RUN=0 CLUSTER_DB=''
 	T0=$SECONDS
 	say "=== $DRILL"
 	rc=0
