@@ -132,10 +132,11 @@ cluster-check: cluster
 ## drills: the fault drills, unattended, each during a `fireline loadgen` surge (600 alarms over
 ## 30 s) and each followed by `fireline verify`: kill-dev (the whole `fireline dev` process tree
 ## killed with SIGKILL half way, restarted on the same data), restart-postgres (its PostgreSQL
-## crashed and started again 10 s later), cluster (scripts/cluster-check.sh: a node killed,
-## the Temporal server restarted) and disk (scripts/drill-disk.sh, when it exists). One verdict
-## a drill, logs in .drills/<time>/; non-zero exit if any failed. About five minutes. DRILLS
-## picks some (e.g. DRILLS="kill-dev restart-postgres"); SURGE, OVER, DOWN as the script says.
+## crashed and started again 10 s later), cluster (a surge through the balancer of a fresh
+## `make cluster` topology while scripts/cluster-check.sh kills a node and restarts the Temporal
+## server) and disk (scripts/drill-disk.sh, when it exists). One verdict a drill, logs in
+## .drills/<time>/; non-zero exit if any failed. About four minutes. DRILLS picks some (e.g.
+## DRILLS="kill-dev restart-postgres"); SURGE, OVER, DOWN, PLAY, ATTEMPT as the script says.
 ## `make test` runs short versions of kill-dev and restart-postgres (e2e/drills_test.go).
 .PHONY: drills
 DRILLS ?=
