@@ -16,14 +16,13 @@
 #                     503 with Retry-After.
 #   cluster           the production topology (scripts/cluster.sh, a fresh one in the drill's
 #                     folder unless CLUSTER_DIR names one, ports from CLUSTER_PORT, default
-#                     18600): a loadgen surge through the balancer (CLUSTER_SURGE calls over
-#                     CLUSTER_OVER, default 300 over 30s) while scripts/cluster-check.sh kills -9
-#                     one node, restarts the Temporal server and runs fireline verify; then
-#                     verify over the surge's receipts. The topology is stopped afterwards.
-#                     Skipped, and said so, without HAProxy or jq.
-#   disk              the recordings disk filled: scripts/drill-disk.sh when it exists, run with
-#                     FIRELINE (the binary) and DRILL_DIR (a folder for its logs) in its
-#                     environment; its exit status is the verdict.
+#                     18600): scripts/cluster-check.sh posts alarms and a loadgen surge (SURGE
+#                     over OVER) through the balancer while it kills -9 one node and restarts
+#                     the Temporal server, and ends with fireline verify. The topology is
+#                     stopped afterwards. Skipped, and said so, without HAProxy or jq.
+#   disk              the recordings disk filled during a surge: scripts/drill-disk.sh (the
+#                     media side's), run with FIRELINE, SURGE and OVER; its exit status is the
+#                     verdict, its output in the drill's folder.
 #
 # A dev drill passes when every planned alarm was acknowledged, none lost, failed or left
 # unchecked, every incident recommended, no unit on two incidents at once, no alarm left
@@ -133,9 +132,7 @@ tree() { # tree PID: the processes under PID, parents first
 pg_port() { # the embedded PostgreSQL's port, from the last run's log
 	sed -n 's/.*PostgreSQL starting.* port=\([0-9]*\).*/\1/p' "$D/fireline-$DEV_RUN.log" | tail -1
 }
-db_url() { # the database the drill's checks read: the cluster's, else the dev stack's
-	if [[ -n $CLUSTER_DB ]]; then cat "$CLUSTER_DB"; else echo "postgres://fireline_app@127.0.0.1:$(pg_port)/fireline?sslmode=disable"; fi
-}
+db_url() { echo "postgres://fireline_app@127.0.0.1:$(pg_port)/fireline?sslmode=disable"; }
 pg_ctl() { "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$D/data/postgres" "$@"; }
 
 # ---- the surge and the verdict ------------------------------------------------------------
@@ -267,47 +264,24 @@ drill_cluster() {
 	# run's open incidents would only join them (same places, within the dedupe window). The
 	# Temporal server's binaries, half a minute to link, are kept between runs (hard links).
 	export CLUSTER_DIR=${CLUSTER_DIR:-$D/state} CLUSTER_PORT=${CLUSTER_PORT:-18600} FIRELINE
-	local rc=0 ok=0 kept=$ROOT/.drills/cluster-bin
+	local rc=0 kept=$ROOT/.drills/cluster-bin
 	if [[ -d $kept && ! -e $CLUSTER_DIR/bin ]]; then mkdir -p "$CLUSTER_DIR" && cp -pl -r "$kept" "$CLUSTER_DIR/bin"; fi
 	phase "starting the topology in $CLUSTER_DIR (log $D/cluster.log)"
+	CLUSTER_UP=1
 	scripts/cluster.sh start >"$D/cluster.log" 2>&1 || { tail -5 "$D/cluster.log" >&2; phase "the topology did not start"; return 1; }
 	[[ -d $kept ]] || cp -pl -r "$CLUSTER_DIR/bin" "$kept"
-	local PUBLIC SECRETS TEMPORAL
-	eval "$(scripts/cluster.sh env | grep -E '^(PUBLIC|SECRETS|TEMPORAL)=')"
-	CLUSTER_UP=1 CLUSTER_DB=$SECRETS/database-url
-	# loadgen signs in as "operator": the cluster has no demo users, so the drill makes one,
-	# its password generated like the cluster's others.
-	local pw=$SECRETS/drill-operator-password
-	[[ -s $pw ]] || (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$pw")
-	if ! DATABASE_URL_FILE=$SECRETS/database-url "$FIRELINE" users list 2>/dev/null | awk '$1 == "operator" {f = 1} END {exit !f}'; then
-		DATABASE_URL_FILE=$SECRETS/database-url "$FIRELINE" users add operator --role operator --password-file "$pw" >>"$D/cluster.log" 2>&1 ||
-			{ phase "cannot add the drill's operator"; return 1; }
-	fi
-	# The surge through the balancer, calls only (the cluster has no sample panels), while
-	# cluster-check kills a node and restarts the Temporal server.
-	local surge=${CLUSTER_SURGE:-300} over=${CLUSTER_OVER:-30s}
-	"$FIRELINE" loadgen --target "$PUBLIC" --password-file "$pw" --surge "$surge" --over "$over" --sources call=1 \
-		--run-id "drill-cluster-$(date -u +%H%M%S)" --attempt-timeout "$ATTEMPT" --json "$D/summary.json" --acked "$D/acked.jsonl" \
-		>"$D/loadgen.log" 2>&1 &
-	LOAD_PID=$!
-	phase "surge through the balancer $PUBLIC: $surge alarms over $over (log $D/loadgen.log)"
-	phase "scripts/cluster-check.sh: kill -9 api1, restart the Temporal server (log $D/cluster-check.log)"
-	scripts/cluster-check.sh "${CLUSTER_ALARMS:-30}" >"$D/cluster-check.log" 2>&1 || rc=$?
-	grep -E '^check: (phase|ok|FAIL)|^alarms acknowledged|checked [0-9]+ incidents' "$D/cluster-check.log" | sed "s/^/drills: [$DRILL]   /" >&2
-	((rc == 0)) || ok=1
-	local check
-	check=$(grep -E '^alarms acknowledged' "$D/cluster-check.log" | tail -1 | sed 's/^alarms acknowledged: \([0-9/]*\).*/\1/')
-	phase "waiting for the surge to end and loadgen's read-back"
-	load_wait || ok=1
-	SUMMARY="surge $SUMMARY; cluster-check ${check:-?} acknowledged"
-	phase "fireline verify over the surge's receipts"
-	rc=0
-	DATABASE_URL_FILE=$SECRETS/database-url TEMPORAL_ADDRESS=$TEMPORAL TEMPORAL_NAMESPACE=default \
-		"$FIRELINE" verify --alarms "$D/acked.jsonl" --settle 5s >"$D/verify.log" 2>&1 || rc=$?
-	tail -1 "$D/verify.log" | sed "s/^/drills: [$DRILL]   /" >&2
-	grep VIOLATION "$D/verify.log" | head -10 | sed "s/^/drills: [$DRILL]   /" >&2
-	((rc == 0)) || ok=1
-	return $ok
+	# cluster-check posts its own alarms around a kill -9 of api1 and a restart of the Temporal
+	# server, then the loadgen surge (SURGE over OVER, operators and crews at work) with api1
+	# killed a quarter in and the Temporal server restarted half way, and ends with verify.
+	phase "scripts/cluster-check.sh: alarms and a $SURGE-alarm surge through the balancer, api1 killed, the Temporal server restarted (log $D/cluster-check.log)"
+	SURGE=$SURGE OVER=$OVER scripts/cluster-check.sh "${CLUSTER_ALARMS:-10}" >"$D/cluster-check.log" 2>&1 || rc=$?
+	grep -E '^check: |^alarms acknowledged|^alarms: |checked [0-9]+ incidents' "$D/cluster-check.log" |
+		grep -Ev 'signed in|restarting|restarted$' | sed "s/^/drills: [$DRILL]   /" >&2
+	SUMMARY=$(grep -E '^alarms acknowledged' "$D/cluster-check.log" | tail -1)
+	local surge
+	surge=$(grep -E '^alarms: ' "$D/cluster-check.log" "$CLUSTER_DIR"/logs/surge.log 2>/dev/null | tail -1 | sed 's/^[^:]*:alarms: //; s/^alarms: //')
+	[[ -n $surge ]] && SUMMARY="$SUMMARY; surge: $surge"
+	return $rc
 }
 
 drill_disk() {
@@ -315,14 +289,14 @@ drill_disk() {
 		SKIP="scripts/drill-disk.sh does not exist yet"
 		return 0
 	fi
-	phase "scripts/drill-disk.sh (log $D/drill-disk.log)"
+	phase "scripts/drill-disk.sh: the recordings disk fills during a surge (log $D/drill-disk.log)"
 	local rc=0
-	FIRELINE=$FIRELINE DRILL_DIR=$D scripts/drill-disk.sh >"$D/drill-disk.log" 2>&1 || rc=$?
+	FIRELINE=$FIRELINE SURGE=$SURGE OVER=$OVER scripts/drill-disk.sh >"$D/drill-disk.log" 2>&1 || rc=$?
 	tail -5 "$D/drill-disk.log" | sed "s/^/drills: [$DRILL]   /" >&2
 	return $rc
 }
 
-CLUSTER_UP='' CLUSTER_DB=''
+CLUSTER_UP=''
 cleanup() {
 	[[ -n $LOAD_PID ]] && kill "$LOAD_PID" 2>/dev/null
 	dev_stop
@@ -342,7 +316,7 @@ for DRILL in "${DRILLS[@]}"; do
 	# PostgreSQL runs as postgres when we are root: it must reach its data folder.
 	chmod 755 "$DIR" "$D"
 	HTTP=$(free_port) TPORT=$(free_port) UIPORT=$(free_port) GBPORT=$(free_port)
-	SUMMARY='' SKIP='' DEV_RUN=0 CLUSTER_DB=''
+	SUMMARY='' SKIP='' DEV_RUN=0
 	T0=$SECONDS
 	say "=== $DRILL"
 	rc=0
