@@ -135,7 +135,7 @@ cluster-check: cluster
 ## crashed and started again 10 s later), cluster (a surge through the balancer of a fresh
 ## `make cluster` topology while scripts/cluster-check.sh kills a node and restarts the Temporal
 ## server) and disk (scripts/drill-disk.sh, when it exists). One verdict a drill, logs in
-## .drills/<time>/; non-zero exit if any failed. About four minutes. DRILLS picks some (e.g.
+## .drills/<time>/; non-zero exit if any failed. About five minutes. DRILLS picks some (e.g.
 ## DRILLS="kill-dev restart-postgres"); SURGE, OVER, DOWN, PLAY, ATTEMPT as the script says.
 ## `make test` runs short versions of kill-dev and restart-postgres (e2e/drills_test.go).
 .PHONY: drills

@@ -36,8 +36,8 @@
 # default 10s), DOWN (restart-postgres' outage, default 10s), FIRELINE (the binary,
 # default bin/fireline), DRILLS_DIR (the logs, default .drills/<UTC time>). Each drill's
 # logs — fireline's runs, loadgen's progress and summary, the receipts, verify's report — are
-# kept in DRILLS_DIR/<drill>/. About three minutes for the two dev drills; the cluster drill
-# adds one to three more (its first start builds the Temporal server).
+# kept in DRILLS_DIR/<drill>/. About two minutes for the two dev drills, a minute and a half for
+# the cluster (its first start also builds the Temporal server), one for the disk.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
