@@ -166,6 +166,36 @@ func validateReason(field, s string) error {
 	return nil
 }
 
+// orderKey is the context key of an order's idempotency key.
+type orderKey struct{}
+
+// WithOrderKey marks the order sent with ctx by its client's idempotency key: the same order
+// sent again with the same key (a retry after an answer that never came, or a 503 while the
+// order was in fact being carried out) is carried out once and answered as the first was.
+func WithOrderKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, orderKey{}, key)
+}
+
+// OrderKey is the idempotency key WithOrderKey gave ctx, "" when none.
+func OrderKey(ctx context.Context) string {
+	k, _ := ctx.Value(orderKey{}).(string)
+	return k
+}
+
+// ValidOrderKey checks an idempotency key as a client sends it: 1 to 128 visible ASCII
+// characters (a UUID, say).
+func ValidOrderKey(key string) error {
+	if key == "" || len(key) > 128 {
+		return Errorf(EINVALID, "Idempotency-Key: want 1 to 128 characters, got %d", len(key))
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x21 || key[i] > 0x7e {
+			return Errorf(EINVALID, "Idempotency-Key: character %d is not visible ASCII", i+1)
+		}
+	}
+	return nil
+}
+
 // FirstRecommender recommends the units for an incident the moment its first alarm is stored,
 // from the in-memory unit index, and keeps the recommendation on the incident: the operator has
 // it in the alarm's answer and on the change feed while the incident's workflow is still

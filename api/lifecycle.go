@@ -224,6 +224,27 @@ func (s *Server) order(w http.ResponseWriter, r *http.Request, v any, body bool)
 	return id, true
 }
 
+// orderKey reads a request's Idempotency-Key header into its context: an order sent again
+// with the same key is carried out once (fireline.WithOrderKey). A malformed key is refused.
+func (s *Server) orderKey(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key, ok := r.Header["Idempotency-Key"]
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if len(key) != 1 {
+			s.writeError(w, r, fireline.Errorf(fireline.EINVALID, "Idempotency-Key: given %d times, want once", len(key)))
+			return
+		}
+		if err := fireline.ValidOrderKey(key[0]); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(fireline.WithOrderKey(r.Context(), key[0])))
+	})
+}
+
 // engineCheck bounds how long an order waits to learn that the workflow engine is down.
 const engineCheck = 2 * time.Second
 

@@ -26,6 +26,8 @@ type roleStore struct {
 	fireline.IncidentService
 	units  map[string]fireline.Unit
 	writes []string
+	// orderKey is the idempotency key the last dispatch came with.
+	orderKey string
 }
 
 func (f *roleStore) write(w string) { f.writes = append(f.writes, w) }
@@ -109,8 +111,9 @@ func (f *roleStore) ReceiveAlarm(_ context.Context, a fireline.Alarm, _ fireline
 
 // The workflow engine, as the API and the desk see it.
 func (f *roleStore) Ready(context.Context) error { return nil }
-func (f *roleStore) Dispatch(_ context.Context, id int64, o fireline.DispatchOrder) error {
+func (f *roleStore) Dispatch(ctx context.Context, id int64, o fireline.DispatchOrder) error {
 	f.write("dispatch by " + o.Actor)
+	f.orderKey = fireline.OrderKey(ctx)
 	return nil
 }
 func (f *roleStore) UnitStatus(_ context.Context, _ int64, r fireline.UnitStatusReport) error {

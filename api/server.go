@@ -246,7 +246,7 @@ func (s *Server) routes() chi.Router {
 	}
 
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(s.recordAudit)
+		r.Use(s.recordAudit, s.orderKey)
 		v1 := root.under(r, "/api/v1")
 		v1.post("/auth/login", s.login)
 		// Directory sign-in: the browser comes and goes by redirects, without a token.

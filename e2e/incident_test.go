@@ -173,11 +173,23 @@ func TestIncidentFromAlarmToReview(t *testing.T) {
 	for _, r := range inc.Recommendation {
 		dispatched = append(dispatched, r.UnitID)
 	}
-	s.must(http.StatusOK, "POST", path+"/dispatch", op, map[string]any{"unit_ids": dispatched}, &inc)
+	// The console sends each order with an idempotency key and sends it again with the same
+	// key when no answer came: the resend is the same order, answered as the first was, where
+	// a new order for the same units is refused.
+	key := http.Header{"Idempotency-Key": {"e2e-dispatch-" + fmt.Sprint(id)}}
+	if code, raw := s.callWith("POST", path+"/dispatch", op, key, map[string]any{"unit_ids": dispatched}, &inc); code != http.StatusOK {
+		t.Fatalf("dispatch: %d %s", code, raw)
+	}
 	if got := assigned(inc); !sameSet(got, dispatched) {
 		t.Fatalf("assigned %v, want %v", got, dispatched)
 	}
 	first := dispatched[0]
+	if code, raw := s.callWith("POST", path+"/dispatch", op, key, map[string]any{"unit_ids": dispatched}, &inc); code != http.StatusOK || !sameSet(assigned(inc), dispatched) {
+		t.Fatalf("the same dispatch resent with its key: %d %s, want 200 and the same units", code, raw)
+	}
+	if code, raw := s.call("POST", path+"/dispatch", op, map[string]any{"unit_ids": dispatched}, nil); code != http.StatusConflict {
+		t.Fatalf("a new dispatch of units already on the incident: %d %s, want 409", code, raw)
+	}
 
 	t.Run("coverage and move-ups follow units going busy", func(t *testing.T) {
 		checkCoverageAndMoveUps(t, s, sup, before, dispatched)

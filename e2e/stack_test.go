@@ -208,6 +208,12 @@ func (s *stack) logTail() string {
 // call sends a JSON request and decodes a JSON answer into out (when not nil); it returns the
 // status and the raw body.
 func (s *stack) call(method, path, token string, body, out any) (int, []byte) {
+	s.t.Helper()
+	return s.callWith(method, path, token, nil, body, out)
+}
+
+// callWith is call with the request's further headers.
+func (s *stack) callWith(method, path, token string, header http.Header, body, out any) (int, []byte) {
 	t := s.t
 	t.Helper()
 	var rd io.Reader
@@ -229,6 +235,9 @@ func (s *stack) call(method, path, token string, body, out any) (int, []byte) {
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

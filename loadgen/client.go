@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -64,6 +65,11 @@ var errGaveUp = errors.New("gave up")
 // call sends one request (body JSON-encoded when not nil) and decodes a 2xx answer into out.
 // It returns the status and the body; a transport error or a timeout is status 0.
 func (c *client) call(ctx context.Context, method, path, token string, body, out any) (int, []byte, *http.Response, error) {
+	return c.callKeyed(ctx, method, path, token, "", body, out)
+}
+
+// callKeyed is call with an idempotency key (none when key is "").
+func (c *client) callKeyed(ctx context.Context, method, path, token, key string, body, out any) (int, []byte, *http.Response, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -83,6 +89,9 @@ func (c *client) call(ctx context.Context, method, path, token string, body, out
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -105,8 +114,14 @@ func (c *client) call(ctx context.Context, method, path, token string, body, out
 // answer, waiting as the server asks; it returns the final status and body, and how many
 // times it sent again.
 func (c *client) patient(ctx context.Context, method, path, token string, body, out any) (int, []byte, int, error) {
+	// An incident's order keeps one idempotency key over its resends, as the console's does:
+	// an order carried out although its answer was a 503 is not carried out, or refused, again.
+	var key string
+	if method == http.MethodPost && strings.HasPrefix(path, "/api/v1/incidents/") {
+		key = fmt.Sprintf("loadgen-%016x", rand.Uint64())
+	}
 	for attempt := 0; ; attempt++ {
-		code, raw, resp, err := c.call(ctx, method, path, token, body, out)
+		code, raw, resp, err := c.callKeyed(ctx, method, path, token, key, body, out)
 		if err == nil && !retryable(code) {
 			return code, raw, attempt, nil
 		}

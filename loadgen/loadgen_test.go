@@ -379,3 +379,38 @@ func TestReadRealRecords(t *testing.T) {
 		})
 	}
 }
+
+// TestOrderKeptKeyOverResends: an incident's order answered 503 is sent again with the same
+// Idempotency-Key, so the server carries it out once; each new order has a key of its own, and
+// an alarm (idempotent on its source id) goes without.
+func TestOrderKeptKeyOverResends(t *testing.T) {
+	var mu sync.Mutex
+	keys := map[string][]string{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		keys[r.URL.Path] = append(keys[r.URL.Path], r.Header.Get("Idempotency-Key"))
+		n := len(keys[r.URL.Path])
+		mu.Unlock()
+		if n == 1 {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	c := &client{base: srv.URL, http: srv.Client(), attempt: 5 * time.Second}
+	ctx := context.Background()
+	for _, p := range []string{"/api/v1/incidents/1/dispatch", "/api/v1/incidents/2/close", "/api/v1/alarms"} {
+		if code, _, resent, err := c.patient(ctx, "POST", p, "t", map[string]any{}, nil); err != nil || code != http.StatusOK || resent != 1 {
+			t.Fatalf("%s: %d after %d resends, %v", p, code, resent, err)
+		}
+	}
+	d, cl, al := keys["/api/v1/incidents/1/dispatch"], keys["/api/v1/incidents/2/close"], keys["/api/v1/alarms"]
+	if d[0] == "" || d[0] != d[1] || cl[0] == "" || cl[0] != cl[1] || d[0] == cl[0] {
+		t.Errorf("orders' keys: dispatch %q, close %q; want one key per order, kept over its resend", d, cl)
+	}
+	if al[0] != "" || al[1] != "" {
+		t.Errorf("an alarm went with keys %q", al)
+	}
+}

@@ -169,12 +169,19 @@ func (c *Client) Ready(ctx context.Context) error {
 func (c *Client) update(ctx context.Context, incidentID int64, name string, arg, result any) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	h, err := c.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+	opts := client.UpdateWorkflowOptions{
 		WorkflowID:   fireline.WorkflowID(incidentID),
 		UpdateName:   name,
 		Args:         []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
+	}
+	if key := fireline.OrderKey(ctx); key != "" {
+		// The engine keeps an Update's outcome by its id: the same order sent again with the
+		// same key attaches to the first, in flight or done, instead of being judged anew
+		// against the state the first one made.
+		opts.UpdateID = name + ":" + key
+	}
+	h, err := c.c.UpdateWorkflow(ctx, opts)
 	if err != nil {
 		return translate(name, err)
 	}

@@ -147,7 +147,11 @@ async function keyboard(browser) {
   });
   await shot(page, 'operator-confirm-zh-CN.png');
   await step('Enter dispatches: the incident shows its units dispatched', async () => {
+    // The order goes with an idempotency key, which a resend of it after no answer keeps.
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && /\/api\/v1\/incidents\/\d+\/dispatch$/.test(r.url()), { timeout: 10_000 });
     await page.keyboard.press('Enter');
+    const key = (await sent).headers()['idempotency-key'];
+    if (!/^[0-9a-f]{32}$/.test(key || '')) fail(`the dispatch was sent without an idempotency key (got ${key})`);
     await page.waitForFunction((n) => document.querySelectorAll('#assignments [data-testid="assignment"]').length >= n, picked.length, { timeout: 20_000 });
     await page.waitForFunction((ids) => ids.every((u) => document.querySelector(`#assignments [data-testid="assignment-status"][data-unit-id="${u}"]`)),
       picked, { timeout: 10_000 });

@@ -89,24 +89,56 @@ export function authHeaders(session, method = 'GET') {
   return csrf ? { 'X-CSRF-Token': decodeURIComponent(csrf.slice('fireline_csrf='.length)) } : {};
 }
 
+/** An incident's orders (dispatch, assess, close…) carry an idempotency key. */
+const ORDER = /^\/api\/v1\/incidents\/\d+\/[a-z-]+(\/[a-z-]+)?$/;
+
+/** How long an unanswered order's key is kept for the operator's resend of the same order. */
+const KEY_TTL_MS = 5 * 60 * 1000;
+
+/** A fresh idempotency key: random, 32 hex digits. */
+function newKey() {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
 /** Client calls the API with the session's bearer token. A 401 calls onUnauthorized. */
 export class Client {
   constructor(session, { onUnauthorized } = {}) {
     this.session = session;
     this.onUnauthorized = onUnauthorized;
+    // The keys of orders that got no answer, or 502/503/504: sent again (the same order, to
+    // the same incident), an order keeps its key, so the server carries it out once even if
+    // the first attempt was carried out after all.
+    this.unanswered = new Map();
+  }
+
+  /** The idempotency key of an order, the unanswered one's when this is its resend. */
+  orderKey(method, path, payload) {
+    if (!UNSAFE.has(method.toUpperCase()) || !ORDER.test(path)) return null;
+    const id = `${method} ${path} ${payload ?? ''}`;
+    const now = Date.now();
+    for (const [k, v] of this.unanswered) if (now - v.at > KEY_TTL_MS) this.unanswered.delete(k);
+    const kept = this.unanswered.get(id);
+    return { id, key: kept ? kept.key : newKey() };
   }
 
   async send(method, path, { body, type, accept = 'application/json' } = {}) {
     const headers = { Accept: accept, ...authHeaders(this.session, method) };
     if (body !== undefined) headers['Content-Type'] = type || 'application/json';
+    const payload = body === undefined ? undefined : (type ? body : JSON.stringify(body));
+    const order = this.orderKey(method, path, typeof payload === 'string' ? payload : undefined);
+    if (order) headers['Idempotency-Key'] = order.key;
     let res;
     try {
-      res = await fetch(path, {
-        method, headers, cache: 'no-store',
-        body: body === undefined ? undefined : (type ? body : JSON.stringify(body)),
-      });
+      res = await fetch(path, { method, headers, cache: 'no-store', body: payload });
     } catch (err) {
+      if (order) this.unanswered.set(order.id, { key: order.key, at: Date.now() });
       throw unreachable(err);
+    }
+    if (order) {
+      if ([502, 503, 504].includes(res.status)) this.unanswered.set(order.id, { key: order.key, at: Date.now() });
+      else this.unanswered.delete(order.id);
     }
     if (!res.ok) {
       const err = new ApiError(res.status, await problemOf(res));
