@@ -143,13 +143,13 @@ DRILLS ?=
 drills: deps build
 	@scripts/drills.sh $(DRILLS)
 
-## bench: issue 4's benchmarks — in-memory index vs brute force vs PostGIS KNN in one run,
+## bench: the unit index's benchmarks — in-memory index vs brute force vs PostGIS KNN in one run,
 ## recommendation latency, AVL update cost — and rewrite BENCHMARKS.md. Not part of `make test`.
 .PHONY: bench
 bench:
 	@scripts/bench.sh
 
-## bench-media: issue 5's media benchmark — Fireline, media.Server alone and Janus under the same
+## bench-media: the media benchmark — Fireline, media.Server alone and Janus under the same
 ## WHIP/WHEP load in one run, then glass-to-glass latency in Chromium — and rewrite its section
 ## of BENCHMARKS.md. As root (a network namespace); about eight minutes. Not part of `make test`.
 .PHONY: bench-media
@@ -162,7 +162,7 @@ bench-media:
 bench-import:
 	@scripts/bench-import.sh
 
-## bench-devices: issue 15's fleet benchmark — a thousand simulated GB/T 26875.3 transmission
+## bench-devices: the device fleet's benchmark — a thousand simulated GB/T 26875.3 transmission
 ## devices on `fireline dev` with heartbeats, a burst of a hundred fire alarms, and the same burst
 ## through the JSON panel endpoint in one run — and rewrite its section of BENCHMARKS.md. About
 ## two minutes. `make test` runs the same test without writing the figures.
@@ -170,7 +170,7 @@ bench-import:
 bench-devices:
 	@scripts/bench-devices.sh
 
-## bench-console: issue 12's console benchmark — the operator console in Chromium with 200 open
+## bench-console: the console benchmark — the operator console in Chromium with 200 open
 ## incidents and 500 units sending AVL fixes, frame times idle and under load in one run, click
 ## to panel open — and rewrite its section of BENCHMARKS.md. About five minutes. Not part of `make test`.
 .PHONY: bench-console

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench-console.sh runs issue 12's console benchmark and rewrites its generated section of
+# bench-console.sh runs the console benchmark and rewrites its generated section of
 # BENCHMARKS.md: the operator console in Chromium with 200 open incidents on the board and 500
 # units each sending an AVL fix every 5 s — frame times idle and under load in one run, click on
 # an incident's row to its panel open, what the page fetched and where its main thread went.

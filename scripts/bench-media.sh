@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# bench-media.sh runs issue 5's media benchmark and rewrites its generated section of
+# bench-media.sh runs the media benchmark and rewrites its generated section of
 # BENCHMARKS.md: N publishers × M viewers of looped VP8 through Fireline (`fireline dev`, over
 # its API with real logins), through media.Server alone (`loadgen sfu`) and through a
 # comparison SFU, back to back in one run (media/loadgen: CPU per forwarded stream, loss,
 # added latency per packet), then glass-to-glass latency through each in Chromium
 # (e2e/browser/glass.bench.mjs). `make bench-media` runs it; `make test` does not.
 #
-# The comparison is Janus's VideoRoom, from Debian's packages: mediamtx, which issue 5 names,
+# The comparison is Janus's VideoRoom, from Debian's packages: mediamtx, the usual choice,
 # cannot be installed here (BENCHMARKS.md says why). Set MEDIAMTX to a mediamtx binary, or
 # MEDIAMTX_VERSION to a version for `go install` to build in the work folder, to add it.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench.sh runs issue 4's benchmarks — nearest-k by the in-memory H3 index, by a brute-force
+# bench.sh runs the unit index's benchmarks — nearest-k by the in-memory H3 index, by a brute-force
 # scan and by PostGIS KNN over the same units in one run, full recommendation latency, and the
 # index update per AVL ping — and rewrites the generated section of BENCHMARKS.md with the
 # figures, their ratios, the machine and the command. `make bench` runs it; `make test` does not.

@@ -1,4 +1,4 @@
-// Command benchreport turns the output of issue 4's benchmarks (go test -bench over resources/
+// Command benchreport turns the output of the unit index's benchmarks (go test -bench over resources/
 // and postgres/, as scripts/bench.sh runs them) into the generated section of BENCHMARKS.md:
 // the figures, the ratios of the index to PostGIS KNN and to a brute-force scan from the same
 // run, the machine, and the command that reproduces them. It uses the standard library only.
