@@ -71,7 +71,7 @@ type Config struct {
 	// PeerTimeout ends a session whose peer has been silent this long (no ICE keepalives):
 	// its phone lost network or its tab closed without a DELETE. 0 means DefaultPeerTimeout.
 	PeerTimeout time.Duration
-	// Sinks, if set, opens a sink per published track (recording, issue 5).
+	// Sinks, if set, opens a sink per published track (recording).
 	Sinks SinkFactory
 }
 

@@ -16,7 +16,7 @@ type Track struct {
 }
 
 // TrackSink receives every RTP packet of one published track in arrival order. It is the seam
-// for per-track recording to IVF/Ogg (issue 5). WriteRTP runs on the track's forwarding
+// for per-track recording to IVF/Ogg. WriteRTP runs on the track's forwarding
 // goroutine, so it must be quick; the packet must not be kept after it returns.
 type TrackSink interface {
 	WriteRTP(p *rtp.Packet) error
