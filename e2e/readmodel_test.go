@@ -171,6 +171,13 @@ func waitIncident(t *testing.T, s *stack, token, path, what string, cond func(fi
 // Temporal address, and waits until it is ready. Its log is shown if the test fails.
 func apiNode(t *testing.T, s *stack, temporal string) *stack {
 	t.Helper()
+	return serveNode(t, s, temporal, "api")
+}
+
+// serveNode starts `fireline serve --roles roles` beside s, on s's PostgreSQL and the Temporal
+// frontend at temporal, and waits until it is ready.
+func serveNode(t *testing.T, s *stack, temporal, roles string) *stack {
+	t.Helper()
 	log, err := os.ReadFile(s.logPath)
 	if err != nil {
 		t.Fatal(err)
@@ -180,13 +187,14 @@ func apiNode(t *testing.T, s *stack, temporal string) *stack {
 		t.Fatalf("no PostgreSQL port in the stack's log")
 	}
 	port := freePort(t)
-	n := &stack{t: t, dir: s.dir, base: fmt.Sprintf("http://127.0.0.1:%d", port), logPath: filepath.Join(s.dir, "api-node.log")}
+	name := strings.ReplaceAll(roles, ",", "-") + "-node"
+	n := &stack{t: t, dir: s.dir, base: fmt.Sprintf("http://127.0.0.1:%d", port), logPath: filepath.Join(s.dir, name+".log")}
 	logf, err := os.Create(n.logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.cmd = exec.Command(binary(t), "serve", "--roles", "api", "--http", fmt.Sprintf("127.0.0.1:%d", port),
-		"--recordings", filepath.Join(s.dir, "api-node-recordings"))
+	n.cmd = exec.Command(binary(t), "serve", "--roles", roles, "--http", fmt.Sprintf("127.0.0.1:%d", port),
+		"--recordings", filepath.Join(s.dir, name+"-recordings"))
 	n.cmd.Env = append(os.Environ(),
 		fmt.Sprintf("DATABASE_URL=postgres://fireline_app@127.0.0.1:%s/fireline?sslmode=disable", m[1]),
 		"TEMPORAL_ADDRESS="+temporal)
@@ -283,6 +291,17 @@ func (p *tcpProxy) cut() {
 		c.Close()
 	}
 	p.conns = nil
+}
+
+// heal forwards again: the connections held while cut are dropped, so their clients dial anew.
+func (p *tcpProxy) heal() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+	p.isCut = false
 }
 
 func (p *tcpProxy) close() {

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -52,24 +53,42 @@ func retryAfter(resp *http.Response, attempt int) time.Duration {
 	return d/2 + rand.N(d)
 }
 
-// client sends JSON requests to one Fireline.
+// client sends JSON requests to a Fireline, through one or more of its API nodes.
 type client struct {
-	base    string
+	// bases are the targets: a request's first attempt goes to the next one in turn, as a
+	// balancer would send it, and each resend to the one after, so a node that died with a
+	// request in flight is not asked again.
+	bases   []string
+	turn    atomic.Uint64
 	http    *http.Client
 	attempt time.Duration
+}
+
+// newClient is a client of the comma-separated targets base.
+func newClient(base string, hc *http.Client, attempt time.Duration) *client {
+	return &client{bases: strings.Split(base, ","), http: hc, attempt: attempt}
+}
+
+// start is the turn of a request's first attempt; attempt n of it goes to target start+n.
+func (c *client) start() int { return int(c.turn.Add(1) - 1) }
+
+// CheckTargets checks each of the comma-separated targets with CheckLoopback.
+func CheckTargets(targets string) error {
+	for _, t := range strings.Split(targets, ",") {
+		if err := CheckLoopback(t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // errGaveUp is a request that kept failing until its context ended.
 var errGaveUp = errors.New("gave up")
 
-// call sends one request (body JSON-encoded when not nil) and decodes a 2xx answer into out.
-// It returns the status and the body; a transport error or a timeout is status 0.
-func (c *client) call(ctx context.Context, method, path, token string, body, out any) (int, []byte, *http.Response, error) {
-	return c.callKeyed(ctx, method, path, token, "", body, out)
-}
-
-// callKeyed is call with an idempotency key (none when key is "").
-func (c *client) callKeyed(ctx context.Context, method, path, token, key string, body, out any) (int, []byte, *http.Response, error) {
+// callKeyed sends one request (body JSON-encoded when not nil) as the given turn (see start),
+// with an idempotency key (none when key is ""), and decodes a 2xx answer into out. It returns
+// the status and the body; a transport error or a timeout is status 0.
+func (c *client) callKeyed(ctx context.Context, turn int, method, path, token, key string, body, out any) (int, []byte, *http.Response, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -80,7 +99,7 @@ func (c *client) callKeyed(ctx context.Context, method, path, token, key string,
 	}
 	actx, cancel := context.WithTimeout(ctx, c.attempt)
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, method, c.base+path, rd)
+	req, err := http.NewRequestWithContext(actx, method, c.bases[turn%len(c.bases)]+path, rd)
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -120,8 +139,9 @@ func (c *client) patient(ctx context.Context, method, path, token string, body, 
 	if method == http.MethodPost && strings.HasPrefix(path, "/api/v1/incidents/") {
 		key = fmt.Sprintf("loadgen-%016x", rand.Uint64())
 	}
+	first := c.start()
 	for attempt := 0; ; attempt++ {
-		code, raw, resp, err := c.callKeyed(ctx, method, path, token, key, body, out)
+		code, raw, resp, err := c.callKeyed(ctx, first+attempt, method, path, token, key, body, out)
 		if err == nil && !retryable(code) {
 			return code, raw, attempt, nil
 		}

@@ -399,7 +399,7 @@ func TestOrderKeptKeyOverResends(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	defer srv.Close()
-	c := &client{base: srv.URL, http: srv.Client(), attempt: 5 * time.Second}
+	c := newClient(srv.URL, srv.Client(), 5*time.Second)
 	ctx := context.Background()
 	for _, p := range []string{"/api/v1/incidents/1/dispatch", "/api/v1/incidents/2/close", "/api/v1/alarms"} {
 		if code, _, resent, err := c.patient(ctx, "POST", p, "t", map[string]any{}, nil); err != nil || code != http.StatusOK || resent != 1 {
@@ -412,5 +412,39 @@ func TestOrderKeptKeyOverResends(t *testing.T) {
 	}
 	if al[0] != "" || al[1] != "" {
 		t.Errorf("an alarm went with keys %q", al)
+	}
+}
+
+// TestResendGoesToTheNextNode: with two targets, requests take them in turn, and a request
+// whose node does not answer is sent again to the other one, as a balancer would.
+func TestResendGoesToTheNextNode(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits["up"]++
+		mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer up.Close()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits["down"]++
+		mu.Unlock()
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	defer down.Close()
+	c := newClient(down.URL+","+up.URL, http.DefaultClient, 5*time.Second)
+	for i := 0; i < 4; i++ {
+		if code, _, _, err := c.patient(context.Background(), "GET", "/x", "", nil, nil); err != nil || code != http.StatusOK {
+			t.Fatalf("request %d: %d, %v", i, code, err)
+		}
+	}
+	if hits["up"] != 4 || hits["down"] != 2 {
+		t.Errorf("hits %v: want every request answered by the live node, and the dead one tried by every other first attempt", hits)
+	}
+	if err := CheckTargets("http://127.0.0.1:1,http://example.com"); err == nil {
+		t.Error("a list with a remote target was accepted")
 	}
 }

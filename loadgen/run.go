@@ -16,7 +16,9 @@ import (
 
 // Config is one run against one Fireline.
 type Config struct {
-	// Base is the Fireline's URL, e.g. http://127.0.0.1:8080; only loopback is accepted.
+	// Base is the Fireline's URL, e.g. http://127.0.0.1:8080, or several API nodes' URLs
+	// separated by commas, which requests take in turn (a resend goes to the next); only
+	// loopback is accepted.
 	Base string
 	// Password is the demo users' password (operator, gateway, crew-<unit id>).
 	Password string
@@ -54,7 +56,7 @@ type sent struct {
 // alarm's incident and timeline and returns the figures. An error is a run that could not be
 // made at all (no sign-in, a refused target); lost or failed alarms are in the Summary.
 func Run(ctx context.Context, cfg Config) (*Summary, error) {
-	if err := CheckLoopback(cfg.Base); err != nil {
+	if err := CheckTargets(cfg.Base); err != nil {
 		return nil, err
 	}
 	if cfg.HTTP == nil {
@@ -74,7 +76,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		ctx, cancel = context.WithTimeout(ctx, cfg.Timeout)
 		defer cancel()
 	}
-	c := &client{base: cfg.Base, http: cfg.HTTP, attempt: cfg.AttemptTimeout}
+	c := newClient(cfg.Base, cfg.HTTP, cfg.AttemptTimeout)
 	r := &runner{cfg: cfg, c: c, results: make([]sent, len(cfg.Plan)), crews: map[string]string{}, started: time.Now()}
 	var err error
 	if r.op, err = c.login(ctx, "operator", cfg.Password); err != nil {
@@ -171,8 +173,9 @@ func (r *runner) sendOne(ctx context.Context, i int, a Alarm) {
 	}
 	began := time.Now()
 	res := &r.results[i]
+	first := r.c.start()
 	for attempt := 0; ; attempt++ {
-		code, raw, resp, err := r.c.call(ctx, "POST", path, token, b, &receipt)
+		code, raw, resp, err := r.c.callKeyed(ctx, first+attempt, "POST", path, token, "", b, &receipt)
 		switch {
 		case err == nil && code == http.StatusAccepted:
 			res.acked, res.ackLatency = true, time.Since(began)

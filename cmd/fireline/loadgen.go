@@ -37,7 +37,7 @@ func loadgenCommand(ctx context.Context, args []string, getenv func(string) stri
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, loadgenUsage); fs.PrintDefaults() }
-	target := fs.String("target", "http://127.0.0.1:8080", "the Fireline to drive (loopback only)")
+	target := fs.String("target", "http://127.0.0.1:8080", "the Fireline to drive (loopback only); several API nodes' URLs, comma-separated, are taken in turn and a resend goes to the next")
 	surge := fs.Int("surge", 0, "synthetic surge: this many alarms")
 	over := fs.Duration("over", time.Minute, "the surge's alarms are spread evenly over this time")
 	dups := fs.Float64("duplicates", 0.15, "share of the surge's alarms that are a second caller for one already sent")
@@ -66,7 +66,7 @@ func loadgenCommand(ctx context.Context, args []string, getenv func(string) stri
 	if fs.NArg() > 0 {
 		return fmt.Errorf("loadgen: unexpected argument %q", fs.Arg(0))
 	}
-	if err := loadgen.CheckLoopback(*target); err != nil {
+	if err := loadgen.CheckTargets(*target); err != nil {
 		return fmt.Errorf("loadgen: %w", err)
 	}
 	if (*surge > 0) == (*replay != "") {
