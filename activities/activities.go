@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -160,9 +161,17 @@ func (a *Activities) held(ctx context.Context, in RecommendInput) (RecommendResu
 	if err != nil {
 		return RecommendResult{}, false, classify("recommend", err)
 	}
-	if len(taken) > 0 {
+	// The recommendation stands while its units do; an alternate taken since is only dropped
+	// (the operator is offered the others), and the incident's record loses it too.
+	if slices.ContainsFunc(res.Units, func(r fireline.Recommendation) bool { return slices.Contains(taken, r.UnitID) }) {
 		a.log.Info("units of the recommendation made at intake taken since; recommending afresh", "incident", in.IncidentID, "taken", taken)
 		return RecommendResult{}, false, nil
+	}
+	if len(taken) > 0 {
+		res.Alternates = slices.DeleteFunc(slices.Clone(res.Alternates), func(r fireline.Recommendation) bool { return slices.Contains(taken, r.UnitID) })
+		if err := a.store.SaveRecommendation(ctx, in.IncidentID, res.Units, res.Alternates, res.Short); err != nil {
+			return RecommendResult{}, false, classify("save recommendation", err)
+		}
 	}
 	at := h.At
 	return RecommendResult{Result: res, HeldAt: &at}, true, nil

@@ -217,12 +217,23 @@ func TestWorkflowTakesOverTheRecommendationMadeAtIntake(t *testing.T) {
 		t.Errorf("took over %+v after %d saves, want intake's E1, E2 dated %s and nothing stored again", res, st.saves, st.held.At)
 	}
 
+	// An alternate taken since is dropped; the recommendation still stands.
+	st.taken["E3"] = true
+	res, err = a.Recommend(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.HeldAt == nil || len(res.Units) != 2 || len(res.Alternates) != 0 || st.saves != 1 || len(st.alternates) != 0 {
+		t.Errorf("alternate E3 taken since intake: %+v after %d saves (alternates stored %v), want intake's E1, E2 without E3", res, st.saves, st.alternates)
+	}
+	delete(st.taken, "E3")
+
 	st.taken["E1"] = true
 	res, err = a.Recommend(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.HeldAt != nil || len(res.Units) != 2 || res.Units[0].UnitID != "E2" || st.saves != 1 {
+	if res.HeldAt != nil || len(res.Units) != 2 || res.Units[0].UnitID != "E2" || st.saves != 2 {
 		t.Errorf("E1 taken since intake: %+v after %d saves, want a fresh E2, E3 stored", res, st.saves)
 	}
 
