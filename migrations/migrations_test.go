@@ -24,8 +24,8 @@ func TestAll(t *testing.T) {
 			t.Errorf("%s: version %d is reserved", m.Name, m.Version)
 		}
 	}
-	if last := all[len(all)-1]; last.Name != "0023_handoff.sql" {
-		t.Errorf("last migration %s, want 0023_handoff.sql", last.Name)
+	if last := all[len(all)-1]; last.Name != "0024_first_recommendation.sql" {
+		t.Errorf("last migration %s, want 0024_first_recommendation.sql", last.Name)
 	}
 }
 
