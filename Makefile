@@ -12,11 +12,11 @@ export CGO_ENABLED := 1
 # FUZZTIME is how long fuzz-smoke runs each intake adapter's fuzz target; FUZZTIME_SMALL each
 # of the API's, the media server's, the importer's and the GB/T 26875.3 codec's small parsers
 # (a header, a query string, a file name, an SDP body, a frame), whose few branches a fuzzer
-# covers in seconds. 12 s and 6 s keep the smoke near two and a half minutes for seventeen
+# covers in seconds. 8 s and 4 s keep the smoke near two minutes for seventeen
 # targets (their corpora also run as unit tests), inside make test's half hour beside the fault
 # drills' short versions; a hunt sets FUZZTIME=10m.
-FUZZTIME ?= 12s
-FUZZTIME_SMALL ?= 6s
+FUZZTIME ?= 8s
+FUZZTIME_SMALL ?= 4s
 FUZZ_TARGETS = FuzzAlarm FuzzCall FuzzIoT FuzzLampPost FuzzPublic FuzzCAP
 API_FUZZ_TARGETS = FuzzPMTilesHeader FuzzIncidentFilter FuzzRecordingName FuzzSDPText FuzzDecodeJSON FuzzClientAddress
 MEDIA_FUZZ_TARGETS = FuzzSDPFrag FuzzOffer

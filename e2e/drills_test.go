@@ -182,6 +182,16 @@ func lastPGPort(t *testing.T, s *stack) string {
 	return string(m[len(m)-1][1])
 }
 
+// judge ends a drill: the surge's own checks, the hand-off queue drained, and verify over its
+// receipts; it logs what the drill cost.
+func (l *drillLoad) judge(s *stack, drill string, began time.Time) {
+	l.t.Helper()
+	l.wait(s)
+	handedOn(l.t, s)
+	verifyDrill(l.t, s, l.receipts)
+	l.t.Logf("drill %s: %s", drill, time.Since(began).Round(time.Millisecond))
+}
+
 // verifyDrill runs `fireline verify` over the run's receipts against s's PostgreSQL (its last
 // run's port) and Temporal, and fails the test on any violation.
 func verifyDrill(t *testing.T, s *stack, receipts string) {
@@ -309,10 +319,7 @@ func TestDrillKillDev(t *testing.T) {
 	time.Sleep(5 * time.Second)
 	killTree(t, s)
 	s.start()
-	load.wait(s)
-	handedOn(t, s)
-	verifyDrill(t, s, load.receipts)
-	t.Logf("drill kill-dev: %s", time.Since(began).Round(time.Millisecond))
+	load.judge(s, "kill-dev", began)
 }
 
 // TestDrillKillNode: a surge through two API/worker nodes taken in turn, as a balancer would —
@@ -342,10 +349,7 @@ func TestDrillKillNode(t *testing.T) {
 	}
 	<-node.exited
 	node.cmd = nil // killed on purpose: its clean-up has nothing to stop
-	load.wait(s)
-	handedOn(t, s)
-	verifyDrill(t, s, load.receipts)
-	t.Logf("drill kill-node: %s", time.Since(began).Round(time.Millisecond))
+	load.judge(s, "kill-node", began)
 }
 
 // TestDrillRestartPostgres: a surge against `fireline dev` whose embedded PostgreSQL is stopped
@@ -382,11 +386,8 @@ func TestDrillRestartPostgres(t *testing.T) {
 	if err := pgCtl(t, s, "start", "-w", "-t", "60", "-l", filepath.Join(s.dir, "data", "postgres", "server.log"), "-o", opts); err != nil {
 		t.Fatalf("start PostgreSQL: %v", err)
 	}
-	load.wait(s)
-	handedOn(t, s)
-	verifyDrill(t, s, load.receipts)
+	load.judge(s, "restart-postgres", began)
 	s.stop()
-	t.Logf("drill restart-postgres: %s", time.Since(began).Round(time.Millisecond))
 	if status != http.StatusServiceUnavailable || retry == "" {
 		t.Errorf("an alarm with PostgreSQL down was answered %d, Retry-After %q; want 503 with Retry-After", status, retry)
 	}

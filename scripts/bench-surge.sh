@@ -17,6 +17,8 @@
 # checks included (default: loadgen's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 if [[ -n "${SURGE:-}" ]]; then
 	LOADS="$SURGE:${OVER:?OVER goes with SURGE, e.g. OVER=10m}"
@@ -34,6 +36,7 @@ if [[ -n "${BASELINE:-}" ]]; then
 	builds=("before=$(realpath "$BASELINE")" "after=$bin")
 fi
 work=$(mktemp -d /tmp/bench-surge.XXXXXX)
+FREE_PORTS_FILE=$work/ports
 # The embedded PostgreSQL runs as the postgres user when this runs as root.
 chmod 755 "$work"
 export FIRELINE_DEMO_PASSWORD="bench-surge-$RANDOM$RANDOM"
@@ -47,17 +50,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# port picks a free loopback port outside the usual ephemeral range.
-port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 12000))
-		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
 
 summaries=()
 cmdline="LOADS=\"$LOADS\" DUPLICATES=$DUPLICATES SOURCES=$SOURCES PLAY=$PLAY${BASELINE:+ BASELINE=$BASELINE} make bench-surge"
@@ -69,7 +61,7 @@ for load in $LOADS; do
 	i=$((i + 1))
 	n=${load%%:*}
 	over=${load#*:}
-	http=$(port) temporal=$(port) ui=$(port) gb=$(port)
+	http=$(free_port) temporal=$(free_port) ui=$(free_port) gb=$(free_port)
 	echo "bench-surge: run $i ($label): fresh fireline dev on 127.0.0.1:$http" >&2
 	"$server" dev --http "127.0.0.1:$http" --data "$work/data-$i" --temporal-port "$temporal" --ui-port "$ui" \
 		--gb26875 "127.0.0.1:$gb" >"$work/dev-$i.log" 2>&1 &

@@ -19,6 +19,8 @@
 # folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 SURGE=${SURGE:-600}
 OVER=${OVER:-30s}
 PLAY=${PLAY:-5}
@@ -40,6 +42,7 @@ if [[ -z "${FIRELINE:-}" ]]; then
 fi
 bin=$(realpath "$FIRELINE")
 work=$(mktemp -d /tmp/drill-disk.XXXXXX)
+FREE_PORTS_FILE=$work/ports
 chmod 755 "$work" # the embedded PostgreSQL runs as the postgres user when this runs as root
 go build -o "$work/medialoadgen" ./media/loadgen
 export FIRELINE_DEMO_PASSWORD="drill-disk-$RANDOM$RANDOM"
@@ -59,16 +62,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port() { # a free loopback port outside the usual ephemeral range
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 12000))
-		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
 
 flags=(--recordings-check 500ms)
 if [[ "${DRILL_DISK:-}" != reserve ]] && mount -t tmpfs -o size=16m,mode=0755 tmpfs "$rec" 2>"$work/mount.err"; then
@@ -83,7 +76,7 @@ else
 	log "  the reserve is set 256 MiB above the folder's $((free >> 20)) MiB free: recording stays suspended"
 fi
 
-http=$(port) temporal=$(port) ui=$(port) gb=$(port)
+http=$(free_port) temporal=$(free_port) ui=$(free_port) gb=$(free_port)
 base=http://127.0.0.1:$http
 "$bin" dev --http "127.0.0.1:$http" --data "$data" --temporal-port "$temporal" --ui-port "$ui" \
 	--gb26875 "127.0.0.1:$gb" "${flags[@]}" >"$work/dev.log" 2>&1 &

@@ -40,6 +40,8 @@
 # the cluster (its first start also builds the Temporal server), one for the disk.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 ROOT=$PWD
 FIRELINE=${FIRELINE:-$ROOT/bin/fireline}
 [[ $FIRELINE = /* ]] || FIRELINE=$ROOT/$FIRELINE
@@ -69,19 +71,6 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 as_pg=()
 if [[ $(id -u) -eq 0 ]]; then as_pg=(runuser -u postgres --); fi
 
-# free_port: a loopback port nobody listens on, below the kernel's ephemeral range so that the
-# stack's own outgoing connections cannot take it first.
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 10000))
-		if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q . && ! grep -qx "$p" "$DIR/.ports" 2>/dev/null; then
-			echo "$p" >>"$DIR/.ports"
-			echo "$p"
-			return
-		fi
-	done
-}
 
 # ---- one fireline dev, its ports and data in the drill's folder ---------------------------
 DEV_PID='' DEV_RUN=0
@@ -308,6 +297,7 @@ trap 'cleanup; exit 130' INT TERM
 DRILLS=("$@")
 ((${#DRILLS[@]})) || DRILLS=(kill-dev restart-postgres cluster disk)
 mkdir -p "$DIR"
+FREE_PORTS_FILE=$DIR/ports
 say "logs in $DIR; ${#DRILLS[@]} drills: ${DRILLS[*]}"
 VERDICTS=() FAILED=0
 for DRILL in "${DRILLS[@]}"; do

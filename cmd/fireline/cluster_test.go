@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/fireline/fireline/devstack/pgcluster"
+	"github.com/fireline/fireline/postgres"
 )
 
 // startCluster starts a throwaway PostgreSQL cluster with one database, name, stopped and
@@ -31,4 +34,20 @@ func startCluster(ctx context.Context, t *testing.T, name string) *pgcluster.Clu
 		t.Fatal(err)
 	}
 	return cluster
+}
+
+// migratedDB starts a throwaway cluster with database name, migrates it, and returns the store
+// (closed when the test ends) and the database's URL.
+func migratedDB(ctx context.Context, t *testing.T, name string) (*postgres.DB, string) {
+	t.Helper()
+	url := startCluster(ctx, t, name).URL(name)
+	db, err := postgres.Open(ctx, url, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db, url
 }

@@ -3,15 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/postgres"
 )
 
 // TestKeysCommand: fireline keys creates a key (its secret printed once), lists it and
@@ -19,16 +16,7 @@ import (
 func TestKeysCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cluster := startCluster(ctx, t, "keys")
-	url := cluster.URL("keys")
-	db, err := postgres.Open(ctx, url, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, url := migratedDB(ctx, t, "keys")
 	env := func(k string) string {
 		return map[string]string{"DATABASE_URL": url, "USER": "duty-admin"}[k]
 	}

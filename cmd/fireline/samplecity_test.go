@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +10,6 @@ import (
 	"time"
 
 	"github.com/fireline/fireline"
-	"github.com/fireline/fireline/postgres"
 	"github.com/fireline/fireline/samplecity"
 )
 
@@ -22,16 +19,7 @@ import (
 func TestSampleCityCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cluster := startCluster(ctx, t, "samplecity")
-	url := cluster.URL("samplecity")
-	db, err := postgres.Open(ctx, url, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, url := migratedDB(ctx, t, "samplecity")
 	env := func(k string) string { return map[string]string{"DATABASE_URL": url}[k] }
 	sample := func(args ...string) (string, error) {
 		var out, errs bytes.Buffer
