@@ -179,6 +179,15 @@ type Recommendation struct {
 	Replaces string `json:"replaces,omitempty"`
 }
 
+// RecommendedUnits lists the units of recs, in their order.
+func RecommendedUnits(recs []Recommendation) []string {
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.UnitID
+	}
+	return ids
+}
+
 // Assignment is a unit sent to an incident and the times of its steps (nil until reached).
 type Assignment struct {
 	UnitID       string     `json:"unit_id"`

@@ -153,8 +153,12 @@ func (a *Activities) held(ctx context.Context, in RecommendInput) (RecommendResu
 	if err != nil {
 		return RecommendResult{}, false, classify("read held recommendation", err)
 	}
-	if !ok || h.Type != in.Type || h.Level != in.Level || len(h.Units) == 0 {
+	if !ok || len(h.Units) == 0 {
 		return RecommendResult{}, false, nil
+	}
+	if h.Type != in.Type || h.Level != in.Level {
+		why := fmt.Sprintf("made for %s level %d, assessed since as %s level %d", h.Type, h.Level, in.Type, in.Level)
+		return RecommendResult{}, false, a.superseded(ctx, in.IncidentID, h, why, nil)
 	}
 	res := resources.Result{Units: h.Units, Alternates: h.Alternates, Short: h.Short}
 	taken, err := resources.Taken(ctx, a.store, res)
@@ -163,9 +167,9 @@ func (a *Activities) held(ctx context.Context, in RecommendInput) (RecommendResu
 	}
 	// The recommendation stands while its units do; an alternate taken since is only dropped
 	// (the operator is offered the others), and the incident's record loses it too.
-	if slices.ContainsFunc(res.Units, func(r fireline.Recommendation) bool { return slices.Contains(taken, r.UnitID) }) {
-		a.log.Info("units of the recommendation made at intake taken since; recommending afresh", "incident", in.IncidentID, "taken", taken)
-		return RecommendResult{}, false, nil
+	if gone := slices.DeleteFunc(fireline.RecommendedUnits(res.Units), func(id string) bool { return !slices.Contains(taken, id) }); len(gone) > 0 {
+		a.log.Info("units of the recommendation made at intake taken since; recommending afresh", "incident", in.IncidentID, "taken", gone)
+		return RecommendResult{}, false, a.superseded(ctx, in.IncidentID, h, fmt.Sprintf("%v taken by other incidents since", gone), gone)
 	}
 	if len(taken) > 0 {
 		res.Alternates = slices.DeleteFunc(slices.Clone(res.Alternates), func(r fireline.Recommendation) bool { return slices.Contains(taken, r.UnitID) })
@@ -175,6 +179,21 @@ func (a *Activities) held(ctx context.Context, in RecommendInput) (RecommendResu
 	}
 	at := h.At
 	return RecommendResult{Result: res, HeldAt: &at}, true, nil
+}
+
+// superseded records on the incident's timeline the recommendation intake made and the
+// operators had from then on, which the workflow does not take over (why): the fresh one
+// follows it. A retry writes the same key and nothing new.
+func (a *Activities) superseded(ctx context.Context, id int64, h fireline.HeldRecommendation, why string, taken []string) error {
+	units := fireline.RecommendedUnits(h.Units)
+	data := map[string]any{"units": units, "short": h.Short, "level": h.Level, "at_intake": true, "superseded": why}
+	if taken != nil {
+		data["taken"] = taken
+	}
+	return classify("append event", a.store.AppendEvent(ctx, fireline.TimelineEvent{
+		IncidentID: id, Key: "recommended:intake", At: h.At, Kind: fireline.EventRecommended,
+		Detail: fmt.Sprintf("recommended %v at intake; superseded: %s", units, why), Data: data,
+	}))
 }
 
 // AppendEvent writes one timeline event; a repeat of the same key writes nothing. An offered

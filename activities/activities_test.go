@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +29,8 @@ type store struct {
 	assessedAt time.Time
 	// held is the recommendation intake held on the incident.
 	held *fireline.HeldRecommendation
+	// events are the timeline events appended, in order.
+	events []fireline.TimelineEvent
 }
 
 func (s *store) Unavailable(_ context.Context, ids []string) ([]string, error) {
@@ -52,7 +55,10 @@ func (s *store) AssessIncident(_ context.Context, _ int64, _ fireline.IncidentTy
 	return nil
 }
 
-func (s *store) AppendEvent(context.Context, fireline.TimelineEvent) error { return nil }
+func (s *store) AppendEvent(_ context.Context, e fireline.TimelineEvent) error {
+	s.events = append(s.events, e)
+	return nil
+}
 
 // HoldRecommendation keeps what intake recommended, as PostgreSQL's incident row does, dated
 // by the store's clock.
@@ -236,10 +242,26 @@ func TestWorkflowTakesOverTheRecommendationMadeAtIntake(t *testing.T) {
 	if res.HeldAt != nil || len(res.Units) != 2 || res.Units[0].UnitID != "E2" || st.saves != 2 {
 		t.Errorf("E1 taken since intake: %+v after %d saves, want a fresh E2, E3 stored", res, st.saves)
 	}
+	// The operators had intake's E1, E2 until then: the timeline says so, dated when intake
+	// stored it, and why it did not stand.
+	if len(st.events) != 1 || !supersededEvent(st.events[0], st.held.At, "[E1] taken") || !slices.Equal(st.events[0].Data["taken"].([]string), []string{"E1"}) {
+		t.Errorf("events %+v, want intake's recommendation recorded as superseded by E1 taken", st.events)
+	}
 
 	delete(st.taken, "E1")
 	in.Level = 2
 	if res, err = a.Recommend(context.Background(), in); err != nil || res.HeldAt != nil {
 		t.Errorf("held for level 1, asked for level 2: %+v, %v; want a fresh recommendation", res, err)
 	}
+	if len(st.events) != 2 || !supersededEvent(st.events[1], st.held.At, "made for structure_fire level 1, assessed since as structure_fire level 2") {
+		t.Errorf("events %+v, want intake's recommendation recorded as superseded by the new level", st.events)
+	}
+}
+
+// supersededEvent says whether e records intake's recommendation, dated at, as superseded for
+// a reason containing why.
+func supersededEvent(e fireline.TimelineEvent, at time.Time, why string) bool {
+	reason, _ := e.Data["superseded"].(string)
+	return e.Key == "recommended:intake" && e.Kind == fireline.EventRecommended && e.At.Equal(at) && e.Data["at_intake"] == true &&
+		strings.Contains(reason, why) && strings.Contains(e.Detail, "[E1 E2]")
 }

@@ -50,6 +50,13 @@ type Summary struct {
 	RecP90 float64 `json:"recommendation_p90_ms"`
 	RecP99 float64 `json:"recommendation_p99_ms"`
 	RecMax float64 `json:"recommendation_max_ms"`
+	// Superseded counts the incidents whose recommendation made at intake was not taken over
+	// by their workflow (a unit of it dispatched elsewhere meanwhile, or the incident assessed
+	// anew): the operators had it, and Rec* count it, but a fresh one replaced it. Standing*
+	// are the latency of the first recommendation that stood.
+	Superseded  int     `json:"superseded_at_intake"`
+	StandingP99 float64 `json:"standing_recommendation_p99_ms"`
+	StandingMax float64 `json:"standing_recommendation_max_ms"`
 	// Start* are the workflow's lag: the incident's first status event, which its workflow
 	// writes when it starts, minus its first alarm's received_at. The recommendation may be in
 	// the operators' hands before (made at intake); a growing lag is a pipeline falling behind.
@@ -160,7 +167,7 @@ func (r *runner) check(ctx context.Context) *Summary {
 	s.Played = len(r.played)
 	s.PlayErrors = r.playErr
 	r.mu.Unlock()
-	var recs, starts []time.Duration
+	var recs, standing, starts []time.Duration
 	var held []holding
 	type waiting struct {
 		id     int64
@@ -229,12 +236,19 @@ func (r *runner) check(ctx context.Context) *Summary {
 				continue
 			}
 			i := slices.IndexFunc(tl.Events, func(e fireline.TimelineEvent) bool { return e.Kind == fireline.EventRecommended })
-			if i < 0 {
+			j := slices.IndexFunc(tl.Events, func(e fireline.TimelineEvent) bool {
+				return e.Kind == fireline.EventRecommended && e.Data["superseded"] == nil
+			})
+			if i < 0 || j < 0 { // none yet, or only intake's, superseded, with the fresh one on its way
 				still = append(still, w)
 				continue
 			}
 			s.Recommended++
 			recs = append(recs, tl.Events[i].At.Sub(w.opened))
+			standing = append(standing, tl.Events[j].At.Sub(w.opened))
+			if i != j {
+				s.Superseded++
+			}
 			if j := slices.IndexFunc(tl.Events, func(e fireline.TimelineEvent) bool { return e.Kind == fireline.EventStatusChanged }); j >= 0 {
 				starts = append(starts, tl.Events[j].At.Sub(w.opened))
 			}
@@ -245,6 +259,7 @@ func (r *runner) check(ctx context.Context) *Summary {
 		}
 	}
 	s.RecP50, s.RecP90, s.RecP99, s.RecMax = ms(latency.Of(recs, 0.5)), ms(latency.Of(recs, 0.9)), ms(latency.Of(recs, 0.99)), ms(latency.Of(recs, 1))
+	s.StandingP99, s.StandingMax = ms(latency.Of(standing, 0.99)), ms(latency.Of(standing, 1))
 	s.StartP50, s.StartP99, s.StartMax = ms(latency.Of(starts, 0.5)), ms(latency.Of(starts, 0.99)), ms(latency.Of(starts, 1))
 	for _, d := range Doubles(held) {
 		s.DoubleDispatches++

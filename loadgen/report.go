@@ -19,6 +19,10 @@ func (s *Summary) Print(w io.Writer) {
 	fmt.Fprintf(w, "acknowledgement: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms\n", s.AckP50, s.AckP90, s.AckP99, s.AckMax)
 	fmt.Fprintf(w, "alarm → recommendation (server times): %d of %d incidents, p50 %.0f ms, p99 %.0f ms, max %.0f ms\n",
 		s.Recommended, s.Incidents, s.RecP50, s.RecP99, s.RecMax)
+	if s.Superseded > 0 {
+		fmt.Fprintf(w, "  %d made at intake superseded before their workflow took them over; the first that stood: p99 %.0f ms, max %.0f ms\n",
+			s.Superseded, s.StandingP99, s.StandingMax)
+	}
 	fmt.Fprintf(w, "alarm → workflow started (server times): p50 %.0f ms, p99 %.0f ms, max %.0f ms\n", s.StartP50, s.StartP99, s.StartMax)
 	if s.Played > 0 {
 		fmt.Fprintf(w, "played: %d incidents, %d dispatches, %d double dispatches, %d errors\n", s.Played, s.Dispatches, s.DoubleDispatches, len(s.PlayErrors))
@@ -50,8 +54,8 @@ func WriteBenchmarks(path, cmd string, runs []*Summary) error {
 	fmt.Fprintf(&b, "Run %s on this machine (%s/%s, %d logical CPUs, %s), `fireline dev` on the same machine, a fresh stack for each load.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
 	fmt.Fprintf(&b, "Command: `%s`\n\n", cmd)
-	b.WriteString("| build | load | acknowledged / lost | failed | resent | double dispatches | duplicates merged | ack p50 | p99 | max | alarm → recommendation p50 | p90 | p99 | max | workflow started p50 | p99 | max |\n")
-	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| build | load | acknowledged / lost | failed | resent | double dispatches | duplicates merged | ack p50 | p99 | max | alarm → recommendation p50 | p90 | p99 | max | superseded | standing p99 | workflow started p50 | p99 | max |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range runs {
 		label := s.Label
 		if label == "" {
@@ -61,12 +65,13 @@ func WriteBenchmarks(path, cmd string, runs []*Summary) error {
 		if s.Played > 0 {
 			double = fmt.Sprintf("%d in %d played", s.DoubleDispatches, s.Played)
 		}
-		fmt.Fprintf(&b, "| %s | `%s` | %s / %d | %d | %d | %s | %d of %d | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms |\n",
+		fmt.Fprintf(&b, "| %s | `%s` | %s / %d | %d | %d | %s | %d of %d | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %d | %.0f ms | %.0f ms | %.0f ms | %.0f ms |\n",
 			label, s.Load, benchdoc.Thousands(s.Acknowledged), s.Lost, s.Failed, s.Retried, double, s.DuplicatesMerged, s.Duplicates,
-			s.AckP50, s.AckP99, s.AckMax, s.RecP50, s.RecP90, s.RecP99, s.RecMax, s.StartP50, s.StartP99, s.StartMax)
+			s.AckP50, s.AckP99, s.AckMax, s.RecP50, s.RecP90, s.RecP99, s.RecMax, s.Superseded, s.StandingP99, s.StartP50, s.StartP99, s.StartMax)
 	}
 	b.WriteString("\nRecommendation latency is each incident's `recommended` timeline event minus its first alarm's `received_at`, both the server's clocks; ")
 	b.WriteString("a recommendation made at intake is dated when it was stored on the incident, in the operators' hands. ")
+	b.WriteString("Superseded counts the incidents whose recommendation made at intake their workflow did not take over (a unit of it dispatched to another incident meanwhile): standing p99 is the latency of the first recommendation that stood. ")
 	b.WriteString("Workflow started is the incident's first status event, written by its workflow, minus the same `received_at`: how far the workflows run behind the alarms. ")
 	b.WriteString("Acknowledgement latency is the client's, from the alarm's first send to its `202`, resends included.\n\n")
 	b.WriteString(BenchEnd + "\n")

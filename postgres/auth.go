@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -54,10 +55,15 @@ func (db *DB) Authenticate(ctx context.Context, username, password string) (fire
 		return fireline.User{}, errLocked(time.Duration(*lockSecs * float64(time.Second)))
 	}
 	if hash == nil {
-		_ = bcrypt.CompareHashAndPassword([]byte(dummyHash), []byte(password))
+		if _, err := checkPassword(ctx, dummyHash, password); err != nil {
+			return fireline.User{}, err
+		}
 		return fireline.User{}, db.loginFailed(ctx, username)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(*hash), []byte(password)) != nil {
+	switch ok, err := checkPassword(ctx, *hash, password); {
+	case err != nil:
+		return fireline.User{}, err
+	case !ok:
 		return fireline.User{}, db.loginFailed(ctx, username)
 	}
 	if *disabled {
@@ -67,6 +73,24 @@ func (db *DB) Authenticate(ctx context.Context, username, password string) (fire
 		return fireline.User{}, translate("authenticate: reset failures", err)
 	}
 	return u, nil
+}
+
+// passwordChecks bounds the bcrypt comparisons running at once to half the processor: each
+// takes tens of milliseconds of CPU, and a crowd of crews signing in during a surge of alarms
+// (a shift change, a station's tablets reconnecting) took whole cores from intake while it
+// lasted. Sign-ins beyond it queue.
+var passwordChecks = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
+
+// checkPassword says whether password matches the bcrypt hash, once a place among
+// passwordChecks is free; an error only when ctx ends first.
+func checkPassword(ctx context.Context, hash, password string) (bool, error) {
+	select {
+	case passwordChecks <- struct{}{}:
+	case <-ctx.Done():
+		return false, fireline.Errorf(fireline.EUNAVAILABLE, "authenticate: %v", ctx.Err())
+	}
+	defer func() { <-passwordChecks }()
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil, nil
 }
 
 // errLocked says how long a username stays locked, rounded up to the second.

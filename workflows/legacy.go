@@ -83,7 +83,7 @@ func runLegacy(ctx workflow.Context, in IncidentInput) (IncidentState, error) {
 	}
 	inc.state.Recommendation, inc.state.Alternates, inc.state.Short = rec.Units, rec.Alternates, rec.Short
 	if err := inc.event(ctx, "recommended:1", fireline.EventRecommended, "", recommendedDetail(rec),
-		map[string]any{"units": unitIDs(rec.Units), "short": rec.Short}); err != nil {
+		map[string]any{"units": fireline.RecommendedUnits(rec.Units), "short": rec.Short}); err != nil {
 		return inc.state, err
 	}
 

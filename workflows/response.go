@@ -95,7 +95,7 @@ func (inc *incident) recommendWith(ctx workflow.Context, reinforcement, held boo
 	inc.st.Recommendation, inc.st.Alternates, inc.st.Short = rec.Units, rec.Alternates, rec.Short
 	e := fireline.TimelineEvent{
 		Key: fmt.Sprintf("recommended:%d", inc.led.Recommendations), Kind: fireline.EventRecommended, Detail: recommendedDetail(rec),
-		Data: map[string]any{"units": unitIDs(rec.Units), "short": rec.Short, "level": inc.st.Level, "reinforcement": reinforcement},
+		Data: map[string]any{"units": fireline.RecommendedUnits(rec.Units), "short": rec.Short, "level": inc.st.Level, "reinforcement": reinforcement},
 	}
 	if rec.HeldAt != nil {
 		// Made at intake: the operators have had it since then.
@@ -116,7 +116,7 @@ func (inc *incident) reinforce(ctx workflow.Context, actor string) error {
 			Detail: fmt.Sprintf("level %d: the units on scene already fill the plan", inc.st.Level),
 		})
 	}
-	_, err := inc.reserve(ctx, unitIDs(inc.st.Recommendation), actor, fireline.EventReinforced,
+	_, err := inc.reserve(ctx, fireline.RecommendedUnits(inc.st.Recommendation), actor, fireline.EventReinforced,
 		fmt.Sprintf("reinforcement for %s level %d", inc.st.Type, inc.st.Level))
 	return err
 }

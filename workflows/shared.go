@@ -27,16 +27,8 @@ func seconds(from time.Time, to *time.Time) *float64 {
 	return &s
 }
 
-func unitIDs(recs []fireline.Recommendation) []string {
-	ids := make([]string, len(recs))
-	for i, r := range recs {
-		ids[i] = r.UnitID
-	}
-	return ids
-}
-
 func recommendedDetail(rec activities.RecommendResult) string {
-	d := fmt.Sprintf("recommended %v", unitIDs(rec.Units))
+	d := fmt.Sprintf("recommended %v", fireline.RecommendedUnits(rec.Units))
 	if len(rec.Short) > 0 {
 		d += fmt.Sprintf("; short of %v", rec.Short)
 	}
