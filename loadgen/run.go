@@ -324,10 +324,12 @@ func (r *runner) play(ctx context.Context, id int64) error {
 	return nil
 }
 
-// signInCrews signs in every unit's crew before the first alarm, as crews on shift are
-// before a surge: a sign-in is a password check, tens of milliseconds of the server's
-// processor each, which dozens of crews signing in at their first dispatch took from intake
-// in the surge's first seconds. A crew that cannot sign in now signs in at its first dispatch.
+// signInCrews signs in units' crews before the first alarm, as crews on shift are before a
+// surge: a sign-in is a password check, tens of milliseconds of the server's processor, which
+// dozens of crews signing in at their first dispatch took from intake in the surge's first
+// seconds. It goes on while the server's login budget for this one address lasts (a 429 ends
+// it: crews on their own tablets would not share one); the others sign in at their first
+// dispatch.
 func (r *runner) signInCrews(ctx context.Context) {
 	var list struct {
 		Units []struct {
@@ -337,24 +339,19 @@ func (r *runner) signInCrews(ctx context.Context) {
 	if code, _, _, err := r.c.patient(ctx, "GET", "/api/v1/units", r.op, nil, &list); err != nil || code != http.StatusOK {
 		return
 	}
-	ids := make(chan string)
-	var wg sync.WaitGroup
-	for range 2 { // the server checks a password or two at a time
-		wg.Go(func() {
-			for id := range ids {
-				if token, err := r.c.login(ctx, "crew-"+id, r.cfg.Password); err == nil {
-					r.mu.Lock()
-					r.crews[id] = token
-					r.mu.Unlock()
-				}
-			}
-		})
-	}
 	for _, u := range list.Units {
-		ids <- u.ID
+		var res struct {
+			Token string `json:"token"`
+		}
+		code, _, _, err := r.c.callKeyed(ctx, r.c.start(), "POST", "/api/v1/auth/login", "", "",
+			map[string]string{"username": "crew-" + u.ID, "password": r.cfg.Password}, &res)
+		if err != nil || code == http.StatusTooManyRequests || ctx.Err() != nil {
+			return
+		}
+		if code == http.StatusOK && res.Token != "" {
+			r.crews[u.ID] = res.Token
+		}
 	}
-	close(ids)
-	wg.Wait()
 }
 
 // crew moves one unit through its statuses as its crew's field page does.

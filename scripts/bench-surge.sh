@@ -14,7 +14,9 @@
 # checkout's build ("after"), each on a fresh stack, so both share the machine and the moment
 # (ratios, not absolute times, are what compare across runs on a noisy machine); READ_RATE
 # (60), the reads a second that check every alarm once a load is sent; TIMEOUT ends a run,
-# checks included (default: loadgen's).
+# checks included (default: loadgen's). The stacks allow 6,000 sign-ins a minute from one
+# address, so that loadgen signs every crew in before the first alarm, as crews on shift are
+# (each from a tablet of its own, not all from loadgen's one address).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -64,7 +66,7 @@ for load in $LOADS; do
 	http=$(free_port) temporal=$(free_port) ui=$(free_port) gb=$(free_port)
 	echo "bench-surge: run $i ($label): fresh fireline dev on 127.0.0.1:$http" >&2
 	"$server" dev --http "127.0.0.1:$http" --data "$work/data-$i" --temporal-port "$temporal" --ui-port "$ui" \
-		--gb26875 "127.0.0.1:$gb" >"$work/dev-$i.log" 2>&1 &
+		--gb26875 "127.0.0.1:$gb" --login-rate 6000 >"$work/dev-$i.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 180); do
 		if curl -sf "http://127.0.0.1:$http/readyz" >/dev/null; then break; fi
