@@ -159,7 +159,8 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if _, err := s.store.Incident(r.Context(), id); err != nil {
+	inc, err := s.store.Incident(r.Context(), id)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -170,6 +171,11 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if u.IncidentID != 0 && u.IncidentID != id {
+			if slices.Contains(fireline.RecommendedUnits(inc.Recommendation), uid) {
+				// The incident's own recommendation has gone stale: the workflow refuses the
+				// order as well, and recommends afresh before it answers.
+				continue
+			}
 			s.writeError(w, r, fireline.Errorf(fireline.ECONFLICT, "unit %s is committed to incident %d", uid, u.IncidentID))
 			return
 		}

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -119,5 +120,38 @@ func TestDispatchChecksTheOrder(t *testing.T) {
 	code, body := call(t, s, "operator", "POST", "/api/v1/incidents/7/close", `{"reason":"`+strings.Repeat("x", 2000)+`"}`)
 	if code != http.StatusBadRequest || body["detail"] != "reason: longer than 1024 bytes" {
 		t.Errorf("close with a long reason: %d %v", code, body)
+	}
+}
+
+// staleOrders is the workflow refusing a dispatch of a recommendation gone stale, as it does
+// once it has recommended afresh.
+type staleOrders struct {
+	*orders
+	dispatched []fireline.DispatchOrder
+}
+
+func (o *staleOrders) Dispatch(_ context.Context, _ int64, req fireline.DispatchOrder) error {
+	o.dispatched = append(o.dispatched, req)
+	return fireline.Errorf(fireline.ECONFLICT, "unit E-5 is committed to incident 8; the incident has been recommended afresh: [E-2]")
+}
+
+// TestDispatchOfAStaleRecommendation: a unit another incident has taken is refused at once,
+// unless the incident's own recommendation holds it: then the order goes on to the workflow,
+// which refuses it too but recommends afresh first, and its answer is the operator's.
+func TestDispatchOfAStaleRecommendation(t *testing.T) {
+	s, rs, o := newRecordServer(t)
+	rs.units["E-5"] = fireline.Unit{ID: "E-5", Type: fireline.UnitEngine, Status: fireline.UnitDispatched, IncidentID: 8}
+	rs.units["E-6"] = fireline.Unit{ID: "E-6", Type: fireline.UnitEngine, Status: fireline.UnitDispatched, IncidentID: 8}
+	rs.record.Recommendation = []fireline.Recommendation{{UnitID: "E-5", Type: fireline.UnitEngine}}
+	so := &staleOrders{orders: o}
+	s.incidents = so
+
+	code, body := call(t, s, "operator", "POST", "/api/v1/incidents/7/dispatch", `{"unit_ids":["E-6"]}`)
+	if code != http.StatusConflict || body["detail"] != "unit E-6 is committed to incident 8" || len(so.dispatched) != 0 {
+		t.Errorf("a unit the recommendation does not hold: %d %v (%d orders sent), want 409 at once", code, body, len(so.dispatched))
+	}
+	code, body = call(t, s, "operator", "POST", "/api/v1/incidents/7/dispatch", `{"unit_ids":["E-5"]}`)
+	if code != http.StatusConflict || !strings.Contains(fmt.Sprint(body["detail"]), "recommended afresh: [E-2]") || len(so.dispatched) != 1 {
+		t.Errorf("the stale recommendation: %d %v (%d orders sent), want the workflow's 409", code, body, len(so.dispatched))
 	}
 }

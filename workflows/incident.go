@@ -62,6 +62,12 @@ const (
 	// run, before anything is scheduled.
 	localStepsChange  = "incident-local-steps"
 	localStepsVersion = 1
+	// staleChange names the change that recommends afresh when a dispatch of the incident's
+	// recommendation is refused because another incident took one of its units first: the
+	// refused operator used to find the same stale recommendation on every read until they
+	// picked units by hand. It is asked only on such a refusal.
+	staleChange  = "incident-stale-recommendation"
+	staleVersion = 1
 )
 
 // Incident is the durable life of one incident, from its first alarm to its after-action

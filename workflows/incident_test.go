@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -83,6 +84,10 @@ func newHarness(t *testing.T) *harness {
 		func(_ context.Context, in activities.RecommendInput) (activities.RecommendResult, error) {
 			h.mu.Lock()
 			h.recommends = append(h.recommends, in)
+			// As the activity does, never a unit another incident has taken.
+			for id := range h.taken {
+				in.Exclude = append(slices.Clone(in.Exclude), id)
+			}
 			h.mu.Unlock()
 			return recommend(in), nil
 		})
@@ -336,7 +341,12 @@ func TestIncidentLifecycleWritesReview(t *testing.T) {
 
 func TestDispatchValidation(t *testing.T) {
 	h := newHarness(t)
-	h.taken["E-2"] = true
+	// Taken after the first recommendation, which offered it as an alternate.
+	h.env.RegisterDelayedCallback(func() {
+		h.mu.Lock()
+		h.taken["E-2"] = true
+		h.mu.Unlock()
+	}, 500*time.Millisecond)
 	cases := []struct {
 		name    string
 		units   []string
@@ -391,6 +401,44 @@ func TestDispatchValidation(t *testing.T) {
 	// The second close may arrive after the workflow completed; either way it must not succeed.
 	if closedAgain.done && closedAgain.rejected == nil && closedAgain.failed == nil {
 		t.Error("second close succeeded")
+	}
+}
+
+// TestStaleRecommendationRecommendedAfresh: other incidents take E-1 and the alternate L-2
+// between the recommendation (E-1, L-1) and the operator's dispatch of it. The refusal comes
+// back saying so, and the incident has been recommended afresh without E-1 by then; a refused
+// dispatch of an alternate alone changes nothing.
+func TestStaleRecommendationRecommendedAfresh(t *testing.T) {
+	h := newHarness(t)
+	h.env.RegisterDelayedCallback(func() {
+		h.mu.Lock()
+		h.taken["E-1"], h.taken["L-2"] = true, true
+		h.mu.Unlock()
+	}, 2*time.Second)
+	var other, stale, fresh outcome
+	h.update(3*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"L-2"}}, &other)
+	h.update(4*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"E-1", "L-1"}}, &stale)
+	h.update(5*time.Second, workflows.UpdateDispatch, fireline.DispatchOrder{UnitIDs: []string{"E-2", "L-1"}}, &fresh)
+	var closed outcome
+	h.update(time.Hour, workflows.UpdateClose, fireline.CloseOrder{}, &closed)
+	h.run(t)
+
+	assertCode(t, other.failed, fireline.ECONFLICT)
+	assertCode(t, stale.failed, fireline.ECONFLICT)
+	if stale.failed == nil || !strings.Contains(stale.failed.Error(), "recommended afresh: [E-2 L-1]") {
+		t.Errorf("stale dispatch refused with %v, want it to name the fresh recommendation E-2, L-1", stale.failed)
+	}
+	if fresh.failed != nil || fresh.rejected != nil {
+		t.Errorf("dispatch of the fresh recommendation: %v %v", fresh.rejected, fresh.failed)
+	}
+	if keys := h.eventKeys(); count(keys, "recommended:2") != 1 {
+		t.Errorf("timeline %v, want a second recommended event", keys)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	// Replacement probes for the silent crews later do not count.
+	if n := len(slices.DeleteFunc(slices.Clone(h.recommends), func(in activities.RecommendInput) bool { return in.Probe })); n != 2 {
+		t.Errorf("%d recommendations, want the first and one afresh after the stale dispatch only", n)
 	}
 }
 

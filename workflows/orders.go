@@ -1,11 +1,13 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/fireline/fireline"
@@ -114,7 +116,37 @@ func (inc *incident) dispatch(ctx workflow.Context, req fireline.DispatchOrder) 
 			return DispatchResult{}, err
 		}
 	}
-	return inc.reserve(ctx, req.UnitIDs, req.Actor, fireline.EventDispatched, "dispatched")
+	res, err := inc.reserve(ctx, req.UnitIDs, req.Actor, fireline.EventDispatched, "dispatched")
+	if err != nil && inc.st.FirstDispatchAt == nil && inc.recommendedAny(req.UnitIDs) {
+		return res, inc.refreshStale(ctx, err)
+	}
+	return res, err
+}
+
+// recommendedAny says whether any of ids is in the incident's recommendation.
+func (inc *incident) recommendedAny(ids []string) bool {
+	return slices.ContainsFunc(inc.st.Recommendation, func(r fireline.Recommendation) bool { return slices.Contains(ids, r.UnitID) })
+}
+
+// refreshStale answers a dispatch of the recommendation that the store refused because
+// another incident took a unit of it first (staleChange): the incident is recommended afresh
+// before the refusal goes back, so the operator's next read, and the console at once, has a
+// recommendation that can be dispatched. Any other refusal goes back as it came.
+func (inc *incident) refreshStale(ctx workflow.Context, refused error) error {
+	var app *temporal.ApplicationError
+	if !errors.As(refused, &app) || app.Type() != fireline.ECONFLICT {
+		return refused
+	}
+	if workflow.GetVersion(ctx, staleChange, workflow.DefaultVersion, staleVersion) < staleVersion {
+		return refused
+	}
+	if err := inc.recommend(ctx, false); err != nil {
+		inc.log.Warn("recommending afresh after a refused dispatch failed", "error", err)
+		return refused
+	}
+	return temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("%s; the incident has been recommended afresh: %v", app.Message(), fireline.RecommendedUnits(inc.st.Recommendation)),
+		fireline.ECONFLICT, nil)
 }
 
 // validateControlled refuses control of an incident that is not active.
