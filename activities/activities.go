@@ -153,8 +153,12 @@ func (a *Activities) held(ctx context.Context, in RecommendInput) (RecommendResu
 	if err != nil {
 		return RecommendResult{}, false, classify("read held recommendation", err)
 	}
-	if !ok || len(h.Units) == 0 {
+	if !ok {
 		return RecommendResult{}, false, nil
+	}
+	if len(h.Units) == 0 {
+		// Every unit of the plan's types was out at intake; some may be back.
+		return RecommendResult{}, false, a.superseded(ctx, in.IncidentID, h, "no unit of the plan was available then", nil)
 	}
 	if h.Type != in.Type || h.Level != in.Level {
 		why := fmt.Sprintf("made for %s level %d, assessed since as %s level %d", h.Type, h.Level, in.Type, in.Level)
@@ -192,8 +196,16 @@ func (a *Activities) superseded(ctx context.Context, id int64, h fireline.HeldRe
 	}
 	return classify("append event", a.store.AppendEvent(ctx, fireline.TimelineEvent{
 		IncidentID: id, Key: "recommended:intake", At: h.At, Kind: fireline.EventRecommended,
-		Detail: fmt.Sprintf("recommended %v at intake; superseded: %s", units, why), Data: data,
+		Detail: heldDetail(units, h.Short) + "; superseded: " + why, Data: data,
 	}))
+}
+
+func heldDetail(units []string, short []fireline.PlanSlot) string {
+	d := fmt.Sprintf("recommended %v at intake", units)
+	if len(short) > 0 {
+		d += fmt.Sprintf(", short of %v", short)
+	}
+	return d
 }
 
 // AppendEvent writes one timeline event; a repeat of the same key writes nothing. An offered

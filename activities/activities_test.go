@@ -256,6 +256,16 @@ func TestWorkflowTakesOverTheRecommendationMadeAtIntake(t *testing.T) {
 	if len(st.events) != 2 || !supersededEvent(st.events[1], st.held.At, "made for structure_fire level 1, assessed since as structure_fire level 2") {
 		t.Errorf("events %+v, want intake's recommendation recorded as superseded by the new level", st.events)
 	}
+
+	// Every engine was out at intake: "short of two" was the operators' until now.
+	in.Level = 1
+	st.held.Units, st.held.Short = nil, []fireline.PlanSlot{{Type: fireline.UnitEngine, Count: 2}}
+	if res, err = a.Recommend(context.Background(), in); err != nil || res.HeldAt != nil || len(res.Units) != 2 {
+		t.Errorf("held without units: %+v, %v; want a fresh E1, E2", res, err)
+	}
+	if e := st.events[len(st.events)-1]; len(st.events) != 3 || e.Key != "recommended:intake" || !strings.Contains(e.Detail, "short of [{engine 2}]; superseded: no unit of the plan was available then") {
+		t.Errorf("events %+v, want intake's short recommendation recorded as superseded", st.events)
+	}
 }
 
 // supersededEvent says whether e records intake's recommendation, dated at, as superseded for

@@ -36,7 +36,7 @@ func NewFirstResponder(rec Recommend, store FirstStore, log *slog.Logger) *First
 
 // RecommendFirst recommends available units for incident id, opened by alarm a, and holds the
 // recommendation on the incident. ENOTFOUND when no run card covers the type and level; nothing
-// is held when no unit could be recommended.
+// is held while the unit index is still loading.
 func (f *FirstResponder) RecommendFirst(ctx context.Context, id int64, a fireline.Alarm) ([]fireline.Recommendation, error) {
 	t, level := a.Type, fireline.MinLevel
 	if a.Kind == fireline.KindFireAlarm && a.PremiseID != "" {
@@ -50,15 +50,20 @@ func (f *FirstResponder) RecommendFirst(ctx context.Context, id int64, a firelin
 			return nil, err
 		}
 	}
+	if n, ok := f.rec.(interface{ Units() int }); ok && n.Units() == 0 {
+		// The index is still loading: an empty answer would say every unit is out. The
+		// workflow's own recommendation comes once it has.
+		return nil, nil
+	}
 	res, err := RecommendAvailable(ctx, f.rec, f.store, Request{Point: a.Point, Type: t, Level: level})
 	if err != nil {
 		return nil, err
 	}
-	if len(res.Units) == 0 {
-		// Nothing to show: the workflow's own recommendation says why (the index still
-		// loading, every unit out).
+	if len(res.Units) == 0 && len(res.Short) == 0 {
 		return nil, nil
 	}
+	// Held even without units: "short of two engines" is the operators' recommendation too
+	// while every unit of the plan's types is out, until the workflow recommends afresh.
 	h := fireline.HeldRecommendation{Units: res.Units, Alternates: res.Alternates, Short: res.Short, Type: t, Level: level}
 	if err := f.store.HoldRecommendation(ctx, id, h); err != nil {
 		return nil, err

@@ -43,8 +43,8 @@ func (s *firstStore) HoldRecommendation(_ context.Context, id int64, h fireline.
 
 // TestRecommendFirst: intake recommends as the incident's workflow would start it — the
 // alarm's type at the first level, or a key premises' pre-plan type and level for its fire
-// alarm — never a unit PostgreSQL holds as taken, and holds nothing when no run card covers
-// the incident or no unit is there to recommend.
+// alarm — never a unit PostgreSQL holds as taken, holds what is short when no unit of a type
+// is there, and holds nothing when no run card covers the incident.
 func TestRecommendFirst(t *testing.T) {
 	x := resources.NewIndex()
 	if err := x.Replace(recommendUnits()); err != nil {
@@ -74,13 +74,24 @@ func TestRecommendFirst(t *testing.T) {
 	if _, err := first.RecommendFirst(ctx, 4, fireline.Alarm{Type: fireline.TypeWaterRescue, Point: centre}); fireline.ErrorCode(err) != fireline.ENOTFOUND {
 		t.Errorf("no run card: %v, want ENOTFOUND", err)
 	}
-	if recs, err := first.RecommendFirst(ctx, 5, fireline.Alarm{Type: fireline.TypeVehicleFire, Point: centre}); err != nil || recs != nil {
+	if recs, err := first.RecommendFirst(ctx, 5, fireline.Alarm{Type: fireline.TypeVehicleFire, Point: centre}); err != nil || len(recs) != 0 {
 		t.Errorf("no tanker in the fleet: %v, %v; want nothing", recs, err)
 	}
 	if _, ok := st.held[4]; ok {
 		t.Error("held a recommendation for an incident no run card covers")
 	}
-	if _, ok := st.held[5]; ok {
-		t.Error("held an empty recommendation")
+	// Every tanker out is the operators' recommendation too: short of one, held from now.
+	if h, ok := st.held[5]; !ok || len(h.Units) != 0 || !slices.Equal(h.Short, []fireline.PlanSlot{{Type: fireline.UnitTanker, Count: 1}}) {
+		t.Errorf("held %+v (%v) with no tanker in the fleet, want short of one tanker", h, ok)
+	}
+
+	// While the index is still loading nothing is held: its empty answer is not the fleet's.
+	loading := resources.NewFirstResponder(resources.NewRecommender(resources.NewIndex(), plans{
+		"structure_fire/1": {{Type: fireline.UnitEngine, Count: 2}}}), st, slog.New(slog.DiscardHandler))
+	if recs, err := loading.RecommendFirst(ctx, 6, fireline.Alarm{Type: fireline.TypeStructureFire, Point: centre}); err != nil || recs != nil {
+		t.Errorf("index loading: %v, %v; want nothing", recs, err)
+	}
+	if _, ok := st.held[6]; ok {
+		t.Error("held a recommendation from an index still loading")
 	}
 }

@@ -59,6 +59,9 @@ type Recommender struct {
 	understaffed fireline.Understaffed
 }
 
+// Units says how many units the recommender searches: none while the index is still loading.
+func (r *Recommender) Units() int { return r.index.Len() }
+
 // Option configures a Recommender.
 type Option func(*Recommender)
 
